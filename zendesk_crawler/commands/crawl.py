@@ -1,0 +1,71 @@
+"""``scrapy crawl`` with an exit status scheduled jobs can trust.
+
+Scrapy's own ``crawl`` exits 0 whenever the spider could start, even if every
+request failed. This one exits 0 only when the run finished and nothing was
+recorded as failed (see ``outcome.py``); otherwise it prints one line saying why
+and exits 1. Configuration and state errors are reported the same way, before
+any request is sent, instead of as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.crawler import Crawler
+
+from zendesk_crawler.config import ConfigError
+from zendesk_crawler.outcome import failure_reason
+from zendesk_crawler.state import StateError
+
+EXIT_FAILED = 1
+EXIT_CONFIG = 2
+
+
+class Command(ScrapyCrawlCommand):
+    """Run a spider; exit non-zero with one clear line when the export is incomplete."""
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) != 1:
+            return super().run(args, opts)
+        assert self.crawler_process is not None
+        try:
+            crawler = self._create_crawler(args[0])
+        except ConfigError as exc:
+            return self._fail(EXIT_CONFIG, f"configuration error: {exc}")
+        startup_errors: list[BaseException] = []
+        crawl = self.crawler_process.crawl(crawler, **opts.spargs)
+        if isinstance(crawl, asyncio.Future):
+            crawl.add_done_callback(
+                lambda task: task.cancelled() or not task.exception() or startup_errors.append(task.exception()))
+        else:
+            crawl.addErrback(lambda failure: startup_errors.append(failure.value))
+        if not startup_errors:
+            self.crawler_process.start()
+        if startup_errors:
+            error = startup_errors[0]
+            if isinstance(error, (ConfigError, StateError)):
+                kind = "configuration error" if isinstance(error, ConfigError) else "state error"
+                return self._fail(EXIT_CONFIG, f"{kind}: {error}")
+            return self._fail(EXIT_FAILED, f"the crawl could not start: {type(error).__name__}: {error}")
+        reason = self._failure(crawler)
+        if reason:
+            self._fail(EXIT_FAILED, reason)
+
+    @staticmethod
+    def _failure(crawler: Crawler) -> str | None:
+        if crawler.stats is None:
+            return "the crawl could not start"
+        reason = failure_reason(crawler)
+        if reason:
+            return reason
+        finish = crawler.stats.get_value("finish_reason")
+        if finish != "finished":
+            return f"the run did not finish ({finish})"
+        return None
+
+    def _fail(self, code: int, message: str) -> None:
+        self.exitcode = code
+        print(f"zendesk_crawler: FAILED: {message}", file=sys.stderr, flush=True)

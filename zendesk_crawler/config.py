@@ -1,0 +1,189 @@
+"""The run's configuration: target, credentials, export location and start time.
+
+Everything is read from Scrapy settings (which default to the environment, see
+``settings.py``) and spider arguments, and validated once, before any request
+is sent. Invalid input raises :class:`ConfigError` with a one-line message.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+from scrapy.settings import BaseSettings
+
+#: Zendesk refuses a ``start_time`` newer than one minute ago.
+MIN_START_TIME_AGE = 60
+DEFAULT_START_DAYS = 30
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+SUBDOMAIN_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$", re.IGNORECASE)
+
+
+class ConfigError(ValueError):
+    """Invalid or missing configuration; the message is one line meant for a person."""
+
+
+@dataclass(frozen=True)
+class ZendeskConfig:
+    """Validated settings of one run. Secrets are kept out of ``repr``."""
+
+    base_url: str
+    auth_header: str = field(repr=False)
+    auth_kind: str
+    export_uri: str
+    state_uri: str
+    start_time: int
+    start_time_given: bool
+    ignore_cursor: bool
+    export_page_size: int
+    comments_page_size: int
+
+    @classmethod
+    def from_settings(
+        cls, settings: BaseSettings, spider_args: Mapping[str, Any], now: float | None = None
+    ) -> ZendeskConfig:
+        """Build the config from Scrapy settings and spider arguments (``-a``)."""
+        now = time.time() if now is None else now
+        known_args = {"start_time", "ignore_cursor"}
+        unknown = sorted(set(spider_args) - known_args)
+        if unknown:
+            raise ConfigError(
+                f"unknown spider argument(s): {', '.join(unknown)} "
+                f"(known: {', '.join(sorted(known_args))})"
+            )
+        base_url = _base_url(settings)
+        auth_kind, auth_header = _auth_header(settings)
+        export_uri = export_uri_setting(settings)
+        raw_start = spider_args.get("start_time")
+        return cls(
+            base_url=base_url,
+            auth_header=auth_header,
+            auth_kind=auth_kind,
+            export_uri=export_uri,
+            state_uri=settings.get("ZENDESK_STATE_URI") or join_uri(export_uri, "state.json"),
+            start_time=parse_start_time(raw_start, now),
+            start_time_given=raw_start is not None,
+            ignore_cursor=parse_bool("ignore_cursor", spider_args.get("ignore_cursor", "false")),
+            export_page_size=_int_in_range(settings, "ZENDESK_EXPORT_PAGE_SIZE", 1, 1000),
+            comments_page_size=_int_in_range(settings, "ZENDESK_COMMENTS_PAGE_SIZE", 1, 100),
+        )
+
+
+def _base_url(settings: BaseSettings) -> str:
+    url = (settings.get("ZENDESK_URL") or "").strip()
+    subdomain = (settings.get("ZENDESK_SUBDOMAIN") or "").strip()
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"ZENDESK_URL must be an http(s) URL like https://acme.zendesk.com, got {url!r}")
+        if parts.query or parts.fragment or parts.path.strip("/"):
+            raise ConfigError(f"ZENDESK_URL must be the account's base URL without a path, got {url!r}")
+        return f"{parts.scheme}://{parts.netloc}"
+    if subdomain:
+        if not SUBDOMAIN_RE.match(subdomain):
+            raise ConfigError(
+                f"ZENDESK_SUBDOMAIN must be the bare subdomain (acme for acme.zendesk.com), got {subdomain!r}"
+            )
+        return f"https://{subdomain.lower()}.zendesk.com"
+    raise ConfigError("no Zendesk account configured: set ZENDESK_SUBDOMAIN (or ZENDESK_URL)")
+
+
+def _auth_header(settings: BaseSettings) -> tuple[str, str]:
+    """Return (kind, Authorization header value) for API token or OAuth auth."""
+    email = (settings.get("ZENDESK_EMAIL") or "").strip()
+    api_token = (settings.get("ZENDESK_API_TOKEN") or "").strip()
+    oauth_token = (settings.get("ZENDESK_OAUTH_TOKEN") or "").strip()
+    if oauth_token and (email or api_token):
+        raise ConfigError(
+            "both ZENDESK_OAUTH_TOKEN and ZENDESK_EMAIL/ZENDESK_API_TOKEN are set: keep only one way to authenticate"
+        )
+    if oauth_token:
+        return "oauth", f"Bearer {oauth_token}"
+    if email and api_token:
+        userpass = f"{email}/token:{api_token}".encode()
+        return "api_token", "Basic " + base64.b64encode(userpass).decode("ascii")
+    if email or api_token:
+        missing = "ZENDESK_API_TOKEN" if email else "ZENDESK_EMAIL"
+        raise ConfigError(f"API token authentication needs both ZENDESK_EMAIL and ZENDESK_API_TOKEN: {missing} is not set")
+    raise ConfigError("no credentials: set ZENDESK_EMAIL and ZENDESK_API_TOKEN, or ZENDESK_OAUTH_TOKEN")
+
+
+def export_uri_setting(settings: BaseSettings) -> str:
+    """The validated ``ZENDESK_EXPORT_URI``: a local directory or ``s3://bucket/prefix``."""
+    uri = (settings.get("ZENDESK_EXPORT_URI") or "output").strip()
+    scheme = urlsplit(uri).scheme
+    if scheme not in ("", "file", "s3") and not re.match(r"^[A-Za-z]:[\\/]", uri):
+        raise ConfigError(f"ZENDESK_EXPORT_URI must be a local directory or s3://bucket/prefix, got {uri!r}")
+    if scheme == "s3" and not urlsplit(uri).netloc:
+        raise ConfigError(f"ZENDESK_EXPORT_URI names no bucket: {uri!r} (expected s3://bucket/prefix)")
+    return uri.rstrip("/") or "/"
+
+
+def _int_in_range(settings: BaseSettings, name: str, low: int, high: int) -> int:
+    try:
+        value = settings.getint(name)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a whole number, got {settings.get(name)!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def join_uri(base: str, name: str) -> str:
+    """Join a file name onto a local directory or an ``s3://`` prefix."""
+    return f"{base.rstrip('/')}/{name}"
+
+
+def parse_bool(name: str, value: Any) -> bool:
+    """Parse a yes/no spider argument; anything unclear is an error."""
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ConfigError(f"{name} must be true or false, got {value!r}")
+
+
+def parse_start_time(value: Any, now: float) -> int:
+    """Parse ``start_time``: unix seconds or an ISO 8601 date/datetime (UTC if no zone).
+
+    ``None`` means the default, 30 days ago. Zendesk only serves data older than
+    a minute, so a later start is refused rather than silently moved.
+    """
+    if value is None:
+        return int(now) - DEFAULT_START_DAYS * 86400
+    text = str(value).strip()
+    if re.fullmatch(r"\d+", text):
+        seconds = int(text)
+    else:
+        seconds = _parse_iso8601(text)
+    if seconds > now - MIN_START_TIME_AGE:
+        raise ConfigError(
+            f"start_time {text!r} is in the future or less than a minute ago; "
+            "Zendesk only exports data older than one minute"
+        )
+    return seconds
+
+
+def _parse_iso8601(text: str) -> int:
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            moment = datetime.combine(date.fromisoformat(text), datetime.min.time())
+        else:
+            moment = datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        raise ConfigError(
+            f"start_time must be unix seconds or an ISO 8601 date/datetime (2024-06-01 or "
+            f"2024-06-01T12:00:00Z), got {text!r}"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return max(0, int(moment.timestamp()))

@@ -1,0 +1,36 @@
+"""The run's default feeds: one JSON and one XML file under ``ZENDESK_EXPORT_URI``.
+
+They are plain Scrapy ``FEEDS`` entries, so every feed option and storage works
+with them, and ``-o``/``-O`` or a ``FEEDS`` setting replace them.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timezone
+
+from scrapy.settings import BaseSettings
+
+from zendesk_crawler.config import export_uri_setting, join_uri
+
+FEED_FORMATS = ("json", "xml")
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """A sortable, unique name for one run: UTC start time plus a random suffix."""
+    now = now or datetime.now(timezone.utc)
+    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def add_default_feeds(settings: BaseSettings) -> None:
+    """Set ``ZENDESK_RUN_ID`` and, unless the user gave feeds, the run's JSON and XML feeds."""
+    run_id = settings.get("ZENDESK_RUN_ID") or new_run_id()
+    settings.set("ZENDESK_RUN_ID", run_id, priority="spider")
+    if settings.getdict("FEEDS") or settings.get("FEED_URI"):
+        return
+    export_uri = export_uri_setting(settings)
+    feeds = {
+        join_uri(export_uri, f"tickets-{run_id}.{fmt}"): {"format": fmt}
+        for fmt in FEED_FORMATS
+    }
+    settings.set("FEEDS", feeds, priority="spider")

@@ -1,0 +1,26 @@
+"""What the spider hands to the pipelines: raw API data of one ticket."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Values of ``TicketConversation.comments_status``.
+COMMENTS_COMPLETE = "complete"
+COMMENTS_TICKET_DELETED = "ticket_deleted"
+COMMENTS_NOT_FOUND = "not_found"
+
+
+@dataclass
+class TicketConversation:
+    """One ticket as the API returned it, with every comment page and the users sideloaded with them.
+
+    ``ticket`` is the ticket object from the Incremental Ticket Export,
+    ``comments`` the comment objects of every page in API order, ``users`` the
+    sideloaded user objects by id (from the export page and the comment pages).
+    """
+
+    ticket: dict[str, Any]
+    comments: list[dict[str, Any]] = field(default_factory=list)
+    users: dict[int, dict[str, Any]] = field(default_factory=dict)
+    comments_status: str = COMMENTS_COMPLETE

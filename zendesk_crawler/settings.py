@@ -1,0 +1,74 @@
+"""Scrapy settings for zendesk_crawler, plus the project's own ``ZENDESK_*`` settings.
+
+Every ``ZENDESK_*`` setting defaults to the environment variable of the same
+name, so ``ZENDESK_API_TOKEN=… scrapy crawl zendesk`` works, and ``-s NAME=…``
+(or scrapyd job settings) override it. They are validated once, when the spider
+is created (``config.py``). The README has the full table.
+"""
+
+import os
+
+BOT_NAME = "zendesk_crawler"
+SPIDER_MODULES = ["zendesk_crawler.spiders"]
+NEWSPIDER_MODULE = "zendesk_crawler.spiders"
+COMMANDS_MODULE = "zendesk_crawler.commands"
+
+# --- Target, credentials, output (see config.py) ---------------------------
+ZENDESK_SUBDOMAIN = os.environ.get("ZENDESK_SUBDOMAIN", "")
+ZENDESK_URL = os.environ.get("ZENDESK_URL", "")
+ZENDESK_EMAIL = os.environ.get("ZENDESK_EMAIL", "")
+ZENDESK_API_TOKEN = os.environ.get("ZENDESK_API_TOKEN", "")
+ZENDESK_OAUTH_TOKEN = os.environ.get("ZENDESK_OAUTH_TOKEN", "")
+ZENDESK_EXPORT_URI = os.environ.get("ZENDESK_EXPORT_URI", "output")
+# Empty: ``<ZENDESK_EXPORT_URI>/state.json``, so an export location describes itself.
+ZENDESK_STATE_URI = os.environ.get("ZENDESK_STATE_URI", "")
+# Tickets per Incremental Ticket Export page (Zendesk's maximum and default: 1000).
+ZENDESK_EXPORT_PAGE_SIZE = os.environ.get("ZENDESK_EXPORT_PAGE_SIZE", "1000")
+# Comments per page of /tickets/{id}/comments.json (Zendesk's maximum: 100).
+ZENDESK_COMMENTS_PAGE_SIZE = os.environ.get("ZENDESK_COMMENTS_PAGE_SIZE", "100")
+# Seconds between progress log lines (0 turns them off).
+ZENDESK_PROGRESS_INTERVAL = os.environ.get("ZENDESK_PROGRESS_INTERVAL", "30")
+
+# --- Crawling --------------------------------------------------------------
+ROBOTSTXT_OBEY = False  # an authenticated API, not a web site
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False  # no open port on unattended hosts
+USER_AGENT = "zendesk_crawler (+https://github.com/zendesk-crawler/zendesk_crawler)"
+DEFAULT_REQUEST_HEADERS = {"Accept": "application/json"}
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 8
+# Each callback's output is processed by CONCURRENT_ITEMS asyncio tasks; our
+# callbacks yield one or two objects, so 100 tasks per response are pure cost
+# (measured: ~3x throughput with 1, see GUIDE.md section 4).
+CONCURRENT_ITEMS = 1
+DOWNLOAD_TIMEOUT = 120
+# Zendesk API requests are never duplicates to drop: a ticket's comments are
+# fetched again when the ticket changes during the run. Deduplication of ticket
+# versions is done by the spider, so Scrapy's fingerprint set (one entry per
+# request, growing for the whole run) is not needed.
+DUPEFILTER_CLASS = "scrapy.dupefilters.BaseDupeFilter"
+RETRY_ENABLED = True
+RETRY_TIMES = 5
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
+
+DOWNLOADER_MIDDLEWARES = {
+    "zendesk_crawler.middlewares.ZendeskAuthMiddleware": 350,
+    "zendesk_crawler.middlewares.RateLimitMiddleware": 560,
+    "zendesk_crawler.middlewares.EndpointStatsMiddleware": 950,
+}
+ITEM_PIPELINES = {
+    "zendesk_crawler.pipelines.ConversationPipeline": 300,
+}
+EXTENSIONS = {
+    "zendesk_crawler.extensions.RunStateExtension": 100,
+    "zendesk_crawler.extensions.ProgressLog": 500,
+}
+
+# --- Feeds -----------------------------------------------------------------
+# The spider adds one JSON and one XML feed under ZENDESK_EXPORT_URI unless
+# FEEDS (or -o/-O) is given. UTF-8 keeps non-ASCII text readable in both.
+FEED_EXPORT_ENCODING = "utf-8"
+FEED_EXPORTERS = {"xml": "zendesk_crawler.exporters.SafeXmlItemExporter"}
+FEED_STORE_EMPTY = True
+
+LOG_LEVEL = "INFO"
