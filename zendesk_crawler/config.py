@@ -70,8 +70,8 @@ class ZendeskConfig:
             start_time=parse_start_time(raw_start, now),
             start_time_given=raw_start is not None,
             ignore_cursor=parse_bool("ignore_cursor", spider_args.get("ignore_cursor", "false")),
-            export_page_size=_int_in_range(settings, "ZENDESK_EXPORT_PAGE_SIZE", 1, 1000),
-            comments_page_size=_int_in_range(settings, "ZENDESK_COMMENTS_PAGE_SIZE", 1, 100),
+            export_page_size=_int_in_range(settings, "ZENDESK_EXPORT_PAGE_SIZE", 1, 1000, default=1000),
+            comments_page_size=_int_in_range(settings, "ZENDESK_COMMENTS_PAGE_SIZE", 1, 100, default=100),
         )
 
 
@@ -125,9 +125,9 @@ def export_uri_setting(settings: BaseSettings) -> str:
     return uri.rstrip("/") or "/"
 
 
-def _int_in_range(settings: BaseSettings, name: str, low: int, high: int) -> int:
+def _int_in_range(settings: BaseSettings, name: str, low: int, high: int, default: int) -> int:
     try:
-        value = settings.getint(name)
+        value = settings.getint(name, default)
     except (TypeError, ValueError):
         raise ConfigError(f"{name} must be a whole number, got {settings.get(name)!r}") from None
     if not low <= value <= high:

@@ -1,0 +1,36 @@
+"""ConversationPipeline: a lossless, self-contained record per ticket."""
+
+import json
+
+from zendesk_crawler.items import TicketConversation
+from zendesk_crawler.pipelines import build_record
+
+
+def test_record_keeps_every_ticket_field_and_resolves_people(sample):
+    export_page = json.loads(sample("incremental_tickets_cursor.json"))
+    comments_page = json.loads(sample("ticket_comments.json"))
+    ticket = export_page["tickets"][1]
+    users = {u["id"]: u for u in export_page["users"] + comments_page["users"]}
+    comments = list(reversed(comments_page["comments"]))  # API order must not matter
+    record = build_record(TicketConversation(ticket=ticket, comments=comments, users=users))
+
+    assert list(record)[:len(ticket)] == list(ticket)
+    assert {k: record[k] for k in ticket} == ticket
+    assert record["requester"] == {"id": 90000000003, "name": "Jordan Requester",
+                                   "email": "jordan@example.net", "role": "end-user"}
+    assert record["assignee"]["name"] == "Sam Agent"
+    assert [c["id"] for c in record["comments"]] == [24001000001, 24001000011, 24001000021]
+    for exported in record["comments"]:
+        original = next(c for c in comments_page["comments"] if c["id"] == exported["id"])
+        assert {k: exported[k] for k in original} == original
+        assert exported["author"]["id"] == original["author_id"] and exported["author"]["name"]
+    assert record["_export"] == {"comments": "complete", "comment_count": 3}
+
+
+def test_unknown_author_keeps_the_id_and_no_assignee_is_null(sample):
+    ticket = json.loads(sample("incremental_tickets_cursor.json"))["tickets"][2]
+    comment = {"id": 1, "author_id": 555, "created_at": "2024-06-20T00:00:00Z", "body": "x"}
+    record = build_record(TicketConversation(ticket=ticket, comments=[comment], users={}))
+    assert ticket["assignee_id"] is None and record["assignee"] is None
+    assert record["comments"][0]["author"] == {"id": 555, "name": None, "email": None, "role": None}
+    assert record["requester"] == {"id": ticket["requester_id"], "name": None, "email": None, "role": None}

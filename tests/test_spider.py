@@ -1,0 +1,108 @@
+"""Spider callbacks on recorded Zendesk responses (tests/fixtures/zendesk-samples)."""
+
+import asyncio
+import json
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from scrapy import Request
+from scrapy.http import TextResponse
+from scrapy.utils.test import get_crawler
+
+from zendesk_crawler.items import COMMENTS_COMPLETE, COMMENTS_NOT_FOUND, COMMENTS_TICKET_DELETED, TicketConversation
+from zendesk_crawler.spiders.zendesk import ZendeskSpider
+
+BASE_URL = "https://acme.zendesk.com"
+
+
+@pytest.fixture
+def spider(tmp_path):
+    crawler = get_crawler(ZendeskSpider, {
+        "ZENDESK_URL": BASE_URL, "ZENDESK_EMAIL": "ops@acme.test", "ZENDESK_API_TOKEN": "tok",
+        "ZENDESK_EXPORT_URI": str(tmp_path), "ZENDESK_COMMENTS_PAGE_SIZE": 3,
+    })
+    crawler.spider = crawler._create_spider(start_time="0")
+    return crawler.spider
+
+
+def respond(request: Request, body: bytes, status: int = 200) -> TextResponse:
+    return TextResponse(request.url, body=body, status=status, request=request,
+                        headers={"Content-Type": "application/json; charset=utf-8"})
+
+
+def query(request: Request) -> dict:
+    return {k: v[0] for k, v in parse_qs(urlsplit(request.url).query).items()}
+
+
+async def first_request(spider):
+    return [request async for request in spider.start()][0]
+
+
+def test_first_request_asks_for_everything_from_start_time(spider):
+    request = asyncio.run(first_request(spider))
+    assert request.url.startswith(f"{BASE_URL}/api/v2/incremental/tickets/cursor.json?")
+    assert query(request) == {"start_time": "0", "per_page": "1000", "include": "users", "support_type_scope": "all"}
+
+
+def test_export_page_requests_comments_and_follows_the_cursor(spider, sample):
+    request = spider._export_request({"start_time": 0})
+    out = list(spider.parse_export_page(respond(request, sample("incremental_tickets_cursor_recorded.json"))))
+    comments, next_page = out
+    assert urlsplit(comments.url).path == "/api/v2/tickets/28/comments.json"
+    assert query(comments) == {"page[size]": "3", "include": "users"}
+    assert query(next_page)["cursor"] == "MTY5NTA1MjY2My4wfHwyOHw="
+    assert spider.export_cursor == "MTY5NTA1MjY2My4wfHwyOHw=" and not spider.end_of_stream
+
+
+def test_last_export_page_ends_the_stream_and_sideloads_users(spider, sample):
+    request = spider._export_request({"cursor": "abc"})
+    out = list(spider.parse_export_page(respond(request, sample("incremental_tickets_cursor.json"))))
+    assert [urlsplit(r.url).path for r in out] == [f"/api/v2/tickets/{i}/comments.json" for i in (10431, 10432, 10433)]
+    assert spider.end_of_stream and spider.export_cursor == "MTcxODkwMjIxNS4wfHwxMDQzM3w="
+    conversation = out[1].meta["conversation"]
+    assert set(conversation.users) == {90000000002, 90000000003}  # requester, submitter, assignee only
+
+
+def test_deleted_ticket_is_exported_without_asking_for_comments(spider, sample):
+    deleted = json.loads(sample("deleted_ticket.json"))
+    page = json.dumps({"tickets": [deleted], "after_cursor": "c1", "end_of_stream": True}).encode()
+    (item,) = list(spider.parse_export_page(respond(spider._export_request({"cursor": "c0"}), page)))
+    assert isinstance(item, TicketConversation)
+    assert item.comments_status == COMMENTS_TICKET_DELETED and item.ticket == deleted
+
+
+def test_comment_pages_are_followed_then_the_conversation_is_handed_on(spider, sample):
+    ticket = json.loads(sample("incremental_tickets_cursor.json"))["tickets"][1]
+    list(spider._ticket(ticket, {}))
+    first = spider._comments_request(TicketConversation(ticket=ticket), {})
+    (second,) = list(spider.parse_comments(respond(first, sample("ticket_comments.json"))))
+    assert query(second)["page[after]"] == "eyJvIjoiY3JlYXRlZF9hdCIsInYiOiJ4eHgifQ"
+    last_page = json.loads(sample("ticket_comments_offset.json"))
+    last_page.update({"meta": {"has_more": False, "after_cursor": None}, "users": []})
+    (item,) = list(spider.parse_comments(respond(second, json.dumps(last_page).encode())))
+    assert item.comments_status == COMMENTS_COMPLETE
+    assert [c["id"] for c in item.comments] == [24001000001, 24001000011, 24001000021, 288845689548]
+    assert set(item.users) == {90000000002, 90000000003}
+
+
+def test_comments_404_exports_the_ticket_flagged(spider, sample):
+    ticket = json.loads(sample("incremental_tickets_cursor.json"))["tickets"][0]
+    list(spider._ticket(ticket, {}))
+    request = spider._comments_request(TicketConversation(ticket=ticket), {})
+    body = b'{"error":"RecordNotFound","description":"Not found"}'
+    (item,) = list(spider.parse_comments(respond(request, body, status=404)))
+    assert item.comments_status == COMMENTS_NOT_FOUND
+    assert spider.crawler.stats.get_value("zendesk/comments_not_found") == 1
+
+
+def test_a_ticket_version_is_fetched_once_and_a_superseded_version_is_dropped(spider, sample):
+    ticket = json.loads(sample("incremental_tickets_cursor.json"))["tickets"][0]
+    (request,) = list(spider._ticket(ticket, {}))
+    assert list(spider._ticket(dict(ticket), {})) == []  # same id and updated_at
+    newer = {**ticket, "updated_at": "2024-06-21T09:00:00Z"}
+    (newer_request,) = list(spider._ticket(newer, {}))
+    empty = b'{"comments": [], "meta": {"has_more": false}}'
+    assert list(spider.parse_comments(respond(request, empty))) == []
+    (item,) = list(spider.parse_comments(respond(newer_request, empty)))
+    assert item.ticket["updated_at"] == "2024-06-21T09:00:00Z"
+    assert spider.crawler.stats.get_value("zendesk/tickets_superseded") == 1
