@@ -1,0 +1,149 @@
+"""End to end: the real ``scrapy crawl zendesk`` process against the sandbox Zendesk on loopback.
+
+Every assertion compares the exported files with the sandbox's ground truth.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+
+from tests.crawl import run_crawl
+from zendesk_crawler.sandbox import DEFAULT_API_TOKEN, DEFAULT_EMAIL, SandboxProcess
+
+ADDED_KEYS = {"requester", "assignee", "comments", "_export"}
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with SandboxProcess(tickets=150, seed=7) as server:
+        yield server
+
+
+def assert_matches_truth(records: list[dict[str, Any]], truth: dict[str, Any], ids: set[int] | None = None) -> None:
+    """Each record is the truth's ticket, its comments in order, and correctly resolved people."""
+    tickets = {t["id"]: t for t in truth["tickets"]}
+    users = {u["id"]: u for u in truth["users"]}
+    exported_ids = [r["id"] for r in records]
+    assert len(exported_ids) == len(set(exported_ids)), "a ticket version was written twice"
+    assert set(exported_ids) == (set(tickets) if ids is None else ids)
+
+    def person(user_id):
+        if user_id is None:
+            return None
+        user = users[user_id]
+        if user["_deleted"]:
+            return {"id": user_id, "name": None, "email": None, "role": None}
+        return {"id": user_id, "name": user["name"], "email": user["email"], "role": user["role"]}
+
+    for record in records:
+        ticket = tickets[record["id"]]
+        expected_ticket = {k: v for k, v in ticket.items() if k not in ("comments", "_support_type_scope")}
+        assert {k: v for k, v in record.items() if k not in ADDED_KEYS} == expected_ticket
+        assert [{k: v for k, v in c.items() if k != "author"} for c in record["comments"]] == ticket["comments"]
+        assert [c["author"] for c in record["comments"]] == [person(c["author_id"]) for c in ticket["comments"]]
+        assert record["requester"] == person(ticket["requester_id"])
+        assert record["assignee"] == person(ticket["assignee_id"])
+        deleted = ticket["status"] == "deleted"
+        assert record["_export"]["comments"] == ("ticket_deleted" if deleted else "complete")
+
+
+def test_full_export_then_resume_exports_only_the_changes(sandbox, tmp_path):
+    truth = sandbox.truth()
+    first = run_crawl(sandbox.url, tmp_path, "-a", "start_time=0")
+    assert first.returncode == 0, first.stderr[-3000:]
+    records = first.json_records()
+    assert_matches_truth(records, truth)
+    assert first.xml_records() == records
+    assert any(t["_support_type_scope"] != "agent" for t in truth["tickets"]), "sandbox has no AI-agent tickets"
+    assert any(len(t["comments"]) > 100 for t in truth["tickets"]), "sandbox has no multi-page conversation"
+    assert any(t["status"] == "deleted" for t in truth["tickets"])
+
+    state = first.state()
+    comments = sum(len(t["comments"]) for t in truth["tickets"])
+    assert state["cursor"] and state["base_url"] == sandbox.url
+    assert state["last_run"]["tickets_exported"] == len(truth["tickets"])
+    assert state["last_run"]["comments_exported"] == comments
+    assert sorted(state["last_run"]["files"]) == sorted(str(p) for p in first.new_files)
+    log = sandbox.requests_log()
+    assert log["statuses"].keys() == {"200", "404"} or log["statuses"].keys() == {"200"}
+    assert state["last_run"]["requests"] == log["count"]
+
+    ids = sorted(t["id"] for t in truth["tickets"] if t["status"] != "deleted")
+    changed = sandbox.change(add_comments=ids[:3], update=ids[3:5], delete=ids[5:6], create=2)
+    sandbox.advance_clock(120)
+    log_start = sandbox.requests_log()["count"]
+    second = run_crawl(sandbox.url, tmp_path, "-a", "start_time=0")
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "start_time is ignored" in second.stderr
+
+    new_truth = sandbox.truth()
+    expected_ids = set(changed["changed"]) | set(changed["created"])
+    records2 = second.json_records()
+    assert_matches_truth(records2, new_truth, ids=expected_ids)
+    assert second.xml_records() == records2
+    assert len(second.new_files) == 2 and not set(second.new_files) & set(first.new_files)
+    assert first.json_records() == records  # the first run's files are untouched
+
+    second_log = sandbox.requests_log(since=log_start)["log"]
+    first_export = next(entry for entry in second_log if entry["path"].endswith("/incremental/tickets/cursor.json"))
+    assert first_export["query"].get("cursor") == state["cursor"] and "start_time" not in first_export["query"]
+    comment_requests = [e for e in second_log if e["path"].endswith("/comments.json")]
+    assert len(comment_requests) <= len(expected_ids) + 2  # only the changed tickets' conversations
+    assert second.state()["cursor"] != state["cursor"]
+
+
+def test_ignore_cursor_starts_again_from_start_time(sandbox, tmp_path):
+    assert run_crawl(sandbox.url, tmp_path, "-a", "start_time=0").returncode == 0
+    log_start = sandbox.requests_log()["count"]
+    again = run_crawl(sandbox.url, tmp_path, "-a", "start_time=0", "-a", "ignore_cursor=true")
+    assert again.returncode == 0, again.stderr[-3000:]
+    first_export = sandbox.requests_log(since=log_start)["log"][0]
+    assert first_export["query"]["start_time"] == "0" and "cursor" not in first_export["query"]
+    assert len(again.json_records()) == len(sandbox.truth()["tickets"])
+
+
+def test_rejected_token_fails_fast_with_one_clear_line_and_no_state(sandbox, tmp_path):
+    log_start = sandbox.requests_log()["count"]
+    result = run_crawl(sandbox.url, tmp_path, "-a", "start_time=0", ZENDESK_API_TOKEN="wrong-token")
+    assert result.returncode != 0
+    (line,) = result.failure_lines()
+    assert "401" in line and "rejected" in line
+    assert result.state() is None
+    assert sandbox.requests_log()["count"] - log_start <= 2  # no retry storm
+
+
+def test_unreadable_state_is_an_error_before_any_request(sandbox, tmp_path):
+    (tmp_path / "state.json").write_text("{not json", encoding="utf-8")
+    log_start = sandbox.requests_log()["count"]
+    result = run_crawl(sandbox.url, tmp_path)
+    assert result.returncode == 2
+    (line,) = result.failure_lines()
+    assert "state.json" in line and "not valid JSON" in line
+    assert sandbox.requests_log()["count"] == log_start
+    assert (tmp_path / "state.json").read_text(encoding="utf-8") == "{not json"
+
+
+def test_ticket_deleted_during_the_run_is_exported_flagged(tmp_path):
+    with SandboxProcess(tickets=30, seed=3) as server:
+        truth = server.truth()
+        victim = next(t["id"] for t in truth["tickets"] if t["status"] != "deleted")
+        server.change(delete_on_comment_read=[victim])
+        result = run_crawl(server.url, tmp_path, "-a", "start_time=0")
+        assert result.returncode == 0, result.stderr[-3000:]
+        records = {r["id"]: r for r in result.json_records()}
+        assert records[victim]["_export"]["comments"] == "not_found"
+        assert records[victim]["comments"] == []
+        assert "'zendesk/comments_not_found': 1" in result.stderr
+
+
+def test_credentials_never_appear_in_logs_or_files(sandbox, tmp_path):
+    result = run_crawl(sandbox.url, tmp_path, "-a", "start_time=0", "-s", "LOG_LEVEL=DEBUG")
+    assert result.returncode == 0, result.stderr[-3000:]
+    basic = base64.b64encode(f"{DEFAULT_EMAIL}/token:{DEFAULT_API_TOKEN}".encode()).decode()
+    outputs = [result.stdout, result.stderr] + [p.read_text("utf-8") for p in tmp_path.iterdir() if p.is_file()]
+    assert len(outputs) >= 5  # logs, two feeds, the state file
+    for text in outputs:
+        assert DEFAULT_API_TOKEN not in text and basic not in text
