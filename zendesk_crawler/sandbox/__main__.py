@@ -1,0 +1,72 @@
+"""``python -m zendesk_crawler.sandbox``: run the sandbox Zendesk until SIGTERM or SIGINT.
+
+Prints one JSON line ``{"url": ..., "pid": ...}`` to stdout once it is listening.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+import time
+
+from .auth import DEFAULT_API_TOKEN, DEFAULT_EMAIL, DEFAULT_OAUTH_TOKEN, Credentials
+from .server import Config, SandboxServer
+
+
+def parse_args(argv: list[str] | None = None) -> Config:
+    """The CLI options as a :class:`Config`."""
+    parser = argparse.ArgumentParser(prog="python -m zendesk_crawler.sandbox", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
+    parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one")
+    parser.add_argument("--tickets", type=int, default=300, help="number of generated tickets")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the data generator")
+    parser.add_argument("--epoch", type=int, default=None,
+                        help="unix time the generated history ends at (default: start - 120 s); "
+                             "fix it to get byte-identical data across runs")
+    parser.add_argument("--rate-limit", type=int, default=700, help="account requests per minute (0: unlimited)")
+    parser.add_argument("--export-rate-limit", type=int, default=10,
+                        help="incremental export requests per minute (0: unlimited)")
+    parser.add_argument("--export-budget-header", action="store_true",
+                        help="send Zendesk-RateLimit-incremental-exports-cursor on the tickets export")
+    parser.add_argument("--time-scale", type=float, default=1.0,
+                        help="rate-limit minutes last 60/S real seconds")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="delay every API answer")
+    parser.add_argument("--email", default=DEFAULT_EMAIL)
+    parser.add_argument("--api-token", default=DEFAULT_API_TOKEN)
+    parser.add_argument("--oauth-token", default=DEFAULT_OAUTH_TOKEN)
+    args = parser.parse_args(argv)
+    if args.tickets < 0 or args.rate_limit < 0 or args.export_rate_limit < 0 or args.latency_ms < 0:
+        parser.error("--tickets, --rate-limit, --export-rate-limit and --latency-ms must not be negative")
+    if args.time_scale <= 0:
+        parser.error("--time-scale must be positive")
+    if args.epoch is not None and args.epoch > time.time() - 120:
+        parser.error("--epoch must be at least 120 seconds in the past")
+    return Config(host=args.host, port=args.port, tickets=args.tickets, seed=args.seed,
+                  rate_limit=args.rate_limit, export_rate_limit=args.export_rate_limit,
+                  time_scale=args.time_scale, latency_ms=args.latency_ms,
+                  export_budget_header=args.export_budget_header, epoch=args.epoch,
+                  credentials=Credentials(args.email, args.api_token, args.oauth_token))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve until SIGTERM/SIGINT, then exit 0."""
+    config = parse_args(argv)
+    stop_signals = {signal.SIGTERM, signal.SIGINT}
+    # Block the stop signals in every thread and wait for them synchronously: no handler races.
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
+    server = SandboxServer(config)
+    thread = threading.Thread(target=server.serve_forever, name="sandbox-server", daemon=True)
+    thread.start()
+    print(json.dumps({"url": server.base_url, "pid": os.getpid()}), flush=True)
+    signal.sigwait(stop_signals)
+    server.shutdown()
+    server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,233 @@
+"""The Zendesk API endpoints the sandbox serves, as pure functions of the dataset and the query.
+
+Shapes follow ``shared/zendesk-samples``: key names, key order and types. Bodies are compact
+UTF-8 JSON (non-ASCII characters unescaped), ``application/json; charset=utf-8``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import bisect
+import json
+import re
+from typing import Any, NamedTuple
+from urllib.parse import quote, urlencode
+
+from .data import EXPORT_DELAY, Comment, Dataset
+
+JSON_TYPE = ("Content-Type", "application/json; charset=utf-8")
+EXPORT_PATH = "/api/v2/incremental/tickets/cursor.json"
+COMMENTS_PATH = re.compile(r"/api/v2/tickets/(\d+)/comments(?:\.json)?")
+MAX_EXPORT_PAGE = 1000
+MAX_COMMENT_PAGE = 100
+MAX_OFFSET_RECORDS = 10_000
+EXPORT_PARAMS = ("exclude_deleted", "include", "per_page", "support_type_scope")
+EXPORT_CURSOR = re.compile(r"(\d+)\.0\|\|(\d+)\|")
+
+
+class Response(NamedTuple):
+    """An HTTP answer: status, extra headers, body bytes."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+def dumps(value: Any) -> bytes:
+    """Compact UTF-8 JSON, the one encoding used for every body (and for the control API's truth)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def error(status: int, name: str, description: str) -> Response:
+    """A Zendesk-style JSON error."""
+    return Response(status, [JSON_TYPE], dumps({"error": name, "description": description}))
+
+
+NOT_FOUND = error(404, "RecordNotFound", "Not found")
+INVALID_ENDPOINT = error(404, "InvalidEndpoint", "Not found")
+
+
+class BadRequest(Exception):
+    """A parameter Zendesk would refuse; carries the error response."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.body.decode())
+        self.response = response
+
+
+def _int(query: dict[str, str], name: str, default: int, minimum: int, maximum: int | None = None) -> int:
+    """An integer parameter: non-integers and values below ``minimum`` are refused, above ``maximum`` capped."""
+    raw = query.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(error(400, "InvalidValue", f"{name} must be an integer")) from None
+    if value < minimum:
+        raise BadRequest(error(400, "InvalidValue", f"{name} must be at least {minimum}"))
+    return value if maximum is None else min(value, maximum)
+
+
+def _url(base_url: str, path: str, params: list[tuple[str, str]]) -> str:
+    return f"{base_url}{path}?{urlencode(params, quote_via=quote, safe='')}"
+
+
+def _b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _unb64url(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+# ------------------------------------------------------------- incremental export
+
+def encode_export_cursor(key: tuple[int, int]) -> str:
+    """The cursor format observed on real Zendesk: base64 of ``"<generated_timestamp>.0||<ticket_id>|"``."""
+    return base64.b64encode(f"{key[0]}.0||{key[1]}|".encode("ascii")).decode("ascii")
+
+
+def decode_export_cursor(cursor: str) -> tuple[int, int]:
+    """The stream position a cursor names; ``BadRequest`` when it is not one of ours."""
+    try:
+        match = EXPORT_CURSOR.fullmatch(base64.b64decode(cursor, validate=True).decode("ascii"))
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        match = None
+    if match is None:
+        raise BadRequest(error(400, "InvalidPaginationParameter", "cursor is not valid"))
+    return int(match.group(1)), int(match.group(2))
+
+
+def incremental_tickets(dataset: Dataset, base_url: str, query: dict[str, str]) -> Response:
+    """``GET /api/v2/incremental/tickets/cursor.json``: the cursor-based Incremental Ticket Export."""
+    per_page = _int(query, "per_page", MAX_EXPORT_PAGE, 1, MAX_EXPORT_PAGE)
+    scope = query.get("support_type_scope") or "agent"
+    if scope not in ("agent", "ai_agent", "all"):
+        raise BadRequest(error(400, "InvalidValue", "support_type_scope must be one of all, agent, ai_agent"))
+    exclude_deleted = query.get("exclude_deleted", "").lower() in ("true", "1")
+    sideload_users = "users" in query.get("include", "").split(",")
+    cursor = query.get("cursor")
+    if cursor:
+        position = decode_export_cursor(cursor)
+    elif "start_time" in query:
+        start_time = _int(query, "start_time", 0, 0)
+        if start_time > dataset.clock.now_int() - EXPORT_DELAY:
+            return error(422, "InvalidValue", "Too recent start_time. Use a start_time older than 1 minute")
+        position = (start_time, 0)
+        cursor = encode_export_cursor(position)
+    else:
+        raise BadRequest(error(400, "InvalidValue", "start_time or cursor is required"))
+    states, end_of_stream = dataset.export_page(position, per_page, scope, exclude_deleted)
+    tickets = [dataset.render_ticket(state) for state in states]
+    after_cursor = encode_export_cursor(states[-1].key) if states else cursor
+    params = [("cursor", after_cursor)] + [(name, query[name]) for name in EXPORT_PARAMS if name in query]
+    body: dict[str, Any] = {
+        "tickets": tickets,
+        "after_url": _url(base_url, EXPORT_PATH, params),
+        "before_url": None,
+        "after_cursor": after_cursor,
+        "before_cursor": None,
+        "end_of_stream": end_of_stream,
+    }
+    if sideload_users:
+        body["users"] = dataset.sideload_users(uid for t in tickets for uid in dataset.ticket_user_ids(t))
+    return Response(200, [JSON_TYPE], dumps(body))
+
+
+# ---------------------------------------------------------------- ticket comments
+
+def _encode_comment_cursor(order: str, comment: Comment) -> str:
+    value = _b64url(f"{comment.created_at}|{comment.id}".encode("ascii"))
+    return _b64url(json.dumps({"o": order, "v": value}, separators=(",", ":")).encode("ascii"))
+
+
+def _decode_comment_cursor(cursor: str, order: str, name: str) -> tuple[int, int]:
+    try:
+        payload = json.loads(_unb64url(cursor))
+        created_at, comment_id = _unb64url(payload["v"]).decode("ascii").split("|")
+        if payload["o"] != order:
+            raise ValueError("cursor of another sort order")
+        return int(created_at), int(comment_id)
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise BadRequest(error(400, "InvalidPaginationParameter", f"{name} is not valid")) from None
+
+
+def ticket_comments(dataset: Dataset, base_url: str, ticket_id: int, query: dict[str, str]) -> Response:
+    """``GET /api/v2/tickets/{id}/comments.json``: cursor pagination with ``page[size]``, else offset."""
+    comments = dataset.ticket_comments(ticket_id)
+    if comments is None:
+        return NOT_FOUND
+    path = f"/api/v2/tickets/{ticket_id}/comments.json"
+    if any(name in query for name in ("page[size]", "page[after]", "page[before]")):
+        return _cursor_page(dataset, base_url, path, comments, query)
+    return _offset_page(dataset, base_url, path, comments, query)
+
+
+def _cursor_page(dataset: Dataset, base_url: str, path: str, comments: list[Comment],
+                 query: dict[str, str]) -> Response:
+    size = _int(query, "page[size]", MAX_COMMENT_PAGE, 1, MAX_COMMENT_PAGE)
+    order = query.get("sort") or "created_at"
+    if order not in ("created_at", "-created_at"):
+        raise BadRequest(error(400, "InvalidPaginationParameter", "sort is not valid"))
+    ordered = comments if order == "created_at" else comments[::-1]
+    keys = [(c.created_at, c.id) for c in ordered]
+    if order == "-created_at":
+        keys = [(-a, -b) for a, b in keys]
+    sign = 1 if order == "created_at" else -1
+
+    def position(name: str) -> tuple[int, int]:
+        created_at, comment_id = _decode_comment_cursor(query[name], order, name)
+        return sign * created_at, sign * comment_id
+
+    if query.get("page[before]"):
+        end = bisect.bisect_left(keys, position("page[before]"))
+        start = max(0, end - size)
+        has_more = start > 0
+    else:
+        start = bisect.bisect_right(keys, position("page[after]")) if query.get("page[after]") else 0
+        end = min(len(ordered), start + size)
+        has_more = end < len(ordered)
+    page = ordered[start:end]
+    body: dict[str, Any] = {"comments": [c.data for c in page]}
+    if "users" in query.get("include", "").split(","):
+        body["users"] = dataset.sideload_users(c.data["author_id"] for c in page)
+    after = _encode_comment_cursor(order, page[-1]) if page else None
+    before = _encode_comment_cursor(order, page[0]) if page else None
+    kept = [(k, v) for k, v in query.items() if k not in ("page[after]", "page[before]", "page[size]")]
+
+    def link(name: str, cursor: str | None) -> str | None:
+        if cursor is None:
+            return None
+        return _url(base_url, path, sorted(kept + [(name, cursor), ("page[size]", str(size))]))
+
+    body["meta"] = {"has_more": has_more, "after_cursor": after, "before_cursor": before}
+    body["links"] = {"next": link("page[after]", after), "prev": link("page[before]", before)}
+    return Response(200, [JSON_TYPE], dumps(body))
+
+
+def _offset_page(dataset: Dataset, base_url: str, path: str, comments: list[Comment],
+                 query: dict[str, str]) -> Response:
+    per_page = _int(query, "per_page", MAX_COMMENT_PAGE, 1, MAX_COMMENT_PAGE)
+    page = _int(query, "page", 1, 1)
+    if page * per_page > MAX_OFFSET_RECORDS:
+        return error(400, "InvalidPaginationParameter",
+                     "Offset pagination is limited to the first 10,000 records; use cursor pagination")
+    sort_order = query.get("sort_order") or "asc"
+    if sort_order not in ("asc", "desc"):
+        raise BadRequest(error(400, "InvalidValue", "sort_order must be asc or desc"))
+    ordered = comments if sort_order == "asc" else comments[::-1]
+    chunk = ordered[(page - 1) * per_page: page * per_page]
+    kept = [(k, v) for k, v in query.items() if k != "page"]
+
+    def link(number: int) -> str:
+        return _url(base_url, path, sorted(kept + [("page", str(number))]))
+
+    body: dict[str, Any] = {"comments": [c.data for c in chunk]}
+    if "users" in query.get("include", "").split(","):
+        body["users"] = dataset.sideload_users(c.data["author_id"] for c in chunk)
+    body["next_page"] = link(page + 1) if page * per_page < len(ordered) else None
+    body["previous_page"] = link(page - 1) if page > 1 else None
+    body["count"] = len(ordered)
+    return Response(200, [JSON_TYPE], dumps(body))

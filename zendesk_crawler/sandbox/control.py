@@ -1,0 +1,52 @@
+"""The control API under ``/_sandbox/`` (no auth): ground truth, changes, clock, request log, stats."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qsl
+
+from .api import JSON_TYPE, Response, dumps
+from .data import Dataset
+from .requestlog import RequestLog
+
+
+def _ok(value: Any) -> Response:
+    return Response(200, [JSON_TYPE], dumps(value))
+
+
+def _bad(message: str, status: int = 400) -> Response:
+    return Response(status, [JSON_TYPE], dumps({"error": message}))
+
+
+def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, log: RequestLog) -> Response:
+    """Answer one control request.
+
+    - ``GET /_sandbox/truth[?comments=false]``: every ticket as the export returns it now, with ``comments``
+      and ``_support_type_scope``; every user with ``_deleted``.
+    - ``POST /_sandbox/changes``: ``{"add_comments": [ids], "update": [ids], "delete": [ids], "create": n,
+      "delete_on_comment_read": [ids]}`` → ``{"changed": [...], "created": [...]}``.
+    - ``POST /_sandbox/clock`` ``{"advance": seconds}`` → ``{"now": unix}`` (``GET`` reads it).
+    - ``GET /_sandbox/requests[?since=K]``: counts and the log of API requests.
+    - ``GET /_sandbox/stats``: ticket, comment and user counts.
+    """
+    params = dict(parse_qsl(query, keep_blank_values=True))
+    try:
+        payload = json.loads(body) if body else {}
+        if not isinstance(payload, dict):
+            raise ValueError("the body must be a JSON object")
+        if (method, path) == ("GET", "/_sandbox/truth"):
+            return _ok(dataset.truth(with_comments=params.get("comments", "true").lower() not in ("false", "0")))
+        if (method, path) == ("POST", "/_sandbox/changes"):
+            return _ok(dataset.apply_changes(payload))
+        if path == "/_sandbox/clock" and method in ("GET", "POST"):
+            if method == "POST":
+                dataset.clock.advance(float(payload.get("advance", 0)))
+            return _ok({"now": dataset.clock.now_int()})
+        if (method, path) == ("GET", "/_sandbox/requests"):
+            return _ok(log.snapshot(int(params.get("since", 0))))
+        if (method, path) == ("GET", "/_sandbox/stats"):
+            return _ok(dataset.stats())
+    except (ValueError, TypeError) as exc:
+        return _bad(str(exc))
+    return _bad(f"no control endpoint {method} {path}", 404)

@@ -1,0 +1,165 @@
+"""Run the sandbox as a child process (``python -m zendesk_crawler.sandbox``) and talk to its control API."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from .auth import DEFAULT_API_TOKEN, DEFAULT_EMAIL, DEFAULT_OAUTH_TOKEN
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+#: The control API is local: never let an ``http_proxy`` variable route it elsewhere.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class SandboxError(RuntimeError):
+    """The sandbox did not start, or a control request failed."""
+
+
+class SandboxProcess:
+    """A sandbox Zendesk in a child process; a context manager that stops it by PID on exit.
+
+    >>> with SandboxProcess(tickets=50) as sandbox:
+    ...     sandbox.url  # 'http://127.0.0.1:PORT'
+    """
+
+    def __init__(self, tickets: int = 300, seed: int = 1, *, rate_limit: int = 700, export_rate_limit: int = 10,
+                 time_scale: float = 1.0, latency_ms: float = 0, export_budget_header: bool = False,
+                 epoch: int | None = None, email: str = DEFAULT_EMAIL, api_token: str = DEFAULT_API_TOKEN,
+                 oauth_token: str = DEFAULT_OAUTH_TOKEN, host: str = "127.0.0.1", port: int = 0,
+                 startup_timeout: float = 120.0, stop_timeout: float = 10.0) -> None:
+        self.email, self.api_token, self.oauth_token = email, api_token, oauth_token
+        self.args = ["--host", host, "--port", str(port), "--tickets", str(tickets), "--seed", str(seed),
+                     "--rate-limit", str(rate_limit), "--export-rate-limit", str(export_rate_limit),
+                     "--time-scale", str(time_scale), "--latency-ms", str(latency_ms),
+                     "--email", email, "--api-token", api_token, "--oauth-token", oauth_token]
+        if export_budget_header:
+            self.args.append("--export-budget-header")
+        if epoch is not None:
+            self.args += ["--epoch", str(epoch)]
+        self.startup_timeout = startup_timeout
+        self.stop_timeout = stop_timeout
+        self.url = ""
+        self.pid = 0
+        self._process: subprocess.Popen[bytes] | None = None
+        self._stderr = tempfile.TemporaryFile()
+
+    # ------------------------------------------------------------ lifecycle
+
+    def start(self) -> SandboxProcess:
+        """Start the child and wait (without sleeping) for its ready line; raise with its stderr on failure."""
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
+        self._process = subprocess.Popen([sys.executable, "-m", "zendesk_crawler.sandbox", *self.args],
+                                         stdout=subprocess.PIPE, stderr=self._stderr, env=env)
+        try:
+            info = json.loads(self._read_ready_line())
+        except BaseException:
+            self.stop()
+            raise
+        self.url, self.pid = info["url"], info["pid"]
+        return self
+
+    def _read_ready_line(self) -> bytes:
+        assert self._process is not None and self._process.stdout is not None
+        fd = self._process.stdout.fileno()
+        deadline = time.monotonic() + self.startup_timeout
+        buffer = b""
+        with selectors.DefaultSelector() as selector:
+            selector.register(fd, selectors.EVENT_READ)
+            while b"\n" not in buffer:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise SandboxError(f"sandbox not ready after {self.startup_timeout} s; stderr:\n{self.stderr()}")
+                if not selector.select(left):
+                    continue
+                chunk = os.read(fd, 4096)
+                if not chunk:
+                    code = self._process.wait()
+                    raise SandboxError(f"sandbox exited with code {code} before it was ready; stderr:\n{self.stderr()}")
+                buffer += chunk
+        return buffer.split(b"\n", 1)[0]
+
+    def stderr(self) -> str:
+        """Everything the child wrote to stderr so far."""
+        self._stderr.seek(0)
+        return self._stderr.read().decode("utf-8", "replace")
+
+    def stop(self) -> int | None:
+        """SIGTERM the child by PID, SIGKILL it after ``stop_timeout``; return its exit code."""
+        process = self._process
+        if process is None:
+            return None
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGTERM)
+            try:
+                process.wait(self.stop_timeout)
+            except subprocess.TimeoutExpired:
+                os.kill(process.pid, signal.SIGKILL)
+                process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+        return process.returncode
+
+    def __enter__(self) -> SandboxProcess:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+        self._stderr.close()
+
+    # ------------------------------------------------------------ credentials
+
+    def basic_auth(self) -> str:
+        """The ``Authorization`` header value for API token auth."""
+        raw = f"{self.email}/token:{self.api_token}".encode()
+        return "Basic " + base64.b64encode(raw).decode("ascii")
+
+    def crawler_env(self) -> dict[str, str]:
+        """Environment variables that point ``scrapy crawl zendesk`` at this sandbox (GUIDE section 1)."""
+        return {"ZENDESK_URL": self.url, "ZENDESK_EMAIL": self.email, "ZENDESK_API_TOKEN": self.api_token}
+
+    # ------------------------------------------------------------ control API
+
+    def _control(self, method: str, path: str, payload: dict[str, Any] | None = None) -> Any:
+        data = None if payload is None else json.dumps(payload).encode()
+        request = urllib.request.Request(self.url + path, data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with _OPENER.open(request, timeout=600) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            raise SandboxError(f"{method} {path}: {exc.code} {exc.read().decode('utf-8', 'replace')}") from None
+
+    def truth(self, comments: bool = True) -> dict[str, Any]:
+        """``GET /_sandbox/truth``: every ticket as exported now (with ``comments``) and every user."""
+        return self._control("GET", "/_sandbox/truth" + ("" if comments else "?comments=false"))
+
+    def change(self, **ops: Any) -> dict[str, list[int]]:
+        """``POST /_sandbox/changes``, e.g. ``change(add_comments=[10001], create=2)``."""
+        return self._control("POST", "/_sandbox/changes", ops)
+
+    def advance_clock(self, seconds: float) -> int:
+        """Move sandbox-now forward; return the new now (unix seconds)."""
+        return self._control("POST", "/_sandbox/clock", {"advance": seconds})["now"]
+
+    def requests_log(self, since: int = 0) -> dict[str, Any]:
+        """``GET /_sandbox/requests``: counts and the log of API requests from index ``since``."""
+        return self._control("GET", f"/_sandbox/requests?since={since}")
+
+    def stats(self) -> dict[str, Any]:
+        """``GET /_sandbox/stats``: ticket, comment and user counts."""
+        return self._control("GET", "/_sandbox/stats")
