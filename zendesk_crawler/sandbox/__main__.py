@@ -6,15 +6,16 @@ Prints one JSON line ``{"url": ..., "pid": ...}`` to stdout once it is listening
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import signal
 import sys
-import threading
 import time
 
+from .app import Config
 from .auth import DEFAULT_API_TOKEN, DEFAULT_EMAIL, DEFAULT_OAUTH_TOKEN, Credentials
-from .server import Config, SandboxServer
+from .server import SandboxServer
 
 
 def parse_args(argv: list[str] | None = None) -> Config:
@@ -52,19 +53,22 @@ def parse_args(argv: list[str] | None = None) -> Config:
                   credentials=Credentials(args.email, args.api_token, args.oauth_token))
 
 
+async def serve(server: SandboxServer) -> None:
+    """Print the ready line once listening; return on SIGTERM or SIGINT."""
+    loop = asyncio.get_running_loop()
+    ready, stop = asyncio.Event(), asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    serving = asyncio.create_task(server.serve(ready, stop))
+    await ready.wait()
+    print(json.dumps({"url": server.base_url, "pid": os.getpid()}), flush=True)
+    await serving
+
+
 def main(argv: list[str] | None = None) -> int:
     """Serve until SIGTERM/SIGINT, then exit 0."""
-    config = parse_args(argv)
-    stop_signals = {signal.SIGTERM, signal.SIGINT}
-    # Block the stop signals in every thread and wait for them synchronously: no handler races.
-    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
-    server = SandboxServer(config)
-    thread = threading.Thread(target=server.serve_forever, name="sandbox-server", daemon=True)
-    thread.start()
-    print(json.dumps({"url": server.base_url, "pid": os.getpid()}), flush=True)
-    signal.sigwait(stop_signals)
-    server.shutdown()
-    server.server_close()
+    server = SandboxServer(parse_args(argv))
+    asyncio.run(serve(server))
     return 0
 
 

@@ -11,10 +11,11 @@ import binascii
 import bisect
 import json
 import re
+from functools import lru_cache
 from typing import Any, NamedTuple
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
-from .data import EXPORT_DELAY, Comment, Dataset
+from .data import EXPORT_DELAY, Comment, Dataset, dumps
 
 JSON_TYPE = ("Content-Type", "application/json; charset=utf-8")
 EXPORT_PATH = "/api/v2/incremental/tickets/cursor.json"
@@ -24,6 +25,7 @@ MAX_COMMENT_PAGE = 100
 MAX_OFFSET_RECORDS = 10_000
 EXPORT_PARAMS = ("exclude_deleted", "include", "per_page", "support_type_scope")
 EXPORT_CURSOR = re.compile(r"(\d+)\.0\|\|(\d+)\|")
+UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
 
 
 class Response(NamedTuple):
@@ -32,11 +34,6 @@ class Response(NamedTuple):
     status: int
     headers: list[tuple[str, str]]
     body: bytes
-
-
-def dumps(value: Any) -> bytes:
-    """Compact UTF-8 JSON, the one encoding used for every body (and for the control API's truth)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def error(status: int, name: str, description: str) -> Response:
@@ -70,8 +67,19 @@ def _int(query: dict[str, str], name: str, default: int, minimum: int, maximum: 
     return value if maximum is None else min(value, maximum)
 
 
+def _quote(text: str) -> str:
+    """Percent-encode everything but unreserved characters (cursors need no work, so skip it for them)."""
+    return text if UNRESERVED.fullmatch(text) else _quote_cached(text)
+
+
+@lru_cache(maxsize=1024)
+def _quote_cached(text: str) -> str:
+    return quote(text, safe="")
+
+
 def _url(base_url: str, path: str, params: list[tuple[str, str]]) -> str:
-    return f"{base_url}{path}?{urlencode(params, quote_via=quote, safe='')}"
+    """An absolute URL with every parameter name and value percent-encoded (``page%5Bsize%5D=3``)."""
+    return f"{base_url}{path}?" + "&".join(f"{_quote(k)}={_quote(v)}" for k, v in params)
 
 
 def _b64url(raw: bytes) -> str:
@@ -132,15 +140,26 @@ def incremental_tickets(dataset: Dataset, base_url: str, query: dict[str, str]) 
         "end_of_stream": end_of_stream,
     }
     if sideload_users:
-        body["users"] = dataset.sideload_users(uid for t in tickets for uid in dataset.ticket_user_ids(t))
+        user_ids = dataset.sideload_user_ids(uid for t in tickets for uid in dataset.ticket_user_ids(t))
+        body["users"] = [dataset.user(uid) for uid in user_ids]
     return Response(200, [JSON_TYPE], dumps(body))
+
+
+def _comments_body(dataset: Dataset, comments: list[Comment], query: dict[str, str], tail: dict[str, Any]) -> bytes:
+    """``{"comments":[...],"users":[...],<tail>}`` assembled from JSON encoded once per comment and user."""
+    parts = [b'{"comments":[', b",".join(c.json for c in comments), b"]"]
+    if "users" in query.get("include", "").split(","):
+        user_ids = dataset.sideload_user_ids(c.author_id for c in comments)
+        parts += [b',"users":[', b",".join(dataset.user_json(uid) for uid in user_ids), b"]"]
+    parts += [b",", dumps(tail)[1:]]
+    return b"".join(parts)
 
 
 # ---------------------------------------------------------------- ticket comments
 
 def _encode_comment_cursor(order: str, comment: Comment) -> str:
     value = _b64url(f"{comment.created_at}|{comment.id}".encode("ascii"))
-    return _b64url(json.dumps({"o": order, "v": value}, separators=(",", ":")).encode("ascii"))
+    return _b64url(f'{{"o":"{order}","v":"{value}"}}'.encode("ascii"))
 
 
 def _decode_comment_cursor(cursor: str, order: str, name: str) -> tuple[int, int]:
@@ -190,9 +209,6 @@ def _cursor_page(dataset: Dataset, base_url: str, path: str, comments: list[Comm
         end = min(len(ordered), start + size)
         has_more = end < len(ordered)
     page = ordered[start:end]
-    body: dict[str, Any] = {"comments": [c.data for c in page]}
-    if "users" in query.get("include", "").split(","):
-        body["users"] = dataset.sideload_users(c.data["author_id"] for c in page)
     after = _encode_comment_cursor(order, page[-1]) if page else None
     before = _encode_comment_cursor(order, page[0]) if page else None
     kept = [(k, v) for k, v in query.items() if k not in ("page[after]", "page[before]", "page[size]")]
@@ -202,9 +218,9 @@ def _cursor_page(dataset: Dataset, base_url: str, path: str, comments: list[Comm
             return None
         return _url(base_url, path, sorted(kept + [(name, cursor), ("page[size]", str(size))]))
 
-    body["meta"] = {"has_more": has_more, "after_cursor": after, "before_cursor": before}
-    body["links"] = {"next": link("page[after]", after), "prev": link("page[before]", before)}
-    return Response(200, [JSON_TYPE], dumps(body))
+    meta = {"has_more": has_more, "after_cursor": after, "before_cursor": before}
+    links = {"next": link("page[after]", after), "prev": link("page[before]", before)}
+    return Response(200, [JSON_TYPE], _comments_body(dataset, page, query, {"meta": meta, "links": links}))
 
 
 def _offset_page(dataset: Dataset, base_url: str, path: str, comments: list[Comment],
@@ -224,10 +240,7 @@ def _offset_page(dataset: Dataset, base_url: str, path: str, comments: list[Comm
     def link(number: int) -> str:
         return _url(base_url, path, sorted(kept + [("page", str(number))]))
 
-    body: dict[str, Any] = {"comments": [c.data for c in chunk]}
-    if "users" in query.get("include", "").split(","):
-        body["users"] = dataset.sideload_users(c.data["author_id"] for c in chunk)
-    body["next_page"] = link(page + 1) if page * per_page < len(ordered) else None
-    body["previous_page"] = link(page - 1) if page > 1 else None
-    body["count"] = len(ordered)
-    return Response(200, [JSON_TYPE], dumps(body))
+    tail = {"next_page": link(page + 1) if page * per_page < len(ordered) else None,
+            "previous_page": link(page - 1) if page > 1 else None,
+            "count": len(ordered)}
+    return Response(200, [JSON_TYPE], _comments_body(dataset, chunk, query, tail))

@@ -6,13 +6,17 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl
 
-from .api import JSON_TYPE, Response, dumps
-from .data import Dataset
+from .api import JSON_TYPE, Response
+from .data import Dataset, dumps
 from .requestlog import RequestLog
 
 
 def _ok(value: Any) -> Response:
     return Response(200, [JSON_TYPE], dumps(value))
+
+
+def _flag(params: dict[str, str], name: str) -> bool:
+    return params.get(name, "true").lower() not in ("false", "0")
 
 
 def _bad(message: str, status: int = 400) -> Response:
@@ -22,8 +26,9 @@ def _bad(message: str, status: int = 400) -> Response:
 def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, log: RequestLog) -> Response:
     """Answer one control request.
 
-    - ``GET /_sandbox/truth[?comments=false]``: every ticket as the export returns it now, with ``comments``
-      and ``_support_type_scope``; every user with ``_deleted``.
+    - ``GET /_sandbox/truth[?comments=false&users=false&offset=N&limit=M]``: every ticket (or a slice, in
+      stream order) as the export returns it now, with ``comments`` and ``_support_type_scope``; every user
+      with ``_deleted``.
     - ``POST /_sandbox/changes``: ``{"add_comments": [ids], "update": [ids], "delete": [ids], "create": n,
       "delete_on_comment_read": [ids]}`` → ``{"changed": [...], "created": [...]}``.
     - ``POST /_sandbox/clock`` ``{"advance": seconds}`` → ``{"now": unix}`` (``GET`` reads it).
@@ -36,7 +41,10 @@ def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, lo
         if not isinstance(payload, dict):
             raise ValueError("the body must be a JSON object")
         if (method, path) == ("GET", "/_sandbox/truth"):
-            return _ok(dataset.truth(with_comments=params.get("comments", "true").lower() not in ("false", "0")))
+            limit = params.get("limit")
+            return Response(200, [JSON_TYPE], dataset.truth_json(
+                comments=_flag(params, "comments"), users=_flag(params, "users"),
+                offset=int(params.get("offset", 0)), limit=None if limit is None else int(limit)))
         if (method, path) == ("POST", "/_sandbox/changes"):
             return _ok(dataset.apply_changes(payload))
         if path == "/_sandbox/clock" and method in ("GET", "POST"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import json
 import random
 import threading
 import time
@@ -27,7 +28,9 @@ FIRST_USER_ID = 90000000001
 HISTORY_SECONDS = 20 * 86400
 #: Tickets changed in the most recent minute are not exported yet.
 EXPORT_DELAY = 60
-SCOPES = ("agent", "ai_agent")
+#: Distinct generated comment texts (fewer for small sandboxes) and near-64-kB ones.
+TEXT_POOL = 4096
+LONG_POOL = 8
 
 ORGANIZATION_IDS = (80000000001, 80000000002, 80000000003, 80000000004)
 GROUP_IDS = (70000000001, 70000000002, 70000000003)
@@ -44,6 +47,15 @@ LOCALES = ((1, "en-US", "Amsterdam"), (8, "de", "Berlin"), (66, "ar", "Riyadh"),
 def iso(timestamp: int) -> str:
     """Zendesk's timestamp format, e.g. ``2024-06-19T11:40:22Z``."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(timestamp))
+
+
+def _encode(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def dumps(value: Any) -> bytes:
+    """Compact UTF-8 JSON (non-ASCII unescaped): the one encoding of every API body and of the truth."""
+    return _encode(value).encode("utf-8")
 
 
 def _mix(*parts: int) -> int:
@@ -93,11 +105,17 @@ class TicketState(NamedTuple):
 
 
 class Comment(NamedTuple):
-    """A generated comment and its position in the ticket's comment order."""
+    """A generated comment: its position in the ticket's comment order, its author and its JSON."""
 
     created_at: int
     id: int
-    data: dict[str, Any]
+    author_id: int
+    json: bytes
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The comment as a dict (decoded from the very bytes the API serves)."""
+        return json.loads(self.json)
 
 
 class Dataset:
@@ -110,6 +128,9 @@ class Dataset:
         self._comment_cache: OrderedDict[tuple[int, int], list[Comment]] = OrderedDict()
         self._changes = 0
         self._armed: set[int] = set()
+        pool_rng = random.Random(_mix(options.seed, 11))
+        self._system_pool = [_encode(self._system(pool_rng)) for _ in range(64)]
+        self._custom_pool = [_encode(content.custom_metadata(pool_rng)) for _ in range(32)]
         self._init_users()
         self._init_tickets()
 
@@ -185,10 +206,14 @@ class Dataset:
             if rng.random() < 0.3 else {},
         }
 
-    def sideload_users(self, user_ids: Iterable[int | None]) -> list[dict[str, Any]]:
-        """Users for a ``users`` sideload: unique, by id, deleted users left out (as Zendesk does)."""
-        wanted = {uid for uid in user_ids if uid is not None and uid not in self.deleted_user_ids}
-        return [self.user(uid) for uid in sorted(wanted)]
+    def sideload_user_ids(self, user_ids: Iterable[int | None]) -> list[int]:
+        """Ids for a ``users`` sideload: unique, ascending, deleted users left out (as Zendesk does)."""
+        return sorted({uid for uid in user_ids if uid is not None and uid not in self.deleted_user_ids})
+
+    @lru_cache(maxsize=8192)
+    def user_json(self, user_id: int) -> bytes:
+        """The user object's JSON, encoded once."""
+        return dumps(self.user(user_id))
 
     # --------------------------------------------------------------- tickets
 
@@ -268,7 +293,7 @@ class Dataset:
             "type": ticket_type,
             "subject": subject,
             "raw_subject": raw_subject,
-            "description": self._comment_text(ticket_id, number, 0, is_last=False),
+            "description": self._text(*self._first_entry(ticket_id, number))[0],
             "priority": rng.choice((None, "low", "normal", "normal", "high", "urgent")),
             "status": status,
             "recipient": "support@sandbox.example.com" if channel == "email" else None,
@@ -346,17 +371,32 @@ class Dataset:
                 *ticket["collaborator_ids"], *ticket["follower_ids"], *ticket["email_cc_ids"]]
 
     # -------------------------------------------------------------- comments
+    #
+    # Comment bodies come from a seeded pool of hostile texts whose JSON is encoded once, and
+    # each comment's JSON is assembled from pre-encoded parts: generating and serving a comment
+    # costs microseconds, so the sandbox never becomes the bottleneck of a benchmark.
 
-    def _comment_text(self, ticket_id: int, number: int, index: int, is_last: bool) -> str:
-        """A comment body; ticket ``number`` decides which hostile fragment and long body it carries."""
-        rng = random.Random(_mix(self.options.seed, 5, ticket_id, index))
-        forced = content.ALL_HOSTILE[number % len(content.ALL_HOSTILE)] if index == 0 else None
-        long = (index == 0 and number % 97 == 5) or (is_last and index > 0 and number % 97 == 50)
-        return content.body(rng, forced, long)
+    @lru_cache(maxsize=None)
+    def _text(self, entry: int, long: bool = False) -> tuple[str, str]:
+        """Pool entry ``entry``: a body and the JSON of its ``"body":…,"html_body":…,"plain_body":…`` members.
 
-    def _comment_times(self, state: TicketState) -> list[int]:
+        Entry ``e`` always carries the hostile fragment ``e % len(ALL_HOSTILE)``; long entries
+        are just under Zendesk's 64 kB body limit.
+        """
+        rng = random.Random(_mix(self.options.seed, 5, entry, long))
+        text = content.body(rng, content.ALL_HOSTILE[entry % len(content.ALL_HOSTILE)], long)
+        members = (f'"body":{_encode(text)},"html_body":{_encode(content.html_body(text, rng))},'
+                   f'"plain_body":{_encode(content.plain_body(text))}')
+        return text, members
+
+    def _first_entry(self, ticket_id: int, number: int) -> tuple[int, bool]:
+        """Pool entry of a ticket's first comment (its description); ticket ``number`` picks the fragment."""
+        groups = max(1, min(self.options.tickets, TEXT_POOL) // len(content.ALL_HOSTILE))
+        entry = number % len(content.ALL_HOSTILE) + len(content.ALL_HOSTILE) * (_mix(self.options.seed, 13, ticket_id) % groups)
+        return (entry % LONG_POOL, True) if number % 97 == 5 else (entry, False)
+
+    def _comment_times(self, state: TicketState, rng: random.Random) -> list[int]:
         """created_at of every comment, ascending; some share a second."""
-        rng = random.Random(_mix(self.options.seed, 6, state.id))
         rest = sorted(rng.randint(state.created_at, state.activity_end) for _ in range(state.base_comments - 1))
         times = [state.created_at, *rest]
         for i in range(2, len(times)):
@@ -366,10 +406,26 @@ class Dataset:
             times[-1] = state.activity_end
         return times + list(state.extra_comment_times)
 
-    def _comment(self, state: TicketState, index: int, created_at: int) -> Comment:
+    def _generate_comments(self, state: TicketState) -> list[Comment]:
+        """Every comment of a ticket in default order (created_at, then id)."""
         base = self._ticket_base(state.id, state.number)
-        rng = random.Random(_mix(self.options.seed, 7, state.id, index))
-        comment_id = 24_000_000_000_000 + state.id * 100_000 + index * 20 + 1
+        rng = random.Random(_mix(self.options.seed, 6, state.id))
+        pool = max(len(content.ALL_HOSTILE), min(2 * self.options.tickets, TEXT_POOL))
+        comments = []
+        for index, created_at in enumerate(self._comment_times(state, rng)):
+            if index == 0:
+                entry = self._first_entry(state.id, state.number)
+            elif index == state.base_comments - 1 and state.number % 97 == 50:
+                entry = (rng.randrange(LONG_POOL), True)
+            else:
+                entry = (rng.randrange(pool), False)
+            comments.append(self._comment(base, index, created_at, self._text(*entry)[1], rng))
+        comments.sort(key=lambda c: (c.created_at, c.id))
+        return comments
+
+    def _comment(self, base: dict[str, Any], index: int, created_at: int, text: str, rng: random.Random) -> Comment:
+        """One comment's JSON, member order as in ``ticket_comments.json``."""
+        comment_id = 24_000_000_000_000 + base["id"] * 100_000 + index * 20 + 1
         public = index == 0 or rng.random() >= 0.33
         requester = base["requester_id"]
         if index == 0:
@@ -380,31 +436,28 @@ class Dataset:
             author = rng.choice((requester, requester, base["assignee_id"] or rng.choice(self.agent_ids),
                                  *base["collaborator_ids"]))
         channel = base["via"]["channel"] if index == 0 else "email" if author == requester and rng.random() < 0.5 else "web"
-        body = self._comment_text(state.id, state.number, index, is_last=index == state.base_comments - 1)
-        data = {
-            "id": comment_id,
-            "type": "Comment",
-            "author_id": author,
-            "body": body,
-            "html_body": content.html_body(body, rng),
-            "plain_body": content.plain_body(body),
-            "public": public,
-            "attachments": self._attachments(rng, comment_id) if rng.random() < 0.12 else [],
-            "audit_id": comment_id - 1,
-            "via": self._via(rng, channel, author),
-            "created_at": iso(created_at),
-            "metadata": {
-                "system": {
-                    "client": rng.choice(CLIENTS),
-                    "ip_address": f"203.0.113.{rng.randint(1, 254)}",
-                    "location": rng.choice(("Example City, 00, Exampleland", "Zürich, ZH, Schweiz", "القاهرة, مصر")),
-                    "latitude": round(rng.uniform(-90, 90), 4),
-                    "longitude": round(rng.uniform(-180, 180), 4),
-                },
-                "custom": content.custom_metadata(rng) if rng.random() < 0.12 else {},
-            },
+        attachments = _encode(self._attachments(rng, comment_id)) if rng.random() < 0.12 else "[]"
+        custom = rng.choice(self._custom_pool) if rng.random() < 0.12 else "{}"
+        json_text = (f'{{"id":{comment_id},"type":"Comment","author_id":{author},{text},'
+                     f'"public":{"true" if public else "false"},"attachments":{attachments},"audit_id":{comment_id - 1},'
+                     f'"via":{self._via_json(channel, author, rng.randrange(2))},"created_at":"{iso(created_at)}",'
+                     f'"metadata":{{"system":{rng.choice(self._system_pool)},"custom":{custom}}}}}')
+        return Comment(created_at, comment_id, author, json_text.encode("utf-8"))
+
+    @lru_cache(maxsize=8192)
+    def _via_json(self, channel: str, user_id: int, variant: int) -> str:
+        return _encode(self._via(random.Random(variant), channel, user_id))
+
+    @staticmethod
+    def _system(rng: random.Random) -> dict[str, Any]:
+        """Comment ``metadata.system``."""
+        return {
+            "client": rng.choice(CLIENTS),
+            "ip_address": f"203.0.113.{rng.randint(1, 254)}",
+            "location": rng.choice(("Example City, 00, Exampleland", "Zürich, ZH, Schweiz", "القاهرة, مصر")),
+            "latitude": round(rng.uniform(-90, 90), 4),
+            "longitude": round(rng.uniform(-180, 180), 4),
         }
-        return Comment(created_at, comment_id, data)
 
     def _attachments(self, rng: random.Random, comment_id: int) -> list[dict[str, Any]]:
         """Attachments; some ``content_url`` point to another host (never send credentials there)."""
@@ -431,8 +484,7 @@ class Dataset:
             if cached is not None:
                 self._comment_cache.move_to_end(key)
                 return cached
-        times = self._comment_times(state)
-        comments = sorted((self._comment(state, i, t) for i, t in enumerate(times)), key=lambda c: (c.created_at, c.id))
+        comments = self._generate_comments(state)
         with self._lock:
             self._comment_cache[key] = comments
             while len(self._comment_cache) > 512:
@@ -481,20 +533,33 @@ class Dataset:
 
     # ----------------------------------------------------------------- truth
 
-    def truth(self, with_comments: bool = True) -> dict[str, Any]:
-        """Every ticket as the export returns it now (all scopes, stream order) with its comments, and all users."""
+    def truth_json(self, comments: bool = True, users: bool = True, offset: int = 0, limit: int | None = None) -> bytes:
+        """The ground truth as JSON, built from the very bytes the API serves.
+
+        ``{"now", "tickets", "users"}``: tickets (all scopes, stream order, ``tickets[offset:offset+limit]``)
+        exactly as the export returns them now, each with ``comments`` (what the comments
+        endpoint returns; ``[]`` once deleted) and ``_support_type_scope``; every user with ``_deleted``.
+        """
         with self._lock:
-            states = [self._states[key[1]] for key in self._order]
-        tickets = []
-        for state in states:
-            ticket = self.render_ticket(state)
-            if with_comments:
-                ticket["comments"] = [] if state.deleted else [c.data for c in self._comments_for(state)]
-            ticket["_support_type_scope"] = state.scope
-            tickets.append(ticket)
-        user_ids = (*self.agent_ids, *self.end_user_ids)
-        users = [{**self.user(uid), "_deleted": uid in self.deleted_user_ids} for uid in user_ids]
-        return {"now": self.clock.now_int(), "tickets": tickets, "users": users}
+            keys = self._order[offset:None if limit is None else offset + limit]
+            states = [self._states[key[1]] for key in keys]
+        parts = [b'{"now":%d,"tickets":[' % self.clock.now_int()]
+        for i, state in enumerate(states):
+            ticket = dumps(self.render_ticket(state))[:-1]
+            if comments:
+                listed = [] if state.deleted else self._comments_for(state)
+                ticket += b',"comments":[' + b",".join(c.json for c in listed) + b"]"
+            parts.append((b"," if i else b"") + ticket + b',"_support_type_scope":"%s"}' % state.scope.encode())
+        parts.append(b'],"users":[')
+        if users:
+            parts.append(b",".join(dumps({**self.user(uid), "_deleted": uid in self.deleted_user_ids})
+                                   for uid in (*self.agent_ids, *self.end_user_ids)))
+        parts.append(b"]}")
+        return b"".join(parts)
+
+    def truth(self, **options: Any) -> dict[str, Any]:
+        """:meth:`truth_json`, decoded."""
+        return json.loads(self.truth_json(**options))
 
     def stats(self) -> dict[str, Any]:
         """Counts of tickets, comments and users."""

@@ -144,9 +144,11 @@ class SandboxProcess:
         except urllib.error.HTTPError as exc:
             raise SandboxError(f"{method} {path}: {exc.code} {exc.read().decode('utf-8', 'replace')}") from None
 
-    def truth(self, comments: bool = True) -> dict[str, Any]:
-        """``GET /_sandbox/truth``: every ticket as exported now (with ``comments``) and every user."""
-        return self._control("GET", "/_sandbox/truth" + ("" if comments else "?comments=false"))
+    def truth(self, comments: bool = True, users: bool = True, offset: int = 0,
+              limit: int | None = None) -> dict[str, Any]:
+        """``GET /_sandbox/truth``: tickets as exported now (with ``comments``, optionally a slice) and users."""
+        query = f"?comments={str(comments).lower()}&users={str(users).lower()}&offset={offset}"
+        return self._control("GET", "/_sandbox/truth" + query + ("" if limit is None else f"&limit={limit}"))
 
     def change(self, **ops: Any) -> dict[str, list[int]]:
         """``POST /_sandbox/changes``, e.g. ``change(add_comments=[10001], create=2)``."""

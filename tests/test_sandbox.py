@@ -1,0 +1,355 @@
+"""The sandbox Zendesk over real HTTP: shapes, pagination, auth, rate limits, changes, determinism."""
+
+from __future__ import annotations
+
+import base64
+import calendar
+import json
+import os
+import time
+import urllib.error
+import urllib.request
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from zendesk_crawler.sandbox import DEFAULT_API_TOKEN, DEFAULT_EMAIL, DEFAULT_OAUTH_TOKEN, SandboxProcess
+from zendesk_crawler.sandbox.clock import Clock
+from zendesk_crawler.sandbox.content import XML_ILLEGAL
+from zendesk_crawler.sandbox.data import Dataset, Options
+from zendesk_crawler.sandbox.ratelimit import RateLimiter
+
+EXPORT = "/api/v2/incremental/tickets/cursor.json"
+BASIC = "Basic " + base64.b64encode(f"{DEFAULT_EMAIL}/token:{DEFAULT_API_TOKEN}".encode()).decode()
+SAMPLES = "/work/shared/zendesk-samples"
+OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class Answer:
+    """Status, headers and JSON body of one API answer."""
+
+    def __init__(self, status: int, headers: Any, body: bytes) -> None:
+        self.status, self.headers, self.raw = status, headers, body
+        self.json = json.loads(body) if body else None
+
+
+def get(url: str, authorization: str | None = BASIC) -> Answer:
+    request = urllib.request.Request(url, headers={"Authorization": authorization} if authorization else {})
+    try:
+        with OPENER.open(request, timeout=30) as response:
+            return Answer(response.status, response.headers, response.read())
+    except urllib.error.HTTPError as exc:
+        return Answer(exc.code, exc.headers, exc.read())
+
+
+def walk_export(sandbox: SandboxProcess, query: str) -> tuple[list[dict[str, Any]], list[Answer]]:
+    """Follow after_url from ``start_time=0`` until end_of_stream; return tickets and pages."""
+    url = f"{sandbox.url}{EXPORT}?start_time=0&{query}"
+    tickets, pages = [], []
+    while True:
+        page = get(url)
+        assert page.status == 200, page.raw
+        pages.append(page)
+        tickets += page.json["tickets"]
+        if page.json["end_of_stream"]:
+            return tickets, pages
+        url = page.json["after_url"]
+
+
+def sample_keys(name: str, *path: str | int) -> list[str]:
+    with open(os.path.join(SAMPLES, name), encoding="utf-8") as f:
+        value = json.load(f)
+    for step in path:
+        value = value[step]
+    return list(value)
+
+
+def strings(value: Any) -> Any:
+    """Every string (keys included) inside a JSON value."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings(item)
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    """A read-only sandbox without rate limits, shared by the tests that do not change it."""
+    with SandboxProcess(tickets=300, seed=1, rate_limit=0, export_rate_limit=0) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def truth(sandbox):
+    return sandbox.truth()
+
+
+def test_ready_line_and_stop_by_pid():
+    server = SandboxProcess(tickets=5).start()
+    try:
+        assert server.url.startswith("http://127.0.0.1:") and server.pid > 0
+        os.kill(server.pid, 0)  # alive
+        assert server.stats()["tickets"] == 5
+    finally:
+        assert server.stop() == 0
+    with pytest.raises(ProcessLookupError):
+        os.kill(server.pid, 0)
+
+
+def test_auth(sandbox):
+    url = f"{sandbox.url}{EXPORT}?start_time=0&per_page=1"
+    assert get(url).status == 200
+    assert get(url, f"Bearer {DEFAULT_OAUTH_TOKEN}").status == 200
+    refused = [None, "Basic " + base64.b64encode(f"{DEFAULT_EMAIL}/token:wrong".encode()).decode(),
+               "Basic " + base64.b64encode(f"{DEFAULT_EMAIL}:{DEFAULT_API_TOKEN}".encode()).decode(),
+               "Basic !!!", "Token abc"]
+    for header in refused:
+        answer = get(url, header)
+        assert answer.status == 401 and answer.raw == b'{"error":"Couldn\'t authenticate you"}'
+        assert answer.headers["WWW-Authenticate"] == 'Basic realm="Web Password"'
+    bearer = get(url, "Bearer wrong")
+    assert bearer.status == 401 and bearer.json["error"] == "invalid_token"
+    assert bearer.json["error_description"].startswith("The access token provided is expired")
+    unknown = get(f"{sandbox.url}/api/v2/nothing.json")
+    assert (unknown.status, unknown.json) == (404, {"error": "InvalidEndpoint", "description": "Not found"})
+    assert unknown.headers["Content-Type"] == "application/json; charset=utf-8"
+
+
+def test_full_cursor_walk_equals_truth(sandbox, truth):
+    tickets, pages = walk_export(sandbox, "per_page=7&include=users&support_type_scope=all")
+    expected = [{k: v for k, v in t.items() if k not in ("comments", "_support_type_scope")}
+                for t in truth["tickets"]]
+    assert tickets == expected
+    assert len({t["id"] for t in tickets}) == len(tickets) == 300
+    first = pages[0].json
+    assert list(first) == sample_keys("incremental_tickets_cursor_recorded.json") + ["users"]
+    assert list(first["tickets"][0]) == sample_keys("incremental_tickets_cursor.json", "tickets", 0)
+    assert list(first["users"][0]) == sample_keys("incremental_tickets_cursor.json", "users", 0)
+    after = urlsplit(first["after_url"])
+    assert f"{after.scheme}://{after.netloc}" == sandbox.url and after.path == EXPORT
+    assert after.query.startswith("cursor=")
+    assert parse_qs(after.query) == {"cursor": [first["after_cursor"]], "include": ["users"], "per_page": ["7"],
+                                     "support_type_scope": ["all"]}
+    last = base64.b64decode(first["after_cursor"]).decode()
+    assert last == f"{first['tickets'][-1]['generated_timestamp']}.0||{first['tickets'][-1]['id']}|"
+    # many tickets share a second and generated_timestamp can be later than updated_at
+    stamps = [t["generated_timestamp"] for t in tickets]
+    assert len(set(stamps)) < len(stamps) - 20
+    assert any(t["generated_timestamp"] > calendar.timegm(time.strptime(t["updated_at"], "%Y-%m-%dT%H:%M:%SZ"))
+               for t in tickets)
+    # the cursor stays usable after end_of_stream
+    end = pages[-1].json
+    again = get(end["after_url"]).json
+    assert again["tickets"] == [] and again["end_of_stream"] is True and again["after_cursor"] == end["after_cursor"]
+
+
+def test_sideloads_exclude_deleted_users(sandbox, truth):
+    users = {u["id"]: u for u in truth["users"]}
+    deleted = {uid for uid, u in users.items() if u["_deleted"]}
+    tickets, pages = walk_export(sandbox, "include=users&support_type_scope=all")
+    referenced = {t["requester_id"] for t in tickets}
+    assert referenced & deleted, "no ticket of a deleted user"
+    for page in pages:
+        sideloaded = {u["id"] for u in page.json["users"]}
+        wanted = {uid for t in page.json["tickets"] for uid in
+                  [t["requester_id"], t["submitter_id"], t["assignee_id"], *t["collaborator_ids"], *t["follower_ids"]]
+                  if uid}
+        assert sideloaded == wanted - deleted
+        for user in page.json["users"]:
+            assert user == {k: v for k, v in users[user["id"]].items() if k != "_deleted"}
+    ticket = next(t for t in truth["tickets"] if {c["author_id"] for c in t["comments"]} & deleted)
+    answer = get(f"{sandbox.url}/api/v2/tickets/{ticket['id']}/comments.json?include=users&page[size]=100")
+    authors = {c["author_id"] for c in answer.json["comments"]}
+    assert {u["id"] for u in answer.json["users"]} == authors - deleted
+
+
+def test_support_type_scope_defaults_to_agent(sandbox, truth):
+    scopes = {t["id"]: t["_support_type_scope"] for t in truth["tickets"]}
+    ai = {i for i, scope in scopes.items() if scope == "ai_agent"}
+    assert ai and set(scopes.values()) == {"agent", "ai_agent"}
+    default, _ = walk_export(sandbox, "")
+    assert {t["id"] for t in default} == set(scopes) - ai
+    only_ai, _ = walk_export(sandbox, "support_type_scope=ai_agent")
+    assert {t["id"] for t in only_ai} == ai
+    live, _ = walk_export(sandbox, "support_type_scope=all&exclude_deleted=true")
+    assert {t["id"] for t in live} == {t["id"] for t in truth["tickets"] if t["status"] != "deleted"}
+
+
+def test_export_parameter_errors(sandbox):
+    now = sandbox.advance_clock(0)
+    too_recent = get(f"{sandbox.url}{EXPORT}?start_time={now - 30}")
+    assert too_recent.status == 422
+    assert too_recent.json == {"error": "InvalidValue",
+                               "description": "Too recent start_time. Use a start_time older than 1 minute"}
+    assert get(f"{sandbox.url}{EXPORT}?start_time={now - 60}").status == 200
+    for query in ("start_time=yesterday", "cursor=bm90IGEgY3Vyc29y", "cursor=%%%", "", "start_time=0&per_page=x"):
+        answer = get(f"{sandbox.url}{EXPORT}?{query}")
+        assert answer.status == 400 and set(answer.json) == {"error", "description"}, query
+    capped = get(f"{sandbox.url}{EXPORT}?start_time=0&per_page=5000&support_type_scope=all")
+    assert len(capped.json["tickets"]) == 300
+
+
+def test_deleted_ticket_comments_404(sandbox, truth):
+    deleted = next(t for t in truth["tickets"] if t["status"] == "deleted")
+    assert (deleted["subject"], deleted["raw_subject"], deleted["description"]) == ("SCRUBBED", "SCRUBBED", "X")
+    assert deleted["comments"] == []
+    for ticket_id in (deleted["id"], 999999):
+        answer = get(f"{sandbox.url}/api/v2/tickets/{ticket_id}/comments.json")
+        assert (answer.status, answer.json) == (404, {"error": "RecordNotFound", "description": "Not found"})
+
+
+def test_comments_cursor_pagination_equals_truth(sandbox, truth):
+    heavy = max(truth["tickets"], key=lambda t: len(t["comments"]))
+    assert 150 <= len(heavy["comments"]) <= 450
+    for size, capped in (("100", 100), ("37", 37), ("500", 100)):
+        url = f"{sandbox.url}/api/v2/tickets/{heavy['id']}/comments.json?page[size]={size}&include=users"
+        comments = []
+        while True:
+            page = get(url).json
+            assert list(page) == ["comments", "users", "meta", "links"]
+            assert len(page["comments"]) <= capped
+            comments += page["comments"]
+            if not page["meta"]["has_more"]:
+                break
+            url = page["links"]["next"]
+            assert "page%5Bafter%5D=" in url and f"page%5Bsize%5D={capped}" in url and "include=users" in url
+        assert comments == heavy["comments"]
+    first = get(f"{sandbox.url}/api/v2/tickets/{heavy['id']}/comments.json?page[size]=3").json
+    assert list(first["comments"][0]) == sample_keys("ticket_comments.json", "comments", 0)
+    assert list(first["meta"]) == ["has_more", "after_cursor", "before_cursor"]
+    newest = get(f"{sandbox.url}/api/v2/tickets/{heavy['id']}/comments.json?page[size]=3&sort=-created_at").json
+    assert newest["comments"] == heavy["comments"][::-1][:3]
+    bad = get(f"{sandbox.url}/api/v2/tickets/{heavy['id']}/comments.json?page[size]=3&page[after]=garbage")
+    assert bad.status == 400
+
+
+def test_offset_pagination(sandbox, truth):
+    heavy = max(truth["tickets"], key=lambda t: len(t["comments"]))
+    base = f"{sandbox.url}/api/v2/tickets/{heavy['id']}/comments.json"
+    first = get(base).json
+    assert list(first) == sample_keys("ticket_comments_offset.json")
+    assert first["count"] == len(heavy["comments"]) and first["previous_page"] is None
+    assert first["comments"] == heavy["comments"][:100]
+    second = get(first["next_page"]).json
+    assert second["comments"] == heavy["comments"][100:200] and second["previous_page"].endswith("page=1")
+    assert get(base + "?page=101").status == 400
+
+
+def test_hostile_content(truth):
+    tickets = [t for t in truth["tickets"] if t["status"] != "deleted"]
+    comments = [c for t in tickets for c in t["comments"]]
+    text = "\n".join(strings(truth))
+    for char in XML_ILLEGAL:
+        assert char in text, hex(ord(char))
+    for fragment in ("]]>", "<script>", "\r\n", "👨\u200d👩\u200d👧\u200d👦", "العربية", "עברית", "\U0001d573"):
+        assert fragment in text
+    assert "\x00" not in text
+    assert all(t["description"] == t["comments"][0]["body"] for t in tickets)
+    assert any(60_000 < len(c["body"].encode()) <= 65_535 for c in comments)
+    assert 0.15 < sum(not c["public"] for c in comments) / len(comments) < 0.35
+    keys = {k for c in comments for k in c["metadata"]["custom"]}
+    assert {"1st", "with space", "x:y", "<b>", "", "xmlFoo", "ключ", "😀"} <= keys
+    hosts = {urlsplit(a["content_url"]).netloc for c in comments for a in c["attachments"]}
+    assert "files.example.net" in hosts and len(hosts) == 2
+    values = {type(f["value"]) for t in tickets for f in t["custom_fields"]}
+    assert values == {str, int, float, bool, list, type(None)}
+    for ticket in tickets:
+        stamps = [(c["created_at"], c["id"]) for c in ticket["comments"]]
+        assert stamps == sorted(stamps)
+    assert any(a["created_at"] == b["created_at"] for t in tickets for a, b in zip(t["comments"], t["comments"][1:]))
+
+
+def test_changes_clock_and_reappearing_ticket():
+    with SandboxProcess(tickets=40, seed=2, rate_limit=0, export_rate_limit=0) as server:
+        truth = server.truth()
+        live = [t["id"] for t in truth["tickets"] if t["status"] != "deleted"]
+        # read the first half of the stream, then change a ticket already seen
+        first = get(f"{server.url}{EXPORT}?start_time=0&per_page=20&support_type_scope=all").json
+        seen = first["tickets"][0]
+        server.change(add_comments=[seen["id"]], update=[live[-1]], delete=[live[-2]], create=2)
+        rest = get(first["after_url"]).json
+        assert seen["id"] not in {t["id"] for t in rest["tickets"]}  # changed less than a minute ago
+        cursor = rest["after_cursor"]
+        server.advance_clock(61)
+        later = get(f"{server.url}{EXPORT}?cursor={cursor}&support_type_scope=all").json
+        ids = [t["id"] for t in later["tickets"]]
+        assert seen["id"] in ids and live[-1] in ids and live[-2] in ids and len(ids) == 5
+        again = next(t for t in later["tickets"] if t["id"] == seen["id"])
+        assert again["updated_at"] > seen["updated_at"]
+        assert next(t for t in later["tickets"] if t["id"] == live[-2])["status"] == "deleted"
+        new_truth = {t["id"]: t for t in server.truth()["tickets"]}
+        old_comments = next(t for t in truth["tickets"] if t["id"] == seen["id"])["comments"]
+        assert new_truth[seen["id"]]["comments"][:len(old_comments)] == old_comments
+        assert 1 <= len(new_truth[seen["id"]]["comments"]) - len(old_comments) <= 3
+        assert new_truth[seen["id"]]["comments"][-1]["created_at"] == again["updated_at"]
+        assert get(f"{server.url}/api/v2/tickets/{live[-2]}/comments.json").status == 404
+        # a ticket deleted by the crawl's own comments request
+        victim = live[0]
+        server.change(delete_on_comment_read=[victim])
+        assert get(f"{server.url}/api/v2/tickets/{victim}/comments.json").status == 404
+        assert {t["id"]: t for t in server.truth()["tickets"]}[victim]["status"] == "deleted"
+        bad = urllib.request.Request(f"{server.url}/_sandbox/changes", data=b'{"update": [1]}', method="POST")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            OPENER.open(bad)
+        assert refused.value.code == 400
+
+
+def test_rate_limit_429_and_headers():
+    with SandboxProcess(tickets=5, rate_limit=3, export_rate_limit=2, time_scale=20,
+                        export_budget_header=True) as server:
+        url = f"{server.url}{EXPORT}?start_time=0"
+        answers = [get(url) for _ in range(8)]
+        statuses = [a.status for a in answers]
+        assert 429 in statuses
+        for answer in answers:
+            assert answer.headers["X-Rate-Limit"] == "3" and answer.headers["ratelimit-limit"] == "3"
+            assert int(answer.headers["ratelimit-reset"]) >= 1
+            assert answer.headers["X-Rate-Limit-Remaining"] == answer.headers["ratelimit-remaining"]
+            assert answer.headers["Zendesk-RateLimit-incremental-exports-cursor"].startswith("total=2; remaining=")
+        limited = answers[statuses.index(429)]
+        assert 1 <= int(limited.headers["Retry-After"]) <= 3  # a "minute" is 3 real seconds
+        log = server.requests_log()
+        assert log["statuses"]["429"] == statuses.count(429) and log["by_endpoint"]["incremental_tickets"] == 8
+        assert log["log"][0]["query"] == {"start_time": "0"} and log["log"][0]["auth"] == "basic"
+        assert server.requests_log(since=7)["log"] == log["log"][7:]
+    with SandboxProcess(tickets=5) as server:
+        plain = get(f"{server.url}{EXPORT}?start_time=0")
+        assert "Zendesk-RateLimit-incremental-exports-cursor" not in plain.headers
+        assert plain.headers["X-Rate-Limit"] == "700" and plain.headers["X-Rate-Limit-Remaining"] == "699"
+
+
+def test_rate_limiter_windows():
+    now = [1000.0]
+    limiter = RateLimiter(limit=3, export_limit=1, time_scale=2, monotonic=lambda: now[0])  # 30 s windows
+    assert limiter.check(is_export=True).allowed
+    refused = limiter.check(is_export=True)
+    assert not refused.allowed and dict(refused.headers)["Retry-After"] == "30"
+    assert limiter.check(is_export=False).allowed and limiter.check(is_export=False).allowed
+    now[0] += 29.5
+    account = limiter.check(is_export=False)
+    assert not account.allowed and dict(account.headers)["Retry-After"] == "1"
+    now[0] += 0.5
+    fresh = limiter.check(is_export=True)
+    assert fresh.allowed and dict(fresh.headers)["ratelimit-remaining"] == "2"
+
+
+def test_determinism():
+    clock = Clock()
+    options = Options(tickets=60, seed=5, epoch=1_700_000_000)
+    one, two = Dataset(options, clock).truth(), Dataset(options, clock).truth()
+    assert one["tickets"] == two["tickets"] and one["users"] == two["users"]
+    other = Dataset(Options(tickets=60, seed=6, epoch=1_700_000_000), clock).truth()
+    assert other["tickets"] != one["tickets"]
+    epoch = int(time.time()) - 3600
+    bodies = []
+    for _ in range(2):
+        with SandboxProcess(tickets=20, seed=9, epoch=epoch) as server:
+            raw = OPENER.open(f"{server.url}/_sandbox/truth").read().decode()
+            bodies.append(json.loads(raw.replace(server.url, "http://sandbox")))
+    assert bodies[0]["tickets"] == bodies[1]["tickets"] and bodies[0]["users"] == bodies[1]["users"]
