@@ -106,3 +106,32 @@ def test_a_ticket_version_is_fetched_once_and_a_superseded_version_is_dropped(sp
     (item,) = list(spider.parse_comments(respond(newer_request, empty)))
     assert item.ticket["updated_at"] == "2024-06-21T09:00:00Z"
     assert spider.crawler.stats.get_value("zendesk/tickets_superseded") == 1
+
+
+@pytest.mark.parametrize("body", [b"<html>502 Bad Gateway</html>", b'{"tickets": [{"id": 1', b'{"error": "x"}', b"null"])
+def test_malformed_export_page_is_retried_then_fails_the_run(spider, body):
+    request = spider._export_request({"start_time": 0})
+    retries = spider.crawler.settings.getint("RETRY_TIMES")
+    for attempt in range(1, retries + 1):
+        (request,) = list(spider.parse_export_page(respond(request, body)))
+        assert request.meta["retry_times"] == attempt
+    assert list(spider.parse_export_page(respond(request, body))) == []
+    assert "the ticket export stopped" in spider.crawler.stats.get_value("zendesk/failure_reason")
+    assert spider.export_cursor is None
+
+
+def test_malformed_comments_page_names_the_ticket(spider, sample):
+    ticket = json.loads(sample("incremental_tickets_cursor.json"))["tickets"][0]
+    (request,) = list(spider._ticket(ticket, {}))
+    request.meta["retry_times"] = spider.crawler.settings.getint("RETRY_TIMES")
+    assert list(spider.parse_comments(respond(request, b'{"comments": "oops"}'))) == []
+    assert "comments of ticket 10431" in spider.crawler.stats.get_value("zendesk/failure_reason")
+    assert spider.crawler.stats.get_value("zendesk/tickets_failed") == 1
+
+
+def test_odd_export_entries_do_not_break_the_page(spider):
+    page = {"tickets": [None, {"subject": "no id"}, {"id": "12", "status": "open"}], "after_cursor": "c", "end_of_stream": True}
+    out = list(spider.parse_export_page(respond(spider._export_request({"cursor": "c0"}), json.dumps(page).encode())))
+    assert [item.ticket for item in out] == [{"subject": "no id"}, {"id": "12", "status": "open"}]
+    assert all(item.comments_status == "not_requested" for item in out)
+    assert spider.end_of_stream and spider.crawler.stats.get_value("zendesk/failure_reason") is None

@@ -55,7 +55,18 @@ class RunStateExtension:
         crawler.signals.connect(ext.feed_slot_closed, signal=signals.feed_slot_closed)
         crawler.signals.connect(ext.feed_exporter_closed, signal=signals.feed_exporter_closed)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
+        crawler.signals.connect(ext.item_error, signal=signals.item_error)
         return ext
+
+    def spider_error(self, failure: Any, response: Any) -> None:
+        """A callback raised: whatever it was handling may be missing from the export."""
+        record_failure(self.crawler, f"unexpected error while handling {response.url}: {failure.value!r}")
+
+    def item_error(self, item: Any, failure: Any) -> None:
+        """A pipeline raised: that ticket was not exported."""
+        ticket_id = item.ticket.get("id") if hasattr(item, "ticket") else None
+        record_failure(self.crawler, f"ticket {ticket_id} could not be exported: {failure.value!r}")
 
     def _load_previous(self) -> dict[str, Any] | None:
         try:

@@ -9,6 +9,7 @@ from typing import Any
 COMMENTS_COMPLETE = "complete"
 COMMENTS_TICKET_DELETED = "ticket_deleted"
 COMMENTS_NOT_FOUND = "not_found"
+COMMENTS_NOT_REQUESTED = "not_requested"  # the ticket came without an id
 
 
 @dataclass

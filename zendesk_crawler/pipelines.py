@@ -50,7 +50,7 @@ def build_record(conversation: TicketConversation) -> dict[str, Any]:
     record["requester"] = resolve_user(ticket.get("requester_id"), users)
     record["assignee"] = resolve_user(ticket.get("assignee_id"), users)
     record["comments"] = [{**comment, "author": resolve_user(comment.get("author_id"), users)}
-                          for comment in comments]
+                          if isinstance(comment, dict) else comment for comment in comments]
     record["_export"] = {"comments": conversation.comments_status, "comment_count": len(comments)}
     return record
 
@@ -59,12 +59,14 @@ def resolve_user(user_id: Any, users: dict[Any, dict[str, Any]]) -> dict[str, An
     """``{id, name, email, role}`` of a user, with ``None`` for what the sideloads did not say."""
     if user_id is None:
         return None
-    user = users.get(user_id) or {}
+    user = (users.get(user_id) if isinstance(user_id, int) else None) or {}
     return {"id": user_id, "name": user.get("name"), "email": user.get("email"), "role": user.get("role")}
 
 
-def _chronological(comment: dict[str, Any]) -> tuple[str, int]:
+def _chronological(comment: Any) -> tuple[str, int]:
+    if not isinstance(comment, dict):
+        return ("", 0)
     created_at = comment.get("created_at")
     comment_id = comment.get("id")
     return (created_at if isinstance(created_at, str) else "",
-            comment_id if isinstance(comment_id, int) else 0)
+            comment_id if isinstance(comment_id, int) and not isinstance(comment_id, bool) else 0)

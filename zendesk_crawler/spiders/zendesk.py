@@ -7,13 +7,15 @@ the pipelines, which shape the exported record.
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 from urllib.parse import urlencode
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
@@ -23,6 +25,7 @@ from zendesk_crawler.extensions import RunStateExtension
 from zendesk_crawler.feeds import add_default_feeds
 from zendesk_crawler.items import (
     COMMENTS_NOT_FOUND,
+    COMMENTS_NOT_REQUESTED,
     COMMENTS_TICKET_DELETED,
     TicketConversation,
 )
@@ -96,8 +99,11 @@ class ZendeskSpider(Spider):
 
     def parse_export_page(self, response: Response) -> Iterator[Request | TicketConversation]:
         """One page of the cursor export: a comments request (or a record) per ticket, then the next page."""
-        page = response.json()
-        tickets = page.get("tickets") or []
+        page = _json_object(response, "tickets")
+        if page is None:
+            yield from self._retry_or_fail(response, self._export_failed)
+            return
+        tickets = page["tickets"]
         users = _users_by_id(page.get("users"))
         self.crawler.stats.inc_value("zendesk/export_pages")
         for ticket in tickets:
@@ -110,8 +116,18 @@ class ZendeskSpider(Spider):
             return
         yield self._export_request({"cursor": page["after_cursor"]})
 
-    def _ticket(self, ticket: dict[str, Any], users: dict[int, dict[str, Any]]) -> Iterator[Request | TicketConversation]:
+    def _ticket(self, ticket: Any, users: dict[int, dict[str, Any]]) -> Iterator[Request | TicketConversation]:
+        if not isinstance(ticket, dict):
+            self.crawler.stats.inc_value("zendesk/malformed_tickets")
+            logger.warning("Skipped an export entry that is not a ticket object: %.200r", ticket)
+            return
         ticket_id = ticket.get("id")
+        if not isinstance(ticket_id, int) or isinstance(ticket_id, bool):
+            # Without an id there are no comments to ask for; keep what Zendesk sent.
+            self.crawler.stats.inc_value("zendesk/tickets_without_id")
+            logger.warning("Ticket without a numeric id exported as received: %.200r", ticket)
+            yield TicketConversation(ticket=ticket, comments_status=COMMENTS_NOT_REQUESTED)
+            return
         version = ticket.get("updated_at")
         if ticket_id in self.ticket_versions and self.ticket_versions[ticket_id] == version:
             self.crawler.stats.inc_value("zendesk/tickets_repeated")
@@ -126,7 +142,13 @@ class ZendeskSpider(Spider):
         yield self._comments_request(conversation, {})
 
     def export_failed(self, failure: Failure) -> None:
-        record_failure(self.crawler, f"the ticket export stopped: {_describe(failure)}")
+        """Errback of export pages: after Scrapy's retries, the run cannot be complete."""
+        response = getattr(failure.value, "response", None)
+        hint = " (check ZENDESK_SUBDOMAIN or ZENDESK_URL)" if response is not None and response.status == 404 else ""
+        self._export_failed(_describe(failure) + hint)
+
+    def _export_failed(self, why: str) -> None:
+        record_failure(self.crawler, f"the ticket export stopped: {why}")
 
     # --- Ticket comments ----------------------------------------------------
 
@@ -152,8 +174,11 @@ class ZendeskSpider(Spider):
                            conversation.ticket.get("id"))
             yield from self._finished(conversation)
             return
-        page = response.json()
-        conversation.comments.extend(page.get("comments") or [])
+        page = _json_object(response, "comments")
+        if page is None:
+            yield from self._retry_or_fail(response, lambda why: self._ticket_failed(conversation, why))
+            return
+        conversation.comments.extend(page["comments"])
         conversation.users.update(_users_by_id(page.get("users")))
         meta = page.get("meta") or {}
         if meta.get("has_more") and meta.get("after_cursor"):
@@ -162,12 +187,22 @@ class ZendeskSpider(Spider):
         yield from self._finished(conversation)
 
     def comments_failed(self, failure: Failure) -> None:
-        conversation: TicketConversation = failure.request.meta["conversation"]  # type: ignore[attr-defined]
+        """Errback of comment pages: the ticket is named and the run fails (the cursor stays)."""
+        self._ticket_failed(failure.request.meta["conversation"], _describe(failure))  # type: ignore[attr-defined]
+
+    def _ticket_failed(self, conversation: TicketConversation, why: str) -> None:
         self.crawler.stats.inc_value("zendesk/tickets_failed")
-        record_failure(
-            self.crawler,
-            f"the comments of ticket {conversation.ticket.get('id')} could not be fetched: {_describe(failure)}",
-        )
+        record_failure(self.crawler, f"the comments of ticket {conversation.ticket.get('id')} could not be fetched: {why}")
+
+    def _retry_or_fail(self, response: Response, give_up: Callable[[str], None]) -> Iterator[Request]:
+        """Retry a response whose body is not the expected JSON (truncated, an HTML error page), like a 5xx."""
+        self.crawler.stats.inc_value("zendesk/malformed_responses")
+        retry = get_retry_request(response.request, spider=self, reason="malformed_response",
+                                  max_retry_times=self.crawler.settings.getint("RETRY_TIMES"))
+        if retry is not None:
+            yield retry
+            return
+        give_up(f"the answer from {response.url} (HTTP {response.status}) is not the expected JSON, after retries")
 
     def _finished(self, conversation: TicketConversation) -> Iterator[TicketConversation]:
         ticket = conversation.ticket
@@ -178,16 +213,27 @@ class ZendeskSpider(Spider):
         yield conversation
 
 
+def _json_object(response: Response, list_key: str) -> dict[str, Any] | None:
+    """The response's JSON object if it is one with a ``list_key`` list, else ``None``."""
+    try:
+        data = json.loads(response.body)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get(list_key), list):
+        return None
+    return data
+
+
 def _users_by_id(users: Any) -> dict[int, dict[str, Any]]:
     if not isinstance(users, list):
         return {}
-    return {user["id"]: user for user in users if isinstance(user, dict) and "id" in user}
+    return {user["id"]: user for user in users if isinstance(user, dict) and isinstance(user.get("id"), int)}
 
 
 def _related_users(ticket: dict[str, Any], users: dict[int, dict[str, Any]]) -> dict[int, dict[str, Any]]:
     """The sideloaded users a ticket record refers to (requester, submitter, assignee)."""
     ids = (ticket.get("requester_id"), ticket.get("submitter_id"), ticket.get("assignee_id"))
-    return {user_id: users[user_id] for user_id in ids if user_id in users}
+    return {user_id: users[user_id] for user_id in ids if isinstance(user_id, int) and user_id in users}
 
 
 def _describe(failure: Failure) -> str:
