@@ -6,6 +6,7 @@ import base64
 import binascii
 import hmac
 from dataclasses import dataclass
+from functools import lru_cache
 
 DEFAULT_EMAIL = "admin@sandbox.example.com"
 DEFAULT_API_TOKEN = "sandbox-api-token-0123456789"
@@ -34,10 +35,12 @@ def scheme(header: str | None) -> str | None:
     return name if name in ("basic", "bearer") else None
 
 
+@lru_cache(maxsize=64)
 def authenticate(header: str | None, credentials: Credentials) -> bytes | None:
     """None when the ``Authorization`` header is accepted, else the 401 body to answer with.
 
     Password auth (``EMAIL:PASSWORD`` without ``/token``) is refused like any wrong credential.
+    Cached: a client sends the same header on every request.
     """
     kind = scheme(header)
     value = header.split(" ", 1)[1].strip() if header and " " in header else ""

@@ -92,14 +92,14 @@ LAST_NAMES: tuple[str, ...] = (
     "van der Berg", "D'Arcy", "<b>Bold</b> & Co", "Null", "👩\u200d💻 Coder", "Ctl\x07Bell", "\u202eevil",
 )
 
-FILE_NAMES: tuple[str, ...] = (
-    "screenshot.png", "résumé (1).pdf", "报告.xlsx", "../../etc/passwd", "a\"b'c.txt", "😀.png",
-    "invoice #42 & more.pdf", "файл.docx", "with space.log", "noext",
+#: Attachment file names and their content types.
+FILE_NAMES: tuple[tuple[str, str], ...] = (
+    ("screenshot.png", "image/png"), ("résumé (1).pdf", "application/pdf"),
+    ("报告.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ("../../etc/passwd", "application/octet-stream"), ("a\"b'c.txt", "text/plain"), ("😀.png", "image/png"),
+    ("invoice #42 & more.pdf", "application/pdf"), ("файл.docx", "application/msword"),
+    ("with space.log", "text/plain"), ("noext", "application/octet-stream"), ("x\u202egnp.exe", "image/png"),
 )
-CONTENT_TYPES: dict[str, str] = {
-    "png": "image/png", "pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "txt": "text/plain", "docx": "application/msword", "log": "text/plain",
-}
 
 #: Comment ``metadata.custom`` keys that are not XML names, with nested values.
 CUSTOM_METADATA: tuple[tuple[str, object], ...] = (
@@ -213,11 +213,4 @@ def custom_metadata(rng: random.Random) -> dict[str, object]:
 
 def tags(rng: random.Random) -> list[str]:
     """Ticket tags, unique and sorted as Zendesk returns them."""
-    return sorted(set(rng.sample(TAGS, rng.randint(0, 4))))
-
-
-def file_name(rng: random.Random) -> tuple[str, str]:
-    """An attachment file name and its content type."""
-    name = rng.choice(FILE_NAMES)
-    extension = name.rsplit(".", 1)[-1] if "." in name else ""
-    return name, CONTENT_TYPES.get(extension, "application/octet-stream")
+    return sorted({rng.choice(TAGS) for _ in range(rng.randint(0, 4))})

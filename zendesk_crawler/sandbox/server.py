@@ -9,6 +9,7 @@ comment requests of other connections. Request bodies must use Content-Length (n
 from __future__ import annotations
 
 import asyncio
+import gc
 import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -71,6 +72,7 @@ class SandboxServer:
         host = f"[{host}]" if ":" in host else host
         self.base_url = f"http://{host}:{self.socket.getsockname()[1]}"
         self.app = App(config, self.base_url)
+        gc.freeze()  # the generated state lives for the whole run: keep the cyclic GC from rescanning it
         self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sandbox")
         self._writers: set[asyncio.StreamWriter] = set()
         self._date = (0, "")
