@@ -43,6 +43,13 @@ class ZendeskConfig:
     ignore_cursor: bool
     export_page_size: int
     comments_page_size: int
+    rate_limit_share: float
+    max_requests_per_minute: float
+    export_requests_per_minute: float
+    rate_limit_window: float
+    rate_limit_max_retries: int
+    retry_backoff_base: float
+    retry_backoff_max: float
 
     @classmethod
     def from_settings(
@@ -72,6 +79,13 @@ class ZendeskConfig:
             ignore_cursor=parse_bool("ignore_cursor", spider_args.get("ignore_cursor", "false")),
             export_page_size=_int_in_range(settings, "ZENDESK_EXPORT_PAGE_SIZE", 1, 1000, default=1000),
             comments_page_size=_int_in_range(settings, "ZENDESK_COMMENTS_PAGE_SIZE", 1, 100, default=100),
+            rate_limit_share=_number(settings, "ZENDESK_RATE_LIMIT_SHARE", 1.0, low=0.01, high=1.0),
+            max_requests_per_minute=_number(settings, "ZENDESK_MAX_REQUESTS_PER_MINUTE", 0, low=0),
+            export_requests_per_minute=_number(settings, "ZENDESK_EXPORT_REQUESTS_PER_MINUTE", 10, low=1),
+            rate_limit_window=_number(settings, "ZENDESK_RATE_LIMIT_WINDOW", 60, low=0.1),
+            rate_limit_max_retries=_int_in_range(settings, "ZENDESK_RATE_LIMIT_MAX_RETRIES", 0, 10_000, default=30),
+            retry_backoff_base=_number(settings, "ZENDESK_RETRY_BACKOFF_BASE", 1, low=0),
+            retry_backoff_max=_number(settings, "ZENDESK_RETRY_BACKOFF_MAX", 60, low=0),
         )
 
 
@@ -132,6 +146,17 @@ def _int_in_range(settings: BaseSettings, name: str, low: int, high: int, defaul
         raise ConfigError(f"{name} must be a whole number, got {settings.get(name)!r}") from None
     if not low <= value <= high:
         raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _number(settings: BaseSettings, name: str, default: float, low: float, high: float = float("inf")) -> float:
+    try:
+        value = settings.getfloat(name, default)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a number, got {settings.get(name)!r}") from None
+    if not low <= value <= high:
+        limits = f"at least {low:g}" if high == float("inf") else f"between {low:g} and {high:g}"
+        raise ConfigError(f"{name} must be {limits}, got {value:g}")
     return value
 
 

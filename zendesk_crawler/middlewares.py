@@ -12,11 +12,13 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
+from zendesk_crawler.budget import SlidingWindowBudget, account_budget, endpoint_budget
 from zendesk_crawler.outcome import record_failure
 
 logger = logging.getLogger(__name__)
 
 ENDPOINT_META = "zendesk_endpoint"
+EXPORT_ENDPOINT = "incremental_tickets"
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
@@ -71,40 +73,76 @@ class ZendeskAuthMiddleware:
 
 
 class RateLimitMiddleware:
-    """Honours Zendesk's 429 ``Retry-After`` for the whole account.
+    """Keeps the crawler inside Zendesk's request budgets, and honours 429s account-wide.
 
-    Scrapy's retry middleware would retry a 429 at once, while every other
-    request keeps going out: Zendesk's budget is per account, so a 429 pauses
-    all requests until the window closes, and the rejected request is sent again
-    afterwards. Counts 429s and the seconds paused in the stats.
+    Scrapy's AutoThrottle adapts to latency, not to a budget, and its retry
+    middleware would resend a 429 at once while every other request keeps
+    going out. Zendesk's budgets are per account and per minute, so:
+
+    - every request waits for room in a sliding one-minute window sized to the
+      account budget the answers announce (``X-Rate-Limit`` /
+      ``ratelimit-limit``) times ``ZENDESK_RATE_LIMIT_SHARE``, capped by
+      ``ZENDESK_MAX_REQUESTS_PER_MINUTE``; Incremental Export requests also wait
+      for their own budget (``ZENDESK_EXPORT_REQUESTS_PER_MINUTE``, or what a
+      ``Zendesk-RateLimit-incremental-exports*`` header says);
+    - when an answer says the account has no more than the other
+      integrations' share left (``X-Rate-Limit-Remaining``), everything pauses
+      until the window resets (``ratelimit-reset``);
+    - a 429 pauses every request for its ``Retry-After``, then the rejected
+      request is sent again.
+
+    Stats: ``zendesk/rate_limited_429``, ``zendesk/rate_limit_paused_seconds``
+    (pauses after a 429 or an exhausted budget) and
+    ``zendesk/rate_limit_paced_seconds`` (waits for room in the window).
     """
 
-    DEFAULT_RETRY_AFTER = 60
+    DEFAULT_RETRY_AFTER = 60.0
+    ASSUMED_ACCOUNT_LIMIT = 200  # Zendesk's smallest plan, until an answer says more
 
     def __init__(self, crawler: Crawler) -> None:
+        config = crawler.spider.config  # type: ignore[union-attr]
         self.crawler = crawler
-        self.max_retries = crawler.settings.getint("ZENDESK_RATE_LIMIT_MAX_RETRIES", 30)
+        self.stats = crawler.stats
+        self.share = config.rate_limit_share
+        self.cap = config.max_requests_per_minute
+        self.window = config.rate_limit_window
+        self.max_retries = config.rate_limit_max_retries
+        self.account_limit = self.ASSUMED_ACCOUNT_LIMIT
+        self.account = SlidingWindowBudget(self._account_allowance(), self.window)
+        self.export = SlidingWindowBudget(config.export_requests_per_minute, self.window)
         self.paused_until = 0.0
+        self.export_paused_until = 0.0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RateLimitMiddleware:
         return cls(crawler)
 
+    def _account_allowance(self) -> float:
+        allowance = self.account_limit * self.share
+        return min(allowance, self.cap) if self.cap > 0 else allowance
+
     async def process_request(self, request: Request) -> None:
-        while (wait := self.paused_until - time.monotonic()) > 0:
-            await asyncio.sleep(wait)
+        is_export = request.meta.get(ENDPOINT_META) == EXPORT_ENDPOINT
+        while True:
+            now = time.monotonic()
+            pause = max(self.paused_until, self.export_paused_until if is_export else 0.0) - now
+            pace = max(self.account.delay(), self.export.delay() if is_export else 0.0)
+            if pause <= 0 and pace <= 0:
+                break
+            if pause <= 0:
+                self.stats.inc_value("zendesk/rate_limit_paced_seconds", pace)
+            await asyncio.sleep(max(pause, pace))
+        self.account.record()
+        if is_export:
+            self.export.record()
 
     def process_response(self, request: Request, response: Response) -> Response | Request:
+        headers = _lower_headers(response)
+        self._learn(request, headers)
         if response.status != 429:
             return response
-        stats = self.crawler.stats
-        stats.inc_value("zendesk/rate_limited_429")
-        wait = self._retry_after(response)
-        resume_at = time.monotonic() + wait
-        if resume_at > self.paused_until:
-            stats.inc_value("zendesk/rate_limit_paused_seconds", round(resume_at - max(self.paused_until, time.monotonic()), 3))
-            self.paused_until = resume_at
-            logger.info("Zendesk rate limit reached (429): pausing all requests for %.0f s", wait)
+        self.stats.inc_value("zendesk/rate_limited_429")
+        self._pause(_seconds(headers.get("retry-after"), self.DEFAULT_RETRY_AFTER), "429 Too Many Requests")
         retries = request.meta.get("zendesk_429_retries", 0) + 1
         if retries > self.max_retries:
             record_failure(self.crawler, f"still rate limited (429) after {self.max_retries} waits: {request.url}")
@@ -113,12 +151,66 @@ class RateLimitMiddleware:
         retry.meta["zendesk_429_retries"] = retries
         return retry
 
-    def _retry_after(self, response: Response) -> float:
-        raw = response.headers.get("Retry-After")
-        try:
-            return max(1.0, float(raw.decode("ascii")))
-        except (AttributeError, ValueError, UnicodeDecodeError):
-            return self.DEFAULT_RETRY_AFTER
+    def _learn(self, request: Request, headers: dict[str, str]) -> None:
+        """Adapt the allowances and pause when an answer says a budget is spent."""
+        account = account_budget(headers)
+        if account.limit and account.limit != self.account_limit:
+            self.account_limit = account.limit
+            self.account.limit = self._account_allowance()
+            logger.info("Zendesk account budget: %d requests/minute; using up to %.0f", account.limit, self.account.limit)
+        if account.remaining is not None and account.remaining <= self.account_limit - self._account_allowance():
+            self._pause(account.resets_in or self.window, "the account's request budget is spent")
+        export_header = next((v for k, v in headers.items() if k.startswith("zendesk-ratelimit-incremental-exports")), None)
+        export = endpoint_budget(export_header)
+        if export.limit:
+            self.export.limit = export.limit
+        if export.remaining == 0 and request.meta.get(ENDPOINT_META) == EXPORT_ENDPOINT:
+            self.export_paused_until = time.monotonic() + (export.resets_in or self.window)
+
+    def _pause(self, seconds: float, why: str) -> None:
+        resume_at = time.monotonic() + seconds
+        if resume_at <= self.paused_until:
+            return
+        self.stats.inc_value("zendesk/rate_limit_paused_seconds",
+                             round(resume_at - max(self.paused_until, time.monotonic()), 3))
+        self.paused_until = resume_at
+        logger.info("Pausing all requests for %.1f s: %s", seconds, why)
+
+
+def _lower_headers(response: Response) -> dict[str, str]:
+    return {key.decode("latin-1").lower(): values[0].decode("latin-1")
+            for key, values in response.headers.items() if values}
+
+
+def _seconds(value: str | None, default: float) -> float:
+    try:
+        return max(1.0, float(value)) if value is not None else default
+    except ValueError:
+        return default
+
+
+class RetryBackoffMiddleware:
+    """Waits before sending a retried request: 1, 2, 4 … seconds, up to ``ZENDESK_RETRY_BACKOFF_MAX``.
+
+    Scrapy's ``RetryMiddleware`` (and ``get_retry_request``) resend a failed
+    request as soon as the scheduler hands it out; against a struggling server
+    that burns the retries in a second. This delays only the retried request.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        config = crawler.spider.config  # type: ignore[union-attr]
+        self.base = config.retry_backoff_base
+        self.cap = config.retry_backoff_max
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RetryBackoffMiddleware:
+        return cls(crawler)
+
+    async def process_request(self, request: Request) -> None:
+        attempt = request.meta.get("retry_times", 0)
+        if attempt and request.meta.get("zendesk_backoff_done") != attempt:
+            request.meta["zendesk_backoff_done"] = attempt
+            await asyncio.sleep(min(self.cap, self.base * 2 ** (attempt - 1)))
 
 
 class EndpointStatsMiddleware:

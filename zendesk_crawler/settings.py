@@ -29,6 +29,21 @@ ZENDESK_COMMENTS_PAGE_SIZE = os.environ.get("ZENDESK_COMMENTS_PAGE_SIZE", "100")
 # Seconds between progress log lines (0 turns them off).
 ZENDESK_PROGRESS_INTERVAL = os.environ.get("ZENDESK_PROGRESS_INTERVAL", "30")
 
+# Share of the account's per-minute budget (X-Rate-Limit) this crawler may use;
+# other integrations of the account share the rest.
+ZENDESK_RATE_LIMIT_SHARE = os.environ.get("ZENDESK_RATE_LIMIT_SHARE", "1.0")
+# Hard cap on requests per minute (0: none).
+ZENDESK_MAX_REQUESTS_PER_MINUTE = os.environ.get("ZENDESK_MAX_REQUESTS_PER_MINUTE", "0")
+# Incremental Export budget: 10 requests/minute (30 with the High Volume add-on).
+ZENDESK_EXPORT_REQUESTS_PER_MINUTE = os.environ.get("ZENDESK_EXPORT_REQUESTS_PER_MINUTE", "10")
+# Length of Zendesk's rate-limit "minute" in seconds (only time-scaled sandbox benchmarks change it).
+ZENDESK_RATE_LIMIT_WINDOW = os.environ.get("ZENDESK_RATE_LIMIT_WINDOW", "60")
+# 429 waits one request may take before the run fails.
+ZENDESK_RATE_LIMIT_MAX_RETRIES = os.environ.get("ZENDESK_RATE_LIMIT_MAX_RETRIES", "30")
+# Backoff before a retried request (5xx, timeout, dropped connection, malformed body): base * 2^(n-1), capped.
+ZENDESK_RETRY_BACKOFF_BASE = os.environ.get("ZENDESK_RETRY_BACKOFF_BASE", "1")
+ZENDESK_RETRY_BACKOFF_MAX = os.environ.get("ZENDESK_RETRY_BACKOFF_MAX", "60")
+
 # --- Crawling --------------------------------------------------------------
 ROBOTSTXT_OBEY = False  # an authenticated API, not a web site
 COOKIES_ENABLED = False
@@ -53,6 +68,7 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
 
 DOWNLOADER_MIDDLEWARES = {
     "zendesk_crawler.middlewares.ZendeskAuthMiddleware": 350,
+    "zendesk_crawler.middlewares.RetryBackoffMiddleware": 540,
     "zendesk_crawler.middlewares.RateLimitMiddleware": 560,
     "zendesk_crawler.middlewares.EndpointStatsMiddleware": 950,
 }

@@ -29,14 +29,13 @@ from zendesk_crawler.items import (
     COMMENTS_TICKET_DELETED,
     TicketConversation,
 )
-from zendesk_crawler.middlewares import ENDPOINT_META
+from zendesk_crawler.middlewares import ENDPOINT_META, EXPORT_ENDPOINT
 from zendesk_crawler.outcome import record_failure
 
 logger = logging.getLogger(__name__)
 
 EXPORT_PATH = "/api/v2/incremental/tickets/cursor.json"
 COMMENTS_PATH = "/api/v2/tickets/{ticket_id}/comments.json"
-EXPORT_ENDPOINT = "incremental_tickets"
 COMMENTS_ENDPOINT = "ticket_comments"
 # Comment pages go before the next export page, so the tickets in flight stay
 # bounded by one export page (at most 1000) however large the account is.
