@@ -17,7 +17,8 @@ import pytest
 from zendesk_crawler.sandbox import DEFAULT_API_TOKEN, DEFAULT_EMAIL, DEFAULT_OAUTH_TOKEN, SandboxProcess
 from zendesk_crawler.sandbox.clock import Clock
 from zendesk_crawler.sandbox.content import XML_ILLEGAL
-from zendesk_crawler.sandbox.data import Dataset, Options
+from zendesk_crawler.sandbox.data import Dataset
+from zendesk_crawler.sandbox.generator import Options
 from zendesk_crawler.sandbox.ratelimit import RateLimiter
 
 EXPORT = "/api/v2/incremental/tickets/cursor.json"

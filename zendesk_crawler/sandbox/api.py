@@ -15,7 +15,8 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
-from .data import EXPORT_DELAY, Comment, Dataset, dumps
+from .data import EXPORT_DELAY, Dataset
+from .generator import Comment, dumps
 
 JSON_TYPE = ("Content-Type", "application/json; charset=utf-8")
 EXPORT_PATH = "/api/v2/incremental/tickets/cursor.json"
@@ -128,7 +129,8 @@ def incremental_tickets(dataset: Dataset, base_url: str, query: dict[str, str]) 
     else:
         raise BadRequest(error(400, "InvalidValue", "start_time or cursor is required"))
     states, end_of_stream = dataset.export_page(position, per_page, scope, exclude_deleted)
-    tickets = [dataset.render_ticket(state) for state in states]
+    generator = dataset.generator
+    tickets = [generator.render_ticket(state) for state in states]
     after_cursor = encode_export_cursor(states[-1].key) if states else cursor
     params = [("cursor", after_cursor)] + [(name, query[name]) for name in EXPORT_PARAMS if name in query]
     body: dict[str, Any] = {
@@ -141,8 +143,8 @@ def incremental_tickets(dataset: Dataset, base_url: str, query: dict[str, str]) 
     }
     encoded = dumps(body)
     if sideload_users:
-        user_ids = dataset.sideload_user_ids(uid for t in tickets for uid in dataset.ticket_user_ids(t))
-        encoded = encoded[:-1] + b',"users":[' + b",".join(dataset.user_json(uid) for uid in user_ids) + b"]}"
+        user_ids = generator.sideload_user_ids(uid for t in tickets for uid in generator.ticket_user_ids(t))
+        encoded = encoded[:-1] + b',"users":[' + b",".join(generator.user_json(uid) for uid in user_ids) + b"]}"
     return Response(200, [JSON_TYPE], encoded)
 
 
@@ -150,8 +152,8 @@ def _comments_body(dataset: Dataset, comments: list[Comment], query: dict[str, s
     """``{"comments":[...],"users":[...],<tail>}`` assembled from JSON encoded once per comment and user."""
     parts = [b'{"comments":[', b",".join(c.json for c in comments), b"]"]
     if "users" in query.get("include", "").split(","):
-        user_ids = dataset.sideload_user_ids(c.author_id for c in comments)
-        parts += [b',"users":[', b",".join(dataset.user_json(uid) for uid in user_ids), b"]"]
+        user_ids = dataset.generator.sideload_user_ids(c.author_id for c in comments)
+        parts += [b',"users":[', b",".join(dataset.generator.user_json(uid) for uid in user_ids), b"]"]
     parts += [b",", dumps(tail)[1:]]
     return b"".join(parts)
 

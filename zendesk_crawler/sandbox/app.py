@@ -10,7 +10,8 @@ from urllib.parse import parse_qsl
 from . import api, auth, control
 from .api import JSON_TYPE, Response
 from .clock import Clock
-from .data import Dataset, Options, dumps
+from .data import Dataset
+from .generator import Options, dumps
 from .ratelimit import RateLimiter
 from .requestlog import RequestLog
 

@@ -7,7 +7,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from .api import JSON_TYPE, Response
-from .data import Dataset, dumps
+from .data import Dataset
+from .generator import dumps
 from .requestlog import RequestLog
 
 

@@ -19,7 +19,7 @@ from http import HTTPStatus
 from . import api
 from .api import JSON_TYPE, Response
 from .app import App, Config
-from .data import dumps
+from .generator import dumps
 
 MAX_HEAD = 65536
 _PHRASES = {status.value: status.phrase for status in HTTPStatus}
