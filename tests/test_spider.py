@@ -73,7 +73,7 @@ def test_deleted_ticket_is_exported_without_asking_for_comments(spider, sample):
 
 def test_comment_pages_are_followed_then_the_conversation_is_handed_on(spider, sample):
     ticket = json.loads(sample("incremental_tickets_cursor.json"))["tickets"][1]
-    list(spider._ticket(ticket, {}))
+    list(spider._ticket(ticket, {}, 1))
     first = spider._comments_request(TicketConversation(ticket=ticket), {})
     (second,) = list(spider.parse_comments(respond(first, sample("ticket_comments.json"))))
     assert query(second)["page[after]"] == "eyJvIjoiY3JlYXRlZF9hdCIsInYiOiJ4eHgifQ"
@@ -87,7 +87,7 @@ def test_comment_pages_are_followed_then_the_conversation_is_handed_on(spider, s
 
 def test_comments_404_exports_the_ticket_flagged(spider, sample):
     ticket = json.loads(sample("incremental_tickets_cursor.json"))["tickets"][0]
-    list(spider._ticket(ticket, {}))
+    list(spider._ticket(ticket, {}, 1))
     request = spider._comments_request(TicketConversation(ticket=ticket), {})
     body = b'{"error":"RecordNotFound","description":"Not found"}'
     (item,) = list(spider.parse_comments(respond(request, body, status=404)))
@@ -97,15 +97,17 @@ def test_comments_404_exports_the_ticket_flagged(spider, sample):
 
 def test_a_ticket_version_is_fetched_once_and_a_superseded_version_is_dropped(spider, sample):
     ticket = json.loads(sample("incremental_tickets_cursor.json"))["tickets"][0]
-    (request,) = list(spider._ticket(ticket, {}))
-    assert list(spider._ticket(dict(ticket), {})) == []  # same id and updated_at
+    spider.pages.page_started(1, "c1", 1)
+    (request,) = list(spider._ticket(ticket, {}, 1))
+    assert list(spider._ticket(dict(ticket), {}, 1)) == []  # same id and updated_at
     newer = {**ticket, "updated_at": "2024-06-21T09:00:00Z"}
-    (newer_request,) = list(spider._ticket(newer, {}))
+    (newer_request,) = list(spider._ticket(newer, {}, 1))
     empty = b'{"comments": [], "meta": {"has_more": false}}'
     assert list(spider.parse_comments(respond(request, empty))) == []
     (item,) = list(spider.parse_comments(respond(newer_request, empty)))
     assert item.ticket["updated_at"] == "2024-06-21T09:00:00Z"
     assert spider.crawler.stats.get_value("zendesk/tickets_superseded") == 1
+    assert spider.pages.pages[1].pending == 0  # the dropped version no longer holds its page open
 
 
 @pytest.mark.parametrize("body", [b"<html>502 Bad Gateway</html>", b'{"tickets": [{"id": 1', b'{"error": "x"}', b"null"])
@@ -122,7 +124,7 @@ def test_malformed_export_page_is_retried_then_fails_the_run(spider, body):
 
 def test_malformed_comments_page_names_the_ticket(spider, sample):
     ticket = json.loads(sample("incremental_tickets_cursor.json"))["tickets"][0]
-    (request,) = list(spider._ticket(ticket, {}))
+    (request,) = list(spider._ticket(ticket, {}, 1))
     request.meta["retry_times"] = spider.crawler.settings.getint("RETRY_TIMES")
     assert list(spider.parse_comments(respond(request, b'{"comments": "oops"}'))) == []
     assert "comments of ticket 10431" in spider.crawler.stats.get_value("zendesk/failure_reason")

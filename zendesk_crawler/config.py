@@ -139,6 +139,11 @@ def export_uri_setting(settings: BaseSettings) -> str:
     return uri.rstrip("/") or "/"
 
 
+def batch_item_count_setting(settings: BaseSettings) -> int:
+    """The validated ``ZENDESK_BATCH_ITEM_COUNT``: tickets per feed file (0: one file per run)."""
+    return _int_in_range(settings, "ZENDESK_BATCH_ITEM_COUNT", 0, 10_000_000, default=5000)
+
+
 def _int_in_range(settings: BaseSettings, name: str, low: int, high: int, default: int) -> int:
     try:
         value = settings.getint(name, default)

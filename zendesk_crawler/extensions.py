@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import defaultdict
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from scrapy import signals
@@ -12,9 +14,13 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.extensions.feedexport import FeedExporter
 from scrapy.utils.asyncio import create_looping_call
+from w3lib.url import file_uri_to_path
 
+from zendesk_crawler.items import PAGE_META
+from zendesk_crawler.lock import RunLock
 from zendesk_crawler.outcome import failure_reason, record_failure
 from zendesk_crawler.state import STATE_VERSION, StateError, state_store
+from zendesk_crawler.storages import remove_stale_partials
 
 logger = logging.getLogger(__name__)
 
@@ -24,49 +30,60 @@ def _utc_now() -> str:
 
 
 class RunStateExtension:
-    """Loads the saved cursor before the first request; saves the new one only after a complete run.
+    """Owns the state file: loads the saved cursor before the first request, moves it only past stored records.
 
-    The cursor moves only when the spider finished normally, reached the end of
-    the export stream, no failure was recorded, and every feed was stored
-    (Scrapy's ``feed_exporter_closed`` signal, checked against the feed-export
-    stats). Anything else leaves the previous state untouched, so the next run
-    exports the same changes again: duplicates are possible, losses are not.
+    - Before the spider opens: takes the export location's run lock (a second
+      run refuses to start), removes files a killed run left half-written, and
+      loads the state (an unreadable one stops the run).
+    - During the run: each time a batch of feed files is stored, saves the
+      cursor of the last export page all of whose records are in stored files
+      (a checkpoint: a crashed backfill resumes near where it died).
+    - At the end: saves the final cursor only when the spider finished, reached
+      the end of the ticket stream, nothing failed and every feed was stored
+      (Scrapy's ``feed_exporter_closed`` signal and the feed-export stats).
+      Otherwise the state keeps the last checkpoint: the next run exports those
+      changes again, so duplicates are possible and losses are not.
     """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        spider = crawler.spider
-        self.config = spider.config  # type: ignore[union-attr]
+        self.spider = crawler.spider
+        self.config = self.spider.config  # type: ignore[union-attr]
+        self.run_id = crawler.settings.get("ZENDESK_RUN_ID")
         self.store = state_store(self.config.state_uri)
+        self.lock = RunLock(Path(f"{self.store.path}.lock"))
+        self.lock.acquire(self.run_id)
+        try:
+            remove_stale_partials(export_directory(self.config.export_uri))
+            self.previous = self._load_previous()
+        except BaseException:
+            self.lock.release()
+            raise
         self.started_at = _utc_now()
-        self.stored_files: list[str] = []
-        self.feeds_closed = asyncio.Event()
-        self.previous = self._load_previous()
         self.saved_cursor: str | None = None
         if self.previous and not self.config.ignore_cursor:
             self.saved_cursor = self.previous.get("cursor")
+        self.stored_files: list[str] = []
+        self.stored_batches: dict[str, set[int]] = defaultdict(set)
+        self.feeds_failed = 0
+        self.feeds_closed = asyncio.Event()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunStateExtension:
         if not hasattr(crawler.spider, "config"):
             raise NotConfigured("not a zendesk spider")
         ext = cls(crawler)
-        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(ext.feed_slot_closed, signal=signals.feed_slot_closed)
-        crawler.signals.connect(ext.feed_exporter_closed, signal=signals.feed_exporter_closed)
-        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
-        crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
-        crawler.signals.connect(ext.item_error, signal=signals.item_error)
+        for handler, signal in [
+            (ext.spider_opened, signals.spider_opened),
+            (ext.item_scraped, signals.item_scraped),
+            (ext.feed_slot_closed, signals.feed_slot_closed),
+            (ext.feed_exporter_closed, signals.feed_exporter_closed),
+            (ext.spider_closed, signals.spider_closed),
+            (ext.spider_error, signals.spider_error),
+            (ext.item_error, signals.item_error),
+        ]:
+            crawler.signals.connect(handler, signal=signal)
         return ext
-
-    def spider_error(self, failure: Any, response: Any) -> None:
-        """A callback raised: whatever it was handling may be missing from the export."""
-        record_failure(self.crawler, f"unexpected error while handling {response.url}: {failure.value!r}")
-
-    def item_error(self, item: Any, failure: Any) -> None:
-        """A pipeline raised: that ticket was not exported."""
-        ticket_id = item.ticket.get("id") if hasattr(item, "ticket") else None
-        record_failure(self.crawler, f"ticket {ticket_id} could not be exported: {failure.value!r}")
 
     def _load_previous(self) -> dict[str, Any] | None:
         try:
@@ -77,19 +94,19 @@ class RunStateExtension:
             logger.warning("Ignoring the unreadable state file %s (ignore_cursor=true); it will be replaced",
                            self.config.state_uri)
             return None
-        if previous and previous.get("base_url") not in (None, self.config.base_url):
-            if not self.config.ignore_cursor:
-                raise StateError(
-                    f"the state file {self.config.state_uri} belongs to {previous.get('base_url')}, not "
-                    f"{self.config.base_url}: use another ZENDESK_EXPORT_URI, or -a ignore_cursor=true to start over"
-                )
+        if previous and previous.get("base_url") not in (None, self.config.base_url) and not self.config.ignore_cursor:
+            raise StateError(
+                f"the state file {self.config.state_uri} belongs to {previous.get('base_url')}, not "
+                f"{self.config.base_url}: use another ZENDESK_EXPORT_URI, or -a ignore_cursor=true to start over"
+            )
         return previous
 
     def spider_opened(self) -> None:
         if self.saved_cursor:
-            last = (self.previous or {}).get("last_run") or {}
-            logger.info("Resuming from the cursor saved in %s (last run finished %s)",
-                        self.config.state_uri, last.get("finished_at", "at an unknown time"))
+            previous = self.previous or {}
+            since = ((previous.get("checkpoint") or {}).get("saved_at")
+                     or (previous.get("last_run") or {}).get("finished_at") or "an unknown time")
+            logger.info("Resuming from the cursor saved in %s at %s", self.config.state_uri, since)
             if self.config.start_time_given:
                 logger.warning("start_time is ignored: a saved cursor exists. "
                                "Pass -a ignore_cursor=true to export again from start_time.")
@@ -98,62 +115,120 @@ class RunStateExtension:
             start = datetime.fromtimestamp(self.config.start_time, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
             logger.info("Starting from start_time=%s (%s) (%s)", self.config.start_time, start, why)
 
+    def spider_error(self, failure: Any, response: Any) -> None:
+        """A callback raised: whatever it was handling may be missing from the export."""
+        record_failure(self.crawler, f"unexpected error while handling {response.url}: {failure.value!r}")
+
+    def item_error(self, item: Any, failure: Any) -> None:
+        """A pipeline raised: that ticket was not exported."""
+        ticket_id = item.ticket.get("id") if hasattr(item, "ticket") else None
+        record_failure(self.crawler, f"ticket {ticket_id} could not be exported: {failure.value!r}")
+
+    # --- checkpoints --------------------------------------------------------
+
+    def item_scraped(self, response: Any) -> None:
+        page = response.meta.get(PAGE_META) if response is not None else None
+        if page:
+            self.spider.pages.ticket_exported(page)  # type: ignore[union-attr]
+
     def feed_slot_closed(self, slot: Any) -> None:
+        failed = _feed_failures(self.crawler)
+        if failed > self.feeds_failed:
+            self.feeds_failed = failed
+            record_failure(self.crawler, f"the feed file {slot.uri} could not be stored (see the error above)")
+            return
         self.stored_files.append(slot.uri)
+        self.stored_batches[slot.uri_template].add(slot.batch_id)
+        if failure_reason(self.crawler) is None and self.spider.pages.advance(self._items_stored(slot)):  # type: ignore[union-attr]
+            self._save(self._state(self.spider.pages.safe_cursor, finished=False))  # type: ignore[union-attr]
+            logger.info("Checkpoint: saved the cursor after %d stored records", self._items_stored(slot))
+
+    def _items_stored(self, slot: Any) -> int:
+        """Records stored in every feed: complete leading batches (all but the last batch are full)."""
+        batch_size = slot.feed_options.get("batch_item_count") or 0
+        feeds = self.crawler.settings.getdict("FEEDS") or {slot.uri_template: {}}
+        stored = []
+        for template in feeds:
+            batches = self.stored_batches.get(str(template), set())
+            leading = 0
+            while leading + 1 in batches:
+                leading += 1
+            stored.append(leading * batch_size)
+        return min(stored)
+
+    # --- end of the run -----------------------------------------------------
 
     def feed_exporter_closed(self) -> None:
         self.feeds_closed.set()
 
     async def spider_closed(self, reason: str) -> None:
-        if self.crawler.get_extension(FeedExporter) is not None:
-            await self.feeds_closed.wait()
-        problem = self._why_not_save(reason)
-        if problem:
-            record_failure(self.crawler, problem)
-            logger.error("State not saved: the next run starts again from %s",
-                         "the previous cursor" if self.saved_cursor else "start_time")
-            return
-        self.store.save(self._new_state())
-        self.crawler.stats.set_value("zendesk/state_saved", self.config.state_uri)
-        logger.info("Saved the cursor to %s", self.config.state_uri)
+        try:
+            if self.crawler.get_extension(FeedExporter) is not None:
+                await self.feeds_closed.wait()
+            problem = self._why_not_save(reason)
+            if problem:
+                record_failure(self.crawler, problem)
+                logger.error("Final cursor not saved: the next run starts from %s",
+                             "the last checkpoint" if self.spider.pages.safe_cursor  # type: ignore[union-attr]
+                             else "the previous cursor" if self.saved_cursor else "start_time")
+                return
+            self._save(self._state(self.spider.export_cursor or self.saved_cursor, finished=True))  # type: ignore[union-attr]
+            self.crawler.stats.set_value("zendesk/state_saved", self.config.state_uri)
+            logger.info("Saved the cursor to %s", self.config.state_uri)
+        finally:
+            self.lock.release()
 
     def _why_not_save(self, reason: str) -> str | None:
-        stats = self.crawler.stats
-        failed_feeds = sum(value for key, value in stats.get_stats().items()
-                           if key.startswith("feedexport/failed_count/"))
         if failure_reason(self.crawler):
             return failure_reason(self.crawler)
         if reason != "finished":
             return f"the run was stopped before it finished ({reason})"
-        if failed_feeds:
-            return f"{failed_feeds} feed file(s) could not be stored (see the errors above)"
-        if not self.crawler.spider.end_of_stream:  # type: ignore[union-attr]
+        if _feed_failures(self.crawler):
+            return f"{_feed_failures(self.crawler)} feed file(s) could not be stored (see the errors above)"
+        if not self.spider.end_of_stream:  # type: ignore[union-attr]
             return "the export did not reach the end of the ticket stream"
         return None
 
-    def _new_state(self) -> dict[str, Any]:
+    def _save(self, state: dict[str, Any]) -> None:
+        self.store.save(state)
+
+    def _state(self, cursor: str | None, finished: bool) -> dict[str, Any]:
         stats = self.crawler.stats
-        spider = self.crawler.spider
         previous = self.previous or {}
-        return {
+        run = {
+            "run_id": self.run_id,
+            "started_at": self.started_at,
+            "started_from": {"cursor": self.saved_cursor} if self.saved_cursor
+            else {"start_time": self.config.start_time},
+            "tickets_exported": stats.get_value("zendesk/tickets_exported", 0),
+            "comments_exported": stats.get_value("zendesk/comments_exported", 0),
+            "deleted_tickets_exported": stats.get_value("zendesk/tickets_deleted", 0),
+            "requests": stats.get_value("downloader/request_count", 0),
+            "files": list(self.stored_files),
+        }
+        state = {
             "version": STATE_VERSION,
             "base_url": self.config.base_url,
-            "cursor": spider.export_cursor or self.saved_cursor,  # type: ignore[union-attr]
+            "cursor": cursor,
             "position_updated_at": stats.get_value("zendesk/position_updated_at",
                                                    previous.get("position_updated_at")),
-            "last_run": {
-                "run_id": self.crawler.settings.get("ZENDESK_RUN_ID"),
-                "started_at": self.started_at,
-                "finished_at": _utc_now(),
-                "started_from": {"cursor": self.saved_cursor} if self.saved_cursor
-                else {"start_time": self.config.start_time},
-                "tickets_exported": stats.get_value("zendesk/tickets_exported", 0),
-                "comments_exported": stats.get_value("zendesk/comments_exported", 0),
-                "deleted_tickets_exported": stats.get_value("zendesk/tickets_deleted", 0),
-                "requests": stats.get_value("downloader/request_count", 0),
-                "files": self.stored_files,
-            },
         }
+        if finished:
+            state["last_run"] = {**run, "finished_at": _utc_now()}
+        else:
+            state["last_run"] = previous.get("last_run")
+            state["checkpoint"] = {**run, "saved_at": _utc_now()}
+        return state
+
+
+def _feed_failures(crawler: Crawler) -> int:
+    return sum(value for key, value in crawler.stats.get_stats().items()
+               if key.startswith("feedexport/failed_count/"))
+
+
+def export_directory(export_uri: str) -> Path:
+    """The local directory of an export URI (a path or ``file://`` URI)."""
+    return Path(file_uri_to_path(export_uri) if export_uri.startswith("file:") else export_uri)
 
 
 class ProgressLog:

@@ -1,7 +1,10 @@
-"""The run's default feeds: one JSON and one XML file under ``ZENDESK_EXPORT_URI``.
+"""The run's default feeds: JSON and XML files under ``ZENDESK_EXPORT_URI``.
 
-They are plain Scrapy ``FEEDS`` entries, so every feed option and storage works
-with them, and ``-o``/``-O`` or a ``FEEDS`` setting replace them.
+Records are split into files of ``ZENDESK_BATCH_ITEM_COUNT`` tickets
+(``tickets-<run id>-00001.json``, ``-00002`` …) with Scrapy's batch feeds, so
+a long backfill stores its work as it goes and the state can checkpoint the
+cursor. They are plain Scrapy ``FEEDS`` entries, so every feed option and
+storage works with them, and ``-o``/``-O`` or a ``FEEDS`` setting replace them.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from datetime import datetime, timezone
 
 from scrapy.settings import BaseSettings
 
-from zendesk_crawler.config import export_uri_setting, join_uri
+from zendesk_crawler.config import batch_item_count_setting, export_uri_setting, join_uri
 
 FEED_FORMATS = ("json", "xml")
 
@@ -29,8 +32,10 @@ def add_default_feeds(settings: BaseSettings) -> None:
     if settings.getdict("FEEDS") or settings.get("FEED_URI"):
         return
     export_uri = export_uri_setting(settings)
+    batch_size = batch_item_count_setting(settings)
+    name = f"tickets-{run_id}-%(batch_id)05d" if batch_size else f"tickets-{run_id}"
     feeds = {
-        join_uri(export_uri, f"tickets-{run_id}.{fmt}"): {"format": fmt}
+        join_uri(export_uri, f"{name}.{fmt}"): {"format": fmt, "batch_item_count": batch_size}
         for fmt in FEED_FORMATS
     }
     settings.set("FEEDS", feeds, priority="spider")

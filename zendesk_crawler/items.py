@@ -5,6 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+#: Request meta keys shared by the spider and the components that watch it.
+ENDPOINT_META = "zendesk_endpoint"  # which Zendesk endpoint a request calls (for stats and budgets)
+PAGE_META = "zendesk_page"  # the number of the export page a request belongs to (for checkpoints)
+EXPORT_ENDPOINT = "incremental_tickets"
+COMMENTS_ENDPOINT = "ticket_comments"
+
 #: Values of ``TicketConversation.comments_status``.
 COMMENTS_COMPLETE = "complete"
 COMMENTS_TICKET_DELETED = "ticket_deleted"
@@ -25,3 +31,5 @@ class TicketConversation:
     comments: list[dict[str, Any]] = field(default_factory=list)
     users: dict[int, dict[str, Any]] = field(default_factory=dict)
     comments_status: str = COMMENTS_COMPLETE
+    #: Number of the export page (1, 2, … in stream order) the ticket came in.
+    export_page: int = 0

@@ -13,12 +13,11 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 from zendesk_crawler.budget import SlidingWindowBudget, account_budget, endpoint_budget
+from zendesk_crawler.items import ENDPOINT_META, EXPORT_ENDPOINT
 from zendesk_crawler.outcome import record_failure
 
 logger = logging.getLogger(__name__)
 
-ENDPOINT_META = "zendesk_endpoint"
-EXPORT_ENDPOINT = "incremental_tickets"
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:

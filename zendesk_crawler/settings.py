@@ -26,6 +26,8 @@ ZENDESK_STATE_URI = os.environ.get("ZENDESK_STATE_URI", "")
 ZENDESK_EXPORT_PAGE_SIZE = os.environ.get("ZENDESK_EXPORT_PAGE_SIZE", "1000")
 # Comments per page of /tickets/{id}/comments.json (Zendesk's maximum: 100).
 ZENDESK_COMMENTS_PAGE_SIZE = os.environ.get("ZENDESK_COMMENTS_PAGE_SIZE", "100")
+# Tickets per feed file; each stored file lets the state checkpoint the cursor (0: one file per run).
+ZENDESK_BATCH_ITEM_COUNT = os.environ.get("ZENDESK_BATCH_ITEM_COUNT", "5000")
 # Seconds between progress log lines (0 turns them off).
 ZENDESK_PROGRESS_INTERVAL = os.environ.get("ZENDESK_PROGRESS_INTERVAL", "30")
 
@@ -85,6 +87,10 @@ EXTENSIONS = {
 # FEEDS (or -o/-O) is given. UTF-8 keeps non-ASCII text readable in both.
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORTERS = {"xml": "zendesk_crawler.exporters.SafeXmlItemExporter"}
+FEED_STORAGES = {
+    "": "zendesk_crawler.storages.AtomicFileFeedStorage",
+    "file": "zendesk_crawler.storages.AtomicFileFeedStorage",
+}
 FEED_STORE_EMPTY = True
 
 LOG_LEVEL = "INFO"

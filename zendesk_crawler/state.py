@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 from w3lib.url import file_uri_to_path
 
+from zendesk_crawler.storages import fsync_directory
+
 STATE_VERSION = 1
 
 
@@ -55,18 +57,7 @@ class LocalStateStore:
         except BaseException:
             Path(tmp_name).unlink(missing_ok=True)
             raise
-        _fsync_dir(self.path.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        fsync_directory(self.path.parent)
 
 
 def parse_state(text: str, uri: str) -> dict[str, Any]:

@@ -20,23 +20,26 @@ from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
+from zendesk_crawler.checkpoint import PageTracker
 from zendesk_crawler.config import ZendeskConfig
 from zendesk_crawler.extensions import RunStateExtension
 from zendesk_crawler.feeds import add_default_feeds
 from zendesk_crawler.items import (
+    COMMENTS_ENDPOINT,
+    ENDPOINT_META,
+    EXPORT_ENDPOINT,
+    PAGE_META,
     COMMENTS_NOT_FOUND,
     COMMENTS_NOT_REQUESTED,
     COMMENTS_TICKET_DELETED,
     TicketConversation,
 )
-from zendesk_crawler.middlewares import ENDPOINT_META, EXPORT_ENDPOINT
 from zendesk_crawler.outcome import record_failure
 
 logger = logging.getLogger(__name__)
 
 EXPORT_PATH = "/api/v2/incremental/tickets/cursor.json"
 COMMENTS_PATH = "/api/v2/tickets/{ticket_id}/comments.json"
-COMMENTS_ENDPOINT = "ticket_comments"
 # Comment pages go before the next export page, so the tickets in flight stay
 # bounded by one export page (at most 1000) however large the account is.
 COMMENTS_PRIORITY = 10
@@ -69,6 +72,9 @@ class ZendeskSpider(Spider):
         #: ``after_cursor`` of the last export page received, and whether it was the end of the stream.
         self.export_cursor: str | None = None
         self.end_of_stream = False
+        #: Export pages in stream order, for the cursor checkpoints of the state extension.
+        self.pages = PageTracker()
+        self.export_pages_requested = 0
 
     async def start(self) -> AsyncIterator[Request]:
         run_state = self.crawler.get_extension(RunStateExtension)
@@ -81,6 +87,7 @@ class ZendeskSpider(Spider):
     # --- Incremental Ticket Export ------------------------------------------
 
     def _export_request(self, position: dict[str, Any]) -> Request:
+        self.export_pages_requested += 1
         params = {
             **position,
             "per_page": self.config.export_page_size,
@@ -93,7 +100,7 @@ class ZendeskSpider(Spider):
             callback=self.parse_export_page,
             errback=self.export_failed,
             priority=EXPORT_PRIORITY,
-            meta={ENDPOINT_META: EXPORT_ENDPOINT},
+            meta={ENDPOINT_META: EXPORT_ENDPOINT, PAGE_META: self.export_pages_requested},
         )
 
     def parse_export_page(self, response: Response) -> Iterator[Request | TicketConversation]:
@@ -104,10 +111,13 @@ class ZendeskSpider(Spider):
             return
         tickets = page["tickets"]
         users = _users_by_id(page.get("users"))
+        page_number = response.meta[PAGE_META]
         self.crawler.stats.inc_value("zendesk/export_pages")
-        for ticket in tickets:
-            yield from self._ticket(ticket, users)
-        if tickets:
+        # One request or record per ticket still to export; counted before any is handed on.
+        outputs = [out for ticket in tickets for out in self._ticket(ticket, users, page_number)]
+        self.pages.page_started(page_number, page.get("after_cursor"), len(outputs))
+        yield from outputs
+        if tickets and isinstance(tickets[-1], dict):
             self.crawler.stats.set_value("zendesk/position_updated_at", tickets[-1].get("updated_at"))
         self.export_cursor = page.get("after_cursor") or self.export_cursor
         if page.get("end_of_stream") or not page.get("after_cursor"):
@@ -115,7 +125,7 @@ class ZendeskSpider(Spider):
             return
         yield self._export_request({"cursor": page["after_cursor"]})
 
-    def _ticket(self, ticket: Any, users: dict[int, dict[str, Any]]) -> Iterator[Request | TicketConversation]:
+    def _ticket(self, ticket: Any, users: dict[int, dict[str, Any]], page: int) -> Iterator[Request | TicketConversation]:
         if not isinstance(ticket, dict):
             self.crawler.stats.inc_value("zendesk/malformed_tickets")
             logger.warning("Skipped an export entry that is not a ticket object: %.200r", ticket)
@@ -125,14 +135,14 @@ class ZendeskSpider(Spider):
             # Without an id there are no comments to ask for; keep what Zendesk sent.
             self.crawler.stats.inc_value("zendesk/tickets_without_id")
             logger.warning("Ticket without a numeric id exported as received: %.200r", ticket)
-            yield TicketConversation(ticket=ticket, comments_status=COMMENTS_NOT_REQUESTED)
+            yield TicketConversation(ticket=ticket, comments_status=COMMENTS_NOT_REQUESTED, export_page=page)
             return
         version = ticket.get("updated_at")
         if ticket_id in self.ticket_versions and self.ticket_versions[ticket_id] == version:
             self.crawler.stats.inc_value("zendesk/tickets_repeated")
             return
         self.ticket_versions[ticket_id] = version
-        conversation = TicketConversation(ticket=ticket, users=_related_users(ticket, users))
+        conversation = TicketConversation(ticket=ticket, users=_related_users(ticket, users), export_page=page)
         if ticket.get("status") == "deleted":
             # Zendesk deletes a deleted ticket's comments: asking would be a 404.
             conversation.comments_status = COMMENTS_TICKET_DELETED
@@ -159,7 +169,8 @@ class ZendeskSpider(Spider):
             callback=self.parse_comments,
             errback=self.comments_failed,
             priority=COMMENTS_PRIORITY,
-            meta={ENDPOINT_META: COMMENTS_ENDPOINT, "conversation": conversation, "handle_httpstatus_list": [404]},
+            meta={ENDPOINT_META: COMMENTS_ENDPOINT, PAGE_META: conversation.export_page,
+                  "conversation": conversation, "handle_httpstatus_list": [404]},
         )
 
     def parse_comments(self, response: Response) -> Iterator[Request | TicketConversation]:
@@ -208,6 +219,7 @@ class ZendeskSpider(Spider):
         if self.ticket_versions.get(ticket.get("id")) != ticket.get("updated_at"):
             # A newer version of this ticket came later in the stream; it is exported instead.
             self.crawler.stats.inc_value("zendesk/tickets_superseded")
+            self.pages.ticket_dropped(conversation.export_page)
             return
         yield conversation
 
