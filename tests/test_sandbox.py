@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import calendar
+import gzip
 import json
 import os
 import time
@@ -32,11 +33,13 @@ class Answer:
 
     def __init__(self, status: int, headers: Any, body: bytes) -> None:
         self.status, self.headers, self.raw = status, headers, body
-        self.json = json.loads(body) if body else None
+        self.json = json.loads(body) if body and headers.get("Content-Encoding") != "gzip" else None
 
 
-def get(url: str, authorization: str | None = BASIC) -> Answer:
-    request = urllib.request.Request(url, headers={"Authorization": authorization} if authorization else {})
+def get(url: str, authorization: str | None = BASIC, **headers: str) -> Answer:
+    if authorization:
+        headers["Authorization"] = authorization
+    request = urllib.request.Request(url, headers=headers)
     try:
         with OPENER.open(request, timeout=30) as response:
             return Answer(response.status, response.headers, response.read())
@@ -240,6 +243,14 @@ def test_offset_pagination(sandbox, truth):
     second = get(first["next_page"]).json
     assert second["comments"] == heavy["comments"][100:200] and second["previous_page"].endswith("page=1")
     assert get(base + "?page=101").status == 400
+
+
+def test_gzip_when_accepted(sandbox, truth):
+    url = f"{sandbox.url}/api/v2/tickets/{truth['tickets'][0]['id']}/comments.json"
+    plain = get(url)
+    compressed = get(url, **{"Accept-Encoding": "gzip, deflate"})
+    assert "Content-Encoding" not in plain.headers and compressed.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(compressed.raw) == plain.raw
 
 
 def test_hostile_content(truth):
