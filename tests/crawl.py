@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import subprocess
 import sys
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,15 +29,15 @@ class CrawlResult:
     export_dir: Path
     new_files: list[Path] = field(default_factory=list)
 
-    def feed(self, suffix: str) -> Path:
-        (path,) = [p for p in self.new_files if p.suffix == suffix]
-        return path
+    def feeds(self, suffix: str) -> list[Path]:
+        """This run's feed files of one format, in batch order."""
+        return sorted(p for p in self.new_files if p.suffix == suffix)
 
     def json_records(self) -> list[dict[str, Any]]:
-        return json.loads(self.feed(".json").read_bytes())
+        return [record for path in self.feeds(".json") for record in json.loads(path.read_bytes())]
 
     def xml_records(self) -> list[dict[str, Any]]:
-        return read_xml_feed(self.feed(".xml").read_bytes())
+        return [record for path in self.feeds(".xml") for record in read_xml_feed(path.read_bytes())]
 
     def state(self) -> dict[str, Any] | None:
         path = self.export_dir / "state.json"
@@ -57,6 +60,48 @@ def crawl_env(sandbox_url: str, export_dir: Path, **overrides: str) -> dict[str,
     })
     env.update(overrides)
     return {k: v for k, v in env.items() if v is not None}
+
+
+class RunningCrawl:
+    """A ``scrapy crawl zendesk`` process still running, whose log can be waited on line by line."""
+
+    def __init__(self, sandbox_url: str, export_dir: Path, *args: str, **env: str) -> None:
+        self.export_dir = export_dir
+        self.before = set(export_dir.glob("tickets-*")) if export_dir.exists() else set()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "scrapy", "crawl", "zendesk", *args],
+            cwd=PROJECT_ROOT, env=crawl_env(sandbox_url, export_dir, **env),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+        )
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.log: list[str] = []
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def wait_for(self, text: str, timeout: float = 120) -> str:
+        """Block until a log line containing ``text`` appears; fail if the process ends first."""
+        deadline = time.monotonic() + timeout
+        while True:
+            line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
+            if line is None:
+                raise AssertionError(f"crawl ended before logging {text!r}:\n{''.join(self.log[-40:])}")
+            self.log.append(line)
+            if text in line:
+                return line
+
+    def finish(self, timeout: float = 240) -> CrawlResult:
+        """Wait for the process to exit and collect the rest of its output."""
+        returncode = self.proc.wait(timeout=timeout)
+        while (line := self.lines.get(timeout=timeout)) is not None:
+            self.log.append(line)
+        stdout = self.proc.stdout.read() if self.proc.stdout else ""
+        after = set(self.export_dir.glob("tickets-*")) if self.export_dir.exists() else set()
+        return CrawlResult(returncode, stdout, "".join(self.log), self.export_dir, sorted(after - self.before))
 
 
 def run_crawl(sandbox_url: str, export_dir: Path, *args: str, timeout: float = 240, **env: str) -> CrawlResult:
