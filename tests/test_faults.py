@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import signal
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -122,3 +124,21 @@ def test_nothing_listening_is_a_clear_failure(tmp_path):
     (line,) = result.failure_lines()
     assert "the ticket export stopped" in line and "refused" in line.lower()
     assert not (tmp_path / "state.json").exists()
+
+
+def test_wrong_url_answering_404_is_a_clear_failure(tmp_path):
+    # Any web server that is not Zendesk: Python's own, serving an empty directory.
+    site = tmp_path / "site"
+    site.mkdir()
+    server = subprocess.Popen([sys.executable, "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "-d", str(site)],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        port = int(server.stdout.readline().split(" port ")[1].split()[0])
+        result = run_crawl(f"http://127.0.0.1:{port}", tmp_path / "out", "-a", "start_time=0")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert result.returncode == 1
+    (line,) = result.failure_lines()
+    assert "HTTP 404" in line and "check ZENDESK_SUBDOMAIN or ZENDESK_URL" in line
+    assert not (tmp_path / "out" / "state.json").exists()
