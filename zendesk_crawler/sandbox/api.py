@@ -148,16 +148,6 @@ def incremental_tickets(dataset: Dataset, base_url: str, query: dict[str, str]) 
     return Response(200, [JSON_TYPE], encoded)
 
 
-def _comments_body(dataset: Dataset, comments: list[Comment], query: dict[str, str], tail: dict[str, Any]) -> bytes:
-    """``{"comments":[...],"users":[...],<tail>}`` assembled from JSON encoded once per comment and user."""
-    parts = [b'{"comments":[', b",".join(c.json for c in comments), b"]"]
-    if "users" in query.get("include", "").split(","):
-        user_ids = dataset.generator.sideload_user_ids(c.author_id for c in comments)
-        parts += [b',"users":[', b",".join(dataset.generator.user_json(uid) for uid in user_ids), b"]"]
-    parts += [b",", dumps(tail)[1:]]
-    return b"".join(parts)
-
-
 # ---------------------------------------------------------------- ticket comments
 
 def _encode_comment_cursor(order: str, comment: Comment) -> str:
@@ -174,6 +164,16 @@ def _decode_comment_cursor(cursor: str, order: str, name: str) -> tuple[int, int
         return int(created_at), int(comment_id)
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
         raise BadRequest(error(400, "InvalidPaginationParameter", f"{name} is not valid")) from None
+
+
+def _comments_body(dataset: Dataset, comments: list[Comment], query: dict[str, str], tail: dict[str, Any]) -> bytes:
+    """``{"comments":[...],"users":[...],<tail>}`` assembled from JSON encoded once per comment and user."""
+    parts = [b'{"comments":[', b",".join(c.json for c in comments), b"]"]
+    if "users" in query.get("include", "").split(","):
+        user_ids = dataset.generator.sideload_user_ids(c.author_id for c in comments)
+        parts += [b',"users":[', b",".join(dataset.generator.user_json(uid) for uid in user_ids), b"]"]
+    parts += [b",", dumps(tail)[1:]]
+    return b"".join(parts)
 
 
 def ticket_comments(dataset: Dataset, base_url: str, ticket_id: int, query: dict[str, str]) -> Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import traceback
 from dataclasses import dataclass, field
+from typing import Any, Callable
 from urllib.parse import parse_qsl
 
 from . import api, auth, control
@@ -36,6 +37,15 @@ class Config:
     credentials: auth.Credentials = field(default_factory=auth.Credentials)
 
 
+def _guarded(handler: Callable[..., Response], *args: Any) -> Response:
+    """The handler's answer, or 500 (with the traceback on stderr) if the sandbox has a bug."""
+    try:
+        return handler(*args)
+    except Exception:  # noqa: BLE001 - a sandbox bug must answer 500, not drop the connection
+        traceback.print_exc(file=sys.stderr)
+        return INTERNAL_ERROR
+
+
 def endpoint_name(path: str) -> str:
     """The request log's name for an API path."""
     if path == api.EXPORT_PATH:
@@ -62,13 +72,9 @@ class App:
     def handle(self, method: str, target: str, authorization: str | None, body: bytes) -> tuple[Response, float]:
         """The answer to one request and how many seconds to hold it back (``--latency-ms``)."""
         path, _, query = target.partition("?")
-        try:
-            if path.startswith("/_sandbox/"):
-                return control.handle(method, path, query, body, self.dataset, self.log), 0.0
-            response = self._api(method, path, query, authorization)
-        except Exception:  # noqa: BLE001 - a sandbox bug must answer 500, not drop the connection
-            traceback.print_exc(file=sys.stderr)
-            response = INTERNAL_ERROR
+        if path.startswith("/_sandbox/"):
+            return _guarded(control.handle, method, path, query, body, self.dataset, self.log), 0.0
+        response = _guarded(self._api, method, path, query, authorization)
         self.log.record(method, path, query, response.status, auth.scheme(authorization), endpoint_name(path))
         return response, self.config.latency_ms / 1000
 
