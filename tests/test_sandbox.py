@@ -201,6 +201,7 @@ def test_export_parameter_errors(sandbox):
 
 def test_deleted_ticket_comments_404(sandbox, truth):
     deleted = next(t for t in truth["tickets"] if t["status"] == "deleted")
+    assert list(deleted)[:-2] == sample_keys("deleted_ticket.json")
     assert (deleted["subject"], deleted["raw_subject"], deleted["description"]) == ("SCRUBBED", "SCRUBBED", "X")
     assert deleted["comments"] == []
     for ticket_id in (deleted["id"], 999999):
@@ -267,6 +268,10 @@ def test_hostile_content(truth):
     assert 0.15 < sum(not c["public"] for c in comments) / len(comments) < 0.35
     keys = {k for c in comments for k in c["metadata"]["custom"]}
     assert {"1st", "with space", "x:y", "<b>", "", "xmlFoo", "ключ", "😀"} <= keys
+    attachment = next(a for c in comments for a in c["attachments"])
+    assert list(attachment) == sample_keys("ticket_comments.json", "comments", 2, "attachments", 0)
+    assert list(comments[0]["metadata"]["system"]) == sample_keys("ticket_comments.json", "comments", 0, "metadata",
+                                                                  "system")
     hosts = {urlsplit(a["content_url"]).netloc for c in comments for a in c["attachments"]}
     assert "files.example.net" in hosts and len(hosts) == 2
     values = {type(f["value"]) for t in tickets for f in t["custom_fields"]}
