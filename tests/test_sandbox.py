@@ -334,9 +334,10 @@ def test_rate_limit_429_and_headers():
         assert log["statuses"]["429"] == statuses.count(429) and log["by_endpoint"]["incremental_tickets"] == 8
         assert log["log"][0]["query"] == {"start_time": "0"} and log["log"][0]["auth"] == "basic"
         assert server.requests_log(since=7)["log"] == log["log"][7:]
-    with SandboxProcess(tickets=5) as server:
-        plain = get(f"{server.url}{EXPORT}?start_time=0")
+    with SandboxProcess(tickets=5, gzip=False) as server:
+        plain = get(f"{server.url}{EXPORT}?start_time=0", **{"Accept-Encoding": "gzip"})
         assert "Zendesk-RateLimit-incremental-exports-cursor" not in plain.headers
+        assert "Content-Encoding" not in plain.headers and len(plain.raw) > 1024
         assert plain.headers["X-Rate-Limit"] == "700" and plain.headers["X-Rate-Limit-Remaining"] == "699"
 
 

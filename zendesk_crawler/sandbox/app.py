@@ -33,6 +33,7 @@ class Config:
     time_scale: float = 1.0
     latency_ms: float = 0.0
     export_budget_header: bool = False
+    gzip: bool = True
     epoch: int | None = None
     credentials: auth.Credentials = field(default_factory=auth.Credentials)
 

@@ -131,7 +131,7 @@ class SandboxServer:
         """The bytes to send for a request and how long to hold them back."""
         method = "GET" if request.method == "HEAD" else request.method
         response, delay = self.app.handle(method, request.target, request.authorization, body)
-        if request.gzip and len(response.body) >= GZIP_MIN:
+        if request.gzip and self.app.config.gzip and len(response.body) >= GZIP_MIN:
             response = _gzipped(response)
         return self._serialize(response, request.keep_alive, with_body=request.method != "HEAD"), delay
 
