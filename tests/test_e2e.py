@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.crawl import run_crawl
+from tests.crawl import RunningCrawl, run_crawl
 from zendesk_crawler.sandbox import DEFAULT_API_TOKEN, DEFAULT_EMAIL, SandboxProcess
 
 ADDED_KEYS = {"requester", "assignee", "comments", "_export"}
@@ -147,3 +147,22 @@ def test_credentials_never_appear_in_logs_or_files(sandbox, tmp_path):
     assert len(outputs) >= 5  # logs, two feeds, the state file
     for text in outputs:
         assert DEFAULT_API_TOKEN not in text and basic not in text
+
+
+def test_ticket_changed_during_the_run_is_exported_in_its_newest_version(tmp_path):
+    with SandboxProcess(tickets=300, seed=5, rate_limit=1000000, export_rate_limit=0, latency_ms=20) as server:
+        first_ticket = server.truth(comments=False)["tickets"][0]["id"]
+        crawl = RunningCrawl(server.url, tmp_path, "-a", "start_time=0", ZENDESK_EXPORT_PAGE_SIZE="30",
+                             ZENDESK_EXPORT_REQUESTS_PER_MINUTE="10000", ZENDESK_PROGRESS_INTERVAL="0.2")
+        crawl.wait_for("Progress: ")
+        server.change(add_comments=[first_ticket])
+        server.advance_clock(120)  # the change is now old enough for the export to show it
+        result = crawl.finish()
+        assert result.returncode == 0, result.stderr[-3000:]
+        truth = server.truth()
+        records = result.json_records()
+        versions = [(r["id"], r["updated_at"]) for r in records]
+        assert len(versions) == len(set(versions)), "a ticket version was written twice"
+        newest = {r["id"]: r for r in records}  # files are in stream order: the last record wins
+        assert_matches_truth(list(newest.values()), truth)
+        assert sum(1 for r in records if r["id"] == first_ticket) == 2
