@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 import calendar
 import gzip
+import http.client
 import json
 import os
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -15,7 +17,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
-from zendesk_crawler.sandbox import DEFAULT_API_TOKEN, DEFAULT_EMAIL, DEFAULT_OAUTH_TOKEN, SandboxProcess
+from zendesk_crawler.sandbox import DEFAULT_API_TOKEN, DEFAULT_EMAIL, DEFAULT_OAUTH_TOKEN, SandboxError, SandboxProcess
 from zendesk_crawler.sandbox.clock import Clock
 from zendesk_crawler.sandbox.content import XML_ILLEGAL
 from zendesk_crawler.sandbox.data import Dataset
@@ -33,7 +35,8 @@ class Answer:
 
     def __init__(self, status: int, headers: Any, body: bytes) -> None:
         self.status, self.headers, self.raw = status, headers, body
-        self.json = json.loads(body) if body and headers.get("Content-Encoding") != "gzip" else None
+        is_json = "json" in headers.get("Content-Type", "") and headers.get("Content-Encoding") != "gzip"
+        self.json = json.loads(body) if body and is_json else None
 
 
 def get(url: str, authorization: str | None = BASIC, **headers: str) -> Answer:
@@ -370,3 +373,184 @@ def test_determinism():
             raw = OPENER.open(f"{server.url}/_sandbox/truth").read().decode()
             bodies.append(json.loads(raw.replace(server.url, "http://sandbox")))
     assert bodies[0]["tickets"] == bodies[1]["tickets"] and bodies[0]["users"] == bodies[1]["users"]
+
+
+# ------------------------------------------------------------------ fault switches
+
+@pytest.fixture(scope="module")
+def faulty():
+    """A sandbox whose fault rules each test arms; cleared after every test."""
+    with SandboxProcess(tickets=30, seed=3, rate_limit=0, export_rate_limit=0) as server:
+        yield server
+
+
+@pytest.fixture
+def faults(faulty):
+    faulty.faults([])
+    yield faulty
+    faulty.faults([])
+
+
+def raw_get(server: SandboxProcess, target: str, timeout: float = 10) -> tuple[dict[str, str], bytes, bytes]:
+    """One request on a fresh socket, read until the server closes: (head fields, status line, body bytes)."""
+    host, port = urlsplit(server.url).hostname, urlsplit(server.url).port
+    with socket.create_connection((host, port), timeout=timeout) as sock:
+        sock.sendall(f"GET {target} HTTP/1.1\r\nHost: {host}\r\nAuthorization: {BASIC}\r\n"
+                     "Connection: close\r\n\r\n".encode())
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    if not data:
+        return {}, b"", b""
+    head, _, body = data.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    fields = {name.lower(): value.strip() for name, _, value in (line.partition(":") for line in lines)}
+    return fields, status_line.encode(), body
+
+
+def comments_target(ticket_id: int) -> str:
+    return f"/api/v2/tickets/{ticket_id}/comments.json?page[size]=100&include=users"
+
+
+def live_ids(server: SandboxProcess) -> list[int]:
+    return [t["id"] for t in server.truth(comments=False, users=False)["tickets"] if t["status"] != "deleted"]
+
+
+def last_entry(server: SandboxProcess) -> dict[str, Any]:
+    return server.requests_log()["log"][-1]
+
+
+def test_fault_status_answers_like_real_fronts(faults):
+    ticket = live_ids(faults)[0]
+    for status in (500, 502, 503, 504):
+        faults.faults([{"endpoint": "ticket_comments", "kind": "status", "status": status, "count": 1}])
+        answer = get(f"{faults.url}{comments_target(ticket)}")
+        assert answer.status == status
+        assert answer.headers["X-Rate-Limit"] == "700" and "ratelimit-remaining" in answer.headers
+        if status == 500:
+            assert answer.headers["Content-Type"] == "application/json; charset=utf-8"
+            assert answer.json["error"] == "InternalServerError"
+        else:
+            assert answer.headers["Content-Type"].startswith("text/html")
+            assert f"<title>{status} ".encode() in answer.raw
+        assert last_entry(faults) | {"t": 0} == {
+            "t": 0, "method": "GET", "path": f"/api/v2/tickets/{ticket}/comments.json",
+            "query": {"page[size]": "100", "include": "users"}, "status": status, "auth": "basic", "fault": "status"}
+        assert get(f"{faults.url}{comments_target(ticket)}").status == 200  # count 1: spent
+        assert last_entry(faults)["fault"] is None
+    export = f"{faults.url}{EXPORT}?start_time=0"
+    faults.faults([{"endpoint": "incremental_tickets", "kind": "status", "status": 503, "count": 1}])
+    assert get(f"{faults.url}{comments_target(ticket)}").status == 200  # another endpoint: not matched
+    assert get(export).status == 503 and get(export).status == 200
+
+
+def test_fault_drop_closes_without_answering(faults):
+    ticket = live_ids(faults)[0]
+    faults.faults([{"endpoint": "any", "kind": "drop", "count": 2}])
+    host, port = urlsplit(faults.url).hostname, urlsplit(faults.url).port
+    connection = http.client.HTTPConnection(host, port, timeout=10)
+    connection.request("GET", comments_target(ticket), headers={"Authorization": BASIC})
+    with pytest.raises(http.client.RemoteDisconnected):
+        connection.getresponse()
+    connection.close()
+    assert raw_get(faults, f"{EXPORT}?start_time=0") == ({}, b"", b"")  # not one byte
+    entries = faults.requests_log()["log"][-2:]
+    assert [(e["status"], e["fault"]) for e in entries] == [("drop", "drop")] * 2
+    assert faults.requests_log()["statuses"]["drop"] == 2
+    assert get(f"{faults.url}{comments_target(ticket)}").status == 200
+
+
+def test_fault_truncate_sends_half_the_announced_body(faults):
+    ticket = live_ids(faults)[0]
+    whole = get(f"{faults.url}{comments_target(ticket)}").raw
+    faults.faults([{"endpoint": "ticket_comments", "kind": "truncate", "count": 2}])
+    fields, status_line, body = raw_get(faults, comments_target(ticket))
+    assert status_line.startswith(b"HTTP/1.1 200 ")
+    assert int(fields["content-length"]) == len(whole) and fields["x-rate-limit"] == "700"
+    assert body == whole[: len(whole) // 2]
+    with pytest.raises(http.client.IncompleteRead):  # what an HTTP client makes of it
+        get(f"{faults.url}{comments_target(ticket)}")
+    assert [(e["status"], e["fault"]) for e in faults.requests_log()["log"][-2:]] == [("truncate", "truncate")] * 2
+    assert get(f"{faults.url}{comments_target(ticket)}").raw == whole
+
+
+def test_fault_html_maintenance_page(faults):
+    faults.faults([{"endpoint": "incremental_tickets", "kind": "html", "count": 1}])
+    answer = get(f"{faults.url}{EXPORT}?start_time=0")
+    assert answer.status == 200 and answer.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert answer.raw.startswith(b"<!DOCTYPE html>") and b"maintenance" in answer.raw
+    assert (last_entry(faults)["status"], last_entry(faults)["fault"]) == (200, "html")
+
+
+def test_fault_garbage_is_cut_json_with_a_correct_length(faults):
+    ticket = live_ids(faults)[0]
+    whole = get(f"{faults.url}{comments_target(ticket)}").raw
+    faults.faults([{"endpoint": "ticket_comments", "kind": "garbage", "count": 1}])
+    fields, status_line, body = raw_get(faults, comments_target(ticket))
+    assert status_line.startswith(b"HTTP/1.1 200 ")
+    assert fields["content-type"] == "application/json; charset=utf-8"
+    assert int(fields["content-length"]) == len(body) == len(whole) // 2 and whole.startswith(body)
+    with pytest.raises(ValueError):
+        json.loads(body)
+    assert (last_entry(faults)["status"], last_entry(faults)["fault"]) == (200, "garbage")
+
+
+def test_fault_slow_delays_the_real_answer(faults):
+    ticket = live_ids(faults)[0]
+    whole = get(f"{faults.url}{comments_target(ticket)}").raw
+    faults.faults([{"endpoint": "ticket_comments", "kind": "slow", "delay_ms": 400, "count": 1},
+                   {"endpoint": "incremental_tickets", "kind": "slow", "delay_ms": 5000, "count": 1}])
+    started = time.monotonic()
+    answer = get(f"{faults.url}{comments_target(ticket)}")
+    assert time.monotonic() - started >= 0.4 and answer.raw == whole
+    assert (last_entry(faults)["status"], last_entry(faults)["fault"]) == (200, "slow")
+    with pytest.raises(TimeoutError):  # a client timeout shorter than the delay
+        raw_get(faults, f"{EXPORT}?start_time=0", timeout=0.5)
+    assert get(f"{faults.url}{EXPORT}?start_time=0").status == 200  # other connections are not held up
+
+
+def test_fault_count_every_ticket_ids_and_clear(faults):
+    one, two = live_ids(faults)[:2]
+    armed = faults.faults([{"endpoint": "ticket_comments", "kind": "status", "status": 502, "count": 2, "every": 3,
+                            "ticket_ids": [one]}])
+    assert armed["rules"][0] | {"matched": 0, "fired": 0} == armed["rules"][0]
+    statuses = []
+    for _ in range(9):
+        statuses.append(get(f"{faults.url}{comments_target(one)}").status)
+        assert get(f"{faults.url}{comments_target(two)}").status == 200  # another ticket: never matched
+    assert statuses == [200, 200, 502, 200, 200, 502, 200, 200, 200]
+    (rule,) = faults.fault_rules()
+    assert (rule["matched"], rule["fired"], rule["ticket_ids"]) == (6, 2, [one])
+    # rules are offered in order: the first whose turn it is fires, later ones do not see the request
+    faults.faults([{"endpoint": "any", "kind": "status", "status": 500, "count": -1, "every": 2},
+                   {"endpoint": "ticket_comments", "kind": "status", "status": 503, "count": -1}])
+    assert [get(f"{faults.url}{comments_target(one)}").status for _ in range(6)] == [503, 500] * 3
+    assert [r["fired"] for r in faults.fault_rules()] == [3, 3]
+    # not for the control API, nor for requests refused before the API (401)
+    faults.faults([{"endpoint": "any", "kind": "drop", "count": -1}])
+    assert faults.stats()["tickets"] == 30
+    assert get(f"{faults.url}{comments_target(one)}", authorization=None).status == 401
+    assert faults.fault_rules()[0]["matched"] == 0
+    assert faults.faults([]) == {"rules": []}
+    assert [get(f"{faults.url}{comments_target(one)}").status for _ in range(3)] == [200] * 3
+
+
+@pytest.mark.parametrize("rule", [
+    {"endpoint": "tickets", "kind": "drop", "count": 1},
+    {"endpoint": "any", "kind": "explode", "count": 1},
+    {"endpoint": "any", "kind": "drop"},
+    {"endpoint": "any", "kind": "drop", "count": 0},
+    {"endpoint": "any", "kind": "drop", "count": 1, "every": 0},
+    {"endpoint": "any", "kind": "status", "count": 1},
+    {"endpoint": "any", "kind": "status", "status": 200, "count": 1},
+    {"endpoint": "any", "kind": "slow", "count": 1},
+    {"endpoint": "any", "kind": "drop", "count": 1, "delay_ms": 5},
+    {"endpoint": "incremental_tickets", "kind": "drop", "count": 1, "ticket_ids": [1]},
+    {"endpoint": "ticket_comments", "kind": "drop", "count": 1, "ticket_ids": ["1"]},
+    {"endpoint": "any", "kind": "drop", "count": 1, "typo": True},
+])
+def test_fault_rules_are_validated(faults, rule):
+    faults.faults([{"endpoint": "any", "kind": "html", "count": 1}])
+    with pytest.raises(SandboxError, match="400"):
+        faults.faults([rule])
+    assert len(faults.fault_rules()) == 1  # a refused request changes nothing

@@ -1,23 +1,38 @@
-"""What the sandbox answers: control API without auth; Zendesk API behind auth and rate limits, logged."""
+"""What the sandbox answers: control API without auth; Zendesk API behind auth, rate limits and faults, logged."""
 
 from __future__ import annotations
 
 import sys
 import traceback
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 from urllib.parse import parse_qsl
 
-from . import api, auth, control
+from . import api, auth, control, faults
 from .api import JSON_TYPE, Response
 from .clock import Clock
 from .data import Dataset
+from .faults import Faults, Rule
 from .generator import Options, dumps
 from .ratelimit import RateLimiter
 from .requestlog import RequestLog
 
 INTERNAL_ERROR = Response(500, [JSON_TYPE], dumps({"error": "InternalError", "description": "sandbox bug"}))
 RATE_LIMITED = dumps({"error": "APIRateLimitExceeded", "description": "Number of allowed API requests per minute exceeded"})
+#: Placeholder answer of a dropped request: the server sends nothing.
+DROPPED = Response(0, [], b"")
+
+
+class Answer(NamedTuple):
+    """What the server sends: the response, how many seconds to hold it back, and how to damage it.
+
+    ``cut`` is ``None`` (send it all), ``"drop"`` (close the connection without answering) or
+    ``"truncate"`` (send the head and the first half of the body, then close).
+    """
+
+    response: Response
+    delay: float = 0.0
+    cut: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,30 +84,54 @@ class App:
         self.limiter = RateLimiter(config.rate_limit, config.export_rate_limit, config.time_scale,
                                    config.export_budget_header)
         self.log = RequestLog()
+        self.faults = Faults()
 
-    def handle(self, method: str, target: str, authorization: str | None, body: bytes) -> tuple[Response, float]:
-        """The answer to one request and how many seconds to hold it back (``--latency-ms``)."""
+    def handle(self, method: str, target: str, authorization: str | None, body: bytes) -> Answer:
+        """The answer to one request, how long to hold it back (``--latency-ms``, slow faults), how to cut it."""
         path, _, query = target.partition("?")
         if path.startswith("/_sandbox/"):
-            return _guarded(control.handle, method, path, query, body, self.dataset, self.log), 0.0
-        response = _guarded(self._api, method, path, query, authorization)
-        self.log.record(method, path, query, response.status, auth.scheme(authorization), endpoint_name(path))
-        return response, self.config.latency_ms / 1000
+            return Answer(_guarded(control.handle, method, path, query, body, self.dataset, self.log, self.faults))
+        endpoint = endpoint_name(path)
+        try:
+            response, rule = self._api(method, path, query, authorization, endpoint)
+        except Exception:  # noqa: BLE001 - a sandbox bug must answer 500, not drop the connection
+            traceback.print_exc(file=sys.stderr)
+            response, rule = INTERNAL_ERROR, None
+        delay, cut, logged_status = self.config.latency_ms / 1000, None, response.status
+        if rule is not None and rule.kind == "slow":
+            delay += rule.delay_ms / 1000
+        elif rule is not None and rule.kind in ("drop", "truncate"):
+            cut = logged_status = rule.kind
+        self.log.record(method, path, query, logged_status, auth.scheme(authorization), endpoint,
+                        rule.kind if rule is not None else None)
+        return Answer(response, delay, cut)
 
-    def _api(self, method: str, path: str, query: str, authorization: str | None) -> Response:
+    def _api(self, method: str, path: str, query: str, authorization: str | None,
+             endpoint: str) -> tuple[Response, Rule | None]:
         is_export = path.startswith("/api/v2/incremental/")
         failure = auth.authenticate(authorization, self.config.credentials)
         decision = self.limiter.check(is_export, consume=failure is None)
         if failure is not None:
             extra = [] if auth.scheme(authorization) == "bearer" else [auth.WWW_AUTHENTICATE]
-            return Response(401, [JSON_TYPE, *extra, *decision.headers], failure)
+            return Response(401, [JSON_TYPE, *extra, *decision.headers], failure), None
         if not decision.allowed:
-            return Response(429, [JSON_TYPE, *decision.headers], RATE_LIMITED)
+            return Response(429, [JSON_TYPE, *decision.headers], RATE_LIMITED), None
+        match = api.COMMENTS_PATH.fullmatch(path)
+        rule = self.faults.pick(endpoint, int(match.group(1)) if match else None)
+        if rule is not None and rule.kind == "status":
+            return faults.status_response(rule.status or 500, decision.headers), rule
+        if rule is not None and rule.kind == "drop":
+            return DROPPED, rule
+        if rule is not None and rule.kind == "html":
+            return faults.maintenance_page(), rule
         try:
             response = self._route(method, path, dict(parse_qsl(query, keep_blank_values=True)))
         except api.BadRequest as exc:
             response = exc.response
-        return Response(response.status, response.headers + decision.headers, response.body)
+        response = Response(response.status, response.headers + decision.headers, response.body)
+        if rule is not None and rule.kind == "garbage":
+            response = faults.garbage(response)
+        return response, rule  # truncate and slow: the server cuts or delays the real answer
 
     def _route(self, method: str, path: str, params: dict[str, str]) -> Response:
         if method == "GET" and path == api.EXPORT_PATH:

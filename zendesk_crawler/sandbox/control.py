@@ -1,4 +1,4 @@
-"""The control API under ``/_sandbox/`` (no auth): ground truth, changes, clock, request log, stats."""
+"""The control API under ``/_sandbox/`` (no auth): ground truth, changes, clock, request log, faults, stats."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl
 
 from .api import JSON_TYPE, Response
 from .data import Dataset
+from .faults import Faults
 from .generator import dumps
 from .requestlog import RequestLog
 
@@ -24,7 +25,8 @@ def _bad(message: str, status: int = 400) -> Response:
     return Response(status, [JSON_TYPE], dumps({"error": message}))
 
 
-def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, log: RequestLog) -> Response:
+def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, log: RequestLog,
+           faults: Faults) -> Response:
     """Answer one control request.
 
     - ``GET /_sandbox/truth[?comments=false&users=false&offset=N&limit=M]``: every ticket (or a slice, in
@@ -34,6 +36,8 @@ def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, lo
       "delete_on_comment_read": [ids]}`` → ``{"changed": [...], "created": [...]}``.
     - ``POST /_sandbox/clock`` ``{"advance": seconds}`` → ``{"now": unix}`` (``GET`` reads it).
     - ``GET /_sandbox/requests[?since=K]``: counts and the log of API requests.
+    - ``POST /_sandbox/faults`` ``{"rules": [...]}``: replace the armed fault rules (``[]`` clears them);
+      ``GET`` reads them with their ``matched`` and ``fired`` counters (see ``faults.py``).
     - ``GET /_sandbox/stats``: ticket, comment and user counts.
     """
     params = dict(parse_qsl(query, keep_blank_values=True))
@@ -54,6 +58,8 @@ def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, lo
             return _ok({"now": dataset.clock.now_int()})
         if (method, path) == ("GET", "/_sandbox/requests"):
             return _ok(log.snapshot(int(params.get("since", 0))))
+        if path == "/_sandbox/faults" and method in ("GET", "POST"):
+            return _ok(faults.arm(payload) if method == "POST" else faults.describe())
         if (method, path) == ("GET", "/_sandbox/stats"):
             return _ok(dataset.stats())
     except (ValueError, TypeError) as exc:

@@ -164,6 +164,17 @@ class SandboxProcess:
         """``GET /_sandbox/requests``: counts and the log of API requests from index ``since``."""
         return self._control("GET", f"/_sandbox/requests?since={since}")
 
+    def faults(self, rules: list[dict[str, Any]]) -> dict[str, Any]:
+        """``POST /_sandbox/faults``: replace the armed fault rules (``[]`` clears them); returns them armed.
+
+        >>> sandbox.faults([{"endpoint": "ticket_comments", "kind": "status", "status": 503, "count": 2}])
+        """
+        return self._control("POST", "/_sandbox/faults", {"rules": rules})
+
+    def fault_rules(self) -> list[dict[str, Any]]:
+        """``GET /_sandbox/faults``: the armed rules with their ``matched`` and ``fired`` counters."""
+        return self._control("GET", "/_sandbox/faults")["rules"]
+
     def stats(self) -> dict[str, Any]:
         """``GET /_sandbox/stats``: ticket, comment and user counts."""
         return self._control("GET", "/_sandbox/stats")

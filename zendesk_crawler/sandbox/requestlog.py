@@ -16,15 +16,20 @@ class RequestLog:
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self._lock = threading.Lock()
-        self._entries: deque[tuple[float, str, str, str, int, str | None]] = deque(maxlen=max_entries)
+        self._entries: deque[tuple[float, str, str, str, int | str, str | None, str | None]] = deque(maxlen=max_entries)
         self._count = 0
         self._by_endpoint: Counter[str] = Counter()
         self._statuses: Counter[str] = Counter()
 
-    def record(self, method: str, path: str, query: str, status: int, auth: str | None, endpoint: str) -> None:
-        """Remember one answered request (the query string is parsed only when the log is read)."""
+    def record(self, method: str, path: str, query: str, status: int | str, auth: str | None, endpoint: str,
+               fault: str | None = None) -> None:
+        """Remember one answered request (the query string is parsed only when the log is read).
+
+        ``status`` is the HTTP status sent, or ``"drop"`` / ``"truncate"`` when a fault cut the answer;
+        ``fault`` is the kind of the fault rule that fired, if any.
+        """
         with self._lock:
-            self._entries.append((time.time(), method, path, query, status, auth))
+            self._entries.append((time.time(), method, path, query, status, auth, fault))
             self._count += 1
             self._by_endpoint[endpoint] += 1
             self._statuses[str(status)] += 1
@@ -38,5 +43,6 @@ class RequestLog:
             result: dict[str, Any] = {"count": self._count, "by_endpoint": dict(self._by_endpoint),
                                       "statuses": dict(self._statuses), "since": first_kept + skip}
         result["log"] = [{"t": t, "method": method, "path": path, "query": dict(parse_qsl(query, keep_blank_values=True)),
-                          "status": status, "auth": auth} for t, method, path, query, status, auth in entries]
+                          "status": status, "auth": auth, "fault": fault}
+                         for t, method, path, query, status, auth, fault in entries]
         return result

@@ -117,23 +117,35 @@ class SandboxServer:
         body = await reader.readexactly(request.content_length) if request.content_length else b""
         path = request.target.partition("?")[0]
         if path == api.EXPORT_PATH or path.startswith("/_sandbox/"):
-            answer, delay = await asyncio.get_running_loop().run_in_executor(self._executor, self._respond, request, body)
+            answer, delay, close = await asyncio.get_running_loop().run_in_executor(
+                self._executor, self._respond, request, body)
         else:
-            answer, delay = self._respond(request, body)
+            answer, delay, close = self._respond(request, body)
         if delay:
             await asyncio.sleep(delay)
-        writer.write(answer)
+        if answer:
+            writer.write(answer)
+        if close:  # a drop or truncate fault: what was written goes out, then the connection ends
+            await writer.drain()
+            return False
         if writer.transport.get_write_buffer_size() > 1 << 16:
             await writer.drain()
         return request.keep_alive
 
-    def _respond(self, request: Request, body: bytes) -> tuple[bytes, float]:
-        """The bytes to send for a request and how long to hold them back."""
+    def _respond(self, request: Request, body: bytes) -> tuple[bytes, float, bool]:
+        """The bytes to send for a request, how long to hold them back, and whether to close after them."""
         method = "GET" if request.method == "HEAD" else request.method
-        response, delay = self.app.handle(method, request.target, request.authorization, body)
+        response, delay, cut = self.app.handle(method, request.target, request.authorization, body)
+        if cut == "drop":
+            return b"", delay, True
         if request.gzip and self.app.config.gzip and len(response.body) >= GZIP_MIN:
             response = _gzipped(response)
-        return self._serialize(response, request.keep_alive, with_body=request.method != "HEAD"), delay
+        with_body = request.method != "HEAD"
+        data = self._serialize(response, request.keep_alive, with_body=with_body)
+        if cut == "truncate":  # the full Content-Length is announced, only half the body is sent
+            sent = len(data) - len(response.body) // 2 - len(response.body) % 2 if with_body else len(data)
+            return data[:sent], delay, True
+        return data, delay, False
 
     def _serialize(self, response: Response, keep_alive: bool, with_body: bool) -> bytes:
         now = int(time.time())

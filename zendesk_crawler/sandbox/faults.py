@@ -1,0 +1,194 @@
+"""Fault switches: deterministic rules that make chosen API requests fail the way real fronts fail.
+
+Armed with ``POST /_sandbox/faults`` ``{"rules": [...]}`` (which replaces every armed rule;
+``{"rules": []}`` clears them). A rule is a JSON object:
+
+- ``endpoint``: ``"incremental_tickets"``, ``"ticket_comments"`` or ``"any"`` (the request log's names);
+- ``kind``: ``"status"`` (with ``status``), ``"drop"``, ``"truncate"``, ``"html"``, ``"garbage"`` or
+  ``"slow"`` (with ``delay_ms``);
+- ``count``: how many times it fires before it is spent (``-1``: until cleared);
+- ``every``: fire on every N-th matching request (default 1: each one);
+- ``ticket_ids``: only with ``ticket_comments``: match only the comments of these tickets.
+
+Only authenticated requests inside the rate limits meet the rules (a 401 or 429 is answered
+first, as Zendesk's own front would). A request is offered to the rules in order: each live
+rule it matches counts it, and the first rule whose turn it is fires; later rules do not see
+that request. No randomness: the same request sequence meets the same faults.
+
+``status``, ``drop`` and ``html`` answer without asking the API (the request never reached
+Zendesk); ``truncate``, ``garbage`` and ``slow`` damage or delay the real answer, so the API's
+side effects (``delete_on_comment_read``) happen for them.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+from .api import JSON_TYPE, Response
+from .generator import dumps
+
+ENDPOINTS = ("incremental_tickets", "ticket_comments", "any")
+KINDS = ("status", "drop", "truncate", "html", "garbage", "slow")
+HTML_TYPE = ("Content-Type", "text/html; charset=utf-8")
+_FIELDS = {"endpoint", "kind", "count", "every", "ticket_ids", "status", "delay_ms"}
+
+#: Gateway errors come from the fronts (load balancer, CDN) as HTML, not from the API as JSON.
+_GATEWAY_PAGE = (
+    "<html>\r\n<head><title>{status} {phrase}</title></head>\r\n<body>\r\n"
+    "<center><h1>{status} {phrase}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)
+_MAINTENANCE_PAGE = (
+    "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+    "<title>Scheduled maintenance</title>\n</head>\n<body>\n<h1>We&rsquo;ll be back soon</h1>\n"
+    "<p>Zendesk is undergoing scheduled maintenance. Please try again in a few minutes.</p>\n"
+    "</body>\n</html>\n"
+)
+
+
+@dataclass
+class Rule:
+    """One armed rule and its counters."""
+
+    endpoint: str
+    kind: str
+    count: int
+    every: int = 1
+    ticket_ids: frozenset[int] | None = None
+    status: int | None = None
+    delay_ms: float = 0.0
+    matched: int = 0
+    fired: int = 0
+
+    @property
+    def spent(self) -> bool:
+        return self.count != -1 and self.fired >= self.count
+
+    def matches(self, endpoint: str, ticket_id: int | None) -> bool:
+        if self.endpoint != "any" and self.endpoint != endpoint:
+            return False
+        return self.ticket_ids is None or ticket_id in self.ticket_ids
+
+    def describe(self) -> dict[str, Any]:
+        """The rule as armed, plus ``matched`` (requests counted) and ``fired``."""
+        out: dict[str, Any] = {"endpoint": self.endpoint, "kind": self.kind, "count": self.count, "every": self.every}
+        if self.ticket_ids is not None:
+            out["ticket_ids"] = sorted(self.ticket_ids)
+        if self.kind == "status":
+            out["status"] = self.status
+        if self.kind == "slow":
+            out["delay_ms"] = self.delay_ms
+        out.update(matched=self.matched, fired=self.fired)
+        return out
+
+
+def _integer(raw: dict[str, Any], name: str, default: int | None = None) -> int:
+    value = raw.get(name, default)
+    if value is None:
+        raise ValueError(f"fault rule: {name} is required")
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"fault rule: {name} must be an integer, not {value!r}")
+    return value
+
+
+def parse_rule(raw: Any) -> Rule:
+    """A validated :class:`Rule`; ``ValueError`` (answered 400) names what is wrong."""
+    if not isinstance(raw, dict):
+        raise ValueError(f"fault rule: must be an object, not {raw!r}")
+    unknown = set(raw) - _FIELDS
+    if unknown:
+        raise ValueError(f"fault rule: unknown fields {sorted(unknown)}")
+    endpoint, kind = raw.get("endpoint"), raw.get("kind")
+    if endpoint not in ENDPOINTS:
+        raise ValueError(f"fault rule: endpoint must be one of {', '.join(ENDPOINTS)}, not {endpoint!r}")
+    if kind not in KINDS:
+        raise ValueError(f"fault rule: kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    count = _integer(raw, "count")
+    if count < 1 and count != -1:
+        raise ValueError("fault rule: count must be at least 1, or -1 (forever)")
+    every = _integer(raw, "every", 1)
+    if every < 1:
+        raise ValueError("fault rule: every must be at least 1")
+    rule = Rule(endpoint, kind, count, every)
+    if "ticket_ids" in raw:
+        ids = raw["ticket_ids"]
+        if endpoint != "ticket_comments":
+            raise ValueError("fault rule: ticket_ids only applies to the ticket_comments endpoint")
+        if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+            raise ValueError("fault rule: ticket_ids must be a list of integers")
+        rule.ticket_ids = frozenset(ids)
+    if kind == "status":
+        rule.status = _integer(raw, "status")
+        if not 400 <= rule.status <= 599:
+            raise ValueError("fault rule: status must be between 400 and 599")
+    elif "status" in raw:
+        raise ValueError("fault rule: status only applies to kind status")
+    if kind == "slow":
+        delay = raw.get("delay_ms")
+        if not isinstance(delay, (int, float)) or isinstance(delay, bool) or not 0 <= delay <= 600_000:
+            raise ValueError("fault rule: kind slow needs delay_ms between 0 and 600000")
+        rule.delay_ms = float(delay)
+    elif "delay_ms" in raw:
+        raise ValueError("fault rule: delay_ms only applies to kind slow")
+    return rule
+
+
+class Faults:
+    """The armed rules; thread-safe (the server answers on the event loop and on worker threads)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._rules: list[Rule] = []
+
+    def arm(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Replace every rule with ``payload["rules"]`` (all validated before any is armed)."""
+        raw = payload.get("rules")
+        if not isinstance(raw, list):
+            raise ValueError('the body must be {"rules": [...]}')
+        rules = [parse_rule(item) for item in raw]
+        with self._lock:
+            self._rules = rules
+        return self.describe()
+
+    def describe(self) -> dict[str, Any]:
+        with self._lock:
+            return {"rules": [rule.describe() for rule in self._rules]}
+
+    def pick(self, endpoint: str, ticket_id: int | None) -> Rule | None:
+        """The rule that fires for this request, counters updated; ``None`` when no fault applies."""
+        with self._lock:
+            for rule in self._rules:
+                if rule.spent or not rule.matches(endpoint, ticket_id):
+                    continue
+                rule.matched += 1
+                if rule.matched % rule.every == 0:
+                    rule.fired += 1
+                    return rule
+            return None
+
+
+def status_response(status: int, headers: list[tuple[str, str]]) -> Response:
+    """What a front sends for an error status: HTML for gateway errors, Zendesk's JSON otherwise."""
+    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    if status in (502, 503, 504):
+        page = _GATEWAY_PAGE.format(status=status, phrase=phrase).encode()
+        return Response(status, [HTML_TYPE, *headers], page)
+    if status == 500:
+        body = {"error": "InternalServerError", "description": "Something went wrong. Please try again later."}
+    else:
+        body = {"error": "".join(phrase.split()) or "Error", "description": phrase}
+    return Response(status, [JSON_TYPE, *headers], dumps(body))
+
+
+def maintenance_page() -> Response:
+    """A proxy's 200 HTML maintenance page (no Zendesk headers: the API never saw the request)."""
+    return Response(200, [HTML_TYPE], _MAINTENANCE_PAGE.encode())
+
+
+def garbage(real: Response) -> Response:
+    """200 ``application/json`` whose body is the real body cut in half: never valid JSON, correct length."""
+    body = real.body[: len(real.body) // 2] or b'{"'  # a JSON object cut short never parses
+    headers = [h for h in real.headers if h[0].lower() != "content-type"]
+    return Response(200, [JSON_TYPE, *headers], body)
