@@ -50,6 +50,7 @@ class ZendeskConfig:
     rate_limit_max_retries: int
     retry_backoff_base: float
     retry_backoff_max: float
+    lock_ttl: float
 
     @classmethod
     def from_settings(
@@ -86,6 +87,7 @@ class ZendeskConfig:
             rate_limit_max_retries=_int_in_range(settings, "ZENDESK_RATE_LIMIT_MAX_RETRIES", 0, 10_000, default=30),
             retry_backoff_base=_number(settings, "ZENDESK_RETRY_BACKOFF_BASE", 1, low=0),
             retry_backoff_max=_number(settings, "ZENDESK_RETRY_BACKOFF_MAX", 60, low=0),
+            lock_ttl=_number(settings, "ZENDESK_LOCK_TTL", 600, low=1),
         )
 
 

@@ -6,7 +6,6 @@ import asyncio
 import logging
 from collections import defaultdict
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 from scrapy import signals
@@ -14,12 +13,12 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.extensions.feedexport import FeedExporter
 from scrapy.utils.asyncio import create_looping_call
-from w3lib.url import file_uri_to_path
 
+from zendesk_crawler.config import join_uri
 from zendesk_crawler.items import PAGE_META
-from zendesk_crawler.lock import RunLock
+from zendesk_crawler.lock import run_lock_for
 from zendesk_crawler.outcome import failure_reason, record_failure
-from zendesk_crawler.state import STATE_VERSION, StateError, state_store
+from zendesk_crawler.state import STATE_VERSION, StateError, StateStore, documents_for, is_local, local_path, to_json
 from zendesk_crawler.storages import remove_stale_partials
 
 logger = logging.getLogger(__name__)
@@ -50,15 +49,18 @@ class RunStateExtension:
         self.spider = crawler.spider
         self.config = self.spider.config  # type: ignore[union-attr]
         self.run_id = crawler.settings.get("ZENDESK_RUN_ID")
-        self.store = state_store(self.config.state_uri)
-        self.lock = RunLock(Path(f"{self.store.path}.lock"))
+        self.documents = documents_for(self.config.state_uri, crawler.settings)
+        self.store = StateStore(self.config.state_uri, self.documents)
+        self.lock = run_lock_for(self.config.state_uri, crawler.settings, self.config.lock_ttl)
         self.lock.acquire(self.run_id)
         try:
-            remove_stale_partials(export_directory(self.config.export_uri))
+            if is_local(self.config.export_uri):
+                remove_stale_partials(local_path(self.config.export_uri))
             self.previous = self._load_previous()
         except BaseException:
             self.lock.release()
             raise
+        self.lock_renewal: Any = None
         self.started_at = _utc_now()
         self.saved_cursor: str | None = None
         if self.previous and not self.config.ignore_cursor:
@@ -102,6 +104,8 @@ class RunStateExtension:
         return previous
 
     def spider_opened(self) -> None:
+        self.lock_renewal = create_looping_call(self._renew_lock)
+        self.lock_renewal.start(self.config.lock_ttl / 3, now=False)
         if self.saved_cursor:
             previous = self.previous or {}
             since = ((previous.get("checkpoint") or {}).get("saved_at")
@@ -114,6 +118,13 @@ class RunStateExtension:
             why = "ignore_cursor=true" if self.config.ignore_cursor else f"no saved cursor in {self.config.state_uri}"
             start = datetime.fromtimestamp(self.config.start_time, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
             logger.info("Starting from start_time=%s (%s) (%s)", self.config.start_time, start, why)
+
+    def _renew_lock(self) -> None:
+        try:
+            self.lock.renew()
+        except StateError as exc:
+            record_failure(self.crawler, str(exc))
+            asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="lock_lost"))  # type: ignore[union-attr]
 
     def spider_error(self, failure: Any, response: Any) -> None:
         """A callback raised: whatever it was handling may be missing from the export."""
@@ -140,8 +151,8 @@ class RunStateExtension:
         self.stored_files.append(slot.uri)
         self.stored_batches[slot.uri_template].add(slot.batch_id)
         if failure_reason(self.crawler) is None and self.spider.pages.advance(self._items_stored(slot)):  # type: ignore[union-attr]
-            self._save(self._state(self.spider.pages.safe_cursor, finished=False))  # type: ignore[union-attr]
-            logger.info("Checkpoint: saved the cursor after %d stored records", self._items_stored(slot))
+            if self._save(self._state(self.spider.pages.safe_cursor, finished=False)):  # type: ignore[union-attr]
+                logger.info("Checkpoint: saved the cursor after %d stored records", self._items_stored(slot))
 
     def _items_stored(self, slot: Any) -> int:
         """Records stored in every feed: complete leading batches (all but the last batch are full)."""
@@ -162,6 +173,8 @@ class RunStateExtension:
         self.feeds_closed.set()
 
     async def spider_closed(self, reason: str) -> None:
+        if self.lock_renewal is not None and self.lock_renewal.running:
+            self.lock_renewal.stop()
         try:
             if self.crawler.get_extension(FeedExporter) is not None:
                 await self.feeds_closed.wait()
@@ -171,10 +184,10 @@ class RunStateExtension:
                 logger.error("Final cursor not saved: the next run starts from %s",
                              "the last checkpoint" if self.spider.pages.safe_cursor  # type: ignore[union-attr]
                              else "the previous cursor" if self.saved_cursor else "start_time")
-                return
-            self._save(self._state(self.spider.export_cursor or self.saved_cursor, finished=True))  # type: ignore[union-attr]
-            self.crawler.stats.set_value("zendesk/state_saved", self.config.state_uri)
-            logger.info("Saved the cursor to %s", self.config.state_uri)
+            elif self._save(self._state(self.spider.export_cursor or self.saved_cursor, finished=True)):  # type: ignore[union-attr]
+                self.crawler.stats.set_value("zendesk/state_saved", self.config.state_uri)
+                logger.info("Saved the cursor to %s", self.config.state_uri)
+            self._write_manifest(reason)
         finally:
             self.lock.release()
 
@@ -189,8 +202,39 @@ class RunStateExtension:
             return "the export did not reach the end of the ticket stream"
         return None
 
-    def _save(self, state: dict[str, Any]) -> None:
-        self.store.save(state)
+    def _save(self, state: dict[str, Any]) -> bool:
+        """Save the state; a failure to save fails the run (the cursor did not move)."""
+        try:
+            self.store.save(state)
+        except (OSError, StateError) as exc:
+            record_failure(self.crawler, f"the state could not be saved to {self.config.state_uri}: {exc}")
+            return False
+        return True
+
+    def _write_manifest(self, reason: str) -> None:
+        """Leave ``manifest-<run id>.json`` beside the feeds: what this run stored, and whether it is complete."""
+        failure = failure_reason(self.crawler)
+        stats = self.crawler.stats
+        manifest = {
+            "run_id": self.run_id,
+            "status": "failed" if failure else "complete",
+            "failure": failure,
+            "finish_reason": reason,
+            "started_at": self.started_at,
+            "finished_at": _utc_now(),
+            "base_url": self.config.base_url,
+            "cursor_before": self.saved_cursor,
+            "cursor_after": None if failure else (self.spider.export_cursor or self.saved_cursor),  # type: ignore[union-attr]
+            "tickets_exported": stats.get_value("zendesk/tickets_exported", 0),
+            "comments_exported": stats.get_value("zendesk/comments_exported", 0),
+            "deleted_tickets_exported": stats.get_value("zendesk/tickets_deleted", 0),
+            "files": sorted(self.stored_files),
+        }
+        uri = join_uri(self.config.export_uri, f"manifest-{self.run_id}.json")
+        try:
+            documents_for(uri, self.crawler.settings).write(uri, to_json(manifest))
+        except (OSError, StateError) as exc:
+            record_failure(self.crawler, f"the run manifest could not be written to {uri}: {exc}")
 
     def _state(self, cursor: str | None, finished: bool) -> dict[str, Any]:
         stats = self.crawler.stats
@@ -224,11 +268,6 @@ class RunStateExtension:
 def _feed_failures(crawler: Crawler) -> int:
     return sum(value for key, value in crawler.stats.get_stats().items()
                if key.startswith("feedexport/failed_count/"))
-
-
-def export_directory(export_uri: str) -> Path:
-    """The local directory of an export URI (a path or ``file://`` URI)."""
-    return Path(file_uri_to_path(export_uri) if export_uri.startswith("file:") else export_uri)
 
 
 class ProgressLog:

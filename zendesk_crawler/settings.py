@@ -46,6 +46,10 @@ ZENDESK_RATE_LIMIT_MAX_RETRIES = os.environ.get("ZENDESK_RATE_LIMIT_MAX_RETRIES"
 ZENDESK_RETRY_BACKOFF_BASE = os.environ.get("ZENDESK_RETRY_BACKOFF_BASE", "1")
 ZENDESK_RETRY_BACKOFF_MAX = os.environ.get("ZENDESK_RETRY_BACKOFF_MAX", "60")
 
+# Seconds a run's lock on an S3 export location lasts unless renewed (renewed every third of it),
+# i.e. how long a killed run blocks the next one.
+ZENDESK_LOCK_TTL = os.environ.get("ZENDESK_LOCK_TTL", "600")
+
 # --- Crawling --------------------------------------------------------------
 ROBOTSTXT_OBEY = False  # an authenticated API, not a web site
 COOKIES_ENABLED = False

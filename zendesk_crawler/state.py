@@ -1,9 +1,10 @@
-"""The state file: the saved export cursor and facts about the last successful run.
+"""The state file (saved export cursor, facts about the last run) and the run manifests.
 
-A small, human-readable JSON document that lives with the exports by default
-(``<ZENDESK_EXPORT_URI>/state.json``). It is written atomically (a temporary
-file in the same directory, fsynced, then renamed over the old one), so a crash
-leaves either the old state or the new one, never half of either.
+Small, human-readable JSON documents that live with the exports by default
+(``<ZENDESK_EXPORT_URI>/state.json``), locally or on S3. Local files are
+written atomically (a temporary file in the same directory, fsynced, then
+renamed over the old one); an S3 PUT replaces an object atomically. A crash
+leaves either the old document or the new one, never half of either.
 """
 
 from __future__ import annotations
@@ -12,52 +13,125 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from scrapy.settings import BaseSettings
 from w3lib.url import file_uri_to_path
 
+from zendesk_crawler.s3 import describe_s3_error, error_code, s3_client, split_s3_uri
 from zendesk_crawler.storages import fsync_directory
 
 STATE_VERSION = 1
 
 
 class StateError(RuntimeError):
-    """The state file exists but cannot be used; the message is one line meant for a person."""
+    """A state document exists but cannot be used, or cannot be reached; one line meant for a person."""
 
 
-class LocalStateStore:
-    """Reads and atomically replaces a state file on the local file system."""
+class Documents(Protocol):
+    """Reads and atomically replaces small text documents at URIs of one kind."""
 
-    def __init__(self, uri: str) -> None:
-        self.uri = uri
-        self.path = Path(file_uri_to_path(uri) if uri.startswith("file:") else uri)
+    def read(self, uri: str) -> str | None: ...
 
-    def load(self) -> dict[str, Any] | None:
-        """The saved state, or ``None`` when there is none yet."""
+    def write(self, uri: str, text: str) -> None: ...
+
+
+def local_path(uri: str) -> Path:
+    """The path of a local URI (a plain path or ``file://``)."""
+    return Path(file_uri_to_path(uri) if uri.startswith("file:") else uri)
+
+
+def is_local(uri: str) -> bool:
+    """True for a plain path or a ``file://`` URI."""
+    scheme = urlsplit(uri).scheme
+    return scheme in ("", "file") or len(scheme) == 1  # one letter: a Windows drive
+
+
+class LocalDocuments:
+    """Documents on the local file system."""
+
+    def read(self, uri: str) -> str | None:
         try:
-            text = self.path.read_text(encoding="utf-8")
+            return local_path(uri).read_text(encoding="utf-8")
         except FileNotFoundError:
             return None
-        except OSError as exc:
-            raise StateError(f"cannot read the state file {self.uri}: {exc.strerror or exc}") from None
-        return parse_state(text, self.uri)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StateError(f"cannot read {uri}: {getattr(exc, 'strerror', None) or exc}") from None
 
-    def save(self, state: dict[str, Any]) -> None:
-        """Replace the state file atomically."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = json.dumps(state, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+    def write(self, uri: str, text: str) -> None:
+        path = local_path(uri)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as tmp:
-                tmp.write(data)
+                tmp.write(text)
                 tmp.flush()
                 os.fsync(tmp.fileno())
-            os.replace(tmp_name, self.path)
+            os.replace(tmp_name, path)
         except BaseException:
             Path(tmp_name).unlink(missing_ok=True)
             raise
-        fsync_directory(self.path.parent)
+        fsync_directory(path.parent)
+
+
+class S3Documents:
+    """Documents as S3 objects (``s3://bucket/key``)."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def read(self, uri: str) -> str | None:
+        bucket, key = split_s3_uri(uri)
+        try:
+            body = self.client.get_object(Bucket=bucket, Key=key)["Body"].read()
+        except Exception as exc:
+            if error_code(exc) in ("NoSuchKey", "404"):
+                return None
+            raise StateError(describe_s3_error(exc, uri)) from None
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise StateError(f"{uri} is not UTF-8 text") from None
+
+    def write(self, uri: str, text: str) -> None:
+        bucket, key = split_s3_uri(uri)
+        try:
+            self.client.put_object(Bucket=bucket, Key=key, Body=text.encode("utf-8"),
+                                   ContentType="application/json")
+        except Exception as exc:
+            raise StateError(describe_s3_error(exc, uri)) from None
+
+
+def documents_for(uri: str, settings: BaseSettings) -> Documents:
+    """The document backend for a local path, ``file://`` or ``s3://`` URI."""
+    if is_local(uri):
+        return LocalDocuments()
+    if urlsplit(uri).scheme == "s3":
+        return S3Documents(s3_client(settings))
+    raise StateError(f"unsupported location {uri!r}: use a local path or s3://bucket/key")
+
+
+def to_json(document: dict[str, Any]) -> str:
+    """The text form of a state or manifest document."""
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+class StateStore:
+    """Loads and saves the state document at one URI."""
+
+    def __init__(self, uri: str, documents: Documents) -> None:
+        self.uri = uri
+        self.documents = documents
+
+    def load(self) -> dict[str, Any] | None:
+        """The saved state, or ``None`` when there is none yet."""
+        text = self.documents.read(self.uri)
+        return None if text is None else parse_state(text, self.uri)
+
+    def save(self, state: dict[str, Any]) -> None:
+        """Replace the state document atomically."""
+        self.documents.write(self.uri, to_json(state))
 
 
 def parse_state(text: str, uri: str) -> dict[str, Any]:
@@ -69,16 +143,9 @@ def parse_state(text: str, uri: str) -> dict[str, Any]:
     if not isinstance(state, dict):
         raise StateError(f"the state file {uri} does not hold a JSON object")
     if state.get("version") != STATE_VERSION:
-        raise StateError(f"the state file {uri} has version {state.get('version')!r}; this crawler reads version {STATE_VERSION}")
+        raise StateError(f"the state file {uri} has version {state.get('version')!r}; "
+                         f"this crawler reads version {STATE_VERSION}")
     cursor = state.get("cursor")
     if cursor is not None and (not isinstance(cursor, str) or not cursor):
         raise StateError(f"the state file {uri} holds an invalid cursor {cursor!r}")
     return state
-
-
-def state_store(uri: str) -> LocalStateStore:
-    """The store for a state URI (a local path or ``file://`` URI)."""
-    scheme = urlsplit(uri).scheme
-    if scheme in ("", "file") or len(scheme) == 1:  # one letter: a Windows drive
-        return LocalStateStore(uri)
-    raise StateError(f"unsupported state location {uri!r}: use a local path")

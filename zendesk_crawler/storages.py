@@ -43,6 +43,10 @@ class AtomicFileFeedStorage(FileFeedStorage):
         if self.partial_path is not None:
             os.replace(self.partial_path, self.final_path)
             fsync_directory(self.final_path.parent)
+            try:
+                self.partial_path.parent.rmdir()  # only when no other file is in progress
+            except OSError:
+                pass
 
 
 def fsync_directory(directory: Path) -> None:
