@@ -3,7 +3,7 @@
 Records are split into files of ``ZENDESK_BATCH_ITEM_COUNT`` tickets
 (``tickets-<run id>-00001.json``, ``-00002`` …) with Scrapy's batch feeds, so
 a long backfill stores its work as it goes and the state can checkpoint the
-cursor. They are plain Scrapy ``FEEDS`` entries, so every feed option and
+cursor; ``ZENDESK_FEED_GZIP`` compresses them (``.json.gz``, ``.xml.gz``). They are plain Scrapy ``FEEDS`` entries, so every feed option and
 storage works with them, and ``-o``/``-O`` or a ``FEEDS`` setting replace them.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timezone
+from typing import Any
 
 from scrapy.settings import BaseSettings
 
@@ -33,9 +34,12 @@ def add_default_feeds(settings: BaseSettings) -> None:
         return
     export_uri = export_uri_setting(settings)
     batch_size = batch_item_count_setting(settings)
+    gzip = settings.getbool("ZENDESK_FEED_GZIP")
     name = f"tickets-{run_id}-%(batch_id)05d" if batch_size else f"tickets-{run_id}"
-    feeds = {
-        join_uri(export_uri, f"{name}.{fmt}"): {"format": fmt, "batch_item_count": batch_size}
-        for fmt in FEED_FORMATS
-    }
+    feeds = {}
+    for fmt in FEED_FORMATS:
+        options: dict[str, Any] = {"format": fmt, "batch_item_count": batch_size}
+        if gzip:
+            options["postprocessing"] = ["scrapy.extensions.postprocessing.GzipPlugin"]
+        feeds[join_uri(export_uri, f"{name}.{fmt}{'.gz' if gzip else ''}")] = options
     settings.set("FEEDS", feeds, priority="spider")

@@ -28,6 +28,8 @@ ZENDESK_EXPORT_PAGE_SIZE = os.environ.get("ZENDESK_EXPORT_PAGE_SIZE", "1000")
 ZENDESK_COMMENTS_PAGE_SIZE = os.environ.get("ZENDESK_COMMENTS_PAGE_SIZE", "100")
 # Tickets per feed file; each stored file lets the state checkpoint the cursor (0: one file per run).
 ZENDESK_BATCH_ITEM_COUNT = os.environ.get("ZENDESK_BATCH_ITEM_COUNT", "5000")
+# Compress the feed files with gzip (.json.gz, .xml.gz).
+ZENDESK_FEED_GZIP = os.environ.get("ZENDESK_FEED_GZIP", "false")
 # Seconds between progress log lines (0 turns them off).
 ZENDESK_PROGRESS_INTERVAL = os.environ.get("ZENDESK_PROGRESS_INTERVAL", "30")
 

@@ -1,0 +1,155 @@
+"""Exports to S3 against moto's standalone S3 server on loopback, with real boto3 calls."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+
+import boto3
+import pytest
+
+from tests.crawl import RunningCrawl, run_crawl
+from tests.servers import moto_s3_server
+from tests.test_e2e import assert_matches_truth
+from tests.xmlfeed import read_xml_feed
+from zendesk_crawler.sandbox import SandboxProcess
+
+AWS_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+@pytest.fixture(scope="module")
+def s3_url():
+    with moto_s3_server() as server:
+        yield server.url
+
+
+@pytest.fixture
+def s3(s3_url, monkeypatch):
+    for key, value in AWS_ENV.items():
+        monkeypatch.setenv(key, value)
+    return boto3.client("s3", endpoint_url=s3_url)
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with SandboxProcess(tickets=80, seed=21, rate_limit=1000000, export_rate_limit=0) as server:
+        yield server
+
+
+def crawl_s3(sandbox, s3_url, export_uri, workdir, *args, **env):
+    """A crawl that writes only to S3 (``workdir`` stays empty: nothing local is needed)."""
+    return run_crawl(sandbox.url, workdir, "-a", "start_time=0", *args,
+                     ZENDESK_EXPORT_URI=export_uri, AWS_ENDPOINT_URL=s3_url, **AWS_ENV, **env)
+
+
+def objects(s3, bucket, prefix=""):
+    return sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", []))
+
+
+def body(s3, bucket, key) -> bytes:
+    data = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    return gzip.decompress(data) if key.endswith(".gz") else data
+
+
+def records(s3, bucket, keys, fmt):
+    out = []
+    for key in keys:
+        raw = body(s3, bucket, key)
+        out += json.loads(raw) if fmt == "json" else read_xml_feed(raw)
+    return out
+
+
+def test_export_to_s3_then_resume_from_the_state_stored_there(sandbox, s3, s3_url, tmp_path):
+    s3.create_bucket(Bucket="backups")
+    first = crawl_s3(sandbox, s3_url, "s3://backups/zendesk/acme", tmp_path / "1")
+    assert first.returncode == 0, first.stderr[-3000:]
+    keys = objects(s3, "backups", "zendesk/acme/")
+    feeds = [k for k in keys if k.split("/")[-1].startswith("tickets-")]
+    assert len(feeds) == 2 and "zendesk/acme/state.json" in keys
+    assert not any(k.endswith(".lock") for k in keys)  # the lock was released
+    json_keys = [k for k in feeds if k.endswith(".json")]
+    exported = records(s3, "backups", json_keys, "json")
+    assert_matches_truth(exported, sandbox.truth())
+    assert records(s3, "backups", [k for k in feeds if k.endswith(".xml")], "xml") == exported
+    state = json.loads(body(s3, "backups", "zendesk/acme/state.json"))
+    (manifest_key,) = [k for k in keys if "/manifest-" in k]
+    manifest = json.loads(body(s3, "backups", manifest_key))
+    assert manifest["status"] == "complete" and manifest["cursor_after"] == state["cursor"]
+    assert manifest["files"] == sorted(f"s3://backups/{k}" for k in feeds)
+
+    ids = sorted(t["id"] for t in sandbox.truth(comments=False)["tickets"] if t["status"] != "deleted")
+    changed = sandbox.change(add_comments=ids[:4], update=ids[4:6])
+    sandbox.advance_clock(120)
+    log_start = sandbox.requests_log()["count"]
+    second = crawl_s3(sandbox, s3_url, "s3://backups/zendesk/acme", tmp_path / "2")  # a fresh machine
+    assert second.returncode == 0, second.stderr[-3000:]
+    first_export = sandbox.requests_log(since=log_start)["log"][0]
+    assert first_export["query"]["cursor"] == state["cursor"]
+    new_keys = [k for k in objects(s3, "backups", "zendesk/acme/tickets-") if k not in feeds]
+    assert_matches_truth(records(s3, "backups", [k for k in new_keys if k.endswith(".json")], "json"),
+                         sandbox.truth(), ids=set(changed["changed"]))
+    manifests = [k for k in objects(s3, "backups", "zendesk/acme/manifest-")]
+    assert len(manifests) == 2
+    assert json.loads(body(s3, "backups", manifests[-1]))["cursor_before"] == state["cursor"]
+
+
+def test_gzip_batches_on_s3(sandbox, s3, s3_url, tmp_path):
+    s3.create_bucket(Bucket="gzipped")
+    result = crawl_s3(sandbox, s3_url, "s3://gzipped/zd", tmp_path, ZENDESK_FEED_GZIP="true", ZENDESK_BATCH_ITEM_COUNT="25")
+    assert result.returncode == 0, result.stderr[-3000:]
+    json_keys = [k for k in objects(s3, "gzipped", "zd/tickets-") if k.endswith(".json.gz")]
+    assert len(json_keys) == 4  # 80 tickets, 25 a file
+    exported = records(s3, "gzipped", json_keys, "json")
+    assert_matches_truth(exported, sandbox.truth())
+    xml_keys = [k for k in objects(s3, "gzipped", "zd/tickets-") if k.endswith(".xml.gz")]
+    assert records(s3, "gzipped", xml_keys, "xml") == exported
+
+
+def test_missing_bucket_is_a_clear_error_before_any_request(sandbox, s3, s3_url, tmp_path):
+    log_start = sandbox.requests_log()["count"]
+    result = crawl_s3(sandbox, s3_url, "s3://no-such-bucket/zd", tmp_path)
+    assert result.returncode == 2
+    (line,) = result.failure_lines()
+    assert "bucket 'no-such-bucket' does not exist" in line
+    assert sandbox.requests_log()["count"] == log_start
+
+
+def test_failed_upload_leaves_the_old_state_in_place(s3, s3_url, tmp_path):
+    s3.create_bucket(Bucket="state-store")
+    s3.create_bucket(Bucket="exports")
+    env = {"ZENDESK_EXPORT_URI": "s3://exports/zd", "ZENDESK_STATE_URI": "s3://state-store/zd/state.json",
+           "AWS_ENDPOINT_URL": s3_url, **AWS_ENV}
+    with SandboxProcess(tickets=40, seed=22, rate_limit=1000000, export_rate_limit=0, latency_ms=300) as server:
+        assert run_crawl(server.url, tmp_path, "-a", "start_time=0", **env).returncode == 0
+        saved = body(s3, "state-store", "zd/state.json")
+        ids = sorted(t["id"] for t in server.truth(comments=False)["tickets"] if t["status"] != "deleted")
+        server.change(add_comments=ids[:20])
+        server.advance_clock(120)
+        crawl = RunningCrawl(server.url, tmp_path, "-a", "start_time=0", **env)
+        crawl.wait_for("Resuming from the cursor")
+        for key in objects(s3, "exports"):
+            s3.delete_object(Bucket="exports", Key=key)
+        s3.delete_bucket(Bucket="exports")  # the upload at the end of the run fails
+        result = crawl.finish()
+    assert result.returncode == 1
+    (line,) = result.failure_lines()
+    assert "could not be stored" in line
+    assert body(s3, "state-store", "zd/state.json") == saved
+
+
+def test_a_second_run_on_the_same_s3_location_refuses_and_an_expired_lock_is_taken_over(sandbox, s3, s3_url, tmp_path):
+    s3.create_bucket(Bucket="locks")
+    lock = {"run_id": "crashed-run", "pid": 1, "host": "elsewhere", "expires_at": int(time.time()) + 3600}
+    s3.put_object(Bucket="locks", Key="zd/state.json.lock", Body=json.dumps(lock).encode())
+    refused = crawl_s3(sandbox, s3_url, "s3://locks/zd", tmp_path)
+    assert refused.returncode == 2
+    (line,) = refused.failure_lines()
+    assert "another run is using this export location" in line and "crashed-run" in line
+
+    lock["expires_at"] = int(time.time()) - 1  # the crashed run's lease ran out
+    s3.put_object(Bucket="locks", Key="zd/state.json.lock", Body=json.dumps(lock).encode())
+    taken_over = crawl_s3(sandbox, s3_url, "s3://locks/zd", tmp_path)
+    assert taken_over.returncode == 0, taken_over.stderr[-3000:]
+    assert "Took over the expired lock" in taken_over.stderr
+    assert "zd/state.json.lock" not in objects(s3, "locks")
