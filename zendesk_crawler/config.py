@@ -59,7 +59,8 @@ class ZendeskConfig:
         """Build the config from Scrapy settings and spider arguments (``-a``)."""
         now = time.time() if now is None else now
         known_args = {"start_time", "ignore_cursor"}
-        unknown = sorted(set(spider_args) - known_args)
+        # scrapyd passes the job id as the spider argument _job.
+        unknown = sorted(set(spider_args) - known_args - {"_job"})
         if unknown:
             raise ConfigError(
                 f"unknown spider argument(s): {', '.join(unknown)} "
