@@ -61,58 +61,78 @@ def unescape_forbidden(text: str) -> str:
 
 
 class SafeXmlItemExporter(XmlItemExporter):
-    """``XmlItemExporter`` with the naming, typing and escaping rules of this module."""
+    """``XmlItemExporter`` with the naming, typing and escaping rules of this module.
+
+    Each item is serialised to one string and written at once (one ``<ticket>``
+    per line): going through ``XMLGenerator`` element by element made the XML
+    feed the crawler's largest CPU cost (profiled: half the run time).
+    """
 
     def __init__(self, file: Any, **kwargs: Any) -> None:
         kwargs.setdefault("item_element", "ticket")
         kwargs.setdefault("root_element", "tickets")
         super().__init__(file, **kwargs)
+        self._elements: dict[str, tuple[str, str]] = {}
 
-    def _export_xml_field(self, name: str, serialized_value: Any, depth: int) -> None:
-        attrs: dict[str, str] = {}
-        element = name
-        if not is_xml_name(name):
-            element = "field"
-            attrs["key"], key_escaped = escape_forbidden(name)
-            if key_escaped:
-                attrs["key-escaped"] = "true"
-        self._beautify_indent(depth=depth)
-        value = serialized_value
-        if not isinstance(value, (str, dict, list, tuple, bool, int, float, type(None))) and not hasattr(value, "items"):
-            value = str(value)
-        if isinstance(value, str):
-            text, escaped = escape_forbidden(value)
-            if escaped:
-                attrs["escaped"] = "true"
-            self.xg.startElement(element, AttributesImpl(attrs))
-            # XMLGenerator.characters() escapes only &, < and >; a bare \r would
-            # be normalised away by every XML parser, so it goes out as &#13;.
-            self.stream.write(escape(text, {"\r": "&#13;"}))
-        elif hasattr(value, "items"):
-            attrs["type"] = "object"
-            self.xg.startElement(element, AttributesImpl(attrs))
-            self._beautify_newline()
-            for subname, subvalue in value.items():
-                self._export_xml_field(str(subname), subvalue, depth=depth + 1)
-            self._beautify_indent(depth=depth)
-        elif isinstance(value, (list, tuple)):
-            attrs["type"] = "array"
-            self.xg.startElement(element, AttributesImpl(attrs))
-            self._beautify_newline()
-            for subvalue in value:
-                self._export_xml_field("value", subvalue, depth=depth + 1)
-            self._beautify_indent(depth=depth)
+    def export_item(self, item: Any) -> None:
+        if self.fields_to_export is None and isinstance(item, dict):
+            fields = item.items()
         else:
-            attrs["type"], text = _scalar(value)
-            self.xg.startElement(element, AttributesImpl(attrs))
-            self.stream.write(escape(text))
-        self.xg.endElement(element)
-        self._beautify_newline()
+            fields = self.get_serialized_fields(item, default_value="")
+        parts = [f"<{self.item_element}>"]
+        for name, value in fields:
+            self._field(parts, str(name), value)
+        parts.append(f"</{self.item_element}>\n")
+        self.stream.write("".join(parts))
+
+    def _element(self, name: str) -> tuple[str, str]:
+        """(tag, attributes) for a key: the key itself, or ``field`` with a ``key`` attribute."""
+        element = self._elements.get(name)
+        if element is None:
+            if is_xml_name(name):
+                element = (name, "")
+            else:
+                key, escaped = escape_forbidden(name)
+                element = ("field", f' key="{_attribute(key)}"' + (' key-escaped="true"' if escaped else ""))
+            if len(self._elements) < 100_000:
+                self._elements[name] = element
+        return element
+
+    def _field(self, parts: list[str], name: str, value: Any) -> None:
+        tag, attrs = self._element(name)
+        if isinstance(value, str):
+            if _FORBIDDEN.search(value):
+                value, _ = escape_forbidden(value)
+                attrs += ' escaped="true"'
+            parts.append(f"<{tag}{attrs}>{_text(value)}</{tag}>")
+        elif value is None:
+            parts.append(f'<{tag}{attrs} type="null"></{tag}>')
+        elif value is True or value is False:
+            parts.append(f'<{tag}{attrs} type="boolean">{"true" if value else "false"}</{tag}>')
+        elif isinstance(value, (int, float)):
+            parts.append(f'<{tag}{attrs} type="number">{_number(value)}</{tag}>')
+        elif hasattr(value, "items"):
+            parts.append(f'<{tag}{attrs} type="object">')
+            for subname, subvalue in value.items():
+                self._field(parts, str(subname), subvalue)
+            parts.append(f"</{tag}>")
+        elif isinstance(value, (list, tuple)):
+            parts.append(f'<{tag}{attrs} type="array">')
+            for subvalue in value:
+                self._field(parts, "value", subvalue)
+            parts.append(f"</{tag}>")
+        else:
+            self._field(parts, name, str(value))
 
 
-def _scalar(value: bool | int | float | None) -> tuple[str, str]:
-    if value is None:
-        return "null", ""
-    if isinstance(value, bool):
-        return "boolean", "true" if value else "false"
-    return "number", json.dumps(value)
+def _text(text: str) -> str:
+    # A bare \r would be normalised away by every XML parser: it goes out as &#13;.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+
+def _attribute(text: str) -> str:
+    return (_text(text).replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;"))
+
+
+def _number(value: int | float) -> str:
+    return json.dumps(value) if isinstance(value, float) else str(int(value))
