@@ -20,6 +20,9 @@ from .generator import Comment, dumps
 
 JSON_TYPE = ("Content-Type", "application/json; charset=utf-8")
 EXPORT_PATH = "/api/v2/incremental/tickets/cursor.json"
+EVENTS_PATH = re.compile(r"/api/v2/incremental/ticket_events(?:\.json)?")
+EVENTS_URL_PATH = "/api/v2/incremental/ticket_events.json"
+EVENTS_PARAMS = ("include", "per_page", "support_type_scope")
 COMMENTS_PATH = re.compile(r"/api/v2/tickets/(\d+)/comments(?:\.json)?")
 MAX_EXPORT_PAGE = 1000
 MAX_COMMENT_PAGE = 100
@@ -112,9 +115,7 @@ def decode_export_cursor(cursor: str) -> tuple[int, int]:
 def incremental_tickets(dataset: Dataset, base_url: str, query: dict[str, str]) -> Response:
     """``GET /api/v2/incremental/tickets/cursor.json``: the cursor-based Incremental Ticket Export."""
     per_page = _int(query, "per_page", MAX_EXPORT_PAGE, 1, MAX_EXPORT_PAGE)
-    scope = query.get("support_type_scope") or "agent"
-    if scope not in ("agent", "ai_agent", "all"):
-        raise BadRequest(error(400, "InvalidValue", "support_type_scope must be one of all, agent, ai_agent"))
+    scope = _scope(query)
     exclude_deleted = query.get("exclude_deleted", "").lower() in ("true", "1")
     sideload_users = "users" in query.get("include", "").split(",")
     cursor = query.get("cursor")
@@ -146,6 +147,37 @@ def incremental_tickets(dataset: Dataset, base_url: str, query: dict[str, str]) 
         user_ids = generator.sideload_user_ids(uid for t in tickets for uid in generator.ticket_user_ids(t))
         encoded = encoded[:-1] + b',"users":[' + b",".join(generator.user_json(uid) for uid in user_ids) + b"]}"
     return Response(200, [JSON_TYPE], encoded)
+
+
+# ------------------------------------------------------- incremental ticket events
+
+def _scope(query: dict[str, str]) -> str:
+    scope = query.get("support_type_scope") or "agent"
+    if scope not in ("agent", "ai_agent", "all"):
+        raise BadRequest(error(400, "InvalidValue", "support_type_scope must be one of all, agent, ai_agent"))
+    return scope
+
+
+def incremental_ticket_events(dataset: Dataset, base_url: str, query: dict[str, str]) -> Response:
+    """``GET /api/v2/incremental/ticket_events.json``: the time-based Incremental Ticket Event Export.
+
+    ``start_time`` (required, at least a minute old), ``per_page`` (≤ 1000), ``include=comment_events``,
+    ``support_type_scope`` (``agent`` by default). See :meth:`Dataset.ticket_events_page` for paging.
+    """
+    per_page = _int(query, "per_page", MAX_EXPORT_PAGE, 1, MAX_EXPORT_PAGE)
+    scope = _scope(query)
+    if not query.get("start_time"):
+        raise BadRequest(error(400, "InvalidValue", "start_time is required"))
+    start_time = _int(query, "start_time", 0, 0)
+    if start_time > dataset.clock.now_int() - EXPORT_DELAY:
+        return error(422, "InvalidValue", "Too recent start_time. Use a start_time older than 1 minute")
+    comment_events = "comment_events" in query.get("include", "").split(",")
+    events, end_time, end_of_stream = dataset.ticket_events_page(start_time, per_page, scope, comment_events)
+    params = sorted([(name, query[name]) for name in EVENTS_PARAMS if name in query] + [("start_time", str(end_time))])
+    body = b"".join((b'{"ticket_events":[', b",".join(events), b'],"count":%d,"end_of_stream":%s,"end_time":%d,'
+                     b'"next_page":%s}' % (len(events), b"true" if end_of_stream else b"false", end_time,
+                                          dumps(_url(base_url, EVENTS_URL_PATH, params)))))
+    return Response(200, [JSON_TYPE], body)
 
 
 # ---------------------------------------------------------------- ticket comments

@@ -66,6 +66,8 @@ def endpoint_name(path: str) -> str:
     """The request log's name for an API path."""
     if path == api.EXPORT_PATH:
         return "incremental_tickets"
+    if api.EVENTS_PATH.fullmatch(path):
+        return "incremental_ticket_events"
     if api.COMMENTS_PATH.fullmatch(path):
         return "ticket_comments"
     return "unknown"
@@ -136,6 +138,8 @@ class App:
     def _route(self, method: str, path: str, params: dict[str, str]) -> Response:
         if method == "GET" and path == api.EXPORT_PATH:
             return api.incremental_tickets(self.dataset, self.base_url, params)
+        if method == "GET" and api.EVENTS_PATH.fullmatch(path):
+            return api.incremental_ticket_events(self.dataset, self.base_url, params)
         match = api.COMMENTS_PATH.fullmatch(path)
         if method == "GET" and match:
             return api.ticket_comments(self.dataset, self.base_url, int(match.group(1)), params)

@@ -117,6 +117,8 @@ CUSTOM_METADATA: tuple[tuple[str, object], ...] = (
 )
 
 MAX_BODY_BYTES = 65535
+#: Bodies of ``huge_comment`` changes: about 1 MB, sixteen times what Zendesk keeps.
+HUGE_BODY_BYTES = 1_000_000
 
 
 def _sentence(rng: random.Random) -> str:
@@ -132,10 +134,11 @@ def _sentence(rng: random.Random) -> str:
     return rng.choice(SPECIAL)
 
 
-def body(rng: random.Random, forced: str | None = None, long: bool = False) -> str:
+def body(rng: random.Random, forced: str | None = None, long: bool = False, size: int = 0) -> str:
     """A comment body: a greeting and paragraphs of hostile text.
 
-    ``forced`` is a fragment that must appear; ``long`` makes the body nearly 64 kB of UTF-8.
+    ``forced`` is a fragment that must appear; ``long`` makes the body nearly 64 kB of UTF-8; ``size``
+    pads it to about that many bytes instead (``HUGE_BODY_BYTES``: far over what Zendesk would keep).
     """
     newline = "\r\n" if rng.random() < 0.2 else "\n"
     paragraphs = [rng.choice(GREETINGS)]
@@ -143,24 +146,23 @@ def body(rng: random.Random, forced: str | None = None, long: bool = False) -> s
         paragraphs.append(" ".join(_sentence(rng) for _ in range(rng.randint(1, 3))))
     if forced is not None:
         paragraphs.insert(rng.randint(1, len(paragraphs)), forced)
-    if long:
-        return _long_body(rng, paragraphs, newline)
+    if long or size:
+        return _long_body(rng, paragraphs, newline, size or MAX_BODY_BYTES - rng.randint(0, 2000))
     return (newline * 2).join(paragraphs)
 
 
-def _long_body(rng: random.Random, paragraphs: list[str], newline: str) -> str:
-    """Pad a body with hostile paragraphs up to just under Zendesk's 64 kB body limit."""
-    target = MAX_BODY_BYTES - rng.randint(0, 2000)
-    text = (newline * 2).join(paragraphs)
-    size = len(text.encode("utf-8"))
+def _long_body(rng: random.Random, paragraphs: list[str], newline: str, target: int) -> str:
+    """Pad a body with hostile paragraphs up to just under ``target`` bytes of UTF-8."""
+    parts = [(newline * 2).join(paragraphs)]
+    size = len(parts[0].encode("utf-8"))
     while True:
         extra = newline * 2 + " ".join(_sentence(rng) for _ in range(8))
         extra_size = len(extra.encode("utf-8"))
         if size + extra_size > target:
             break
-        text += extra
+        parts.append(extra)
         size += extra_size
-    return text
+    return "".join(parts)
 
 
 def html_body(text: str, rng: random.Random) -> str:
@@ -214,3 +216,17 @@ def custom_metadata(rng: random.Random) -> dict[str, object]:
 def tags(rng: random.Random) -> list[str]:
     """Ticket tags, unique and sorted as Zendesk returns them."""
     return sorted({rng.choice(TAGS) for _ in range(rng.randint(0, 4))})
+
+
+def deep_metadata() -> dict[str, object]:
+    """A comment ``metadata`` no exporter expects: keys that are no XML names (empty, digits first,
+    colons, markup, control characters, right-to-left override) nested about 60 levels deep, numbers
+    beyond 64 bits, and an unexpected top-level key."""
+    keys = ("", "1st", "x:y", "<b>", "with space", "ключ", "😀", "ctl\x01key", "xmlns", "a.b", "\u202e", "-", "null")
+    value: object = {"end": [None, True, False, 0, -1, 1.5e300, 12345678901234567890, "]]>", {"": []}, []]}
+    for depth in range(48):
+        key = keys[depth % len(keys)]
+        value = [value, {key: None}] if depth % 4 == 0 else {key: value, f"n{depth}": depth}
+    return {"system": {"client": {"nested": ["odd", None]}, "ip_address": None, "location": "]]><x/>",
+                       "latitude": "not a number", "longitude": None},
+            "custom": value, "x:extra": {"": {"": ""}}}

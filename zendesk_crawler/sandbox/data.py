@@ -8,19 +8,32 @@ always give the same data and 100,000 tickets fit in modest memory. Thread-safe.
 from __future__ import annotations
 
 import bisect
+import heapq
 import json
 import threading
+from array import array
 from collections import OrderedDict
+from collections.abc import Iterator
 from typing import Any
 
 from .clock import Clock
-from .generator import Comment, Generator, Options, TicketState, dumps
+from .generator import (COMMENT_ID_BASE, COMMENT_ID_STEP, HISTORY_SECONDS, HUGE, MAX_COMMENTS, ODD_COMMENTS,
+                        TICKET_ID_RANGE, UPDATE_AUDIT_BASE, Comment, Generator, Options, TicketState, dumps)
 
-#: Tickets changed in the most recent minute are not exported yet.
+#: Tickets changed (and ticket events of) the most recent minute are not exported yet.
 EXPORT_DELAY = 60
 #: Tickets whose comments stay generated (a conversation is read page by page).
 COMMENT_CACHE = 256
-CHANGES = ("create", "add_comments", "update", "delete", "delete_on_comment_read")
+CHANGES = ("create", "add_comments", "grow", "huge_comment", "odd", "update", "delete", "delete_on_comment_read")
+#: Changes that name tickets in a list.
+TICKET_LISTS = ("add_comments", "huge_comment", "odd", "update", "delete", "delete_on_comment_read")
+#: The seeded history's ticket events are packed as ``(timestamp - base) << EVENT_SHIFT | audit id - COMMENT_ID_BASE``.
+EVENT_SHIFT = 40
+
+
+def audit_id(ticket_id: int, index: int) -> int:
+    """The id of the audit (ticket event) that added comment ``index`` of a ticket."""
+    return COMMENT_ID_BASE + ticket_id * TICKET_ID_RANGE + index * COMMENT_ID_STEP
 
 
 class Dataset:
@@ -37,6 +50,15 @@ class Dataset:
         self._comment_cache: OrderedDict[tuple[int, int], list[Comment]] = OrderedDict()
         self._armed: set[int] = set()
         self._updates = 0
+        #: Ticket events: those of the seeded history packed in one sorted array, built on the first
+        #: event export request (8 bytes an event); those of changes as sorted (timestamp, audit id).
+        self._first_new_ticket = self._next_ticket_id
+        self._event_base = options.epoch - HISTORY_SECONDS - 1
+        self._initial_events: array[int] | None = None
+        self._events_lock = threading.Lock()
+        self._change_events: list[tuple[int, int]] = []
+        #: Audit id of an update change → (ticket id, index in the ticket's ``updates``).
+        self._update_audits: dict[int, tuple[int, int]] = {}
 
     # -------------------------------------------------------------- reading
 
@@ -92,6 +114,87 @@ class Dataset:
                 self._comment_cache.popitem(last=False)
         return comments
 
+    # ---------------------------------------------------------- ticket events
+
+    def _seeded_events(self) -> array[int]:
+        """The packed, sorted ticket events of the seeded history (one per generated comment), built once.
+
+        Only comment times are drawn (no text), about 3 µs a comment; 8 bytes an event stay in memory.
+        """
+        if self._initial_events is None:
+            with self._events_lock:
+                if self._initial_events is None:
+                    with self._lock:
+                        states = [s for s in self._states.values() if s.id < self._first_new_ticket]
+                    base, keys = self._event_base, []
+                    for state in states:
+                        first = state.id * TICKET_ID_RANGE
+                        keys.extend(((t - base) << EVENT_SHIFT) | (first + i * COMMENT_ID_STEP)
+                                    for i, t in enumerate(self.generator.base_comment_times(state)))
+                    keys.sort()
+                    self._initial_events = array("Q", keys)
+        return self._initial_events
+
+    def _events_from(self, packed: array[int], start_time: int) -> Iterator[tuple[int, int]]:
+        """Every ticket event at or after ``start_time`` as (timestamp, audit id), in that order. Caller holds the lock."""
+        base, mask = self._event_base, (1 << EVENT_SHIFT) - 1
+
+        def seeded() -> Iterator[tuple[int, int]]:
+            for i in range(bisect.bisect_left(packed, max(0, start_time - base) << EVENT_SHIFT), len(packed)):
+                key = packed[i]
+                yield (key >> EVENT_SHIFT) + base, (key & mask) + COMMENT_ID_BASE
+
+        changes = self._change_events[bisect.bisect_left(self._change_events, (start_time, 0)):]
+        return heapq.merge(seeded(), changes)
+
+    def _event_ticket(self, event_id: int) -> int:
+        if event_id >= UPDATE_AUDIT_BASE:
+            return self._update_audits[event_id][0]
+        return (event_id - COMMENT_ID_BASE) // TICKET_ID_RANGE
+
+    def ticket_events_page(self, start_time: int, per_page: int, scope: str,
+                           comment_events: bool) -> tuple[list[bytes], int, bool]:
+        """One page of the Incremental Ticket Event Export: (events JSON, end_time, end_of_stream).
+
+        Events with ``timestamp >= start_time`` in (timestamp, id) order, not those of the last minute
+        nor of tickets outside ``scope``: ``per_page`` of them, then every further event of the last
+        event's second (a page can exceed ``per_page`` when events share a second; the next page, from
+        ``end_time``, repeats that second). ``end_time`` is the last event's timestamp, but one second
+        later when the whole page is the ``start_time`` second (which it then holds completely), so
+        following ``next_page`` can never loop; with no events it is ``start_time``. ``end_of_stream``:
+        fewer than ``per_page`` events. Deleted tickets keep their past events; deletion adds none.
+        """
+        packed = self._seeded_events()
+        cutoff = self.clock.now_int() - EXPORT_DELAY
+        picked: list[tuple[int, int, TicketState]] = []
+        with self._lock:
+            for timestamp, event_id in self._events_from(packed, start_time):
+                if timestamp > cutoff:
+                    break
+                if len(picked) >= per_page and timestamp != picked[-1][0]:
+                    break
+                state = self._states[self._event_ticket(event_id)]
+                if scope != "all" and state.scope != scope:
+                    continue
+                picked.append((timestamp, event_id, state))
+            updates = {event_id: self._update_audits[event_id][1] for _, event_id, _ in picked
+                       if event_id >= UPDATE_AUDIT_BASE}
+        generator = self.generator
+        events = []
+        for timestamp, event_id, state in picked:
+            if event_id >= UPDATE_AUDIT_BASE:
+                events.append(generator.update_event(state, updates[event_id]))
+                continue
+            index = (event_id - COMMENT_ID_BASE) % TICKET_ID_RANGE // COMMENT_ID_STEP
+            comment = generator.comment(state, index, timestamp, dict(state.special).get(index))
+            events.append(generator.comment_event(state, index, comment, comment_events))
+        if not picked:
+            return [], start_time, True
+        end_time = picked[-1][0]
+        if end_time == start_time and len(picked) >= per_page:
+            end_time += 1
+        return events, end_time, len(picked) < per_page
+
     def truth_json(self, comments: bool = True, users: bool = True, offset: int = 0, limit: int | None = None) -> bytes:
         """The ground truth as JSON, built from the very bytes the API serves.
 
@@ -142,42 +245,92 @@ class Dataset:
     def apply_changes(self, ops: dict[str, Any]) -> dict[str, list[int]]:
         """Apply control-API changes; each stamps updated_at and generated_timestamp with sandbox-now.
 
-        ``create``: n new tickets; ``add_comments``: 1–3 comments each; ``update``: new status,
-        priority and tags; ``delete``; ``delete_on_comment_read``: delete on the first comments
-        request. Raises ``ValueError`` for unknown operations or tickets, or deleted tickets.
+        ``create``: n new tickets; ``add_comments``: 1–3 comments each; ``grow``: ``{"<id>": n}`` n more
+        comments; ``huge_comment``: one comment of about 1 MB; ``odd``: unexpected shapes for the ticket
+        and three odd comments (null author, an author that exists nowhere, ``attachments`` null with deeply
+        nested ``metadata``); ``update``: new status, priority and tags; ``delete``;
+        ``delete_on_comment_read``: delete on the first comments request. Added comments are stamped now
+        and get their ticket events (audits) now, so does an update; a deletion adds no event.
+        All or nothing: raises ``ValueError`` (answered 400) for unknown operations or tickets, deleted
+        tickets, or a ticket that would hold more than 5000 comments, before anything changes.
         """
         unknown = set(ops) - set(CHANGES)
         if unknown:
             raise ValueError(f"unknown change operations: {sorted(unknown)}")
+        lists = {name: ops.get(name, []) for name in TICKET_LISTS}
+        for name, ids in lists.items():
+            if not isinstance(ids, list):
+                raise ValueError(f"{name}: a list of ticket ids is expected")
+        grow = _parse_grow(ops.get("grow", {}))
+        create = ops.get("create", 0)
+        if type(create) is not int or create < 0:
+            raise ValueError("create: a number of tickets is expected")
         changed: list[int] = []
         created: list[int] = []
         with self._lock:
             now = self.clock.now_int()
-            for name in CHANGES[1:]:
-                for ticket_id in ops.get(name, []):
-                    state = self._states.get(ticket_id) if isinstance(ticket_id, int) else None
+            for name, ids in [*lists.items(), ("grow", list(grow))]:
+                for ticket_id in ids:
+                    state = self._states.get(ticket_id) if type(ticket_id) is int else None
                     if state is None:
                         raise ValueError(f"{name}: no ticket {ticket_id!r}")
                     if state.deleted:
                         raise ValueError(f"{name}: ticket {ticket_id} is deleted")
-            for _ in range(int(ops.get("create", 0))):
+            pending: dict[int, TicketState] = {}
+            events: list[tuple[int, int]] = []
+            update_audits: dict[int, tuple[int, int]] = {}
+            updates = self._updates
+
+            def current(ticket_id: int) -> TicketState:
+                return pending.get(ticket_id) or self._states[ticket_id]
+
+            def add(ticket_id: int, kinds: tuple[str | None, ...]) -> TicketState:
+                state = current(ticket_id)
+                first = state.total_comments
+                if first + len(kinds) > MAX_COMMENTS:
+                    raise ValueError(f"ticket {ticket_id} would hold {first + len(kinds)} comments; "
+                                     f"a ticket holds at most {MAX_COMMENTS}")
+                special = state.special + tuple((first + i, kind) for i, kind in enumerate(kinds) if kind)
+                pending[ticket_id] = state._replace(
+                    extra_comment_times=state.extra_comment_times + (now,) * len(kinds), special=special)
+                events.extend((now, audit_id(ticket_id, first + i)) for i in range(len(kinds)))
+                changed.append(ticket_id)
+                return pending[ticket_id]
+
+            for ticket_id in lists["add_comments"]:
+                add(ticket_id, (None,) * (1 + (ticket_id + current(ticket_id).comment_count) % 3))
+            for ticket_id, count in grow.items():
+                add(ticket_id, (None,) * count)
+            for ticket_id in lists["huge_comment"]:
+                add(ticket_id, (HUGE,))
+            for ticket_id in lists["odd"]:
+                pending[ticket_id] = add(ticket_id, ODD_COMMENTS)._replace(odd=True)
+            for ticket_id in lists["update"]:
+                updates += 1
+                state = current(ticket_id)
+                pending[ticket_id] = state._replace(overrides=self.generator.updated_overrides(state, updates),
+                                                    updates=state.updates + ((now, updates),))
+                update_audits[UPDATE_AUDIT_BASE + 10 * updates] = (ticket_id, len(state.updates))
+                events.append((now, UPDATE_AUDIT_BASE + 10 * updates))
+                changed.append(ticket_id)
+            for ticket_id in lists["delete"]:
+                pending[ticket_id] = current(ticket_id)._replace(deleted=True)
+                changed.append(ticket_id)
+            # nothing can fail from here on
+            for _ in range(create):
                 state = self.generator.new_state(self._next_ticket_id, len(self._states), now)
                 self._next_ticket_id += 1
                 self._states[state.id] = state
                 bisect.insort(self._order, state.key)
+                events.extend((now, audit_id(state.id, i)) for i in range(state.base_comments))
                 created.append(state.id)
-            for ticket_id in ops.get("add_comments", []):
-                state = self._states[ticket_id]
-                added = 1 + (ticket_id + state.comment_count) % 3
-                changed.append(self._store(state._replace(extra_comment_times=state.extra_comment_times + (now,) * added), now))
-            for ticket_id in ops.get("update", []):
-                self._updates += 1
-                state = self._states[ticket_id]
-                changed.append(self._store(state._replace(
-                    overrides=self.generator.updated_overrides(state, self._updates)), now))
-            for ticket_id in ops.get("delete", []):
-                changed.append(self._store(self._states[ticket_id]._replace(deleted=True), now))
-            self._armed.update(ops.get("delete_on_comment_read", []))
+            for state in pending.values():
+                self._store(state, now)
+            self._updates = updates
+            self._update_audits.update(update_audits)
+            for event in events:
+                bisect.insort(self._change_events, event)
+            self._armed.update(lists["delete_on_comment_read"])
         return {"changed": list(dict.fromkeys(changed)), "created": created}
 
     def _store(self, state: TicketState, now: int) -> int:
@@ -187,3 +340,19 @@ class Dataset:
         self._states[state.id] = state
         bisect.insort(self._order, state.key)
         return state.id
+
+
+def _parse_grow(raw: Any) -> dict[int, int]:
+    """``{"<ticket id>": n}`` (JSON object keys are strings) as ``{id: n}``; ``ValueError`` when malformed."""
+    if not isinstance(raw, dict):
+        raise ValueError('grow: an object {"<ticket id>": number of comments} is expected')
+    grow: dict[int, int] = {}
+    for key, count in raw.items():
+        try:
+            ticket_id = int(key)
+        except (TypeError, ValueError):
+            raise ValueError(f"grow: {key!r} is not a ticket id") from None
+        if type(count) is not int or count < 1:
+            raise ValueError(f"grow: the number of comments for ticket {key} must be a positive integer")
+        grow[ticket_id] = grow.get(ticket_id, 0) + count
+    return grow

@@ -3,7 +3,8 @@
 Armed with ``POST /_sandbox/faults`` ``{"rules": [...]}`` (which replaces every armed rule;
 ``{"rules": []}`` clears them). A rule is a JSON object:
 
-- ``endpoint``: ``"incremental_tickets"``, ``"ticket_comments"`` or ``"any"`` (the request log's names);
+- ``endpoint``: ``"incremental_tickets"``, ``"incremental_ticket_events"``, ``"ticket_comments"`` or ``"any"``
+  (the request log's names);
 - ``kind``: ``"status"`` (with ``status``), ``"drop"``, ``"truncate"``, ``"html"``, ``"garbage"`` or
   ``"slow"`` (with ``delay_ms``);
 - ``count``: how many times it fires before it is spent (``-1``: until cleared);
@@ -30,7 +31,7 @@ from typing import Any
 from .api import JSON_TYPE, Response
 from .generator import dumps
 
-ENDPOINTS = ("incremental_tickets", "ticket_comments", "any")
+ENDPOINTS = ("incremental_tickets", "incremental_ticket_events", "ticket_comments", "any")
 KINDS = ("status", "drop", "truncate", "html", "garbage", "slow")
 HTML_TYPE = ("Content-Type", "text/html; charset=utf-8")
 _FIELDS = {"endpoint", "kind", "count", "every", "ticket_ids", "status", "delay_ms"}

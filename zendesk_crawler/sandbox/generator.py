@@ -23,6 +23,24 @@ from . import content
 FIRST_TICKET_ID = 10001
 FIRST_USER_ID = 90000000001
 HISTORY_SECONDS = 20 * 86400
+#: A ticket holds at most this many comments, as on Zendesk.
+MAX_COMMENTS = 5000
+#: Comment ``i`` of ticket ``t`` has id ``COMMENT_ID_BASE + t * 100_000 + i * 20 + 1``; its audit (the
+#: ticket event) is the id just before, its attachments the ids just after, its ticket's Create events
+#: (first comment only) the slots from ``+ 5``; 20 ids a comment and 5000 comments fit a ticket's range.
+COMMENT_ID_BASE = 24_000_000_000_000
+TICKET_ID_RANGE = 100_000
+COMMENT_ID_STEP = 20
+#: Update audits (``update`` changes) take ids ``UPDATE_AUDIT_BASE + 10 * n`` for the n-th update.
+UPDATE_AUDIT_BASE = 26_000_000_000_000
+#: User ids that belong to nobody (``odd`` tickets refer to them): never in a sideload or the truth's users.
+GHOST_REQUESTER_ID = 90000000000
+GHOST_AUTHOR_ID = 99999999999
+#: The ticket event export names channels in words (``via`` of an audit is a string).
+VIA_NAMES = {"web": "Web form", "email": "Email", "api": "Web service", "mobile": "Mobile"}
+#: Kinds of comments added by changes that are not ordinary (see ``Generator.comment``).
+HUGE, NULL_AUTHOR, GHOST_AUTHOR, ODD_METADATA = "huge", "null_author", "ghost_author", "odd_metadata"
+ODD_COMMENTS = (NULL_AUTHOR, GHOST_AUTHOR, ODD_METADATA)
 #: Distinct generated comment texts (fewer in small sandboxes).
 TEXT_POOL = 4096
 
@@ -44,6 +62,7 @@ _FILES = [(json.dumps(name, ensure_ascii=False).encode(), quote(name, safe="").e
           for name, kind in content.FILE_NAMES]
 
 
+@lru_cache(maxsize=1 << 16)
 def iso(timestamp: int) -> str:
     """Zendesk's timestamp format, e.g. ``2024-06-19T11:40:22Z``."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(timestamp))
@@ -56,6 +75,15 @@ def _encode(value: Any) -> str:
 def dumps(value: Any) -> bytes:
     """Compact UTF-8 JSON (non-ASCII unescaped): the one encoding of every API body and of the truth."""
     return _encode(value).encode("utf-8")
+
+
+def _id_json(user_id: int | None) -> bytes:
+    return b"null" if user_id is None else b"%d" % user_id
+
+
+def _text_members(text: str, html: str) -> tuple[str, bytes, bytes]:
+    body_html = f'"body":{_encode(text)},"html_body":{_encode(html)}'.encode("utf-8")
+    return text, body_html + b',"plain_body":' + _encode(content.plain_body(text)).encode("utf-8"), body_html
 
 
 def mix(*parts: int) -> int:
@@ -110,6 +138,12 @@ class TicketState(NamedTuple):
     extra_comment_times: tuple[int, ...] = ()
     #: Top-level ticket fields replaced by changes.
     overrides: tuple[tuple[str, Any], ...] = ()
+    #: (comment index, kind) of comments added by ``huge_comment`` and ``odd`` changes.
+    special: tuple[tuple[int, str], ...] = ()
+    #: Served in unexpected shapes (``odd`` change): missing fields, wrong types, users that do not exist.
+    odd: bool = False
+    #: (time, update number) of every ``update`` change, oldest first (their audits in the event export).
+    updates: tuple[tuple[int, int], ...] = ()
 
     @property
     def key(self) -> tuple[int, int]:
@@ -119,16 +153,44 @@ class TicketState(NamedTuple):
     @property
     def comment_count(self) -> int:
         """Comments the ticket holds (0 once deleted)."""
-        return 0 if self.deleted else self.base_comments + len(self.extra_comment_times)
+        return 0 if self.deleted else self.total_comments
+
+    @property
+    def total_comments(self) -> int:
+        """Comments the ticket holds or held before it was deleted (their events stay in the event export)."""
+        return self.base_comments + len(self.extra_comment_times)
 
 
 class Comment(NamedTuple):
-    """A generated comment: its position in the ticket's comment order, its author and its JSON."""
+    """A generated comment: its position in the ticket's comment order, its author, its JSON, and the
+    parts its ticket event (``comment_events`` sideload) is assembled from, byte for byte the same values."""
 
     created_at: int
     id: int
-    author_id: int
+    author_id: int | None
     json: bytes
+    public: bool
+    #: JSON of ``via``, ``attachments``, and of the ``"body":…,"html_body":…`` members.
+    via: bytes
+    attachments: bytes
+    body_html: bytes
+    channel: str
+    #: Index into the generator's pool of ``metadata.system`` values.
+    system: int
+
+
+class People(NamedTuple):
+    """The ticket fields comments and Create events depend on (cheap to cache for every ticket)."""
+
+    requester: int
+    submitter: int
+    status: str
+    assignee: int | None
+    collaborators: tuple[int, ...]
+    channel: str
+    priority: str | None
+    type: str | None
+    group: int | None
 
 
 class Generator:
@@ -148,8 +210,18 @@ class Generator:
         self._text_pool = max(len(content.ALL_HOSTILE), min(2 * n, TEXT_POOL))
         self._base_url = options.base_url.encode("ascii")
         pool_rng = FastRandom(mix(options.seed, 11))
-        self._system_pool = [dumps(self._system(pool_rng)) for _ in range(64)]
+        systems = [self._system(pool_rng) for _ in range(64)]
+        self._system_pool = [dumps(system) for system in systems]
+        #: An audit's ``system`` is its comment's ``metadata.system`` without the IP address.
+        self._audit_system_pool = [dumps({k: v for k, v in system.items() if k != "ip_address"}) for system in systems]
         self._custom_pool = [dumps(content.custom_metadata(pool_rng)) for _ in range(32)]
+        self._odd_metadata = dumps(content.deep_metadata())
+        #: Busy seconds shared by many tickets (bulk replies, macros, imports): about a third of the comments
+        #: fall on one of them when their ticket is active then, so ticket events pile up within a second.
+        burst_rng = FastRandom(mix(options.seed, 17))
+        self.comment_bursts: list[int] = sorted(
+            burst_rng.randint(options.epoch - HISTORY_SECONDS, options.epoch) for _ in range(max(3, n // 40)))
+        self._last_user_id = self.end_user_ids[-1]
 
     # ----------------------------------------------------------------- users
 
@@ -219,9 +291,14 @@ class Generator:
         """The user object's JSON, encoded once and kept (about 1 kB a user)."""
         return dumps(self.user(user_id))
 
-    def sideload_user_ids(self, user_ids: Iterable[int | None]) -> list[int]:
-        """Ids for a ``users`` sideload: unique, ascending, deleted users left out (as Zendesk does)."""
-        return sorted({uid for uid in user_ids if uid is not None and uid not in self.deleted_user_ids})
+    def is_user(self, user_id: Any) -> bool:
+        """Whether an id (of any JSON type) names a user of the account, deleted or not."""
+        return type(user_id) is int and FIRST_USER_ID <= user_id <= self._last_user_id
+
+    def sideload_user_ids(self, user_ids: Iterable[Any]) -> list[int]:
+        """Ids for a ``users`` sideload: unique, ascending; deleted users, ids of nobody and ids that are
+        not integers (``odd`` tickets) left out, as Zendesk sideloads only users it has."""
+        return sorted({uid for uid in user_ids if self.is_user(uid) and uid not in self.deleted_user_ids})
 
     # --------------------------------------------------------------- tickets
 
@@ -284,29 +361,47 @@ class Generator:
             base_comments=rng.randint(1, 8),
             overrides=(("status", "new"), ("custom_status_id", CUSTOM_STATUS_IDS["new"])))
 
+    def update_values(self, ticket_id: int, change: int) -> tuple[str, str, list[str], int]:
+        """Status, priority, tags and the updating agent of the ``change``-th update change."""
+        rng = FastRandom(mix(self.options.seed, 9, ticket_id, change))
+        status = rng.choice(("open", "pending", "hold", "solved"))
+        priority = rng.choice(("low", "normal", "high", "urgent"))
+        tags = content.tags(rng)
+        return status, priority, tags, rng.choice(self.agent_ids)
+
     def updated_overrides(self, state: TicketState, change: int) -> tuple[tuple[str, Any], ...]:
         """New status, priority and tags for the ``change``-th update change."""
-        rng = FastRandom(mix(self.options.seed, 9, state.id, change))
-        status = rng.choice(("open", "pending", "hold", "solved"))
+        status, priority, tags, _ = self.update_values(state.id, change)
         overrides = dict(state.overrides)
-        overrides.update(status=status, custom_status_id=CUSTOM_STATUS_IDS[status],
-                         priority=rng.choice(("low", "normal", "high", "urgent")), tags=content.tags(rng))
+        overrides.update(status=status, custom_status_id=CUSTOM_STATUS_IDS[status], priority=priority, tags=tags)
         return tuple(overrides.items())
 
-    @lru_cache(maxsize=4096)
-    def _ticket_base(self, ticket_id: int, number: int) -> dict[str, Any]:
-        """Every ticket field that does not depend on state, in the export's key order."""
+    @lru_cache(maxsize=1 << 16)
+    def people(self, ticket_id: int) -> People:
+        """The ticket's people, status, channel, priority, type and group (what comments and events need)."""
         rng = FastRandom(mix(self.options.seed, 4, ticket_id))
         requester = rng.choice(self.end_user_ids)
         submitter = requester if rng.random() < 0.85 else rng.choice(self.agent_ids)
         status = rng.choice(("new", "open", "open", "pending", "hold", "solved", "solved", "closed"))
         assignee = None if status == "new" or rng.random() < 0.1 else rng.choice(self.agent_ids)
-        collaborators = sorted(set(rng.sample(self.end_user_ids, rng.randint(1, 3)))) if rng.random() < 0.25 else []
+        collaborators = tuple(sorted(set(rng.sample(self.end_user_ids, rng.randint(1, 3))))) \
+            if rng.random() < 0.25 else ()
         channel = rng.choice(CHANNELS + ("email",))
+        priority = rng.choice((None, "low", "normal", "normal", "high", "urgent"))
+        ticket_type = rng.choice((None, "question", "incident", "problem", "task"))
+        group = None if assignee is None else rng.choice(GROUP_IDS)
+        return People(requester, submitter, status, assignee, collaborators, channel, priority, ticket_type, group)
+
+    @lru_cache(maxsize=4096)
+    def _ticket_base(self, ticket_id: int, number: int) -> dict[str, Any]:
+        """Every ticket field that does not depend on state, in the export's key order."""
+        people = self.people(ticket_id)
+        rng = FastRandom(mix(self.options.seed, 14, ticket_id))
+        requester, channel, ticket_type = people.requester, people.channel, people.type
+        collaborators = list(people.collaborators)
         subject = content.subject(rng, content.ALL_HOSTILE[number % len(content.ALL_HOSTILE)]
                                   if number % 3 == 0 else None)
         custom_fields = self._custom_fields(rng)
-        ticket_type = rng.choice((None, "question", "incident", "problem", "task"))
         return {
             "url": f"{self.options.base_url}/api/v2/tickets/{ticket_id}.json",
             "id": ticket_id,
@@ -318,14 +413,14 @@ class Generator:
             "subject": subject,
             "raw_subject": "{{dc.greeting}} " + subject if rng.random() < 0.05 else subject,
             "description": self._text(*self._first_text(ticket_id, number))[0],
-            "priority": rng.choice((None, "low", "normal", "normal", "high", "urgent")),
-            "status": status,
+            "priority": people.priority,
+            "status": people.status,
             "recipient": "support@sandbox.example.com" if channel == "email" else None,
             "requester_id": requester,
-            "submitter_id": submitter,
-            "assignee_id": assignee,
+            "submitter_id": people.submitter,
+            "assignee_id": people.assignee,
             "organization_id": self._identity(requester)[2],
-            "group_id": None if assignee is None else rng.choice(GROUP_IDS),
+            "group_id": people.group,
             "collaborator_ids": collaborators,
             "follower_ids": [rng.choice(self.agent_ids)] if rng.random() < 0.1 else [],
             "email_cc_ids": collaborators[:1],
@@ -338,7 +433,7 @@ class Generator:
             "custom_fields": custom_fields,
             "satisfaction_rating": rng.choice((None, None, {"score": "offered"}, {"score": "unoffered"})),
             "sharing_agreement_ids": [],
-            "custom_status_id": CUSTOM_STATUS_IDS[status],
+            "custom_status_id": CUSTOM_STATUS_IDS[people.status],
             "fields": [dict(field) for field in custom_fields],
             "followup_ids": [],
             "ticket_form_id": TICKET_FORM_ID,
@@ -373,7 +468,8 @@ class Generator:
         return [{"id": 360001234567 + i, "value": value} for i, value in enumerate(values)]
 
     def render_ticket(self, state: TicketState) -> dict[str, Any]:
-        """The ticket exactly as the incremental export returns it for this state (scrubbed once deleted)."""
+        """The ticket exactly as the incremental export returns it for this state (scrubbed once deleted,
+        in unexpected shapes once ``odd``)."""
         ticket = dict(self._ticket_base(state.id, state.number))
         ticket["created_at"] = iso(state.created_at)
         ticket["updated_at"] = iso(state.updated_at)
@@ -385,28 +481,60 @@ class Generator:
                           collaborator_ids=[], follower_ids=[], email_cc_ids=[], problem_id=None,
                           has_incidents=False, due_at=None, tags=[], custom_fields=[], fields=[],
                           satisfaction_rating=None)
+        elif state.odd:
+            self._make_odd(ticket)
         return ticket
 
+    def _make_odd(self, ticket: dict[str, Any]) -> None:
+        """Shapes no documentation promises: fields missing, a string where a list or id belongs, nested
+        custom field values, a null list, a requester that exists nowhere."""
+        for name in ("subject", "description", "via"):
+            del ticket[name]
+        tags = ticket["tags"]
+        ticket["tags"] = " ".join(tags) if tags else "vip, billing; <b>odd</b>"
+        odd_fields = [
+            {"id": 360001234567, "value": {"nested": {"list": [1, [2, [3, {"deep": None}]], "x"], "": {}}}},
+            {"id": 360001234568, "value": [["a", "b"], [], [{"k": [True, False, None]}], 12345678901234567890]},
+            {"id": 360001234569, "value": {"<b>": "]]>", "1st": [{"x:y": "\u202eRTL"}], "ctl\x01": "\x02"}},
+            {"id": "360001234570", "value": None},
+            {"value": "a field without an id"},
+        ]
+        ticket["custom_fields"] = odd_fields
+        ticket["fields"] = json.loads(_encode(odd_fields))
+        ticket["collaborator_ids"] = None
+        ticket["requester_id"] = GHOST_REQUESTER_ID
+        ticket["assignee_id"] = str(self.agent_ids[1])
+
     @staticmethod
-    def ticket_user_ids(ticket: dict[str, Any]) -> list[int | None]:
-        """Users a ticket refers to (what ``include=users`` sideloads for it)."""
-        return [ticket["requester_id"], ticket["submitter_id"], ticket["assignee_id"],
-                *ticket["collaborator_ids"], *ticket["follower_ids"], *ticket["email_cc_ids"]]
+    def ticket_user_ids(ticket: dict[str, Any]) -> list[Any]:
+        """Users a ticket refers to (what ``include=users`` sideloads for it); odd shapes tolerated."""
+        ids = [ticket.get("requester_id"), ticket.get("submitter_id"), ticket.get("assignee_id")]
+        for name in ("collaborator_ids", "follower_ids", "email_cc_ids"):
+            value = ticket.get(name)
+            if isinstance(value, list):
+                ids += value
+        return ids
 
     # -------------------------------------------------------------- comments
 
     @lru_cache(maxsize=None)
-    def _text(self, entry: int, long: bool = False) -> tuple[str, bytes]:
-        """Text pool entry: a body, and the JSON of its ``"body":…,"html_body":…,"plain_body":…`` members.
+    def _text(self, entry: int, long: bool = False) -> tuple[str, bytes, bytes]:
+        """Text pool entry: a body, the JSON of its ``"body":…,"html_body":…,"plain_body":…`` members, and
+        of its ``"body":…,"html_body":…`` members alone (what a comment event carries).
 
         Entry ``e`` always carries hostile fragment ``e % len(ALL_HOSTILE)``; long entries are just
         under Zendesk's 64 kB body limit.
         """
         rng = FastRandom(mix(self.options.seed, 5, entry, long))
         text = content.body(rng, content.ALL_HOSTILE[entry % len(content.ALL_HOSTILE)], long)
-        members = (f'"body":{_encode(text)},"html_body":{_encode(content.html_body(text, rng))},'
-                   f'"plain_body":{_encode(content.plain_body(text))}')
-        return text, members.encode("utf-8")
+        return _text_members(text, content.html_body(text, rng))
+
+    @lru_cache(maxsize=8)
+    def _huge_text(self, ticket_id: int, index: int) -> tuple[str, bytes, bytes]:
+        """A body of about 1 MB (``huge_comment``): far over Zendesk's 64 kB cap, hostile all the way."""
+        rng = FastRandom(mix(self.options.seed, 18, ticket_id, index))
+        text = content.body(rng, content.ALL_HOSTILE[index % len(content.ALL_HOSTILE)], size=content.HUGE_BODY_BYTES)
+        return _text_members(text, content.html_body(text, rng))
 
     def _first_text(self, ticket_id: int, number: int) -> tuple[int, bool]:
         """Text of a ticket's first comment (its description): ticket ``number`` picks the hostile fragment,
@@ -416,56 +544,139 @@ class Generator:
             return number % fragments, True
         return number % fragments + fragments * (mix(self.options.seed, 13, ticket_id) % (self._text_pool // fragments)), False
 
+    def base_comment_times(self, state: TicketState) -> list[int]:
+        """created_at of the generated comments, ascending: the first at the ticket's creation, the others in
+        its active period, some sharing a second with the previous one, about a third on busy seconds that
+        many tickets share (``comment_bursts``)."""
+        rng = FastRandom(mix(self.options.seed, 7, state.id))
+        start, end = state.created_at, state.activity_end
+        times = [rng.randint(start, end) for _ in range(state.base_comments - 1)]
+        bursts = self.comment_bursts
+        lo, hi = bisect.bisect_left(bursts, start), bisect.bisect_right(bursts, end)
+        if hi > lo:
+            times = [bursts[lo + rng.randrange(hi - lo)] if rng.random() < 0.35 else t for t in times]
+        times.sort()
+        for i in range(1, len(times)):
+            if rng.random() < 0.15:
+                times[i] = times[i - 1]
+        if times and rng.random() < 0.7:
+            times[-1] = end
+        return [start, *times]
+
+    def comment_times(self, state: TicketState) -> list[int]:
+        """created_at of every comment the ticket holds (or held, once deleted), ascending."""
+        return self.base_comment_times(state) + list(state.extra_comment_times)
+
     def comments(self, state: TicketState) -> list[Comment]:
-        """Every comment of a ticket in default order (created_at, then id)."""
-        base = self._ticket_base(state.id, state.number)
-        rng = FastRandom(mix(self.options.seed, 6, state.id))
-        comments = []
-        for index, created_at in enumerate(self._comment_times(state, rng)):
-            if index == 0:
-                text = self._first_text(state.id, state.number)
-            elif index == state.base_comments - 1 and state.number % 97 == 50:
-                text = (rng.randrange(len(content.ALL_HOSTILE)), True)
-            else:
-                text = (rng.randrange(self._text_pool), False)
-            comments.append(self._comment(base, index, created_at, self._text(*text)[1], rng))
+        """Every comment of a ticket in default order (created_at, then id); also those of a deleted ticket."""
+        special = dict(state.special)
+        comments = [self.comment(state, index, created_at, special.get(index))
+                    for index, created_at in enumerate(self.comment_times(state))]
         comments.sort(key=lambda c: (c.created_at, c.id))
         return comments
 
-    @staticmethod
-    def _comment_times(state: TicketState, rng: FastRandom) -> list[int]:
-        """created_at of every comment, ascending; some share a second."""
-        rest = sorted(rng.randint(state.created_at, state.activity_end) for _ in range(state.base_comments - 1))
-        times = [state.created_at, *rest]
-        for i in range(2, len(times)):
-            if rng.random() < 0.15:
-                times[i] = times[i - 1]
-        if len(times) > 1 and rng.random() < 0.7:
-            times[-1] = state.activity_end
-        return times + list(state.extra_comment_times)
+    def comment(self, state: TicketState, index: int, created_at: int, kind: str | None = None) -> Comment:
+        """Comment ``index`` of a ticket, members in the order of ``ticket_comments.json``; about 25 % private.
 
-    def _comment(self, base: dict[str, Any], index: int, created_at: int, text: bytes, rng: FastRandom) -> Comment:
-        """One comment's JSON, members in the order of ``ticket_comments.json``; about 25 % are private."""
-        comment_id = 24_000_000_000_000 + base["id"] * 100_000 + index * 20 + 1
-        public = index == 0 or rng.random() >= 0.33
-        requester = base["requester_id"]
-        if index == 0:
-            author = base["submitter_id"]
-        elif not public:
-            author = base["assignee_id"] or rng.choice(self.agent_ids)
+        Each comment has its own seeded generator, so one comment costs the same whatever its position
+        (the ticket event export renders comments one at a time). ``kind`` is ``None`` or one of ``HUGE``
+        (a body of about 1 MB) and the ``ODD_COMMENTS`` (null author, an author that exists nowhere,
+        ``attachments`` null with deeply nested ``metadata``).
+        """
+        people = self.people(state.id)
+        rng = FastRandom(mix(self.options.seed, 6, state.id, index))
+        if kind == HUGE:
+            text = self._huge_text(state.id, index)
+        elif index == 0:
+            text = self._text(*self._first_text(state.id, state.number))
+        elif index == state.base_comments - 1 and state.number % 97 == 50:
+            text = self._text(rng.randrange(len(content.ALL_HOSTILE)), True)
         else:
-            author = rng.choice((requester, requester, base["assignee_id"] or rng.choice(self.agent_ids),
-                                 *base["collaborator_ids"]))
-        channel = base["via"]["channel"] if index == 0 else "email" if author == requester and rng.random() < 0.5 else "web"
+            text = self._text(rng.randrange(self._text_pool), False)
+        comment_id = COMMENT_ID_BASE + state.id * TICKET_ID_RANGE + index * COMMENT_ID_STEP + 1
+        public = index == 0 or rng.random() >= 0.33
+        requester = people.requester
+        agent = people.assignee or rng.choice(self.agent_ids)
+        author: int | None
+        if index == 0:
+            author = people.submitter
+        elif not public:
+            author = agent
+        else:
+            author = rng.choice((requester, requester, agent, *people.collaborators))
+        channel = people.channel if index == 0 else "email" if author == requester and rng.random() < 0.5 else "web"
         via = _PLAIN_VIA[channel] if channel != "email" else self._email_via(author, rng.randrange(2))
         attachments = self._attachments(rng, comment_id) if rng.random() < 0.12 else b"[]"
+        system = rng.randrange(len(self._system_pool))
         custom = rng.choice(self._custom_pool) if rng.random() < 0.12 else b"{}"
-        head = b'{"id":%d,"type":"Comment","author_id":%d,' % (comment_id, author)
-        tail = (b',"public":%s,"attachments":%s,"audit_id":%d,"via":%s,"created_at":"%s",'
-                b'"metadata":{"system":%s,"custom":%s}}') % (
-            b"true" if public else b"false", attachments, comment_id - 1, via, iso(created_at).encode("ascii"),
-            rng.choice(self._system_pool), custom)
-        return Comment(created_at, comment_id, author, b"".join((head, text, tail)))
+        metadata = b'{"system":%s,"custom":%s}' % (self._system_pool[system], custom)
+        if kind in ODD_COMMENTS:
+            channel, via = "web", _PLAIN_VIA["web"]
+            if kind == NULL_AUTHOR:
+                author = None
+            elif kind == GHOST_AUTHOR:
+                author = GHOST_AUTHOR_ID
+            else:
+                attachments, metadata = b"null", self._odd_metadata
+        head = b'{"id":%d,"type":"Comment","author_id":%s,' % (comment_id, _id_json(author))
+        tail = b',"public":%s,"attachments":%s,"audit_id":%d,"via":%s,"created_at":"%s","metadata":%s}' % (
+            b"true" if public else b"false", attachments, comment_id - 1, via, iso(created_at).encode("ascii"), metadata)
+        return Comment(created_at, comment_id, author, b"".join((head, text[1], tail)), public, via, attachments,
+                       text[2], channel, system)
+
+    # ---------------------------------------------------------- ticket events
+
+    def comment_event(self, state: TicketState, index: int, comment: Comment, comment_events: bool) -> bytes:
+        """The audit of comment ``index`` as the Incremental Ticket Event Export returns it.
+
+        Its child events: the comment (with ``comment_events`` exactly the documented sideload fields, the
+        same values the comments endpoint serves; without it only ``comment_present``/``comment_public``),
+        then, for the ticket's first comment, one Create event per field the ticket was created with.
+        """
+        via_name = VIA_NAMES[comment.channel].encode("ascii")
+        created = iso(comment.created_at).encode("ascii")
+        if comment_events:
+            child = (b'{"id":%d,"via":%s,"via_reference_id":null,"type":"Comment","author_id":%s,%s,"public":%s,'
+                     b'"attachments":%s,"audit_id":%d,"created_at":"%s","event_type":"Comment"}') % (
+                comment.id, comment.via, _id_json(comment.author_id), comment.body_html,
+                b"true" if comment.public else b"false", comment.attachments, comment.id - 1, created)
+        else:
+            child = (b'{"id":%d,"via":"%s","via_reference_id":null,"comment_present":true,"comment_public":%s,'
+                     b'"event_type":"Comment"}') % (comment.id, via_name, b"true" if comment.public else b"false")
+        children = [child]
+        if index == 0:
+            people = self.people(state.id)
+            fields = (("status", people.status), ("priority", people.priority), ("type", people.type),
+                      ("requester_id", people.requester), ("assignee_id", people.assignee), ("group_id", people.group))
+            for k, (name, value) in enumerate(fields):
+                children.append(b'{"id":%d,"via":"%s","via_reference_id":null,"%s":%s,"event_type":"Create"}' % (
+                    comment.id + 4 + k, via_name, name.encode("ascii"),
+                    b"null" if value is None else b"%d" % value if type(value) is int else b'"%s"' % value.encode()))
+        return (b'{"id":%d,"ticket_id":%d,"timestamp":%d,"created_at":"%s","updater_id":%s,"via":"%s",'
+                b'"system":%s,"event_type":"Audit","child_events":[%s]}') % (
+            comment.id - 1, state.id, comment.created_at, created, _id_json(comment.author_id), via_name,
+            self._audit_system_pool[comment.system], b",".join(children))
+
+    def update_event(self, state: TicketState, number: int) -> bytes:
+        """The audit of the ticket's ``number``-th ``update`` change: Change events of status, priority, tags."""
+        timestamp, change = state.updates[number]
+        status, priority, tags, agent = self.update_values(state.id, change)
+        before = self.update_values(state.id, state.updates[number - 1][1])[2] if number else \
+            self._ticket_base(state.id, state.number)["tags"]
+        audit_id = UPDATE_AUDIT_BASE + 10 * change
+        children = [
+            b'{"id":%d,"via":"Web form","via_reference_id":null,"status":%s,"event_type":"Change"}' % (
+                audit_id + 1, dumps(status)),
+            b'{"id":%d,"via":"Web form","via_reference_id":null,"priority":%s,"event_type":"Change"}' % (
+                audit_id + 2, dumps(priority)),
+            b'{"id":%d,"via":"Web form","via_reference_id":null,"tags":%s,"added_tags":%s,"removed_tags":%s,'
+            b'"event_type":"Change"}' % (audit_id + 3, dumps(tags), dumps([t for t in tags if t not in before]),
+                                         dumps([t for t in before if t not in tags])),
+        ]
+        return (b'{"id":%d,"ticket_id":%d,"timestamp":%d,"created_at":"%s","updater_id":%d,"via":"Web form",'
+                b'"system":%s,"event_type":"Audit","child_events":[%s]}') % (
+            audit_id, state.id, timestamp, iso(timestamp).encode("ascii"), agent,
+            self._audit_system_pool[change % len(self._audit_system_pool)], b",".join(children))
 
     @lru_cache(maxsize=8192)
     def _email_via(self, user_id: int, variant: int) -> bytes:

@@ -2,7 +2,7 @@
 
 Measured on a 2-core machine, ``http.server.ThreadingHTTPServer`` spent about 205 µs of CPU per
 keep-alive request and this server about 120 µs, CPU the crawler under test needs. Slow
-answers (export pages, control API) are computed on worker threads so they never stall the
+answers (export and ticket event pages, control API) are computed on worker threads so they never stall the
 comment requests of other connections. Answers are gzip-compressed for clients that accept it
 (like Zendesk). Request bodies must use Content-Length (no chunked uploads).
 """
@@ -116,7 +116,7 @@ class SandboxServer:
             return False
         body = await reader.readexactly(request.content_length) if request.content_length else b""
         path = request.target.partition("?")[0]
-        if path == api.EXPORT_PATH or path.startswith("/_sandbox/"):
+        if path == api.EXPORT_PATH or path.startswith("/_sandbox/") or api.EVENTS_PATH.fullmatch(path):
             answer, delay, close = await asyncio.get_running_loop().run_in_executor(
                 self._executor, self._respond, request, body)
         else:
