@@ -554,3 +554,217 @@ def test_fault_rules_are_validated(faults, rule):
     with pytest.raises(SandboxError, match="400"):
         faults.faults([rule])
     assert len(faults.fault_rules()) == 1  # a refused request changes nothing
+
+
+# ------------------------------------------------------------ incremental ticket event export
+
+EVENTS = "/api/v2/incremental/ticket_events.json"
+#: The documented ``comment_events`` fields (not ``plain_body`` nor ``metadata``).
+COMMENT_EVENT_KEYS = ["id", "via", "via_reference_id", "type", "author_id", "body", "html_body", "public",
+                      "attachments", "audit_id", "created_at", "event_type"]
+
+
+def walk_events(server: SandboxProcess, query: str, start_time: int = 0) -> list[dict[str, Any]]:
+    """Follow next_page from ``start_time`` until end_of_stream; return the pages (JSON)."""
+    url = f"{server.url}{EVENTS}?start_time={start_time}&{query}"
+    pages = []
+    while True:
+        page = get(url)
+        assert page.status == 200, page.raw
+        pages.append(page.json)
+        assert len(pages) < 10_000, "the event export does not end"
+        if page.json["end_of_stream"]:
+            return pages
+        url = page.json["next_page"]
+
+
+def unique_events(pages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every event once (repeats must be identical), in (timestamp, id) order."""
+    events: dict[int, dict[str, Any]] = {}
+    for page in pages:
+        for event in page["ticket_events"]:
+            assert events.setdefault(event["id"], event) == event
+    return sorted(events.values(), key=lambda e: (e["timestamp"], e["id"]))
+
+
+def comment_children(events: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
+    by_ticket: dict[int, list[dict[str, Any]]] = {}
+    for event in events:
+        for child in event["child_events"]:
+            if child.get("event_type") == "Comment":
+                by_ticket.setdefault(event["ticket_id"], []).append(child)
+    return by_ticket
+
+
+@pytest.fixture(scope="module")
+def event_pages(sandbox):
+    return walk_events(sandbox, "include=comment_events&support_type_scope=all&per_page=50")
+
+
+def test_ticket_events_with_comment_events_equal_the_truth(event_pages, truth):
+    events = unique_events(event_pages)
+    by_ticket = comment_children(events)
+    live = [t for t in truth["tickets"] if t["status"] != "deleted"]
+    for ticket in live:
+        expected = [{k: c[k] for k in COMMENT_EVENT_KEYS if k in c} | {"event_type": "Comment", "via_reference_id": None}
+                    for c in ticket["comments"]]
+        got = by_ticket.pop(ticket["id"])
+        assert got == expected, ticket["id"]  # ids, order, bodies, authors, public, attachments, created_at
+        for child in got:
+            assert list(child) == COMMENT_EVENT_KEYS
+    # deleted tickets keep their past events (their comments are no longer served per ticket)
+    deleted = {t["id"] for t in truth["tickets"] if t["status"] == "deleted"}
+    assert deleted and set(by_ticket) == deleted
+    # each comment's audit is the event that carries it
+    for event in events:
+        comment = next(c for c in event["child_events"] if c["event_type"] == "Comment")
+        assert comment["audit_id"] == event["id"] and comment["created_at"] == event["created_at"]
+        assert event["timestamp"] == calendar.timegm(time.strptime(event["created_at"], "%Y-%m-%dT%H:%M:%SZ"))
+        assert event["updater_id"] == comment["author_id"] and isinstance(event["via"], str)
+    # shapes of the assembled sample
+    first = event_pages[0]
+    assert list(first) == sample_keys("ticket_events_comment_events.json")
+    assert list(first["ticket_events"][0]) == sample_keys("ticket_events_comment_events.json", "ticket_events", 0)
+    assert list(first["ticket_events"][0]["system"]) == sample_keys("ticket_events_comment_events.json",
+                                                                    "ticket_events", 0, "system")
+    creation = next(e for e in events if len(e["child_events"]) > 1)
+    assert {c["event_type"] for c in creation["child_events"][1:]} == {"Create"}
+    assert {"status", "priority", "requester_id"} <= {k for c in creation["child_events"][1:] for k in c}
+
+
+def test_ticket_events_pagination_repeats_the_boundary_second(sandbox, event_pages):
+    assert len(event_pages) > 20
+    for page, following in zip(event_pages, event_pages[1:]):
+        events = page["ticket_events"]
+        assert page["count"] == len(events) >= 50 and page["end_of_stream"] is False
+        stamps = [(e["timestamp"], e["id"]) for e in events]
+        assert stamps == sorted(stamps)
+        start_time = int(parse_qs(urlsplit(page["next_page"]).query)["start_time"][0])
+        if {e["timestamp"] for e in events} == {page["end_time"] - 1} and len(events) >= 50:
+            # the whole page is one second (all of it): one second later, or the walk would loop
+            assert not [e for e in following["ticket_events"] if e["timestamp"] < page["end_time"]]
+            continue
+        assert page["end_time"] == events[-1]["timestamp"] == start_time
+        url = urlsplit(page["next_page"])
+        assert f"{url.scheme}://{url.netloc}" == sandbox.url and url.path == EVENTS
+        assert parse_qs(url.query) == {"include": ["comment_events"], "per_page": ["50"],
+                                       "start_time": [str(page["end_time"])], "support_type_scope": ["all"]}
+        # the end_time second comes again, whole, at the start of the next page
+        boundary = [e for e in events if e["timestamp"] == page["end_time"]]
+        assert following["ticket_events"][:len(boundary)] == boundary
+    last = event_pages[-1]
+    assert last["end_of_stream"] is True and last["count"] < 50
+    # many events share seconds across tickets: some boundary seconds hold several tickets' events,
+    # and a second with more events than per_page makes a longer page instead of a loop
+    shared = [p for p in event_pages[:-1]
+              if len({e["ticket_id"] for e in p["ticket_events"] if e["timestamp"] == p["end_time"]}) > 1]
+    assert len(shared) >= 3
+    assert any(p["count"] > 50 for p in event_pages)
+    busiest = max(event_pages, key=lambda p: p["count"])
+    assert len({e["timestamp"] for e in busiest["ticket_events"]}) < busiest["count"]
+
+
+def test_ticket_events_without_the_sideload_carry_no_comment(sandbox, truth, event_pages):
+    pages = walk_events(sandbox, "per_page=1000")
+    events = unique_events(pages)
+    public = {c["id"]: c["public"] for t in truth["tickets"] for c in t["comments"]}
+    scope = {t["id"]: t["_support_type_scope"] for t in truth["tickets"]}
+    assert {e["ticket_id"] for e in events} == {i for i, s in scope.items() if s == "agent"}  # default scope
+    for event in events:
+        comment = event["child_events"][0]
+        assert list(comment) == ["id", "via", "via_reference_id", "comment_present", "comment_public", "event_type"]
+        assert comment["comment_present"] is True and comment["event_type"] == "Comment"
+        if comment["id"] in public:
+            assert comment["comment_public"] == public[comment["id"]]
+    assert "body" not in json.dumps(pages)
+    with_bodies = {e["id"] for e in unique_events(event_pages) if scope[e["ticket_id"]] == "agent"}
+    assert {e["id"] for e in events} == with_bodies
+
+
+def test_ticket_events_parameters(sandbox):
+    now = sandbox.advance_clock(0)
+    too_recent = get(f"{sandbox.url}{EVENTS}?start_time={now - 30}")
+    assert too_recent.status == 422
+    assert too_recent.json == {"error": "InvalidValue",
+                               "description": "Too recent start_time. Use a start_time older than 1 minute"}
+    late = get(f"{sandbox.url}{EVENTS}?start_time={now - 60}")  # nothing in the last minute
+    assert late.status == 200 and late.json["count"] == 0 and late.json["end_of_stream"] is True
+    assert late.json["end_time"] == now - 60
+    for query in ("", "start_time=yesterday", "start_time=0&per_page=0", "start_time=0&support_type_scope=x"):
+        answer = get(f"{sandbox.url}{EVENTS}?{query}")
+        assert answer.status == 400 and set(answer.json) == {"error", "description"}, query
+    assert get(f"{sandbox.url}/api/v2/incremental/ticket_events?start_time=0&per_page=5").json["count"] >= 5
+    capped = get(f"{sandbox.url}{EVENTS}?start_time=0&per_page=5000&support_type_scope=all").json
+    assert 1000 <= capped["count"] < 1200 and "per_page=5000" in capped["next_page"]
+    assert get(f"{sandbox.url}{EVENTS}?start_time=0", authorization=None).status == 401
+    log = sandbox.requests_log()
+    assert log["by_endpoint"]["incremental_ticket_events"] >= 9
+
+
+def test_ticket_events_of_changes():
+    with SandboxProcess(tickets=40, seed=2, rate_limit=0, export_rate_limit=0) as server:
+        truth = {t["id"]: t for t in server.truth()["tickets"]}
+        live = [i for i, t in truth.items() if t["status"] != "deleted" and t["_support_type_scope"] == "agent"]
+        now = server.advance_clock(0)
+        before = unique_events(walk_events(server, "include=comment_events", now - 60))
+        result = server.change(add_comments=[live[0]], update=[live[1]], delete=[live[2]], create=1)
+        new_ticket = result["created"][0]
+        query = "include=comment_events&support_type_scope=all"
+        assert unique_events(walk_events(server, query, now - 60)) == before  # changes of the last minute: not yet
+        server.advance_clock(61)
+        after = unique_events(walk_events(server, query, now - 60))
+        added = [e for e in after if e not in before]
+        new_truth = {t["id"]: t for t in server.truth()["tickets"]}
+        fresh = new_truth[live[0]]["comments"][len(truth[live[0]]["comments"]):]
+        assert 1 <= len(fresh) <= 3
+        assert comment_children([e for e in added if e["ticket_id"] == live[0]])[live[0]] == [
+            {k: c[k] for k in COMMENT_EVENT_KEYS if k in c} | {"event_type": "Comment", "via_reference_id": None}
+            for c in fresh]
+        assert all(e["timestamp"] == now for e in added)
+        (update,) = [e for e in added if e["ticket_id"] == live[1]]
+        changes = {k: v for c in update["child_events"] for k, v in c.items() if k not in ("id", "via", "via_reference_id")}
+        ticket = new_truth[live[1]]
+        assert changes["status"] == ticket["status"] and changes["priority"] == ticket["priority"]
+        assert changes["tags"] == ticket["tags"] and changes["event_type"] == "Change"
+        assert not [e for e in added if e["ticket_id"] == live[2]]  # a deletion adds no event
+        everything = unique_events(walk_events(server, query))
+        assert len([e for e in everything if e["ticket_id"] == live[2]]) == len(truth[live[2]]["comments"])  # kept
+        created = comment_children([e for e in added if e["ticket_id"] == new_ticket])[new_ticket]
+        assert [c["id"] for c in created] == [c["id"] for c in new_truth[new_ticket]["comments"]]
+
+
+def test_ticket_events_crowded_second_never_loops():
+    with SandboxProcess(tickets=20, seed=4, rate_limit=0, export_rate_limit=0) as server:
+        ticket = next(t for t in server.truth(comments=False)["tickets"]
+                      if t["status"] != "deleted" and t["_support_type_scope"] == "agent")
+        now = server.advance_clock(0)
+        server.change(grow={str(ticket["id"]): 25})
+        server.advance_clock(61)
+        pages = walk_events(server, "per_page=10", now)
+        assert [p["count"] for p in pages] == [25, 0] or [p["count"] for p in pages] == [25]
+        first = pages[0]
+        assert {e["timestamp"] for e in first["ticket_events"]} == {now}
+        assert first["end_time"] == now + 1 and first["end_of_stream"] is False  # all of that second, then on
+        # walked from earlier, the crowded second is one page of its own (longer than per_page)
+        pages = walk_events(server, "per_page=10", now - 3600)
+        crowded = [p for p in pages if any(e["timestamp"] == now for e in p["ticket_events"])]
+        assert crowded[0]["count"] >= 25 and crowded[0]["end_time"] == now
+        assert sum(e["timestamp"] == now for e in unique_events(pages)) == 25
+
+
+def test_ticket_events_count_against_the_export_budget():
+    with SandboxProcess(tickets=5, rate_limit=100, export_rate_limit=2) as server:
+        url = f"{server.url}{EVENTS}?start_time=0"
+        assert [get(url).status for _ in range(3)] == [200, 200, 429]  # the incremental export budget
+        assert get(f"{server.url}{EXPORT}?start_time=0").status == 429  # shared with the ticket export
+        log = server.requests_log()
+        assert log["by_endpoint"] == {"incremental_ticket_events": 3, "incremental_tickets": 1}
+
+
+def test_fault_rules_target_ticket_events(faults):
+    faults.faults([{"endpoint": "incremental_ticket_events", "kind": "status", "status": 503, "count": 1}])
+    assert get(f"{faults.url}{EXPORT}?start_time=0").status == 200  # another endpoint: not matched
+    answer = get(f"{faults.url}{EVENTS}?start_time=0")
+    assert answer.status == 503 and faults.fault_rules()[0]["fired"] == 1
+    assert last_entry(faults)["fault"] == "status"
+    assert get(f"{faults.url}{EVENTS}?start_time=0").status == 200
