@@ -768,3 +768,117 @@ def test_fault_rules_target_ticket_events(faults):
     assert answer.status == 503 and faults.fault_rules()[0]["fired"] == 1
     assert last_entry(faults)["fault"] == "status"
     assert get(f"{faults.url}{EVENTS}?start_time=0").status == 200
+
+
+# ------------------------------------------------------------ hostile data on demand
+
+def comments_walk(server: SandboxProcess, ticket_id: int) -> list[dict[str, Any]]:
+    url = f"{server.url}/api/v2/tickets/{ticket_id}/comments.json?page[size]=100&include=users"
+    comments = []
+    while True:
+        page = get(url).json
+        comments += page["comments"]
+        if not page["meta"]["has_more"]:
+            return comments
+        url = page["links"]["next"]
+
+
+def refused(server: SandboxProcess, **ops: Any) -> str:
+    with pytest.raises(SandboxError, match="400") as error:
+        server.change(**ops)
+    return str(error.value)
+
+
+@pytest.fixture(scope="module")
+def hostile():
+    with SandboxProcess(tickets=30, seed=6, rate_limit=0, export_rate_limit=0) as server:
+        yield server
+
+
+def live_agent_tickets(server: SandboxProcess) -> list[dict[str, Any]]:
+    return [t for t in server.truth(users=False)["tickets"]
+            if t["status"] != "deleted" and t["_support_type_scope"] == "agent"]
+
+
+def test_grow_to_the_5000_comment_cap(hostile):
+    big, other = live_agent_tickets(hostile)[:2]
+    stats = hostile.stats()
+    now = hostile.advance_clock(0)
+    assert hostile.change(grow={str(big["id"]): 5000 - len(big["comments"])})["changed"] == [big["id"]]
+    assert hostile.stats()["max_comments_per_ticket"] == 5000
+    for ops in ({"grow": {str(big["id"]): 1}}, {"add_comments": [big["id"]]}, {"huge_comment": [big["id"]]},
+                {"odd": [big["id"]]}):
+        assert "at most 5000" in refused(hostile, **ops)
+    # all or nothing: a refused request changes no ticket
+    assert "at most 5000" in refused(hostile, grow={str(other["id"]): 2}, add_comments=[big["id"]])
+    for grow in ({"x": 1}, {str(other["id"]): 0}, {str(other["id"]): True}, [other["id"]], {"999999": 1}):
+        refused(hostile, grow=grow)
+    assert hostile.stats()["comments"] == stats["comments"] + 5000 - len(big["comments"])
+    truth = next(t for t in hostile.truth(users=False)["tickets"] if t["id"] == big["id"])
+    served = comments_walk(hostile, big["id"])
+    assert served == truth["comments"] and len(served) == 5000 and served[:len(big["comments"])] == big["comments"]
+    assert len({c["id"] for c in served}) == 5000
+    assert {c["created_at"] for c in served[len(big["comments"]):]} == {truth["updated_at"]}
+    assert calendar.timegm(time.strptime(truth["updated_at"], "%Y-%m-%dT%H:%M:%SZ")) >= now
+    assert truth["generated_timestamp"] >= now
+
+
+def test_huge_comment(hostile):
+    ticket = live_agent_tickets(hostile)[2]
+    hostile.change(huge_comment=[ticket["id"]])
+    truth = next(t for t in hostile.truth(users=False)["tickets"] if t["id"] == ticket["id"])
+    huge = truth["comments"][-1]
+    assert truth["comments"][:-1] == ticket["comments"] and truth["updated_at"] >= ticket["updated_at"]
+    for name in ("body", "html_body", "plain_body"):
+        assert 900_000 < len(huge[name].encode()) < 1_300_000, name
+    assert any(char in huge["body"] for char in XML_ILLEGAL) and "]]>" in huge["body"]
+    assert comments_walk(hostile, ticket["id"]) == truth["comments"]
+    hostile.advance_clock(61)
+    events = unique_events(walk_events(hostile, "include=comment_events", hostile.advance_clock(0) - 200))
+    (child,) = [c for e in events for c in e["child_events"] if c["id"] == huge["id"]]
+    assert (child["body"], child["html_body"]) == (huge["body"], huge["html_body"])
+
+
+def test_odd_shapes(hostile):
+    ticket = live_agent_tickets(hostile)[3]
+    hostile.change(odd=[ticket["id"]])
+    hostile.advance_clock(61)
+    truth = hostile.truth()
+    odd = next(t for t in truth["tickets"] if t["id"] == ticket["id"])
+    users = {u["id"] for u in truth["users"]}
+    # the ticket: fields missing, unexpected types, people that do not exist
+    assert not {"subject", "description", "via"} & set(odd) and "raw_subject" in odd
+    assert isinstance(odd["tags"], str) and odd["collaborator_ids"] is None
+    assert odd["requester_id"] not in users and isinstance(odd["requester_id"], int)
+    assert isinstance(odd["assignee_id"], str) and int(odd["assignee_id"]) in users
+    values = [f.get("value") for f in odd["custom_fields"]]
+    assert any(isinstance(v, dict) for v in values) and any(isinstance(v, list) for v in values)
+    assert any("id" not in f or isinstance(f["id"], str) for f in odd["custom_fields"])
+    # exactly what the export serves, and the sideload skips what is nobody
+    exported, pages = walk_export(hostile, "include=users&support_type_scope=all")
+    assert next(t for t in exported if t["id"] == ticket["id"]) == {
+        k: v for k, v in odd.items() if k not in ("comments", "_support_type_scope")}
+    page = next(p for p in pages if any(t["id"] == ticket["id"] for t in p.json["tickets"]))
+    assert all(isinstance(u["id"], int) and u["id"] in users for u in page.json["users"])
+    # its comments: a null author, an author that is nobody, attachments null with deep metadata
+    comments = odd["comments"]
+    assert comments[:-3] == ticket["comments"]
+    null, ghost, deep = comments[-3:]
+    assert null["author_id"] is None and ghost["author_id"] not in users and isinstance(ghost["author_id"], int)
+    assert deep["attachments"] is None and deep["created_at"] == ghost["created_at"] == null["created_at"]
+    depth, value = 0, deep["metadata"]
+    while isinstance(value, (dict, list)) and value:
+        value = value[next(iter(value))] if isinstance(value, dict) and "custom" not in value else \
+            value["custom"] if isinstance(value, dict) else value[0]
+        depth += 1
+    assert depth > 40
+    assert {"", "x:y", "<b>", "1st"} <= {k for k in strings(deep["metadata"])}
+    served = get(f"{hostile.url}/api/v2/tickets/{ticket['id']}/comments.json?page[size]=100&include=users").json
+    assert served["comments"] == comments
+    assert {u["id"] for u in served["users"]} <= users
+    # and their ticket events
+    events = unique_events(walk_events(hostile, "include=comment_events", hostile.advance_clock(0) - 200))
+    audits = {e["id"]: e for e in events if e["ticket_id"] == ticket["id"]}
+    assert audits[null["audit_id"]]["updater_id"] is None
+    assert audits[ghost["audit_id"]]["updater_id"] == ghost["author_id"]
+    assert audits[deep["audit_id"]]["child_events"][0]["attachments"] is None
