@@ -142,3 +142,31 @@ def test_wrong_url_answering_404_is_a_clear_failure(tmp_path):
     (line,) = result.failure_lines()
     assert "HTTP 404" in line and "check ZENDESK_SUBDOMAIN or ZENDESK_URL" in line
     assert not (tmp_path / "out" / "state.json").exists()
+
+
+def busiest_window(times: list[float], window: float) -> int:
+    """The most requests that arrived within any span of ``window`` seconds."""
+    times = sorted(times)
+    best, start = 0, 0
+    for end, t in enumerate(times):
+        while t - times[start] >= window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+@pytest.mark.parametrize("env, allowed", [
+    ({"ZENDESK_RATE_LIMIT_SHARE": "0.5"}, 60),          # half of the 120 the headers announce
+    ({"ZENDESK_MAX_REQUESTS_PER_MINUTE": "40"}, 40),    # a hard cap below the budget
+])
+def test_crawler_uses_only_its_share_of_the_budget(tmp_path, env, allowed):
+    with SandboxProcess(tickets=150, seed=15, rate_limit=120, export_rate_limit=0, time_scale=60) as sandbox:
+        result = run_crawl(sandbox.url, tmp_path, "-a", "start_time=0", ZENDESK_RATE_LIMIT_WINDOW="1", **env)
+        assert result.returncode == 0, result.stderr[-3000:]
+        log = sandbox.requests_log()
+        assert log["statuses"].get("429", 0) == 0
+        # The sandbox stamps a request when it has answered it; with up to 8 requests in flight the
+        # stamps of one window's requests can slide into the next, hence the tolerance of 8.
+        assert busiest_window([e["t"] for e in log["log"]], 1.0) <= allowed + 8
+        assert log["count"] / (log["log"][-1]["t"] - log["log"][0]["t"]) > 0.6 * allowed  # and it does use it
+        assert_matches_truth(result.json_records(), sandbox.truth())

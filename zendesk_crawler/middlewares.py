@@ -158,13 +158,13 @@ class RateLimitMiddleware:
             self.account.limit = self._account_allowance()
             logger.info("Zendesk account budget: %d requests/minute; using up to %.0f", account.limit, self.account.limit)
         if account.remaining is not None and account.remaining <= self.account_limit - self._account_allowance():
-            self._pause(account.resets_in or self.window, "the account's request budget is spent")
+            self._pause(_reset_seconds(account.resets_in, self.window), "the account's request budget is spent")
         export_header = next((v for k, v in headers.items() if k.startswith("zendesk-ratelimit-incremental-exports")), None)
         export = endpoint_budget(export_header)
         if export.limit:
             self.export.limit = export.limit
         if export.remaining == 0 and request.meta.get(ENDPOINT_META) == EXPORT_ENDPOINT:
-            self.export_paused_until = time.monotonic() + (export.resets_in or self.window)
+            self.export_paused_until = time.monotonic() + _reset_seconds(export.resets_in, self.window)
 
     def _pause(self, seconds: float, why: str) -> None:
         resume_at = time.monotonic() + seconds
@@ -179,6 +179,11 @@ class RateLimitMiddleware:
 def _lower_headers(response: Response) -> dict[str, str]:
     return {key.decode("latin-1").lower(): values[0].decode("latin-1")
             for key, values in response.headers.items() if values}
+
+
+def _reset_seconds(resets_in: float | None, window: float) -> float:
+    """How long to pause for a spent budget: until the announced reset (at least a moment), else a window."""
+    return window if resets_in is None else max(0.1, resets_in)
 
 
 def _seconds(value: str | None, default: float) -> float:

@@ -1,0 +1,177 @@
+"""Benchmark the real ``scrapy crawl zendesk`` against the sandbox Zendesk.
+
+    .venv/bin/python bench/run.py                      # every scenario (about 10 minutes on 2 cores)
+    .venv/bin/python bench/run.py --scenario cpu       # one scenario (repeatable)
+    .venv/bin/python bench/run.py --smoke              # a tiny run of each kind, for CI (no timing asserted)
+
+Each scenario starts the sandbox with its own ticket count, latency, rate limit
+and time scale (a rate-limit "minute" of 60/scale seconds), runs the crawler as
+a separate process and prints one row: tickets, comments, requests, requests
+per ticket, 429s, wall seconds, the theoretical minimum (requests needed ÷
+allowed rate, for rate-limited scenarios), budget utilisation, tickets per
+second, crawler CPU seconds per 1000 tickets and the crawler's peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+
+from zendesk_crawler.sandbox import SandboxProcess  # noqa: E402
+
+UNLIMITED = 1_000_000_000
+
+
+@dataclass
+class Scenario:
+    """One benchmark setting: the sandbox's shape and the crawler's settings."""
+
+    name: str
+    tickets: int
+    rate_limit: int = UNLIMITED
+    export_rate_limit: int = 0
+    time_scale: float = 1.0
+    latency_ms: float = 0
+    crawler_env: dict[str, str] = field(default_factory=dict)
+    change_fraction: float = 0.0  # > 0: measure a second run after this share of tickets changed
+
+    def allowed_rate(self) -> float | None:
+        """Requests per real second the account budget allows (None: unlimited)."""
+        if self.rate_limit >= UNLIMITED:
+            return None
+        return self.rate_limit * self.time_scale / 60
+
+
+@dataclass
+class Row:
+    """What one crawl did and cost."""
+
+    scenario: str
+    tickets: int
+    comments: int
+    requests: int
+    rejected_429: int
+    wall: float
+    cpu: float
+    peak_rss_mb: float
+    allowed_rate: float | None
+    exit_status: int
+
+    def cells(self) -> list[str]:
+        ok_requests = self.requests - self.rejected_429
+        minimum = ok_requests / self.allowed_rate if self.allowed_rate else None
+        utilisation = (ok_requests / self.wall) / self.allowed_rate if self.allowed_rate else None
+        return [
+            self.scenario, str(self.tickets), str(self.comments), str(self.requests),
+            f"{self.requests / max(1, self.tickets):.3f}", str(self.rejected_429), f"{self.wall:.1f}",
+            f"{minimum:.1f}" if minimum else "-", f"{utilisation:.0%}" if utilisation else "-",
+            f"{self.tickets / self.wall:.0f}", f"{1000 * self.cpu / max(1, self.tickets):.2f}",
+            f"{self.peak_rss_mb:.0f}", str(self.exit_status),
+        ]
+
+
+HEADER = ["scenario", "tickets", "comments", "requests", "req/ticket", "429s", "wall s", "min s",
+          "budget use", "tickets/s", "CPU s/1000", "peak RSS MB", "exit"]
+
+
+def crawl(sandbox: SandboxProcess, scenario: Scenario, export_dir: Path, *args: str) -> Row:
+    """Run ``scrapy crawl zendesk`` once and measure it (CPU and peak RSS of the crawler process only)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZENDESK_")}
+    env.update(sandbox.crawler_env())
+    env.update({"ZENDESK_EXPORT_URI": str(export_dir), "ZENDESK_PROGRESS_INTERVAL": "0",
+                "ZENDESK_RATE_LIMIT_WINDOW": str(60 / scenario.time_scale), "PYTHONPATH": str(PROJECT_ROOT)})
+    env.update(scenario.crawler_env)
+    before = sandbox.requests_log(since=10**12)
+    started = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "scrapy", "crawl", "zendesk", "-s", "LOG_LEVEL=WARNING", *args],
+                            cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    stderr = proc.stderr.read() if proc.stderr else ""
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        print(stderr[-2000:], file=sys.stderr)
+    after = sandbox.requests_log(since=10**12)
+    state = json.loads((export_dir / "state.json").read_text("utf-8")) if (export_dir / "state.json").exists() else {}
+    last = state.get("last_run") or {}
+    statuses_before, statuses_after = before["statuses"], after["statuses"]
+    return Row(
+        scenario=scenario.name, tickets=last.get("tickets_exported", 0), comments=last.get("comments_exported", 0),
+        requests=after["count"] - before["count"],
+        rejected_429=statuses_after.get("429", 0) - statuses_before.get("429", 0),
+        wall=wall, cpu=usage.ru_utime + usage.ru_stime, peak_rss_mb=usage.ru_maxrss / 1024,
+        allowed_rate=scenario.allowed_rate(), exit_status=proc.returncode,
+    )
+
+
+def run_scenario(scenario: Scenario) -> list[Row]:
+    """Start the sandbox, crawl it (twice for a delta scenario), return the rows."""
+    with tempfile.TemporaryDirectory() as tmp, SandboxProcess(
+        tickets=scenario.tickets, seed=1, rate_limit=scenario.rate_limit, export_rate_limit=scenario.export_rate_limit,
+        time_scale=scenario.time_scale, latency_ms=scenario.latency_ms, gzip=False,
+    ) as sandbox:
+        export_dir = Path(tmp)
+        rows = [crawl(sandbox, scenario, export_dir, "-a", "start_time=0")]
+        if scenario.change_fraction:
+            ids = [t["id"] for t in sandbox.truth(comments=False, users=False)["tickets"] if t["status"] != "deleted"]
+            changed = ids[:: max(1, round(1 / scenario.change_fraction))]
+            sandbox.change(add_comments=changed[::2], update=changed[1::2])
+            sandbox.advance_clock(120)
+            second = crawl(sandbox, scenario, export_dir)
+            second.scenario = f"{scenario.name} (after {len(changed)} changed)"
+            rows.append(second)
+        return rows
+
+
+def scenarios(smoke: bool) -> dict[str, Scenario]:
+    """The benchmark's scenarios (``smoke``: tiny versions for CI)."""
+    scale = 0.01 if smoke else 1.0
+    fast = {"ZENDESK_EXPORT_REQUESTS_PER_MINUTE": "1000000"}
+    return {
+        # Zendesk Enterprise: 700 requests/minute, 10 export pages/minute, 200 ms per answer;
+        # a "minute" lasts 20 s so that the run takes about a minute.
+        "api": Scenario("api-bound 700/min, 200 ms", max(50, int(2000 * scale)), rate_limit=700,
+                        export_rate_limit=10, time_scale=3, latency_ms=200),
+        "cpu": Scenario("cpu-bound per-ticket", max(50, int(20000 * scale)), crawler_env=fast),
+        "memory-10k": Scenario("memory 10k", max(50, int(10000 * scale)), crawler_env=fast),
+        "memory-100k": Scenario("memory 100k", max(50, int(100000 * scale)), crawler_env=fast),
+        "delta": Scenario("delta 1%", max(100, int(10000 * scale)), crawler_env=fast, change_fraction=0.01),
+    }
+
+
+def print_table(rows: list[Row]) -> None:
+    """Markdown table, one row per crawl."""
+    print("| " + " | ".join(HEADER) + " |")
+    print("|" + "---|" * len(HEADER))
+    for row in rows:
+        print("| " + " | ".join(row.cells()) + " |", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Benchmark scrapy crawl zendesk against the sandbox.")
+    parser.add_argument("--scenario", action="append", help="run only these (api, cpu, memory-10k, memory-100k, delta)")
+    parser.add_argument("--smoke", action="store_true", help="tiny versions of every scenario (for CI)")
+    args = parser.parse_args(argv)
+    available = scenarios(args.smoke)
+    chosen = args.scenario or list(available)
+    rows: list[Row] = []
+    for name in chosen:
+        rows += run_scenario(available[name])
+    print_table(rows)
+    return 0 if all(row.exit_status == 0 for row in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
