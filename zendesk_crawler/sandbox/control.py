@@ -33,7 +33,8 @@ def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, lo
       stream order) as the export returns it now, with ``comments`` and ``_support_type_scope``; every user
       with ``_deleted``.
     - ``POST /_sandbox/changes``: ``{"add_comments": [ids], "update": [ids], "delete": [ids], "create": n,
-      "delete_on_comment_read": [ids]}`` → ``{"changed": [...], "created": [...]}``.
+      "delete_on_comment_read": [ids], "grow": {"<id>": n}, "huge_comment": [ids], "odd": [ids]}`` →
+      ``{"changed": [...], "created": [...]}``; 400 (and no change at all) past 5000 comments a ticket.
     - ``POST /_sandbox/clock`` ``{"advance": seconds}`` → ``{"now": unix}`` (``GET`` reads it).
     - ``GET /_sandbox/requests[?since=K]``: counts and the log of API requests.
     - ``POST /_sandbox/faults`` ``{"rules": [...]}``: replace the armed fault rules (``[]`` clears them);

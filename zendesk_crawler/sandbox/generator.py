@@ -62,7 +62,7 @@ _FILES = [(json.dumps(name, ensure_ascii=False).encode(), quote(name, safe="").e
           for name, kind in content.FILE_NAMES]
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def iso(timestamp: int) -> str:
     """Zendesk's timestamp format, e.g. ``2024-06-19T11:40:22Z``."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(timestamp))
@@ -376,7 +376,7 @@ class Generator:
         overrides.update(status=status, custom_status_id=CUSTOM_STATUS_IDS[status], priority=priority, tags=tags)
         return tuple(overrides.items())
 
-    @lru_cache(maxsize=1 << 16)
+    @lru_cache(maxsize=1 << 14)
     def people(self, ticket_id: int) -> People:
         """The ticket's people, status, channel, priority, type and group (what comments and events need)."""
         rng = FastRandom(mix(self.options.seed, 4, ticket_id))
