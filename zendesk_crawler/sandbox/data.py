@@ -126,13 +126,16 @@ class Dataset:
                 if self._initial_events is None:
                     with self._lock:
                         states = [s for s in self._states.values() if s.id < self._first_new_ticket]
-                    base, keys = self._event_base, []
+                    # bucket sort by hour (at most a few thousand keys a bucket): no big list of ints
+                    base, buckets = self._event_base, [array("Q") for _ in range(HISTORY_SECONDS // 3600 + 2)]
                     for state in states:
                         first = state.id * TICKET_ID_RANGE
-                        keys.extend(((t - base) << EVENT_SHIFT) | (first + i * COMMENT_ID_STEP)
-                                    for i, t in enumerate(self.generator.base_comment_times(state)))
-                    keys.sort()
-                    self._initial_events = array("Q", keys)
+                        for i, t in enumerate(self.generator.base_comment_times(state)):
+                            buckets[(t - base) // 3600].append(((t - base) << EVENT_SHIFT) | (first + i * COMMENT_ID_STEP))
+                    packed = array("Q")
+                    for bucket in buckets:
+                        packed.extend(sorted(bucket))
+                    self._initial_events = packed
         return self._initial_events
 
     def _events_from(self, packed: array[int], start_time: int) -> Iterator[tuple[int, int]]:
