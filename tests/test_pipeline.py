@@ -24,7 +24,7 @@ def test_record_keeps_every_ticket_field_and_resolves_people(sample):
         original = next(c for c in comments_page["comments"] if c["id"] == exported["id"])
         assert {k: exported[k] for k in original} == original
         assert exported["author"]["id"] == original["author_id"] and exported["author"]["name"]
-    assert record["_export"] == {"comments": "complete", "comment_count": 3}
+    assert record["_export"] == {"comments": "complete", "comment_count": 3, "comments_source": "ticket_comments"}
 
 
 def test_unknown_author_keeps_the_id_and_no_assignee_is_null(sample):

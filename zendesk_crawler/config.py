@@ -20,6 +20,8 @@ from scrapy.settings import BaseSettings
 #: Zendesk refuses a ``start_time`` newer than one minute ago.
 MIN_START_TIME_AGE = 60
 DEFAULT_START_DAYS = 30
+#: ``-a comments=``: one request per ticket (``tickets``), or the ticket event export in bulk (``events``).
+COMMENTS_MODES = ("tickets", "events")
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
 SUBDOMAIN_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$", re.IGNORECASE)
@@ -41,6 +43,7 @@ class ZendeskConfig:
     start_time: int
     start_time_given: bool
     ignore_cursor: bool
+    comments_mode: str
     export_page_size: int
     comments_page_size: int
     rate_limit_share: float
@@ -58,7 +61,7 @@ class ZendeskConfig:
     ) -> ZendeskConfig:
         """Build the config from Scrapy settings and spider arguments (``-a``)."""
         now = time.time() if now is None else now
-        known_args = {"start_time", "ignore_cursor"}
+        known_args = {"start_time", "ignore_cursor", "comments"}
         # scrapyd passes the job id as the spider argument _job.
         unknown = sorted(set(spider_args) - known_args - {"_job"})
         if unknown:
@@ -79,6 +82,7 @@ class ZendeskConfig:
             start_time=parse_start_time(raw_start, now),
             start_time_given=raw_start is not None,
             ignore_cursor=parse_bool("ignore_cursor", spider_args.get("ignore_cursor", "false")),
+            comments_mode=_choice("comments", spider_args.get("comments", "tickets"), COMMENTS_MODES),
             export_page_size=_int_in_range(settings, "ZENDESK_EXPORT_PAGE_SIZE", 1, 1000, default=1000),
             comments_page_size=_int_in_range(settings, "ZENDESK_COMMENTS_PAGE_SIZE", 1, 100, default=100),
             rate_limit_share=_number(settings, "ZENDESK_RATE_LIMIT_SHARE", 1.0, low=0.01, high=1.0),
@@ -171,6 +175,13 @@ def _number(settings: BaseSettings, name: str, default: float, low: float, high:
 def join_uri(base: str, name: str) -> str:
     """Join a file name onto a local directory or an ``s3://`` prefix."""
     return f"{base.rstrip('/')}/{name}"
+
+
+def _choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
+    word = str(value).strip().lower()
+    if word not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return word
 
 
 def parse_bool(name: str, value: Any) -> bool:

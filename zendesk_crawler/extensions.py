@@ -15,7 +15,6 @@ from scrapy.extensions.feedexport import FeedExporter
 from scrapy.utils.asyncio import create_looping_call
 
 from zendesk_crawler.config import join_uri
-from zendesk_crawler.items import PAGE_META
 from zendesk_crawler.lock import run_lock_for
 from zendesk_crawler.outcome import failure_reason, record_failure
 from zendesk_crawler.state import STATE_VERSION, StateError, StateStore, documents_for, is_local, local_path, to_json
@@ -137,8 +136,8 @@ class RunStateExtension:
 
     # --- checkpoints --------------------------------------------------------
 
-    def item_scraped(self, response: Any) -> None:
-        page = response.meta.get(PAGE_META) if response is not None else None
+    def item_scraped(self, item: Any) -> None:
+        page = getattr(item, "export_page", 0)
         if page:
             self.spider.pages.ticket_exported(page)  # type: ignore[union-attr]
 
@@ -200,6 +199,9 @@ class RunStateExtension:
             return f"{_feed_failures(self.crawler)} feed file(s) could not be stored (see the errors above)"
         if not self.spider.end_of_stream:  # type: ignore[union-attr]
             return "the export did not reach the end of the ticket stream"
+        unfinished = self.spider.unfinished_tickets()  # type: ignore[union-attr]
+        if unfinished:
+            return f"{unfinished} tickets were still waiting for their comments when the run ended"
         return None
 
     def _save(self, state: dict[str, Any]) -> bool:

@@ -9,7 +9,15 @@ from typing import Any
 ENDPOINT_META = "zendesk_endpoint"  # which Zendesk endpoint a request calls (for stats and budgets)
 PAGE_META = "zendesk_page"  # the number of the export page a request belongs to (for checkpoints)
 EXPORT_ENDPOINT = "incremental_tickets"
+EVENTS_ENDPOINT = "incremental_ticket_events"
 COMMENTS_ENDPOINT = "ticket_comments"
+USERS_ENDPOINT = "users_show_many"
+#: Endpoints under Zendesk's Incremental Export budget (10 requests a minute).
+INCREMENTAL_ENDPOINTS = frozenset({EXPORT_ENDPOINT, EVENTS_ENDPOINT})
+
+#: Values of ``TicketConversation.comments_source``.
+SOURCE_TICKET_COMMENTS = "ticket_comments"
+SOURCE_TICKET_EVENTS = "ticket_events"
 
 #: Values of ``TicketConversation.comments_status``.
 COMMENTS_COMPLETE = "complete"
@@ -32,4 +40,12 @@ class TicketConversation:
     users: dict[int, dict[str, Any]] = field(default_factory=dict)
     comments_status: str = COMMENTS_COMPLETE
     #: Number of the export page (1, 2, … in stream order) the ticket came in.
+    export_page: int = 0
+    #: Where the comments came from: the ticket's comments endpoint or the ticket event export.
+    comments_source: str = SOURCE_TICKET_COMMENTS
+
+
+class TicketRecord(dict):
+    """The exported record of a ticket (a plain dict to every exporter), knowing its export page."""
+
     export_page: int = 0

@@ -13,7 +13,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 from zendesk_crawler.budget import SlidingWindowBudget, account_budget, endpoint_budget
-from zendesk_crawler.items import ENDPOINT_META, EXPORT_ENDPOINT
+from zendesk_crawler.items import ENDPOINT_META, INCREMENTAL_ENDPOINTS
 from zendesk_crawler.outcome import record_failure
 
 logger = logging.getLogger(__name__)
@@ -121,7 +121,7 @@ class RateLimitMiddleware:
         return min(allowance, self.cap) if self.cap > 0 else allowance
 
     async def process_request(self, request: Request) -> None:
-        is_export = request.meta.get(ENDPOINT_META) == EXPORT_ENDPOINT
+        is_export = request.meta.get(ENDPOINT_META) in INCREMENTAL_ENDPOINTS
         while True:
             now = time.monotonic()
             pause = max(self.paused_until, self.export_paused_until if is_export else 0.0) - now
@@ -163,7 +163,7 @@ class RateLimitMiddleware:
         export = endpoint_budget(export_header)
         if export.limit:
             self.export.limit = export.limit
-        if export.remaining == 0 and request.meta.get(ENDPOINT_META) == EXPORT_ENDPOINT:
+        if export.remaining == 0 and request.meta.get(ENDPOINT_META) in INCREMENTAL_ENDPOINTS:
             self.export_paused_until = time.monotonic() + _reset_seconds(export.resets_in, self.window)
 
     def _pause(self, seconds: float, why: str) -> None:

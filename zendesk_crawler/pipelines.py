@@ -6,7 +6,8 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 
-from zendesk_crawler.items import COMMENTS_TICKET_DELETED, TicketConversation
+from zendesk_crawler.comment_events import FIELDS_NOT_IN_EVENTS
+from zendesk_crawler.items import COMMENTS_TICKET_DELETED, SOURCE_TICKET_EVENTS, TicketConversation, TicketRecord
 
 
 class ConversationPipeline:
@@ -20,8 +21,10 @@ class ConversationPipeline:
       role ``None`` when the user was not sideloaded, e.g. a deleted user);
     - ``comments``: every comment object exactly as returned, in chronological
       order, each with an added ``author`` resolved the same way;
-    - ``_export``: how the comments were obtained (``complete``,
-      ``ticket_deleted`` or ``not_found``) and how many there are.
+    - ``_export``: how complete the comments are (``complete``,
+      ``ticket_deleted``, ``not_found`` or ``not_requested``), how many there
+      are, where they came from (``ticket_comments`` or ``ticket_events``) and,
+      for comments from events, which comment fields events do not carry.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -42,16 +45,20 @@ class ConversationPipeline:
         return record
 
 
-def build_record(conversation: TicketConversation) -> dict[str, Any]:
+def build_record(conversation: TicketConversation) -> TicketRecord:
     """The conversation record of one ticket (see :class:`ConversationPipeline`)."""
     ticket, users = conversation.ticket, conversation.users
     comments = sorted(conversation.comments, key=_chronological)
-    record = dict(ticket)
+    record = TicketRecord(ticket)
+    record.export_page = conversation.export_page
     record["requester"] = resolve_user(ticket.get("requester_id"), users)
     record["assignee"] = resolve_user(ticket.get("assignee_id"), users)
     record["comments"] = [{**comment, "author": resolve_user(comment.get("author_id"), users)}
                           if isinstance(comment, dict) else comment for comment in comments]
-    record["_export"] = {"comments": conversation.comments_status, "comment_count": len(comments)}
+    record["_export"] = {"comments": conversation.comments_status, "comment_count": len(comments),
+                         "comments_source": conversation.comments_source}
+    if conversation.comments_source == SOURCE_TICKET_EVENTS:
+        record["_export"]["comment_fields_missing"] = FIELDS_NOT_IN_EVENTS
     return record
 
 

@@ -9,37 +9,49 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 from urllib.parse import urlencode
 
-from scrapy import Request, Spider
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
 from zendesk_crawler.checkpoint import PageTracker
+from zendesk_crawler.comment_events import CommentEvents
 from zendesk_crawler.config import ZendeskConfig
 from zendesk_crawler.extensions import RunStateExtension
 from zendesk_crawler.feeds import add_default_feeds
 from zendesk_crawler.items import (
     COMMENTS_ENDPOINT,
     ENDPOINT_META,
+    EVENTS_ENDPOINT,
     EXPORT_ENDPOINT,
     PAGE_META,
+    SOURCE_TICKET_EVENTS,
+    USERS_ENDPOINT,
     COMMENTS_NOT_FOUND,
     COMMENTS_NOT_REQUESTED,
     COMMENTS_TICKET_DELETED,
     TicketConversation,
 )
-from zendesk_crawler.outcome import record_failure
+from zendesk_crawler.outcome import failure_reason, record_failure
 
 logger = logging.getLogger(__name__)
 
 EXPORT_PATH = "/api/v2/incremental/tickets/cursor.json"
+EVENTS_PATH = "/api/v2/incremental/ticket_events.json"
 COMMENTS_PATH = "/api/v2/tickets/{ticket_id}/comments.json"
+USERS_PATH = "/api/v2/users/show_many.json"
+#: Events mode: the ticket export waits while this many tickets wait for the event stream.
+MAX_WAITING_TICKETS = 5000
+#: Users per show_many request (Zendesk's maximum).
+USERS_PER_REQUEST = 100
 # Comment pages go before the next export page, so the tickets in flight stay
 # bounded by one export page (at most 1000) however large the account is.
 COMMENTS_PRIORITY = 10
@@ -62,6 +74,9 @@ class ZendeskSpider(Spider):
         config = ZendeskConfig.from_settings(crawler.settings, kwargs)
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.config = config
+        if config.comments_mode == "events":
+            spider.comment_events = CommentEvents(config.start_time)
+            crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
         return spider
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -75,6 +90,13 @@ class ZendeskSpider(Spider):
         #: Export pages in stream order, for the cursor checkpoints of the state extension.
         self.pages = PageTracker()
         self.export_pages_requested = 0
+        # Events mode (-a comments=events): see comment_events.py.
+        self.comment_events: CommentEvents | None = None
+        self.waiting: dict[int, TicketConversation] = {}
+        self.held_export_request: Request | None = None
+        self.known_users: dict[int, dict[str, Any]] = {}
+        self.unresolved: list[TicketConversation] = []
+        self.unresolved_ids: set[int] = set()
 
     async def start(self) -> AsyncIterator[Request]:
         run_state = self.crawler.get_extension(RunStateExtension)
@@ -83,6 +105,8 @@ class ZendeskSpider(Spider):
             yield self._export_request({"cursor": saved_cursor})
         else:
             yield self._export_request({"start_time": self.config.start_time})
+        if self.comment_events is not None:
+            yield self._events_request(self.comment_events.start_time)
 
     # --- Incremental Ticket Export ------------------------------------------
 
@@ -114,18 +138,27 @@ class ZendeskSpider(Spider):
         page_number = response.meta[PAGE_META]
         self.crawler.stats.inc_value("zendesk/export_pages")
         # One request or record per ticket still to export; counted before any is handed on.
+        if self.comment_events is not None:
+            self.known_users.update((uid, _slim_user(user)) for uid, user in users.items())
         outputs = [out for ticket in tickets for out in self._ticket(ticket, users, page_number)]
         self.pages.page_started(page_number, page.get("after_cursor"), len(outputs))
-        yield from outputs
+        yield from (out for out in outputs if out is not WAITING)
         if tickets and isinstance(tickets[-1], dict):
             self.crawler.stats.set_value("zendesk/position_updated_at", tickets[-1].get("updated_at"))
         self.export_cursor = page.get("after_cursor") or self.export_cursor
+        if self.comment_events is not None:
+            yield from self._release_waiting()
         if page.get("end_of_stream") or not page.get("after_cursor"):
             self.end_of_stream = True
             return
-        yield self._export_request({"cursor": page["after_cursor"]})
+        next_page = self._export_request({"cursor": page["after_cursor"]})
+        if len(self.waiting) > MAX_WAITING_TICKETS:
+            self.held_export_request = next_page  # until the event stream catches up
+            return
+        yield next_page
 
-    def _ticket(self, ticket: Any, users: dict[int, dict[str, Any]], page: int) -> Iterator[Request | TicketConversation]:
+    def _ticket(self, ticket: Any, users: dict[int, dict[str, Any]], page: int) -> Iterator[Any]:
+        """One request or record per ticket to export (``WAITING`` when the event stream will bring its comments)."""
         if not isinstance(ticket, dict):
             self.crawler.stats.inc_value("zendesk/malformed_tickets")
             logger.warning("Skipped an export entry that is not a ticket object: %.200r", ticket)
@@ -146,7 +179,17 @@ class ZendeskSpider(Spider):
         if ticket.get("status") == "deleted":
             # Zendesk deletes a deleted ticket's comments: asking would be a 404.
             conversation.comments_status = COMMENTS_TICKET_DELETED
+            if self.comment_events is not None:
+                self.comment_events.drop(ticket_id)
             yield from self._finished(conversation)
+            return
+        events = self.comment_events
+        if events is not None and events.can_cover(ticket) and (not events.finished or events.covers(ticket)):
+            older = self.waiting.get(ticket_id)
+            if older is not None:
+                self._superseded(older)
+            self.waiting[ticket_id] = conversation
+            yield WAITING
             return
         yield self._comments_request(conversation, {})
 
@@ -218,10 +261,150 @@ class ZendeskSpider(Spider):
         ticket = conversation.ticket
         if self.ticket_versions.get(ticket.get("id")) != ticket.get("updated_at"):
             # A newer version of this ticket came later in the stream; it is exported instead.
-            self.crawler.stats.inc_value("zendesk/tickets_superseded")
-            self.pages.ticket_dropped(conversation.export_page)
+            self._superseded(conversation)
             return
         yield conversation
+
+    def _superseded(self, conversation: TicketConversation) -> None:
+        self.crawler.stats.inc_value("zendesk/tickets_superseded")
+        self.pages.ticket_dropped(conversation.export_page)
+
+    # --- Events mode: comments from the Incremental Ticket Event Export -----
+
+    def _events_request(self, start_time: int) -> Request:
+        params = {"start_time": start_time, "include": "comment_events", "support_type_scope": "all"}
+        return Request(
+            f"{self.config.base_url}{EVENTS_PATH}?{urlencode(params)}",
+            callback=self.parse_events_page,
+            errback=self.events_failed,
+            priority=EXPORT_PRIORITY,
+            meta={ENDPOINT_META: EVENTS_ENDPOINT, "start_time": start_time},
+        )
+
+    def parse_events_page(self, response: Response) -> Iterator[Request | TicketConversation]:
+        """One page of ticket events: keep its comments, release the tickets they complete, go on."""
+        assert self.comment_events is not None
+        page = _json_object(response, "ticket_events")
+        if page is None:
+            yield from self._retry_or_fail(response, self._events_failed)
+            return
+        self.crawler.stats.inc_value("zendesk/event_pages")
+        end_time = page.get("end_time")
+        if not page.get("end_of_stream") and (not isinstance(end_time, int) or end_time < response.meta["start_time"]):
+            self._events_failed(f"the event page at start_time={response.meta['start_time']} has no usable end_time")
+            return
+        self.comment_events.add_page(page)
+        yield from self._release_waiting()
+        if not page.get("end_of_stream"):
+            yield self._events_request(end_time)
+        if self.held_export_request is not None and len(self.waiting) <= MAX_WAITING_TICKETS // 2:
+            yield self.held_export_request
+            self.held_export_request = None
+
+    def events_failed(self, failure: Failure) -> None:
+        """Errback of event pages: the tickets waiting for them cannot be completed."""
+        self._events_failed(_describe(failure))
+
+    def _events_failed(self, why: str) -> None:
+        record_failure(self.crawler, f"the ticket event export stopped: {why}")
+
+    def _release_waiting(self) -> Iterator[Request | TicketConversation]:
+        """Hand on the waiting tickets the event stream now covers; fetch the rest per ticket once it ended."""
+        events = self.comment_events
+        assert events is not None
+        for ticket_id, conversation in list(self.waiting.items()):
+            if events.covers(conversation.ticket):
+                del self.waiting[ticket_id]
+                conversation.comments = events.take(ticket_id)
+                conversation.comments_source = SOURCE_TICKET_EVENTS
+                yield from self._resolve_authors(conversation)
+            elif events.finished:
+                # Changed after the event stream ended: its newest comments are not in it.
+                del self.waiting[ticket_id]
+                self.crawler.stats.inc_value("zendesk/tickets_fetched_per_ticket")
+                yield self._comments_request(conversation, {})
+        if self.unresolved_ids and (len(self.unresolved_ids) >= USERS_PER_REQUEST or events.finished
+                                    or not self.waiting):
+            yield from self._users_requests()
+
+    def _resolve_authors(self, conversation: TicketConversation) -> Iterator[TicketConversation]:
+        """Comment events name authors by id only: look them up among the users seen, else ask for them."""
+        missing = set()
+        for comment in conversation.comments:
+            author_id = comment.get("author_id") if isinstance(comment, dict) else None
+            if not isinstance(author_id, int) or author_id in conversation.users:
+                continue
+            if author_id in self.known_users:
+                conversation.users[author_id] = self.known_users[author_id]
+            else:
+                missing.add(author_id)
+        if not missing:
+            yield from self._finished(conversation)
+            return
+        self.unresolved.append(conversation)
+        self.unresolved_ids |= missing
+
+    def _users_requests(self) -> Iterator[Request]:
+        """``users/show_many`` for the unknown authors of the conversations waiting on them."""
+        lookup = UserLookup(conversations=self.unresolved, pending=0)
+        ids = sorted(self.unresolved_ids)
+        self.unresolved, self.unresolved_ids = [], set()
+        for start in range(0, len(ids), USERS_PER_REQUEST):
+            lookup.pending += 1
+            chunk = ",".join(str(user_id) for user_id in ids[start:start + USERS_PER_REQUEST])
+            yield Request(
+                f"{self.config.base_url}{USERS_PATH}?{urlencode({'ids': chunk})}",
+                callback=self.parse_users, errback=self.users_failed, priority=COMMENTS_PRIORITY,
+                meta={ENDPOINT_META: USERS_ENDPOINT, "lookup": lookup},
+            )
+
+    def parse_users(self, response: Response) -> Iterator[Request | TicketConversation]:
+        """Users found are remembered; users Zendesk no longer has stay unresolved (deleted users)."""
+        page = _json_object(response, "users")
+        if page is None:
+            yield from self._retry_or_fail(response, self._users_failed)
+            return
+        self.known_users.update((uid, _slim_user(user)) for uid, user in _users_by_id(page["users"]).items())
+        lookup: UserLookup = response.meta["lookup"]
+        lookup.pending -= 1
+        if lookup.pending:
+            return
+        for conversation in lookup.conversations:
+            for comment in conversation.comments:
+                author_id = comment.get("author_id") if isinstance(comment, dict) else None
+                if isinstance(author_id, int) and author_id in self.known_users:
+                    conversation.users.setdefault(author_id, self.known_users[author_id])
+            yield from self._finished(conversation)
+
+    def users_failed(self, failure: Failure) -> None:
+        """Errback of user lookups: the tickets waiting on them cannot be completed."""
+        self._users_failed(_describe(failure))
+
+    def _users_failed(self, why: str) -> None:
+        record_failure(self.crawler, f"the authors of some comments could not be looked up: {why}")
+
+    def spider_idle(self) -> None:
+        """Never close with tickets still waiting: fetch them per ticket, or look their authors up."""
+        if not self.waiting and not self.unresolved:
+            return
+        if failure_reason(self.crawler):
+            return  # the run already failed; closing is right
+        assert self.crawler.engine is not None
+        for request in self._flush_waiting():
+            self.crawler.engine.crawl(request)
+        raise DontCloseSpider
+
+    def _flush_waiting(self) -> Iterator[Request | TicketConversation]:
+        for conversation in self.waiting.values():
+            self.crawler.stats.inc_value("zendesk/tickets_fetched_per_ticket")
+            yield self._comments_request(conversation, {})
+        self.waiting = {}
+        if self.unresolved_ids:
+            yield from self._users_requests()
+
+    def unfinished_tickets(self) -> int:
+        """Tickets accepted but neither exported nor dropped (non-zero only when something went wrong)."""
+        return len(self.waiting) + len(self.unresolved)
 
 
 def _json_object(response: Response, list_key: str) -> dict[str, Any] | None:
@@ -233,6 +416,22 @@ def _json_object(response: Response, list_key: str) -> dict[str, Any] | None:
     if not isinstance(data, dict) or not isinstance(data.get(list_key), list):
         return None
     return data
+
+
+def _slim_user(user: dict[str, Any]) -> dict[str, Any]:
+    return {key: user.get(key) for key in ("id", "name", "email", "role")}
+
+
+@dataclass
+class UserLookup:
+    """Conversations waiting for one or more ``users/show_many`` answers."""
+
+    conversations: list[TicketConversation]
+    pending: int
+
+
+#: Placeholder output of ``_ticket`` for a ticket that waits for the event stream.
+WAITING = object()
 
 
 def _users_by_id(users: Any) -> dict[int, dict[str, Any]]:
