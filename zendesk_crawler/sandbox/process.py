@@ -153,7 +153,8 @@ class SandboxProcess:
         return self._control("GET", "/_sandbox/truth" + query + ("" if limit is None else f"&limit={limit}"))
 
     def change(self, **ops: Any) -> dict[str, list[int]]:
-        """``POST /_sandbox/changes``, e.g. ``change(add_comments=[10001], create=2)``."""
+        """``POST /_sandbox/changes``, e.g. ``change(add_comments=[10001], create=2)`` or
+        ``change(grow={10002: 100}, huge_comment=[10003], odd=[10004])``; 400 (``SandboxError``) changes nothing."""
         return self._control("POST", "/_sandbox/changes", ops)
 
     def advance_clock(self, seconds: float) -> int:
