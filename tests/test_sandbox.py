@@ -733,6 +733,8 @@ def test_ticket_events_of_changes():
         assert len([e for e in everything if e["ticket_id"] == live[2]]) == len(truth[live[2]]["comments"])  # kept
         created = comment_children([e for e in added if e["ticket_id"] == new_ticket])[new_ticket]
         assert [c["id"] for c in created] == [c["id"] for c in new_truth[new_ticket]["comments"]]
+        creation = next(e for e in added if e["ticket_id"] == new_ticket)
+        assert {"status": "new", "event_type": "Create"}.items() <= creation["child_events"][1].items()
 
 
 def test_ticket_events_crowded_second_never_loops():

@@ -182,6 +182,8 @@ class TicketState(NamedTuple):
     odd: bool = False
     #: (time, update number) of every ``update`` change, oldest first (their audits in the event export).
     updates: tuple[tuple[int, int], ...] = ()
+    #: The status a ticket created by a change was created with (its Create event).
+    created_status: str | None = None
 
     @property
     def key(self) -> tuple[int, int]:
@@ -396,7 +398,7 @@ class Generator:
         return TicketState(
             id=ticket_id, number=number, created_at=now, activity_end=now, updated_at=now,
             generated_timestamp=now, deleted=False, scope="ai_agent" if rng.random() < 0.02 else "agent",
-            base_comments=rng.randint(1, 8),
+            base_comments=rng.randint(1, 8), created_status="new",
             overrides=(("status", "new"), ("custom_status_id", CUSTOM_STATUS_IDS["new"])))
 
     def update_values(self, ticket_id: int, change: int) -> tuple[str, str, list[str], int]:
@@ -684,8 +686,9 @@ class Generator:
         children = [child]
         if index == 0:
             people = self.people(state.id)
-            fields = (("status", people.status), ("priority", people.priority), ("type", people.type),
-                      ("requester_id", people.requester), ("assignee_id", people.assignee), ("group_id", people.group))
+            fields = (("status", state.created_status or people.status), ("priority", people.priority),
+                      ("type", people.type), ("requester_id", people.requester), ("assignee_id", people.assignee),
+                      ("group_id", people.group))
             for k, (name, value) in enumerate(fields):
                 children.append(b'{"id":%d,"via":"%s","via_reference_id":null,"%s":%s,"event_type":"Create"}' % (
                     comment.id + 4 + k, via_name, name.encode("ascii"),
