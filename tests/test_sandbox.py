@@ -887,3 +887,27 @@ def test_odd_shapes(hostile):
     assert audits[null["audit_id"]]["updater_id"] is None
     assert audits[ghost["audit_id"]]["updater_id"] == ghost["author_id"]
     assert audits[deep["audit_id"]]["child_events"][0]["attachments"] is None
+
+
+def test_users_show_many_leaves_out_deleted_users_and_caps_at_100():
+    with SandboxProcess(tickets=40, seed=9) as sandbox:
+        users = sandbox.truth(comments=False)["users"]
+        live = [u["id"] for u in users if not u["_deleted"]][:3]
+        gone = [u["id"] for u in users if u["_deleted"]][:1]
+        ids = ",".join(str(i) for i in live + gone + [1])
+        request = urllib.request.Request(f"{sandbox.url}/api/v2/users/show_many.json?ids={ids}",
+                                         headers={"Authorization": sandbox.basic_auth()})
+        with urllib.request.urlopen(request) as response:
+            page = json.loads(response.read())
+        assert [u["id"] for u in page["users"]] == sorted(live) and page["count"] == len(live)
+        truth_users = {u["id"]: u for u in users}
+        for user in page["users"]:
+            assert {k: v for k, v in truth_users[user["id"]].items() if k != "_deleted"} == user
+        too_many = ",".join(str(i) for i in range(1, 102))
+        request = urllib.request.Request(f"{sandbox.url}/api/v2/users/show_many.json?ids={too_many}",
+                                         headers={"Authorization": sandbox.basic_auth()})
+        try:
+            urllib.request.urlopen(request)
+            raise AssertionError("101 ids were accepted")
+        except urllib.error.HTTPError as error:
+            assert error.code == 400

@@ -23,6 +23,7 @@ EXPORT_PATH = "/api/v2/incremental/tickets/cursor.json"
 EVENTS_PATH = re.compile(r"/api/v2/incremental/ticket_events(?:\.json)?")
 EVENTS_URL_PATH = "/api/v2/incremental/ticket_events.json"
 EVENTS_PARAMS = ("include", "per_page", "support_type_scope")
+USERS_SHOW_MANY_PATH = re.compile(r"/api/v2/users/show_many(?:\.json)?")
 COMMENTS_PATH = re.compile(r"/api/v2/tickets/(\d+)/comments(?:\.json)?")
 MAX_EXPORT_PAGE = 1000
 MAX_COMMENT_PAGE = 100
@@ -279,3 +280,22 @@ def _offset_page(dataset: Dataset, base_url: str, path: str, comments: list[Comm
             "previous_page": link(page - 1) if page > 1 else None,
             "count": len(ordered)}
     return Response(200, [JSON_TYPE], _comments_body(dataset, chunk, query, tail))
+
+
+def users_show_many(dataset: Dataset, query: dict[str, str]) -> Response:
+    """``GET /api/v2/users/show_many.json?ids=1,2,3``: up to 100 users by id.
+
+    Users the account no longer has (deleted users, ids of nobody) are left out,
+    as they are from every sideload; more than 100 ids is a 400, as on Zendesk.
+    """
+    raw = [part for part in query.get("ids", "").split(",") if part.strip()]
+    try:
+        ids = [int(part) for part in raw]
+    except ValueError:
+        raise BadRequest(error(400, "InvalidValue", "ids must be a comma-separated list of user ids")) from None
+    if not ids or len(ids) > 100:
+        raise BadRequest(error(400, "InvalidValue", "ids must name between 1 and 100 users"))
+    found = dataset.generator.sideload_user_ids(ids)
+    users = b",".join(dataset.generator.user_json(user_id) for user_id in found)
+    tail = dumps({"next_page": None, "previous_page": None, "count": len(found)})
+    return Response(200, [JSON_TYPE], b'{"users":[' + users + b"]," + tail[1:])

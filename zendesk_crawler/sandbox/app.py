@@ -70,6 +70,8 @@ def endpoint_name(path: str) -> str:
         return "incremental_ticket_events"
     if api.COMMENTS_PATH.fullmatch(path):
         return "ticket_comments"
+    if api.USERS_SHOW_MANY_PATH.fullmatch(path):
+        return "users_show_many"
     return "unknown"
 
 
@@ -143,4 +145,6 @@ class App:
         match = api.COMMENTS_PATH.fullmatch(path)
         if method == "GET" and match:
             return api.ticket_comments(self.dataset, self.base_url, int(match.group(1)), params)
+        if method == "GET" and api.USERS_SHOW_MANY_PATH.fullmatch(path):
+            return api.users_show_many(self.dataset, params)
         return api.INVALID_ENDPOINT

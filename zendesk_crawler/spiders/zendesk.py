@@ -308,26 +308,32 @@ class ZendeskSpider(Spider):
     def _events_failed(self, why: str) -> None:
         record_failure(self.crawler, f"the ticket event export stopped: {why}")
 
-    def _release_waiting(self) -> Iterator[Request | TicketConversation]:
-        """Hand on the waiting tickets the event stream now covers; fetch the rest per ticket once it ended."""
+    def _release_waiting(self) -> list[Request | TicketConversation]:
+        """Hand on the waiting tickets the event stream now covers; fetch the rest per ticket once it ended.
+
+        Eager (a list, not a generator): Scrapy consumes callback output
+        lazily, so two callbacks' generators could interleave over ``waiting``.
+        """
         events = self.comment_events
         assert events is not None
+        out: list[Request | TicketConversation] = []
         for ticket_id, conversation in list(self.waiting.items()):
             if events.covers(conversation.ticket):
                 del self.waiting[ticket_id]
                 conversation.comments = events.take(ticket_id)
                 conversation.comments_source = SOURCE_TICKET_EVENTS
-                yield from self._resolve_authors(conversation)
+                out += self._resolve_authors(conversation)
             elif events.finished:
                 # Changed after the event stream ended: its newest comments are not in it.
                 del self.waiting[ticket_id]
                 self.crawler.stats.inc_value("zendesk/tickets_fetched_per_ticket")
-                yield self._comments_request(conversation, {})
+                out.append(self._comments_request(conversation, {}))
         if self.unresolved_ids and (len(self.unresolved_ids) >= USERS_PER_REQUEST or events.finished
                                     or not self.waiting):
-            yield from self._users_requests()
+            out += self._users_requests()
+        return out
 
-    def _resolve_authors(self, conversation: TicketConversation) -> Iterator[TicketConversation]:
+    def _resolve_authors(self, conversation: TicketConversation) -> list[TicketConversation]:
         """Comment events name authors by id only: look them up among the users seen, else ask for them."""
         missing = set()
         for comment in conversation.comments:
@@ -339,24 +345,26 @@ class ZendeskSpider(Spider):
             else:
                 missing.add(author_id)
         if not missing:
-            yield from self._finished(conversation)
-            return
+            return list(self._finished(conversation))
         self.unresolved.append(conversation)
         self.unresolved_ids |= missing
+        return []
 
-    def _users_requests(self) -> Iterator[Request]:
+    def _users_requests(self) -> list[Request]:
         """``users/show_many`` for the unknown authors of the conversations waiting on them."""
         lookup = UserLookup(conversations=self.unresolved, pending=0)
         ids = sorted(self.unresolved_ids)
         self.unresolved, self.unresolved_ids = [], set()
+        requests = []
         for start in range(0, len(ids), USERS_PER_REQUEST):
-            lookup.pending += 1
             chunk = ",".join(str(user_id) for user_id in ids[start:start + USERS_PER_REQUEST])
-            yield Request(
+            requests.append(Request(
                 f"{self.config.base_url}{USERS_PATH}?{urlencode({'ids': chunk})}",
                 callback=self.parse_users, errback=self.users_failed, priority=COMMENTS_PRIORITY,
                 meta={ENDPOINT_META: USERS_ENDPOINT, "lookup": lookup},
-            )
+            ))
+        lookup.pending = len(requests)
+        return requests
 
     def parse_users(self, response: Response) -> Iterator[Request | TicketConversation]:
         """Users found are remembered; users Zendesk no longer has stay unresolved (deleted users)."""
@@ -369,12 +377,14 @@ class ZendeskSpider(Spider):
         lookup.pending -= 1
         if lookup.pending:
             return
+        finished = []
         for conversation in lookup.conversations:
             for comment in conversation.comments:
                 author_id = comment.get("author_id") if isinstance(comment, dict) else None
                 if isinstance(author_id, int) and author_id in self.known_users:
                     conversation.users.setdefault(author_id, self.known_users[author_id])
-            yield from self._finished(conversation)
+            finished += self._finished(conversation)
+        yield from finished
 
     def users_failed(self, failure: Failure) -> None:
         """Errback of user lookups: the tickets waiting on them cannot be completed."""
@@ -394,13 +404,13 @@ class ZendeskSpider(Spider):
             self.crawler.engine.crawl(request)
         raise DontCloseSpider
 
-    def _flush_waiting(self) -> Iterator[Request | TicketConversation]:
-        for conversation in self.waiting.values():
-            self.crawler.stats.inc_value("zendesk/tickets_fetched_per_ticket")
-            yield self._comments_request(conversation, {})
+    def _flush_waiting(self) -> list[Request]:
+        requests = [self._comments_request(conversation, {}) for conversation in self.waiting.values()]
+        self.crawler.stats.inc_value("zendesk/tickets_fetched_per_ticket", len(requests))
         self.waiting = {}
         if self.unresolved_ids:
-            yield from self._users_requests()
+            requests += self._users_requests()
+        return requests
 
     def unfinished_tickets(self) -> int:
         """Tickets accepted but neither exported nor dropped (non-zero only when something went wrong)."""

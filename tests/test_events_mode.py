@@ -1,0 +1,43 @@
+"""Bulk comment mode (-a comments=events) exports the same conversations as the per-ticket mode."""
+
+from __future__ import annotations
+
+from tests.crawl import run_crawl
+from tests.test_e2e import assert_matches_truth
+from zendesk_crawler.sandbox import SandboxProcess
+
+EVENT_COMMENT_FIELDS = ["id", "author", "author_id", "body", "html_body", "public", "attachments",
+                        "created_at", "audit_id", "type", "via"]
+
+
+def test_events_mode_matches_per_ticket_mode_with_a_fraction_of_the_requests(tmp_path):
+    with SandboxProcess(tickets=400, seed=41, rate_limit=1000000, export_rate_limit=0) as sandbox:
+        truth = sandbox.truth()
+        per_ticket = run_crawl(sandbox.url, tmp_path / "tickets", "-a", "start_time=0")
+        assert per_ticket.returncode == 0, per_ticket.stderr[-3000:]
+        log_start = sandbox.requests_log()["count"]
+        bulk = run_crawl(sandbox.url, tmp_path / "events", "-a", "start_time=0", "-a", "comments=events")
+        assert bulk.returncode == 0, bulk.stderr[-3000:]
+        entries = sandbox.requests_log(since=log_start)["log"]
+
+    by_mode = {name: {r["id"]: r for r in result.json_records()} for name, result in
+               (("tickets", per_ticket), ("events", bulk))}
+    assert_matches_truth(list(by_mode["tickets"].values()), truth)
+    assert by_mode["events"].keys() == by_mode["tickets"].keys()
+    assert bulk.xml_records() == bulk.json_records()
+    for ticket_id, expected in by_mode["tickets"].items():
+        got = by_mode["events"][ticket_id]
+        assert {k: v for k, v in got.items() if k != "comments" and k != "_export"} == \
+               {k: v for k, v in expected.items() if k != "comments" and k != "_export"}
+        assert [c["id"] for c in got["comments"]] == [c["id"] for c in expected["comments"]]
+        for mine, theirs in zip(got["comments"], expected["comments"]):
+            assert {f: mine.get(f) for f in EVENT_COMMENT_FIELDS} == {f: theirs.get(f) for f in EVENT_COMMENT_FIELDS}
+            assert "plain_body" not in mine and "metadata" not in mine
+        if expected["status"] != "deleted":
+            assert got["_export"]["comments_source"] == "ticket_events"
+            assert got["_export"]["comment_fields_missing"] == ["metadata", "plain_body"]
+
+    paths = [entry["path"] for entry in entries]
+    assert not any(path.endswith("/comments.json") for path in paths)
+    assert len(paths) <= 0.05 * len(truth["tickets"]), paths
+    assert sum(path.endswith("/ticket_events.json") for path in paths) >= 2  # page boundaries were crossed
