@@ -44,7 +44,9 @@ class Scenario:
     time_scale: float = 1.0
     latency_ms: float = 0
     crawler_env: dict[str, str] = field(default_factory=dict)
+    crawl_args: list[str] = field(default_factory=list)
     change_fraction: float = 0.0  # > 0: measure a second run after this share of tickets changed
+    peer: bool = False  # also run the Zenpy peer extractor on the same sandbox
 
     def allowed_rate(self) -> float | None:
         """Requests per real second the account budget allows (None: unlimited)."""
@@ -116,14 +118,38 @@ def crawl(sandbox: SandboxProcess, scenario: Scenario, export_dir: Path, *args: 
     )
 
 
+def run_peer(sandbox: SandboxProcess, scenario: Scenario, output: Path) -> Row:
+    """The sequential Zenpy extractor (bench/zenpy_peer.py) on the same sandbox."""
+    env = {**os.environ, **sandbox.crawler_env()}
+    before = sandbox.requests_log(since=10**12)
+    started = time.monotonic()
+    proc = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "bench" / "zenpy_peer.py"), "--start-time", "0",
+                             "--output", str(output)], env=env, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                            text=True)
+    summary = proc.stdout.read() if proc.stdout else ""
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - started
+    after = sandbox.requests_log(since=10**12)
+    result = json.loads(summary.strip().splitlines()[-1]) if summary.strip() else {}
+    return Row(
+        scenario=f"{scenario.name}: zenpy peer", tickets=result.get("tickets", 0), comments=result.get("comments", 0),
+        requests=after["count"] - before["count"],
+        rejected_429=after["statuses"].get("429", 0) - before["statuses"].get("429", 0),
+        wall=wall, cpu=usage.ru_utime + usage.ru_stime, peak_rss_mb=usage.ru_maxrss / 1024,
+        allowed_rate=scenario.allowed_rate(), exit_status=os.waitstatus_to_exitcode(status),
+    )
+
+
 def run_scenario(scenario: Scenario) -> list[Row]:
     """Start the sandbox, crawl it (twice for a delta scenario), return the rows."""
     with tempfile.TemporaryDirectory() as tmp, SandboxProcess(
         tickets=scenario.tickets, seed=1, rate_limit=scenario.rate_limit, export_rate_limit=scenario.export_rate_limit,
-        time_scale=scenario.time_scale, latency_ms=scenario.latency_ms, gzip=False,
+        time_scale=scenario.time_scale, latency_ms=scenario.latency_ms, gzip=False, heavy_tickets=False,
     ) as sandbox:
         export_dir = Path(tmp)
-        rows = [crawl(sandbox, scenario, export_dir, "-a", "start_time=0")]
+        rows = [crawl(sandbox, scenario, export_dir, "-a", "start_time=0", *scenario.crawl_args)]
+        if scenario.peer:
+            rows.append(run_peer(sandbox, scenario, export_dir / "peer.jsonl"))
         if scenario.change_fraction:
             ids = [t["id"] for t in sandbox.truth(comments=False, users=False)["tickets"] if t["status"] != "deleted"]
             changed = ids[:: max(1, round(1 / scenario.change_fraction))]
@@ -145,6 +171,11 @@ def scenarios(smoke: bool) -> dict[str, Scenario]:
         "api": Scenario("api-bound 700/min, 200 ms", max(50, int(2000 * scale)), rate_limit=700,
                         export_rate_limit=10, time_scale=3, latency_ms=200),
         "cpu": Scenario("cpu-bound per-ticket", max(50, int(20000 * scale)), crawler_env=fast),
+        "cpu-events": Scenario("cpu-bound bulk events", max(50, int(20000 * scale)), crawler_env=fast,
+                               crawl_args=["-a", "comments=events"]),
+        "peer": Scenario("peer comparison", max(50, int(2000 * scale)), crawler_env=fast, peer=True),
+        "peer-latency": Scenario("peer comparison, 200 ms", max(20, int(200 * scale)), latency_ms=200,
+                                 crawler_env=fast, peer=True),
         "memory-10k": Scenario("memory 10k", max(50, int(10000 * scale)), crawler_env=fast),
         "memory-100k": Scenario("memory 100k", max(50, int(100000 * scale)), crawler_env=fast),
         "delta": Scenario("delta 1%", max(100, int(10000 * scale)), crawler_env=fast, change_fraction=0.01),
@@ -161,7 +192,7 @@ def print_table(rows: list[Row]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark scrapy crawl zendesk against the sandbox.")
-    parser.add_argument("--scenario", action="append", help="run only these (api, cpu, memory-10k, memory-100k, delta)")
+    parser.add_argument("--scenario", action="append", help="run only these (see scenarios())")
     parser.add_argument("--smoke", action="store_true", help="tiny versions of every scenario (for CI)")
     args = parser.parse_args(argv)
     available = scenarios(args.smoke)
@@ -169,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     for name in chosen:
         rows += run_scenario(available[name])
+        print(f"# {name} done", file=sys.stderr, flush=True)
     print_table(rows)
     return 0 if all(row.exit_status == 0 for row in rows) else 1
 

@@ -36,6 +36,8 @@ def parse_args(argv: list[str] | None = None) -> Config:
     parser.add_argument("--time-scale", type=float, default=1.0,
                         help="rate-limit minutes last 60/S real seconds")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="delay every API answer")
+    parser.add_argument("--no-heavy-tickets", action="store_true",
+                        help="no tickets with hundreds of comments (1-8 each, about 4): the benchmarks' shape")
     parser.add_argument("--no-gzip", action="store_true",
                         help="never compress answers (Zendesk gzips them for clients that accept it)")
     parser.add_argument("--email", default=DEFAULT_EMAIL)
@@ -52,6 +54,7 @@ def parse_args(argv: list[str] | None = None) -> Config:
                   rate_limit=args.rate_limit, export_rate_limit=args.export_rate_limit,
                   time_scale=args.time_scale, latency_ms=args.latency_ms,
                   export_budget_header=args.export_budget_header, gzip=not args.no_gzip, epoch=args.epoch,
+                  heavy_tickets=not args.no_heavy_tickets,
                   credentials=Credentials(args.email, args.api_token, args.oauth_token))
 
 

@@ -49,6 +49,7 @@ class Config:
     latency_ms: float = 0.0
     export_budget_header: bool = False
     gzip: bool = True
+    heavy_tickets: bool = True
     epoch: int | None = None
     credentials: auth.Credentials = field(default_factory=auth.Credentials)
 
@@ -84,7 +85,8 @@ class App:
         self.clock = Clock()
         epoch = config.epoch if config.epoch is not None else self.clock.now_int() - 120
         self.dataset = Dataset(Options(tickets=config.tickets, seed=config.seed, epoch=epoch, base_url=base_url,
-                                       admin_email=config.credentials.email), self.clock)
+                                       admin_email=config.credentials.email, heavy_tickets=config.heavy_tickets),
+                               self.clock)
         self.limiter = RateLimiter(config.rate_limit, config.export_rate_limit, config.time_scale,
                                    config.export_budget_header)
         self.log = RequestLog()

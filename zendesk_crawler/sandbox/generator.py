@@ -156,6 +156,8 @@ class Options:
     epoch: int = 0
     base_url: str = "http://127.0.0.1"
     admin_email: str = "admin@sandbox.example.com"
+    #: About 1 ticket in 60 has 150-450 comments; off: 1-8 comments each (about 4), for benchmarks.
+    heavy_tickets: bool = True
 
 
 class TicketState(NamedTuple):
@@ -355,7 +357,12 @@ class Generator:
         created = sorted(rng.randint(start, epoch) for _ in range(n))
         bursts = sorted(rng.randint(start, epoch) for _ in range(max(3, n // 50)))
         flags = [self._flags(rng) for _ in range(n)]
+        if not opts.heavy_tickets:
+            for ticket_flags in flags:
+                ticket_flags.discard("heavy")
         for index, forced in ((3, "heavy"), (5, "ai_agent"), (8, "deleted")):
+            if forced == "heavy" and not opts.heavy_tickets:
+                continue
             if n > index and not any(forced in f for f in flags):
                 flags[index] = {forced}
         states = []

@@ -37,7 +37,7 @@ class SandboxProcess:
 
     def __init__(self, tickets: int = 300, seed: int = 1, *, rate_limit: int = 700, export_rate_limit: int = 10,
                  time_scale: float = 1.0, latency_ms: float = 0, export_budget_header: bool = False,
-                 gzip: bool = True, epoch: int | None = None, email: str = DEFAULT_EMAIL, api_token: str = DEFAULT_API_TOKEN,
+                 gzip: bool = True, heavy_tickets: bool = True, epoch: int | None = None, email: str = DEFAULT_EMAIL, api_token: str = DEFAULT_API_TOKEN,
                  oauth_token: str = DEFAULT_OAUTH_TOKEN, host: str = "127.0.0.1", port: int = 0,
                  startup_timeout: float = 120.0, stop_timeout: float = 10.0) -> None:
         self.email, self.api_token, self.oauth_token = email, api_token, oauth_token
@@ -49,6 +49,8 @@ class SandboxProcess:
             self.args.append("--export-budget-header")
         if not gzip:
             self.args.append("--no-gzip")
+        if not heavy_tickets:
+            self.args.append("--no-heavy-tickets")
         if epoch is not None:
             self.args += ["--epoch", str(epoch)]
         self.startup_timeout = startup_timeout
