@@ -1,0 +1,22 @@
+"""The benchmark script runs end to end (tiny sizes; no timing is asserted: see BENCHMARKS.md for numbers)."""
+
+import subprocess
+import sys
+
+from tests.crawl import PROJECT_ROOT
+
+
+def test_bench_smoke_prints_a_row_per_run():
+    result = subprocess.run(
+        [sys.executable, "bench/run.py", "--smoke", "--scenario", "api", "--scenario", "cpu-events",
+         "--scenario", "peer", "--scenario", "delta"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = [line.split("|")[1:-1] for line in result.stdout.splitlines() if line.startswith("| ") and "---" not in line]
+    header, *runs = [[cell.strip() for cell in row] for row in rows]
+    assert header[:4] == ["scenario", "tickets", "comments", "requests"]
+    assert [run[0] for run in runs] == ["api-bound 700/min, 200 ms", "cpu-bound bulk events", "peer comparison",
+                                        "peer comparison: zenpy peer", "delta 1%", "delta 1% (after 1 changed)"]
+    assert all(int(run[1]) > 0 and run[-1] == "0" for run in runs)
+    assert float(runs[1][4]) <= 0.05  # bulk events: requests per ticket
