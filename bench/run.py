@@ -96,15 +96,9 @@ def crawl(sandbox: SandboxProcess, scenario: Scenario, export_dir: Path, *args: 
     env.update(scenario.crawler_env)
     before = sandbox.requests_log(since=10**12)
     started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "scrapy", "crawl", "zendesk", "-s", "LOG_LEVEL=WARNING", *args],
-                            cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
-    stderr = proc.stderr.read() if proc.stderr else ""
-    _, status, usage = os.wait4(proc.pid, 0)
+    measured = measure([sys.executable, "-m", "scrapy", "crawl", "zendesk", "-s", "LOG_LEVEL=WARNING", *args],
+                       env, export_dir)
     wall = time.monotonic() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode:
-        print(stderr[-2000:], file=sys.stderr)
     after = sandbox.requests_log(since=10**12)
     state = json.loads((export_dir / "state.json").read_text("utf-8")) if (export_dir / "state.json").exists() else {}
     last = state.get("last_run") or {}
@@ -113,9 +107,20 @@ def crawl(sandbox: SandboxProcess, scenario: Scenario, export_dir: Path, *args: 
         scenario=scenario.name, tickets=last.get("tickets_exported", 0), comments=last.get("comments_exported", 0),
         requests=after["count"] - before["count"],
         rejected_429=statuses_after.get("429", 0) - statuses_before.get("429", 0),
-        wall=wall, cpu=usage.ru_utime + usage.ru_stime, peak_rss_mb=usage.ru_maxrss / 1024,
-        allowed_rate=scenario.allowed_rate(), exit_status=proc.returncode,
+        wall=wall, cpu=measured["cpu_seconds"], peak_rss_mb=measured["peak_rss_mb"],
+        allowed_rate=scenario.allowed_rate(), exit_status=measured["exit_status"],
     )
+
+
+def measure(command: list[str], env: dict[str, str], workdir: Path) -> dict[str, Any]:
+    """Run a command through bench/launch.py; its exit status, CPU seconds and peak RSS."""
+    result_path = workdir.parent / f"{workdir.name}-measure.json"
+    proc = subprocess.run([sys.executable, str(PROJECT_ROOT / "bench" / "launch.py"), str(result_path), *command],
+                          cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True)
+    if proc.returncode:
+        print(proc.stderr[-2000:], file=sys.stderr)
+    return {**json.loads(result_path.read_text("utf-8")), "stdout": proc.stdout}
 
 
 def run_peer(sandbox: SandboxProcess, scenario: Scenario, output: Path) -> Row:
@@ -123,20 +128,18 @@ def run_peer(sandbox: SandboxProcess, scenario: Scenario, output: Path) -> Row:
     env = {**os.environ, **sandbox.crawler_env()}
     before = sandbox.requests_log(since=10**12)
     started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "bench" / "zenpy_peer.py"), "--start-time", "0",
-                             "--output", str(output)], env=env, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                            text=True)
-    summary = proc.stdout.read() if proc.stdout else ""
-    _, status, usage = os.wait4(proc.pid, 0)
+    measured = measure([sys.executable, str(PROJECT_ROOT / "bench" / "zenpy_peer.py"), "--start-time", "0",
+                        "--output", str(output)], env, output.parent)
     wall = time.monotonic() - started
     after = sandbox.requests_log(since=10**12)
-    result = json.loads(summary.strip().splitlines()[-1]) if summary.strip() else {}
+    summary = measured["stdout"].strip()
+    result = json.loads(summary.splitlines()[-1]) if summary else {}
     return Row(
         scenario=f"{scenario.name}: zenpy peer", tickets=result.get("tickets", 0), comments=result.get("comments", 0),
         requests=after["count"] - before["count"],
         rejected_429=after["statuses"].get("429", 0) - before["statuses"].get("429", 0),
-        wall=wall, cpu=usage.ru_utime + usage.ru_stime, peak_rss_mb=usage.ru_maxrss / 1024,
-        allowed_rate=scenario.allowed_rate(), exit_status=os.waitstatus_to_exitcode(status),
+        wall=wall, cpu=measured["cpu_seconds"], peak_rss_mb=measured["peak_rss_mb"],
+        allowed_rate=scenario.allowed_rate(), exit_status=measured["exit_status"],
     )
 
 
