@@ -1,6 +1,6 @@
 """Benchmark the real ``scrapy crawl zendesk`` against the sandbox Zendesk.
 
-    .venv/bin/python bench/run.py                      # every scenario (about 10 minutes on 2 cores)
+    .venv/bin/python bench/run.py                      # every scenario (about 17 minutes on 2 cores)
     .venv/bin/python bench/run.py --scenario cpu       # one scenario (repeatable)
     .venv/bin/python bench/run.py --smoke              # a tiny run of each kind, for CI (no timing asserted)
 
