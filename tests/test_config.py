@@ -83,3 +83,9 @@ def test_spider_arguments_are_checked():
         config({"ignore_cursor": "maybe"})
     with pytest.raises(ConfigError, match="unknown spider argument"):
         config({"start_tim": "0"})
+
+
+def test_export_page_size_defaults_by_comments_mode():
+    assert config().export_page_size == 200
+    assert config({"comments": "events"}).export_page_size == 1000
+    assert config(ZENDESK_EXPORT_PAGE_SIZE="500").export_page_size == 500

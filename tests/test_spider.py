@@ -41,7 +41,7 @@ async def first_request(spider):
 def test_first_request_asks_for_everything_from_start_time(spider):
     request = asyncio.run(first_request(spider))
     assert request.url.startswith(f"{BASE_URL}/api/v2/incremental/tickets/cursor.json?")
-    assert query(request) == {"start_time": "0", "per_page": "1000", "include": "users", "support_type_scope": "all"}
+    assert query(request) == {"start_time": "0", "per_page": "200", "include": "users", "support_type_scope": "all"}
 
 
 def test_export_page_requests_comments_and_follows_the_cursor(spider, sample):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple
@@ -94,6 +95,7 @@ class App:
 
     def handle(self, method: str, target: str, authorization: str | None, body: bytes) -> Answer:
         """The answer to one request, how long to hold it back (``--latency-ms``, slow faults), how to cut it."""
+        arrived = time.time()
         path, _, query = target.partition("?")
         if path.startswith("/_sandbox/"):
             return Answer(_guarded(control.handle, method, path, query, body, self.dataset, self.log, self.faults))
@@ -109,7 +111,7 @@ class App:
         elif rule is not None and rule.kind in ("drop", "truncate"):
             cut = logged_status = rule.kind
         self.log.record(method, path, query, logged_status, auth.scheme(authorization), endpoint,
-                        rule.kind if rule is not None else None)
+                        rule.kind if rule is not None else None, arrived)
         return Answer(response, delay, cut)
 
     def _api(self, method: str, path: str, query: str, authorization: str | None,

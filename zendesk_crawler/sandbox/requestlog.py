@@ -22,14 +22,17 @@ class RequestLog:
         self._statuses: Counter[str] = Counter()
 
     def record(self, method: str, path: str, query: str, status: int | str, auth: str | None, endpoint: str,
-               fault: str | None = None) -> None:
+               fault: str | None = None, arrived: float | None = None) -> None:
         """Remember one answered request (the query string is parsed only when the log is read).
+
+        ``arrived`` is when the request came in (``t`` in the log; default: now). Answers can take
+        a while under load, and rate-limit checks need the arrival order.
 
         ``status`` is the HTTP status sent, or ``"drop"`` / ``"truncate"`` when a fault cut the answer;
         ``fault`` is the kind of the fault rule that fired, if any.
         """
         with self._lock:
-            self._entries.append((time.time(), method, path, query, status, auth, fault))
+            self._entries.append((arrived or time.time(), method, path, query, status, auth, fault))
             self._count += 1
             self._by_endpoint[endpoint] += 1
             self._statuses[str(status)] += 1
