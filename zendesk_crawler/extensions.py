@@ -149,9 +149,10 @@ class RunStateExtension:
             return
         self.stored_files.append(slot.uri)
         self.stored_batches[slot.uri_template].add(slot.batch_id)
-        if failure_reason(self.crawler) is None and self.spider.pages.advance(self._items_stored(slot)):  # type: ignore[union-attr]
+        stored = self._items_stored(slot)
+        if failure_reason(self.crawler) is None and self.spider.pages.advance(stored):  # type: ignore[union-attr]
             if self._save(self._state(self.spider.pages.safe_cursor, finished=False)):  # type: ignore[union-attr]
-                logger.info("Checkpoint: saved the cursor after %d stored records", self._items_stored(slot))
+                logger.info("Checkpoint: saved the cursor after %d stored records", stored)
 
     def _items_stored(self, slot: Any) -> int:
         """Records stored in every feed: complete leading batches (all but the last batch are full)."""
