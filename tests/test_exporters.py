@@ -7,7 +7,14 @@ import random
 from scrapy.exporters import JsonItemExporter
 
 from tests.xmlfeed import read_xml_feed
-from zendesk_crawler.exporters import SafeXmlItemExporter, escape_forbidden, is_xml_name, unescape_forbidden
+from zendesk_crawler import jsoncodec
+from zendesk_crawler.exporters import (
+    CompactJsonItemExporter,
+    SafeXmlItemExporter,
+    escape_forbidden,
+    is_xml_name,
+    unescape_forbidden,
+)
 
 FORBIDDEN = [chr(c) for c in [*range(0x01, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF]]
 HOSTILE_TEXT = [
@@ -61,6 +68,48 @@ def test_json_feed_keeps_strings_byte_exact():
     records = [{"body": text} for text in HOSTILE_TEXT if "\ud800" not in text]
     data = export(records, lambda f, **kw: JsonItemExporter(f, **kw))
     assert json.loads(data) == records
+
+
+def test_compact_json_feed_is_exact_on_hostile_records_and_lone_surrogates():
+    rng = random.Random(99)
+    records = [{"body": text} for text in HOSTILE_TEXT]  # lone surrogates included: ASCII escapes
+    records += [{"id": 2**70, "neg": -2**64, "f": 1e-7, "t": True, "n": None, "nested": {"l": [1, "x", None]}}]
+    records += [{f"k{i}": random_value(rng) for i in range(6)} for _ in range(200)]
+    data = export(records, lambda f, **kw: CompactJsonItemExporter(f, indent=0, **kw))  # as in a feed
+    assert json.loads(data) == records
+    assert data.startswith(b"[\n{") and data.endswith(b"}\n]")
+    assert "עברית".encode() in data  # UTF-8, not \u escapes, where orjson can write the record
+
+
+def test_compact_json_exporter_honours_indent_and_other_encodings():
+    records = [{"body": "é", "n": [1, 2]}]
+    pretty = io.BytesIO()
+    exporter = CompactJsonItemExporter(pretty, encoding="utf-8", indent=2)
+    exporter.start_exporting()
+    exporter.export_item(records[0])
+    exporter.finish_exporting()
+    assert b'\n  "n": [' in pretty.getvalue() and json.loads(pretty.getvalue()) == records
+    latin = io.BytesIO()
+    exporter = CompactJsonItemExporter(latin, encoding="latin-1")
+    exporter.start_exporting()
+    exporter.export_item(records[0])
+    exporter.finish_exporting()
+    assert json.loads(latin.getvalue().decode("latin-1")) == records
+
+
+def test_jsoncodec_loads_like_the_standard_library():
+    cases = [b'{"id": 123456789012345678901234567890}', b'{"big": -18446744073709551617, "ok": 1}',
+             b'"lone \\ud800 surrogate"', b'[NaN, 1.5]', b'{"a": 1, "a": 2}', b'{"t": "12345678901234567890 in text"}',
+             '{"emoji": "👩‍👩‍👧 עברית", "n": 18446744073709551615}'.encode()]
+    for case in cases:
+        expected, got = json.loads(case), jsoncodec.loads(case)
+        assert repr(got) == repr(expected), case  # repr: NaN != NaN, and int 10**30 != float 1e30
+    for bad in [b"", b"{", b"<html>", b'{"a": 1} x', b"\xff\xfe"]:
+        try:
+            jsoncodec.loads(bad)
+        except ValueError:
+            continue
+        raise AssertionError(f"{bad!r} parsed")
 
 
 def test_names_and_escapes():

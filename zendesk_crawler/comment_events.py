@@ -64,15 +64,20 @@ class CommentEvents:
         if page.get("end_of_stream"):
             self.finished = True
 
-    def can_cover(self, ticket: dict[str, Any]) -> bool:
-        """Whether the stream can hold all of this ticket's comments (it was created after the start)."""
-        created = epoch(ticket.get("created_at"))
-        return created is not None and created >= self.start_time and epoch(ticket.get("updated_at")) is not None
+    def completion_time(self, ticket: dict[str, Any]) -> int | None:
+        """The second once read up to which the stream holds every comment of this ticket version.
 
-    def covers(self, ticket: dict[str, Any]) -> bool:
-        """Whether every comment of this ticket version has been read."""
-        updated = epoch(ticket.get("updated_at"))
-        return self.can_cover(ticket) and updated is not None and updated <= self.covered_until
+        That is the ticket's ``updated_at``; ``None`` when the stream cannot hold
+        them all (the ticket was created before the stream's start).
+        """
+        created = epoch(ticket.get("created_at"))
+        if created is None or created < self.start_time:
+            return None
+        return epoch(ticket.get("updated_at"))
+
+    def covers(self, completion_time: int) -> bool:
+        """Whether every comment created up to ``completion_time`` has been read."""
+        return completion_time <= self.covered_until
 
     def take(self, ticket_id: Any) -> list[dict[str, Any]]:
         """The comments read for a ticket (forgotten afterwards)."""

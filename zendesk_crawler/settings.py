@@ -98,13 +98,17 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "zendesk_crawler.extensions.RunStateExtension": 100,
     "zendesk_crawler.extensions.ProgressLog": 500,
+    "zendesk_crawler.gc_tuning.GarbageCollectorTuning": 900,
 }
 
 # --- Feeds -----------------------------------------------------------------
 # The spider adds one JSON and one XML feed under ZENDESK_EXPORT_URI unless
 # FEEDS (or -o/-O) is given. UTF-8 keeps non-ASCII text readable in both.
 FEED_EXPORT_ENCODING = "utf-8"
-FEED_EXPORTERS = {"xml": "zendesk_crawler.exporters.SafeXmlItemExporter"}
+FEED_EXPORTERS = {
+    "json": "zendesk_crawler.exporters.CompactJsonItemExporter",
+    "xml": "zendesk_crawler.exporters.SafeXmlItemExporter",
+}
 FEED_STORAGES = {
     "": "zendesk_crawler.storages.AtomicFileFeedStorage",
     "file": "zendesk_crawler.storages.AtomicFileFeedStorage",
@@ -112,3 +116,5 @@ FEED_STORAGES = {
 FEED_STORE_EMPTY = True
 
 LOG_LEVEL = "INFO"
+# Builds the per-response and per-item DEBUG messages only when LOG_LEVEL=DEBUG shows them.
+LOG_FORMATTER = "zendesk_crawler.logformatter.QuietLogFormatter"

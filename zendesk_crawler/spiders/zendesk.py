@@ -7,7 +7,8 @@ the pipelines, which shape the exported record.
 
 from __future__ import annotations
 
-import json
+import heapq
+import itertools
 import logging
 from dataclasses import dataclass
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -24,6 +25,7 @@ from twisted.python.failure import Failure
 
 from zendesk_crawler.checkpoint import PageTracker
 from zendesk_crawler.comment_events import CommentEvents
+from zendesk_crawler import jsoncodec
 from zendesk_crawler.config import ZendeskConfig
 from zendesk_crawler.extensions import RunStateExtension
 from zendesk_crawler.feeds import add_default_feeds
@@ -93,6 +95,9 @@ class ZendeskSpider(Spider):
         # Events mode (-a comments=events): see comment_events.py.
         self.comment_events: CommentEvents | None = None
         self.waiting: dict[int, TicketConversation] = {}
+        # The waiting tickets by completion time (a heap; entries of superseded versions are skipped).
+        self.waiting_order: list[tuple[int, int, int, TicketConversation]] = []
+        self.waiting_sequence = itertools.count()
         self.held_export_request: Request | None = None
         self.known_users: dict[int, dict[str, Any]] = {}
         self.unresolved: list[TicketConversation] = []
@@ -184,11 +189,13 @@ class ZendeskSpider(Spider):
             yield from self._finished(conversation)
             return
         events = self.comment_events
-        if events is not None and events.can_cover(ticket) and (not events.finished or events.covers(ticket)):
+        completion = events.completion_time(ticket) if events is not None else None
+        if events is not None and completion is not None and (not events.finished or events.covers(completion)):
             older = self.waiting.get(ticket_id)
             if older is not None:
                 self._superseded(older)
             self.waiting[ticket_id] = conversation
+            heapq.heappush(self.waiting_order, (completion, next(self.waiting_sequence), ticket_id, conversation))
             yield WAITING
             return
         yield self._comments_request(conversation, {})
@@ -317,17 +324,20 @@ class ZendeskSpider(Spider):
         events = self.comment_events
         assert events is not None
         out: list[Request | TicketConversation] = []
-        for ticket_id, conversation in list(self.waiting.items()):
-            if events.covers(conversation.ticket):
-                del self.waiting[ticket_id]
-                conversation.comments = events.take(ticket_id)
-                conversation.comments_source = SOURCE_TICKET_EVENTS
-                out += self._resolve_authors(conversation)
-            elif events.finished:
-                # Changed after the event stream ended: its newest comments are not in it.
-                del self.waiting[ticket_id]
-                self.crawler.stats.inc_value("zendesk/tickets_fetched_per_ticket")
-                out.append(self._comments_request(conversation, {}))
+        order = self.waiting_order
+        while order and events.covers(order[0][0]):
+            _, _, ticket_id, conversation = heapq.heappop(order)
+            if self.waiting.get(ticket_id) is not conversation:
+                continue  # a newer version of the ticket took its place
+            del self.waiting[ticket_id]
+            conversation.comments = events.take(ticket_id)
+            conversation.comments_source = SOURCE_TICKET_EVENTS
+            out += self._resolve_authors(conversation)
+        if events.finished and self.waiting:
+            # Changed after the event stream ended: their newest comments are not in it.
+            self.crawler.stats.inc_value("zendesk/tickets_fetched_per_ticket", len(self.waiting))
+            out += [self._comments_request(conversation, {}) for conversation in self.waiting.values()]
+            self.waiting, self.waiting_order = {}, []
         if self.unresolved_ids and (len(self.unresolved_ids) >= USERS_PER_REQUEST or events.finished
                                     or not self.waiting):
             out += self._users_requests()
@@ -407,7 +417,7 @@ class ZendeskSpider(Spider):
     def _flush_waiting(self) -> list[Request]:
         requests = [self._comments_request(conversation, {}) for conversation in self.waiting.values()]
         self.crawler.stats.inc_value("zendesk/tickets_fetched_per_ticket", len(requests))
-        self.waiting = {}
+        self.waiting, self.waiting_order = {}, []
         if self.unresolved_ids:
             requests += self._users_requests()
         return requests
@@ -420,7 +430,7 @@ class ZendeskSpider(Spider):
 def _json_object(response: Response, list_key: str) -> dict[str, Any] | None:
     """The response's JSON object if it is one with a ``list_key`` list, else ``None``."""
     try:
-        data = json.loads(response.body)
+        data = jsoncodec.loads(response.body)
     except ValueError:
         return None
     if not isinstance(data, dict) or not isinstance(data.get(list_key), list):
