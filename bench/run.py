@@ -47,6 +47,7 @@ class Scenario:
     crawl_args: list[str] = field(default_factory=list)
     change_fraction: float = 0.0  # > 0: measure a second run after this share of tickets changed
     peer: bool = False  # also run the Zenpy peer extractor on the same sandbox
+    floor: bool = False  # also run bench/scrapy_floor.py, the minimal Scrapy spider, on the same sandbox
 
     def allowed_rate(self) -> float | None:
         """Requests per real second the account budget allows (None: unlimited)."""
@@ -112,11 +113,11 @@ def crawl(sandbox: SandboxProcess, scenario: Scenario, export_dir: Path, *args: 
     )
 
 
-def measure(command: list[str], env: dict[str, str], workdir: Path) -> dict[str, Any]:
-    """Run a command through bench/launch.py; its exit status, CPU seconds and peak RSS."""
+def measure(command: list[str], env: dict[str, str], workdir: Path, cwd: Path = PROJECT_ROOT) -> dict[str, Any]:
+    """Run a command in ``cwd`` through bench/launch.py; its exit status, CPU seconds and peak RSS."""
     result_path = workdir.parent / f"{workdir.name}-measure.json"
     proc = subprocess.run([sys.executable, str(PROJECT_ROOT / "bench" / "launch.py"), str(result_path), *command],
-                          cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True)
     if proc.returncode:
         print(proc.stderr[-2000:], file=sys.stderr)
@@ -125,17 +126,31 @@ def measure(command: list[str], env: dict[str, str], workdir: Path) -> dict[str,
 
 def run_peer(sandbox: SandboxProcess, scenario: Scenario, output: Path) -> Row:
     """The sequential Zenpy extractor (bench/zenpy_peer.py) on the same sandbox."""
+    command = [sys.executable, str(PROJECT_ROOT / "bench" / "zenpy_peer.py"), "--start-time", "0",
+               "--output", str(output)]
+    return run_other(sandbox, scenario, "zenpy peer", command, output.parent)
+
+
+def run_floor(sandbox: SandboxProcess, scenario: Scenario, workdir: Path) -> Row:
+    """The minimal Scrapy spider (bench/scrapy_floor.py) on the same sandbox."""
+    # Run outside the project, so that none of its settings apply (plain Scrapy defaults).
+    command = [sys.executable, "-m", "scrapy", "runspider", str(PROJECT_ROOT / "bench" / "scrapy_floor.py")]
+    return run_other(sandbox, scenario, "minimal Scrapy spider", command, workdir, cwd=workdir)
+
+
+def run_other(sandbox: SandboxProcess, scenario: Scenario, label: str, command: list[str], workdir: Path,
+              cwd: Path = PROJECT_ROOT) -> Row:
+    """Another extractor that prints ``{"tickets", "comments"}`` as its last line, measured like the crawler."""
     env = {**os.environ, **sandbox.crawler_env()}
     before = sandbox.requests_log(since=10**12)
     started = time.monotonic()
-    measured = measure([sys.executable, str(PROJECT_ROOT / "bench" / "zenpy_peer.py"), "--start-time", "0",
-                        "--output", str(output)], env, output.parent)
+    measured = measure(command, env, workdir, cwd)
     wall = time.monotonic() - started
     after = sandbox.requests_log(since=10**12)
     summary = measured["stdout"].strip()
     result = json.loads(summary.splitlines()[-1]) if summary else {}
     return Row(
-        scenario=f"{scenario.name}: zenpy peer", tickets=result.get("tickets", 0), comments=result.get("comments", 0),
+        scenario=f"{scenario.name}: {label}", tickets=result.get("tickets", 0), comments=result.get("comments", 0),
         requests=after["count"] - before["count"],
         rejected_429=after["statuses"].get("429", 0) - before["statuses"].get("429", 0),
         wall=wall, cpu=measured["cpu_seconds"], peak_rss_mb=measured["peak_rss_mb"],
@@ -153,6 +168,8 @@ def run_scenario(scenario: Scenario) -> list[Row]:
         rows = [crawl(sandbox, scenario, export_dir, "-a", "start_time=0", *scenario.crawl_args)]
         if scenario.peer:
             rows.append(run_peer(sandbox, scenario, export_dir / "peer.jsonl"))
+        if scenario.floor:
+            rows.append(run_floor(sandbox, scenario, export_dir))
         if scenario.change_fraction:
             ids = [t["id"] for t in sandbox.truth(comments=False, users=False)["tickets"] if t["status"] != "deleted"]
             changed = ids[:: max(1, round(1 / scenario.change_fraction))]
@@ -173,7 +190,7 @@ def scenarios(smoke: bool) -> dict[str, Scenario]:
         # a "minute" lasts 20 s so that the run takes about a minute.
         "api": Scenario("api-bound 700/min, 200 ms", max(50, int(2000 * scale)), rate_limit=700,
                         export_rate_limit=10, time_scale=3, latency_ms=200),
-        "cpu": Scenario("cpu-bound per-ticket", max(50, int(20000 * scale)), crawler_env=fast),
+        "cpu": Scenario("cpu-bound per-ticket", max(50, int(20000 * scale)), crawler_env=fast, floor=True),
         "cpu-events": Scenario("cpu-bound bulk events", max(50, int(20000 * scale)), crawler_env=fast,
                                crawl_args=["-a", "comments=events"]),
         "peer": Scenario("peer comparison", max(50, int(2000 * scale)), crawler_env=fast, peer=True),

@@ -9,7 +9,7 @@ from tests.crawl import PROJECT_ROOT
 def test_bench_smoke_prints_a_row_per_run():
     result = subprocess.run(
         [sys.executable, "bench/run.py", "--smoke", "--scenario", "api", "--scenario", "cpu-events",
-         "--scenario", "peer", "--scenario", "delta"],
+         "--scenario", "peer", "--scenario", "delta", "--scenario", "cpu"],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -17,6 +17,8 @@ def test_bench_smoke_prints_a_row_per_run():
     header, *runs = [[cell.strip() for cell in row] for row in rows]
     assert header[:4] == ["scenario", "tickets", "comments", "requests"]
     assert [run[0] for run in runs] == ["api-bound 700/min, 200 ms", "cpu-bound bulk events", "peer comparison",
-                                        "peer comparison: zenpy peer", "delta 1%", "delta 1% (after 1 changed)"]
+                                        "peer comparison: zenpy peer", "delta 1%", "delta 1% (after 1 changed)",
+                                        "cpu-bound per-ticket", "cpu-bound per-ticket: minimal Scrapy spider"]
     assert all(int(run[1]) > 0 and run[-1] == "0" for run in runs)
     assert float(runs[1][4]) <= 0.05  # bulk events: requests per ticket
+    assert runs[-1][1:4] == runs[-2][1:4]  # the minimal spider does the same work: tickets, comments, requests
