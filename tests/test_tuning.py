@@ -1,13 +1,14 @@
-"""The CPU tuning components: quiet log formatter and garbage collector thresholds."""
+"""The runtime tuning components: quiet log formatter, garbage collector thresholds, timer sweep."""
 
 import gc
 
 from scrapy import Spider
 from scrapy.http import Request, TextResponse
 from scrapy.utils.test import get_crawler
+from twisted.internet.task import Clock
 from twisted.python.failure import Failure
 
-from zendesk_crawler.gc_tuning import GC_THRESHOLDS, GarbageCollectorTuning
+from zendesk_crawler.housekeeping import GC_THRESHOLDS, TIMER_SWEEP_INTERVAL, CancelledTimerSweep, GarbageCollectorTuning
 from zendesk_crawler.logformatter import QuietLogFormatter
 
 
@@ -42,3 +43,14 @@ def test_gc_thresholds_are_raised_for_the_run_and_restored_after():
     finally:
         tuning.engine_stopped()
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_timer_sweep_fires_a_twisted_timer_while_the_engine_runs():
+    clock = Clock()
+    sweep = CancelledTimerSweep(clock)
+    sweep.engine_started()
+    assert [call.getTime() for call in clock.getDelayedCalls()] == [TIMER_SWEEP_INTERVAL]
+    clock.advance(TIMER_SWEEP_INTERVAL)
+    assert [call.getTime() for call in clock.getDelayedCalls()] == [2 * TIMER_SWEEP_INTERVAL]
+    sweep.engine_stopped()
+    assert clock.getDelayedCalls() == []

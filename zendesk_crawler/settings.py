@@ -98,7 +98,8 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "zendesk_crawler.extensions.RunStateExtension": 100,
     "zendesk_crawler.extensions.ProgressLog": 500,
-    "zendesk_crawler.gc_tuning.GarbageCollectorTuning": 900,
+    "zendesk_crawler.housekeeping.GarbageCollectorTuning": 900,
+    "zendesk_crawler.housekeeping.CancelledTimerSweep": 900,
 }
 
 # --- Feeds -----------------------------------------------------------------

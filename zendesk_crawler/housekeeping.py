@@ -1,0 +1,91 @@
+"""Runtime housekeeping for long crawls: a cheaper garbage collector, and a reactor that drops cancelled timers.
+
+Garbage collector
+-----------------
+
+A crawl allocates millions of short-lived containers (every parsed ticket,
+comment and event is a dict). With the default thresholds (a collection every
+700 net allocations) the cyclic collector ran thousands of times a run, each
+time also walking everything Scrapy, Twisted and the settings keep alive:
+profiled, that was most of the time spent parsing an event page. Reference
+counting frees this data anyway (parsed JSON holds no cycles), so collecting
+less often costs no memory (peak RSS measured equal) and saved 10-20% of the
+CPU of a bulk export.
+
+Cancelled timers
+----------------
+Scrapy arms a Twisted timer (``DOWNLOAD_TIMEOUT``, 120 s) for every request
+and cancels it when the answer comes. Twisted only sweeps cancelled timers out
+of its queue when some timer fires, and with the asyncio reactor none fires
+while every request answers in time, so the queue grew by one entry (about
+250 bytes) per request for the whole run: measured, 21,000 entries after 12,000
+tickets, the largest part of the memory that grew with the account's size.
+A do-nothing Twisted timer every few seconds lets the reactor sweep them.
+"""
+
+from __future__ import annotations
+
+import gc
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from twisted.internet.task import LoopingCall
+
+#: Net allocations between young-generation collections (Python's default: 700),
+#: and how many collections of one generation trigger one of the next (10, 10).
+GC_THRESHOLDS = (50_000, 20, 100)
+
+
+class GarbageCollectorTuning:
+    """When the engine starts: freeze what start-up built and raise the collection thresholds."""
+
+    def __init__(self) -> None:
+        self.previous = gc.get_threshold()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> GarbageCollectorTuning:
+        ext = cls()
+        crawler.signals.connect(ext.engine_started, signal=signals.engine_started)
+        crawler.signals.connect(ext.engine_stopped, signal=signals.engine_stopped)
+        return ext
+
+    def engine_started(self) -> None:
+        # Objects alive now (modules, settings, components) live for the whole
+        # run: frozen, no collection walks them again.
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(*GC_THRESHOLDS)
+
+    def engine_stopped(self) -> None:
+        gc.set_threshold(*self.previous)
+        gc.unfreeze()
+
+
+#: Seconds between two sweeps of the reactor's cancelled timers.
+TIMER_SWEEP_INTERVAL = 5.0
+
+
+class CancelledTimerSweep:
+    """While the engine runs, fires a Twisted timer every few seconds so the reactor sweeps cancelled timers."""
+
+    def __init__(self, clock: Any = None) -> None:
+        self.call = LoopingCall(lambda: None)
+        if clock is not None:
+            self.call.clock = clock
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CancelledTimerSweep:
+        ext = cls()
+        crawler.signals.connect(ext.engine_started, signal=signals.engine_started)
+        crawler.signals.connect(ext.engine_stopped, signal=signals.engine_stopped)
+        return ext
+
+    def engine_started(self) -> None:
+        # Twisted's LoopingCall on purpose: the sweep happens in Twisted's
+        # reactor when one of its own timers fires (an asyncio timer would not do).
+        self.call.start(TIMER_SWEEP_INTERVAL, now=False)
+
+    def engine_stopped(self) -> None:
+        if self.call.running:
+            self.call.stop()
