@@ -110,6 +110,20 @@ def test_a_ticket_version_is_fetched_once_and_a_superseded_version_is_dropped(sp
     assert spider.pages.pages[1].pending == 0  # the dropped version no longer holds its page open
 
 
+@pytest.mark.parametrize("first, second, same", [
+    ("2024-06-21T09:00:00Z", "2024-06-21T09:00:00Z", True),
+    ("2024-06-21T09:00:00Z", "2024-06-21T09:00:01Z", False),
+    ("2024-06-21T09:00:00.100Z", "2024-06-21T09:00:00.200Z", False),  # not whole seconds: kept as strings
+    ("2024-13-41T99:00:00Z", "2024-13-42T99:00:00Z", False),  # not dates at all: kept as strings
+    (None, None, True), (None, "2024-06-21T09:00:00Z", False),
+])
+def test_repeats_are_told_apart_by_the_exact_updated_at(spider, sample, first, second, same):
+    ticket = json.loads(sample("incremental_tickets_cursor.json"))["tickets"][0]
+    spider.pages.page_started(1, "c1", 2)
+    assert len(list(spider._ticket({**ticket, "updated_at": first}, {}, 1))) == 1
+    assert len(list(spider._ticket({**ticket, "updated_at": second}, {}, 1))) == (0 if same else 1)
+
+
 @pytest.mark.parametrize("body", [b"<html>502 Bad Gateway</html>", b'{"tickets": [{"id": 1', b'{"error": "x"}', b"null"])
 def test_malformed_export_page_is_retried_then_fails_the_run(spider, body):
     request = spider._export_request({"start_time": 0})

@@ -10,6 +10,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import re
 from dataclasses import dataclass
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
@@ -24,7 +25,7 @@ from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
 from zendesk_crawler.checkpoint import PageTracker
-from zendesk_crawler.comment_events import CommentEvents
+from zendesk_crawler.comment_events import CommentEvents, epoch
 from zendesk_crawler import jsoncodec
 from zendesk_crawler.config import ZendeskConfig
 from zendesk_crawler.extensions import RunStateExtension
@@ -83,7 +84,7 @@ class ZendeskSpider(Spider):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Newest updated_at seen per ticket id: drops repeats of a version and
+        # Newest updated_at seen per ticket id (see _version): drops repeats of a version and
         # versions superseded while their comments were being fetched.
         self.ticket_versions: dict[int, Any] = {}
         #: ``after_cursor`` of the last export page received, and whether it was the end of the stream.
@@ -175,7 +176,7 @@ class ZendeskSpider(Spider):
             logger.warning("Ticket without a numeric id exported as received: %.200r", ticket)
             yield TicketConversation(ticket=ticket, comments_status=COMMENTS_NOT_REQUESTED, export_page=page)
             return
-        version = ticket.get("updated_at")
+        version = _version(ticket)
         if ticket_id in self.ticket_versions and self.ticket_versions[ticket_id] == version:
             self.crawler.stats.inc_value("zendesk/tickets_repeated")
             return
@@ -266,7 +267,7 @@ class ZendeskSpider(Spider):
 
     def _finished(self, conversation: TicketConversation) -> Iterator[TicketConversation]:
         ticket = conversation.ticket
-        if self.ticket_versions.get(ticket.get("id")) != ticket.get("updated_at"):
+        if self.ticket_versions.get(ticket.get("id")) != _version(ticket):
             # A newer version of this ticket came later in the stream; it is exported instead.
             self._superseded(conversation)
             return
@@ -438,6 +439,21 @@ def _json_object(response: Response, list_key: str) -> dict[str, Any] | None:
     return data
 
 
+def _version(ticket: dict[str, Any]) -> Any:
+    """A ticket version as the dedupe map keeps it: ``updated_at`` as unix seconds, else as given.
+
+    The map holds an entry for every ticket of the run; an int takes half the
+    memory of the timestamp string. Only Zendesk's whole-second form
+    (``2026-01-31T12:00:00Z``) is converted, so two different versions never
+    become one.
+    """
+    updated_at = ticket.get("updated_at")
+    if isinstance(updated_at, str) and _WHOLE_SECOND_UTC.fullmatch(updated_at):
+        seconds = epoch(updated_at)
+        return updated_at if seconds is None else seconds
+    return updated_at
+
+
 def _slim_user(user: dict[str, Any]) -> dict[str, Any]:
     return {key: user.get(key) for key in ("id", "name", "email", "role")}
 
@@ -449,6 +465,8 @@ class UserLookup:
     conversations: list[TicketConversation]
     pending: int
 
+
+_WHOLE_SECOND_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 
 #: Placeholder output of ``_ticket`` for a ticket that waits for the event stream.
 WAITING = object()
