@@ -151,3 +151,42 @@ def test_odd_export_entries_do_not_break_the_page(spider):
     assert [item.ticket for item in out] == [{"subject": "no id"}, {"id": "12", "status": "open"}]
     assert all(item.comments_status == "not_requested" for item in out)
     assert spider.end_of_stream and spider.crawler.stats.get_value("zendesk/failure_reason") is None
+
+
+def test_event_stream_waits_while_far_ahead_of_the_ticket_export(tmp_path, monkeypatch):
+    from zendesk_crawler.spiders import zendesk as spider_module
+    monkeypatch.setattr(spider_module, "MAX_BUFFERED_TICKETS", 2)
+    crawler = get_crawler(ZendeskSpider, {
+        "ZENDESK_URL": BASE_URL, "ZENDESK_EMAIL": "ops@acme.test", "ZENDESK_API_TOKEN": "tok",
+        "ZENDESK_EXPORT_URI": str(tmp_path),
+    })
+    spider = crawler.spider = crawler._create_spider(start_time="0", comments="events")
+    requests = asyncio.run(_all_start_requests(spider))
+    export_request, events_request = requests
+
+    def comment_event(ticket_id, second):
+        return {"id": ticket_id * 10, "ticket_id": ticket_id, "timestamp": second, "event_type": "Audit",
+                "child_events": [{"id": ticket_id * 100, "event_type": "Comment", "body": "hi", "author_id": 1,
+                                  "created_at": "2024-01-01T00:00:00Z"}]}
+    events_page = {"ticket_events": [comment_event(i, 1_700_000_000 + i) for i in range(1, 5)],
+                   "end_time": 1_700_000_004, "end_of_stream": False, "count": 4}
+    out = list(spider.parse_events_page(respond(events_request, json.dumps(events_page).encode())))
+    assert out == []  # 4 tickets' comments buffered, no ticket export page yet: the event stream waits
+    assert spider.held_events_request is not None
+    assert crawler.stats.get_value("zendesk/event_stream_paused") == 1
+
+    def ticket(ticket_id, updated):
+        return {"id": ticket_id, "status": "open", "created_at": "2023-11-14T22:13:21Z", "updated_at": updated}
+    behind = {"tickets": [ticket(1, "2023-11-14T22:13:21Z")], "after_cursor": "c1", "end_of_stream": False}
+    out = list(spider.parse_export_page(respond(export_request, json.dumps(behind).encode())))
+    assert spider.held_events_request is not None  # the export is still behind the event stream
+    caught_up = {"tickets": [ticket(2, "2024-06-21T09:00:00Z")], "after_cursor": "c2", "end_of_stream": False}
+    next_export = [r for r in out if isinstance(r, Request) and "cursor=c1" in r.url][0]
+    out = list(spider.parse_export_page(respond(next_export, json.dumps(caught_up).encode())))
+    resumed = [r for r in out if isinstance(r, Request) and "ticket_events" in r.url]
+    assert len(resumed) == 1 and query(resumed[0])["start_time"] == "1700000004"
+    assert spider.held_events_request is None
+
+
+async def _all_start_requests(spider):
+    return [request async for request in spider.start()]

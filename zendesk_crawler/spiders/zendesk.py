@@ -52,7 +52,10 @@ EVENTS_PATH = "/api/v2/incremental/ticket_events.json"
 COMMENTS_PATH = "/api/v2/tickets/{ticket_id}/comments.json"
 USERS_PATH = "/api/v2/users/show_many.json"
 #: Events mode: the ticket export waits while this many tickets wait for the event stream.
-MAX_WAITING_TICKETS = 5000
+MAX_WAITING_TICKETS = 2000
+#: Events mode: the event stream waits while it holds comments of this many tickets the ticket export
+#: has not reached yet (without it, a fast event stream would buffer the whole account's comments).
+MAX_BUFFERED_TICKETS = 2000
 #: Users per show_many request (Zendesk's maximum).
 USERS_PER_REQUEST = 100
 # Comment pages go before the next export page, so the tickets in flight stay
@@ -100,6 +103,9 @@ class ZendeskSpider(Spider):
         self.waiting_order: list[tuple[int, int, int, TicketConversation]] = []
         self.waiting_sequence = itertools.count()
         self.held_export_request: Request | None = None
+        self.held_events_request: Request | None = None
+        #: Newest ``updated_at`` (unix seconds) the ticket export has reached.
+        self.export_position: int | None = None
         self.known_users: dict[int, dict[str, Any]] = {}
         self.unresolved: list[TicketConversation] = []
         self.unresolved_ids: set[int] = set()
@@ -151,11 +157,18 @@ class ZendeskSpider(Spider):
         yield from (out for out in outputs if out is not WAITING)
         if tickets and isinstance(tickets[-1], dict):
             self.crawler.stats.set_value("zendesk/position_updated_at", tickets[-1].get("updated_at"))
+            position = epoch(tickets[-1].get("updated_at"))
+            if position is not None and (self.export_position is None or position > self.export_position):
+                self.export_position = position
         self.export_cursor = page.get("after_cursor") or self.export_cursor
-        if self.comment_events is not None:
-            yield from self._release_waiting()
         if page.get("end_of_stream") or not page.get("after_cursor"):
             self.end_of_stream = True
+        if self.comment_events is not None:
+            yield from self._release_waiting()
+            if self.held_events_request is not None and not self._events_ahead():
+                yield self.held_events_request
+                self.held_events_request = None
+        if self.end_of_stream:
             return
         next_page = self._export_request({"cursor": page["after_cursor"]})
         if len(self.waiting) > MAX_WAITING_TICKETS:
@@ -199,6 +212,8 @@ class ZendeskSpider(Spider):
             heapq.heappush(self.waiting_order, (completion, next(self.waiting_sequence), ticket_id, conversation))
             yield WAITING
             return
+        if events is not None:
+            events.drop(ticket_id)  # fetched per ticket: the events' copy of its comments is not needed
         yield self._comments_request(conversation, {})
 
     def export_failed(self, failure: Failure) -> None:
@@ -304,10 +319,26 @@ class ZendeskSpider(Spider):
         self.comment_events.add_page(page)
         yield from self._release_waiting()
         if not page.get("end_of_stream"):
-            yield self._events_request(end_time)
+            if self._events_ahead():
+                self.crawler.stats.inc_value("zendesk/event_stream_paused")
+                self.held_events_request = self._events_request(end_time)  # until the ticket export catches up
+            else:
+                yield self._events_request(end_time)
         if self.held_export_request is not None and len(self.waiting) <= MAX_WAITING_TICKETS // 2:
             yield self.held_export_request
             self.held_export_request = None
+
+    def _events_ahead(self) -> bool:
+        """Whether the event stream is so far ahead of the ticket export that it should wait.
+
+        Never while tickets wait for events (those are behind the export
+        position, so the event stream is not ahead of them), and never once
+        the ticket export has ended: the two holds cannot block each other.
+        """
+        assert self.comment_events is not None
+        if self.end_of_stream or len(self.comment_events.comments) <= MAX_BUFFERED_TICKETS:
+            return False
+        return self.export_position is None or self.comment_events.covered_until > self.export_position
 
     def events_failed(self, failure: Failure) -> None:
         """Errback of event pages: the tickets waiting for them cannot be completed."""
@@ -406,11 +437,15 @@ class ZendeskSpider(Spider):
 
     def spider_idle(self) -> None:
         """Never close with tickets still waiting: fetch them per ticket, or look their authors up."""
-        if not self.waiting and not self.unresolved:
+        if not self.waiting and not self.unresolved and self.held_events_request is None:
             return
         if failure_reason(self.crawler):
             return  # the run already failed; closing is right
         assert self.crawler.engine is not None
+        if self.held_events_request is not None:
+            self.crawler.engine.crawl(self.held_events_request)
+            self.held_events_request = None
+            raise DontCloseSpider
         for request in self._flush_waiting():
             self.crawler.engine.crawl(request)
         raise DontCloseSpider
