@@ -54,12 +54,17 @@ def is_xml_name(key: str) -> bool:
     return bool(_NAME.match(key)) and not key[:3].lower() == "xml"
 
 
+# The \uXXXX form of every forbidden character, built once.
+_ESCAPES = {chr(code): f"\\u{code:04x}" for code in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20),
+                                                     *range(0xD800, 0xE000), 0xFFFE, 0xFFFF]}
+
+
 def escape_forbidden(text: str) -> tuple[str, bool]:
     """``(text, False)`` when XML can hold ``text``, else its backslash-escaped form and ``True``."""
     if not _FORBIDDEN.search(text):
         return text, False
     text = text.replace("\\", "\\\\")
-    return _FORBIDDEN.sub(lambda match: f"\\u{ord(match.group()):04x}", text), True
+    return _FORBIDDEN.sub(lambda match: _ESCAPES[match.group()], text), True
 
 
 def unescape_forbidden(text: str) -> str:
