@@ -37,18 +37,28 @@ from twisted.internet.task import LoopingCall
 GC_THRESHOLDS = (50_000, 20, 100)
 
 
-class GarbageCollectorTuning:
-    """When the engine starts: freeze what start-up built and raise the collection thresholds."""
-
-    def __init__(self) -> None:
-        self.previous = gc.get_threshold()
+class _WhileEngineRuns:
+    """An extension that sets something up when the engine starts and undoes it when it stops."""
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> GarbageCollectorTuning:
+    def from_crawler(cls, crawler: Crawler) -> Any:
         ext = cls()
         crawler.signals.connect(ext.engine_started, signal=signals.engine_started)
         crawler.signals.connect(ext.engine_stopped, signal=signals.engine_stopped)
         return ext
+
+    def engine_started(self) -> None:
+        raise NotImplementedError
+
+    def engine_stopped(self) -> None:
+        raise NotImplementedError
+
+
+class GarbageCollectorTuning(_WhileEngineRuns):
+    """When the engine starts: freeze what start-up built and raise the collection thresholds."""
+
+    def __init__(self) -> None:
+        self.previous = gc.get_threshold()
 
     def engine_started(self) -> None:
         # Objects alive now (modules, settings, components) live for the whole
@@ -66,20 +76,13 @@ class GarbageCollectorTuning:
 TIMER_SWEEP_INTERVAL = 5.0
 
 
-class CancelledTimerSweep:
+class CancelledTimerSweep(_WhileEngineRuns):
     """While the engine runs, fires a Twisted timer every few seconds so the reactor sweeps cancelled timers."""
 
     def __init__(self, clock: Any = None) -> None:
         self.call = LoopingCall(lambda: None)
         if clock is not None:
             self.call.clock = clock
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> CancelledTimerSweep:
-        ext = cls()
-        crawler.signals.connect(ext.engine_started, signal=signals.engine_started)
-        crawler.signals.connect(ext.engine_stopped, signal=signals.engine_stopped)
-        return ext
 
     def engine_started(self) -> None:
         # Twisted's LoopingCall on purpose: the sweep happens in Twisted's
