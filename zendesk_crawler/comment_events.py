@@ -44,6 +44,8 @@ class CommentEvents:
     def __init__(self, start_time: int) -> None:
         self.start_time = start_time
         self.comments: dict[Any, dict[Any, dict[str, Any]]] = {}
+        #: Tickets whose comments are no longer kept (see ``evict``): fetched per ticket instead.
+        self.evicted: set[Any] = set()
         #: Every comment created at or before this second has been read.
         self.covered_until = start_time - 1
         self.finished = False
@@ -55,7 +57,9 @@ class CommentEvents:
                 continue
             for child in event.get("child_events") or []:
                 if isinstance(child, dict) and child.get("event_type") == "Comment" and "body" in child:
-                    self.comments.setdefault(event.get("ticket_id"), {})[child.get("id")] = child
+                    ticket_id = event.get("ticket_id")
+                    if ticket_id not in self.evicted:
+                        self.comments.setdefault(ticket_id, {})[child.get("id")] = child
         end_time = page.get("end_time")
         if isinstance(end_time, int):
             # Events of the end_time second may continue on the next page.
@@ -68,10 +72,11 @@ class CommentEvents:
         """The second once read up to which the stream holds every comment of this ticket version.
 
         That is the ticket's ``updated_at``; ``None`` when the stream cannot hold
-        them all (the ticket was created before the stream's start).
+        them all (the ticket was created before the stream's start, or its
+        comments were evicted).
         """
         created = epoch(ticket.get("created_at"))
-        if created is None or created < self.start_time:
+        if created is None or created < self.start_time or ticket.get("id") in self.evicted:
             return None
         return epoch(ticket.get("updated_at"))
 
@@ -82,6 +87,23 @@ class CommentEvents:
     def take(self, ticket_id: Any) -> list[dict[str, Any]]:
         """The comments read for a ticket (forgotten afterwards)."""
         return list(self.comments.pop(ticket_id, {}).values())
+
+    def evict(self, keep: set[Any] | dict[Any, Any], limit: int) -> int:
+        """Forget the comments of the tickets read longest ago, but those in ``keep``, until at most ``limit`` remain.
+
+        Their later comments are not kept either: those tickets are fetched per
+        ticket. This bounds memory when many tickets' last update lies far
+        ahead of the event stream (a bulk update of old tickets, say).
+        Returns how many tickets were evicted.
+        """
+        excess = len(self.comments) - limit
+        if excess <= 0:
+            return 0
+        victims = [ticket_id for ticket_id in self.comments if ticket_id not in keep][:excess]
+        for ticket_id in victims:
+            del self.comments[ticket_id]
+        self.evicted.update(victims)
+        return len(victims)
 
     def drop(self, ticket_id: Any) -> None:
         """Forget a ticket's comments (a deleted ticket, or one fetched per ticket)."""

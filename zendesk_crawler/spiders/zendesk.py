@@ -56,6 +56,9 @@ MAX_WAITING_TICKETS = 2000
 #: Events mode: the event stream waits while it holds comments of this many tickets the ticket export
 #: has not reached yet (without it, a fast event stream would buffer the whole account's comments).
 MAX_BUFFERED_TICKETS = 2000
+#: Events mode: comments of at most this many tickets are kept while the event stream is behind the
+#: ticket export; beyond it the tickets read longest ago are fetched per ticket instead.
+MAX_KEPT_TICKETS = 4000
 #: Users per show_many request (Zendesk's maximum).
 USERS_PER_REQUEST = 100
 # Comment pages go before the next export page, so the tickets in flight stay
@@ -317,6 +320,9 @@ class ZendeskSpider(Spider):
             self._events_failed(f"the event page at start_time={response.meta['start_time']} has no usable end_time")
             return
         self.comment_events.add_page(page)
+        evicted = self.comment_events.evict(self.waiting, MAX_KEPT_TICKETS)
+        if evicted:
+            self.crawler.stats.inc_value("zendesk/tickets_evicted_from_events", evicted)
         yield from self._release_waiting()
         if not page.get("end_of_stream"):
             if self._events_ahead():
