@@ -198,6 +198,10 @@ def scenarios(smoke: bool) -> dict[str, Scenario]:
                                  crawler_env=fast, peer=True),
         "memory-10k": Scenario("memory 10k", max(50, int(10000 * scale)), crawler_env=fast),
         "memory-100k": Scenario("memory 100k", max(50, int(100000 * scale)), crawler_env=fast),
+        "memory-events-10k": Scenario("memory bulk events 10k", max(50, int(10000 * scale)), crawler_env=fast,
+                                      crawl_args=["-a", "comments=events"]),
+        "memory-events-40k": Scenario("memory bulk events 40k", max(50, int(40000 * scale)), crawler_env=fast,
+                                      crawl_args=["-a", "comments=events"]),
         "delta": Scenario("delta 1%", max(100, int(10000 * scale)), crawler_env=fast, change_fraction=0.01),
     }
 

@@ -58,7 +58,7 @@ MAX_WAITING_TICKETS = 2000
 MAX_BUFFERED_TICKETS = 2000
 #: Events mode: comments of at most this many tickets are kept while the event stream is behind the
 #: ticket export; beyond it the tickets read longest ago are fetched per ticket instead.
-MAX_KEPT_TICKETS = 4000
+MAX_KEPT_TICKETS = 20000
 #: Users per show_many request (Zendesk's maximum).
 USERS_PER_REQUEST = 100
 # Comment pages go before the next export page, so the tickets in flight stay
