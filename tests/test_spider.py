@@ -153,34 +153,47 @@ def test_odd_export_entries_do_not_break_the_page(spider):
     assert spider.end_of_stream and spider.crawler.stats.get_value("zendesk/failure_reason") is None
 
 
-def test_event_stream_waits_while_far_ahead_of_the_ticket_export(tmp_path, monkeypatch):
-    from zendesk_crawler.spiders import zendesk as spider_module
-    monkeypatch.setattr(spider_module, "MAX_BUFFERED_TICKETS", 2)
+@pytest.fixture
+def events_spider(tmp_path):
     crawler = get_crawler(ZendeskSpider, {
         "ZENDESK_URL": BASE_URL, "ZENDESK_EMAIL": "ops@acme.test", "ZENDESK_API_TOKEN": "tok",
         "ZENDESK_EXPORT_URI": str(tmp_path),
     })
-    spider = crawler.spider = crawler._create_spider(start_time="0", comments="events")
-    requests = asyncio.run(_all_start_requests(spider))
-    export_request, events_request = requests
+    crawler.spider = crawler._create_spider(start_time="0", comments="events")
+    return crawler.spider
 
-    def comment_event(ticket_id, second):
-        return {"id": ticket_id * 10, "ticket_id": ticket_id, "timestamp": second, "event_type": "Audit",
-                "child_events": [{"id": ticket_id * 100, "event_type": "Comment", "body": "hi", "author_id": 1,
-                                  "created_at": "2024-01-01T00:00:00Z"}]}
+
+async def _all_start_requests(spider):
+    return [request async for request in spider.start()]
+
+
+def comment_event(ticket_id, second):
+    """An audit event of ``ticket_id`` at unix ``second`` carrying one comment."""
+    return {"id": ticket_id * 10, "ticket_id": ticket_id, "timestamp": second, "event_type": "Audit",
+            "child_events": [{"id": ticket_id * 100, "event_type": "Comment", "body": "hi", "author_id": 1,
+                              "created_at": "2024-01-01T00:00:00Z"}]}
+
+
+def open_ticket(ticket_id, updated):
+    return {"id": ticket_id, "status": "open", "created_at": "2023-11-14T22:13:21Z", "updated_at": updated}
+
+
+def test_event_stream_waits_while_far_ahead_of_the_ticket_export(events_spider, monkeypatch):
+    from zendesk_crawler.spiders import zendesk as spider_module
+    monkeypatch.setattr(spider_module, "MAX_BUFFERED_TICKETS", 2)
+    spider, stats = events_spider, events_spider.crawler.stats
+    export_request, events_request = asyncio.run(_all_start_requests(spider))
     events_page = {"ticket_events": [comment_event(i, 1_700_000_000 + i) for i in range(1, 5)],
                    "end_time": 1_700_000_004, "end_of_stream": False, "count": 4}
     out = list(spider.parse_events_page(respond(events_request, json.dumps(events_page).encode())))
     assert out == []  # 4 tickets' comments buffered, no ticket export page yet: the event stream waits
     assert spider.held_events_request is not None
-    assert crawler.stats.get_value("zendesk/event_stream_paused") == 1
+    assert stats.get_value("zendesk/event_stream_paused") == 1
 
-    def ticket(ticket_id, updated):
-        return {"id": ticket_id, "status": "open", "created_at": "2023-11-14T22:13:21Z", "updated_at": updated}
-    behind = {"tickets": [ticket(1, "2023-11-14T22:13:21Z")], "after_cursor": "c1", "end_of_stream": False}
+    behind = {"tickets": [open_ticket(1, "2023-11-14T22:13:21Z")], "after_cursor": "c1", "end_of_stream": False}
     out = list(spider.parse_export_page(respond(export_request, json.dumps(behind).encode())))
     assert spider.held_events_request is not None  # the export is still behind the event stream
-    caught_up = {"tickets": [ticket(2, "2024-06-21T09:00:00Z")], "after_cursor": "c2", "end_of_stream": False}
+    caught_up = {"tickets": [open_ticket(2, "2024-06-21T09:00:00Z")], "after_cursor": "c2", "end_of_stream": False}
     next_export = [r for r in out if isinstance(r, Request) and "cursor=c1" in r.url][0]
     out = list(spider.parse_export_page(respond(next_export, json.dumps(caught_up).encode())))
     resumed = [r for r in out if isinstance(r, Request) and "ticket_events" in r.url]
@@ -188,42 +201,27 @@ def test_event_stream_waits_while_far_ahead_of_the_ticket_export(tmp_path, monke
     assert spider.held_events_request is None
 
 
-async def _all_start_requests(spider):
-    return [request async for request in spider.start()]
-
-
-def test_comments_of_tickets_far_ahead_are_evicted_and_those_tickets_fetched_per_ticket(tmp_path, monkeypatch):
+def test_comments_of_tickets_far_ahead_are_evicted_and_those_tickets_fetched_per_ticket(events_spider, monkeypatch):
     from zendesk_crawler.spiders import zendesk as spider_module
     monkeypatch.setattr(spider_module, "MAX_KEPT_TICKETS", 2)
-    crawler = get_crawler(ZendeskSpider, {
-        "ZENDESK_URL": BASE_URL, "ZENDESK_EMAIL": "ops@acme.test", "ZENDESK_API_TOKEN": "tok",
-        "ZENDESK_EXPORT_URI": str(tmp_path),
-    })
-    spider = crawler.spider = crawler._create_spider(start_time="0", comments="events")
+    spider, stats = events_spider, events_spider.crawler.stats
     export_request, events_request = asyncio.run(_all_start_requests(spider))
-
-    def ticket(ticket_id, updated):
-        return {"id": ticket_id, "status": "open", "created_at": "2023-11-14T22:13:21Z", "updated_at": updated}
     # The export is far ahead (a bulk update touched ticket 1 in 2025): ticket 1 waits for the events.
-    ahead = {"tickets": [ticket(1, "2025-01-01T00:00:00Z")], "after_cursor": "c1", "end_of_stream": False}
+    ahead = {"tickets": [open_ticket(1, "2025-01-01T00:00:00Z")], "after_cursor": "c1", "end_of_stream": False}
     list(spider.parse_export_page(respond(export_request, json.dumps(ahead).encode())))
     assert list(spider.waiting) == [1]
 
-    def comment_event(ticket_id, second):
-        return {"id": ticket_id * 10, "ticket_id": ticket_id, "timestamp": second, "event_type": "Audit",
-                "child_events": [{"id": ticket_id * 100, "event_type": "Comment", "body": "hi", "author_id": 1,
-                                  "created_at": "2024-01-01T00:00:00Z"}]}
     page = {"ticket_events": [comment_event(i, 1_700_000_000 + i) for i in (2, 3, 1, 4)],
             "end_time": 1_700_000_004, "end_of_stream": False, "count": 4}
     list(spider.parse_events_page(respond(events_request, json.dumps(page).encode())))
     events = spider.comment_events
     assert set(events.comments) == {1, 4} and events.evicted == {2, 3}  # the waiting ticket is kept
-    assert crawler.stats.get_value("zendesk/tickets_evicted_from_events") == 2
+    assert stats.get_value("zendesk/tickets_evicted_from_events") == 2
     later = {"ticket_events": [comment_event(2, 1_700_000_010)], "end_time": 1_700_000_010, "end_of_stream": False}
     events.add_page(later)
     assert 2 not in events.comments  # later comments of an evicted ticket are not kept either
     # When the export reaches an evicted ticket, its comments come from its own endpoint.
-    behind = {"tickets": [ticket(2, "2025-01-02T00:00:00Z")], "after_cursor": "c2", "end_of_stream": False}
+    behind = {"tickets": [open_ticket(2, "2025-01-02T00:00:00Z")], "after_cursor": "c2", "end_of_stream": False}
     next_export = Request(f"{BASE_URL}/api/v2/incremental/tickets/cursor.json?cursor=c1", meta={"zendesk_page": 2})
     out = list(spider.parse_export_page(respond(next_export, json.dumps(behind).encode())))
     assert any(isinstance(r, Request) and r.url.startswith(f"{BASE_URL}/api/v2/tickets/2/comments.json") for r in out)

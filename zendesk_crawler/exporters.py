@@ -29,6 +29,7 @@ list entries) and adds these rules, so the XML holds exactly what the JSON holds
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
 import re
@@ -82,7 +83,7 @@ class CompactJsonItemExporter(JsonItemExporter):
 
     def __init__(self, file: Any, **kwargs: Any) -> None:
         super().__init__(file, **kwargs)
-        self._compact = (self.encoding or "").lower().replace("-", "") == "utf8" and not self.indent
+        self._compact = bool(self.encoding) and codecs.lookup(self.encoding).name == "utf-8" and not self.indent
 
     def export_item(self, item: Any) -> None:
         if not self._compact:

@@ -7,7 +7,7 @@ from typing import Any
 
 #: Request meta keys shared by the spider and the components that watch it.
 ENDPOINT_META = "zendesk_endpoint"  # which Zendesk endpoint a request calls (for stats and budgets)
-PAGE_META = "zendesk_page"  # the number of the export page a request belongs to (for checkpoints)
+PAGE_META = "zendesk_page"  # the number (1, 2, … in stream order) of the export page a request fetches
 EXPORT_ENDPOINT = "incremental_tickets"
 EVENTS_ENDPOINT = "incremental_ticket_events"
 COMMENTS_ENDPOINT = "ticket_comments"

@@ -161,8 +161,8 @@ class ZendeskSpider(Spider):
         if tickets and isinstance(tickets[-1], dict):
             self.crawler.stats.set_value("zendesk/position_updated_at", tickets[-1].get("updated_at"))
             position = epoch(tickets[-1].get("updated_at"))
-            if position is not None and (self.export_position is None or position > self.export_position):
-                self.export_position = position
+            if position is not None:
+                self.export_position = max(position, self.export_position or position)
         self.export_cursor = page.get("after_cursor") or self.export_cursor
         if page.get("end_of_stream") or not page.get("after_cursor"):
             self.end_of_stream = True
@@ -198,25 +198,25 @@ class ZendeskSpider(Spider):
             return
         self.ticket_versions[ticket_id] = version
         conversation = TicketConversation(ticket=ticket, users=_related_users(ticket, users), export_page=page)
-        if ticket.get("status") == "deleted":
+        deleted = ticket.get("status") == "deleted"
+        events = self.comment_events
+        if events is not None and not deleted:
+            completion = events.completion_time(ticket)
+            if completion is not None and (not events.finished or events.covers(completion)):
+                older = self.waiting.get(ticket_id)
+                if older is not None:
+                    self._superseded(older)
+                self.waiting[ticket_id] = conversation
+                heapq.heappush(self.waiting_order, (completion, next(self.waiting_sequence), ticket_id, conversation))
+                yield WAITING
+                return
+        if events is not None:
+            events.drop(ticket_id)  # deleted, or fetched per ticket: the events' copy is not needed
+        if deleted:
             # Zendesk deletes a deleted ticket's comments: asking would be a 404.
             conversation.comments_status = COMMENTS_TICKET_DELETED
-            if self.comment_events is not None:
-                self.comment_events.drop(ticket_id)
             yield from self._finished(conversation)
             return
-        events = self.comment_events
-        completion = events.completion_time(ticket) if events is not None else None
-        if events is not None and completion is not None and (not events.finished or events.covers(completion)):
-            older = self.waiting.get(ticket_id)
-            if older is not None:
-                self._superseded(older)
-            self.waiting[ticket_id] = conversation
-            heapq.heappush(self.waiting_order, (completion, next(self.waiting_sequence), ticket_id, conversation))
-            yield WAITING
-            return
-        if events is not None:
-            events.drop(ticket_id)  # fetched per ticket: the events' copy of its comments is not needed
         yield self._comments_request(conversation, {})
 
     def export_failed(self, failure: Failure) -> None:
@@ -238,8 +238,7 @@ class ZendeskSpider(Spider):
             callback=self.parse_comments,
             errback=self.comments_failed,
             priority=COMMENTS_PRIORITY,
-            meta={ENDPOINT_META: COMMENTS_ENDPOINT, PAGE_META: conversation.export_page,
-                  "conversation": conversation, "handle_httpstatus_list": [404]},
+            meta={ENDPOINT_META: COMMENTS_ENDPOINT, "conversation": conversation, "handle_httpstatus_list": [404]},
         )
 
     def parse_comments(self, response: Response) -> Iterator[Request | TicketConversation]:
