@@ -22,6 +22,7 @@ Comment events carry fewer fields than ``/tickets/{id}/comments.json``:
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 #: Comment fields of the comments endpoint that comment events do not carry.
@@ -99,7 +100,7 @@ class CommentEvents:
         excess = len(self.comments) - limit
         if excess <= 0:
             return 0
-        victims = [ticket_id for ticket_id in self.comments if ticket_id not in keep][:excess]
+        victims = list(islice((ticket_id for ticket_id in self.comments if ticket_id not in keep), excess))
         for ticket_id in victims:
             del self.comments[ticket_id]
         self.evicted.update(victims)
