@@ -1,6 +1,8 @@
 """Request budget arithmetic and Zendesk's rate-limit headers."""
 
-from zendesk_crawler.budget import SlidingWindowBudget, account_budget, endpoint_budget
+import math
+
+from zendesk_crawler.budget import AnnouncedBudget, SlidingWindowBudget, account_budget, endpoint_budget
 
 
 class FakeClock:
@@ -40,3 +42,85 @@ def test_endpoint_header():
     reading = endpoint_budget("total=10; remaining=0; resets=42")
     assert (reading.limit, reading.remaining, reading.resets_in) == (10, 0, 42)
     assert endpoint_budget(None).limit is None
+
+
+class FixedWindowServer:
+    """Zendesk's accounting: ``limit`` requests per fixed window of ``window`` s, ``other`` spent by others."""
+
+    def __init__(self, limit, window, other=0):
+        self.limit, self.window, self.other = limit, window, other
+        self.counts = {}
+
+    def answer(self, now):
+        """Count a request arriving at ``now``; return (allowed, remaining, reset) as the headers say."""
+        index = int(now // self.window)
+        left = (index + 1) * self.window - now
+        others = int(self.other * (1 - left / self.window))
+        used = self.counts.get(index, 0)
+        allowed = used + others < self.limit
+        if allowed:
+            self.counts[index] = used + 1
+        return allowed, max(0, self.limit - self.counts.get(index, 0) - others), math.ceil(left)
+
+
+def simulate(server, budget, requests, concurrency=16, latency=0.02):
+    """Send ``requests`` through ``budget`` with up to ``concurrency`` in flight; return (429s, end time)."""
+    clock = budget.clock
+    in_flight = []  # (answer time, seq, arrival)
+    sent = rejected = 0
+    while sent < requests or in_flight:
+        if sent < requests and len(in_flight) < concurrency and budget.delay() == 0:
+            seq = budget.record()
+            in_flight.append((clock.now + latency, seq, clock.now + latency / 2))
+            sent += 1
+            continue
+        in_flight.sort()
+        wait = budget.delay()
+        next_answer = in_flight[0][0] if in_flight else float("inf")
+        if in_flight and (wait == 0 or next_answer <= clock.now + wait):
+            done, seq, arrival = in_flight.pop(0)
+            clock.now = max(clock.now, done)
+            allowed, remaining, reset = server.answer(arrival)
+            rejected += not allowed
+            budget.reading(seq, remaining, reset, fallback_window=60)
+        else:
+            clock.now += max(wait, 0.001)
+    return rejected, clock.now
+
+
+def test_announced_budget_follows_short_windows_it_was_not_told_about():
+    clock = FakeClock()
+    clock.now = 1000.3
+    server = FixedWindowServer(limit=700, window=6)
+    budget = AnnouncedBudget(clock=clock)
+    budget.set_allowance(700)
+    budget.left = 0  # as if the first answer said the window is spent
+    budget.reading(budget.record(), 0, 6, fallback_window=60)
+    rejected, end = simulate(server, budget, requests=7000)
+    assert rejected == 0
+    assert max(server.counts.values()) <= 700
+    minimum = 7000 / 700 * 6
+    assert end - 1000.3 <= 1.10 * minimum + 6  # the windows are used, not waited out
+
+
+def test_announced_budget_leaves_the_reserve_to_others():
+    clock = FakeClock()
+    server = FixedWindowServer(limit=200, window=60, other=100)  # another integration spends half
+    budget = AnnouncedBudget(clock=clock)
+    budget.set_allowance(100)  # ZENDESK_RATE_LIMIT_SHARE=0.5
+    rejected, _ = simulate(server, budget, requests=600)
+    assert rejected == 0
+    assert max(server.counts.values()) <= 100 + 16  # ours, within the share (plus what was in flight)
+
+
+def test_announced_budget_ignores_answers_about_an_earlier_window():
+    clock = FakeClock()
+    budget = AnnouncedBudget(clock=clock)
+    budget.set_allowance(100)
+    old = budget.record()
+    budget.reading(budget.record(), 0, 5, fallback_window=60)  # spent until t+5
+    assert budget.delay() == 5
+    clock.now += 5
+    assert budget.delay() == 0 and budget.left == 100  # a new window with the whole allowance
+    budget.reading(old, 0, 1, fallback_window=60)  # a late answer from the old window
+    assert budget.left == 100

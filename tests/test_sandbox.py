@@ -26,7 +26,7 @@ from zendesk_crawler.sandbox.ratelimit import RateLimiter
 
 EXPORT = "/api/v2/incremental/tickets/cursor.json"
 BASIC = "Basic " + base64.b64encode(f"{DEFAULT_EMAIL}/token:{DEFAULT_API_TOKEN}".encode()).decode()
-SAMPLES = "/work/shared/zendesk-samples"
+SAMPLES = os.path.join(os.path.dirname(__file__), "fixtures", "zendesk-samples")
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
@@ -364,6 +364,19 @@ def test_rate_limiter_windows():
     assert fresh.allowed and dict(fresh.headers)["ratelimit-remaining"] == "2"
 
 
+def test_rate_limiter_other_integrations_spend_evenly_over_the_window():
+    now = [1000.0]
+    limiter = RateLimiter(limit=100, export_limit=0, time_scale=1, monotonic=lambda: now[0], other_usage=60)
+    assert dict(limiter.check(is_export=False).headers)["ratelimit-remaining"] == "99"
+    now[0] += 30  # half the window: the others spent 30
+    assert dict(limiter.check(is_export=False).headers)["ratelimit-remaining"] == "68"
+    now[0] += 29.9
+    allowed = sum(limiter.check(is_export=False).allowed for _ in range(100))
+    assert allowed == 100 - 2 - 59  # what the others and we left
+    now[0] += 0.1
+    assert dict(limiter.check(is_export=False).headers)["ratelimit-remaining"] == "99"
+
+
 def test_determinism():
     clock = Clock()
     options = Options(tickets=60, seed=5, epoch=1_700_000_000)
@@ -447,6 +460,18 @@ def test_fault_status_answers_like_real_fronts(faults):
     faults.faults([{"endpoint": "incremental_tickets", "kind": "status", "status": 503, "count": 1}])
     assert get(f"{faults.url}{comments_target(ticket)}").status == 200  # another endpoint: not matched
     assert get(export).status == 503 and get(export).status == 200
+
+
+def test_fault_429_announces_retry_after_and_a_spent_budget(faults):
+    ticket = live_ids(faults)[0]
+    faults.faults([{"endpoint": "ticket_comments", "kind": "status", "status": 429, "retry_after": 7, "count": 1}])
+    answer = get(f"{faults.url}{comments_target(ticket)}")
+    assert answer.status == 429 and answer.json["error"] == "APIRateLimitExceeded"
+    assert answer.headers["Retry-After"] == "7" and answer.headers["ratelimit-reset"] == "7"
+    assert answer.headers["X-Rate-Limit-Remaining"] == "0" and answer.headers["ratelimit-remaining"] == "0"
+    assert get(f"{faults.url}{comments_target(ticket)}").status == 200
+    with pytest.raises(SandboxError, match="retry_after only applies to status 429"):
+        faults.faults([{"endpoint": "any", "kind": "status", "status": 503, "retry_after": 3, "count": 1}])
 
 
 def test_fault_drop_closes_without_answering(faults):

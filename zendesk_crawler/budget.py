@@ -1,4 +1,4 @@
-"""Zendesk's request budgets: a sliding-window counter and the rate-limit headers.
+"""Zendesk's request budgets: what the server announces, a sliding-window fallback, and the headers.
 
 Kept free of Scrapy so the arithmetic can be tested on its own; the
 ``RateLimitMiddleware`` in ``middlewares.py`` applies it to requests.
@@ -16,8 +16,9 @@ from dataclasses import dataclass
 class SlidingWindowBudget:
     """Allows at most ``limit`` events in any span of ``window`` seconds.
 
-    Zendesk counts requests in fixed one-minute windows; staying under the
-    limit in every sliding window keeps every fixed window under it too.
+    The fallback when answers announce nothing (and the hard cap of
+    ``ZENDESK_MAX_REQUESTS_PER_MINUTE``): staying under the limit in every
+    sliding window keeps every fixed window under it too.
     """
 
     def __init__(self, limit: float, window: float, clock: Callable[[], float] = time.monotonic) -> None:
@@ -39,6 +40,89 @@ class SlidingWindowBudget:
     def record(self) -> None:
         """Count one event now."""
         self.sent.append(self.clock())
+
+
+class AnnouncedBudget:
+    """Paces requests by what the server last said: how many are left in its window, and when it resets.
+
+    Zendesk counts requests in fixed windows and says so on every answer
+    (``remaining``, and ``reset`` in whole seconds). That is the truth about
+    the account: it includes what other integrations spend, and the window
+    length is whatever the server uses. So:
+
+    - a reading (from the answer to request number ``seq``) sets what is left
+      for us: the announced ``remaining`` less every request we sent after
+      ``seq`` (they may not have been counted yet: a conservative guess that
+      the next answers correct), and never more than the ``allowance`` less
+      what we sent in this window (our share: the rest of the limit stays
+      free for other integrations in every window);
+    - the window's end is the earliest ``now + reset`` of its readings: each is
+      an upper bound (``reset`` is rounded up), and many answers make it tight;
+    - once the end has passed, a new window begins with the whole ``allowance``
+      until a reading of the new window says otherwise; answers to requests
+      sent before that moment describe the old window and are ignored;
+    - a reading whose reset lies more than a second beyond the known end
+      means the server's window already turned: it starts the new window.
+
+    ``has_reading`` is false until the first reading: callers then fall back to
+    a sliding window of the configured length.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        #: Requests we may still send in the server's current window (``None``: nothing announced yet).
+        self.left: float | None = None
+        #: Upper bound of the current window's end (monotonic seconds); ``None``: unknown.
+        self.window_end: float | None = None
+        self.allowance = 0.0
+        self.sent = 0  # requests sent so far (sequence numbers)
+        self.window_first = 0  # sequence number of the first request of the current window
+        self.applied = -1  # sequence number of the newest reading applied
+
+    @property
+    def has_reading(self) -> bool:
+        return self.left is not None
+
+    def set_allowance(self, allowance: float) -> None:
+        """How many requests of each window we may use (the rest of the limit is left to others)."""
+        self.allowance = allowance
+
+    def record(self) -> int:
+        """Count one request sent now; returns its sequence number (give it back with its reading)."""
+        self._roll()
+        seq = self.sent
+        self.sent += 1
+        if self.left is not None:
+            self.left -= 1
+        return seq
+
+    def delay(self) -> float:
+        """Seconds until one more request fits (0: now); ``inf`` when spent with no known reset."""
+        self._roll()
+        if self.left is None or self.left >= 1:
+            return 0.0
+        return float("inf") if self.window_end is None else max(0.0, self.window_end - self.clock())
+
+    def reading(self, seq: int, remaining: int, resets_in: float | None, fallback_window: float) -> None:
+        """Apply what the answer to request ``seq`` announced."""
+        self._roll()
+        if seq < self.window_first or seq <= self.applied:
+            return  # about an earlier window, or older than what we know
+        now = self.clock()
+        end = now + (fallback_window if resets_in is None else resets_in)
+        if self.window_end is not None and end > self.window_end + 1.0:
+            self.window_first = seq  # the server's window turned before our estimate of its end
+            self.window_end = end
+        elif self.window_end is None or end < self.window_end:
+            self.window_end = end
+        self.applied = seq
+        self.left = min(remaining - (self.sent - seq - 1), self.allowance - (self.sent - self.window_first))
+
+    def _roll(self) -> None:
+        if self.window_end is not None and self.clock() >= self.window_end:
+            self.window_end = None
+            self.window_first = self.sent
+            self.left = self.allowance
 
 
 @dataclass(frozen=True)

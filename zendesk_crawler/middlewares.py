@@ -12,12 +12,11 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
-from zendesk_crawler.budget import SlidingWindowBudget, account_budget, endpoint_budget
+from zendesk_crawler.budget import AnnouncedBudget, SlidingWindowBudget, account_budget, endpoint_budget
 from zendesk_crawler.items import ENDPOINT_META, INCREMENTAL_ENDPOINTS
 from zendesk_crawler.outcome import record_failure
 
 logger = logging.getLogger(__name__)
-
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
@@ -72,68 +71,114 @@ class ZendeskAuthMiddleware:
 
 
 class RateLimitMiddleware:
-    """Keeps the crawler inside Zendesk's request budgets, and honours 429s account-wide.
+    """Keeps the crawler inside Zendesk's request budgets as the answers announce them; honours 429s.
 
     Scrapy's AutoThrottle adapts to latency, not to a budget, and its retry
     middleware would resend a 429 at once while every other request keeps
-    going out. Zendesk's budgets are per account and per minute, so:
+    going out. Zendesk's budgets are per account and per window, and every
+    answer says what is left of the window and when it resets, so:
 
-    - every request waits for room in a sliding one-minute window sized to the
-      account budget the answers announce (``X-Rate-Limit`` /
-      ``ratelimit-limit``) times ``ZENDESK_RATE_LIMIT_SHARE``, capped by
-      ``ZENDESK_MAX_REQUESTS_PER_MINUTE``; Incremental Export requests also wait
-      for their own budget (``ZENDESK_EXPORT_REQUESTS_PER_MINUTE``, or what a
-      ``Zendesk-RateLimit-incremental-exports*`` header says);
-    - when an answer says the account has no more than the other
-      integrations' share left (``X-Rate-Limit-Remaining``), everything pauses
-      until the window resets (``ratelimit-reset``);
+    - the account budget (``X-Rate-Limit`` / ``ratelimit-limit``,
+      ``…-remaining``, ``ratelimit-reset``) is paced by what the answers
+      announce (:class:`~zendesk_crawler.budget.AnnouncedBudget`): requests go
+      while the window has room and this crawler has used less than its
+      ``ZENDESK_RATE_LIMIT_SHARE`` of it, then wait for the announced reset. The
+      window's length is never assumed: a server with 6-second windows is
+      used 10 times a minute;
+    - Incremental Export requests are paced the same way by a
+      ``Zendesk-RateLimit-incremental-exports*`` header when answers carry one,
+      else by ``ZENDESK_EXPORT_REQUESTS_PER_MINUTE`` in a sliding
+      ``ZENDESK_RATE_LIMIT_WINDOW`` (real ticket exports carry no such header);
+    - until the first answer, and on answers without rate-limit headers, a
+      sliding window of ``ZENDESK_RATE_LIMIT_WINDOW`` seconds is the fallback;
+      ``ZENDESK_MAX_REQUESTS_PER_MINUTE`` is always a hard cap over that window;
     - a 429 pauses every request for its ``Retry-After``, then the rejected
       request is sent again.
 
     Stats: ``zendesk/rate_limited_429``, ``zendesk/rate_limit_paused_seconds``
-    (pauses after a 429 or an exhausted budget) and
-    ``zendesk/rate_limit_paced_seconds`` (waits for room in the window).
+    (pauses after a 429) and ``zendesk/rate_limit_paced_seconds`` (wall time
+    during which requests waited for budget).
     """
 
     DEFAULT_RETRY_AFTER = 60.0
     ASSUMED_ACCOUNT_LIMIT = 200  # Zendesk's smallest plan, until an answer says more
+    SEQ_META = "zendesk_budget_seq"
 
     def __init__(self, crawler: Crawler) -> None:
         config = crawler.spider.config  # type: ignore[union-attr]
         self.crawler = crawler
         self.stats = crawler.stats
         self.share = config.rate_limit_share
-        self.cap = config.max_requests_per_minute
         self.window = config.rate_limit_window
         self.max_retries = config.rate_limit_max_retries
         self.account_limit = self.ASSUMED_ACCOUNT_LIMIT
-        self.account = SlidingWindowBudget(self._account_allowance(), self.window)
-        self.export = SlidingWindowBudget(config.export_requests_per_minute, self.window)
+        self.account = AnnouncedBudget()
+        self.account.set_allowance(self._account_allowance(config.max_requests_per_minute))
+        self.account_fallback = SlidingWindowBudget(self.account.allowance, self.window)
+        self.cap = (SlidingWindowBudget(config.max_requests_per_minute, self.window)
+                    if config.max_requests_per_minute > 0 else None)
+        self.max_requests_per_minute = config.max_requests_per_minute
+        self.export = AnnouncedBudget()
+        self.export_fallback = SlidingWindowBudget(config.export_requests_per_minute, self.window)
         self.paused_until = 0.0
-        self.export_paused_until = 0.0
+        self.paced_until = 0.0
+        self.logged_window_end: float | None = None
+        self._wake: asyncio.Event | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RateLimitMiddleware:
         return cls(crawler)
 
-    def _account_allowance(self) -> float:
+    def _account_allowance(self, cap: float) -> float:
         allowance = self.account_limit * self.share
-        return min(allowance, self.cap) if self.cap > 0 else allowance
+        return min(allowance, cap) if cap > 0 else allowance
+
+    def _pace(self, is_export: bool) -> float:
+        """Seconds until a request may go as far as the budgets are concerned."""
+        account = self.account.delay() if self.account.has_reading else self.account_fallback.delay()
+        if account > 0 and self.account.has_reading and self.account.window_end != self.logged_window_end:
+            self.logged_window_end = self.account.window_end
+            logger.info("The account's request budget for this window is spent; waiting %.1f s for its reset",
+                        account)
+        delays = [account, self.cap.delay() if self.cap else 0.0]
+        if is_export:
+            delays.append(self.export.delay() if self.export.has_reading else self.export_fallback.delay())
+        return max(delays)
 
     async def process_request(self, request: Request) -> None:
         is_export = request.meta.get(ENDPOINT_META) in INCREMENTAL_ENDPOINTS
         while True:
             now = time.monotonic()
-            pause = max(self.paused_until, self.export_paused_until if is_export else 0.0) - now
-            pace = max(self.account.delay(), self.export.delay() if is_export else 0.0)
+            pause = self.paused_until - now
+            pace = self._pace(is_export)
             if pause <= 0 and pace <= 0:
                 break
+            wait = max(pause, min(pace, self.window))
             if pause <= 0:
-                self.stats.inc_value("zendesk/rate_limit_paced_seconds", pace)
-            await asyncio.sleep(max(pause, pace))
-        self.account.record()
+                self._count_paced(now, now + wait)
+            await self._sleep(wait)
+        request.meta[self.SEQ_META] = (self.account.record(), self.export.record() if is_export else None)
+        self.account_fallback.record()
+        if self.cap:
+            self.cap.record()
         if is_export:
-            self.export.record()
+            self.export_fallback.record()
+
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep, but wake as soon as an answer brings a new reading (room may have come back)."""
+        if self._wake is None:
+            self._wake = asyncio.Event()
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+        except asyncio.TimeoutError:
+            pass
+
+    def _count_paced(self, start: float, end: float) -> None:
+        """Add the part of [start, end) not already counted: wall time, not the sum over waiting requests."""
+        added = end - max(start, self.paced_until)
+        if added > 0:
+            self.stats.inc_value("zendesk/rate_limit_paced_seconds", round(added, 3))
+            self.paced_until = end
 
     def process_response(self, request: Request, response: Response) -> Response | Request:
         headers = _lower_headers(response)
@@ -151,20 +196,27 @@ class RateLimitMiddleware:
         return retry
 
     def _learn(self, request: Request, headers: dict[str, str]) -> None:
-        """Adapt the allowances and pause when an answer says a budget is spent."""
+        """Take what the answer says about the budgets, and wake the requests waiting for room."""
+        account_seq, export_seq = request.meta.get(self.SEQ_META) or (None, None)
         account = account_budget(headers)
         if account.limit and account.limit != self.account_limit:
             self.account_limit = account.limit
-            self.account.limit = self._account_allowance()
-            logger.info("Zendesk account budget: %d requests/minute; using up to %.0f", account.limit, self.account.limit)
-        if account.remaining is not None and account.remaining <= self.account_limit - self._account_allowance():
-            self._pause(_reset_seconds(account.resets_in, self.window), "the account's request budget is spent")
+            self.account.set_allowance(self._account_allowance(self.max_requests_per_minute))
+            self.account_fallback.limit = self.account.allowance
+            logger.info("Zendesk account budget: %d requests per window; using up to %.0f",
+                        account.limit, self.account.allowance)
+        if account.remaining is not None and account_seq is not None:
+            self.account.reading(account_seq, account.remaining, account.resets_in, self.window)
         export_header = next((v for k, v in headers.items() if k.startswith("zendesk-ratelimit-incremental-exports")), None)
         export = endpoint_budget(export_header)
         if export.limit:
-            self.export.limit = export.limit
-        if export.remaining == 0 and request.meta.get(ENDPOINT_META) in INCREMENTAL_ENDPOINTS:
-            self.export_paused_until = time.monotonic() + _reset_seconds(export.resets_in, self.window)
+            self.export.set_allowance(export.limit)
+            self.export_fallback.limit = export.limit
+        if export.remaining is not None and export_seq is not None:
+            self.export.reading(export_seq, export.remaining, export.resets_in, self.window)
+        if self._wake is not None:
+            self._wake.set()
+            self._wake = None
 
     def _pause(self, seconds: float, why: str) -> None:
         resume_at = time.monotonic() + seconds
@@ -179,11 +231,6 @@ class RateLimitMiddleware:
 def _lower_headers(response: Response) -> dict[str, str]:
     return {key.decode("latin-1").lower(): values[0].decode("latin-1")
             for key, values in response.headers.items() if values}
-
-
-def _reset_seconds(resets_in: float | None, window: float) -> float:
-    """How long to pause for a spent budget: until the announced reset (at least a moment), else a window."""
-    return window if resets_in is None else max(0.1, resets_in)
 
 
 def _seconds(value: str | None, default: float) -> float:

@@ -35,6 +35,9 @@ def parse_args(argv: list[str] | None = None) -> Config:
                         help="send Zendesk-RateLimit-incremental-exports-cursor on the tickets export")
     parser.add_argument("--time-scale", type=float, default=1.0,
                         help="rate-limit minutes last 60/S real seconds")
+    parser.add_argument("--other-usage", type=int, default=0,
+                        help="requests per rate-limit window that other integrations of the account spend "
+                             "(evenly over the window)")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="delay every API answer")
     parser.add_argument("--no-heavy-tickets", action="store_true",
                         help="no tickets with hundreds of comments (1-8 each, about 4): the benchmarks' shape")
@@ -46,13 +49,15 @@ def parse_args(argv: list[str] | None = None) -> Config:
     args = parser.parse_args(argv)
     if args.tickets < 0 or args.rate_limit < 0 or args.export_rate_limit < 0 or args.latency_ms < 0:
         parser.error("--tickets, --rate-limit, --export-rate-limit and --latency-ms must not be negative")
+    if args.other_usage < 0 or (args.rate_limit and args.other_usage >= args.rate_limit):
+        parser.error("--other-usage must be between 0 and --rate-limit")
     if args.time_scale <= 0:
         parser.error("--time-scale must be positive")
     if args.epoch is not None and args.epoch > time.time() - 120:
         parser.error("--epoch must be at least 120 seconds in the past")
     return Config(host=args.host, port=args.port, tickets=args.tickets, seed=args.seed,
                   rate_limit=args.rate_limit, export_rate_limit=args.export_rate_limit,
-                  time_scale=args.time_scale, latency_ms=args.latency_ms,
+                  time_scale=args.time_scale, other_usage=args.other_usage, latency_ms=args.latency_ms,
                   export_budget_header=args.export_budget_header, gzip=not args.no_gzip, epoch=args.epoch,
                   heavy_tickets=not args.no_heavy_tickets,
                   credentials=Credentials(args.email, args.api_token, args.oauth_token))

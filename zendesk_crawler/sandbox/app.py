@@ -47,6 +47,7 @@ class Config:
     rate_limit: int = 700
     export_rate_limit: int = 10
     time_scale: float = 1.0
+    other_usage: int = 0
     latency_ms: float = 0.0
     export_budget_header: bool = False
     gzip: bool = True
@@ -89,7 +90,7 @@ class App:
                                        admin_email=config.credentials.email, heavy_tickets=config.heavy_tickets),
                                self.clock)
         self.limiter = RateLimiter(config.rate_limit, config.export_rate_limit, config.time_scale,
-                                   config.export_budget_header)
+                                   config.export_budget_header, other_usage=config.other_usage)
         self.log = RequestLog()
         self.faults = Faults()
 
@@ -127,7 +128,7 @@ class App:
         match = api.COMMENTS_PATH.fullmatch(path)
         rule = self.faults.pick(endpoint, int(match.group(1)) if match else None)
         if rule is not None and rule.kind == "status":
-            return faults.status_response(rule.status or 500, decision.headers), rule
+            return faults.status_response(rule.status or 500, decision.headers, rule.retry_after), rule
         if rule is not None and rule.kind == "drop":
             return DROPPED, rule
         if rule is not None and rule.kind == "html":

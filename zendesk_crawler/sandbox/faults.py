@@ -9,7 +9,9 @@ Armed with ``POST /_sandbox/faults`` ``{"rules": [...]}`` (which replaces every 
   ``"slow"`` (with ``delay_ms``);
 - ``count``: how many times it fires before it is spent (``-1``: until cleared);
 - ``every``: fire on every N-th matching request (default 1: each one);
-- ``ticket_ids``: only with ``ticket_comments``: match only the comments of these tickets.
+- ``ticket_ids``: only with ``ticket_comments``: match only the comments of these tickets;
+- ``retry_after``: only with ``status`` 429: the ``Retry-After`` seconds to announce (default 1),
+  with ``X-Rate-Limit-Remaining: 0`` as Zendesk sends it.
 
 Only authenticated requests inside the rate limits meet the rules (a 401 or 429 is answered
 first, as Zendesk's own front would). A request is offered to the rules in order: each live
@@ -34,7 +36,7 @@ from .generator import dumps
 ENDPOINTS = ("incremental_tickets", "incremental_ticket_events", "ticket_comments", "any")
 KINDS = ("status", "drop", "truncate", "html", "garbage", "slow")
 HTML_TYPE = ("Content-Type", "text/html; charset=utf-8")
-_FIELDS = {"endpoint", "kind", "count", "every", "ticket_ids", "status", "delay_ms"}
+_FIELDS = {"endpoint", "kind", "count", "every", "ticket_ids", "status", "delay_ms", "retry_after"}
 
 #: Gateway errors come from the fronts (load balancer, CDN) as HTML, not from the API as JSON.
 _GATEWAY_PAGE = (
@@ -60,6 +62,7 @@ class Rule:
     ticket_ids: frozenset[int] | None = None
     status: int | None = None
     delay_ms: float = 0.0
+    retry_after: int | None = None
     matched: int = 0
     fired: int = 0
 
@@ -79,6 +82,8 @@ class Rule:
             out["ticket_ids"] = sorted(self.ticket_ids)
         if self.kind == "status":
             out["status"] = self.status
+        if self.retry_after is not None:
+            out["retry_after"] = self.retry_after
         if self.kind == "slow":
             out["delay_ms"] = self.delay_ms
         out.update(matched=self.matched, fired=self.fired)
@@ -126,6 +131,12 @@ def parse_rule(raw: Any) -> Rule:
             raise ValueError("fault rule: status must be between 400 and 599")
     elif "status" in raw:
         raise ValueError("fault rule: status only applies to kind status")
+    if rule.status == 429:
+        rule.retry_after = _integer(raw, "retry_after", 1)
+        if not 1 <= rule.retry_after <= 3600:
+            raise ValueError("fault rule: retry_after must be between 1 and 3600")
+    elif "retry_after" in raw:
+        raise ValueError("fault rule: retry_after only applies to status 429")
     if kind == "slow":
         delay = raw.get("delay_ms")
         if not isinstance(delay, (int, float)) or isinstance(delay, bool) or not 0 <= delay <= 600_000:
@@ -170,8 +181,17 @@ class Faults:
             return None
 
 
-def status_response(status: int, headers: list[tuple[str, str]]) -> Response:
-    """What a front sends for an error status: HTML for gateway errors, Zendesk's JSON otherwise."""
+def status_response(status: int, headers: list[tuple[str, str]], retry_after: int | None = None) -> Response:
+    """What a front sends for an error status: HTML for gateway errors, Zendesk's JSON otherwise.
+
+    A 429 carries ``Retry-After`` and says the budget is spent until then, like Zendesk's own.
+    """
+    if status == 429:
+        wait = str(retry_after or 1)
+        spent = {"x-rate-limit-remaining": "0", "ratelimit-remaining": "0", "ratelimit-reset": wait}
+        headers = [("Retry-After", wait), *((name, spent.get(name.lower(), value)) for name, value in headers)]
+        body = {"error": "APIRateLimitExceeded", "description": "Number of allowed API requests per minute exceeded"}
+        return Response(status, [JSON_TYPE, *headers], dumps(body))
     phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
     if status in (502, 503, 504):
         page = _GATEWAY_PAGE.format(status=status, phrase=phrase).encode()

@@ -37,13 +37,15 @@ class SandboxProcess:
 
     def __init__(self, tickets: int = 300, seed: int = 1, *, rate_limit: int = 700, export_rate_limit: int = 10,
                  time_scale: float = 1.0, latency_ms: float = 0, export_budget_header: bool = False,
-                 gzip: bool = True, heavy_tickets: bool = True, epoch: int | None = None, email: str = DEFAULT_EMAIL, api_token: str = DEFAULT_API_TOKEN,
+                 other_usage: int = 0, gzip: bool = True, heavy_tickets: bool = True, epoch: int | None = None,
+                 email: str = DEFAULT_EMAIL, api_token: str = DEFAULT_API_TOKEN,
                  oauth_token: str = DEFAULT_OAUTH_TOKEN, host: str = "127.0.0.1", port: int = 0,
                  startup_timeout: float = 120.0, stop_timeout: float = 10.0) -> None:
         self.email, self.api_token, self.oauth_token = email, api_token, oauth_token
         self.args = ["--host", host, "--port", str(port), "--tickets", str(tickets), "--seed", str(seed),
                      "--rate-limit", str(rate_limit), "--export-rate-limit", str(export_rate_limit),
-                     "--time-scale", str(time_scale), "--latency-ms", str(latency_ms),
+                     "--time-scale", str(time_scale), "--other-usage", str(other_usage),
+                     "--latency-ms", str(latency_ms),
                      "--email", email, "--api-token", api_token, "--oauth-token", oauth_token]
         if export_budget_header:
             self.args.append("--export-budget-header")

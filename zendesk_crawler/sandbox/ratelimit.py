@@ -33,13 +33,19 @@ class RateLimiter:
 
     ``limit`` and ``export_limit`` are requests per window; 0 means unlimited. A refused
     request does not use up budget. Retry-After and resets are in real seconds, rounded up.
+    ``other_usage`` is what other integrations of the account spend per window, evenly over
+    the window (counted against ``limit``, so the remaining budget shrinks as time passes).
     """
 
     def __init__(self, limit: int = 700, export_limit: int = 10, time_scale: float = 1.0,
-                 export_budget_header: bool = False, monotonic: Callable[[], float] = time.monotonic) -> None:
+                 export_budget_header: bool = False, monotonic: Callable[[], float] = time.monotonic,
+                 other_usage: int = 0) -> None:
         if time_scale <= 0:
             raise ValueError("time_scale must be positive")
+        if other_usage < 0 or (limit and other_usage >= limit):
+            raise ValueError("other_usage must be between 0 and the limit")
         self.limit = limit
+        self.other_usage = other_usage
         self.export_limit = export_limit
         self.window = 60.0 / time_scale
         self.export_budget_header = export_budget_header
@@ -49,6 +55,7 @@ class RateLimiter:
         self._window_index = 0
         self._used = 0
         self._export_used = 0
+        self._others = 0
 
     def _roll(self, now: float) -> float:
         """Start a new window if the current one is over; return real seconds until it ends."""
@@ -57,7 +64,9 @@ class RateLimiter:
             self._window_index = index
             self._used = 0
             self._export_used = 0
-        return self._start + (index + 1) * self.window - now
+        left = self._start + (index + 1) * self.window - now
+        self._others = int(self.other_usage * (1 - left / self.window))
+        return left
 
     def check(self, is_export: bool, consume: bool = True) -> Decision:
         """Account one request (``is_export`` for ``/api/v2/incremental/...``) and say if it may proceed.
@@ -68,7 +77,7 @@ class RateLimiter:
             left = self._roll(self._monotonic())
             reset = max(1, math.ceil(left))
             export_over = bool(self.export_limit) and self._export_used >= self.export_limit
-            account_over = bool(self.limit) and self._used >= self.limit
+            account_over = bool(self.limit) and self._used + self._others >= self.limit
             allowed = not (is_export and export_over) and not account_over
             if allowed and consume:
                 self._used += 1
@@ -81,7 +90,7 @@ class RateLimiter:
 
     def _headers(self, reset: int, is_export: bool) -> list[tuple[str, str]]:
         limit = self.limit or DISPLAYED_UNLIMITED
-        remaining = str(max(0, self.limit - self._used) if self.limit else DISPLAYED_UNLIMITED)
+        remaining = str(max(0, self.limit - self._used - self._others) if self.limit else DISPLAYED_UNLIMITED)
         headers = [("X-Rate-Limit", str(limit)), ("X-Rate-Limit-Remaining", remaining),
                    ("ratelimit-limit", str(limit)), ("ratelimit-remaining", remaining),
                    ("ratelimit-reset", str(reset))]
