@@ -6,6 +6,8 @@ Every assertion compares the exported files with the sandbox's ground truth.
 from __future__ import annotations
 
 import base64
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -166,3 +168,38 @@ def test_ticket_changed_during_the_run_is_exported_in_its_newest_version(tmp_pat
         newest = {r["id"]: r for r in records}  # files are in stream order: the last record wins
         assert_matches_truth(list(newest.values()), truth)
         assert sum(1 for r in records if r["id"] == first_ticket) == 2
+
+
+def listening_sockets(pid: int) -> set[str]:
+    """Inodes of the TCP sockets process ``pid`` holds in the LISTEN state (from /proc)."""
+    listening = set()
+    for table in ("tcp", "tcp6"):
+        path = Path(f"/proc/{pid}/net/{table}")
+        for line in path.read_text().splitlines()[1:] if path.exists() else []:
+            fields = line.split()
+            if fields[3] == "0A":  # TCP_LISTEN
+                listening.add(fields[9])
+    held = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            held.add(target[len("socket:["):-1])
+    return listening & held
+
+
+def test_a_crawl_opens_no_listening_port_and_writes_no_job_file(tmp_path):
+    profile = tmp_path / "home"
+    profile.mkdir()
+    with SandboxProcess(tickets=60, seed=8, rate_limit=0, export_rate_limit=0, latency_ms=100) as server:
+        crawl = RunningCrawl(server.url, tmp_path / "out", "-a", "start_time=0", ZENDESK_PROGRESS_INTERVAL="0.2",
+                             HOME=str(profile), XDG_STATE_HOME=str(profile / "state"),
+                             XDG_DATA_HOME=str(profile / "data"))
+        crawl.wait_for("Progress: ")
+        assert listening_sockets(crawl.proc.pid) == set()  # no telnet console, no RemoteControl server
+        result = crawl.finish()
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Remote control" not in result.stderr and "Telnet console" not in result.stderr
+    assert [p for p in profile.rglob("*") if p.is_file()] == []  # no job file with a control token

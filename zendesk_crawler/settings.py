@@ -56,7 +56,11 @@ ZENDESK_LOCK_TTL = os.environ.get("ZENDESK_LOCK_TTL", "600")
 # --- Crawling --------------------------------------------------------------
 ROBOTSTXT_OBEY = False  # an authenticated API, not a web site
 COOKIES_ENABLED = False
-TELNETCONSOLE_ENABLED = False  # no open port on unattended hosts
+# No open port on unattended hosts: the telnet console and Scrapy 2.19's RemoteControl (an HTTP
+# server that runs arbitrary Python in this process, which holds the Zendesk and AWS credentials)
+# stay off. To debug a run interactively: -s REMOTE_CONTROL_ENABLED=True (README, "Settings").
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 USER_AGENT = "zendesk_crawler (+https://github.com/zendesk-crawler/zendesk_crawler)"
 DEFAULT_REQUEST_HEADERS = {"Accept": "application/json"}
 CONCURRENT_REQUESTS = 16
