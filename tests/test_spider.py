@@ -97,7 +97,8 @@ def test_comments_404_exports_the_ticket_flagged(spider, sample):
 
 def test_a_ticket_version_is_fetched_once_and_a_superseded_version_is_dropped(spider, sample):
     ticket = json.loads(sample("incremental_tickets_cursor.json"))["tickets"][0]
-    spider.pages.page_started(1, "c1", 1)
+    spider.pages.page_started(1, "c1")
+    spider.pages.tickets_pending(1, 1)
     (request,) = list(spider._ticket(ticket, {}, 1))
     assert list(spider._ticket(dict(ticket), {}, 1)) == []  # same id and updated_at
     newer = {**ticket, "updated_at": "2024-06-21T09:00:00Z"}
@@ -119,7 +120,8 @@ def test_a_ticket_version_is_fetched_once_and_a_superseded_version_is_dropped(sp
 ])
 def test_repeats_are_told_apart_by_the_exact_updated_at(spider, sample, first, second, same):
     ticket = json.loads(sample("incremental_tickets_cursor.json"))["tickets"][0]
-    spider.pages.page_started(1, "c1", 2)
+    spider.pages.page_started(1, "c1")
+    spider.pages.tickets_pending(1, 2)
     assert len(list(spider._ticket({**ticket, "updated_at": first}, {}, 1))) == 1
     assert len(list(spider._ticket({**ticket, "updated_at": second}, {}, 1))) == (0 if same else 1)
 

@@ -54,6 +54,7 @@ class ZendeskConfig:
     retry_backoff_base: float
     retry_backoff_max: float
     lock_ttl: float
+    checkpoint_interval: float
 
     @classmethod
     def from_settings(
@@ -94,6 +95,7 @@ class ZendeskConfig:
             retry_backoff_base=_number(settings, "ZENDESK_RETRY_BACKOFF_BASE", 1, low=0),
             retry_backoff_max=_number(settings, "ZENDESK_RETRY_BACKOFF_MAX", 60, low=0),
             lock_ttl=_number(settings, "ZENDESK_LOCK_TTL", 600, low=1),
+            checkpoint_interval=_number(settings, "ZENDESK_CHECKPOINT_INTERVAL", 60, low=0),
         )
 
 

@@ -14,6 +14,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.extensions.feedexport import FeedExporter
 from scrapy.utils.asyncio import create_looping_call
 
+from zendesk_crawler.checkpoint import TicketVersion, ticket_version
 from zendesk_crawler.config import join_uri
 from zendesk_crawler.lock import run_lock_for
 from zendesk_crawler.outcome import failure_reason, record_failure
@@ -62,10 +63,21 @@ class RunStateExtension:
         self.lock_renewal: Any = None
         self.started_at = _utc_now()
         self.saved_cursor: str | None = None
+        #: Where the export starts when no cursor was saved yet: a checkpoint's start_time, else the argument.
+        self.start_time = self.config.start_time
+        #: Ticket versions after the saved cursor that an interrupted run already stored (see checkpoint.py).
+        self.already_stored: set[TicketVersion] = set()
         if self.previous and not self.config.ignore_cursor:
             self.saved_cursor = self.previous.get("cursor")
+            checkpoint = self.previous.get("checkpoint") or {}
+            if not self.saved_cursor and isinstance(checkpoint.get("start_time"), int):
+                self.start_time = checkpoint["start_time"]
+            self.already_stored = {tuple(v) for v in checkpoint.get("stored_after_cursor") or []
+                                   if isinstance(v, list) and len(v) == 2}
         self.stored_files: list[str] = []
-        self.stored_batches: dict[str, set[int]] = defaultdict(set)
+        #: Items in each stored batch file, by feed.
+        self.stored_batches: dict[str, dict[int, int]] = defaultdict(dict)
+        self.saved_beyond_cursor = 0
         self.feeds_failed = 0
         self.feeds_closed = asyncio.Event()
 
@@ -115,8 +127,13 @@ class RunStateExtension:
                                "Pass -a ignore_cursor=true to export again from start_time.")
         else:
             why = "ignore_cursor=true" if self.config.ignore_cursor else f"no saved cursor in {self.config.state_uri}"
-            start = datetime.fromtimestamp(self.config.start_time, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-            logger.info("Starting from start_time=%s (%s) (%s)", self.config.start_time, start, why)
+            start = datetime.fromtimestamp(self.start_time, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            if self.start_time != self.config.start_time:
+                why = "the start_time of the interrupted run checkpointed in the state file"
+            logger.info("Starting from start_time=%s (%s) (%s)", self.start_time, start, why)
+        if self.already_stored:
+            logger.info("Skipping %d tickets the interrupted run already stored after its cursor",
+                        len(self.already_stored))
 
     def _renew_lock(self) -> None:
         try:
@@ -139,7 +156,7 @@ class RunStateExtension:
     def item_scraped(self, item: Any) -> None:
         page = getattr(item, "export_page", 0)
         if page:
-            self.spider.pages.ticket_exported(page)  # type: ignore[union-attr]
+            self.spider.pages.ticket_exported(page, ticket_version(item))  # type: ignore[union-attr]
 
     def feed_slot_closed(self, slot: Any) -> None:
         failed = _feed_failures(self.crawler)
@@ -148,23 +165,31 @@ class RunStateExtension:
             record_failure(self.crawler, f"the feed file {slot.uri} could not be stored (see the error above)")
             return
         self.stored_files.append(slot.uri)
-        self.stored_batches[slot.uri_template].add(slot.batch_id)
+        self.stored_batches[slot.uri_template][slot.batch_id] = slot.itemcount
+        if failure_reason(self.crawler) is not None:
+            return
+        pages = self.spider.pages  # type: ignore[union-attr]
         stored = self._items_stored(slot)
-        if failure_reason(self.crawler) is None and self.spider.pages.advance(stored):  # type: ignore[union-attr]
-            if self._save(self._state(self.spider.pages.safe_cursor, finished=False)):  # type: ignore[union-attr]
-                logger.info("Checkpoint: saved the cursor after %d stored records", stored)
+        moved = pages.advance(stored)
+        beyond = [list(v) for v in pages.stored_beyond_cursor(stored) if v[0] is not None]
+        if not moved and len(beyond) <= self.saved_beyond_cursor:
+            return
+        if self._save(self._state(pages.safe_cursor or self.saved_cursor, finished=False, beyond=beyond)):
+            self.saved_beyond_cursor = len(beyond)
+            logger.info("Checkpoint: %d records of this run are in stored files; saved the cursor%s", stored,
+                        f" and {len(beyond)} stored tickets after it" if beyond else "")
 
     def _items_stored(self, slot: Any) -> int:
-        """Records stored in every feed: complete leading batches (all but the last batch are full)."""
-        batch_size = slot.feed_options.get("batch_item_count") or 0
+        """Records stored in every feed: the items of its leading stored batches (1, 2, … without a gap)."""
         feeds = self.crawler.settings.getdict("FEEDS") or {slot.uri_template: {}}
         stored = []
         for template in feeds:
-            batches = self.stored_batches.get(str(template), set())
-            leading = 0
-            while leading + 1 in batches:
-                leading += 1
-            stored.append(leading * batch_size)
+            batches = self.stored_batches.get(str(template), {})
+            count, batch = 0, 1
+            while batch in batches:
+                count += batches[batch]
+                batch += 1
+            stored.append(count)
         return min(stored)
 
     # --- end of the run -----------------------------------------------------
@@ -239,14 +264,14 @@ class RunStateExtension:
         except (OSError, StateError) as exc:
             record_failure(self.crawler, f"the run manifest could not be written to {uri}: {exc}")
 
-    def _state(self, cursor: str | None, finished: bool) -> dict[str, Any]:
+    def _state(self, cursor: str | None, finished: bool, beyond: list[list[Any]] | None = None) -> dict[str, Any]:
         stats = self.crawler.stats
         previous = self.previous or {}
         run = {
             "run_id": self.run_id,
             "started_at": self.started_at,
             "started_from": {"cursor": self.saved_cursor} if self.saved_cursor
-            else {"start_time": self.config.start_time},
+            else {"start_time": self.start_time},
             "tickets_exported": stats.get_value("zendesk/tickets_exported", 0),
             "comments_exported": stats.get_value("zendesk/comments_exported", 0),
             "deleted_tickets_exported": stats.get_value("zendesk/tickets_deleted", 0),
@@ -264,7 +289,9 @@ class RunStateExtension:
             state["last_run"] = {**run, "finished_at": _utc_now()}
         else:
             state["last_run"] = previous.get("last_run")
-            state["checkpoint"] = {**run, "saved_at": _utc_now()}
+            state["checkpoint"] = {**run, "saved_at": _utc_now(), "stored_after_cursor": beyond or []}
+            if cursor is None:
+                state["checkpoint"]["start_time"] = self.start_time
         return state
 
 

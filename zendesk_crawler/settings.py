@@ -29,6 +29,9 @@ ZENDESK_EXPORT_PAGE_SIZE = os.environ.get("ZENDESK_EXPORT_PAGE_SIZE", "")
 ZENDESK_COMMENTS_PAGE_SIZE = os.environ.get("ZENDESK_COMMENTS_PAGE_SIZE", "100")
 # Tickets per feed file; each stored file lets the state checkpoint the cursor (0: one file per run).
 ZENDESK_BATCH_ITEM_COUNT = os.environ.get("ZENDESK_BATCH_ITEM_COUNT", "5000")
+# Seconds after which the current feed files are stored (and the cursor checkpointed) even if they
+# hold fewer than ZENDESK_BATCH_ITEM_COUNT tickets (0: only full batches).
+ZENDESK_CHECKPOINT_INTERVAL = os.environ.get("ZENDESK_CHECKPOINT_INTERVAL", "60")
 # Compress the feed files with gzip (.json.gz, .xml.gz).
 ZENDESK_FEED_GZIP = os.environ.get("ZENDESK_FEED_GZIP", "false")
 # Seconds between progress log lines (0 turns them off).
@@ -100,6 +103,9 @@ ITEM_PIPELINES = {
     "zendesk_crawler.pipelines.ConversationPipeline": 300,
 }
 EXTENSIONS = {
+    # Scrapy's feed exporter, with batches that also close every ZENDESK_CHECKPOINT_INTERVAL seconds.
+    "scrapy.extensions.feedexport.FeedExporter": None,
+    "zendesk_crawler.feedexport.CheckpointingFeedExporter": 0,
     "zendesk_crawler.extensions.RunStateExtension": 100,
     "zendesk_crawler.extensions.ProgressLog": 500,
     "zendesk_crawler.housekeeping.GarbageCollectorTuning": 900,

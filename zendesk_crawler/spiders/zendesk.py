@@ -24,7 +24,7 @@ from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
-from zendesk_crawler.checkpoint import PageTracker
+from zendesk_crawler.checkpoint import PageTracker, ticket_version
 from zendesk_crawler.comment_events import CommentEvents, epoch
 from zendesk_crawler import jsoncodec
 from zendesk_crawler.config import ZendeskConfig
@@ -98,6 +98,8 @@ class ZendeskSpider(Spider):
         self.end_of_stream = False
         #: Export pages in stream order, for the cursor checkpoints of the state extension.
         self.pages = PageTracker()
+        #: Ticket versions an interrupted run stored after its saved cursor: skipped (see checkpoint.py).
+        self.already_stored: set[Any] = set()
         self.export_pages_requested = 0
         # Events mode (-a comments=events): see comment_events.py.
         self.comment_events: CommentEvents | None = None
@@ -116,10 +118,12 @@ class ZendeskSpider(Spider):
     async def start(self) -> AsyncIterator[Request]:
         run_state = self.crawler.get_extension(RunStateExtension)
         saved_cursor = run_state.saved_cursor if run_state else None
+        if run_state:
+            self.already_stored = run_state.already_stored
         if saved_cursor:
             yield self._export_request({"cursor": saved_cursor})
         else:
-            yield self._export_request({"start_time": self.config.start_time})
+            yield self._export_request({"start_time": run_state.start_time if run_state else self.config.start_time})
         if self.comment_events is not None:
             yield self._events_request(self.comment_events.start_time)
 
@@ -155,8 +159,9 @@ class ZendeskSpider(Spider):
         # One request or record per ticket still to export; counted before any is handed on.
         if self.comment_events is not None:
             self.known_users.update((uid, _slim_user(user)) for uid, user in users.items())
+        self.pages.page_started(page_number, page.get("after_cursor"))
         outputs = [out for ticket in tickets for out in self._ticket(ticket, users, page_number)]
-        self.pages.page_started(page_number, page.get("after_cursor"), len(outputs))
+        self.pages.tickets_pending(page_number, len(outputs))
         yield from (out for out in outputs if out is not WAITING)
         if tickets and isinstance(tickets[-1], dict):
             self.crawler.stats.set_value("zendesk/position_updated_at", tickets[-1].get("updated_at"))
@@ -197,6 +202,11 @@ class ZendeskSpider(Spider):
             self.crawler.stats.inc_value("zendesk/tickets_repeated")
             return
         self.ticket_versions[ticket_id] = version
+        if self.already_stored and ticket_version(ticket) in self.already_stored:
+            # Stored by the interrupted run this one resumes (after its checkpointed cursor).
+            self.crawler.stats.inc_value("zendesk/tickets_already_stored")
+            self.pages.ticket_already_stored(page, ticket_version(ticket))
+            return
         conversation = TicketConversation(ticket=ticket, users=_related_users(ticket, users), export_page=page)
         deleted = ticket.get("status") == "deleted"
         events = self.comment_events
