@@ -85,7 +85,10 @@ def test_spider_arguments_are_checked():
         config({"start_tim": "0"})
 
 
-def test_export_page_size_defaults_by_comments_mode():
-    assert config().export_page_size == 200
+def test_export_page_size_is_zendesks_maximum_by_default():
+    assert config().export_page_size == 1000
     assert config({"comments": "events"}).export_page_size == 1000
     assert config(ZENDESK_EXPORT_PAGE_SIZE="500").export_page_size == 500
+    assert config().tickets_in_progress == 100
+    with pytest.raises(ConfigError, match="ZENDESK_TICKETS_IN_PROGRESS must be between 1"):
+        config(ZENDESK_TICKETS_IN_PROGRESS="0")

@@ -10,7 +10,7 @@ from scrapy.http import TextResponse
 from scrapy.utils.test import get_crawler
 
 from zendesk_crawler.items import COMMENTS_COMPLETE, COMMENTS_NOT_FOUND, COMMENTS_TICKET_DELETED, TicketConversation
-from zendesk_crawler.spiders.zendesk import ZendeskSpider
+from zendesk_crawler.spiders.zendesk import QUEUED, ZendeskSpider
 
 BASE_URL = "https://acme.zendesk.com"
 
@@ -34,6 +34,13 @@ def query(request: Request) -> dict:
     return {k: v[0] for k, v in parse_qs(urlsplit(request.url).query).items()}
 
 
+def start_comments(spider, ticket, page=1):
+    """The first comments request of ``ticket``, taken from the spider's queue of tickets to fetch."""
+    assert list(spider._ticket(ticket, {}, page)) == [QUEUED]
+    (request,) = spider._start_queued()
+    return request
+
+
 async def first_request(spider):
     return [request async for request in spider.start()][0]
 
@@ -41,7 +48,7 @@ async def first_request(spider):
 def test_first_request_asks_for_everything_from_start_time(spider):
     request = asyncio.run(first_request(spider))
     assert request.url.startswith(f"{BASE_URL}/api/v2/incremental/tickets/cursor.json?")
-    assert query(request) == {"start_time": "0", "per_page": "200", "include": "users", "support_type_scope": "all"}
+    assert query(request) == {"start_time": "0", "per_page": "1000", "include": "users", "support_type_scope": "all"}
 
 
 def test_export_page_requests_comments_and_follows_the_cursor(spider, sample):
@@ -73,8 +80,7 @@ def test_deleted_ticket_is_exported_without_asking_for_comments(spider, sample):
 
 def test_comment_pages_are_followed_then_the_conversation_is_handed_on(spider, sample):
     ticket = json.loads(sample("incremental_tickets_cursor.json"))["tickets"][1]
-    list(spider._ticket(ticket, {}, 1))
-    first = spider._comments_request(TicketConversation(ticket=ticket), {})
+    first = start_comments(spider, ticket)
     (second,) = list(spider.parse_comments(respond(first, sample("ticket_comments.json"))))
     assert query(second)["page[after]"] == "eyJvIjoiY3JlYXRlZF9hdCIsInYiOiJ4eHgifQ"
     last_page = json.loads(sample("ticket_comments_offset.json"))
@@ -87,8 +93,7 @@ def test_comment_pages_are_followed_then_the_conversation_is_handed_on(spider, s
 
 def test_comments_404_exports_the_ticket_flagged(spider, sample):
     ticket = json.loads(sample("incremental_tickets_cursor.json"))["tickets"][0]
-    list(spider._ticket(ticket, {}, 1))
-    request = spider._comments_request(TicketConversation(ticket=ticket), {})
+    request = start_comments(spider, ticket)
     body = b'{"error":"RecordNotFound","description":"Not found"}'
     (item,) = list(spider.parse_comments(respond(request, body, status=404)))
     assert item.comments_status == COMMENTS_NOT_FOUND
@@ -99,10 +104,10 @@ def test_a_ticket_version_is_fetched_once_and_a_superseded_version_is_dropped(sp
     ticket = json.loads(sample("incremental_tickets_cursor.json"))["tickets"][0]
     spider.pages.page_started(1, "c1")
     spider.pages.tickets_pending(1, 1)
-    (request,) = list(spider._ticket(ticket, {}, 1))
+    request = start_comments(spider, ticket)
     assert list(spider._ticket(dict(ticket), {}, 1)) == []  # same id and updated_at
     newer = {**ticket, "updated_at": "2024-06-21T09:00:00Z"}
-    (newer_request,) = list(spider._ticket(newer, {}, 1))
+    newer_request = start_comments(spider, newer)
     empty = b'{"comments": [], "meta": {"has_more": false}}'
     assert list(spider.parse_comments(respond(request, empty))) == []
     (item,) = list(spider.parse_comments(respond(newer_request, empty)))
@@ -140,7 +145,7 @@ def test_malformed_export_page_is_retried_then_fails_the_run(spider, body):
 
 def test_malformed_comments_page_names_the_ticket(spider, sample):
     ticket = json.loads(sample("incremental_tickets_cursor.json"))["tickets"][0]
-    (request,) = list(spider._ticket(ticket, {}, 1))
+    request = start_comments(spider, ticket)
     request.meta["retry_times"] = spider.crawler.settings.getint("RETRY_TIMES")
     assert list(spider.parse_comments(respond(request, b'{"comments": "oops"}'))) == []
     assert "comments of ticket 10431" in spider.crawler.stats.get_value("zendesk/failure_reason")
@@ -228,3 +233,24 @@ def test_comments_of_tickets_far_ahead_are_evicted_and_those_tickets_fetched_per
     out = list(spider.parse_export_page(respond(next_export, json.dumps(behind).encode())))
     assert any(isinstance(r, Request) and r.url.startswith(f"{BASE_URL}/api/v2/tickets/2/comments.json") for r in out)
     assert 2 not in spider.waiting
+
+
+def test_a_page_starts_only_a_few_tickets_and_holds_the_next_page_while_a_page_waits(tmp_path):
+    crawler = get_crawler(ZendeskSpider, {
+        "ZENDESK_URL": BASE_URL, "ZENDESK_EMAIL": "ops@acme.test", "ZENDESK_API_TOKEN": "tok",
+        "ZENDESK_EXPORT_URI": str(tmp_path), "ZENDESK_EXPORT_PAGE_SIZE": 100, "ZENDESK_TICKETS_IN_PROGRESS": 5,
+    })
+    spider = crawler.spider = crawler._create_spider(start_time="0")
+    page = {"tickets": [open_ticket(i, "2024-01-01T00:00:00Z") for i in range(1, 301)],
+            "after_cursor": "c1", "end_of_stream": False}
+    out = list(spider.parse_export_page(respond(spider._export_request({"start_time": 0}), json.dumps(page).encode())))
+    assert [urlsplit(r.url).path for r in out] == [f"/api/v2/tickets/{i}/comments.json" for i in range(1, 6)]
+    assert spider.held_export_request is not None  # 295 tickets wait: more than a page
+    done = b'{"comments": [], "meta": {"has_more": false}}'
+    for request in out[:3]:
+        finished, following = list(spider.parse_comments(respond(request, done)))
+        assert isinstance(finished, TicketConversation) and "comments.json" in following.url
+    released = []
+    while spider.held_export_request is not None:
+        released += spider._ticket_done()  # one more ticket finished: the next takes its turn
+    assert len(spider.queued) == 99 and "cursor=c1" in released[-1].url  # released once less than a page waits

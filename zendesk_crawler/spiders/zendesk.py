@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+from collections import deque
 import logging
 import re
 from dataclasses import dataclass
@@ -85,7 +86,7 @@ class ZendeskSpider(Spider):
         spider.config = config
         if config.comments_mode == "events":
             spider.comment_events = CommentEvents(config.start_time)
-            crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
         return spider
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -108,6 +109,10 @@ class ZendeskSpider(Spider):
         self.waiting_order: list[tuple[int, int, int, TicketConversation]] = []
         self.waiting_sequence = itertools.count()
         self.held_export_request: Request | None = None
+        #: Tickets whose comments are to be fetched per ticket, in stream order, and how many are being fetched:
+        #: at most ZENDESK_TICKETS_IN_PROGRESS at once, so a 1000-ticket export page is not queued at once.
+        self.queued: deque[TicketConversation] = deque()
+        self.in_progress = 0
         self.held_events_request: Request | None = None
         #: Newest ``updated_at`` (unix seconds) the ticket export has reached.
         self.export_position: int | None = None
@@ -162,7 +167,8 @@ class ZendeskSpider(Spider):
         self.pages.page_started(page_number, page.get("after_cursor"))
         outputs = [out for ticket in tickets for out in self._ticket(ticket, users, page_number)]
         self.pages.tickets_pending(page_number, len(outputs))
-        yield from (out for out in outputs if out is not WAITING)
+        yield from (out for out in outputs if out is not WAITING and out is not QUEUED)
+        yield from self._start_queued()
         if tickets and isinstance(tickets[-1], dict):
             self.crawler.stats.set_value("zendesk/position_updated_at", tickets[-1].get("updated_at"))
             position = epoch(tickets[-1].get("updated_at"))
@@ -178,11 +184,17 @@ class ZendeskSpider(Spider):
                 self.held_events_request = None
         if self.end_of_stream:
             return
-        next_page = self._export_request({"cursor": page["after_cursor"]})
-        if len(self.waiting) > MAX_WAITING_TICKETS:
-            self.held_export_request = next_page  # until the event stream catches up
-            return
-        yield next_page
+        self.held_export_request = self._export_request({"cursor": page["after_cursor"]})
+        yield from self._release_export()
+
+    def _release_export(self) -> list[Request]:
+        """The next export page, unless a page's worth of tickets still waits here (for events or a turn)."""
+        if self.held_export_request is None or len(self.queued) >= self.config.export_page_size:
+            return []
+        if self.comment_events is not None and len(self.waiting) > MAX_WAITING_TICKETS // 2:
+            return []  # until the event stream catches up
+        request, self.held_export_request = self.held_export_request, None
+        return [request]
 
     def _ticket(self, ticket: Any, users: dict[int, dict[str, Any]], page: int) -> Iterator[Any]:
         """One request or record per ticket to export (``WAITING`` when the event stream will bring its comments)."""
@@ -227,7 +239,21 @@ class ZendeskSpider(Spider):
             conversation.comments_status = COMMENTS_TICKET_DELETED
             yield from self._finished(conversation)
             return
-        yield self._comments_request(conversation, {})
+        self.queued.append(conversation)
+        yield QUEUED
+
+    def _start_queued(self) -> list[Request]:
+        """First comment requests of queued tickets, while fewer than ZENDESK_TICKETS_IN_PROGRESS are fetched."""
+        requests = []
+        while self.queued and self.in_progress < self.config.tickets_in_progress:
+            self.in_progress += 1
+            requests.append(self._comments_request(self.queued.popleft(), {}))
+        return requests + self._release_export()
+
+    def _ticket_done(self) -> list[Request]:
+        """A ticket's comments were fetched (or failed): the next queued ticket takes its turn."""
+        self.in_progress -= 1
+        return self._start_queued()
 
     def export_failed(self, failure: Failure) -> None:
         """Errback of export pages: after Scrapy's retries, the run cannot be complete."""
@@ -261,10 +287,12 @@ class ZendeskSpider(Spider):
             logger.warning("Comments of ticket %s answered 404 (deleted during the run?); exported without them",
                            conversation.ticket.get("id"))
             yield from self._finished(conversation)
+            yield from self._ticket_done()
             return
         page = _json_object(response, "comments")
         if page is None:
-            yield from self._retry_or_fail(response, lambda why: self._ticket_failed(conversation, why))
+            retry = list(self._retry_or_fail(response, lambda why: self._ticket_failed(conversation, why)))
+            yield from retry or self._ticket_done()
             return
         conversation.comments.extend(page["comments"])
         conversation.users.update(_users_by_id(page.get("users")))
@@ -273,10 +301,12 @@ class ZendeskSpider(Spider):
             yield self._comments_request(conversation, {"page[after]": meta["after_cursor"]})
             return
         yield from self._finished(conversation)
+        yield from self._ticket_done()
 
-    def comments_failed(self, failure: Failure) -> None:
+    def comments_failed(self, failure: Failure) -> list[Request]:
         """Errback of comment pages: the ticket is named and the run fails (the cursor stays)."""
         self._ticket_failed(failure.request.meta["conversation"], _describe(failure))  # type: ignore[attr-defined]
+        return self._ticket_done()
 
     def _ticket_failed(self, conversation: TicketConversation, why: str) -> None:
         self.crawler.stats.inc_value("zendesk/tickets_failed")
@@ -339,9 +369,7 @@ class ZendeskSpider(Spider):
                 self.held_events_request = self._events_request(end_time)  # until the ticket export catches up
             else:
                 yield self._events_request(end_time)
-        if self.held_export_request is not None and len(self.waiting) <= MAX_WAITING_TICKETS // 2:
-            yield self.held_export_request
-            self.held_export_request = None
+        yield from self._release_export()
 
     def _events_ahead(self) -> bool:
         """Whether the event stream is so far ahead of the ticket export that it should wait.
@@ -383,8 +411,9 @@ class ZendeskSpider(Spider):
         if events.finished and self.waiting:
             # Changed after the event stream ended: their newest comments are not in it.
             self.crawler.stats.inc_value("zendesk/tickets_fetched_per_ticket", len(self.waiting))
-            out += [self._comments_request(conversation, {}) for conversation in self.waiting.values()]
+            self.queued.extend(self.waiting.values())
             self.waiting, self.waiting_order = {}, []
+            out += self._start_queued()
         if self.unresolved_ids and (len(self.unresolved_ids) >= USERS_PER_REQUEST or events.finished
                                     or not self.waiting):
             out += self._users_requests()
@@ -452,30 +481,33 @@ class ZendeskSpider(Spider):
 
     def spider_idle(self) -> None:
         """Never close with tickets still waiting: fetch them per ticket, or look their authors up."""
-        if not self.waiting and not self.unresolved and self.held_events_request is None:
+        if not (self.waiting or self.unresolved or self.queued or self.held_events_request
+                or self.held_export_request):
             return
         if failure_reason(self.crawler):
             return  # the run already failed; closing is right
         assert self.crawler.engine is not None
         if self.held_events_request is not None:
-            self.crawler.engine.crawl(self.held_events_request)
-            self.held_events_request = None
-            raise DontCloseSpider
-        for request in self._flush_waiting():
+            requests, self.held_events_request = [self.held_events_request], None
+        else:
+            requests = self._flush_waiting()
+        for request in requests:
             self.crawler.engine.crawl(request)
-        raise DontCloseSpider
+        if requests:
+            raise DontCloseSpider
 
     def _flush_waiting(self) -> list[Request]:
-        requests = [self._comments_request(conversation, {}) for conversation in self.waiting.values()]
-        self.crawler.stats.inc_value("zendesk/tickets_fetched_per_ticket", len(requests))
+        self.crawler.stats.inc_value("zendesk/tickets_fetched_per_ticket", len(self.waiting))
+        self.queued.extend(self.waiting.values())
         self.waiting, self.waiting_order = {}, []
+        requests = self._start_queued()
         if self.unresolved_ids:
             requests += self._users_requests()
         return requests
 
     def unfinished_tickets(self) -> int:
         """Tickets accepted but neither exported nor dropped (non-zero only when something went wrong)."""
-        return len(self.waiting) + len(self.unresolved)
+        return len(self.waiting) + len(self.unresolved) + len(self.queued) + self.in_progress
 
 
 def _json_object(response: Response, list_key: str) -> dict[str, Any] | None:
@@ -520,6 +552,8 @@ _WHOLE_SECOND_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 
 #: Placeholder output of ``_ticket`` for a ticket that waits for the event stream.
 WAITING = object()
+#: Placeholder output of ``_ticket`` for a ticket queued for its comments requests.
+QUEUED = object()
 
 
 def _users_by_id(users: Any) -> dict[int, dict[str, Any]]:
