@@ -106,6 +106,15 @@ class CommentEvents:
         self.evicted.update(victims)
         return len(victims)
 
+    def stop_collecting(self, ticket_id: Any) -> None:
+        """Forget a ticket's comments and keep none of its later ones: it is fetched per ticket from now on.
+
+        For a ticket whose earlier version already took its comments: the
+        stream no longer holds its whole conversation.
+        """
+        self.comments.pop(ticket_id, None)
+        self.evicted.add(ticket_id)
+
     def drop(self, ticket_id: Any) -> None:
         """Forget a ticket's comments (a deleted ticket, or one fetched per ticket)."""
         self.comments.pop(ticket_id, None)

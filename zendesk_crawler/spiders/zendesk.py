@@ -210,7 +210,8 @@ class ZendeskSpider(Spider):
             yield TicketConversation(ticket=ticket, comments_status=COMMENTS_NOT_REQUESTED, export_page=page)
             return
         version = _version(ticket)
-        if ticket_id in self.ticket_versions and self.ticket_versions[ticket_id] == version:
+        seen_before = ticket_id in self.ticket_versions
+        if seen_before and self.ticket_versions[ticket_id] == version:
             self.crawler.stats.inc_value("zendesk/tickets_repeated")
             return
         self.ticket_versions[ticket_id] = version
@@ -222,6 +223,11 @@ class ZendeskSpider(Spider):
         conversation = TicketConversation(ticket=ticket, users=_related_users(ticket, users), export_page=page)
         deleted = ticket.get("status") == "deleted"
         events = self.comment_events
+        if events is not None and seen_before and ticket_id not in self.waiting:
+            # A newer version of a ticket whose older version already took the events' comments: the
+            # stream no longer holds its whole conversation, so it comes from the comments endpoint.
+            events.stop_collecting(ticket_id)
+            self.crawler.stats.inc_value("zendesk/tickets_changed_during_run")
         if events is not None and not deleted:
             completion = events.completion_time(ticket)
             if completion is not None and (not events.finished or events.covers(completion)):
