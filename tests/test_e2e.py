@@ -6,6 +6,7 @@ Every assertion compares the exported files with the sandbox's ground truth.
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 from pathlib import Path
@@ -238,3 +239,27 @@ def test_a_crawl_opens_no_listening_port_and_writes_no_job_file(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Remote control" not in result.stderr and "Telnet console" not in result.stderr
     assert [p for p in profile.rglob("*") if p.is_file()] == []  # no job file with a control token
+
+
+def test_the_log_tells_the_truth(tmp_path):
+    with SandboxProcess(tickets=120, seed=19, rate_limit=0, export_rate_limit=0) as server:
+        truth = server.truth()
+        result = run_crawl(server.url, tmp_path, "-a", "start_time=0", ZENDESK_BATCH_ITEM_COUNT="50",
+                           ZENDESK_EXPORT_PAGE_SIZE="20")
+        assert result.returncode == 0, result.stderr[-3000:]
+        requests = server.requests_log()
+    records = result.json_records()
+    sizes = [len(json.loads(path.read_bytes())) for path in result.feeds(".json")]
+    assert sizes == [50, 50, len(truth["tickets"]) - 100]
+    checkpoints = [int(n) for n in re.findall(r"Checkpoint: (\d+) records of this run are in stored files", result.stderr)]
+    cumulative = {sum(sizes[:n]) for n in range(1, len(sizes) + 1)}
+    assert checkpoints and set(checkpoints) <= cumulative  # what the stored files held at that moment
+    stored = [int(n) for n in re.findall(r"Stored json feed \((\d+) items\)", result.stderr)]
+    assert stored == sizes
+    final = re.findall(r"Progress: (\d+) tickets and (\d+) comments exported; (\d+) requests "
+                       r"\((\d+) export pages, (\d+) comment pages\)", result.stderr)[-1]
+    by_endpoint = requests["by_endpoint"]
+    assert [int(n) for n in final] == [
+        len(records), sum(len(r["comments"]) for r in records), requests["count"],
+        by_endpoint["incremental_tickets"], by_endpoint["ticket_comments"]]
+    assert len(records) == len(truth["tickets"])
