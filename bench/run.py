@@ -48,6 +48,7 @@ class Scenario:
     change_fraction: float = 0.0  # > 0: measure a second run after this share of tickets changed
     peer: bool = False  # also run the Zenpy peer extractor on the same sandbox
     floor: bool = False  # also run bench/scrapy_floor.py, the minimal Scrapy spider, on the same sandbox
+    tell_window: bool = True  # False: the crawler is not told the sandbox's window (it must follow the headers)
 
     def allowed_rate(self) -> float | None:
         """Requests per real second the account budget allows (None: unlimited)."""
@@ -93,7 +94,9 @@ def crawl(sandbox: SandboxProcess, scenario: Scenario, export_dir: Path, *args: 
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZENDESK_")}
     env.update(sandbox.crawler_env())
     env.update({"ZENDESK_EXPORT_URI": str(export_dir), "ZENDESK_PROGRESS_INTERVAL": "0",
-                "ZENDESK_RATE_LIMIT_WINDOW": str(60 / scenario.time_scale), "PYTHONPATH": str(PROJECT_ROOT)})
+                "PYTHONPATH": str(PROJECT_ROOT)})
+    if scenario.tell_window:
+        env["ZENDESK_RATE_LIMIT_WINDOW"] = str(60 / scenario.time_scale)
     env.update(scenario.crawler_env)
     before = sandbox.requests_log(since=10**12)
     started = time.monotonic()
@@ -190,6 +193,14 @@ def scenarios(smoke: bool) -> dict[str, Scenario]:
         # a "minute" lasts 20 s so that the run takes about a minute.
         "api": Scenario("api-bound 700/min, 200 ms", max(50, int(2000 * scale)), rate_limit=700,
                         export_rate_limit=10, time_scale=3, latency_ms=200),
+        # The same budget in 6-second windows the crawler is not told about: it must follow the headers.
+        "api-untold-window": Scenario("api-bound 700 per 6 s window, not told", max(50, int(2000 * scale)),
+                                      rate_limit=700, export_rate_limit=10, time_scale=10, latency_ms=20,
+                                      tell_window=False),
+        # An unlimited account budget and Zendesk's real export budget (10 pages a minute): the export
+        # budget must not be what limits a per-ticket backfill.
+        "export-budget": Scenario("unlimited account, 10 export pages/min", max(50, int(20000 * scale)),
+                                  export_rate_limit=10),
         "cpu": Scenario("cpu-bound per-ticket", max(50, int(20000 * scale)), crawler_env=fast, floor=True),
         "cpu-events": Scenario("cpu-bound bulk events", max(50, int(20000 * scale)), crawler_env=fast,
                                crawl_args=["-a", "comments=events"]),

@@ -14,6 +14,8 @@ import pytest
 from tests.crawl import run_crawl
 from zendesk_crawler.sandbox import SandboxProcess
 
+pytestmark = pytest.mark.slow
+
 ADDED_KEYS = {"requester", "assignee", "comments", "_export"}
 #: What a comment event of the Incremental Ticket Event Export carries of a comment (no plain_body, no metadata).
 EVENT_COMMENT_FIELDS = ("id", "type", "author_id", "body", "html_body", "public", "attachments", "audit_id", "via",

@@ -3,7 +3,11 @@
 import subprocess
 import sys
 
+import pytest
+
 from tests.crawl import PROJECT_ROOT
+
+pytestmark = pytest.mark.slow
 
 
 def test_bench_smoke_prints_a_row_per_run():

@@ -17,6 +17,8 @@ import pytest
 from tests.crawl import RunningCrawl, run_crawl
 from zendesk_crawler.sandbox import DEFAULT_API_TOKEN, DEFAULT_EMAIL, SandboxProcess
 
+pytestmark = pytest.mark.slow
+
 ADDED_KEYS = {"requester", "assignee", "comments", "_export"}
 #: The comment fields both comment sources carry (the event export has no plain_body or metadata).
 EVENT_COMMENT_FIELDS = ["id", "author_id", "body", "html_body", "public", "attachments", "created_at", "audit_id",

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.crawl import run_crawl
 from tests.test_e2e import assert_matches_truth
 from zendesk_crawler.sandbox import SandboxProcess
+
+pytestmark = pytest.mark.slow
 
 EVENT_COMMENT_FIELDS = ["id", "author", "author_id", "body", "html_body", "public", "attachments",
                         "created_at", "audit_id", "type", "via"]

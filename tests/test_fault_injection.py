@@ -12,10 +12,14 @@ import urllib.request
 from typing import Any
 from urllib.parse import urlencode
 
+import pytest
+
 from tests.crawl import CrawlResult, run_crawl
 from tests.test_e2e import assert_matches_truth
 from tests.test_faults import CHECKPOINTING, all_exported_records, assert_union_is_complete
 from zendesk_crawler.sandbox import SandboxProcess
+
+pytestmark = pytest.mark.slow
 
 EXPORT_PATH = "/api/v2/incremental/tickets/cursor.json"
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))

@@ -21,6 +21,8 @@ from tests.test_e2e import assert_matches_truth
 from tests.xmlfeed import read_xml_feed
 from zendesk_crawler.sandbox import SandboxProcess
 
+pytestmark = pytest.mark.slow
+
 # Many small export pages and batch files, so that checkpoints happen early and often.
 CHECKPOINTING = {
     "ZENDESK_EXPORT_PAGE_SIZE": "40",

@@ -15,6 +15,8 @@ from tests.test_e2e import assert_matches_truth
 from tests.xmlfeed import read_xml_feed
 from zendesk_crawler.sandbox import SandboxProcess
 
+pytestmark = pytest.mark.slow
+
 AWS_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
 
 

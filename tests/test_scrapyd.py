@@ -18,6 +18,8 @@ from tests.test_e2e import assert_matches_truth
 from tests.xmlfeed import read_xml_feed
 from zendesk_crawler.sandbox import DEFAULT_API_TOKEN, SandboxProcess
 
+pytestmark = pytest.mark.slow
+
 
 def call(url: str, data: list[tuple[str, str]] | None = None) -> dict:
     body = urllib.parse.urlencode(data).encode() if data is not None else None

@@ -46,7 +46,8 @@ ZENDESK_RATE_LIMIT_SHARE = os.environ.get("ZENDESK_RATE_LIMIT_SHARE", "1.0")
 ZENDESK_MAX_REQUESTS_PER_MINUTE = os.environ.get("ZENDESK_MAX_REQUESTS_PER_MINUTE", "0")
 # Incremental Export budget: 10 requests/minute (30 with the High Volume add-on).
 ZENDESK_EXPORT_REQUESTS_PER_MINUTE = os.environ.get("ZENDESK_EXPORT_REQUESTS_PER_MINUTE", "10")
-# Length of Zendesk's rate-limit "minute" in seconds (only time-scaled sandbox benchmarks change it).
+# The rate-limit window assumed only where answers do not say (before the first answer, answers
+# without rate-limit headers, the export budget without its header): ratelimit-reset wins.
 ZENDESK_RATE_LIMIT_WINDOW = os.environ.get("ZENDESK_RATE_LIMIT_WINDOW", "60")
 # 429 waits one request may take before the run fails.
 ZENDESK_RATE_LIMIT_MAX_RETRIES = os.environ.get("ZENDESK_RATE_LIMIT_MAX_RETRIES", "30")
