@@ -93,7 +93,7 @@ def test_announced_budget_follows_short_windows_it_was_not_told_about():
     clock.now = 1000.3
     server = FixedWindowServer(limit=700, window=6)
     budget = AnnouncedBudget(clock=clock)
-    budget.set_allowance(700)
+    budget.set_allowance(700, 700)
     budget.left = 0  # as if the first answer said the window is spent
     budget.reading(budget.record(), 0, 6, fallback_window=60)
     rejected, end = simulate(server, budget, requests=7000)
@@ -107,7 +107,7 @@ def test_announced_budget_leaves_the_reserve_to_others():
     clock = FakeClock()
     server = FixedWindowServer(limit=200, window=60, other=100)  # another integration spends half
     budget = AnnouncedBudget(clock=clock)
-    budget.set_allowance(100)  # ZENDESK_RATE_LIMIT_SHARE=0.5
+    budget.set_allowance(200, 100)  # ZENDESK_RATE_LIMIT_SHARE=0.5
     rejected, _ = simulate(server, budget, requests=600)
     assert rejected == 0
     assert max(server.counts.values()) <= 100 + 16  # ours, within the share (plus what was in flight)
@@ -116,7 +116,7 @@ def test_announced_budget_leaves_the_reserve_to_others():
 def test_announced_budget_ignores_answers_about_an_earlier_window():
     clock = FakeClock()
     budget = AnnouncedBudget(clock=clock)
-    budget.set_allowance(100)
+    budget.set_allowance(100, 100)
     old = budget.record()
     budget.reading(budget.record(), 0, 5, fallback_window=60)  # spent until t+5
     assert budget.delay() == 5
@@ -124,3 +124,12 @@ def test_announced_budget_ignores_answers_about_an_earlier_window():
     assert budget.delay() == 0 and budget.left == 100  # a new window with the whole allowance
     budget.reading(old, 0, 1, fallback_window=60)  # a late answer from the old window
     assert budget.left == 100
+
+
+def test_with_the_whole_budget_the_announced_remaining_is_the_only_authority():
+    clock = FakeClock()
+    budget = AnnouncedBudget(clock=clock)
+    budget.set_allowance(700, 700)
+    for _ in range(700):
+        budget.reading(budget.record(), 700, 58, fallback_window=60)  # a server that never runs out
+    assert budget.delay() == 0

@@ -53,9 +53,9 @@ class AnnouncedBudget:
     - a reading (from the answer to request number ``seq``) sets what is left
       for us: the announced ``remaining`` less every request we sent after
       ``seq`` (they may not have been counted yet: a conservative guess that
-      the next answers correct), and never more than the ``allowance`` less
-      what we sent in this window (our share: the rest of the limit stays
-      free for other integrations in every window);
+      the next answers correct); when the ``allowance`` is less than the
+      ``limit`` (a share, a hard cap), never more than the allowance less what
+      we sent in this window, so the rest stays free for other integrations;
     - the window's end is the earliest ``now + reset`` of its readings: each is
       an upper bound (``reset`` is rounded up), and many answers make it tight;
     - once the end has passed, a new window begins with the whole ``allowance``
@@ -75,6 +75,7 @@ class AnnouncedBudget:
         #: Upper bound of the current window's end (monotonic seconds); ``None``: unknown.
         self.window_end: float | None = None
         self.allowance = 0.0
+        self.limit = 0.0
         self.sent = 0  # requests sent so far (sequence numbers)
         self.window_first = 0  # sequence number of the first request of the current window
         self.applied = -1  # sequence number of the newest reading applied
@@ -83,8 +84,9 @@ class AnnouncedBudget:
     def has_reading(self) -> bool:
         return self.left is not None
 
-    def set_allowance(self, allowance: float) -> None:
-        """How many requests of each window we may use (the rest of the limit is left to others)."""
+    def set_allowance(self, limit: float, allowance: float) -> None:
+        """The server's limit per window, and how many of its requests we may use (the rest is left to others)."""
+        self.limit = limit
         self.allowance = allowance
 
     def record(self) -> int:
@@ -116,7 +118,9 @@ class AnnouncedBudget:
         elif self.window_end is None or end < self.window_end:
             self.window_end = end
         self.applied = seq
-        self.left = min(remaining - (self.sent - seq - 1), self.allowance - (self.sent - self.window_first))
+        self.left = remaining - (self.sent - seq - 1)
+        if self.allowance < self.limit:
+            self.left = min(self.left, self.allowance - (self.sent - self.window_first))
 
     def _roll(self) -> None:
         if self.window_end is not None and self.clock() >= self.window_end:

@@ -113,7 +113,7 @@ class RateLimitMiddleware:
         self.max_retries = config.rate_limit_max_retries
         self.account_limit = self.ASSUMED_ACCOUNT_LIMIT
         self.account = AnnouncedBudget()
-        self.account.set_allowance(self._account_allowance(config.max_requests_per_minute))
+        self.account.set_allowance(self.account_limit, self._account_allowance(config.max_requests_per_minute))
         self.account_fallback = SlidingWindowBudget(self.account.allowance, self.window)
         self.cap = (SlidingWindowBudget(config.max_requests_per_minute, self.window)
                     if config.max_requests_per_minute > 0 else None)
@@ -201,7 +201,7 @@ class RateLimitMiddleware:
         account = account_budget(headers)
         if account.limit and account.limit != self.account_limit:
             self.account_limit = account.limit
-            self.account.set_allowance(self._account_allowance(self.max_requests_per_minute))
+            self.account.set_allowance(account.limit, self._account_allowance(self.max_requests_per_minute))
             self.account_fallback.limit = self.account.allowance
             logger.info("Zendesk account budget: %d requests per window; using up to %.0f",
                         account.limit, self.account.allowance)
@@ -210,7 +210,7 @@ class RateLimitMiddleware:
         export_header = next((v for k, v in headers.items() if k.startswith("zendesk-ratelimit-incremental-exports")), None)
         export = endpoint_budget(export_header)
         if export.limit:
-            self.export.set_allowance(export.limit)
+            self.export.set_allowance(export.limit, export.limit)
             self.export_fallback.limit = export.limit
         if export.remaining is not None and export_seq is not None:
             self.export.reading(export_seq, export.remaining, export.resets_in, self.window)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections import deque
 import logging
 import re
+from collections import deque
 from dataclasses import dataclass
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
