@@ -451,9 +451,10 @@ def test_fault_status_answers_like_real_fronts(faults):
         else:
             assert answer.headers["Content-Type"].startswith("text/html")
             assert f"<title>{status} ".encode() in answer.raw
-        assert last_entry(faults) | {"t": 0} == {
+        assert last_entry(faults) | {"t": 0, "window": 0} == {
             "t": 0, "method": "GET", "path": f"/api/v2/tickets/{ticket}/comments.json",
-            "query": {"page[size]": "100", "include": "users"}, "status": status, "auth": "basic", "fault": "status"}
+            "query": {"page[size]": "100", "include": "users"}, "status": status, "auth": "basic", "fault": "status",
+            "window": 0}
         assert get(f"{faults.url}{comments_target(ticket)}").status == 200  # count 1: spent
         assert last_entry(faults)["fault"] is None
     export = f"{faults.url}{EXPORT}?start_time=0"

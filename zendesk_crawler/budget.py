@@ -79,6 +79,7 @@ class AnnouncedBudget:
         self.sent = 0  # requests sent so far (sequence numbers)
         self.window_first = 0  # sequence number of the first request of the current window
         self.applied = -1  # sequence number of the newest reading applied
+        self.unanswered: set[int] = set()  # sequence numbers of requests sent and not answered yet
 
     @property
     def has_reading(self) -> bool:
@@ -94,6 +95,7 @@ class AnnouncedBudget:
         self._roll()
         seq = self.sent
         self.sent += 1
+        self.unanswered.add(seq)
         if self.left is not None:
             self.left -= 1
         return seq
@@ -105,8 +107,13 @@ class AnnouncedBudget:
             return 0.0
         return float("inf") if self.window_end is None else max(0.0, self.window_end - self.clock())
 
+    def answered(self, seq: int) -> None:
+        """Request ``seq`` got an answer (or failed): the server will not count it later."""
+        self.unanswered.discard(seq)
+
     def reading(self, seq: int, remaining: int, resets_in: float | None, fallback_window: float) -> None:
         """Apply what the answer to request ``seq`` announced."""
+        self.answered(seq)
         self._roll()
         if seq < self.window_first or seq <= self.applied:
             return  # about an earlier window, or older than what we know
@@ -118,7 +125,9 @@ class AnnouncedBudget:
         elif self.window_end is None or end < self.window_end:
             self.window_end = end
         self.applied = seq
-        self.left = remaining - (self.sent - seq - 1)
+        # Requests sent after seq may not be counted yet, nor older ones still unanswered (they can
+        # reach the server after seq did): both are taken as spent until an answer says otherwise.
+        self.left = remaining - (self.sent - seq - 1) - sum(1 for older in self.unanswered if older < seq)
         if self.allowance < self.limit:
             self.left = min(self.left, self.allowance - (self.sent - self.window_first))
 

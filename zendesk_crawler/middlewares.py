@@ -180,8 +180,20 @@ class RateLimitMiddleware:
             self.stats.inc_value("zendesk/rate_limit_paced_seconds", round(added, 3))
             self.paced_until = end
 
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        self._answered(request)
+
+    def _answered(self, request: Request) -> None:
+        """The request will not reach the server later: it no longer counts as possibly uncounted."""
+        account_seq, export_seq = request.meta.get(self.SEQ_META) or (None, None)
+        if account_seq is not None:
+            self.account.answered(account_seq)
+        if export_seq is not None:
+            self.export.answered(export_seq)
+
     def process_response(self, request: Request, response: Response) -> Response | Request:
         headers = _lower_headers(response)
+        self._answered(request)
         self._learn(request, headers)
         if response.status != 429:
             return response

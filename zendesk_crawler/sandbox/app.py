@@ -112,7 +112,7 @@ class App:
         elif rule is not None and rule.kind in ("drop", "truncate"):
             cut = logged_status = rule.kind
         self.log.record(method, path, query, logged_status, auth.scheme(authorization), endpoint,
-                        rule.kind if rule is not None else None, arrived)
+                        rule.kind if rule is not None else None, arrived, self.limiter.window_index())
         return Answer(response, delay, cut)
 
     def _api(self, method: str, path: str, query: str, authorization: str | None,

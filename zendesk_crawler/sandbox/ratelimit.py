@@ -68,6 +68,10 @@ class RateLimiter:
         self._others = int(self.other_usage * (1 - left / self.window))
         return left
 
+    def window_index(self) -> int:
+        """The number (0, 1, …) of the window now running, for the request log."""
+        return int((self._monotonic() - self._start) // self.window)
+
     def check(self, is_export: bool, consume: bool = True) -> Decision:
         """Account one request (``is_export`` for ``/api/v2/incremental/...``) and say if it may proceed.
 

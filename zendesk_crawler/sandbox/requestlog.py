@@ -16,23 +16,25 @@ class RequestLog:
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self._lock = threading.Lock()
-        self._entries: deque[tuple[float, str, str, str, int | str, str | None, str | None]] = deque(maxlen=max_entries)
+        self._entries: deque[tuple[float, str, str, str, int | str, str | None, str | None, int]] = \
+            deque(maxlen=max_entries)
         self._count = 0
         self._by_endpoint: Counter[str] = Counter()
         self._statuses: Counter[str] = Counter()
 
     def record(self, method: str, path: str, query: str, status: int | str, auth: str | None, endpoint: str,
-               fault: str | None = None, arrived: float | None = None) -> None:
+               fault: str | None = None, arrived: float | None = None, window: int = 0) -> None:
         """Remember one answered request (the query string is parsed only when the log is read).
 
         ``arrived`` is when the request came in (``t`` in the log; default: now). Answers can take
         a while under load, and rate-limit checks need the arrival order.
 
         ``status`` is the HTTP status sent, or ``"drop"`` / ``"truncate"`` when a fault cut the answer;
-        ``fault`` is the kind of the fault rule that fired, if any.
+        ``fault`` is the kind of the fault rule that fired, if any; ``window`` the rate-limit window
+        (0, 1, …) the request was counted in.
         """
         with self._lock:
-            self._entries.append((arrived or time.time(), method, path, query, status, auth, fault))
+            self._entries.append((arrived or time.time(), method, path, query, status, auth, fault, window))
             self._count += 1
             self._by_endpoint[endpoint] += 1
             self._statuses[str(status)] += 1
@@ -46,6 +48,6 @@ class RequestLog:
             result: dict[str, Any] = {"count": self._count, "by_endpoint": dict(self._by_endpoint),
                                       "statuses": dict(self._statuses), "since": first_kept + skip}
         result["log"] = [{"t": t, "method": method, "path": path, "query": dict(parse_qsl(query, keep_blank_values=True)),
-                          "status": status, "auth": auth, "fault": fault}
-                         for t, method, path, query, status, auth, fault in entries]
+                          "status": status, "auth": auth, "fault": fault, "window": window}
+                         for t, method, path, query, status, auth, fault, window in entries]
         return result
