@@ -2,6 +2,8 @@
 
 import math
 
+import pytest
+
 from zendesk_crawler.budget import AnnouncedBudget, SlidingWindowBudget, account_budget, endpoint_budget
 
 
@@ -132,4 +134,33 @@ def test_with_the_whole_budget_the_announced_remaining_is_the_only_authority():
     budget.set_allowance(700, 700)
     for _ in range(700):
         budget.reading(budget.record(), 700, 58, fallback_window=60)  # a server that never runs out
+    assert budget.delay() == 0
+
+
+@pytest.mark.parametrize("latency", [0.01, 0.3, 0.9])
+def test_answers_slower_than_the_window_do_not_lead_to_429s(latency):
+    # 1-second windows: every reset says 1, and on a loaded machine answers are read late.
+    clock = FakeClock()
+    clock.now = 1000.25
+    server = FixedWindowServer(limit=120, window=1)
+    budget = AnnouncedBudget(clock=clock)
+    budget.set_allowance(120, 120)
+    budget.reading(budget.record(), 119, 1, fallback_window=60)
+    rejected, end = simulate(server, budget, requests=1200, latency=latency)
+    assert rejected == 0 and max(server.counts.values()) <= 120
+    # and the windows are used: the budget (10 windows) or 16 requests in flight is what limits
+    assert end - 1000.25 <= 1.1 * max(1200 / 120, 1200 * latency / 16) + 2
+
+
+def test_a_spent_budget_with_no_answer_on_its_way_does_not_wait_forever():
+    clock = FakeClock()
+    budget = AnnouncedBudget(clock=clock)
+    budget.set_allowance(100, 50)
+    budget.reading(budget.record(), 99, 1, fallback_window=60)
+    clock.now += 0.5
+    lost = [budget.record() for _ in range(60)]  # these never get an answer: timeouts, say
+    clock.now += 0.6  # past the window's end: those 60 may count in the next window
+    assert budget.delay() == float("inf")  # their answers may still say how much is left
+    for seq in lost:
+        budget.answered(seq)
     assert budget.delay() == 0

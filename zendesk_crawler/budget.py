@@ -58,9 +58,12 @@ class AnnouncedBudget:
       we sent in this window, so the rest stays free for other integrations;
     - the window's end is the earliest ``now + reset`` of its readings: each is
       an upper bound (``reset`` is rounded up), and many answers make it tight;
-    - once the end has passed, a new window begins with the whole ``allowance``
-      until a reading of the new window says otherwise; answers to requests
-      sent before that moment describe the old window and are ignored;
+    - each reading also bounds the end from below (``reset`` whole seconds
+      from when its request was sent, less one); once the end has passed, a
+      new window begins with the ``allowance`` less the requests sent after
+      that lower bound (they may have reached the server after the turn), until
+      a reading of the new window says otherwise; answers to requests sent
+      before the new window describe the old one and are ignored;
     - a reading whose reset lies more than a second beyond the known end
       means the server's window already turned: it starts the new window.
 
@@ -74,12 +77,17 @@ class AnnouncedBudget:
         self.left: float | None = None
         #: Upper bound of the current window's end (monotonic seconds); ``None``: unknown.
         self.window_end: float | None = None
+        #: Lower bound of the current window's end: the end comes after it.
+        self.end_after = float("-inf")
         self.allowance = 0.0
         self.limit = 0.0
         self.sent = 0  # requests sent so far (sequence numbers)
         self.window_first = 0  # sequence number of the first request of the current window
         self.applied = -1  # sequence number of the newest reading applied
-        self.unanswered: set[int] = set()  # sequence numbers of requests sent and not answered yet
+        #: Send time by sequence number of the requests not answered yet.
+        self.unanswered: dict[int, float] = {}
+        #: (send time, sequence number) of the requests sent in the current window.
+        self.window_sends: deque[tuple[float, int]] = deque()
 
     @property
     def has_reading(self) -> bool:
@@ -93,49 +101,67 @@ class AnnouncedBudget:
     def record(self) -> int:
         """Count one request sent now; returns its sequence number (give it back with its reading)."""
         self._roll()
-        seq = self.sent
+        seq, now = self.sent, self.clock()
         self.sent += 1
-        self.unanswered.add(seq)
+        self.unanswered[seq] = now
+        self.window_sends.append((now, seq))
         if self.left is not None:
             self.left -= 1
         return seq
 
     def delay(self) -> float:
-        """Seconds until one more request fits (0: now); ``inf`` when spent with no known reset."""
+        """Seconds until one more request fits (0: now); ``inf`` when spent until an answer says more."""
         self._roll()
         if self.left is None or self.left >= 1:
             return 0.0
-        return float("inf") if self.window_end is None else max(0.0, self.window_end - self.clock())
+        if self.window_end is None:
+            if not self.unanswered:
+                # Spent in a window whose end nobody announced, and no answer is on its way to say more
+                # (failed requests): go on with the allowance rather than wait forever.
+                self.left = self.allowance
+                return 0.0
+            return float("inf")
+        return max(0.0, self.window_end - self.clock())
 
-    def answered(self, seq: int) -> None:
-        """Request ``seq`` got an answer (or failed): the server will not count it later."""
-        self.unanswered.discard(seq)
+    def answered(self, seq: int) -> float | None:
+        """Request ``seq`` got an answer (or failed): the server will not count it later. Returns its send time."""
+        return self.unanswered.pop(seq, None)
 
     def reading(self, seq: int, remaining: int, resets_in: float | None, fallback_window: float) -> None:
         """Apply what the answer to request ``seq`` announced."""
-        self.answered(seq)
+        sent_at = self.answered(seq)
         self._roll()
         if seq < self.window_first or seq <= self.applied:
             return  # about an earlier window, or older than what we know
         now = self.clock()
         end = now + (fallback_window if resets_in is None else resets_in)
         if self.window_end is not None and end > self.window_end + 1.0:
-            self.window_first = seq  # the server's window turned before our estimate of its end
+            # The server's window turned before our estimate of its end.
+            self._start_window(after=sent_at if sent_at is not None else now)
             self.window_end = end
         elif self.window_end is None or end < self.window_end:
             self.window_end = end
+        if resets_in is not None and sent_at is not None:
+            self.end_after = max(self.end_after, sent_at + resets_in - 1)
         self.applied = seq
         # Requests sent after seq may not be counted yet, nor older ones still unanswered (they can
         # reach the server after seq did): both are taken as spent until an answer says otherwise.
         self.left = remaining - (self.sent - seq - 1) - sum(1 for older in self.unanswered if older < seq)
         if self.allowance < self.limit:
-            self.left = min(self.left, self.allowance - (self.sent - self.window_first))
+            self.left = min(self.left, self.allowance - len(self.window_sends))
 
     def _roll(self) -> None:
         if self.window_end is not None and self.clock() >= self.window_end:
+            self._start_window(after=self.end_after)
             self.window_end = None
-            self.window_first = self.sent
-            self.left = self.allowance
+            self.left = self.allowance - len(self.window_sends)
+
+    def _start_window(self, after: float) -> None:
+        """A new window began after ``after``: requests sent since then may count in it."""
+        while self.window_sends and self.window_sends[0][0] <= after:
+            self.window_sends.popleft()
+        self.window_first = self.window_sends[0][1] if self.window_sends else self.sent
+        self.end_after = float("-inf")
 
 
 @dataclass(frozen=True)

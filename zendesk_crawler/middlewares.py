@@ -193,8 +193,8 @@ class RateLimitMiddleware:
 
     def process_response(self, request: Request, response: Response) -> Response | Request:
         headers = _lower_headers(response)
-        self._answered(request)
         self._learn(request, headers)
+        self._answered(request)  # also when the answer announced nothing
         if response.status != 429:
             return response
         self.stats.inc_value("zendesk/rate_limited_429")
