@@ -13,7 +13,7 @@ $(VENV)/.installed: requirements.txt bench/requirements.txt
 	touch $@
 
 demo: install
-	$(PY) -m zendesk_crawler.demo
+	$(PY) -m zendesk_sandbox.demo
 
 test: install
 	$(PY) -m pytest

@@ -5,7 +5,8 @@ from setuptools import find_packages, setup
 setup(
     name="zendesk_crawler",
     version="1.0",
-    packages=find_packages(exclude=["tests", "tests.*", "bench", "bench.*"]),
-    package_data={"zendesk_crawler.sandbox": ["*.md"]},
+    # The egg scrapyd runs holds the crawler only: the sandbox Zendesk (zendesk_sandbox/), the
+    # tests and the benchmarks stay out of it.
+    packages=find_packages(include=["zendesk_crawler", "zendesk_crawler.*"]),
     entry_points={"scrapy": ["settings = zendesk_crawler.settings"]},
 )

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.crawl import RunningCrawl, run_crawl  # noqa: E402
-from zendesk_crawler.sandbox import SandboxProcess  # noqa: E402
+from zendesk_sandbox import SandboxProcess  # noqa: E402
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.xmlfeed import read_xml_feed
-from zendesk_crawler.sandbox import DEFAULT_API_TOKEN, DEFAULT_EMAIL
+from zendesk_sandbox import DEFAULT_API_TOKEN, DEFAULT_EMAIL
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

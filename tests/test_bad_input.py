@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.crawl import run_crawl
-from zendesk_crawler.sandbox import SandboxProcess
+from zendesk_sandbox import SandboxProcess
 
 pytestmark = pytest.mark.slow
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.crawl import RunningCrawl, run_crawl
-from zendesk_crawler.sandbox import DEFAULT_API_TOKEN, DEFAULT_EMAIL, SandboxProcess
+from zendesk_sandbox import DEFAULT_API_TOKEN, DEFAULT_EMAIL, SandboxProcess
 
 pytestmark = pytest.mark.slow
 

@@ -6,7 +6,7 @@ import pytest
 
 from tests.crawl import run_crawl
 from tests.test_e2e import assert_matches_truth
-from zendesk_crawler.sandbox import SandboxProcess
+from zendesk_sandbox import SandboxProcess
 
 pytestmark = pytest.mark.slow
 

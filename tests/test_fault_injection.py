@@ -17,7 +17,7 @@ import pytest
 from tests.crawl import CrawlResult, run_crawl
 from tests.test_e2e import assert_matches_truth
 from tests.test_faults import CHECKPOINTING, all_exported_records, assert_union_is_complete
-from zendesk_crawler.sandbox import SandboxProcess
+from zendesk_sandbox import SandboxProcess
 
 pytestmark = pytest.mark.slow
 

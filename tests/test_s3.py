@@ -13,7 +13,7 @@ from tests.crawl import RunningCrawl, run_crawl
 from tests.servers import moto_s3_server
 from tests.test_e2e import assert_matches_truth
 from tests.xmlfeed import read_xml_feed
-from zendesk_crawler.sandbox import SandboxProcess
+from zendesk_sandbox import SandboxProcess
 
 pytestmark = pytest.mark.slow
 

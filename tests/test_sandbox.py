@@ -17,12 +17,12 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
-from zendesk_crawler.sandbox import DEFAULT_API_TOKEN, DEFAULT_EMAIL, DEFAULT_OAUTH_TOKEN, SandboxError, SandboxProcess
-from zendesk_crawler.sandbox.clock import Clock
-from zendesk_crawler.sandbox.content import XML_ILLEGAL
-from zendesk_crawler.sandbox.data import Dataset
-from zendesk_crawler.sandbox.generator import Options
-from zendesk_crawler.sandbox.ratelimit import RateLimiter
+from zendesk_sandbox import DEFAULT_API_TOKEN, DEFAULT_EMAIL, DEFAULT_OAUTH_TOKEN, SandboxError, SandboxProcess
+from zendesk_sandbox.clock import Clock
+from zendesk_sandbox.content import XML_ILLEGAL
+from zendesk_sandbox.data import Dataset
+from zendesk_sandbox.generator import Options
+from zendesk_sandbox.ratelimit import RateLimiter
 
 EXPORT = "/api/v2/incremental/tickets/cursor.json"
 BASIC = "Basic " + base64.b64encode(f"{DEFAULT_EMAIL}/token:{DEFAULT_API_TOKEN}".encode()).decode()

@@ -8,6 +8,7 @@ import subprocess
 import time
 import urllib.parse
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from tests.crawl import PROJECT_ROOT
 from tests.servers import VENV_BIN, scrapyd_server
 from tests.test_e2e import assert_matches_truth
 from tests.xmlfeed import read_xml_feed
-from zendesk_crawler.sandbox import DEFAULT_API_TOKEN, SandboxProcess
+from zendesk_sandbox import DEFAULT_API_TOKEN, SandboxProcess
 
 pytestmark = pytest.mark.slow
 
@@ -53,6 +54,10 @@ def deployed(tmp_path_factory):
                                     timeout=300)
             assert deploy.returncode == 0, deploy.stderr
             assert "zendesk" in call(f"{scrapyd.url}/listspiders.json?project=zendesk_crawler")["spiders"]
+            (egg,) = (home / "eggs" / "zendesk_crawler").glob("*.egg")
+            with zipfile.ZipFile(egg) as contents:
+                packages = {name.split("/")[0] for name in contents.namelist() if name.endswith(".py")}
+            assert packages == {"zendesk_crawler"}  # the crawler only: no sandbox, tests or benchmarks
             yield sandbox, scrapyd, home
 
 

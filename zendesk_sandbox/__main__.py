@@ -1,4 +1,4 @@
-"""``python -m zendesk_crawler.sandbox``: run the sandbox Zendesk until SIGTERM or SIGINT.
+"""``python -m zendesk_sandbox``: run the sandbox Zendesk until SIGTERM or SIGINT.
 
 Prints one JSON line ``{"url": ..., "pid": ...}`` to stdout once it is listening.
 """
@@ -20,7 +20,7 @@ from .server import SandboxServer
 
 def parse_args(argv: list[str] | None = None) -> Config:
     """The CLI options as a :class:`Config`."""
-    parser = argparse.ArgumentParser(prog="python -m zendesk_crawler.sandbox", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m zendesk_sandbox", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
     parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one")
     parser.add_argument("--tickets", type=int, default=300, help="number of generated tickets")

@@ -16,7 +16,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from zendesk_crawler.sandbox import DEFAULT_API_TOKEN, DEFAULT_EMAIL, SandboxProcess
+from zendesk_sandbox import DEFAULT_API_TOKEN, DEFAULT_EMAIL, SandboxProcess
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,4 +1,4 @@
-"""Run the sandbox as a child process (``python -m zendesk_crawler.sandbox``) and talk to its control API."""
+"""Run the sandbox as a child process (``python -m zendesk_sandbox``) and talk to its control API."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from typing import Any
 
 from .auth import DEFAULT_API_TOKEN, DEFAULT_EMAIL, DEFAULT_OAUTH_TOKEN
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 #: The control API is local: never let an ``http_proxy`` variable route it elsewhere.
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -68,7 +68,7 @@ class SandboxProcess:
         """Start the child and wait (without sleeping) for its ready line; raise with its stderr on failure."""
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
-        self._process = subprocess.Popen([sys.executable, "-m", "zendesk_crawler.sandbox", *self.args],
+        self._process = subprocess.Popen([sys.executable, "-m", "zendesk_sandbox", *self.args],
                                          stdout=subprocess.PIPE, stderr=self._stderr, env=env)
         try:
             info = json.loads(self._read_ready_line())

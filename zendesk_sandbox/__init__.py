@@ -1,6 +1,6 @@
 """A self-contained fake Zendesk Support API, as faithful and as hostile as the real one.
 
-Run it with ``python -m zendesk_crawler.sandbox`` or from Python with :class:`SandboxProcess`.
+Run it with ``python -m zendesk_sandbox`` or from Python with :class:`SandboxProcess`.
 """
 
 from .auth import DEFAULT_API_TOKEN, DEFAULT_EMAIL, DEFAULT_OAUTH_TOKEN
