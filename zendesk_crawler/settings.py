@@ -97,36 +97,16 @@ SPIDER_MIDDLEWARES = {
 }
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
-    "zendesk_crawler.middlewares.ZendeskAuthMiddleware": 350,
-    "zendesk_crawler.middlewares.RetryBackoffMiddleware": 540,
-    "zendesk_crawler.middlewares.RateLimitMiddleware": 560,
-    "zendesk_crawler.middlewares.EndpointStatsMiddleware": 950,
 }
-ITEM_PIPELINES = {
-    "zendesk_crawler.pipelines.ConversationPipeline": 300,
-}
-EXTENSIONS = {
-    # Scrapy's feed exporter, with batches that also close every ZENDESK_CHECKPOINT_INTERVAL seconds.
-    "scrapy.extensions.feedexport.FeedExporter": None,
-    "zendesk_crawler.feedexport.CheckpointingFeedExporter": 0,
-    "zendesk_crawler.extensions.RunStateExtension": 100,
-    "zendesk_crawler.extensions.ProgressLog": 500,
-    "zendesk_crawler.housekeeping.GarbageCollectorTuning": 900,
-    "zendesk_crawler.housekeeping.CancelledTimerSweep": 900,
+# The crawler's own middlewares, pipeline, extensions, exporters, storages and default feeds.
+ADDONS = {
+    "zendesk_crawler.addon.ZendeskAddon": 0,
 }
 
 # --- Feeds -----------------------------------------------------------------
-# The spider adds one JSON and one XML feed under ZENDESK_EXPORT_URI unless
+# The add-on adds one JSON and one XML feed under ZENDESK_EXPORT_URI unless
 # FEEDS (or -o/-O) is given. UTF-8 keeps non-ASCII text readable in both.
 FEED_EXPORT_ENCODING = "utf-8"
-FEED_EXPORTERS = {
-    "json": "zendesk_crawler.exporters.CompactJsonItemExporter",
-    "xml": "zendesk_crawler.exporters.SafeXmlItemExporter",
-}
-FEED_STORAGES = {
-    "": "zendesk_crawler.storages.AtomicFileFeedStorage",
-    "file": "zendesk_crawler.storages.AtomicFileFeedStorage",
-}
 FEED_STORE_EMPTY = True
 
 LOG_LEVEL = "INFO"

@@ -22,7 +22,6 @@ from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
-from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
 from zendesk_crawler.checkpoint import PageTracker, ticket_version
@@ -30,7 +29,6 @@ from zendesk_crawler.comment_events import CommentEvents, epoch
 from zendesk_crawler import jsoncodec
 from zendesk_crawler.config import ZendeskConfig
 from zendesk_crawler.extensions import RunStateExtension
-from zendesk_crawler.feeds import add_default_feeds
 from zendesk_crawler.items import (
     COMMENTS_ENDPOINT,
     ENDPOINT_META,
@@ -73,11 +71,6 @@ class ZendeskSpider(Spider):
 
     name = "zendesk"
     config: ZendeskConfig
-
-    @classmethod
-    def update_settings(cls, settings: BaseSettings) -> None:
-        super().update_settings(settings)
-        add_default_feeds(settings)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ZendeskSpider:

@@ -1,0 +1,54 @@
+"""The Scrapy add-on that wires the crawler's components into the project (``ADDONS`` in settings.py)."""
+
+from __future__ import annotations
+
+from scrapy.settings import BaseSettings
+from scrapy.utils.misc import load_object
+
+from zendesk_crawler.feeds import add_default_feeds
+
+#: Downloader middlewares: credentials for the account's origin only, retry backoff, the budgets, stats.
+DOWNLOADER_MIDDLEWARES = {
+    "zendesk_crawler.middlewares.ZendeskAuthMiddleware": 350,
+    "zendesk_crawler.middlewares.RetryBackoffMiddleware": 540,
+    "zendesk_crawler.middlewares.RateLimitMiddleware": 560,
+    "zendesk_crawler.middlewares.EndpointStatsMiddleware": 950,
+}
+ITEM_PIPELINES = {
+    "zendesk_crawler.pipelines.ConversationPipeline": 300,
+}
+EXTENSIONS = {
+    # Scrapy's feed exporter, with batches that also close every ZENDESK_CHECKPOINT_INTERVAL seconds.
+    "scrapy.extensions.feedexport.FeedExporter": None,
+    "zendesk_crawler.feedexport.CheckpointingFeedExporter": 0,
+    "zendesk_crawler.extensions.RunStateExtension": 100,
+    "zendesk_crawler.extensions.ProgressLog": 500,
+    "zendesk_crawler.housekeeping.GarbageCollectorTuning": 900,
+    "zendesk_crawler.housekeeping.CancelledTimerSweep": 900,
+}
+FEED_EXPORTERS = {
+    "json": "zendesk_crawler.exporters.CompactJsonItemExporter",
+    "xml": "zendesk_crawler.exporters.SafeXmlItemExporter",
+}
+FEED_STORAGES = {
+    "": "zendesk_crawler.storages.AtomicFileFeedStorage",
+    "file": "zendesk_crawler.storages.AtomicFileFeedStorage",
+}
+
+
+class ZendeskAddon:
+    """Adds the middlewares, pipeline, extensions, exporters, storages and default feeds of a backup run.
+
+    Idempotent, and it only adds to the component dictionaries: a project or a
+    ``-s`` setting can still move, replace or disable any component by its
+    path, and ``-o``/``-O`` or ``FEEDS`` replace the default feeds.
+    """
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        for name, components in (("DOWNLOADER_MIDDLEWARES", DOWNLOADER_MIDDLEWARES),
+                                 ("ITEM_PIPELINES", ITEM_PIPELINES), ("EXTENSIONS", EXTENSIONS)):
+            for path, order in components.items():
+                settings.setdefault_in_component_priority_dict(name, load_object(path), order)
+        for name, components in (("FEED_EXPORTERS", FEED_EXPORTERS), ("FEED_STORAGES", FEED_STORAGES)):
+            settings.set(name, {**components, **settings.getdict(name)}, priority="addon")
+        add_default_feeds(settings)
