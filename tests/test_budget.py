@@ -1,6 +1,7 @@
 """Request budget arithmetic and Zendesk's rate-limit headers."""
 
 import math
+import random
 
 import pytest
 
@@ -84,7 +85,7 @@ def simulate(server, budget, requests, concurrency=16, latency=0.02):
             clock.now = max(clock.now, done)
             allowed, remaining, reset = server.answer(arrival)
             rejected += not allowed
-            budget.reading(seq, remaining, reset, fallback_window=60)
+            budget.reading(seq, remaining, reset)
         else:
             clock.now += max(wait, 0.001)
     return rejected, clock.now
@@ -97,7 +98,7 @@ def test_announced_budget_follows_short_windows_it_was_not_told_about():
     budget = AnnouncedBudget(clock=clock)
     budget.set_allowance(700, 700)
     budget.left = 0  # as if the first answer said the window is spent
-    budget.reading(budget.record(), 0, 6, fallback_window=60)
+    budget.reading(budget.record(), 0, 6)
     rejected, end = simulate(server, budget, requests=7000)
     assert rejected == 0
     assert max(server.counts.values()) <= 700
@@ -120,11 +121,11 @@ def test_announced_budget_ignores_answers_about_an_earlier_window():
     budget = AnnouncedBudget(clock=clock)
     budget.set_allowance(100, 100)
     old = budget.record()
-    budget.reading(budget.record(), 0, 5, fallback_window=60)  # spent until t+5
+    budget.reading(budget.record(), 0, 5)  # spent until t+5
     assert budget.delay() == 5
     clock.now += 5
     assert budget.delay() == 0 and budget.left == 100  # a new window with the whole allowance
-    budget.reading(old, 0, 1, fallback_window=60)  # a late answer from the old window
+    budget.reading(old, 0, 1)  # a late answer from the old window
     assert budget.left == 100
 
 
@@ -133,7 +134,7 @@ def test_with_the_whole_budget_the_announced_remaining_is_the_only_authority():
     budget = AnnouncedBudget(clock=clock)
     budget.set_allowance(700, 700)
     for _ in range(700):
-        budget.reading(budget.record(), 700, 58, fallback_window=60)  # a server that never runs out
+        budget.reading(budget.record(), 700, 58)  # a server that never runs out
     assert budget.delay() == 0
 
 
@@ -145,22 +146,64 @@ def test_answers_slower_than_the_window_do_not_lead_to_429s(latency):
     server = FixedWindowServer(limit=120, window=1)
     budget = AnnouncedBudget(clock=clock)
     budget.set_allowance(120, 120)
-    budget.reading(budget.record(), 119, 1, fallback_window=60)
+    budget.reading(budget.record(), 119, 1)
     rejected, end = simulate(server, budget, requests=1200, latency=latency)
     assert rejected == 0 and max(server.counts.values()) <= 120
     # and the windows are used: the budget (10 windows) or 16 requests in flight is what limits
     assert end - 1000.25 <= 1.1 * max(1200 / 120, 1200 * latency / 16) + 2
 
 
-def test_a_spent_budget_with_no_answer_on_its_way_does_not_wait_forever():
+def test_a_spent_budget_with_no_answer_on_its_way_assumes_the_configured_window():
     clock = FakeClock()
-    budget = AnnouncedBudget(clock=clock)
+    budget = AnnouncedBudget(fallback_window=60, clock=clock)
     budget.set_allowance(100, 50)
-    budget.reading(budget.record(), 99, 1, fallback_window=60)
+    budget.reading(budget.record(), 99, 1)
     clock.now += 0.5
     lost = [budget.record() for _ in range(60)]  # these never get an answer: timeouts, say
     clock.now += 0.6  # past the window's end: those 60 may count in the next window
     assert budget.delay() == float("inf")  # their answers may still say how much is left
     for seq in lost:
         budget.answered(seq)
-    assert budget.delay() == 0
+    assert budget.delay() == pytest.approx(60)  # nothing will say more: wait a configured window
+
+
+def test_answers_without_headers_keep_the_configured_pace():
+    clock = FakeClock()
+    budget = AnnouncedBudget(fallback_window=60, clock=clock)
+    budget.set_allowance(200, 100)
+    budget.reading(budget.record(), 199, 30)
+    sent = 1
+    while clock.now < 1000 + 600:  # ten minutes of answers that announce nothing
+        wait = budget.delay()
+        if wait > 0:
+            clock.now += wait
+            continue
+        budget.answered(budget.record())
+        sent += 1
+        clock.now += 0.1
+    assert sent <= 100 * 11  # about the allowance per configured window, not thousands
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_slow_and_uneven_answers_do_not_break_the_share(seed):
+    rng = random.Random(seed)
+    clock = FakeClock()
+    server = FixedWindowServer(limit=700, window=60)
+    budget = AnnouncedBudget(clock=clock)
+    budget.set_allowance(700, 350)  # ZENDESK_RATE_LIMIT_SHARE=0.5
+    in_flight, sent = [], 0
+    while clock.now < 1000 + 600:
+        if len(in_flight) < 16 and budget.delay() == 0:
+            seq = budget.record()
+            latency = rng.uniform(0.05, 1.5)
+            in_flight.append((clock.now + latency, seq, clock.now + rng.uniform(0, latency)))
+            continue
+        in_flight.sort()
+        if in_flight and in_flight[0][0] <= clock.now + min(budget.delay(), 0.01) + 0.01:
+            done, seq, arrival = in_flight.pop(0)
+            clock.now = max(clock.now, done)
+            _, remaining, reset = server.answer(arrival)
+            budget.reading(seq, remaining, reset)
+        else:
+            clock.now += 0.01
+    assert max(server.counts.values()) <= 350 + 16

@@ -64,14 +64,20 @@ class AnnouncedBudget:
       that lower bound (they may have reached the server after the turn), until
       a reading of the new window says otherwise; answers to requests sent
       before the new window describe the old one and are ignored;
-    - a reading whose reset lies more than a second beyond the known end
-      means the server's window already turned: it starts the new window.
+    - a reading whose lower bound lies beyond the current window's upper bound
+      means the server's window already turned: it starts the new window
+      (bounds from send and receive times, so slow answers are no false turn).
 
     ``has_reading`` is false until the first reading: callers then fall back to
     a sliding window of the configured length.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    #: A request unanswered for this long is gone (an answer that never reached the middleware, such as a
+    #: redirect): it no longer counts as possibly uncounted. Far beyond DOWNLOAD_TIMEOUT and its retries.
+    STALE_AFTER = 900.0
+
+    def __init__(self, fallback_window: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.fallback_window = fallback_window
         self.clock = clock
         #: Requests we may still send in the server's current window (``None``: nothing announced yet).
         self.left: float | None = None
@@ -115,34 +121,40 @@ class AnnouncedBudget:
         if self.left is None or self.left >= 1:
             return 0.0
         if self.window_end is None:
-            if not self.unanswered:
-                # Spent in a window whose end nobody announced, and no answer is on its way to say more
-                # (failed requests): go on with the allowance rather than wait forever.
-                self.left = self.allowance
-                return 0.0
-            return float("inf")
+            if self.unanswered:
+                return float("inf")  # their answers will say how much is left
+            # Spent, and no answer is on its way to say when the window ends (answers without
+            # rate-limit headers, failed requests): assume the configured window.
+            self.window_end = self.clock() + self.fallback_window
+            self.end_after = self.window_end - 1
         return max(0.0, self.window_end - self.clock())
 
     def answered(self, seq: int) -> float | None:
         """Request ``seq`` got an answer (or failed): the server will not count it later. Returns its send time."""
         return self.unanswered.pop(seq, None)
 
-    def reading(self, seq: int, remaining: int, resets_in: float | None, fallback_window: float) -> None:
-        """Apply what the answer to request ``seq`` announced."""
+    def reading(self, seq: int, remaining: int, resets_in: float | None) -> None:
+        """Apply what the answer to request ``seq`` announced (``resets_in``: ``None`` when not said)."""
         sent_at = self.answered(seq)
         self._roll()
         if seq < self.window_first or seq <= self.applied:
             return  # about an earlier window, or older than what we know
         now = self.clock()
-        end = now + (fallback_window if resets_in is None else resets_in)
-        if self.window_end is not None and end > self.window_end + 1.0:
-            # The server's window turned before our estimate of its end.
-            self._start_window(after=sent_at if sent_at is not None else now)
-            self.window_end = end
-        elif self.window_end is None or end < self.window_end:
-            self.window_end = end
-        if resets_in is not None and sent_at is not None:
-            self.end_after = max(self.end_after, sent_at + resets_in - 1)
+        sent_at = now if sent_at is None else sent_at
+        if resets_in is None:
+            # No reset announced: a window of the configured length from the first such reading.
+            self.window_end = min(self.window_end or now + self.fallback_window, now + self.fallback_window)
+            self.end_after = max(self.end_after, self.window_end - 1)
+        else:
+            # The server wrote the reset between sending and receiving: it bounds the end both ways.
+            upper, lower = now + resets_in, sent_at + resets_in - 1
+            if self.window_end is not None and lower >= self.window_end:
+                # This answer's window ends after the current one's latest possible end: it turned.
+                self._start_window(after=self.end_after)
+                self.window_end = upper
+            elif self.window_end is None or upper < self.window_end:
+                self.window_end = upper
+            self.end_after = max(self.end_after, lower)
         self.applied = seq
         # Requests sent after seq may not be counted yet, nor older ones still unanswered (they can
         # reach the server after seq did): both are taken as spent until an answer says otherwise.
@@ -151,7 +163,10 @@ class AnnouncedBudget:
             self.left = min(self.left, self.allowance - len(self.window_sends))
 
     def _roll(self) -> None:
-        if self.window_end is not None and self.clock() >= self.window_end:
+        now = self.clock()
+        while self.unanswered and (oldest := next(iter(self.unanswered.items())))[1] < now - self.STALE_AFTER:
+            del self.unanswered[oldest[0]]
+        if self.window_end is not None and now >= self.window_end:
             self._start_window(after=self.end_after)
             self.window_end = None
             self.left = self.allowance - len(self.window_sends)

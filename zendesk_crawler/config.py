@@ -54,7 +54,6 @@ class ZendeskConfig:
     retry_backoff_base: float
     retry_backoff_max: float
     lock_ttl: float
-    checkpoint_interval: float
     tickets_in_progress: int
 
     @classmethod
@@ -76,6 +75,7 @@ class ZendeskConfig:
         auth_kind, auth_header = _auth_header(settings)
         export_uri = export_uri_setting(settings)
         raw_start = spider_args.get("start_time")
+        checkpoint_interval_setting(settings)  # read by the feed exporter; validated before any request
         return cls(
             base_url=base_url,
             auth_header=auth_header,
@@ -96,7 +96,6 @@ class ZendeskConfig:
             retry_backoff_base=_number(settings, "ZENDESK_RETRY_BACKOFF_BASE", 1, low=0),
             retry_backoff_max=_number(settings, "ZENDESK_RETRY_BACKOFF_MAX", 60, low=0),
             lock_ttl=_number(settings, "ZENDESK_LOCK_TTL", 600, low=1),
-            checkpoint_interval=_number(settings, "ZENDESK_CHECKPOINT_INTERVAL", 60, low=0),
             tickets_in_progress=_int_in_range(settings, "ZENDESK_TICKETS_IN_PROGRESS", 1, 10_000, default=100),
         )
 
@@ -161,6 +160,11 @@ def _export_page_size(settings: BaseSettings) -> int:
     the comments of at most ``ZENDESK_TICKETS_IN_PROGRESS`` tickets at a time.
     """
     return _int_in_range(settings, "ZENDESK_EXPORT_PAGE_SIZE", 1, 1000, default=1000)
+
+
+def checkpoint_interval_setting(settings: BaseSettings) -> float:
+    """The validated ``ZENDESK_CHECKPOINT_INTERVAL``: seconds after which feed batches close (0: never on time)."""
+    return _number(settings, "ZENDESK_CHECKPOINT_INTERVAL", 60, low=0)
 
 
 def batch_item_count_setting(settings: BaseSettings) -> int:

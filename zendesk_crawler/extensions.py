@@ -130,6 +130,9 @@ class RunStateExtension:
             start = datetime.fromtimestamp(self.start_time, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
             if self.start_time != self.config.start_time:
                 why = "the start_time of the interrupted run checkpointed in the state file"
+                if self.config.start_time_given:
+                    logger.warning("start_time is ignored: an interrupted run checkpointed its own. "
+                                   "Pass -a ignore_cursor=true to export again from start_time.")
             logger.info("Starting from start_time=%s (%s) (%s)", self.start_time, start, why)
         if self.already_stored:
             logger.info("Skipping %d tickets the interrupted run already stored after its cursor",

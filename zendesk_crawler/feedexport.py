@@ -11,6 +11,8 @@ from scrapy.extensions.feedexport import FeedExporter, apply_uri_params
 from scrapy.spiders import Spider
 from scrapy.utils.asyncio import create_looping_call
 
+from zendesk_crawler.config import checkpoint_interval_setting
+
 logger = logging.getLogger(__name__)
 
 
@@ -31,7 +33,7 @@ class CheckpointingFeedExporter(FeedExporter):
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        self.interval = crawler.settings.getfloat("ZENDESK_CHECKPOINT_INTERVAL", 60)
+        self.interval = checkpoint_interval_setting(crawler.settings)
         self.spider: Spider | None = None
         self.timer: Any = None
 

@@ -112,13 +112,13 @@ class RateLimitMiddleware:
         self.window = config.rate_limit_window
         self.max_retries = config.rate_limit_max_retries
         self.account_limit = self.ASSUMED_ACCOUNT_LIMIT
-        self.account = AnnouncedBudget()
+        self.account = AnnouncedBudget(self.window)
         self.account.set_allowance(self.account_limit, self._account_allowance(config.max_requests_per_minute))
         self.account_fallback = SlidingWindowBudget(self.account.allowance, self.window)
         self.cap = (SlidingWindowBudget(config.max_requests_per_minute, self.window)
                     if config.max_requests_per_minute > 0 else None)
         self.max_requests_per_minute = config.max_requests_per_minute
-        self.export = AnnouncedBudget()
+        self.export = AnnouncedBudget(self.window)
         self.export_fallback = SlidingWindowBudget(config.export_requests_per_minute, self.window)
         self.paused_until = 0.0
         self.paced_until = 0.0
@@ -147,16 +147,16 @@ class RateLimitMiddleware:
 
     async def process_request(self, request: Request) -> None:
         is_export = request.meta.get(ENDPOINT_META) in INCREMENTAL_ENDPOINTS
+        self._answered(request)  # a redirected or retried request: its earlier attempt is done
         while True:
             now = time.monotonic()
             pause = self.paused_until - now
             pace = self._pace(is_export)
             if pause <= 0 and pace <= 0:
                 break
-            wait = max(pause, min(pace, self.window))
+            await self._sleep(max(pause, min(pace, self.window)))
             if pause <= 0:
-                self._count_paced(now, now + wait)
-            await self._sleep(wait)
+                self._count_paced(now, time.monotonic())
         request.meta[self.SEQ_META] = (self.account.record(), self.export.record() if is_export else None)
         self.account_fallback.record()
         if self.cap:
@@ -186,10 +186,10 @@ class RateLimitMiddleware:
     def _answered(self, request: Request) -> None:
         """The request will not reach the server later: it no longer counts as possibly uncounted."""
         account_seq, export_seq = request.meta.get(self.SEQ_META) or (None, None)
-        if account_seq is not None:
-            self.account.answered(account_seq)
-        if export_seq is not None:
-            self.export.answered(export_seq)
+        done = account_seq is not None and self.account.answered(account_seq) is not None
+        done |= export_seq is not None and self.export.answered(export_seq) is not None
+        if done:
+            self._wake_waiting()  # a budget waiting for this answer may now know enough
 
     def process_response(self, request: Request, response: Response) -> Response | Request:
         headers = _lower_headers(response)
@@ -218,14 +218,17 @@ class RateLimitMiddleware:
             logger.info("Zendesk account budget: %d requests per window; using up to %.0f",
                         account.limit, self.account.allowance)
         if account.remaining is not None and account_seq is not None:
-            self.account.reading(account_seq, account.remaining, account.resets_in, self.window)
+            self.account.reading(account_seq, account.remaining, account.resets_in)
         export_header = next((v for k, v in headers.items() if k.startswith("zendesk-ratelimit-incremental-exports")), None)
         export = endpoint_budget(export_header)
         if export.limit:
             self.export.set_allowance(export.limit, export.limit)
             self.export_fallback.limit = export.limit
         if export.remaining is not None and export_seq is not None:
-            self.export.reading(export_seq, export.remaining, export.resets_in, self.window)
+            self.export.reading(export_seq, export.remaining, export.resets_in)
+        self._wake_waiting()
+
+    def _wake_waiting(self) -> None:
         if self._wake is not None:
             self._wake.set()
             self._wake = None

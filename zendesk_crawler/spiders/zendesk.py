@@ -243,10 +243,16 @@ class ZendeskSpider(Spider):
 
     def _start_queued(self) -> list[Request]:
         """First comment requests of queued tickets, while fewer than ZENDESK_TICKETS_IN_PROGRESS are fetched."""
+        if failure_reason(self.crawler):
+            return []  # the run failed (rejected credentials, say): no point in more requests
         requests = []
         while self.queued and self.in_progress < self.config.tickets_in_progress:
+            conversation = self.queued.popleft()
+            if self.ticket_versions.get(conversation.ticket["id"]) != _version(conversation.ticket):
+                self._superseded(conversation)  # a newer version came while this one waited its turn
+                continue
             self.in_progress += 1
-            requests.append(self._comments_request(self.queued.popleft(), {}))
+            requests.append(self._comments_request(conversation, {}))
         return requests + self._release_export()
 
     def _ticket_done(self) -> list[Request]:
@@ -295,7 +301,8 @@ class ZendeskSpider(Spider):
             return
         conversation.comments.extend(page["comments"])
         conversation.users.update(_users_by_id(page.get("users")))
-        meta = page.get("meta") or {}
+        meta = page.get("meta")
+        meta = meta if isinstance(meta, dict) else {}
         if meta.get("has_more") and meta.get("after_cursor"):
             yield self._comments_request(conversation, {"page[after]": meta["after_cursor"]})
             return
