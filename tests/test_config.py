@@ -13,7 +13,7 @@ BASE = {"ZENDESK_SUBDOMAIN": "acme", "ZENDESK_EMAIL": "ops@acme.test", "ZENDESK_
 
 def config(args=None, **settings):
     values = {**BASE, **settings}
-    return ZendeskConfig.from_settings(Settings({k: v for k, v in values.items() if v is not None}), args or {}, now=NOW)
+    return ZendeskConfig.for_run(Settings({k: v for k, v in values.items() if v is not None}), args or {}, now=NOW)
 
 
 def test_api_token_auth_is_basic_email_slash_token():

@@ -10,9 +10,18 @@ from scrapy.http import TextResponse
 from scrapy.utils.test import get_crawler
 
 from zendesk_crawler.items import COMMENTS_COMPLETE, COMMENTS_NOT_FOUND, COMMENTS_TICKET_DELETED, TicketConversation
+from zendesk_crawler import signals as zendesk_signals
 from zendesk_crawler.spiders.zendesk import QUEUED, ZendeskSpider
 
 BASE_URL = "https://acme.zendesk.com"
+
+
+def create_spider(crawler, **arguments):
+    """The spider as ``scrapy crawl`` creates it: before Scrapy freezes the settings (get_crawler froze them)."""
+    crawler.settings.frozen = False
+    crawler.spider = crawler._create_spider(**arguments)
+    crawler.settings.freeze()
+    return crawler.spider
 
 
 @pytest.fixture
@@ -21,8 +30,19 @@ def spider(tmp_path):
         "ZENDESK_URL": BASE_URL, "ZENDESK_EMAIL": "ops@acme.test", "ZENDESK_API_TOKEN": "tok",
         "ZENDESK_EXPORT_URI": str(tmp_path), "ZENDESK_COMMENTS_PAGE_SIZE": 3,
     })
-    crawler.spider = crawler._create_spider(start_time="0")
-    return crawler.spider
+    return create_spider(crawler, start_time="0")
+
+
+def told(spider, signal) -> list[dict]:
+    """The arguments of every ``signal`` the spider sends from now on."""
+    received = []
+
+    def receiver(**arguments):
+        received.append({k: v for k, v in arguments.items() if k not in ("signal", "sender")})
+
+    spider._receivers = getattr(spider, "_receivers", []) + [receiver]  # pydispatcher keeps weak references
+    spider.crawler.signals.connect(receiver, signal=signal)
+    return received
 
 
 def respond(request: Request, body: bytes, status: int = 200) -> TextResponse:
@@ -52,20 +72,22 @@ def test_first_request_asks_for_everything_from_start_time(spider):
 
 
 def test_export_page_requests_comments_and_follows_the_cursor(spider, sample):
+    pages = told(spider, zendesk_signals.export_page_received)
     request = spider._export_request({"start_time": 0})
     out = list(spider.parse_export_page(respond(request, sample("incremental_tickets_cursor_recorded.json"))))
     comments, next_page = out
     assert urlsplit(comments.url).path == "/api/v2/tickets/28/comments.json"
     assert query(comments) == {"page[size]": "3", "include": "users"}
     assert query(next_page)["cursor"] == "MTY5NTA1MjY2My4wfHwyOHw="
-    assert spider.export_cursor == "MTY5NTA1MjY2My4wfHwyOHw=" and not spider.end_of_stream
+    assert pages == [{"page": 1, "cursor": "MTY5NTA1MjY2My4wfHwyOHw=", "end_of_stream": False}]
 
 
 def test_last_export_page_ends_the_stream_and_sideloads_users(spider, sample):
+    pages = told(spider, zendesk_signals.export_page_received)
     request = spider._export_request({"cursor": "abc"})
     out = list(spider.parse_export_page(respond(request, sample("incremental_tickets_cursor.json"))))
     assert [urlsplit(r.url).path for r in out] == [f"/api/v2/tickets/{i}/comments.json" for i in (10431, 10432, 10433)]
-    assert spider.end_of_stream and spider.export_cursor == "MTcxODkwMjIxNS4wfHwxMDQzM3w="
+    assert pages == [{"page": 1, "cursor": "MTcxODkwMjIxNS4wfHwxMDQzM3w=", "end_of_stream": True}]
     conversation = out[1].meta["conversation"]
     assert set(conversation.users) == {90000000002, 90000000003}  # requester, submitter, assignee only
 
@@ -102,8 +124,7 @@ def test_comments_404_exports_the_ticket_flagged(spider, sample):
 
 def test_a_ticket_version_is_fetched_once_and_a_superseded_version_is_dropped(spider, sample):
     ticket = json.loads(sample("incremental_tickets_cursor.json"))["tickets"][0]
-    spider.pages.page_started(1, "c1")
-    spider.pages.tickets_pending(1, 1)
+    dropped = told(spider, zendesk_signals.ticket_superseded)
     request = start_comments(spider, ticket)
     assert list(spider._ticket(dict(ticket), {}, 1)) == []  # same id and updated_at
     newer = {**ticket, "updated_at": "2024-06-21T09:00:00Z"}
@@ -113,7 +134,7 @@ def test_a_ticket_version_is_fetched_once_and_a_superseded_version_is_dropped(sp
     (item,) = list(spider.parse_comments(respond(newer_request, empty)))
     assert item.ticket["updated_at"] == "2024-06-21T09:00:00Z"
     assert spider.crawler.stats.get_value("zendesk/tickets_superseded") == 1
-    assert spider.pages.pages[1].pending == 0  # the dropped version no longer holds its page open
+    assert dropped == [{"page": 1}]  # the dropped version no longer holds its page open
 
 
 @pytest.mark.parametrize("first, second, same", [
@@ -125,14 +146,13 @@ def test_a_ticket_version_is_fetched_once_and_a_superseded_version_is_dropped(sp
 ])
 def test_repeats_are_told_apart_by_the_exact_updated_at(spider, sample, first, second, same):
     ticket = json.loads(sample("incremental_tickets_cursor.json"))["tickets"][0]
-    spider.pages.page_started(1, "c1")
-    spider.pages.tickets_pending(1, 2)
     assert len(list(spider._ticket({**ticket, "updated_at": first}, {}, 1))) == 1
     assert len(list(spider._ticket({**ticket, "updated_at": second}, {}, 1))) == (0 if same else 1)
 
 
 @pytest.mark.parametrize("body", [b"<html>502 Bad Gateway</html>", b'{"tickets": [{"id": 1', b'{"error": "x"}', b"null"])
 def test_malformed_export_page_is_retried_then_fails_the_run(spider, body):
+    pages = told(spider, zendesk_signals.export_page_received)
     request = spider._export_request({"start_time": 0})
     retries = spider.crawler.settings.getint("RETRY_TIMES")
     for attempt in range(1, retries + 1):
@@ -140,7 +160,7 @@ def test_malformed_export_page_is_retried_then_fails_the_run(spider, body):
         assert request.meta["retry_times"] == attempt
     assert list(spider.parse_export_page(respond(request, body))) == []
     assert "the ticket export stopped" in spider.crawler.stats.get_value("zendesk/failure_reason")
-    assert spider.export_cursor is None
+    assert pages == []  # no position reached: nothing for the state to save
 
 
 def test_malformed_comments_page_names_the_ticket(spider, sample):
@@ -166,8 +186,7 @@ def events_spider(tmp_path):
         "ZENDESK_URL": BASE_URL, "ZENDESK_EMAIL": "ops@acme.test", "ZENDESK_API_TOKEN": "tok",
         "ZENDESK_EXPORT_URI": str(tmp_path),
     })
-    crawler.spider = crawler._create_spider(start_time="0", comments="events")
-    return crawler.spider
+    return create_spider(crawler, start_time="0", comments="events")
 
 
 async def _all_start_requests(spider):
@@ -240,7 +259,7 @@ def test_a_page_starts_only_a_few_tickets_and_holds_the_next_page_while_a_page_w
         "ZENDESK_URL": BASE_URL, "ZENDESK_EMAIL": "ops@acme.test", "ZENDESK_API_TOKEN": "tok",
         "ZENDESK_EXPORT_URI": str(tmp_path), "ZENDESK_EXPORT_PAGE_SIZE": 100, "ZENDESK_TICKETS_IN_PROGRESS": 5,
     })
-    spider = crawler.spider = crawler._create_spider(start_time="0")
+    spider = create_spider(crawler, start_time="0")
     page = {"tickets": [open_ticket(i, "2024-01-01T00:00:00Z") for i in range(1, 301)],
             "after_cursor": "c1", "end_of_stream": False}
     out = list(spider.parse_export_page(respond(spider._export_request({"start_time": 0}), json.dumps(page).encode())))

@@ -54,9 +54,9 @@ class PageTracker:
         """Page ``page`` (numbered 1, 2, … in stream order) arrived; its tickets are being looked at."""
         self.pages[page] = _Page(cursor, 0)
 
-    def tickets_pending(self, page: int, pending: int) -> None:
-        """``pending`` tickets of ``page`` are to be exported (records or drops will follow for each)."""
-        self.pages[page].pending += pending
+    def tickets_pending(self, page: int, count: int) -> None:
+        """``count`` tickets of ``page`` are to be exported (records or drops will follow for each)."""
+        self.pages[page].pending += count
 
     def ticket_exported(self, page: int, version: TicketVersion) -> None:
         """A record of ``page`` went to the feeds, as item number ``items_exported``."""

@@ -32,18 +32,18 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
-class ZendeskConfig:
-    """Validated settings of one run. Secrets are kept out of ``repr``."""
+class AccountConfig:
+    """The account, how to talk to it and where to write: validated settings only.
+
+    Any component builds it from the crawler's settings; nothing here depends on
+    the spider or its arguments. Secrets are kept out of ``repr``.
+    """
 
     base_url: str
     auth_header: str = field(repr=False)
     auth_kind: str
     export_uri: str
     state_uri: str
-    start_time: int
-    start_time_given: bool
-    ignore_cursor: bool
-    comments_mode: str
     export_page_size: int
     comments_page_size: int
     rate_limit_share: float
@@ -57,10 +57,43 @@ class ZendeskConfig:
     tickets_in_progress: int
 
     @classmethod
-    def from_settings(
-        cls, settings: BaseSettings, spider_args: Mapping[str, Any], now: float | None = None
-    ) -> ZendeskConfig:
-        """Build the config from Scrapy settings and spider arguments (``-a``)."""
+    def from_settings(cls, settings: BaseSettings) -> AccountConfig:
+        """Read and validate the ``ZENDESK_*`` settings."""
+        return cls(**_account_fields(settings))
+
+
+#: The setting in which the spider leaves its validated arguments for the other components.
+RUN_OPTIONS_SETTING = "ZENDESK_RUN_OPTIONS"
+
+
+@dataclass(frozen=True)
+class ZendeskConfig(AccountConfig):
+    """The account settings plus this run's options from the spider arguments (``-a``).
+
+    The spider validates the arguments and leaves them in the ``ZENDESK_RUN_OPTIONS``
+    setting (before Scrapy freezes the settings), so every other component reads the
+    whole configuration from settings with :meth:`from_run_settings`.
+    """
+
+    start_time: int
+    start_time_given: bool
+    ignore_cursor: bool
+    comments_mode: str
+
+    def run_options(self) -> dict[str, Any]:
+        """The options from the spider arguments, as the ``ZENDESK_RUN_OPTIONS`` setting holds them."""
+        return {"start_time": self.start_time, "start_time_given": self.start_time_given,
+                "ignore_cursor": self.ignore_cursor, "comments_mode": self.comments_mode}
+
+    @classmethod
+    def from_run_settings(cls, settings: BaseSettings) -> ZendeskConfig | None:
+        """The configuration the spider validated, or ``None`` when the crawl is not a zendesk spider's."""
+        options = settings.getdict(RUN_OPTIONS_SETTING)
+        return cls(**_account_fields(settings), **options) if options else None
+
+    @classmethod
+    def for_run(cls, settings: BaseSettings, spider_args: Mapping[str, Any], now: float | None = None) -> ZendeskConfig:
+        """Build the config from Scrapy settings and spider arguments."""
         now = time.time() if now is None else now
         known_args = {"start_time", "ignore_cursor", "comments"}
         # scrapyd passes the job id as the spider argument _job.
@@ -70,34 +103,40 @@ class ZendeskConfig:
                 f"unknown spider argument(s): {', '.join(unknown)} "
                 f"(known: {', '.join(sorted(known_args))})"
             )
-        base_url = _base_url(settings)
-        comments_mode = _choice("comments", spider_args.get("comments", "tickets"), COMMENTS_MODES)
-        auth_kind, auth_header = _auth_header(settings)
-        export_uri = export_uri_setting(settings)
+        account = _account_fields(settings)
         raw_start = spider_args.get("start_time")
         checkpoint_interval_setting(settings)  # read by the feed exporter; validated before any request
         return cls(
-            base_url=base_url,
-            auth_header=auth_header,
-            auth_kind=auth_kind,
-            export_uri=export_uri,
-            state_uri=settings.get("ZENDESK_STATE_URI") or join_uri(export_uri, "state.json"),
+            **account,
             start_time=parse_start_time(raw_start, now),
             start_time_given=raw_start is not None,
             ignore_cursor=parse_bool("ignore_cursor", spider_args.get("ignore_cursor", "false")),
-            comments_mode=comments_mode,
-            export_page_size=_export_page_size(settings),
-            comments_page_size=_int_in_range(settings, "ZENDESK_COMMENTS_PAGE_SIZE", 1, 100, default=100),
-            rate_limit_share=_number(settings, "ZENDESK_RATE_LIMIT_SHARE", 1.0, low=0.01, high=1.0),
-            max_requests_per_minute=_number(settings, "ZENDESK_MAX_REQUESTS_PER_MINUTE", 0, low=0),
-            export_requests_per_minute=_number(settings, "ZENDESK_EXPORT_REQUESTS_PER_MINUTE", 10, low=1),
-            rate_limit_window=_number(settings, "ZENDESK_RATE_LIMIT_WINDOW", 60, low=0.1),
-            rate_limit_max_retries=_int_in_range(settings, "ZENDESK_RATE_LIMIT_MAX_RETRIES", 0, 10_000, default=30),
-            retry_backoff_base=_number(settings, "ZENDESK_RETRY_BACKOFF_BASE", 1, low=0),
-            retry_backoff_max=_number(settings, "ZENDESK_RETRY_BACKOFF_MAX", 60, low=0),
-            lock_ttl=_number(settings, "ZENDESK_LOCK_TTL", 600, low=1),
-            tickets_in_progress=_int_in_range(settings, "ZENDESK_TICKETS_IN_PROGRESS", 1, 10_000, default=100),
+            comments_mode=_choice("comments", spider_args.get("comments", "tickets"), COMMENTS_MODES),
         )
+
+
+def _account_fields(settings: BaseSettings) -> dict[str, Any]:
+    base_url = _base_url(settings)
+    auth_kind, auth_header = _auth_header(settings)
+    export_uri = export_uri_setting(settings)
+    return dict(
+        base_url=base_url,
+        auth_header=auth_header,
+        auth_kind=auth_kind,
+        export_uri=export_uri,
+        state_uri=settings.get("ZENDESK_STATE_URI") or join_uri(export_uri, "state.json"),
+        export_page_size=_export_page_size(settings),
+        comments_page_size=_int_in_range(settings, "ZENDESK_COMMENTS_PAGE_SIZE", 1, 100, default=100),
+        rate_limit_share=_number(settings, "ZENDESK_RATE_LIMIT_SHARE", 1.0, low=0.01, high=1.0),
+        max_requests_per_minute=_number(settings, "ZENDESK_MAX_REQUESTS_PER_MINUTE", 0, low=0),
+        export_requests_per_minute=_number(settings, "ZENDESK_EXPORT_REQUESTS_PER_MINUTE", 10, low=1),
+        rate_limit_window=_number(settings, "ZENDESK_RATE_LIMIT_WINDOW", 60, low=0.1),
+        rate_limit_max_retries=_int_in_range(settings, "ZENDESK_RATE_LIMIT_MAX_RETRIES", 0, 10_000, default=30),
+        retry_backoff_base=_number(settings, "ZENDESK_RETRY_BACKOFF_BASE", 1, low=0),
+        retry_backoff_max=_number(settings, "ZENDESK_RETRY_BACKOFF_MAX", 60, low=0),
+        lock_ttl=_number(settings, "ZENDESK_LOCK_TTL", 600, low=1),
+        tickets_in_progress=_int_in_range(settings, "ZENDESK_TICKETS_IN_PROGRESS", 1, 10_000, default=100),
+    )
 
 
 def _base_url(settings: BaseSettings) -> str:

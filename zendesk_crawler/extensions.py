@@ -14,8 +14,9 @@ from scrapy.exceptions import NotConfigured
 from scrapy.extensions.feedexport import FeedExporter
 from scrapy.utils.asyncio import create_looping_call
 
-from zendesk_crawler.checkpoint import TicketVersion, ticket_version
-from zendesk_crawler.config import join_uri
+from zendesk_crawler import signals as zendesk_signals
+from zendesk_crawler.checkpoint import PageTracker, TicketVersion, ticket_version
+from zendesk_crawler.config import ZendeskConfig, join_uri
 from zendesk_crawler.lock import run_lock_for
 from zendesk_crawler.outcome import failure_reason, record_failure
 from zendesk_crawler.state import STATE_VERSION, StateError, StateStore, documents_for, is_local, local_path, to_json
@@ -46,8 +47,10 @@ class RunStateExtension:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.spider = crawler.spider
-        self.config = self.spider.config  # type: ignore[union-attr]
+        config = ZendeskConfig.from_run_settings(crawler.settings)
+        if config is None:
+            raise NotConfigured("not a zendesk spider's crawl")
+        self.config = config
         self.run_id = crawler.settings.get("ZENDESK_RUN_ID")
         self.documents = documents_for(self.config.state_uri, crawler.settings)
         self.store = StateStore(self.config.state_uri, self.documents)
@@ -74,6 +77,10 @@ class RunStateExtension:
                 self.start_time = checkpoint["start_time"]
             self.already_stored = {tuple(v) for v in checkpoint.get("stored_after_cursor") or []
                                    if isinstance(v, list) and len(v) == 2}
+        #: Export pages from the spider's signals, for checkpoints; the last page's cursor; the end.
+        self.pages = PageTracker()
+        self.export_cursor: str | None = None
+        self.end_of_stream = False
         self.stored_files: list[str] = []
         #: Items in each stored batch file, by feed.
         self.stored_batches: dict[str, dict[int, int]] = defaultdict(dict)
@@ -83,8 +90,6 @@ class RunStateExtension:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunStateExtension:
-        if not hasattr(crawler.spider, "config"):
-            raise NotConfigured("not a zendesk spider")
         ext = cls(crawler)
         for handler, signal in [
             (ext.spider_opened, signals.spider_opened),
@@ -94,6 +99,11 @@ class RunStateExtension:
             (ext.spider_closed, signals.spider_closed),
             (ext.spider_error, signals.spider_error),
             (ext.item_error, signals.item_error),
+            (ext.pages.page_started, zendesk_signals.export_page_received),
+            (ext.pages.tickets_pending, zendesk_signals.export_page_tickets),
+            (ext.pages.ticket_dropped, zendesk_signals.ticket_superseded),
+            (ext.pages.ticket_already_stored, zendesk_signals.ticket_already_stored),
+            (ext.export_page_received, zendesk_signals.export_page_received),
         ]:
             crawler.signals.connect(handler, signal=signal)
         return ext
@@ -114,7 +124,13 @@ class RunStateExtension:
             )
         return previous
 
+    def export_page_received(self, cursor: str | None, end_of_stream: bool) -> None:
+        self.export_cursor = cursor or self.export_cursor
+        self.end_of_stream = end_of_stream
+
     def spider_opened(self) -> None:
+        self.crawler.signals.send_catch_log(zendesk_signals.resume_position, cursor=self.saved_cursor,
+                                            start_time=self.start_time, already_stored=self.already_stored)
         self.lock_renewal = create_looping_call(self._renew_lock)
         self.lock_renewal.start(self.config.lock_ttl / 3, now=False)
         if self.saved_cursor:
@@ -159,7 +175,7 @@ class RunStateExtension:
     def item_scraped(self, item: Any) -> None:
         page = getattr(item, "export_page", 0)
         if page:
-            self.spider.pages.ticket_exported(page, ticket_version(item))  # type: ignore[union-attr]
+            self.pages.ticket_exported(page, ticket_version(item))
 
     def feed_slot_closed(self, slot: Any) -> None:
         failed = _feed_failures(self.crawler)
@@ -171,7 +187,7 @@ class RunStateExtension:
         self.stored_batches[slot.uri_template][slot.batch_id] = slot.itemcount
         if failure_reason(self.crawler) is not None:
             return
-        pages = self.spider.pages  # type: ignore[union-attr]
+        pages = self.pages
         stored = self._items_stored(slot)
         moved = pages.advance(stored)
         beyond = [list(v) for v in pages.stored_beyond_cursor(stored) if v[0] is not None]
@@ -210,9 +226,9 @@ class RunStateExtension:
             if problem:
                 record_failure(self.crawler, problem)
                 logger.error("Final cursor not saved: the next run starts from %s",
-                             "the last checkpoint" if self.spider.pages.safe_cursor  # type: ignore[union-attr]
+                             "the last checkpoint" if self.pages.safe_cursor
                              else "the previous cursor" if self.saved_cursor else "start_time")
-            elif self._save(self._state(self.spider.export_cursor or self.saved_cursor, finished=True)):  # type: ignore[union-attr]
+            elif self._save(self._state(self.export_cursor or self.saved_cursor, finished=True)):
                 self.crawler.stats.set_value("zendesk/state_saved", self.config.state_uri)
                 logger.info("Saved the cursor to %s", self.config.state_uri)
             self._write_manifest(reason)
@@ -226,9 +242,9 @@ class RunStateExtension:
             return f"the run was stopped before it finished ({reason})"
         if _feed_failures(self.crawler):
             return f"{_feed_failures(self.crawler)} feed file(s) could not be stored (see the errors above)"
-        if not self.spider.end_of_stream:  # type: ignore[union-attr]
+        if not self.end_of_stream:
             return "the export did not reach the end of the ticket stream"
-        unfinished = self.spider.unfinished_tickets()  # type: ignore[union-attr]
+        unfinished = self.crawler.stats.get_value("zendesk/tickets_unfinished", 0)
         if unfinished:
             return f"{unfinished} tickets were still waiting for their comments when the run ended"
         return None
@@ -255,7 +271,7 @@ class RunStateExtension:
             "finished_at": _utc_now(),
             "base_url": self.config.base_url,
             "cursor_before": self.saved_cursor,
-            "cursor_after": None if failure else (self.spider.export_cursor or self.saved_cursor),  # type: ignore[union-attr]
+            "cursor_after": None if failure else (self.export_cursor or self.saved_cursor),
             "tickets_exported": stats.get_value("zendesk/tickets_exported", 0),
             "comments_exported": stats.get_value("zendesk/comments_exported", 0),
             "deleted_tickets_exported": stats.get_value("zendesk/tickets_deleted", 0),

@@ -13,6 +13,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 from zendesk_crawler.budget import AnnouncedBudget, SlidingWindowBudget, account_budget, endpoint_budget
+from zendesk_crawler.config import AccountConfig
 from zendesk_crawler.items import ENDPOINT_META, INCREMENTAL_ENDPOINTS
 from zendesk_crawler.outcome import record_failure
 
@@ -39,27 +40,25 @@ class ZendeskAuthMiddleware:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.config = AccountConfig.from_settings(crawler.settings)
+        self.origin = _origin(self.config.base_url)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ZendeskAuthMiddleware:
         return cls(crawler)
 
-    def _config(self):
-        return self.crawler.spider.config  # type: ignore[union-attr]
-
     def process_request(self, request: Request) -> None:
-        config = self._config()
-        if _origin(request.url) == _origin(config.base_url):
-            request.headers["Authorization"] = config.auth_header
+        if _origin(request.url) == self.origin:
+            request.headers["Authorization"] = self.config.auth_header
         else:
             request.headers.pop("Authorization", None)
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if response.status in (401, 403) and _origin(request.url) == _origin(self._config().base_url):
+        if response.status in (401, 403) and _origin(request.url) == self.origin:
             what = "rejected" if response.status == 401 else "not allowed (the user needs admin access)"
             reason = (
-                f"Zendesk answered {response.status}: the credentials ({self._config().auth_kind}) were {what} "
-                f"for {self._config().base_url}"
+                f"Zendesk answered {response.status}: the credentials ({self.config.auth_kind}) were {what} "
+                f"for {self.config.base_url}"
             )
             if self.crawler.stats.get_value("zendesk/auth_failed") is None:
                 self.crawler.stats.set_value("zendesk/auth_failed", response.status)
@@ -105,7 +104,7 @@ class RateLimitMiddleware:
     SEQ_META = "zendesk_budget_seq"
 
     def __init__(self, crawler: Crawler) -> None:
-        config = crawler.spider.config  # type: ignore[union-attr]
+        config = AccountConfig.from_settings(crawler.settings)
         self.crawler = crawler
         self.stats = crawler.stats
         self.share = config.rate_limit_share
@@ -264,7 +263,7 @@ class RetryBackoffMiddleware:
     """
 
     def __init__(self, crawler: Crawler) -> None:
-        config = crawler.spider.config  # type: ignore[union-attr]
+        config = AccountConfig.from_settings(crawler.settings)
         self.base = config.retry_backoff_base
         self.cap = config.retry_backoff_max
 

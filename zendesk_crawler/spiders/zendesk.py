@@ -24,11 +24,11 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from zendesk_crawler.checkpoint import PageTracker, ticket_version
+from zendesk_crawler import signals as zendesk_signals
+from zendesk_crawler.checkpoint import ticket_version
 from zendesk_crawler.comment_events import CommentEvents, epoch
 from zendesk_crawler import jsoncodec
-from zendesk_crawler.config import ZendeskConfig
-from zendesk_crawler.extensions import RunStateExtension
+from zendesk_crawler.config import RUN_OPTIONS_SETTING, ZendeskConfig
 from zendesk_crawler.items import (
     COMMENTS_ENDPOINT,
     ENDPOINT_META,
@@ -74,24 +74,34 @@ class ZendeskSpider(Spider):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ZendeskSpider:
-        config = ZendeskConfig.from_settings(crawler.settings, kwargs)
+        config = ZendeskConfig.for_run(crawler.settings, kwargs)
+        crawler.settings.set(RUN_OPTIONS_SETTING, config.run_options(), priority="spider")
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.config = config
         if config.comments_mode == "events":
             spider.comment_events = CommentEvents(config.start_time)
         crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider.resume_from, signal=zendesk_signals.resume_position)
+        spider.resume_start_time = config.start_time
         return spider
+
+    def resume_from(self, cursor: str | None, start_time: int, already_stored: set[Any]) -> None:
+        """Where the run state says the ticket export resumes (sent before the first request)."""
+        self.resume_cursor, self.resume_start_time, self.already_stored = cursor, start_time, already_stored
+
+    def _tell(self, signal: object, **arguments: Any) -> None:
+        self.crawler.signals.send_catch_log(signal, **arguments)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Newest updated_at seen per ticket id (see _version): drops repeats of a version and
         # versions superseded while their comments were being fetched.
         self.ticket_versions: dict[int, Any] = {}
-        #: ``after_cursor`` of the last export page received, and whether it was the end of the stream.
-        self.export_cursor: str | None = None
+        #: Whether the last export page received was the end of the stream.
         self.end_of_stream = False
-        #: Export pages in stream order, for the cursor checkpoints of the state extension.
-        self.pages = PageTracker()
+        #: Where the export starts (from the run state, see ``resume_from``).
+        self.resume_cursor: str | None = None
+        self.resume_start_time = 0
         #: Ticket versions an interrupted run stored after its saved cursor: skipped (see checkpoint.py).
         self.already_stored: set[Any] = set()
         self.export_pages_requested = 0
@@ -114,14 +124,10 @@ class ZendeskSpider(Spider):
         self.unresolved_ids: set[int] = set()
 
     async def start(self) -> AsyncIterator[Request]:
-        run_state = self.crawler.get_extension(RunStateExtension)
-        saved_cursor = run_state.saved_cursor if run_state else None
-        if run_state:
-            self.already_stored = run_state.already_stored
-        if saved_cursor:
-            yield self._export_request({"cursor": saved_cursor})
+        if self.resume_cursor:
+            yield self._export_request({"cursor": self.resume_cursor})
         else:
-            yield self._export_request({"start_time": run_state.start_time if run_state else self.config.start_time})
+            yield self._export_request({"start_time": self.resume_start_time})
         if self.comment_events is not None:
             yield self._events_request(self.comment_events.start_time)
 
@@ -157,9 +163,11 @@ class ZendeskSpider(Spider):
         # One request or record per ticket still to export; counted before any is handed on.
         if self.comment_events is not None:
             self.known_users.update((uid, _slim_user(user)) for uid, user in users.items())
-        self.pages.page_started(page_number, page.get("after_cursor"))
+        self.end_of_stream = bool(page.get("end_of_stream") or not page.get("after_cursor"))
+        self._tell(zendesk_signals.export_page_received, page=page_number, cursor=page.get("after_cursor"),
+                   end_of_stream=self.end_of_stream)
         outputs = [out for ticket in tickets for out in self._ticket(ticket, users, page_number)]
-        self.pages.tickets_pending(page_number, len(outputs))
+        self._tell(zendesk_signals.export_page_tickets, page=page_number, count=len(outputs))
         yield from (out for out in outputs if out is not WAITING and out is not QUEUED)
         yield from self._start_queued()
         if tickets and isinstance(tickets[-1], dict):
@@ -167,9 +175,6 @@ class ZendeskSpider(Spider):
             position = epoch(tickets[-1].get("updated_at"))
             if position is not None:
                 self.export_position = max(position, self.export_position or position)
-        self.export_cursor = page.get("after_cursor") or self.export_cursor
-        if page.get("end_of_stream") or not page.get("after_cursor"):
-            self.end_of_stream = True
         if self.comment_events is not None:
             yield from self._release_waiting()
             if self.held_events_request is not None and not self._events_ahead():
@@ -211,7 +216,7 @@ class ZendeskSpider(Spider):
         if self.already_stored and ticket_version(ticket) in self.already_stored:
             # Stored by the interrupted run this one resumes (after its checkpointed cursor).
             self.crawler.stats.inc_value("zendesk/tickets_already_stored")
-            self.pages.ticket_already_stored(page, ticket_version(ticket))
+            self._tell(zendesk_signals.ticket_already_stored, page=page, version=ticket_version(ticket))
             return
         conversation = TicketConversation(ticket=ticket, users=_related_users(ticket, users), export_page=page)
         deleted = ticket.get("status") == "deleted"
@@ -338,7 +343,7 @@ class ZendeskSpider(Spider):
 
     def _superseded(self, conversation: TicketConversation) -> None:
         self.crawler.stats.inc_value("zendesk/tickets_superseded")
-        self.pages.ticket_dropped(conversation.export_page)
+        self._tell(zendesk_signals.ticket_superseded, page=conversation.export_page)
 
     # --- Events mode: comments from the Incremental Ticket Event Export -----
 
@@ -511,9 +516,10 @@ class ZendeskSpider(Spider):
             requests += self._users_requests()
         return requests
 
-    def unfinished_tickets(self) -> int:
-        """Tickets accepted but neither exported nor dropped (non-zero only when something went wrong)."""
-        return len(self.waiting) + len(self.unresolved) + len(self.queued) + self.in_progress
+    def closed(self, reason: str) -> None:
+        """Leave in the stats what the run-state checks need: tickets accepted but neither exported nor dropped."""
+        unfinished = len(self.waiting) + len(self.unresolved) + len(self.queued) + self.in_progress
+        self.crawler.stats.set_value("zendesk/tickets_unfinished", unfinished)
 
 
 def _json_object(response: Response, list_key: str) -> dict[str, Any] | None:
