@@ -181,10 +181,10 @@ def test_odd_export_entries_do_not_break_the_page(spider):
 
 
 @pytest.fixture
-def events_spider(tmp_path):
+def events_spider(tmp_path, request):
     crawler = get_crawler(ZendeskSpider, {
         "ZENDESK_URL": BASE_URL, "ZENDESK_EMAIL": "ops@acme.test", "ZENDESK_API_TOKEN": "tok",
-        "ZENDESK_EXPORT_URI": str(tmp_path),
+        "ZENDESK_EXPORT_URI": str(tmp_path), **getattr(request, "param", {}),
     })
     return create_spider(crawler, start_time="0", comments="events")
 
@@ -204,9 +204,8 @@ def open_ticket(ticket_id, updated):
     return {"id": ticket_id, "status": "open", "created_at": "2023-11-14T22:13:21Z", "updated_at": updated}
 
 
-def test_event_stream_waits_while_far_ahead_of_the_ticket_export(events_spider, monkeypatch):
-    from zendesk_crawler.spiders import zendesk as spider_module
-    monkeypatch.setattr(spider_module, "MAX_BUFFERED_TICKETS", 2)
+@pytest.mark.parametrize("events_spider", [{"ZENDESK_EVENTS_BUFFERED_TICKETS": 2}], indirect=True)
+def test_event_stream_waits_while_far_ahead_of_the_ticket_export(events_spider):
     spider, stats = events_spider, events_spider.crawler.stats
     export_request, events_request = asyncio.run(_all_start_requests(spider))
     events_page = {"ticket_events": [comment_event(i, 1_700_000_000 + i) for i in range(1, 5)],
@@ -227,9 +226,8 @@ def test_event_stream_waits_while_far_ahead_of_the_ticket_export(events_spider, 
     assert spider.held_events_request is None
 
 
-def test_comments_of_tickets_far_ahead_are_evicted_and_those_tickets_fetched_per_ticket(events_spider, monkeypatch):
-    from zendesk_crawler.spiders import zendesk as spider_module
-    monkeypatch.setattr(spider_module, "MAX_KEPT_TICKETS", 2)
+@pytest.mark.parametrize("events_spider", [{"ZENDESK_EVENTS_KEPT_TICKETS": 2}], indirect=True)
+def test_comments_of_tickets_far_ahead_are_evicted_and_those_tickets_fetched_per_ticket(events_spider):
     spider, stats = events_spider, events_spider.crawler.stats
     export_request, events_request = asyncio.run(_all_start_requests(spider))
     # The export is far ahead (a bulk update touched ticket 1 in 2025): ticket 1 waits for the events.

@@ -55,6 +55,9 @@ class AccountConfig:
     retry_backoff_max: float
     lock_ttl: float
     tickets_in_progress: int
+    events_waiting_tickets: int
+    events_buffered_tickets: int
+    events_kept_tickets: int
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> AccountConfig:
@@ -136,6 +139,10 @@ def _account_fields(settings: BaseSettings) -> dict[str, Any]:
         retry_backoff_max=_number(settings, "ZENDESK_RETRY_BACKOFF_MAX", 60, low=0),
         lock_ttl=_number(settings, "ZENDESK_LOCK_TTL", 600, low=1),
         tickets_in_progress=_int_in_range(settings, "ZENDESK_TICKETS_IN_PROGRESS", 1, 10_000, default=100),
+        events_waiting_tickets=_int_in_range(settings, "ZENDESK_EVENTS_WAITING_TICKETS", 1, 10_000_000, default=1000),
+        events_buffered_tickets=_int_in_range(settings, "ZENDESK_EVENTS_BUFFERED_TICKETS", 1, 10_000_000,
+                                              default=2000),
+        events_kept_tickets=_int_in_range(settings, "ZENDESK_EVENTS_KEPT_TICKETS", 1, 10_000_000, default=20000),
     )
 
 

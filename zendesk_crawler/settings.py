@@ -36,6 +36,14 @@ ZENDESK_BATCH_ITEM_COUNT = os.environ.get("ZENDESK_BATCH_ITEM_COUNT", "5000")
 ZENDESK_CHECKPOINT_INTERVAL = os.environ.get("ZENDESK_CHECKPOINT_INTERVAL", "60")
 # Compress the feed files with gzip (.json.gz, .xml.gz).
 ZENDESK_FEED_GZIP = os.environ.get("ZENDESK_FEED_GZIP", "false")
+# Events mode (-a comments=events), memory against requests (README, "Bulk comment mode"):
+# the ticket export waits while more than this many tickets wait for the event stream;
+ZENDESK_EVENTS_WAITING_TICKETS = os.environ.get("ZENDESK_EVENTS_WAITING_TICKETS", "1000")
+# the event stream waits while it holds comments of this many tickets the export has not reached;
+ZENDESK_EVENTS_BUFFERED_TICKETS = os.environ.get("ZENDESK_EVENTS_BUFFERED_TICKETS", "2000")
+# comments of at most this many tickets are kept while the event stream is behind the export
+# (beyond it, the tickets read longest ago are fetched per ticket).
+ZENDESK_EVENTS_KEPT_TICKETS = os.environ.get("ZENDESK_EVENTS_KEPT_TICKETS", "20000")
 # Seconds between progress log lines (0 turns them off).
 ZENDESK_PROGRESS_INTERVAL = os.environ.get("ZENDESK_PROGRESS_INTERVAL", "30")
 

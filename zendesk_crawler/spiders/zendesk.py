@@ -50,14 +50,6 @@ EXPORT_PATH = "/api/v2/incremental/tickets/cursor.json"
 EVENTS_PATH = "/api/v2/incremental/ticket_events.json"
 COMMENTS_PATH = "/api/v2/tickets/{ticket_id}/comments.json"
 USERS_PATH = "/api/v2/users/show_many.json"
-#: Events mode: the ticket export waits while this many tickets wait for the event stream.
-MAX_WAITING_TICKETS = 2000
-#: Events mode: the event stream waits while it holds comments of this many tickets the ticket export
-#: has not reached yet (without it, a fast event stream would buffer the whole account's comments).
-MAX_BUFFERED_TICKETS = 2000
-#: Events mode: comments of at most this many tickets are kept while the event stream is behind the
-#: ticket export; beyond it the tickets read longest ago are fetched per ticket instead.
-MAX_KEPT_TICKETS = 20000
 #: Users per show_many request (Zendesk's maximum).
 USERS_PER_REQUEST = 100
 # Comment pages go before the next export page, so the tickets in flight stay
@@ -189,7 +181,7 @@ class ZendeskSpider(Spider):
         """The next export page, unless a page's worth of tickets still waits here (for events or a turn)."""
         if self.held_export_request is None or len(self.queued) >= self.config.export_page_size:
             return []
-        if self.comment_events is not None and len(self.waiting) > MAX_WAITING_TICKETS // 2:
+        if self.comment_events is not None and len(self.waiting) > self.config.events_waiting_tickets:
             return []  # until the event stream catches up
         request, self.held_export_request = self.held_export_request, None
         return [request]
@@ -370,7 +362,7 @@ class ZendeskSpider(Spider):
             self._events_failed(f"the event page at start_time={response.meta['start_time']} has no usable end_time")
             return
         self.comment_events.add_page(page)
-        evicted = self.comment_events.evict(self.waiting, MAX_KEPT_TICKETS)
+        evicted = self.comment_events.evict(self.waiting, self.config.events_kept_tickets)
         if evicted:
             self.crawler.stats.inc_value("zendesk/tickets_evicted_from_events", evicted)
         yield from self._release_waiting()
@@ -390,7 +382,7 @@ class ZendeskSpider(Spider):
         the ticket export has ended: the two holds cannot block each other.
         """
         assert self.comment_events is not None
-        if self.end_of_stream or len(self.comment_events.comments) <= MAX_BUFFERED_TICKETS:
+        if self.end_of_stream or len(self.comment_events.comments) <= self.config.events_buffered_tickets:
             return False
         return self.export_position is None or self.comment_events.covered_until > self.export_position
 
