@@ -80,8 +80,7 @@ DEFAULT_REQUEST_HEADERS = {"Accept": "application/json"}
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 16
 # Each callback's output is processed by CONCURRENT_ITEMS asyncio tasks; our
-# callbacks yield one or two objects, so 100 tasks per response are pure cost
-# (measured: ~3x throughput with 1, see GUIDE.md section 4).
+# callbacks yield one or two objects, so 100 tasks per response are pure cost.
 CONCURRENT_ITEMS = 1
 DOWNLOAD_TIMEOUT = 120
 # Zendesk API requests are never duplicates to drop: a ticket's comments are
@@ -94,8 +93,7 @@ RETRY_TIMES = 5
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
 
 # Middlewares an authenticated JSON API does not need, turned off because every
-# one costs time on each of the ~1 request per ticket (measured: -15% CPU per
-# ticket with these off): no crawl depth, no URL length cap, no offsite
+# one costs time on each of the ~1 request per ticket: no crawl depth, no URL length cap, no offsite
 # filtering (the spider only requests the account's base URL). The Referer
 # middleware stays (the redirect middleware warns without it) but sends none.
 REFERRER_POLICY = "no-referrer"
