@@ -77,7 +77,7 @@ def test_full_export_then_resume_exports_only_the_changes(sandbox, tmp_path):
 
     state = first.state()
     comments = sum(len(t["comments"]) for t in truth["tickets"])
-    assert state["cursor"] and state["base_url"] == sandbox.url
+    assert state["streams"]["tickets"]["cursor"] and state["base_url"] == sandbox.url
     assert state["last_run"]["tickets_exported"] == len(truth["tickets"])
     assert state["last_run"]["comments_exported"] == comments
     assert sorted(state["last_run"]["files"]) == sorted(str(p) for p in first.new_files)
@@ -103,10 +103,10 @@ def test_full_export_then_resume_exports_only_the_changes(sandbox, tmp_path):
 
     second_log = sandbox.requests_log(since=log_start)["log"]
     first_export = next(entry for entry in second_log if entry["path"].endswith("/incremental/tickets/cursor.json"))
-    assert first_export["query"].get("cursor") == state["cursor"] and "start_time" not in first_export["query"]
+    assert first_export["query"].get("cursor") == state["streams"]["tickets"]["cursor"] and "start_time" not in first_export["query"]
     comment_requests = [e for e in second_log if e["path"].endswith("/comments.json")]
     assert len(comment_requests) <= len(expected_ids) + 2  # only the changed tickets' conversations
-    assert second.state()["cursor"] != state["cursor"]
+    assert second.state()["streams"]["tickets"]["cursor"] != state["streams"]["tickets"]["cursor"]
 
 
 def test_ignore_cursor_starts_again_from_start_time(sandbox, tmp_path):
@@ -265,3 +265,24 @@ def test_the_log_tells_the_truth(tmp_path):
         len(records), sum(len(r["comments"]) for r in records), requests["count"],
         by_endpoint["incremental_tickets"], by_endpoint["ticket_comments"]]
     assert len(records) == len(truth["tickets"])
+
+
+def test_a_version_1_state_file_resumes_from_its_cursor(sandbox, tmp_path):
+    first = run_crawl(sandbox.url, tmp_path, "-a", "start_time=0")
+    assert first.returncode == 0, first.stderr[-3000:]
+    cursor = first.state()["streams"]["tickets"]["cursor"]
+    # The state file as the previous version of the crawler wrote it (tests/fixtures/state/state-v1.json).
+    v1 = json.loads((Path(__file__).parent / "fixtures" / "state" / "state-v1.json").read_text("utf-8"))
+    v1.update(base_url=sandbox.url, cursor=cursor)
+    (tmp_path / "state.json").write_text(json.dumps(v1), encoding="utf-8")
+    ids = sorted(t["id"] for t in sandbox.truth(comments=False, users=False)["tickets"] if t["status"] != "deleted")
+    changed = sandbox.change(update=ids[10:12])
+    sandbox.advance_clock(120)
+    log_start = sandbox.requests_log()["count"]
+    second = run_crawl(sandbox.url, tmp_path, "-a", "start_time=0")
+    assert second.returncode == 0, second.stderr[-3000:]
+    first_export = sandbox.requests_log(since=log_start)["log"][0]
+    assert first_export["query"].get("cursor") == cursor  # no full re-export after the upgrade
+    assert {r["id"] for r in second.json_records()} == set(changed["changed"])
+    upgraded = second.state()
+    assert upgraded["version"] == 2 and upgraded["streams"]["tickets"]["cursor"] not in (None, cursor)

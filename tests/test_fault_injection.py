@@ -166,8 +166,8 @@ def test_a_ticket_failing_forever_fails_the_run_and_the_cursor_stays_before_it(t
         from_victim_on = {page["after_cursor"] for page in pages[where:]}
         state = first.state()
         assert state is not None, "earlier pages were stored in full: a checkpoint should have been saved"
-        assert state["cursor"] in before and state["cursor"] not in from_victim_on
-        assert state["cursor"] != pages[-1]["after_cursor"]
+        assert state["streams"]["tickets"]["cursor"] in before and state["streams"]["tickets"]["cursor"] not in from_victim_on
+        assert state["streams"]["tickets"]["cursor"] != pages[-1]["after_cursor"]
         records = all_exported_records(tmp_path)
         assert victim not in {r["id"] for r in records}
         assert_matches_truth(records, truth, ids={t["id"] for t in stream} - {victim})
@@ -178,10 +178,10 @@ def test_a_ticket_failing_forever_fails_the_run_and_the_cursor_stays_before_it(t
         assert second.returncode == 0, second.stderr[-3000:]
         assert "Resuming from the cursor saved in" in second.stderr
         resumed = sandbox.requests_log(since=log_start)["log"][0]
-        assert resumed["path"] == EXPORT_PATH and resumed["query"]["cursor"] == state["cursor"]
+        assert resumed["path"] == EXPORT_PATH and resumed["query"]["cursor"] == state["streams"]["tickets"]["cursor"]
         assert victim in {r["id"] for r in second.json_records()}
         assert_union_is_complete(tmp_path, truth)
-        assert second.state()["cursor"] == pages[-1]["after_cursor"]
+        assert second.state()["streams"]["tickets"]["cursor"] == pages[-1]["after_cursor"]
 
 
 def test_export_pages_failing_forever_fail_the_run_without_state(tmp_path):

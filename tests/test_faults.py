@@ -109,7 +109,7 @@ def test_killed_or_interrupted_run_resumes_from_its_checkpoint_and_loses_nothing
         truth = sandbox.truth()
         first = RunningCrawl(sandbox.url, tmp_path, "-a", "start_time=0", **CHECKPOINTING)
         first.wait_for("Checkpoint: ")
-        while not json.loads((tmp_path / "state.json").read_text("utf-8"))["cursor"]:
+        while not json.loads((tmp_path / "state.json").read_text("utf-8"))["streams"]["tickets"]["cursor"]:
             first.wait_for("Checkpoint: ")  # until a whole export page is stored
         first.proc.send_signal(stop_signal)
         stopped = first.finish()
@@ -117,14 +117,14 @@ def test_killed_or_interrupted_run_resumes_from_its_checkpoint_and_loses_nothing
         if stop_signal == signal.SIGINT:
             assert "FAILED: the run was stopped before it finished (shutdown)" in stopped.stderr
         state = json.loads((tmp_path / "state.json").read_text("utf-8"))
-        assert state["cursor"] and state["checkpoint"]["files"]
+        assert state["streams"]["tickets"]["cursor"] and state["checkpoint"]["files"]
         all_exported_records(tmp_path)  # every finished file parses, nothing truncated
 
         second = run_crawl(sandbox.url, tmp_path, "-a", "start_time=0", **CHECKPOINTING)
         assert second.returncode == 0, second.stderr[-3000:]
         assert "Resuming from the cursor saved in" in second.stderr
         first_request = sandbox.requests_log(since=0)["log"]
-        assert any(e["query"].get("cursor") == state["cursor"] for e in first_request)
+        assert any(e["query"].get("cursor") == state["streams"]["tickets"]["cursor"] for e in first_request)
         assert_union_is_complete(tmp_path, truth)
         assert not any((tmp_path / ".partial").glob("*"))
         assert len(second.json_records()) < len(truth["tickets"])  # it did not start from zero
@@ -146,7 +146,7 @@ def test_a_kill_loses_at_most_the_checkpoint_interval(tmp_path):
         state = json.loads((tmp_path / "state.json").read_text("utf-8"))
         on_disk = all_exported_records(tmp_path)
         assert len(on_disk) >= stored  # what the log line said is in the files
-        listed = {tuple(v) for v in state["checkpoint"]["stored_after_cursor"]}
+        listed = {tuple(v) for v in state["streams"]["tickets"]["stored_after_cursor"]}
         assert listed <= {(r["id"], r["updated_at"]) for r in on_disk}  # never a ticket that is not stored
         log_start = sandbox.requests_log()["count"]
 

@@ -77,7 +77,7 @@ def test_export_to_s3_then_resume_from_the_state_stored_there(sandbox, s3, s3_ur
     state = json.loads(body(s3, "backups", "zendesk/acme/state.json"))
     (manifest_key,) = [k for k in keys if "/manifest-" in k]
     manifest = json.loads(body(s3, "backups", manifest_key))
-    assert manifest["status"] == "complete" and manifest["cursor_after"] == state["cursor"]
+    assert manifest["status"] == "complete" and manifest["cursor_after"] == state["streams"]["tickets"]["cursor"]
     assert manifest["files"] == sorted(f"s3://backups/{k}" for k in feeds)
 
     ids = sorted(t["id"] for t in sandbox.truth(comments=False)["tickets"] if t["status"] != "deleted")
@@ -87,13 +87,13 @@ def test_export_to_s3_then_resume_from_the_state_stored_there(sandbox, s3, s3_ur
     second = crawl_s3(sandbox, s3_url, "s3://backups/zendesk/acme", tmp_path / "2")  # a fresh machine
     assert second.returncode == 0, second.stderr[-3000:]
     first_export = sandbox.requests_log(since=log_start)["log"][0]
-    assert first_export["query"]["cursor"] == state["cursor"]
+    assert first_export["query"]["cursor"] == state["streams"]["tickets"]["cursor"]
     new_keys = [k for k in objects(s3, "backups", "zendesk/acme/tickets-") if k not in feeds]
     assert_matches_truth(records(s3, "backups", [k for k in new_keys if k.endswith(".json")], "json"),
                          sandbox.truth(), ids=set(changed["changed"]))
     manifests = [k for k in objects(s3, "backups", "zendesk/acme/manifest-")]
     assert len(manifests) == 2
-    assert json.loads(body(s3, "backups", manifests[-1]))["cursor_before"] == state["cursor"]
+    assert json.loads(body(s3, "backups", manifests[-1]))["cursor_before"] == state["streams"]["tickets"]["cursor"]
 
 
 def test_gzip_batches_on_s3(sandbox, s3, s3_url, tmp_path):

@@ -71,11 +71,11 @@ class RunStateExtension:
         #: Ticket versions after the saved cursor that an interrupted run already stored (see checkpoint.py).
         self.already_stored: set[TicketVersion] = set()
         if self.previous and not self.config.ignore_cursor:
-            self.saved_cursor = self.previous.get("cursor")
-            checkpoint = self.previous.get("checkpoint") or {}
-            if not self.saved_cursor and isinstance(checkpoint.get("start_time"), int):
-                self.start_time = checkpoint["start_time"]
-            self.already_stored = {tuple(v) for v in checkpoint.get("stored_after_cursor") or []
+            tickets = self.previous["streams"].get("tickets", {})
+            self.saved_cursor = tickets.get("cursor")
+            if not self.saved_cursor and isinstance(tickets.get("start_time"), int):
+                self.start_time = tickets["start_time"]
+            self.already_stored = {tuple(v) for v in tickets.get("stored_after_cursor") or []
                                    if isinstance(v, list) and len(v) == 2}
         #: Export pages from the spider's signals, for checkpoints; the last page's cursor; the end.
         self.pages = PageTracker()
@@ -297,20 +297,21 @@ class RunStateExtension:
             "requests": stats.get_value("downloader/request_count", 0),
             "files": list(self.stored_files),
         }
-        state = {
-            "version": STATE_VERSION,
-            "base_url": self.config.base_url,
+        tickets: dict[str, Any] = {
             "cursor": cursor,
-            "position_updated_at": stats.get_value("zendesk/position_updated_at",
-                                                   previous.get("position_updated_at")),
+            "position_updated_at": stats.get_value(
+                "zendesk/position_updated_at",
+                (previous.get("streams") or {}).get("tickets", {}).get("position_updated_at")),
         }
+        state = {"version": STATE_VERSION, "base_url": self.config.base_url, "streams": {"tickets": tickets}}
         if finished:
             state["last_run"] = {**run, "finished_at": _utc_now()}
         else:
-            state["last_run"] = previous.get("last_run")
-            state["checkpoint"] = {**run, "saved_at": _utc_now(), "stored_after_cursor": beyond or []}
+            tickets["stored_after_cursor"] = beyond or []
             if cursor is None:
-                state["checkpoint"]["start_time"] = self.start_time
+                tickets["start_time"] = self.start_time
+            state["last_run"] = previous.get("last_run")
+            state["checkpoint"] = {**run, "saved_at": _utc_now()}
         return state
 
 

@@ -1,4 +1,4 @@
-"""The state file (saved export cursor, facts about the last run) and the run manifests.
+"""The state file (each stream's saved position, facts about the last run) and the run manifests.
 
 Small, human-readable JSON documents that live with the exports by default
 (``<ZENDESK_EXPORT_URI>/state.json``), locally or on S3. Local files are
@@ -22,7 +22,8 @@ from w3lib.url import file_uri_to_path
 from zendesk_crawler.s3 import describe_s3_error, error_code, s3_client, split_s3_uri
 from zendesk_crawler.storages import fsync_directory
 
-STATE_VERSION = 1
+#: Version 2 keeps one position per stream (``streams``); version 1 (one ticket cursor) is still read.
+STATE_VERSION = 2
 
 
 class StateError(RuntimeError):
@@ -142,10 +143,34 @@ def parse_state(text: str, uri: str) -> dict[str, Any]:
         raise StateError(f"the state file {uri} is not valid JSON ({exc})") from None
     if not isinstance(state, dict):
         raise StateError(f"the state file {uri} does not hold a JSON object")
+    if state.get("version") == 1:
+        state = upgrade_version_1(state)
     if state.get("version") != STATE_VERSION:
         raise StateError(f"the state file {uri} has version {state.get('version')!r}; "
-                         f"this crawler reads version {STATE_VERSION}")
-    cursor = state.get("cursor")
-    if cursor is not None and (not isinstance(cursor, str) or not cursor):
-        raise StateError(f"the state file {uri} holds an invalid cursor {cursor!r}")
+                         f"this crawler reads versions 1 and {STATE_VERSION}")
+    streams = state.get("streams")
+    if not isinstance(streams, dict) or not all(isinstance(v, dict) for v in streams.values()):
+        raise StateError(f"the state file {uri} holds no valid streams object")
+    for name, position in streams.items():
+        cursor = position.get("cursor")
+        if cursor is not None and (not isinstance(cursor, str) or not cursor):
+            raise StateError(f"the state file {uri} holds an invalid {name} cursor {cursor!r}")
     return state
+
+
+def upgrade_version_1(state: dict[str, Any]) -> dict[str, Any]:
+    """A version-1 state (one ticket cursor, written before 2026-11-29) in the version-2 shape.
+
+    Version 1: ``cursor`` and ``position_updated_at`` at the top, and a
+    checkpoint's ``stored_after_cursor`` and ``start_time`` inside ``checkpoint``.
+    """
+    checkpoint = dict(state.get("checkpoint") or {})
+    tickets = {"cursor": state.get("cursor"), "position_updated_at": state.get("position_updated_at")}
+    for key in ("stored_after_cursor", "start_time"):
+        if key in checkpoint:
+            tickets[key] = checkpoint.pop(key)
+    upgraded = {"version": STATE_VERSION, "base_url": state.get("base_url"), "streams": {"tickets": tickets},
+                "last_run": state.get("last_run")}
+    if state.get("checkpoint") is not None:
+        upgraded["checkpoint"] = checkpoint
+    return upgraded
