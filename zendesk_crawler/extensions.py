@@ -15,6 +15,7 @@ from scrapy.extensions.feedexport import FeedExporter
 from scrapy.utils.asyncio import create_looping_call
 
 from zendesk_crawler import signals as zendesk_signals
+from zendesk_crawler.checks import TICKET_STREAM_ENDED, feed_failures, why_not_save
 from zendesk_crawler.checkpoint import PageTracker, TicketVersion, ticket_version
 from zendesk_crawler.config import ZendeskConfig, join_uri
 from zendesk_crawler.lock import run_lock_for
@@ -77,10 +78,9 @@ class RunStateExtension:
                 self.start_time = tickets["start_time"]
             self.already_stored = {tuple(v) for v in tickets.get("stored_after_cursor") or []
                                    if isinstance(v, list) and len(v) == 2}
-        #: Export pages from the spider's signals, for checkpoints; the last page's cursor; the end.
+        #: Export pages from the spider's signals, for checkpoints, and the last page's cursor.
         self.pages = PageTracker()
         self.export_cursor: str | None = None
-        self.end_of_stream = False
         self.stored_files: list[str] = []
         #: Items in each stored batch file, by feed.
         self.stored_batches: dict[str, dict[int, int]] = defaultdict(dict)
@@ -126,7 +126,7 @@ class RunStateExtension:
 
     def export_page_received(self, cursor: str | None, end_of_stream: bool) -> None:
         self.export_cursor = cursor or self.export_cursor
-        self.end_of_stream = end_of_stream
+        self.crawler.stats.set_value(TICKET_STREAM_ENDED, end_of_stream)
 
     def spider_opened(self) -> None:
         self.crawler.signals.send_catch_log(zendesk_signals.resume_position, cursor=self.saved_cursor,
@@ -178,7 +178,7 @@ class RunStateExtension:
             self.pages.ticket_exported(page, ticket_version(item))
 
     def feed_slot_closed(self, slot: Any) -> None:
-        failed = _feed_failures(self.crawler)
+        failed = feed_failures(self.crawler.stats)
         if failed > self.feeds_failed:
             self.feeds_failed = failed
             record_failure(self.crawler, f"the feed file {slot.uri} could not be stored (see the error above)")
@@ -222,7 +222,7 @@ class RunStateExtension:
         try:
             if self.crawler.get_extension(FeedExporter) is not None:
                 await self.feeds_closed.wait()
-            problem = self._why_not_save(reason)
+            problem = why_not_save(self.crawler.stats, reason)
             if problem:
                 record_failure(self.crawler, problem)
                 logger.error("Final cursor not saved: the next run starts from %s",
@@ -234,20 +234,6 @@ class RunStateExtension:
             self._write_manifest(reason)
         finally:
             self.lock.release()
-
-    def _why_not_save(self, reason: str) -> str | None:
-        if failure_reason(self.crawler):
-            return failure_reason(self.crawler)
-        if reason != "finished":
-            return f"the run was stopped before it finished ({reason})"
-        if _feed_failures(self.crawler):
-            return f"{_feed_failures(self.crawler)} feed file(s) could not be stored (see the errors above)"
-        if not self.end_of_stream:
-            return "the export did not reach the end of the ticket stream"
-        unfinished = self.crawler.stats.get_value("zendesk/tickets_unfinished", 0)
-        if unfinished:
-            return f"{unfinished} tickets were still waiting for their comments when the run ended"
-        return None
 
     def _save(self, state: dict[str, Any]) -> bool:
         """Save the state; a failure to save fails the run (the cursor did not move)."""
@@ -313,11 +299,6 @@ class RunStateExtension:
             state["last_run"] = previous.get("last_run")
             state["checkpoint"] = {**run, "saved_at": _utc_now()}
         return state
-
-
-def _feed_failures(crawler: Crawler) -> int:
-    return sum(value for key, value in crawler.stats.get_stats().items()
-               if key.startswith("feedexport/failed_count/"))
 
 
 class ProgressLog:

@@ -26,6 +26,7 @@ from twisted.python.failure import Failure
 
 from zendesk_crawler import signals as zendesk_signals
 from zendesk_crawler.checkpoint import ticket_version
+from zendesk_crawler.checks import TICKETS_UNFINISHED
 from zendesk_crawler.comment_events import CommentEvents, epoch
 from zendesk_crawler import jsoncodec
 from zendesk_crawler.config import RUN_OPTIONS_SETTING, ZendeskConfig
@@ -511,7 +512,7 @@ class ZendeskSpider(Spider):
     def closed(self, reason: str) -> None:
         """Leave in the stats what the run-state checks need: tickets accepted but neither exported nor dropped."""
         unfinished = len(self.waiting) + len(self.unresolved) + len(self.queued) + self.in_progress
-        self.crawler.stats.set_value("zendesk/tickets_unfinished", unfinished)
+        self.crawler.stats.set_value(TICKETS_UNFINISHED, unfinished)
 
 
 def _json_object(response: Response, list_key: str) -> dict[str, Any] | None:
