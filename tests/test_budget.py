@@ -195,6 +195,7 @@ def test_slow_and_uneven_answers_do_not_break_the_share(seed):
     while clock.now < 1000 + 600:
         if len(in_flight) < 16 and budget.delay() == 0:
             seq = budget.record()
+            sent += 1
             latency = rng.uniform(0.05, 1.5)
             in_flight.append((clock.now + latency, seq, clock.now + rng.uniform(0, latency)))
             continue
@@ -207,3 +208,4 @@ def test_slow_and_uneven_answers_do_not_break_the_share(seed):
         else:
             clock.now += 0.01
     assert max(server.counts.values()) <= 350 + 16
+    assert sent >= 350 * 8  # and the share is used: ten windows, the first and last partly

@@ -1,6 +1,6 @@
 """PageTracker: the saved cursor never moves past a ticket that is not in a stored file."""
 
-from zendesk_crawler.checkpoint import PageTracker, ticket_version
+from zendesk_crawler.state.checkpoint import PageTracker, ticket_version
 
 
 def started(pages: PageTracker, page: int, cursor: str | None, pending: int) -> None:

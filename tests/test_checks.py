@@ -4,7 +4,7 @@ import pytest
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
-from zendesk_crawler.checks import TICKET_STREAM_ENDED, TICKETS_UNFINISHED, why_not_save
+from zendesk_crawler.state.checks import TICKET_STREAM_ENDED, TICKETS_UNFINISHED, why_not_save
 from zendesk_crawler.outcome import FAILURE_KEY
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from zendesk_crawler.state import STATE_VERSION, StateError, parse_state
+from zendesk_crawler.state.store import STATE_VERSION, StateError, parse_state
 
 V1 = Path(__file__).parent / "fixtures" / "state" / "state-v1.json"
 

@@ -21,8 +21,8 @@ EXTENSIONS = {
     # Scrapy's feed exporter, with batches that also close every ZENDESK_CHECKPOINT_INTERVAL seconds.
     "scrapy.extensions.feedexport.FeedExporter": None,
     "zendesk_crawler.feedexport.CheckpointingFeedExporter": 0,
-    "zendesk_crawler.extensions.RunStateExtension": 100,
-    "zendesk_crawler.extensions.ProgressLog": 500,
+    "zendesk_crawler.state.extension.RunStateExtension": 100,
+    "zendesk_crawler.progress.ProgressLog": 500,
     "zendesk_crawler.housekeeping.GarbageCollectorTuning": 900,
     "zendesk_crawler.housekeeping.CancelledTimerSweep": 900,
 }

@@ -6,7 +6,7 @@ arguments they need by name, like Scrapy's own signals.
 
 #: The run state was loaded (before the first request): where the ticket export resumes.
 #: Arguments: ``cursor`` (``None``: start from ``start_time``), ``start_time``, ``already_stored``
-#: (ticket versions an interrupted run stored after its cursor; see checkpoint.py).
+#: (ticket versions an interrupted run stored after its cursor; see state/checkpoint.py).
 resume_position = object()
 
 #: An export page arrived. Arguments: ``page`` (1, 2, … in stream order), ``cursor`` (its

@@ -25,8 +25,8 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from zendesk_crawler import signals as zendesk_signals
-from zendesk_crawler.checkpoint import ticket_version
-from zendesk_crawler.checks import TICKETS_UNFINISHED
+from zendesk_crawler.state.checkpoint import ticket_version
+from zendesk_crawler.state.checks import TICKETS_UNFINISHED
 from zendesk_crawler.comment_events import CommentEvents, epoch
 from zendesk_crawler import jsoncodec
 from zendesk_crawler.config import RUN_OPTIONS_SETTING, ZendeskConfig
@@ -95,7 +95,7 @@ class ZendeskSpider(Spider):
         #: Where the export starts (from the run state, see ``resume_from``).
         self.resume_cursor: str | None = None
         self.resume_start_time = 0
-        #: Ticket versions an interrupted run stored after its saved cursor: skipped (see checkpoint.py).
+        #: Ticket versions an interrupted run stored after its saved cursor: skipped (see state/checkpoint.py).
         self.already_stored: set[Any] = set()
         self.export_pages_requested = 0
         # Events mode (-a comments=events): see comment_events.py.

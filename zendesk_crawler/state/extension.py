@@ -1,4 +1,4 @@
-"""Extensions: the run's state (saved cursor) and a progress log a person can follow."""
+"""The run state extension: loads the saved position, checkpoints it, decides and writes the final save and manifest."""
 
 from __future__ import annotations
 
@@ -15,12 +15,13 @@ from scrapy.extensions.feedexport import FeedExporter
 from scrapy.utils.asyncio import create_looping_call
 
 from zendesk_crawler import signals as zendesk_signals
-from zendesk_crawler.checks import TICKET_STREAM_ENDED, feed_failures, why_not_save
-from zendesk_crawler.checkpoint import PageTracker, TicketVersion, ticket_version
 from zendesk_crawler.config import ZendeskConfig, join_uri
-from zendesk_crawler.lock import run_lock_for
 from zendesk_crawler.outcome import failure_reason, record_failure
-from zendesk_crawler.state import STATE_VERSION, StateError, StateStore, documents_for, is_local, local_path, to_json
+from zendesk_crawler.state.checkpoint import PageTracker, TicketVersion, ticket_version
+from zendesk_crawler.state.checks import TICKET_STREAM_ENDED, feed_failures, why_not_save
+from zendesk_crawler.state.lock import run_lock_for
+from zendesk_crawler.state.store import (STATE_VERSION, StateError, StateStore, documents_for, is_local,
+                                         local_path, to_json)
 from zendesk_crawler.storages import remove_stale_partials
 
 logger = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ class RunStateExtension:
         self.saved_cursor: str | None = None
         #: Where the export starts when no cursor was saved yet: a checkpoint's start_time, else the argument.
         self.start_time = self.config.start_time
-        #: Ticket versions after the saved cursor that an interrupted run already stored (see checkpoint.py).
+        #: Ticket versions after the saved cursor that an interrupted run already stored (see state/checkpoint.py).
         self.already_stored: set[TicketVersion] = set()
         if self.previous and not self.config.ignore_cursor:
             tickets = self.previous["streams"].get("tickets", {})
@@ -299,41 +300,3 @@ class RunStateExtension:
             state["last_run"] = previous.get("last_run")
             state["checkpoint"] = {**run, "saved_at": _utc_now()}
         return state
-
-
-class ProgressLog:
-    """Logs tickets and comments exported, requests sent and the export position every so often."""
-
-    def __init__(self, crawler: Crawler, interval: float) -> None:
-        self.stats = crawler.stats
-        self.interval = interval
-        self.task: Any = None
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> ProgressLog:
-        interval = crawler.settings.getfloat("ZENDESK_PROGRESS_INTERVAL")
-        if interval <= 0:
-            raise NotConfigured
-        ext = cls(crawler, interval)
-        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
-        return ext
-
-    def spider_opened(self) -> None:
-        self.task = create_looping_call(self.log)
-        self.task.start(self.interval, now=False)
-
-    def log(self) -> None:
-        get = self.stats.get_value
-        logger.info(
-            "Progress: %d tickets and %d comments exported; %d requests (%d export pages, %d comment pages); "
-            "export position: updated_at %s",
-            get("zendesk/tickets_exported", 0), get("zendesk/comments_exported", 0),
-            get("downloader/request_count", 0), get("zendesk/requests/incremental_tickets", 0),
-            get("zendesk/requests/ticket_comments", 0), get("zendesk/position_updated_at", "not reached yet"),
-        )
-
-    def spider_closed(self) -> None:
-        if self.task is not None and self.task.running:
-            self.task.stop()
-        self.log()
