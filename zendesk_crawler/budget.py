@@ -179,6 +179,42 @@ class AnnouncedBudget:
         self.end_after = float("-inf")
 
 
+class Budget:
+    """One of Zendesk's budgets: paced by what the answers announce, by a sliding window until they say anything."""
+
+    def __init__(self, window: float, limit: float, allowance: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.announced = AnnouncedBudget(window, clock)
+        self.fallback = SlidingWindowBudget(allowance, window, clock)
+        self.set_allowance(limit, allowance)
+
+    @property
+    def allowance(self) -> float:
+        return self.announced.allowance
+
+    def set_allowance(self, limit: float, allowance: float) -> None:
+        """The limit per window, and how much of it we may use."""
+        self.announced.set_allowance(limit, allowance)
+        self.fallback.limit = allowance
+
+    def delay(self) -> float:
+        """Seconds until one more request fits (0: now)."""
+        return self.announced.delay() if self.announced.has_reading else self.fallback.delay()
+
+    def record(self) -> int:
+        """Count one request sent now; returns its sequence number for :meth:`reading`."""
+        self.fallback.record()
+        return self.announced.record()
+
+    def answered(self, seq: int) -> bool:
+        """Request ``seq`` got an answer or failed; whether it was still outstanding."""
+        return self.announced.answered(seq) is not None
+
+    def reading(self, seq: int, remaining: int, resets_in: float | None) -> None:
+        """What the answer to request ``seq`` announced."""
+        self.announced.reading(seq, remaining, resets_in)
+
+
 @dataclass(frozen=True)
 class BudgetReading:
     """What one answer's headers say about a budget (``None``: not said)."""

@@ -12,7 +12,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
-from zendesk_crawler.budget import AnnouncedBudget, SlidingWindowBudget, account_budget, endpoint_budget
+from zendesk_crawler.budget import Budget, SlidingWindowBudget, account_budget, endpoint_budget
 from zendesk_crawler.config import AccountConfig
 from zendesk_crawler.items import ENDPOINT_META, INCREMENTAL_ENDPOINTS
 from zendesk_crawler.outcome import record_failure
@@ -110,15 +110,12 @@ class RateLimitMiddleware:
         self.share = config.rate_limit_share
         self.window = config.rate_limit_window
         self.max_retries = config.rate_limit_max_retries
+        self.max_requests_per_minute = config.max_requests_per_minute
         self.account_limit = self.ASSUMED_ACCOUNT_LIMIT
-        self.account = AnnouncedBudget(self.window)
-        self.account.set_allowance(self.account_limit, self._account_allowance(config.max_requests_per_minute))
-        self.account_fallback = SlidingWindowBudget(self.account.allowance, self.window)
+        self.account = Budget(self.window, self.account_limit, self._account_allowance())
+        self.export = Budget(self.window, config.export_requests_per_minute, config.export_requests_per_minute)
         self.cap = (SlidingWindowBudget(config.max_requests_per_minute, self.window)
                     if config.max_requests_per_minute > 0 else None)
-        self.max_requests_per_minute = config.max_requests_per_minute
-        self.export = AnnouncedBudget(self.window)
-        self.export_fallback = SlidingWindowBudget(config.export_requests_per_minute, self.window)
         self.paused_until = 0.0
         self.paced_until = 0.0
         self.logged_window_end: float | None = None
@@ -128,20 +125,22 @@ class RateLimitMiddleware:
     def from_crawler(cls, crawler: Crawler) -> RateLimitMiddleware:
         return cls(crawler)
 
-    def _account_allowance(self, cap: float) -> float:
+    def _account_allowance(self) -> float:
         allowance = self.account_limit * self.share
+        cap = self.max_requests_per_minute
         return min(allowance, cap) if cap > 0 else allowance
 
     def _pace(self, is_export: bool) -> float:
         """Seconds until a request may go as far as the budgets are concerned."""
-        account = self.account.delay() if self.account.has_reading else self.account_fallback.delay()
-        if account > 0 and self.account.has_reading and self.account.window_end != self.logged_window_end:
-            self.logged_window_end = self.account.window_end
+        account = self.account.delay()
+        window_end = self.account.announced.window_end
+        if account > 0 and self.account.announced.has_reading and window_end != self.logged_window_end:
+            self.logged_window_end = window_end
             logger.info("The account's request budget for this window is spent; waiting %.1f s for its reset",
                         account)
         delays = [account, self.cap.delay() if self.cap else 0.0]
         if is_export:
-            delays.append(self.export.delay() if self.export.has_reading else self.export_fallback.delay())
+            delays.append(self.export.delay())
         return max(delays)
 
     async def process_request(self, request: Request) -> None:
@@ -157,11 +156,8 @@ class RateLimitMiddleware:
             if pause <= 0:
                 self._count_paced(now, time.monotonic())
         request.meta[self.SEQ_META] = (self.account.record(), self.export.record() if is_export else None)
-        self.account_fallback.record()
         if self.cap:
             self.cap.record()
-        if is_export:
-            self.export_fallback.record()
 
     async def _sleep(self, seconds: float) -> None:
         """Sleep, but wake as soon as an answer brings a new reading (room may have come back)."""
@@ -185,8 +181,8 @@ class RateLimitMiddleware:
     def _answered(self, request: Request) -> None:
         """The request will not reach the server later: it no longer counts as possibly uncounted."""
         account_seq, export_seq = request.meta.get(self.SEQ_META) or (None, None)
-        done = account_seq is not None and self.account.answered(account_seq) is not None
-        done |= export_seq is not None and self.export.answered(export_seq) is not None
+        done = account_seq is not None and self.account.answered(account_seq)
+        done |= export_seq is not None and self.export.answered(export_seq)
         if done:
             self._wake_waiting()  # a budget waiting for this answer may now know enough
 
@@ -212,8 +208,7 @@ class RateLimitMiddleware:
         account = account_budget(headers)
         if account.limit and account.limit != self.account_limit:
             self.account_limit = account.limit
-            self.account.set_allowance(account.limit, self._account_allowance(self.max_requests_per_minute))
-            self.account_fallback.limit = self.account.allowance
+            self.account.set_allowance(account.limit, self._account_allowance())
             logger.info("Zendesk account budget: %d requests per window; using up to %.0f",
                         account.limit, self.account.allowance)
         if account.remaining is not None and account_seq is not None:
@@ -222,7 +217,6 @@ class RateLimitMiddleware:
         export = endpoint_budget(export_header)
         if export.limit:
             self.export.set_allowance(export.limit, export.limit)
-            self.export_fallback.limit = export.limit
         if export.remaining is not None and export_seq is not None:
             self.export.reading(export_seq, export.remaining, export.resets_in)
         self._wake_waiting()
