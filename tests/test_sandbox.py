@@ -939,3 +939,389 @@ def test_users_show_many_leaves_out_deleted_users_and_caps_at_100():
             raise AssertionError("101 ids were accepted")
         except urllib.error.HTTPError as error:
             assert error.code == 400
+
+
+# ------------------------------------------------- users, organizations, groups, ticket fields
+
+USERS_EXPORT = "/api/v2/incremental/users/cursor.json"
+ORGANIZATIONS_EXPORT = "/api/v2/incremental/organizations.json"
+
+
+def unix(timestamp: str) -> int:
+    return calendar.timegm(time.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ"))
+
+
+def walk_users(server: SandboxProcess, url: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Follow after_url until end_of_stream; return users and pages."""
+    users, pages = [], []
+    while True:
+        page = get(url)
+        assert page.status == 200, page.raw
+        pages.append(page.json)
+        users += page.json["users"]
+        if page.json["end_of_stream"]:
+            return users, pages
+        url = page.json["after_url"]
+
+
+def walk_organizations(server: SandboxProcess, query: str, start_time: int = 0) -> list[dict[str, Any]]:
+    """Follow next_page from ``start_time`` until end_of_stream; return the pages."""
+    url, pages = f"{server.url}{ORGANIZATIONS_EXPORT}?start_time={start_time}&{query}", []
+    while True:
+        page = get(url)
+        assert page.status == 200, page.raw
+        pages.append(page.json)
+        if page.json["end_of_stream"]:
+            return pages
+        assert len(pages) < 1000, "next_page loops"
+        url = page.json["next_page"]
+
+
+def unique_by_id(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records without the repeats, each in its last version, in the order of their first appearance."""
+    latest = {r["id"]: r for r in records}
+    return [latest[i] for i in dict.fromkeys(r["id"] for r in records)]
+
+
+def walk_list(url: str, name: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Follow links.next of a cursor-paginated list while meta.has_more; return records and pages."""
+    records, pages = [], []
+    while True:
+        page = get(url)
+        assert page.status == 200, page.raw
+        pages.append(page.json)
+        records += page.json[name]
+        if not page.json["meta"]["has_more"]:
+            return records, pages
+        url = page.json["links"]["next"]
+
+
+def test_users_export_walk_equals_truth(sandbox):
+    truth = sandbox.stream_truth("users")
+    users, pages = walk_users(sandbox, f"{sandbox.url}{USERS_EXPORT}?start_time=0&per_page=7")
+    assert users == truth and len({u["id"] for u in users}) == len(users) == sandbox.stats()["users"]
+    assert [(unix(u["updated_at"]), u["id"]) for u in users] == sorted((unix(u["updated_at"]), u["id"]) for u in users)
+    first = pages[0]
+    assert list(first) == sample_keys("incremental_users_cursor.json")
+    live = next(u for u in users if u["active"])
+    gone = next(u for u in users if not u["active"])
+    assert list(live) == sample_keys("incremental_users_cursor.json", "users", 0)
+    assert list(gone) == sample_keys("incremental_users_cursor.json", "users", 1)  # permanently_deleted last
+    assert gone["email"] is None and gone["permanently_deleted"] is False
+    assert {u["id"] for u in users if not u["active"]} == {u["id"] for u in sandbox.truth(comments=False)["users"]
+                                                           if u["_deleted"]}
+    assert first["before_url"] is None and first["before_cursor"] is None and len(first["users"]) == 7
+    last = first["users"][-1]
+    assert base64.b64decode(first["after_cursor"]).decode() == f"{unix(last['updated_at'])}.0||{last['id']}|"
+    after = urlsplit(first["after_url"])
+    assert after.path == USERS_EXPORT and parse_qs(after.query) == {"cursor": [first["after_cursor"]], "per_page": ["7"]}
+    # the cursor stays usable after end_of_stream: an empty page that keeps it
+    end = pages[-1]
+    again = get(end["after_url"]).json
+    assert again["users"] == [] and again["end_of_stream"] is True and again["after_cursor"] == end["after_cursor"]
+    # per_page defaults to 1000 and is capped at 1000
+    assert len(get(f"{sandbox.url}{USERS_EXPORT}?start_time=0&per_page=5000").json["users"]) == len(truth)
+
+
+def test_users_export_sees_users_of_every_ticket_sideload(sandbox):
+    users = {u["id"]: u for u in sandbox.stream_truth("users")}
+    _, pages = walk_export(sandbox, "include=users&support_type_scope=all&per_page=100")
+    for page in pages:
+        for user in page.json["users"]:
+            assert users[user["id"]] == user  # one presenter everywhere
+
+
+def test_organizations_export_repeats_the_end_time_second(sandbox):
+    truth = sandbox.stream_truth("organizations")
+    pages = walk_organizations(sandbox, "per_page=4")
+    served = [o for p in pages for o in p["organizations"]]
+    assert unique_by_id(served) == truth and len(truth) == sandbox.stats()["organizations"] >= 25
+    # the repeat really happens: the records of each page's end_time second come again on the next page
+    repeated = [o["id"] for o in served]
+    assert len(repeated) > len(truth)
+    for page, following in zip(pages, pages[1:]):
+        assert page["count"] == len(page["organizations"])
+        stamps = [unix(o["updated_at"]) for o in page["organizations"]]
+        assert stamps == sorted(stamps) and page["end_time"] in (stamps[-1], stamps[-1] + 1)
+        next_url = urlsplit(page["next_page"])
+        assert next_url.path == ORGANIZATIONS_EXPORT
+        assert parse_qs(next_url.query) == {"per_page": ["4"], "start_time": [str(page["end_time"])]}
+        if page["end_time"] == stamps[-1]:  # that second is served again
+            again = [o["id"] for o in page["organizations"] if unix(o["updated_at"]) == page["end_time"]]
+            assert [o["id"] for o in following["organizations"]][:len(again)] == again
+        else:  # the page was the start_time second alone, complete, so the walk moves on
+            assert set(stamps) == {stamps[0]} and len(stamps) >= 4
+    # bulk-updated seconds make pages longer than per_page (the whole second comes at once)
+    assert any(p["count"] > 4 for p in pages)
+    bulk = max({unix(o["updated_at"]) for o in truth}, key=lambda s: sum(unix(o["updated_at"]) == s for o in truth))
+    crowd = [o for o in truth if unix(o["updated_at"]) == bulk]
+    assert len(crowd) >= 6
+    alone = get(f"{sandbox.url}{ORGANIZATIONS_EXPORT}?start_time={bulk}&per_page=2").json
+    assert alone["organizations"] == crowd and alone["end_time"] == bulk + 1 and alone["end_of_stream"] is False
+    # shapes
+    assert list(pages[0]) == sample_keys("incremental_organizations.json")
+    assert list(truth[0]) == sample_keys("incremental_organizations.json", "organizations", 0)
+    assert pages[-1]["end_of_stream"] is True and pages[-1]["count"] < 4
+    whole = get(f"{sandbox.url}{ORGANIZATIONS_EXPORT}?start_time=0").json
+    assert whole["organizations"] == truth and whole["end_of_stream"] is True and whole["count"] == len(truth)
+    assert whole["end_time"] == unix(truth[-1]["updated_at"]) and "per_page" not in whole["next_page"]
+    empty = get(f"{sandbox.url}{ORGANIZATIONS_EXPORT}?start_time={whole['end_time'] + 1}").json
+    assert (empty["organizations"], empty["count"], empty["end_of_stream"], empty["end_time"]) == \
+        ([], 0, True, whole["end_time"] + 1)
+
+
+def test_organizations_are_hostile(sandbox):
+    organizations = sandbox.stream_truth("organizations")
+    deleted = [o for o in organizations if o["deleted_at"] is not None]
+    assert deleted and all(o["name"].startswith(f"{o['id']}_deleted_") and o["deleted_at"] == o["updated_at"]
+                           for o in deleted)
+    live_names = [o["name"] for o in organizations if o["deleted_at"] is None]
+    assert len(live_names) > len(set(live_names))  # two live organizations share a name
+    keys = {k for o in organizations for k in o["organization_fields"]}
+    assert {"1st_key", "ключ", "with space", "a:b", "xml<tag>"} <= keys
+    values = {type(v) for o in organizations for v in o["organization_fields"].values()}
+    assert values == {str, int, float, bool, type(None), list, dict}
+    text = "\n".join(strings(organizations))
+    for fragment in ("\x01", "\x0b", "\u2028", "\u202e", "\r\n"):
+        assert fragment in text, repr(fragment)
+    assert any(o["group_id"] == 70000000008 for o in organizations)  # points at the deleted group
+
+
+def test_groups_list(sandbox):
+    truth = sandbox.stream_truth("groups")
+    assert [(g["name"], g["id"]) for g in truth] == sorted((g["name"], g["id"]) for g in truth)
+    deleted = [g for g in truth if g["deleted"]]
+    live = [g for g in truth if not g["deleted"]]
+    assert len(deleted) == 1 and len(truth) == 8
+    assert len({g["name"] for g in live}) < len(live)  # two groups share a name
+    # cursor pagination: deleted groups only with exclude_deleted=false
+    groups, pages = walk_list(f"{sandbox.url}/api/v2/groups.json?page[size]=2", "groups")
+    assert groups == live and len(pages) == 4
+    everything, _ = walk_list(f"{sandbox.url}/api/v2/groups.json?page[size]=3&exclude_deleted=false", "groups")
+    assert everything == truth
+    first = pages[0]
+    assert list(first) == sample_keys("groups.json")
+    assert list(first["groups"][0]) == sample_keys("groups.json", "groups", 0)
+    assert list(first["meta"]) == sample_keys("groups.json", "meta") and list(first["links"]) == ["prev", "next"]
+    assert "page%5Bafter%5D=" in first["links"]["next"] and "page%5Bsize%5D=2" in first["links"]["next"]
+    assert json.loads(base64.b64decode(first["meta"]["after_cursor"]))["o"] == "name,id"
+    # the last page has no more, and its prev link leads back
+    back = get(pages[-1]["links"]["prev"]).json
+    assert back["groups"] == pages[-2]["groups"]
+    assert get(f"{sandbox.url}/api/v2/groups.json?page[size]=2&page[after]=garbage").status == 400
+    assert len(get(f"{sandbox.url}/api/v2/groups.json?page[size]=500").json["groups"]) == len(live)
+    # without page[size]: offset pagination
+    offset = get(f"{sandbox.url}/api/v2/groups.json?per_page=3").json
+    assert list(offset) == ["groups", "next_page", "previous_page", "count"]
+    assert offset["groups"] == live[:3] and offset["count"] == len(live) and offset["previous_page"] is None
+    second = get(offset["next_page"]).json
+    assert second["groups"] == live[3:6]
+    assert parse_qs(urlsplit(second["previous_page"]).query) == {"page": ["1"], "per_page": ["3"]}
+    assert get(f"{sandbox.url}/api/v2/groups.json").json["groups"] == live
+
+
+def test_ticket_fields_list(sandbox, truth):
+    fields = sandbox.stream_truth("ticket_fields")
+    assert [f["id"] for f in fields] == sorted(f["id"] for f in fields)
+    walked, pages = walk_list(f"{sandbox.url}/api/v2/ticket_fields.json?page[size]=4", "ticket_fields")
+    assert walked == fields and len(pages) == 4
+    assert list(pages[0]) == sample_keys("ticket_fields.json")
+    plain = sample_keys("ticket_fields.json", "ticket_fields", 0)
+    assert all(list(f)[:len(plain)] == plain for f in fields)
+    by_type = {f["type"]: f for f in fields}
+    assert list(by_type["status"]) == sample_keys("ticket_fields.json", "ticket_fields", 1)
+    assert list(by_type["tickettype"]) == sample_keys("ticket_fields.json", "ticket_fields", 2)
+    assert list(by_type["tagger"]) == sample_keys("ticket_fields.json", "ticket_fields", 3)
+    assert list(by_type["tagger"]["custom_field_options"][0]) == \
+        sample_keys("ticket_fields.json", "ticket_fields", 3, "custom_field_options", 0)
+    # no page[size]: every field, in position order
+    unpaginated = get(f"{sandbox.url}/api/v2/ticket_fields.json").json
+    assert list(unpaginated) == ["ticket_fields", "next_page", "previous_page", "count"]
+    assert unpaginated["ticket_fields"] == sorted(fields, key=lambda f: (f["position"], f["id"]))
+    assert unpaginated["ticket_fields"] != fields and unpaginated["count"] == len(fields)
+    assert unpaginated["next_page"] is None and unpaginated["previous_page"] is None
+    # custom fields: exactly the ids tickets carry, plus an inactive one no ticket uses
+    used = {f["id"] for t in truth["tickets"] for f in t["custom_fields"]}
+    custom = {f["id"]: f for f in fields if f["removable"] and f["id"] >= 360001234567}
+    inactive = [i for i, f in custom.items() if not f["active"]]
+    assert len(inactive) == 1 and set(custom) == used | set(inactive) and not used & set(inactive)
+    titles = [f["title"] for f in custom.values()]
+    assert len(titles) > len(set(titles))  # two custom fields share a title
+    assert {"1. Priority", "Ticket <type> & more", "a:b"} <= set(titles)
+    assert any(f["raw_title"].startswith("{{dc.") and f["title"] != f["raw_title"] for f in fields)
+    assert any(ord(c) > 0x2000 for title in titles for c in title)
+
+
+def test_ticket_export_sideloads_groups_and_organizations(sandbox, truth):
+    groups = {g["id"]: g for g in sandbox.stream_truth("groups")}
+    organizations = {o["id"]: o for o in sandbox.stream_truth("organizations")}
+    tickets, pages = walk_export(sandbox, "include=users,groups,organizations&support_type_scope=all&per_page=25")
+    assert tickets == [{k: v for k, v in t.items() if k not in ("comments", "_support_type_scope")}
+                       for t in truth["tickets"]]
+    assert list(pages[0].json)[-3:] == ["users", "groups", "organizations"]
+    deleted_groups = {i for i, g in groups.items() if g["deleted"]}
+    deleted_organizations = {i for i, o in organizations.items() if o["deleted_at"]}
+    assert deleted_groups & {t["group_id"] for t in tickets}, "no ticket of the deleted group"
+    assert deleted_organizations & {t["organization_id"] for t in tickets}, "no ticket of a deleted organization"
+    for page in pages:
+        page_tickets = page.json["tickets"]
+        assert [g["id"] for g in page.json["groups"]] == sorted(
+            {t["group_id"] for t in page_tickets if t["group_id"]} - deleted_groups)
+        assert [o["id"] for o in page.json["organizations"]] == sorted(
+            {t["organization_id"] for t in page_tickets if t["organization_id"]} - deleted_organizations)
+        assert all(groups[g["id"]] == g for g in page.json["groups"])
+        assert all(organizations[o["id"]] == o for o in page.json["organizations"])
+    only_groups = get(f"{sandbox.url}{EXPORT}?start_time=0&per_page=5&include=groups").json
+    assert "groups" in only_groups and "users" not in only_groups and "organizations" not in only_groups
+
+
+def test_too_recent_start_time_and_bad_parameters_on_the_new_exports(sandbox):
+    now = sandbox.advance_clock(0)
+    for path in (USERS_EXPORT, ORGANIZATIONS_EXPORT):
+        assert_too_recent_start_time_refused(sandbox, path, now)
+        assert get(f"{sandbox.url}{path}?start_time={now - 60}").status == 200
+        for query in ("", "start_time=yesterday", "start_time=0&per_page=x", "start_time=0&per_page=0"):
+            answer = get(f"{sandbox.url}{path}?{query}")
+            assert answer.status == 400 and set(answer.json) == {"error", "description"}, (path, query)
+    for query in ("cursor=bm90IGEgY3Vyc29y", "cursor=%%%"):
+        assert get(f"{sandbox.url}{USERS_EXPORT}?{query}").status == 400
+    assert get(f"{sandbox.url}/api/v2/incremental/users/cursor?start_time=0&per_page=1").json["users"]
+    assert get(f"{sandbox.url}/api/v2/incremental/organizations?start_time=0&per_page=1").json["count"] >= 1
+    for path in (USERS_EXPORT, ORGANIZATIONS_EXPORT, "/api/v2/groups.json", "/api/v2/ticket_fields.json"):
+        assert get(f"{sandbox.url}{path}?start_time=0", authorization=None).status == 401
+
+
+def test_account_changes_and_resumed_exports():
+    with SandboxProcess(tickets=60, seed=7, rate_limit=0, export_rate_limit=0) as server:
+        before = {stream: server.stream_truth(stream) for stream in ("users", "organizations", "groups", "ticket_fields")}
+        stats = server.stats()
+        users_end = walk_users(server, f"{server.url}{USERS_EXPORT}?start_time=0")[1][-1]
+        organizations_end = walk_organizations(server, "")[-1]
+        export = get(f"{server.url}{EXPORT}?start_time=0&include=users&support_type_scope=all").json
+        requester = export["tickets"][0]["requester_id"]  # a live end user whom tickets sideload
+        assert requester in {u["id"] for u in export["users"]}
+        victim = next(u["id"] for u in before["users"] if u["active"] and u["id"] != requester and u["role"] == "end-user"
+                      and u["id"] in {t["requester_id"] for t in export["tickets"]})
+        live_organizations = [o["id"] for o in before["organizations"] if o["deleted_at"] is None]
+        group = before["groups"][0]["id"]
+        field = before["ticket_fields"][-2]["id"]
+        # all or nothing
+        for ops in ({"users": {"update": [1]}}, {"users": {"delete": [u["id"] for u in before["users"] if not u["active"]][:1]}},
+                    {"organizations": {"update": [live_organizations[0]], "merge": [1]}}, {"groups": {"delete": [group]}},
+                    {"groups": {"update": [70000000008]}}, {"ticket_fields": {"update": [42]}}, {"users": {"create": -1}},
+                    {"users": [1]}, {"projects": {"update": [1]}},
+                    {"organizations": {"delete": [live_organizations[0]]}, "users": {"update": [2]}}):
+            refused(server, **ops)
+        assert server.stream_truth("organizations") == before["organizations"] and server.stats() == {
+            **stats, "now": server.stats()["now"]}
+        answer = server.change(users={"update": [requester], "create": 2, "delete": [victim]},
+                               organizations={"update": live_organizations[:1], "create": 1,
+                                              "delete": live_organizations[1:2]},
+                               groups={"update": [group]}, ticket_fields={"update": [field]})
+        new_users, new_organization = answer["users"]["created"], answer["organizations"]["created"]
+        assert answer["changed"] == [] and answer["created"] == []
+        assert answer["users"]["changed"] == [requester, victim] and len(new_users) == 2
+        assert min(new_users) > max(u["id"] for u in before["users"])
+        assert answer["organizations"]["changed"] == live_organizations[:2] and len(new_organization) == 1
+        assert answer["groups"] == {"changed": [group], "created": []}
+        assert answer["ticket_fields"] == {"changed": [field], "created": []}
+        # not exported within the minute ...
+        assert get(users_end["after_url"]).json["users"] == []
+        assert get(organizations_end["next_page"]).json["organizations"] == \
+            [o for o in before["organizations"] if unix(o["updated_at"]) == organizations_end["end_time"]]
+        now = server.advance_clock(61)
+        # ... then the resumed exports see exactly the changes
+        users = {u["id"]: u for u in server.stream_truth("users")}
+        resumed, _ = walk_users(server, users_end["after_url"])
+        assert [u["id"] for u in resumed] == sorted([requester, victim, *new_users])  # one second: by id
+        assert all(u == users[u["id"]] and unix(u["updated_at"]) >= now - 61 for u in resumed)
+        renamed = users[requester]
+        assert renamed["name"] != next(u for u in before["users"] if u["id"] == requester)["name"] and renamed["active"]
+        assert users[victim]["active"] is False and users[victim]["email"] is None
+        assert users[victim]["permanently_deleted"] is False
+        pages = walk_organizations(server, "", organizations_end["end_time"])
+        fresh = [o for p in pages for o in p["organizations"] if unix(o["updated_at"]) > organizations_end["end_time"]]
+        organizations = {o["id"]: o for o in server.stream_truth("organizations")}
+        assert [o["id"] for o in fresh] == sorted([*live_organizations[:2], *new_organization])
+        assert all(organizations[o["id"]] == o for o in fresh)
+        gone = organizations[live_organizations[1]]
+        assert gone["deleted_at"] == gone["updated_at"] and gone["name"].startswith(f"{gone['id']}_deleted_")
+        assert server.stream_truth("groups") != before["groups"]
+        assert next(g for g in server.stream_truth("groups") if g["id"] == group)["name"].startswith(
+            before["groups"][0]["name"] + " ")
+        changed_field = next(f for f in server.stream_truth("ticket_fields") if f["id"] == field)
+        assert changed_field["title"] == changed_field["raw_title"] != before["ticket_fields"][-2]["title"]
+        assert unix(changed_field["updated_at"]) >= now - 61
+        # sideloads: the renamed user shows the new name, the deleted user and organization are gone
+        export = get(f"{server.url}{EXPORT}?start_time=0&include=users,organizations&support_type_scope=all").json
+        sideloaded = {u["id"]: u for u in export["users"]}
+        assert sideloaded[requester] == renamed and victim not in sideloaded
+        assert live_organizations[1] not in {o["id"] for o in export["organizations"]}
+        assert {u["id"]: u for u in server.truth(comments=False)["users"]}[victim]["_deleted"] is True
+        show = get(f"{server.url}/api/v2/users/show_many.json?ids={requester},{victim},{new_users[0]}").json
+        assert [u["id"] for u in show["users"]] == [requester, new_users[0]]
+        after = server.stats()
+        assert (after["users"], after["deleted_users"]) == (stats["users"] + 2, stats["deleted_users"] + 1)
+        assert (after["organizations"], after["deleted_organizations"]) == (
+            stats["organizations"] + 1, stats["deleted_organizations"] + 1)
+
+
+def test_stats_count_every_stream(sandbox):
+    stats = sandbox.stats()
+    truths = {stream: sandbox.stream_truth(stream) for stream in ("users", "organizations", "groups", "ticket_fields")}
+    assert stats["users"] == len(truths["users"]) and stats["deleted_users"] == sum(
+        not u["active"] for u in truths["users"])
+    assert stats["organizations"] == len(truths["organizations"]) == max(25, 300 // 20)
+    assert stats["deleted_organizations"] == sum(o["deleted_at"] is not None for o in truths["organizations"]) >= 1
+    assert (stats["groups"], stats["deleted_groups"]) == (8, 1)
+    assert (stats["ticket_fields"], stats["inactive_ticket_fields"]) == (len(truths["ticket_fields"]), 1)
+    missing = urllib.request.Request(f"{sandbox.url}/_sandbox/truth/projects")
+    with pytest.raises(urllib.error.HTTPError) as error:
+        OPENER.open(missing)
+    assert error.value.code == 404
+
+
+def test_account_streams_are_deterministic():
+    clock, options = Clock(), Options(tickets=60, seed=5, epoch=1_700_000_000)
+    one, two = Dataset(options, clock), Dataset(options, clock)
+    other = Dataset(Options(tickets=60, seed=6, epoch=1_700_000_000), clock)
+    for stream in ("users", "organizations", "groups", "ticket_fields"):
+        a, b = json.loads(one.account.truth_json(stream)), json.loads(two.account.truth_json(stream))
+        assert a == b
+    assert json.loads(other.account.truth_json("organizations")) != json.loads(one.account.truth_json("organizations"))
+
+
+def test_export_budget_header_and_shared_budget_on_the_new_exports():
+    with SandboxProcess(tickets=5, rate_limit=100, export_rate_limit=3, export_budget_header=True) as server:
+        users = get(f"{server.url}{USERS_EXPORT}?start_time=0")
+        organizations = get(f"{server.url}{ORGANIZATIONS_EXPORT}?start_time=0")
+        assert users.headers["Zendesk-RateLimit-incremental-exports-cursor"].startswith("total=3; remaining=2;")
+        assert organizations.headers["Zendesk-RateLimit-incremental-exports"].startswith("total=3; remaining=1;")
+        for path in ("/api/v2/groups.json", "/api/v2/ticket_fields.json"):
+            answer = get(f"{server.url}{path}")
+            assert answer.status == 200 and not any(k.lower().startswith("zendesk-ratelimit") for k in answer.headers)
+        assert get(f"{server.url}{EXPORT}?start_time=0").status == 200  # the third export request
+        assert [get(f"{server.url}{p}?start_time=0").status for p in (USERS_EXPORT, ORGANIZATIONS_EXPORT, EXPORT)] == \
+            [429, 429, 429]
+        assert get(f"{server.url}/api/v2/groups.json").status == 200  # not an export
+        log = server.requests_log()
+        assert log["by_endpoint"] == {"incremental_users": 2, "incremental_organizations": 2, "groups": 2,
+                                      "ticket_fields": 1, "incremental_tickets": 2}
+
+
+@pytest.mark.parametrize("endpoint,target", [
+    ("incremental_users", USERS_EXPORT + "?start_time=0"),
+    ("incremental_organizations", ORGANIZATIONS_EXPORT + "?start_time=0"),
+    ("groups", "/api/v2/groups.json?page[size]=2"),
+    ("ticket_fields", "/api/v2/ticket_fields.json"),
+])
+def test_fault_rules_target_the_new_endpoints(faults, endpoint, target):
+    faults.faults([{"endpoint": endpoint, "kind": "status", "status": 503, "count": 1}])
+    assert get(f"{faults.url}{EXPORT}?start_time=0").status == 200  # another endpoint: not matched
+    assert get(f"{faults.url}{target}").status == 503
+    assert faults.fault_rules()[0]["fired"] == 1 and last_entry(faults)["fault"] == "status"
+    assert get(f"{faults.url}{target}").status == 200
+    faults.faults([{"endpoint": endpoint, "kind": "garbage", "count": 1}])
+    with pytest.raises(ValueError):  # 200 application/json, cut in half
+        get(f"{faults.url}{target}")
+    assert faults.fault_rules()[0]["fired"] == 1

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from .data import EXPORT_DELAY, Dataset
-from .generator import Comment, dumps
+from .generator import Comment, Generator, dumps
 
 JSON_TYPE = ("Content-Type", "application/json; charset=utf-8")
 EXPORT_PATH = "/api/v2/incremental/tickets/cursor.json"
@@ -24,9 +24,18 @@ EVENTS_PATH = re.compile(r"/api/v2/incremental/ticket_events(?:\.json)?")
 EVENTS_URL_PATH = "/api/v2/incremental/ticket_events.json"
 EVENTS_PARAMS = ("include", "per_page", "support_type_scope")
 USERS_SHOW_MANY_PATH = re.compile(r"/api/v2/users/show_many(?:\.json)?")
+USERS_EXPORT_PATH = "/api/v2/incremental/users/cursor.json"
+USERS_EXPORT = re.compile(r"/api/v2/incremental/users/cursor(?:\.json)?")
+ORGANIZATIONS_EXPORT_PATH = "/api/v2/incremental/organizations.json"
+ORGANIZATIONS_EXPORT = re.compile(r"/api/v2/incremental/organizations(?:\.json)?")
+GROUPS_URL_PATH = "/api/v2/groups.json"
+GROUPS_PATH = re.compile(r"/api/v2/groups(?:\.json)?")
+TICKET_FIELDS_URL_PATH = "/api/v2/ticket_fields.json"
+TICKET_FIELDS_PATH = re.compile(r"/api/v2/ticket_fields(?:\.json)?")
 COMMENTS_PATH = re.compile(r"/api/v2/tickets/(\d+)/comments(?:\.json)?")
 MAX_EXPORT_PAGE = 1000
 MAX_COMMENT_PAGE = 100
+MAX_LIST_PAGE = 100
 MAX_OFFSET_RECORDS = 10_000
 EXPORT_PARAMS = ("exclude_deleted", "include", "per_page", "support_type_scope")
 EXPORT_CURSOR = re.compile(r"(\d+)\.0\|\|(\d+)\|")
@@ -47,6 +56,7 @@ def error(status: int, name: str, description: str) -> Response:
 
 
 NOT_FOUND = error(404, "RecordNotFound", "Not found")
+TOO_RECENT = error(422, "InvalidValue", "Too recent start_time. Use a start_time older than 1 minute")
 INVALID_ENDPOINT = error(404, "InvalidEndpoint", "Not found")
 
 
@@ -118,18 +128,10 @@ def incremental_tickets(dataset: Dataset, base_url: str, query: dict[str, str]) 
     per_page = _int(query, "per_page", MAX_EXPORT_PAGE, 1, MAX_EXPORT_PAGE)
     scope = _scope(query)
     exclude_deleted = query.get("exclude_deleted", "").lower() in ("true", "1")
-    sideload_users = "users" in query.get("include", "").split(",")
-    cursor = query.get("cursor")
-    if cursor:
-        position = decode_export_cursor(cursor)
-    elif "start_time" in query:
-        start_time = _int(query, "start_time", 0, 0)
-        if start_time > dataset.clock.now_int() - EXPORT_DELAY:
-            return error(422, "InvalidValue", "Too recent start_time. Use a start_time older than 1 minute")
-        position = (start_time, 0)
-        cursor = encode_export_cursor(position)
-    else:
-        raise BadRequest(error(400, "InvalidValue", "start_time or cursor is required"))
+    include = {name.strip() for name in query.get("include", "").split(",")}
+    position, cursor = _export_start(dataset, query)
+    if position is None:
+        return TOO_RECENT
     states, end_of_stream = dataset.export_page(position, per_page, scope, exclude_deleted)
     generator = dataset.generator
     tickets = [generator.render_ticket(state) for state in states]
@@ -144,10 +146,41 @@ def incremental_tickets(dataset: Dataset, base_url: str, query: dict[str, str]) 
         "end_of_stream": end_of_stream,
     }
     encoded = dumps(body)
-    if sideload_users:
-        user_ids = generator.sideload_user_ids(uid for t in tickets for uid in generator.ticket_user_ids(t))
-        encoded = encoded[:-1] + b',"users":[' + b",".join(generator.user_json(uid) for uid in user_ids) + b"]}"
+    sideloads = _ticket_sideloads(dataset, tickets, include)
+    if sideloads:
+        encoded = encoded[:-1] + sideloads + b"}"
     return Response(200, [JSON_TYPE], encoded)
+
+
+def _export_start(dataset: Dataset, query: dict[str, str]) -> tuple[tuple[int, int] | None, str]:
+    """The export position of a cursor export request (``cursor``, else ``start_time``) and the cursor naming
+    it; ``None`` for a ``start_time`` less than a minute old (answered 422, as by Zendesk)."""
+    cursor = query.get("cursor")
+    if cursor:
+        return decode_export_cursor(cursor), cursor
+    if "start_time" in query:
+        start_time = _int(query, "start_time", 0, 0)
+        if start_time > dataset.clock.now_int() - EXPORT_DELAY:
+            return None, ""
+        return (start_time, 0), encode_export_cursor((start_time, 0))
+    raise BadRequest(error(400, "InvalidValue", "start_time or cursor is required"))
+
+
+def _ticket_sideloads(dataset: Dataset, tickets: list[dict[str, Any]], include: set[str]) -> bytes:
+    """``,"users":[...],"groups":[...],"organizations":[...]`` for the sideloads asked for (in that order,
+    after the page's other members): the live records the page's tickets refer to, unique, by ascending id."""
+    account, parts = dataset.account, []
+    if "users" in include:
+        user_ids = account.sideload_user_ids(uid for t in tickets for uid in Generator.ticket_user_ids(t))
+        parts.append(b',"users":[' + b",".join(account.user_json(uid) for uid in user_ids) + b"]")
+    if "groups" in include:
+        group_ids = account.sideload_group_ids(t.get("group_id") for t in tickets)
+        parts.append(b',"groups":[' + b",".join(account.group_json(gid) for gid in group_ids) + b"]")
+    if "organizations" in include:
+        organization_ids = account.sideload_organization_ids(t.get("organization_id") for t in tickets)
+        parts.append(b',"organizations":[' + b",".join(account.organization_json(oid) for oid in organization_ids)
+                     + b"]")
+    return b"".join(parts)
 
 
 # ------------------------------------------------------- incremental ticket events
@@ -171,7 +204,7 @@ def incremental_ticket_events(dataset: Dataset, base_url: str, query: dict[str, 
         raise BadRequest(error(400, "InvalidValue", "start_time is required"))
     start_time = _int(query, "start_time", 0, 0)
     if start_time > dataset.clock.now_int() - EXPORT_DELAY:
-        return error(422, "InvalidValue", "Too recent start_time. Use a start_time older than 1 minute")
+        return TOO_RECENT
     comment_events = "comment_events" in query.get("include", "").split(",")
     events, end_time, end_of_stream = dataset.ticket_events_page(start_time, per_page, scope, comment_events)
     params = sorted([(name, query[name]) for name in EVENTS_PARAMS if name in query] + [("start_time", str(end_time))])
@@ -203,8 +236,8 @@ def _comments_body(dataset: Dataset, comments: list[Comment], query: dict[str, s
     """``{"comments":[...],"users":[...],<tail>}`` assembled from JSON encoded once per comment and user."""
     parts = [b'{"comments":[', b",".join(c.json for c in comments), b"]"]
     if "users" in query.get("include", "").split(","):
-        user_ids = dataset.generator.sideload_user_ids(c.author_id for c in comments)
-        parts += [b',"users":[', b",".join(dataset.generator.user_json(uid) for uid in user_ids), b"]"]
+        user_ids = dataset.account.sideload_user_ids(c.author_id for c in comments)
+        parts += [b',"users":[', b",".join(dataset.account.user_json(uid) for uid in user_ids), b"]"]
     parts += [b",", dumps(tail)[1:]]
     return b"".join(parts)
 
@@ -295,7 +328,171 @@ def users_show_many(dataset: Dataset, query: dict[str, str]) -> Response:
         raise BadRequest(error(400, "InvalidValue", "ids must be a comma-separated list of user ids")) from None
     if not ids or len(ids) > 100:
         raise BadRequest(error(400, "InvalidValue", "ids must name between 1 and 100 users"))
-    found = dataset.generator.sideload_user_ids(ids)
-    users = b",".join(dataset.generator.user_json(user_id) for user_id in found)
+    found = dataset.account.sideload_user_ids(ids)
+    users = b",".join(dataset.account.user_json(user_id) for user_id in found)
     tail = dumps({"next_page": None, "previous_page": None, "count": len(found)})
     return Response(200, [JSON_TYPE], b'{"users":[' + users + b"]," + tail[1:])
+
+
+# ------------------------------------------------------------- incremental users
+
+def incremental_users(dataset: Dataset, base_url: str, query: dict[str, str]) -> Response:
+    """``GET /api/v2/incremental/users/cursor.json``: the cursor-based Incremental User Export.
+
+    Exactly the ticket export's rules (``start_time`` once, at least a minute old, else 422; then ``cursor``;
+    ``per_page`` ≤ 1000, default 1000; the cursor stays usable after ``end_of_stream``), over every user in
+    (``updated_at``, id) order, deleted ones included (``active: false``, ``email`` null). Members in the order
+    of ``incremental_users_cursor.json`` (a real recording): ``users``, ``after_url``, ``before_url``,
+    ``after_cursor``, ``before_cursor``, ``end_of_stream``.
+    """
+    per_page = _int(query, "per_page", MAX_EXPORT_PAGE, 1, MAX_EXPORT_PAGE)
+    position, cursor = _export_start(dataset, query)
+    if position is None:
+        return TOO_RECENT
+    account = dataset.account
+    user_ids, end_of_stream = account.users_export_page(position, per_page)
+    after_cursor = encode_export_cursor(account.user_position(user_ids[-1])) if user_ids else cursor
+    params = [("cursor", after_cursor)] + ([("per_page", query["per_page"])] if "per_page" in query else [])
+    body = b"".join((b'{"users":[', b",".join(account.user_json(uid) for uid in user_ids), b'],"after_url":',
+                     dumps(_url(base_url, USERS_EXPORT_PATH, params)), b',"before_url":null,"after_cursor":',
+                     dumps(after_cursor), b',"before_cursor":null,"end_of_stream":',
+                     b"true" if end_of_stream else b"false", b"}"))
+    return Response(200, [JSON_TYPE], body)
+
+
+# ----------------------------------------------------- incremental organizations
+
+def incremental_organizations(dataset: Dataset, base_url: str, query: dict[str, str]) -> Response:
+    """``GET /api/v2/incremental/organizations.json``: the time-based Incremental Organization Export.
+
+    ``start_time`` (required, at least a minute old, else 422), ``per_page`` (≤ 1000, default 1000). Every
+    organization, deleted ones included (``deleted_at`` set). Paging: :meth:`Account.organizations_page`.
+    Members in the order of the real time-based users export recording: ``organizations``, ``next_page``,
+    ``count``, ``end_of_stream``, ``end_time``; ``next_page`` keeps ``per_page``, parameters sorted by name.
+    """
+    per_page = _int(query, "per_page", MAX_EXPORT_PAGE, 1, MAX_EXPORT_PAGE)
+    if not query.get("start_time"):
+        raise BadRequest(error(400, "InvalidValue", "start_time is required"))
+    start_time = _int(query, "start_time", 0, 0)
+    if start_time > dataset.clock.now_int() - EXPORT_DELAY:
+        return TOO_RECENT
+    account = dataset.account
+    organization_ids, end_time, end_of_stream = account.organizations_page(start_time, per_page)
+    params = sorted(([("per_page", query["per_page"])] if "per_page" in query else []) + [("start_time", str(end_time))])
+    body = b"".join((b'{"organizations":[', b",".join(account.organization_json(oid) for oid in organization_ids),
+                     b'],"next_page":', dumps(_url(base_url, ORGANIZATIONS_EXPORT_PATH, params)),
+                     b',"count":%d,"end_of_stream":%s,"end_time":%d}' % (
+                         len(organization_ids), b"true" if end_of_stream else b"false", end_time)))
+    return Response(200, [JSON_TYPE], body)
+
+
+# ------------------------------------------------------- groups and ticket fields
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+def _encode_list_cursor(order: str, key: tuple[Any, ...]) -> str:
+    """An opaque list cursor shaped like Zendesk's: base64 of ``{"o": order, "v": base64(value)}`` (standard
+    base64 with ``+``, ``/`` and ``=``, so a client must percent-encode it)."""
+    value = _b64(json.dumps(list(key), ensure_ascii=False).encode("utf-8"))
+    return _b64(json.dumps({"o": order, "v": value}, separators=(",", ":")).encode("ascii"))
+
+
+#: The types of the sort key each list order's cursors name.
+LIST_KEY_TYPES = {"name,id": (str, int), "id": (int,)}
+
+
+def _decode_list_cursor(cursor: str, order: str, name: str) -> tuple[Any, ...]:
+    try:
+        payload = json.loads(base64.b64decode(cursor, validate=True))
+        if payload["o"] != order:
+            raise ValueError("cursor of another order")
+        key = json.loads(base64.b64decode(payload["v"], validate=True).decode("utf-8"))
+        if not isinstance(key, list) or [type(v) for v in key] != list(LIST_KEY_TYPES[order]):
+            raise ValueError("not a key of this order")
+        return tuple(key)
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise BadRequest(error(400, "InvalidPaginationParameter", f"{name} is not valid")) from None
+
+
+def _list_cursor_page(base_url: str, path: str, name: str, order: str, records: list[tuple[tuple[Any, ...], bytes]],
+                      query: dict[str, str]) -> Response:
+    """Cursor pagination over ``records`` ((key, JSON), ascending by key): ``page[size]`` (≤ 100, default 100),
+    ``page[after]``/``page[before]``; ``{"<name>": [...], "meta": {has_more, after_cursor, before_cursor},
+    "links": {prev, next}}`` as in ``groups.json`` (a real recording: links even on the last page)."""
+    size = _int(query, "page[size]", MAX_LIST_PAGE, 1, MAX_LIST_PAGE)
+    keys = [key for key, _ in records]
+    if query.get("page[before]"):
+        end = bisect.bisect_left(keys, _decode_list_cursor(query["page[before]"], order, "page[before]"))
+        start = max(0, end - size)
+        has_more = start > 0
+    else:
+        after = query.get("page[after]")
+        start = bisect.bisect_right(keys, _decode_list_cursor(after, order, "page[after]")) if after else 0
+        end = min(len(records), start + size)
+        has_more = end < len(records)
+    page = records[start:end]
+    after_cursor = _encode_list_cursor(order, page[-1][0]) if page else None
+    before_cursor = _encode_list_cursor(order, page[0][0]) if page else None
+    kept = [(k, v) for k, v in query.items() if k not in ("page[after]", "page[before]", "page[size]")]
+
+    def link(param: str, cursor: str | None) -> str | None:
+        if cursor is None:
+            return None
+        return _url(base_url, path, sorted(kept + [(param, cursor), ("page[size]", str(size))]))
+
+    tail = dumps({"meta": {"has_more": has_more, "after_cursor": after_cursor, "before_cursor": before_cursor},
+                  "links": {"prev": link("page[before]", before_cursor), "next": link("page[after]", after_cursor)}})
+    body = b'{"%s":[' % name.encode() + b",".join(json_ for _, json_ in page) + b"]," + tail[1:]
+    return Response(200, [JSON_TYPE], body)
+
+
+def _is_cursor_request(query: dict[str, str]) -> bool:
+    return any(name in query for name in ("page[size]", "page[after]", "page[before]"))
+
+
+def groups_list(dataset: Dataset, base_url: str, query: dict[str, str]) -> Response:
+    """``GET /api/v2/groups.json``: groups in (name, id) order (the order of Zendesk's own ``name,id`` cursors).
+
+    Deleted groups are left out unless ``exclude_deleted=false`` (then listed with ``deleted: true``), as
+    observed on Zendesk. Cursor pagination with ``page[size]`` (≤ 100); without it offset pagination
+    (``page``, ``per_page`` ≤ 100, ``next_page``/``previous_page``/``count``; 400 past 10,000 records).
+    """
+    include_deleted = query.get("exclude_deleted", "true").lower() in ("false", "0")
+    account = dataset.account
+    records = [(key, account.group_json(gid)) for key, gid in account.groups_in_list_order(include_deleted)]
+    if _is_cursor_request(query):
+        return _list_cursor_page(base_url, GROUPS_URL_PATH, "groups", "name,id", records, query)
+    per_page = _int(query, "per_page", MAX_LIST_PAGE, 1, MAX_LIST_PAGE)
+    page = _int(query, "page", 1, 1)
+    if page * per_page > MAX_OFFSET_RECORDS:
+        return error(400, "InvalidPaginationParameter",
+                     "Offset pagination is limited to the first 10,000 records; use cursor pagination")
+    chunk = records[(page - 1) * per_page: page * per_page]
+    kept = [(k, v) for k, v in query.items() if k != "page"]
+
+    def link(number: int) -> str:
+        return _url(base_url, GROUPS_URL_PATH, sorted(kept + [("page", str(number))]))
+
+    tail = dumps({"next_page": link(page + 1) if page * per_page < len(records) else None,
+                  "previous_page": link(page - 1) if page > 1 else None, "count": len(records)})
+    return Response(200, [JSON_TYPE], b'{"groups":[' + b",".join(j for _, j in chunk) + b"]," + tail[1:])
+
+
+def ticket_fields_list(dataset: Dataset, base_url: str, query: dict[str, str]) -> Response:
+    """``GET /api/v2/ticket_fields.json``: every system and custom ticket field, inactive ones included.
+
+    Cursor pagination with ``page[size]`` (≤ 100) in id order; without it no pagination at all: every field in
+    position order (then id), with ``next_page: null``, ``previous_page: null`` and ``count``, as documented
+    ("If the results are not paginated, every field is returned ... in the order specified by the position")
+    and seen in a real response.
+    """
+    account = dataset.account
+    if _is_cursor_request(query):
+        records = [((fid,), account.ticket_field_json(fid)) for fid in account.ticket_fields_by_id()]
+        return _list_cursor_page(base_url, TICKET_FIELDS_URL_PATH, "ticket_fields", "id", records, query)
+    ids = account.ticket_fields_by_position()
+    body = b'{"ticket_fields":[' + b",".join(account.ticket_field_json(fid) for fid in ids) + \
+        b'],"next_page":null,"previous_page":null,"count":%d}' % len(ids)
+    return Response(200, [JSON_TYPE], body)

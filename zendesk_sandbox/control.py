@@ -1,4 +1,5 @@
-"""The control API under ``/_sandbox/`` (no auth): ground truth, changes, clock, request log, faults, stats."""
+"""The control API under ``/_sandbox/`` (no auth): ground truth (tickets and the other streams), changes, clock,
+request log, faults, stats."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl
 
+from .account import STREAMS
 from .api import JSON_TYPE, Response
 from .data import Dataset
 from .faults import Faults
@@ -32,14 +34,34 @@ def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, lo
     - ``GET /_sandbox/truth[?comments=false&users=false&offset=N&limit=M]``: every ticket (or a slice, in
       stream order) as the export returns it now, with ``comments`` and ``_support_type_scope``; every user
       with ``_deleted``.
+    - ``GET /_sandbox/truth/<stream>`` for ``users``, ``organizations``, ``groups``, ``ticket_fields``:
+      ``{"now": unix, "<stream>": [...]}``, every record exactly as the API serves it now (the same JSON),
+      deleted ones included with their markers (users ``active: false``, ``email: null``,
+      ``permanently_deleted: false``; organizations ``deleted_at`` and the name ``{id}_deleted_{name}``;
+      groups ``deleted: true``; inactive ticket fields ``active: false``), in export order for users and
+      organizations (``updated_at``, id; records changed in the last minute included, though the exports do
+      not show them yet), list order for groups (name, id; as with ``exclude_deleted=false``) and cursor
+      order for ticket fields (id). Unknown streams: 404.
     - ``POST /_sandbox/changes``: ``{"add_comments": [ids], "update": [ids], "delete": [ids], "create": n,
-      "delete_on_comment_read": [ids], "grow": {"<id>": n}, "huge_comment": [ids], "odd": [ids]}`` →
-      ``{"changed": [...], "created": [...]}``; 400 (and no change at all) past 5000 comments a ticket.
+      "delete_on_comment_read": [ids], "grow": {"<id>": n}, "huge_comment": [ids], "odd": [ids],
+      "users": {"update": [ids], "create": n, "delete": [ids]},
+      "organizations": {"update": [ids], "create": n, "delete": [ids]},
+      "groups": {"update": [ids]}, "ticket_fields": {"update": [ids]}}`` →
+      ``{"changed": [...], "created": [...], "<stream>": {"changed": [...], "created": [...]}, ...}`` (a key
+      per stream named in the request). Every change stamps ``updated_at`` with sandbox-now: ``update``
+      renames (name, or title and raw_title, gets `` ✎<n>``); ``delete`` makes a user inactive (email null) or
+      sets an organization's ``deleted_at`` and renames it ``{id}_deleted_{name}``; ``create`` adds records
+      with new ids (users after the last user id, organizations after the last organization id). A renamed
+      user shows its new name in every sideload; a deleted user or organization leaves the sideloads. All
+      or nothing: 400 (and no change at all) for unknown records or operations, deleted records, past 5000
+      comments a ticket.
     - ``POST /_sandbox/clock`` ``{"advance": seconds}`` → ``{"now": unix}`` (``GET`` reads it).
     - ``GET /_sandbox/requests[?since=K]``: counts and the log of API requests.
     - ``POST /_sandbox/faults`` ``{"rules": [...]}``: replace the armed fault rules (``[]`` clears them);
       ``GET`` reads them with their ``matched`` and ``fired`` counters (see ``faults.py``).
-    - ``GET /_sandbox/stats``: ticket, comment and user counts.
+    - ``GET /_sandbox/stats``: counts: tickets, deleted and AI-agent tickets, comments, the largest
+      conversation, users, deleted users, organizations, deleted organizations, groups, deleted groups,
+      ticket fields, inactive ticket fields.
     """
     params = dict(parse_qsl(query, keep_blank_values=True))
     try:
@@ -51,6 +73,11 @@ def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, lo
             return Response(200, [JSON_TYPE], dataset.truth_json(
                 comments=_flag(params, "comments"), users=_flag(params, "users"),
                 offset=int(params.get("offset", 0)), limit=None if limit is None else int(limit)))
+        if method == "GET" and path.startswith("/_sandbox/truth/"):
+            stream = path[len("/_sandbox/truth/"):]
+            if stream not in STREAMS:
+                return _bad(f"no stream {stream!r}; streams: {', '.join(STREAMS)}", 404)
+            return Response(200, [JSON_TYPE], dataset.account.truth_json(stream))
         if (method, path) == ("POST", "/_sandbox/changes"):
             return _ok(dataset.apply_changes(payload))
         if path == "/_sandbox/clock" and method in ("GET", "POST"):

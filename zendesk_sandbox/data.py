@@ -16,6 +16,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
+from .account import STREAMS, Account
 from .clock import Clock
 from .generator import (COMMENT_ID_BASE, COMMENT_ID_STEP, HISTORY_SECONDS, HUGE, MAX_COMMENTS, ODD_COMMENTS,
                         TICKET_ID_RANGE, UPDATE_AUDIT_BASE, Comment, Generator, Options, TicketState, dumps)
@@ -44,6 +45,8 @@ class Dataset:
         self.clock = clock
         self.generator = Generator(options)
         self._lock = threading.Lock()
+        #: Users, organizations, groups and ticket fields.
+        self.account = Account(self.generator, clock)
         self._states = {state.id: state for state in self.generator.initial_states()}
         self._order = sorted(state.key for state in self._states.values())
         self._next_ticket_id = max(self._states, default=0) + 1
@@ -203,7 +206,8 @@ class Dataset:
 
         ``{"now", "tickets", "users"}``: tickets (all scopes, stream order, ``tickets[offset:offset+limit]``)
         exactly as the export returns them now, each with ``comments`` (what the comments
-        endpoint returns; ``[]`` once deleted) and ``_support_type_scope``; every user with ``_deleted``.
+        endpoint returns; ``[]`` once deleted) and ``_support_type_scope``; every user (as sideloads and the users
+        export serve it now, users created by changes last) with ``_deleted``.
         """
         generator = self.generator
         with self._lock:
@@ -218,8 +222,10 @@ class Dataset:
             parts.append((b"," if i else b"") + ticket + b',"_support_type_scope":"%s"}' % state.scope.encode())
         parts.append(b'],"users":[')
         if users:
-            parts.append(b",".join(dumps({**generator.user(uid), "_deleted": uid in generator.deleted_user_ids})
-                                   for uid in (*generator.agent_ids, *generator.end_user_ids)))
+            account = self.account
+            parts.append(b",".join(account.user_json(uid)[:-1] + (
+                b',"_deleted":true}' if account.is_deleted_user(uid) else b',"_deleted":false}')
+                for uid in account.user_ids()))
         parts.append(b"]}")
         return b"".join(parts)
 
@@ -228,10 +234,9 @@ class Dataset:
         return json.loads(self.truth_json(**options))
 
     def stats(self) -> dict[str, Any]:
-        """Counts of tickets, comments and users."""
+        """Counts of tickets, comments, users, organizations, groups and ticket fields."""
         with self._lock:
             states = list(self._states.values())
-        generator = self.generator
         return {
             "now": self.clock.now_int(),
             "tickets": len(states),
@@ -239,8 +244,7 @@ class Dataset:
             "ai_agent_tickets": sum(s.scope == "ai_agent" for s in states),
             "comments": sum(s.comment_count for s in states),
             "max_comments_per_ticket": max((s.comment_count for s in states), default=0),
-            "users": len(generator.agent_ids) + len(generator.end_user_ids),
-            "deleted_users": len(generator.deleted_user_ids),
+            **self.account.stats(),
         }
 
     # -------------------------------------------------------------- changes
@@ -256,10 +260,15 @@ class Dataset:
         and get their ticket events (audits) now, so does an update; a deletion adds no event.
         All or nothing: raises ``ValueError`` (answered 400) for unknown operations or tickets, deleted
         tickets, or a ticket that would hold more than 5000 comments, before anything changes.
+
+        The other streams (``users``, ``organizations``, ``groups``, ``ticket_fields``) take
+        ``{"update": [ids], "create": n, "delete": [ids]}`` (see :meth:`Account.plan`); their answer is
+        ``{"<stream>": {"changed": [...], "created": [...]}}`` beside the tickets' ``changed`` and ``created``.
         """
-        unknown = set(ops) - set(CHANGES)
+        unknown = set(ops) - set(CHANGES) - set(STREAMS)
         if unknown:
             raise ValueError(f"unknown change operations: {sorted(unknown)}")
+        account_changes = self.account.plan({stream: ops[stream] for stream in STREAMS if stream in ops})
         lists = {name: ops.get(name, []) for name in TICKET_LISTS}
         for name, ids in lists.items():
             if not isinstance(ids, list):
@@ -334,7 +343,8 @@ class Dataset:
             for event in events:
                 bisect.insort(self._change_events, event)
             self._armed.update(lists["delete_on_comment_read"])
-        return {"changed": list(dict.fromkeys(changed)), "created": created}
+            streams = account_changes(now)
+        return {"changed": list(dict.fromkeys(changed)), "created": created, **streams}
 
     def _store(self, state: TicketState, now: int) -> int:
         """Store a changed state stamped ``now``, moving the ticket to the end of the stream. Caller holds the lock."""

@@ -3,8 +3,9 @@
 Armed with ``POST /_sandbox/faults`` ``{"rules": [...]}`` (which replaces every armed rule;
 ``{"rules": []}`` clears them). A rule is a JSON object:
 
-- ``endpoint``: ``"incremental_tickets"``, ``"incremental_ticket_events"``, ``"ticket_comments"`` or ``"any"``
-  (the request log's names);
+- ``endpoint``: ``"incremental_tickets"``, ``"incremental_ticket_events"``, ``"ticket_comments"``,
+  ``"users_show_many"``, ``"incremental_users"``, ``"incremental_organizations"``, ``"groups"``,
+  ``"ticket_fields"`` or ``"any"`` (the request log's names);
 - ``kind``: ``"status"`` (with ``status``), ``"drop"``, ``"truncate"``, ``"html"``, ``"garbage"`` or
   ``"slow"`` (with ``delay_ms``);
 - ``count``: how many times it fires before it is spent (``-1``: until cleared);
@@ -33,7 +34,8 @@ from typing import Any
 from .api import JSON_TYPE, Response
 from .generator import dumps
 
-ENDPOINTS = ("incremental_tickets", "incremental_ticket_events", "ticket_comments", "any")
+ENDPOINTS = ("incremental_tickets", "incremental_ticket_events", "ticket_comments", "users_show_many",
+             "incremental_users", "incremental_organizations", "groups", "ticket_fields", "any")
 KINDS = ("status", "drop", "truncate", "html", "garbage", "slow")
 HTML_TYPE = ("Content-Type", "text/html; charset=utf-8")
 _FIELDS = {"endpoint", "kind", "count", "every", "ticket_ids", "status", "delay_ms", "retry_after"}

@@ -1,4 +1,5 @@
-"""Seeded, deterministic generation of Zendesk objects: users, tickets, comments.
+"""Seeded, deterministic generation of Zendesk objects: users, tickets, comments, organizations, groups,
+ticket fields.
 
 Every object is a pure function of the :class:`Options` (seed, size, epoch, base URL) and,
 for tickets and comments, of a small :class:`TicketState`; nothing is stored but bounded
@@ -9,6 +10,7 @@ from parts encoded once (a seeded pool of hostile texts), so a comment costs mic
 from __future__ import annotations
 
 import bisect
+import calendar
 import hashlib
 import itertools
 import json
@@ -46,8 +48,57 @@ ODD_COMMENTS = (NULL_AUTHOR, GHOST_AUTHOR, ODD_METADATA)
 #: Distinct generated comment texts (fewer in small sandboxes).
 TEXT_POOL = 4096
 
+#: The first organizations (users have always pointed at these); an account has ``max(25, tickets // 20)``.
 ORGANIZATION_IDS = (80000000001, 80000000002, 80000000003, 80000000004)
-GROUP_IDS = (70000000001, 70000000002, 70000000003)
+FIRST_ORGANIZATION_ID = ORGANIZATION_IDS[0]
+#: Custom organization fields: every organization carries every key (keys that are no XML names).
+ORGANIZATION_FIELD_KEYS = ("1st_key", "ключ", "with space", "a:b", "😀", "xml<tag>", "plan", "since")
+#: Organization indexes (0-based) with a special role: the same name, bulk-updated seconds, a forced deletion.
+SAME_NAME_ORGANIZATIONS = (2, 3)
+BULK_ORGANIZATIONS = ((5, 6, 7, 8, 9, 10), (15, 16, 17))
+DELETED_ORGANIZATION = 12
+#: Groups: (id, name, description, default, is_public, deleted); tickets and organizations pick any of them,
+#: the deleted one included. Two share a name; listed in (name, id) order, as Zendesk lists them.
+GROUPS = (
+    (70000000001, "Support", "", True, True, False),
+    (70000000002, "Tier 2", "Second line", False, True, False),
+    (70000000003, "Tier 2", "Second line (night shift)", False, True, False),
+    (70000000004, "دعم فني — الشرق الأوسط", "فريق ‮RTL‬", False, True, False),
+    (70000000005, "Billing 💳 / Facturación", "private", False, False, False),
+    (70000000006, "<Escalations> & \"VIP\"", "]]> & <b>bold</b>", False, True, False),
+    (70000000007, "Ünïcode Ωmega 𝕬 👨‍👩‍👧‍👦", "", False, True, False),
+    (70000000008, "Legacy queue", "deleted long ago", False, True, True),
+)
+GROUP_IDS = tuple(group[0] for group in GROUPS)
+DELETED_GROUP_ID = 70000000008
+#: Custom ticket fields: ids are those of the tickets' ``custom_fields`` (``CUSTOM_FIELD_ID + i``), then one
+#: inactive field no ticket uses. (type, title, raw_title, position, active, options, tag).
+CUSTOM_FIELD_ID = 360001234567
+CUSTOM_FIELDS = (
+    ("text", "Category", "{{dc.category}}", 12, True, None, None),
+    ("integer", "Ticket <type> & more", None, 9999, True, None, None),
+    ("checkbox", "a:b", None, 10, True, None, "a_b_checked"),
+    ("multiselect", "Produkt · Продукт · 製品 🛒", None, 9999, True,
+     (("Option A", "option_a"), ("Option B", "option_b"), ("Ключ", "ключ"), ("Smile 😀", "😀")), None),
+    ("date", "1. Priority", None, 11, True, None, None),
+    ("decimal", "1. Priority", None, 9999, True, None, None),
+    ("textarea", "שדה ‮RTL‬ notes", None, 9, True, None, None),
+    ("tagger", "Legacy region", None, 9999, False, (("EMEA", "emea"), ("APAC", "apac"), ("Americas", "amer")), None),
+)
+INACTIVE_FIELD_ID = CUSTOM_FIELD_ID + len(CUSTOM_FIELDS) - 1
+#: System ticket fields: (id, type, title, description, position, removable, system options).
+SYSTEM_FIELDS = (
+    (360000100001, "subject", "Subject", "", 1, False, None),
+    (360000100002, "description", "Description", "Please enter the details of your request.", 2, False, None),
+    (360000100003, "status", "Status", "Request status", 3, False,
+     (("Open", "open"), ("Pending", "pending"), ("Solved", "solved"))),
+    (360000100004, "tickettype", "Type", "Request type", 4, True,
+     (("Question", "question"), ("Incident", "incident"), ("Problem", "problem"), ("Task", "task"))),
+    (360000100005, "priority", "Priority", "Request priority", 5, True,
+     (("Low", "low"), ("Normal", "normal"), ("High", "high"), ("Urgent", "urgent"))),
+    (360000100006, "group", "Group", "Request group", 6, False, None),
+    (360000100007, "assignee", "Assignee", "Agent assigned to your request", 7, False, None),
+)
 CUSTOM_STATUS_IDS = {"new": 360000111220, "open": 360000111221, "pending": 360000111222,
                      "hold": 360000111223, "solved": 360000111224, "closed": 360000111225}
 TICKET_FORM_ID = 360000222333
@@ -56,6 +107,9 @@ CLIENTS = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36", "Example Mail C
            "Zendesk for iOS/5.0 (\u202eRTL client\u202c)", None)
 LOCALES = ((1, "en-US", "Amsterdam"), (8, "de", "Berlin"), (66, "ar", "Riyadh"), (30, "he", "Jerusalem"),
            (67, "ja", "Tokyo"), (27, "ru", "Moscow"), (1, "en-US", "Eastern Time (US & Canada)"))
+IANA_TIME_ZONES = {"Amsterdam": "Europe/Amsterdam", "Berlin": "Europe/Berlin", "Riyadh": "Asia/Riyadh",
+                   "Jerusalem": "Asia/Jerusalem", "Tokyo": "Asia/Tokyo", "Moscow": "Europe/Moscow",
+                   "Eastern Time (US & Canada)": "America/New_York"}
 CHANNELS = ("web", "email", "api", "mobile")
 _PLAIN_VIA = {channel: b'{"channel":"%s","source":{"from":{},"to":{},"rel":null}}' % channel.encode()
               for channel in CHANNELS}
@@ -264,6 +318,18 @@ class Generator:
         self.comment_bursts: list[int] = sorted(
             burst_rng.randint(options.epoch - HISTORY_SECONDS, options.epoch) for _ in range(max(3, n // 40)))
         self._last_user_id = self.end_user_ids[-1]
+        #: Organizations: ids in one range from 80000000001; about 5 % deleted (index 12 always), two with
+        #: the same name, two bulk-updated seconds that several organizations share.
+        self.organization_ids: tuple[int, ...] = tuple(
+            range(FIRST_ORGANIZATION_ID, FIRST_ORGANIZATION_ID + max(25, n // 20)))
+        org_rng = FastRandom(mix(options.seed, 20))
+        self.deleted_organization_ids: frozenset[int] = frozenset(
+            oid for i, oid in enumerate(self.organization_ids)
+            if (org_rng.random() < 0.05 and i not in SAME_NAME_ORGANIZATIONS) or i == DELETED_ORGANIZATION)
+        self._organization_bulk: dict[int, int] = {}
+        for members in BULK_ORGANIZATIONS:
+            second = options.epoch - org_rng.randint(86400, 15 * 86400)
+            self._organization_bulk.update((self.organization_ids[i], second) for i in members)
 
     # ----------------------------------------------------------------- users
 
@@ -277,29 +343,47 @@ class Generator:
         if user_id in self.agent_ids:
             return name, f"agent{user_id - FIRST_USER_ID}@sandbox.example.com", None
         email = f"user{user_id - FIRST_USER_ID}{rng.choice(('', '+tag', '.x'))}@example.{rng.choice(('com', 'net', 'org'))}"
-        return name, email, None if rng.random() < 0.4 else rng.choice(ORGANIZATION_IDS)
+        return name, email, None if rng.random() < 0.4 else rng.choice(self.organization_ids)
+
+    def _user_times(self, user_id: int) -> tuple[int, int]:
+        """A user's created_at and updated_at (the first draws of :meth:`user`, cheap for ordering every user)."""
+        rng = FastRandom(mix(self.options.seed, 16, user_id))
+        created = self.options.epoch - rng.randint(HISTORY_SECONDS + 86400, 3 * 365 * 86400)
+        return created, rng.randint(created, self.options.epoch)
+
+    def user_updated_at(self, user_id: int) -> int:
+        """A seeded user's updated_at (the users export's order)."""
+        return self._user_times(user_id)[1]
 
     @lru_cache(maxsize=4096)
     def user(self, user_id: int) -> dict[str, Any]:
-        """The full user object as the ``users`` sideload carries it (deleted users are inactive)."""
+        """The full user object as the ``users`` sideload and the users export carry it (members as in
+        ``incremental_users_cursor.json``, a real users export recording).
+
+        Deleted users are inactive, with ``email`` null and ``permanently_deleted: false`` appended, as in a
+        real users export recording (``incremental_users_cursor.json``); sideloads never carry them.
+        """
         rng = FastRandom(mix(self.options.seed, 16, user_id))
         epoch = self.options.epoch
         is_admin = user_id in (FIRST_USER_ID, FIRST_USER_ID + 1)
         is_agent = user_id in self.agent_ids
         staff = is_agent or is_admin
+        deleted = user_id in self.deleted_user_ids
         name, email, organization_id = self._identity(user_id)
         created = epoch - rng.randint(HISTORY_SECONDS + 86400, 3 * 365 * 86400)
         updated = rng.randint(created, epoch)
         locale_id, locale, time_zone = rng.choice(LOCALES)
-        return {
+        user = {
             "id": user_id,
             "url": f"{self.options.base_url}/api/v2/users/{user_id}.json",
             "name": name,
-            "email": email,
+            "email": None if deleted else email,
             "created_at": iso(created),
             "updated_at": iso(updated),
             "time_zone": time_zone,
+            "iana_time_zone": IANA_TIME_ZONES[time_zone],
             "phone": f"+31 20 {rng.randint(1000000, 9999999)}" if rng.random() < 0.2 else None,
+            "shared_phone_number": None,
             "photo": None,
             "locale_id": locale_id,
             "locale": locale,
@@ -309,7 +393,7 @@ class Generator:
             "external_id": f"crm-{user_id}" if rng.random() < 0.2 else None,
             "tags": content.tags(rng) if rng.random() < 0.2 else [],
             "alias": rng.choice(content.FIRST_NAMES) if staff and rng.random() < 0.3 else None,
-            "active": user_id not in self.deleted_user_ids,
+            "active": not deleted,
             "shared": False,
             "shared_agent": False,
             "last_login_at": iso(rng.randint(updated, epoch)) if staff or rng.random() < 0.5 else None,
@@ -324,9 +408,27 @@ class Generator:
             "only_private_comments": False,
             "restricted_agent": not staff,
             "suspended": False,
+            "default_group_id": GROUP_IDS[0] if staff else None,
+            "report_csv": is_admin,
             "user_fields": {"plan": rng.choice(("gold", "free", None)), "account_no": rng.randint(1, 10**6)}
             if rng.random() < 0.3 else {},
         }
+        if deleted:
+            user["permanently_deleted"] = False
+        return user
+
+    @staticmethod
+    def deleted_user(user: dict[str, Any]) -> dict[str, Any]:
+        """A user object as it looks once deleted (inactive, no email, ``permanently_deleted: false`` last)."""
+        user = {**user, "active": False, "email": None}
+        user.pop("permanently_deleted", None)
+        user["permanently_deleted"] = False
+        return user
+
+    @staticmethod
+    def renamed(name: str, change: int) -> str:
+        """The name (or title) a record gets from its ``change``-th update change."""
+        return f"{name} \u270e{change}"
 
     @lru_cache(maxsize=None)
     def user_json(self, user_id: int) -> bytes:
@@ -341,6 +443,175 @@ class Generator:
         """Ids for a ``users`` sideload: unique, ascending; deleted users, ids of nobody and ids that are
         not integers (``odd`` tickets) left out, as Zendesk sideloads only users it has."""
         return sorted({uid for uid in user_ids if self.is_user(uid) and uid not in self.deleted_user_ids})
+
+    # ---------------------------------------------------------- organizations
+
+    @lru_cache(maxsize=None)
+    def organization(self, organization_id: int) -> dict[str, Any]:
+        """An organization as the incremental organization export and the ``organizations`` sideload carry it.
+
+        Members in the order of ``incremental_organizations.json`` (a real list recording's order, plus
+        ``deleted_at`` last). Hostile: names in many scripts, two live organizations with the same name,
+        ``organization_fields`` keys that are no XML names with values of every JSON type, control characters
+        in ``notes``. A deleted organization has ``deleted_at`` (= ``updated_at``) and the name
+        ``"{id}_deleted_{name}"``, as observed on Zendesk; bulk-updated ones share an ``updated_at`` second.
+        """
+        rng = FastRandom(mix(self.options.seed, 21, organization_id))
+        epoch = self.options.epoch
+        index = organization_id - FIRST_ORGANIZATION_ID
+        created = epoch - rng.randint(HISTORY_SECONDS + 86400, 3 * 365 * 86400)
+        updated = rng.randint(created, epoch)
+        if organization_id in self._organization_bulk:
+            updated = self._organization_bulk[organization_id]
+            created = min(created, updated)
+        if index in SAME_NAME_ORGANIZATIONS:
+            name = "Acme Ünïcode GmbH"
+        else:
+            name = rng.choice((
+                f"{rng.choice(content.LAST_NAMES)} & {rng.choice(content.LAST_NAMES)} {rng.choice(('GmbH', 'Ltd', 'S.A.', 'K.K.', 'ООО', 'בע״מ'))}",
+                f"{rng.choice(content.SCRIPTS)[:40]}",
+                f"{rng.choice(content.EMOJI)} {rng.choice(content.FIRST_NAMES)} Corp",
+                f"شركة {rng.choice(content.LAST_NAMES)} \u202eRTL\u202c",
+            )) + f" #{index}"
+        deleted = organization_id in self.deleted_organization_ids
+        fields = self._organization_fields(rng, index)
+        organization = {
+            "url": f"{self.options.base_url}/api/v2/organizations/{organization_id}.json",
+            "id": organization_id,
+            "name": f"{organization_id}_deleted_{name}" if deleted else name,
+            "shared_tickets": rng.random() < 0.3,
+            "shared_comments": rng.random() < 0.2,
+            "external_id": rng.choice((None, None, f"crm-org-{index}", "ext/\u00e9\u202e\u0001")),
+            "created_at": iso(created),
+            "updated_at": iso(updated),
+            "domain_names": rng.choice(([], [f"org{index}.example.com"], ["bücher.example", f"org{index}.example.net"])),
+            "details": rng.choice((None, "", rng.choice(content.SCRIPTS), rng.choice(content.MARKUP))),
+            "notes": rng.choice((None, "", "line1\r\nline2\u0001\u000b\u2028end", rng.choice(content.SPECIAL))),
+            "group_id": rng.choice((None, None, *GROUP_IDS)),
+            "tags": content.tags(rng) if rng.random() < 0.5 else [],
+            "organization_fields": fields,
+            "deleted_at": iso(updated) if deleted else None,
+        }
+        return organization
+
+    @staticmethod
+    def _organization_fields(rng: FastRandom, index: int) -> dict[str, Any]:
+        """Every custom organization field, each of its own type; ``xml<tag>`` holds lists and objects too."""
+        values: list[Any] = [
+            rng.choice(("gold", "ключ значение", "]]>", None)),
+            rng.choice((42, -7, 0, 10**15, None)),
+            rng.choice((3.14, 0.1, 1e-7, None)),
+            rng.choice((True, False, None)),
+            None,
+            rng.choice((["a", 1, None], {"nested": {"k": [True, {"x:y": "\u202eRTL"}]}}, "<b>x</b>", None)),
+            rng.choice(("premium", "free", None)),
+            rng.choice(("2018-11-04T00:00:00+00:00", None)),
+        ]
+        if index == 0:  # the first organization carries every type at once
+            values = ["gold", 42, 3.14, True, None, {"nested": {"k": [True, None]}}, "premium", "2018-11-04T00:00:00+00:00"]
+        return dict(zip(ORGANIZATION_FIELD_KEYS, values))
+
+    @lru_cache(maxsize=None)
+    def organization_json(self, organization_id: int) -> bytes:
+        """The organization's JSON, encoded once and kept."""
+        return dumps(self.organization(organization_id))
+
+    def organization_updated_at(self, organization_id: int) -> int:
+        """A seeded organization's updated_at (the organization export's order)."""
+        return calendar.timegm(time.strptime(self.organization(organization_id)["updated_at"], "%Y-%m-%dT%H:%M:%SZ"))
+
+    # ----------------------------------------------------------------- groups
+
+    @lru_cache(maxsize=None)
+    def group(self, group_id: int) -> dict[str, Any]:
+        """A group as ``/api/v2/groups.json`` lists it (the members of ``groups.json``, a real recording)."""
+        row = next(g for g in GROUPS if g[0] == group_id)
+        _, name, description, default, is_public, deleted = row
+        rng = FastRandom(mix(self.options.seed, 22, group_id))
+        created = self.options.epoch - rng.randint(HISTORY_SECONDS + 86400, 3 * 365 * 86400)
+        updated = rng.randint(created, self.options.epoch - HISTORY_SECONDS)
+        return {
+            "url": f"{self.options.base_url}/api/v2/groups/{group_id}.json",
+            "id": group_id,
+            "is_public": is_public,
+            "name": name,
+            "description": description,
+            "default": default,
+            "deleted": deleted,
+            "created_at": iso(created),
+            "updated_at": iso(updated),
+        }
+
+    @lru_cache(maxsize=None)
+    def group_json(self, group_id: int) -> bytes:
+        return dumps(self.group(group_id))
+
+    # ---------------------------------------------------------- ticket fields
+
+    @lru_cache(maxsize=None)
+    def ticket_field_json(self, field_id: int) -> bytes:
+        return dumps(self.ticket_field(field_id))
+
+    @lru_cache(maxsize=None)
+    def ticket_field(self, field_id: int) -> dict[str, Any]:
+        """A system or custom ticket field, members in the order of ``ticket_fields.json`` (real responses).
+
+        Custom fields have the ids the tickets' ``custom_fields`` carry (plus an inactive tagger no ticket uses),
+        hostile titles (two the same, scripts, markup, ``a:b``), one with a dynamic-content ``raw_title``.
+        """
+        rng = FastRandom(mix(self.options.seed, 23, field_id))
+        created = self.options.epoch - rng.randint(HISTORY_SECONDS + 86400, 3 * 365 * 86400)
+        updated = rng.randint(created, self.options.epoch - HISTORY_SECONDS)
+        system = next((f for f in SYSTEM_FIELDS if f[0] == field_id), None)
+        custom_options: Any = None
+        if system is not None:
+            _, kind, title, description, position, removable, options = system
+            raw_title, active, tag = title, True, None
+            system_options = options
+        else:
+            index = field_id - CUSTOM_FIELD_ID
+            kind, title, raw_title, position, active, custom_options, tag = CUSTOM_FIELDS[index]
+            raw_title = raw_title or title
+            description, removable, system_options = rng.choice(("", "Agents only \u2014 <i>internal</i>")), True, None
+        field: dict[str, Any] = {
+            "url": f"{self.options.base_url}/api/v2/ticket_fields/{field_id}.json",
+            "id": field_id,
+            "type": kind,
+            "title": title,
+            "raw_title": raw_title,
+            "description": description,
+            "raw_description": description,
+            "position": position,
+            "active": active,
+            "required": False,
+            "collapsed_for_agents": False,
+            "regexp_for_validation": None,
+            "title_in_portal": title,
+            "raw_title_in_portal": raw_title,
+            "visible_in_portal": system is not None and kind in ("subject", "description"),
+            "editable_in_portal": system is not None and kind in ("subject", "description"),
+            "required_in_portal": system is not None and kind in ("subject", "description"),
+            "tag": tag,
+            "created_at": iso(created),
+            "updated_at": iso(updated),
+            "removable": removable,
+            "key": None,
+            "agent_description": None,
+        }
+        if system_options is not None:
+            field["system_field_options"] = [{"name": name, "value": value} for name, value in system_options]
+            if kind in ("status", "priority"):
+                field["sub_type_id"] = 0
+        if custom_options is not None:
+            field["custom_field_options"] = [
+                {"id": field_id * 10 + k, "name": name, "raw_name": name, "value": value, "default": False}
+                for k, (name, value) in enumerate(custom_options)]
+        return field
+
+    @staticmethod
+    def ticket_field_ids() -> tuple[int, ...]:
+        """Every ticket field id, ascending (system fields first)."""
+        return tuple(f[0] for f in SYSTEM_FIELDS) + tuple(CUSTOM_FIELD_ID + i for i in range(len(CUSTOM_FIELDS)))
 
     # --------------------------------------------------------------- tickets
 

@@ -156,9 +156,16 @@ class SandboxProcess:
         query = f"?comments={str(comments).lower()}&users={str(users).lower()}&offset={offset}"
         return self._control("GET", "/_sandbox/truth" + query + ("" if limit is None else f"&limit={limit}"))
 
-    def change(self, **ops: Any) -> dict[str, list[int]]:
-        """``POST /_sandbox/changes``, e.g. ``change(add_comments=[10001], create=2)`` or
-        ``change(grow={10002: 100}, huge_comment=[10003], odd=[10004])``; 400 (``SandboxError``) changes nothing."""
+    def stream_truth(self, stream: str) -> list[dict[str, Any]]:
+        """``GET /_sandbox/truth/<stream>``: every record of ``users``, ``organizations``, ``groups`` or
+        ``ticket_fields`` exactly as the API serves it now, deleted ones included, in export or list order."""
+        return self._control("GET", f"/_sandbox/truth/{stream}")[stream]
+
+    def change(self, **ops: Any) -> dict[str, Any]:
+        """``POST /_sandbox/changes``, e.g. ``change(add_comments=[10001], create=2)``,
+        ``change(grow={10002: 100}, huge_comment=[10003], odd=[10004])`` or
+        ``change(users={"update": [90000000010], "create": 1}, organizations={"delete": [80000000003]})``;
+        400 (``SandboxError``) changes nothing."""
         return self._control("POST", "/_sandbox/changes", ops)
 
     def advance_clock(self, seconds: float) -> int:
@@ -181,5 +188,5 @@ class SandboxProcess:
         return self._control("GET", "/_sandbox/faults")["rules"]
 
     def stats(self) -> dict[str, Any]:
-        """``GET /_sandbox/stats``: ticket, comment and user counts."""
+        """``GET /_sandbox/stats``: counts of tickets, comments, users, organizations, groups, ticket fields."""
         return self._control("GET", "/_sandbox/stats")

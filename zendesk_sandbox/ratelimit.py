@@ -72,10 +72,11 @@ class RateLimiter:
         """The number (0, 1, …) of the window now running, for the request log."""
         return int((self._monotonic() - self._start) // self.window)
 
-    def check(self, is_export: bool, consume: bool = True) -> Decision:
+    def check(self, is_export: bool, consume: bool = True, export_header: str | None = None) -> Decision:
         """Account one request (``is_export`` for ``/api/v2/incremental/...``) and say if it may proceed.
 
         With ``consume=False`` nothing is counted (for answers such as 401 that are not charged).
+        ``export_header`` names the export budget header (default ``EXPORT_BUDGET_HEADER``).
         """
         with self._lock:
             left = self._roll(self._monotonic())
@@ -87,12 +88,12 @@ class RateLimiter:
                 self._used += 1
                 if is_export:
                     self._export_used += 1
-            headers = self._headers(reset, is_export)
+            headers = self._headers(reset, is_export, export_header or EXPORT_BUDGET_HEADER)
         if not allowed:
             headers.insert(0, ("Retry-After", str(reset)))
         return Decision(allowed, headers)
 
-    def _headers(self, reset: int, is_export: bool) -> list[tuple[str, str]]:
+    def _headers(self, reset: int, is_export: bool, export_header: str) -> list[tuple[str, str]]:
         limit = self.limit or DISPLAYED_UNLIMITED
         remaining = str(max(0, self.limit - self._used - self._others) if self.limit else DISPLAYED_UNLIMITED)
         headers = [("X-Rate-Limit", str(limit)), ("X-Rate-Limit-Remaining", remaining),
@@ -101,5 +102,5 @@ class RateLimiter:
         if is_export and self.export_budget_header:
             total = self.export_limit or 10
             export_remaining = max(0, self.export_limit - self._export_used) if self.export_limit else total
-            headers.append((EXPORT_BUDGET_HEADER, f"total={total}; remaining={export_remaining}; resets={reset}"))
+            headers.append((export_header, f"total={total}; remaining={export_remaining}; resets={reset}"))
         return headers

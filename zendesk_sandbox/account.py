@@ -1,0 +1,368 @@
+"""The rest of the account besides tickets: users, organizations, groups and ticket fields, with their changes.
+
+The seeded objects come from the :class:`~zendesk_sandbox.generator.Generator`; this keeps only what changes
+made to them (overrides per record, created records, deletions) and the export orders, so a sandbox of
+100,000 tickets (25,000 users, 5,000 organizations) stays small. Every record is served from one JSON
+encoding, the same bytes for the exports, the lists, the sideloads and the truth. Thread-safe.
+"""
+
+from __future__ import annotations
+
+import bisect
+import calendar
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .clock import Clock
+from .generator import DELETED_GROUP_ID, GROUP_IDS, Generator, dumps, iso
+
+STREAMS = ("users", "organizations", "groups", "ticket_fields")
+#: The change operations each stream takes in ``POST /_sandbox/changes``.
+STREAM_OPERATIONS = {
+    "users": ("update", "create", "delete"),
+    "organizations": ("update", "create", "delete"),
+    "groups": ("update",),
+    "ticket_fields": ("update",),
+}
+#: Records changed (and created) in the most recent minute are not exported yet (as for tickets).
+EXPORT_DELAY = 60
+
+
+def unix(timestamp: str) -> int:
+    """Zendesk's ``2024-06-19T11:40:22Z`` as unix seconds."""
+    return calendar.timegm(time.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ"))
+
+
+class Account:
+    """Users, organizations, groups and ticket fields as they are now; changes applied by the control API."""
+
+    def __init__(self, generator: Generator, clock: Clock) -> None:
+        self.generator = generator
+        self.clock = clock
+        self._lock = threading.RLock()
+        #: Per stream: record id → the record as it is now (only records that changed or were created).
+        self._changed: dict[str, dict[int, dict[str, Any]]] = {stream: {} for stream in STREAMS}
+        #: Per stream: record id → its JSON (exactly the changed records).
+        self._json: dict[str, dict[int, bytes]] = {stream: {} for stream in STREAMS}
+        self._created_users: list[int] = []
+        self._created_organizations: list[int] = []
+        self._next_user_id = generator.end_user_ids[-1] + 1
+        self._next_organization_id = generator.organization_ids[-1] + 1
+        self._deleted_users: set[int] = set(generator.deleted_user_ids)
+        self._deleted_organizations: set[int] = set(generator.deleted_organization_ids)
+        #: Export orders, (updated_at, id), built on first use.
+        self._user_order: list[tuple[int, int]] | None = None
+        self._organization_order: list[tuple[int, int]] | None = None
+        self._renames = 0
+
+    # ------------------------------------------------------------------ users
+
+    def user_ids(self) -> list[int]:
+        """Every user id: agents (admins first), end users, then users created by changes."""
+        generator = self.generator
+        return [*generator.agent_ids, *generator.end_user_ids, *self._created_users]
+
+    def is_user(self, user_id: Any) -> bool:
+        """Whether an id (of any JSON type) names a user of the account, deleted or not."""
+        if type(user_id) is not int:
+            return False
+        return self.generator.is_user(user_id) or user_id in self._changed["users"]
+
+    def is_deleted_user(self, user_id: int) -> bool:
+        return user_id in self._deleted_users
+
+    def user(self, user_id: int) -> dict[str, Any]:
+        """The user object as it is now."""
+        changed = self._changed["users"].get(user_id)
+        return changed if changed is not None else self.generator.user(user_id)
+
+    def user_json(self, user_id: int) -> bytes:
+        """The user's JSON as every endpoint serves it now."""
+        changed = self._json["users"].get(user_id)
+        return changed if changed is not None else self.generator.user_json(user_id)
+
+    def sideload_user_ids(self, user_ids: Iterable[Any]) -> list[int]:
+        """Ids for a ``users`` sideload: unique, ascending; deleted users, ids of nobody and ids that are not
+        integers (``odd`` tickets) left out, as Zendesk sideloads only users it has."""
+        deleted = self._deleted_users
+        return sorted({uid for uid in user_ids if self.is_user(uid) and uid not in deleted})
+
+    def _users_order(self) -> list[tuple[int, int]]:
+        """(updated_at, id) of every user, ascending. Caller holds the lock."""
+        if self._user_order is None:
+            generator, changed = self.generator, self._changed["users"]
+            self._user_order = sorted(
+                (unix(changed[uid]["updated_at"]) if uid in changed else generator.user_updated_at(uid), uid)
+                for uid in self.user_ids())
+        return self._user_order
+
+    def users_export_page(self, after: tuple[int, int], per_page: int) -> tuple[list[int], bool]:
+        """Ids of the next ``per_page`` users strictly after export position ``after`` = (updated_at, id), and
+        end_of_stream. Users changed in the last minute are not visible yet."""
+        cutoff = self.clock.now_int() - EXPORT_DELAY
+        page: list[int] = []
+        with self._lock:
+            order = self._users_order()
+            for i in range(bisect.bisect_right(order, after), len(order)):
+                updated_at, user_id = order[i]
+                if updated_at > cutoff:
+                    return page, True
+                if len(page) == per_page:
+                    return page, False
+                page.append(user_id)
+        return page, True
+
+    def user_position(self, user_id: int) -> tuple[int, int]:
+        """A user's position in the users export: (updated_at, id)."""
+        return unix(self.user(user_id)["updated_at"]), user_id
+
+    # ---------------------------------------------------------- organizations
+
+    def organization_ids(self) -> list[int]:
+        return [*self.generator.organization_ids, *self._created_organizations]
+
+    def is_organization(self, organization_id: Any) -> bool:
+        if type(organization_id) is not int:
+            return False
+        seeded = self.generator.organization_ids
+        return seeded[0] <= organization_id <= seeded[-1] or organization_id in self._changed["organizations"]
+
+    def organization(self, organization_id: int) -> dict[str, Any]:
+        changed = self._changed["organizations"].get(organization_id)
+        return changed if changed is not None else self.generator.organization(organization_id)
+
+    def organization_json(self, organization_id: int) -> bytes:
+        changed = self._json["organizations"].get(organization_id)
+        return changed if changed is not None else self.generator.organization_json(organization_id)
+
+    def sideload_organization_ids(self, organization_ids: Iterable[Any]) -> list[int]:
+        """Ids for an ``organizations`` sideload: unique, ascending, existing and not deleted."""
+        deleted = self._deleted_organizations
+        return sorted({oid for oid in organization_ids if self.is_organization(oid) and oid not in deleted})
+
+    def _organizations_order(self) -> list[tuple[int, int]]:
+        """(updated_at, id) of every organization, ascending. Caller holds the lock."""
+        if self._organization_order is None:
+            self._organization_order = sorted(
+                (unix(self.organization(oid)["updated_at"]), oid) for oid in self.organization_ids())
+        return self._organization_order
+
+    def organizations_page(self, start_time: int, per_page: int) -> tuple[list[int], int, bool]:
+        """One page of the time-based Incremental Organization Export: (ids, end_time, end_of_stream).
+
+        Organizations with ``updated_at >= start_time`` in (updated_at, id) order, not those of the last
+        minute: ``per_page`` of them, then every further one of the last one's second (a page can exceed
+        ``per_page`` when records share a second). ``end_time`` is the last one's ``updated_at``, so the next
+        page, from ``end_time``, serves that second again (the repeats a client must drop by id); but when the
+        whole page is the ``start_time`` second (which it then holds completely) ``end_time`` is one second
+        later, so following ``next_page`` never loops. With nothing to serve ``end_time`` is ``start_time``.
+        ``end_of_stream``: fewer than ``per_page`` records.
+        """
+        cutoff = self.clock.now_int() - EXPORT_DELAY
+        picked: list[tuple[int, int]] = []
+        with self._lock:
+            order = self._organizations_order()
+            for i in range(bisect.bisect_left(order, (start_time, 0)), len(order)):
+                key = order[i]
+                if key[0] > cutoff:
+                    break
+                if len(picked) >= per_page and key[0] != picked[-1][0]:
+                    break
+                picked.append(key)
+        if not picked:
+            return [], start_time, True
+        end_time = picked[-1][0]
+        if end_time == start_time and len(picked) >= per_page:
+            end_time += 1
+        return [oid for _, oid in picked], end_time, len(picked) < per_page
+
+    # ----------------------------------------------------------------- groups
+
+    def group(self, group_id: int) -> dict[str, Any]:
+        changed = self._changed["groups"].get(group_id)
+        return changed if changed is not None else self.generator.group(group_id)
+
+    def group_json(self, group_id: int) -> bytes:
+        changed = self._json["groups"].get(group_id)
+        return changed if changed is not None else self.generator.group_json(group_id)
+
+    def sideload_group_ids(self, group_ids: Iterable[Any]) -> list[int]:
+        """Ids for a ``groups`` sideload: unique, ascending, existing and not deleted."""
+        return sorted({gid for gid in group_ids if type(gid) is int and gid in GROUP_IDS and gid != DELETED_GROUP_ID})
+
+    def groups_in_list_order(self, include_deleted: bool) -> list[tuple[tuple[str, int], int]]:
+        """((name, id), id) of the groups in list order: by name, then id (as Zendesk's cursors say: ``name,id``)."""
+        with self._lock:
+            groups = [self.group(gid) for gid in GROUP_IDS]
+        return sorted(((g["name"], g["id"]), g["id"]) for g in groups if include_deleted or not g["deleted"])
+
+    # ---------------------------------------------------------- ticket fields
+
+    def ticket_field(self, field_id: int) -> dict[str, Any]:
+        changed = self._changed["ticket_fields"].get(field_id)
+        return changed if changed is not None else self.generator.ticket_field(field_id)
+
+    def ticket_field_json(self, field_id: int) -> bytes:
+        changed = self._json["ticket_fields"].get(field_id)
+        return changed if changed is not None else self.generator.ticket_field_json(field_id)
+
+    def ticket_fields_by_id(self) -> list[int]:
+        """Every ticket field id in cursor order (by id)."""
+        return list(self.generator.ticket_field_ids())
+
+    def ticket_fields_by_position(self) -> list[int]:
+        """Every ticket field id in the unpaginated list's order: by position, then id."""
+        with self._lock:
+            return sorted(self.generator.ticket_field_ids(), key=lambda fid: (self.ticket_field(fid)["position"], fid))
+
+    # ------------------------------------------------------------------ truth
+
+    def truth_json(self, stream: str) -> bytes:
+        """``{"now", "<stream>": [...]}``: every record as the API serves it now, deleted ones included (with their
+        markers), in export order (users, organizations: updated_at then id, including those of the last minute
+        that the export does not show yet), list order (groups: name then id, as with ``exclude_deleted=false``)
+        or cursor order (ticket fields: id)."""
+        with self._lock:
+            if stream == "users":
+                parts = [self.user_json(uid) for _, uid in self._users_order()]
+            elif stream == "organizations":
+                parts = [self.organization_json(oid) for _, oid in self._organizations_order()]
+            elif stream == "groups":
+                parts = [self.group_json(gid) for _, gid in self.groups_in_list_order(True)]
+            elif stream == "ticket_fields":
+                parts = [self.ticket_field_json(fid) for fid in self.ticket_fields_by_id()]
+            else:
+                raise ValueError(f"no stream {stream!r}; streams: {', '.join(STREAMS)}")
+        return b'{"now":%d,"%s":[%s]}' % (self.clock.now_int(), stream.encode(), b",".join(parts))
+
+    def stats(self) -> dict[str, int]:
+        with self._lock:
+            groups = [self.group(gid) for gid in GROUP_IDS]
+            fields = [self.ticket_field(fid) for fid in self.generator.ticket_field_ids()]
+            return {
+                "users": len(self.user_ids()),
+                "deleted_users": len(self._deleted_users),
+                "organizations": len(self.organization_ids()),
+                "deleted_organizations": len(self._deleted_organizations),
+                "groups": len(groups),
+                "deleted_groups": sum(g["deleted"] for g in groups),
+                "ticket_fields": len(fields),
+                "inactive_ticket_fields": sum(not f["active"] for f in fields),
+            }
+
+    # ---------------------------------------------------------------- changes
+
+    def plan(self, ops: dict[str, Any]) -> Callable[[int], dict[str, dict[str, list[int]]]]:
+        """Validate the account part of a change request; return the function that applies it (at ``now``).
+
+        ``{"users": {"update": [ids], "create": n, "delete": [ids]}, "organizations": {same},
+        "groups": {"update": [ids]}, "ticket_fields": {"update": [ids]}}``. Raises ``ValueError`` before
+        anything changes: unknown streams or operations, unknown or deleted records, a bad ``create``.
+        """
+        plans: dict[str, dict[str, Any]] = {}
+        for stream, stream_ops in ops.items():
+            if not isinstance(stream_ops, dict):
+                raise ValueError(f"{stream}: an object of operations is expected")
+            unknown = set(stream_ops) - set(STREAM_OPERATIONS[stream])
+            if unknown:
+                raise ValueError(f"{stream}: unknown operations {sorted(unknown)}; "
+                                 f"allowed: {', '.join(STREAM_OPERATIONS[stream])}")
+            plan: dict[str, Any] = {}
+            for name in ("update", "delete"):
+                if name not in stream_ops:
+                    continue
+                ids = stream_ops[name]
+                if not isinstance(ids, list):
+                    raise ValueError(f"{stream}.{name}: a list of ids is expected")
+                for record_id in ids:
+                    self._check_live(stream, name, record_id)
+                plan[name] = list(dict.fromkeys(ids))
+            if "create" in stream_ops:
+                create = stream_ops["create"]
+                if type(create) is not int or create < 0:
+                    raise ValueError(f"{stream}.create: a number of records is expected")
+                plan["create"] = create
+            plans[stream] = plan
+
+        def apply(now: int) -> dict[str, dict[str, list[int]]]:
+            with self._lock:
+                return {stream: self._apply(stream, plan, now) for stream, plan in plans.items()}
+
+        return apply
+
+    def _check_live(self, stream: str, operation: str, record_id: Any) -> None:
+        exists = {
+            "users": self.is_user,
+            "organizations": self.is_organization,
+            "groups": lambda gid: type(gid) is int and gid in GROUP_IDS,
+            "ticket_fields": lambda fid: type(fid) is int and fid in self.generator.ticket_field_ids(),
+        }[stream]
+        if not exists(record_id):
+            raise ValueError(f"{stream}.{operation}: no record {record_id!r}")
+        deleted = {
+            "users": lambda: record_id in self._deleted_users,
+            "organizations": lambda: record_id in self._deleted_organizations,
+            "groups": lambda: self.group(record_id)["deleted"],
+            "ticket_fields": lambda: False,
+        }[stream]()
+        if deleted:
+            raise ValueError(f"{stream}.{operation}: {record_id} is deleted")
+
+    def _apply(self, stream: str, plan: dict[str, Any], now: int) -> dict[str, list[int]]:
+        """Apply one stream's validated operations, stamping ``now``. Caller holds the lock."""
+        stamp = iso(now)
+        changed: list[int] = []
+        created: list[int] = []
+        current = {"users": self.user, "organizations": self.organization, "groups": self.group,
+                   "ticket_fields": self.ticket_field}[stream]
+        title = "title" if stream == "ticket_fields" else "name"
+        for record_id in plan.get("update", []):
+            self._renames += 1
+            record = dict(current(record_id))
+            record[title] = self.generator.renamed(record[title], self._renames)
+            if stream == "ticket_fields":
+                record["raw_title"] = record["title"]
+            record["updated_at"] = stamp
+            self._store(stream, record_id, record)
+            changed.append(record_id)
+        for record_id in plan.get("delete", []):
+            record = dict(current(record_id))
+            record["updated_at"] = stamp
+            if stream == "users":
+                record = self.generator.deleted_user(record)
+                self._deleted_users.add(record_id)
+            else:
+                record["name"] = f"{record_id}_deleted_{record['name']}"
+                record["deleted_at"] = stamp
+                self._deleted_organizations.add(record_id)
+            self._store(stream, record_id, record)
+            changed.append(record_id)
+        for _ in range(plan.get("create", 0)):
+            if stream == "users":
+                record_id, self._next_user_id = self._next_user_id, self._next_user_id + 1
+                record = {**self.generator.user(record_id), "last_login_at": None}
+                self._created_users.append(record_id)
+            else:
+                record_id, self._next_organization_id = self._next_organization_id, self._next_organization_id + 1
+                record = dict(self.generator.organization(record_id))
+                self._created_organizations.append(record_id)
+            record.update(created_at=stamp, updated_at=stamp)
+            self._store(stream, record_id, record, created=True)
+            created.append(record_id)
+        return {"changed": list(dict.fromkeys(changed)), "created": created}
+
+    def _store(self, stream: str, record_id: int, record: dict[str, Any], created: bool = False) -> None:
+        """Keep a changed record: its JSON first (readers look there first), then its export position."""
+        if stream in ("users", "organizations"):
+            order = self._user_order if stream == "users" else self._organization_order
+            if order is not None:
+                if not created:
+                    old = (unix(self.user(record_id)["updated_at"]) if stream == "users"
+                           else unix(self.organization(record_id)["updated_at"]), record_id)
+                    del order[bisect.bisect_left(order, old)]
+                bisect.insort(order, (unix(record["updated_at"]), record_id))
+        self._json[stream][record_id] = dumps(record)
+        self._changed[stream][record_id] = record
+
