@@ -1198,7 +1198,8 @@ def test_account_changes_and_resumed_exports():
         users_end = walk_users(server, f"{server.url}{USERS_EXPORT}?start_time=0")[1][-1]
         organizations_end = walk_organizations(server, "")[-1]
         export = get(f"{server.url}{EXPORT}?start_time=0&include=users&support_type_scope=all").json
-        requester = export["tickets"][0]["requester_id"]  # a live end user whom tickets sideload
+        ticket = next(t for t in export["tickets"] if t["requester_id"] == t["submitter_id"] and t["status"] != "deleted")
+        requester = ticket["requester_id"]  # a live end user whom tickets and comments sideload
         assert requester in {u["id"] for u in export["users"]}
         victim = next(u["id"] for u in before["users"] if u["active"] and u["id"] != requester and u["role"] == "end-user"
                       and u["id"] in {t["requester_id"] for t in export["tickets"]})
@@ -1258,6 +1259,8 @@ def test_account_changes_and_resumed_exports():
         assert sideloaded[requester] == renamed and victim not in sideloaded
         assert live_organizations[1] not in {o["id"] for o in export["organizations"]}
         assert {u["id"]: u for u in server.truth(comments=False)["users"]}[victim]["_deleted"] is True
+        comments = get(f"{server.url}/api/v2/tickets/{ticket['id']}/comments.json?include=users").json
+        assert {u["id"]: u for u in comments["users"]}[requester] == renamed  # the description's author
         show = get(f"{server.url}/api/v2/users/show_many.json?ids={requester},{victim},{new_users[0]}").json
         assert [u["id"] for u in show["users"]] == [requester, new_users[0]]
         after = server.stats()

@@ -98,25 +98,21 @@ class Account:
                 for uid in self.user_ids())
         return self._user_order
 
-    def users_export_page(self, after: tuple[int, int], per_page: int) -> tuple[list[int], bool]:
-        """Ids of the next ``per_page`` users strictly after export position ``after`` = (updated_at, id), and
-        end_of_stream. Users changed in the last minute are not visible yet."""
+    def users_export_page(self, after: tuple[int, int], per_page: int) -> tuple[list[tuple[int, int]], bool]:
+        """Export positions (updated_at, id) of the next ``per_page`` users strictly after position ``after``,
+        and end_of_stream. Users changed in the last minute are not visible yet."""
         cutoff = self.clock.now_int() - EXPORT_DELAY
-        page: list[int] = []
+        page: list[tuple[int, int]] = []
         with self._lock:
             order = self._users_order()
             for i in range(bisect.bisect_right(order, after), len(order)):
-                updated_at, user_id = order[i]
-                if updated_at > cutoff:
+                key = order[i]
+                if key[0] > cutoff:
                     return page, True
                 if len(page) == per_page:
                     return page, False
-                page.append(user_id)
+                page.append(key)
         return page, True
-
-    def user_position(self, user_id: int) -> tuple[int, int]:
-        """A user's position in the users export: (updated_at, id)."""
-        return unix(self.user(user_id)["updated_at"]), user_id
 
     # ---------------------------------------------------------- organizations
 

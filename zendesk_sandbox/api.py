@@ -350,8 +350,9 @@ def incremental_users(dataset: Dataset, base_url: str, query: dict[str, str]) ->
     if position is None:
         return TOO_RECENT
     account = dataset.account
-    user_ids, end_of_stream = account.users_export_page(position, per_page)
-    after_cursor = encode_export_cursor(account.user_position(user_ids[-1])) if user_ids else cursor
+    keys, end_of_stream = account.users_export_page(position, per_page)
+    user_ids = [user_id for _, user_id in keys]
+    after_cursor = encode_export_cursor(keys[-1]) if keys else cursor
     params = [("cursor", after_cursor)] + ([("per_page", query["per_page"])] if "per_page" in query else [])
     body = b"".join((b'{"users":[', b",".join(account.user_json(uid) for uid in user_ids), b'],"after_url":',
                      dumps(_url(base_url, USERS_EXPORT_PATH, params)), b',"before_url":null,"after_cursor":',

@@ -19,7 +19,7 @@ import struct
 import time
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Iterable, Iterator, NamedTuple
+from typing import Any, Iterator, NamedTuple
 from urllib.parse import quote
 
 from . import content
@@ -436,13 +436,10 @@ class Generator:
         return dumps(self.user(user_id))
 
     def is_user(self, user_id: Any) -> bool:
-        """Whether an id (of any JSON type) names a user of the account, deleted or not."""
+        """Whether an id (of any JSON type) names a seeded user, deleted or not (sideloads go through
+        :class:`~zendesk_sandbox.account.Account`, which knows the changes)."""
         return type(user_id) is int and FIRST_USER_ID <= user_id <= self._last_user_id
 
-    def sideload_user_ids(self, user_ids: Iterable[Any]) -> list[int]:
-        """Ids for a ``users`` sideload: unique, ascending; deleted users, ids of nobody and ids that are
-        not integers (``odd`` tickets) left out, as Zendesk sideloads only users it has."""
-        return sorted({uid for uid in user_ids if self.is_user(uid) and uid not in self.deleted_user_ids})
 
     # ---------------------------------------------------------- organizations
 
