@@ -29,7 +29,8 @@ def main() -> None:
         first = RunningCrawl(sandbox.url, Path(tmp) / "killed", "-a", "start_time=0", ZENDESK_CHECKPOINT_INTERVAL="5")
         stored = 0
         while stored < 3000:
-            stored = int(re.search(r"Checkpoint: (\d+) records", first.wait_for("Checkpoint: ")).group(1))
+            found = re.search(r"tickets: (\d+) records", first.wait_for("Checkpoint: "))
+            stored = int(found.group(1)) if found else stored
         first.proc.send_signal(signal.SIGKILL)
         first.finish()
         before = sandbox.requests_log()["count"]

@@ -44,7 +44,8 @@ class Scenario:
     time_scale: float = 1.0
     latency_ms: float = 0
     crawler_env: dict[str, str] = field(default_factory=dict)
-    crawl_args: list[str] = field(default_factory=list)
+    #: Spider arguments; the ticket scenarios export the ticket stream only (what the peers do).
+    crawl_args: list[str] = field(default_factory=lambda: ["-a", "streams=tickets"])
     change_fraction: float = 0.0  # > 0: measure a second run after this share of tickets changed
     peer: bool = False  # also run the Zenpy peer extractor on the same sandbox
     floor: bool = False  # also run bench/scrapy_floor.py, the minimal Scrapy spider, on the same sandbox
@@ -178,7 +179,7 @@ def run_scenario(scenario: Scenario) -> list[Row]:
             changed = ids[:: max(1, round(1 / scenario.change_fraction))]
             sandbox.change(add_comments=changed[::2], update=changed[1::2])
             sandbox.advance_clock(120)
-            second = crawl(sandbox, scenario, export_dir)
+            second = crawl(sandbox, scenario, export_dir, *scenario.crawl_args)
             second.scenario = f"{scenario.name} (after {len(changed)} changed)"
             rows.append(second)
         return rows
@@ -203,16 +204,16 @@ def scenarios(smoke: bool) -> dict[str, Scenario]:
                                   export_rate_limit=10),
         "cpu": Scenario("cpu-bound per-ticket", max(50, int(20000 * scale)), crawler_env=fast, floor=True),
         "cpu-events": Scenario("cpu-bound bulk events", max(50, int(20000 * scale)), crawler_env=fast,
-                               crawl_args=["-a", "comments=events"]),
+                               crawl_args=["-a", "streams=tickets", "-a", "comments=events"]),
         "peer": Scenario("peer comparison", max(50, int(2000 * scale)), crawler_env=fast, peer=True),
         "peer-latency": Scenario("peer comparison, 200 ms", max(20, int(200 * scale)), latency_ms=200,
                                  crawler_env=fast, peer=True),
         "memory-10k": Scenario("memory 10k", max(50, int(10000 * scale)), crawler_env=fast),
         "memory-100k": Scenario("memory 100k", max(50, int(100000 * scale)), crawler_env=fast),
         "memory-events-10k": Scenario("memory bulk events 10k", max(50, int(10000 * scale)), crawler_env=fast,
-                                      crawl_args=["-a", "comments=events"]),
+                                      crawl_args=["-a", "streams=tickets", "-a", "comments=events"]),
         "memory-events-40k": Scenario("memory bulk events 40k", max(50, int(40000 * scale)), crawler_env=fast,
-                                      crawl_args=["-a", "comments=events"]),
+                                      crawl_args=["-a", "streams=tickets", "-a", "comments=events"]),
         "delta": Scenario("delta 1%", max(100, int(10000 * scale)), crawler_env=fast, change_fraction=0.01),
     }
 

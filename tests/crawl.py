@@ -27,11 +27,31 @@ class CrawlResult:
     stdout: str
     stderr: str
     export_dir: Path
-    new_files: list[Path] = field(default_factory=list)
+    #: This run's new files of every stream and the manifest.
+    all_new_files: list[Path] = field(default_factory=list)
 
-    def feeds(self, suffix: str) -> list[Path]:
-        """This run's feed files of one format, in batch order."""
-        return sorted(p for p in self.new_files if p.suffix == suffix)
+    @property
+    def new_files(self) -> list[Path]:
+        """This run's ticket feed files."""
+        return self.stream_files("tickets")
+
+    def stream_files(self, stream: str) -> list[Path]:
+        """This run's feed files of one stream, in batch order."""
+        return sorted(p for p in self.all_new_files if p.name.startswith(f"{stream}-"))
+
+    def feeds(self, suffix: str, stream: str = "tickets") -> list[Path]:
+        """This run's feed files of one stream and format, in batch order."""
+        return [p for p in self.stream_files(stream) if p.suffix == suffix]
+
+    def records(self, stream: str, suffix: str = ".json") -> list[dict[str, Any]]:
+        """This run's records of one stream, from its JSON (or XML) files."""
+        if suffix == ".xml":
+            return [r for path in self.feeds(".xml", stream) for r in read_xml_feed(path.read_bytes())]
+        return [r for path in self.feeds(".json", stream) for r in json.loads(path.read_bytes())]
+
+    def manifest(self) -> dict[str, Any]:
+        (path,) = [p for p in self.all_new_files if p.name.startswith("manifest-")]
+        return json.loads(path.read_text("utf-8"))
 
     def json_records(self) -> list[dict[str, Any]]:
         return [record for path in self.feeds(".json") for record in json.loads(path.read_bytes())]
@@ -67,7 +87,7 @@ class RunningCrawl:
 
     def __init__(self, sandbox_url: str, export_dir: Path, *args: str, **env: str) -> None:
         self.export_dir = export_dir
-        self.before = set(export_dir.glob("tickets-*")) if export_dir.exists() else set()
+        self.before = _files(export_dir)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "scrapy", "crawl", "zendesk", *args],
             cwd=PROJECT_ROOT, env=crawl_env(sandbox_url, export_dir, **env),
@@ -100,17 +120,21 @@ class RunningCrawl:
         while (line := self.lines.get(timeout=timeout)) is not None:
             self.log.append(line)
         stdout = self.proc.stdout.read() if self.proc.stdout else ""
-        after = set(self.export_dir.glob("tickets-*")) if self.export_dir.exists() else set()
-        return CrawlResult(returncode, stdout, "".join(self.log), self.export_dir, sorted(after - self.before))
+        return CrawlResult(returncode, stdout, "".join(self.log), self.export_dir,
+                           sorted(_files(self.export_dir) - self.before))
 
 
 def run_crawl(sandbox_url: str, export_dir: Path, *args: str, timeout: float = 240, **env: str) -> CrawlResult:
     """``scrapy crawl zendesk ARGS`` from the project root; returns when the process exits."""
-    before = set(export_dir.glob("tickets-*")) if export_dir.exists() else set()
+    before = _files(export_dir)
     proc = subprocess.run(
         [sys.executable, "-m", "scrapy", "crawl", "zendesk", *args],
         cwd=PROJECT_ROOT, env=crawl_env(sandbox_url, export_dir, **env),
         capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
     )
-    after = set(export_dir.glob("tickets-*")) if export_dir.exists() else set()
-    return CrawlResult(proc.returncode, proc.stdout, proc.stderr, export_dir, sorted(after - before))
+    return CrawlResult(proc.returncode, proc.stdout, proc.stderr, export_dir, sorted(_files(export_dir) - before))
+
+
+def _files(export_dir: Path) -> set[Path]:
+    """The files directly in an export directory (feeds, manifests, the state)."""
+    return {p for p in export_dir.iterdir() if p.is_file()} if export_dir.exists() else set()

@@ -16,7 +16,7 @@ from zendesk_sandbox import SandboxProcess
 
 pytestmark = pytest.mark.slow
 
-ADDED_KEYS = {"requester", "assignee", "comments", "_export"}
+ADDED_KEYS = {"requester", "assignee", "organization", "group", "custom_fields_by_title", "comments", "_export"}
 #: What a comment event of the Incremental Ticket Event Export carries of a comment (no plain_body, no metadata).
 EVENT_COMMENT_FIELDS = ("id", "type", "author_id", "body", "html_body", "public", "attachments", "audit_id", "via",
                         "created_at")

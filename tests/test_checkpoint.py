@@ -1,56 +1,70 @@
-"""PageTracker: the saved cursor never moves past a ticket that is not in a stored file."""
+"""PageTracker: the saved position never moves past a record that is not in a stored file."""
 
-from zendesk_crawler.state.checkpoint import PageTracker, ticket_version
+from zendesk_crawler.positions import record_version
+from zendesk_crawler.state.checkpoint import PageTracker
 
 
-def started(pages: PageTracker, page: int, cursor: str | None, pending: int) -> None:
-    pages.page_started(page, cursor)
-    pages.tickets_pending(page, pending)
+def started(pages: PageTracker, page: int, cursor: str | None, pending: int, repeats=()) -> None:
+    pages.page_started(page, cursor, list(repeats))
+    pages.records_pending(page, pending)
 
 
 def test_cursor_moves_only_past_pages_whose_records_are_all_stored():
     pages = PageTracker()
     started(pages, 1, "c1", 2)
     started(pages, 2, "c2", 2)
-    pages.ticket_exported(1, (11, "t"))  # item 1
-    pages.ticket_exported(2, (21, "t"))  # item 2
-    assert not pages.advance(items_stored=2) and pages.safe_cursor is None  # page 1 still has a ticket out
-    pages.ticket_exported(1, (12, "t"))  # item 3
+    pages.record_exported(1, (11, "t"))  # item 1
+    pages.record_exported(2, (21, "t"))  # item 2
+    assert not pages.advance(items_stored=2) and pages.safe_position is None  # page 1 still has a ticket out
+    pages.record_exported(1, (12, "t"))  # item 3
     assert not pages.advance(items_stored=2)  # page 1's last record (item 3) is not stored yet
-    assert pages.advance(items_stored=3) and pages.safe_cursor == "c1"
-    pages.ticket_dropped(2)              # superseded by a later version
-    assert pages.advance(items_stored=3) and pages.safe_cursor == "c2"
+    assert pages.advance(items_stored=3) and pages.safe_position == "c1"
+    pages.record_dropped(2)              # superseded by a later version
+    assert pages.advance(items_stored=3) and pages.safe_position == "c2"
 
 
 def test_a_failed_ticket_blocks_every_later_page():
     pages = PageTracker()
     started(pages, 1, "c1", 1)           # its comments never arrive
     started(pages, 2, "c2", 1)
-    pages.ticket_exported(2, (21, "t"))
-    assert not pages.advance(items_stored=10**6) and pages.safe_cursor is None
+    pages.record_exported(2, (21, "t"))
+    assert not pages.advance(items_stored=10**6) and pages.safe_position is None
 
 
 def test_empty_pages_and_pages_without_cursor():
     pages = PageTracker()
     started(pages, 1, "c1", 0)
     started(pages, 2, None, 0)
-    assert pages.advance(items_stored=0) and pages.safe_cursor == "c1"
+    assert pages.advance(items_stored=0) and pages.safe_position == "c1"
 
 
 def test_stored_tickets_of_unfinished_pages_are_listed_for_the_checkpoint():
     pages = PageTracker()
     started(pages, 1, "c1", 2)
     started(pages, 2, "c2", 3)
-    pages.ticket_exported(1, (11, "a"))  # item 1
-    pages.ticket_exported(2, (21, "a"))  # item 2
-    pages.ticket_already_stored(2, (22, "a"))  # stored by the interrupted run this one resumes
-    pages.ticket_exported(1, (12, "a"))  # item 3
-    pages.ticket_exported(2, (23, "a"))  # item 4, not stored yet
-    assert pages.advance(items_stored=3) and pages.safe_cursor == "c1"
-    assert pages.stored_beyond_cursor(items_stored=3) == [(21, "a"), (22, "a")]
+    pages.record_exported(1, (11, "a"))  # item 1
+    pages.record_exported(2, (21, "a"))  # item 2
+    pages.record_already_stored(2, (22, "a"))  # stored by the interrupted run this one resumes
+    pages.record_exported(1, (12, "a"))  # item 3
+    pages.record_exported(2, (23, "a"))  # item 4, not stored yet
+    assert pages.advance(items_stored=3) and pages.safe_position == "c1"
+    assert pages.stored_beyond_position(items_stored=3) == [(21, "a"), (22, "a")]
 
 
 def test_only_versions_a_checkpoint_can_name_are_listed():
-    assert ticket_version({"id": 5, "updated_at": "2024-01-01T00:00:00Z"}) == (5, "2024-01-01T00:00:00Z")
-    assert ticket_version({"id": "5", "updated_at": "x"}) == (None, None)
-    assert ticket_version({"id": 5, "updated_at": {"odd": 1}}) == (None, None)
+    assert record_version({"id": 5, "updated_at": "2024-01-01T00:00:00Z"}) == (5, "2024-01-01T00:00:00Z")
+    assert record_version({"id": "5", "updated_at": "x"}) == (None, None)
+    assert record_version({"id": 5, "updated_at": {"odd": 1}}) == (None, None)
+
+
+def test_a_time_based_page_lists_its_repeated_second_with_the_position():
+    pages = PageTracker()
+    started(pages, 1, 1000, 2, repeats=[(2, "t1000")])  # the next page starts with record 2 again
+    started(pages, 2, 1010, 2, repeats=[(4, "t1010")])
+    pages.record_exported(1, (1, "t990"))
+    pages.record_exported(1, (2, "t1000"))
+    pages.record_already_stored(2, (2, "t1000"))  # the repeat, skipped
+    pages.record_exported(2, (3, "t1005"))  # item 3, stored
+    assert pages.advance(items_stored=3) and pages.safe_position == 1000
+    assert pages.stored_beyond_position(items_stored=3) == [(2, "t1000"), (3, "t1005")]
+    assert pages.last_position == 1010 and pages.last_repeats == [(4, "t1010")]

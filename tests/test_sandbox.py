@@ -22,7 +22,7 @@ from zendesk_sandbox.clock import Clock
 from zendesk_sandbox.content import XML_ILLEGAL
 from zendesk_sandbox.data import Dataset
 from zendesk_sandbox.generator import Options
-from zendesk_sandbox.ratelimit import RateLimiter
+from zendesk_sandbox.ratelimit import CURSOR_EXPORTS, EXPORTS, RateLimiter
 
 EXPORT = "/api/v2/incremental/tickets/cursor.json"
 BASIC = "Basic " + base64.b64encode(f"{DEFAULT_EMAIL}/token:{DEFAULT_API_TOKEN}".encode()).decode()
@@ -335,7 +335,7 @@ def test_rate_limit_429_and_headers():
             assert answer.headers["X-Rate-Limit"] == "3" and answer.headers["ratelimit-limit"] == "3"
             assert int(answer.headers["ratelimit-reset"]) >= 1
             assert answer.headers["X-Rate-Limit-Remaining"] == answer.headers["ratelimit-remaining"]
-            assert answer.headers["Zendesk-RateLimit-incremental-exports-cursor"].startswith("total=2; remaining=")
+            assert answer.headers["Zendesk-RateLimit-incremental-exports"].startswith("total=2; remaining=")
         limited = answers[statuses.index(429)]
         assert 1 <= int(limited.headers["Retry-After"]) <= 3  # a "minute" is 3 real seconds
         log = server.requests_log()
@@ -344,7 +344,7 @@ def test_rate_limit_429_and_headers():
         assert server.requests_log(since=7)["log"] == log["log"][7:]
     with SandboxProcess(tickets=5, gzip=False) as server:
         plain = get(f"{server.url}{EXPORT}?start_time=0", **{"Accept-Encoding": "gzip"})
-        assert "Zendesk-RateLimit-incremental-exports-cursor" not in plain.headers
+        assert "Zendesk-RateLimit-incremental-exports" not in plain.headers
         assert "Content-Encoding" not in plain.headers and len(plain.raw) > 1024
         assert plain.headers["X-Rate-Limit"] == "700" and plain.headers["X-Rate-Limit-Remaining"] == "699"
 
@@ -352,29 +352,38 @@ def test_rate_limit_429_and_headers():
 def test_rate_limiter_windows():
     now = [1000.0]
     limiter = RateLimiter(limit=3, export_limit=1, time_scale=2, monotonic=lambda: now[0])  # 30 s windows
-    assert limiter.check(is_export=True).allowed
-    refused = limiter.check(is_export=True)
+    assert limiter.check(EXPORTS).allowed
+    refused = limiter.check(EXPORTS)
     assert not refused.allowed and dict(refused.headers)["Retry-After"] == "30"
-    assert limiter.check(is_export=False).allowed and limiter.check(is_export=False).allowed
+    assert limiter.check(None).allowed and limiter.check(None).allowed
     now[0] += 29.5
-    account = limiter.check(is_export=False)
+    account = limiter.check(None)
     assert not account.allowed and dict(account.headers)["Retry-After"] == "1"
     now[0] += 0.5
-    fresh = limiter.check(is_export=True)
+    fresh = limiter.check(EXPORTS)
     assert fresh.allowed and dict(fresh.headers)["ratelimit-remaining"] == "2"
+
+
+def test_the_user_export_has_its_own_budget_of_twice_the_export_limit():
+    limiter = RateLimiter(limit=100, export_limit=1, time_scale=1, monotonic=lambda: 1000.0)
+    assert limiter.check(EXPORTS).allowed and not limiter.check(EXPORTS).allowed
+    first = limiter.check(CURSOR_EXPORTS)
+    assert first.allowed and limiter.check(CURSOR_EXPORTS).allowed and not limiter.check(CURSOR_EXPORTS).allowed
+    assert dict(first.headers)["Zendesk-RateLimit-incremental-exports-cursor"].startswith("total=2; remaining=1")
+    assert "Zendesk-RateLimit-incremental-exports" not in dict(limiter.check(EXPORTS).headers)  # not asked for
 
 
 def test_rate_limiter_other_integrations_spend_evenly_over_the_window():
     now = [1000.0]
     limiter = RateLimiter(limit=100, export_limit=0, time_scale=1, monotonic=lambda: now[0], other_usage=60)
-    assert dict(limiter.check(is_export=False).headers)["ratelimit-remaining"] == "99"
+    assert dict(limiter.check(None).headers)["ratelimit-remaining"] == "99"
     now[0] += 30  # half the window: the others spent 30
-    assert dict(limiter.check(is_export=False).headers)["ratelimit-remaining"] == "68"
+    assert dict(limiter.check(None).headers)["ratelimit-remaining"] == "68"
     now[0] += 29.9
-    allowed = sum(limiter.check(is_export=False).allowed for _ in range(100))
+    allowed = sum(limiter.check(None).allowed for _ in range(100))
     assert allowed == 100 - 2 - 59  # what the others and we left
     now[0] += 0.1
-    assert dict(limiter.check(is_export=False).headers)["ratelimit-remaining"] == "99"
+    assert dict(limiter.check(None).headers)["ratelimit-remaining"] == "99"
 
 
 def test_determinism():
@@ -1294,21 +1303,22 @@ def test_account_streams_are_deterministic():
     assert json.loads(other.account.truth_json("organizations")) != json.loads(one.account.truth_json("organizations"))
 
 
-def test_export_budget_header_and_shared_budget_on_the_new_exports():
-    with SandboxProcess(tickets=5, rate_limit=100, export_rate_limit=3, export_budget_header=True) as server:
+def test_export_budget_headers_and_budgets_on_the_new_exports():
+    """The user export has its own budget (twice the export limit); the organization export shares the tickets'."""
+    with SandboxProcess(tickets=5, rate_limit=100, export_rate_limit=2, export_budget_header=True) as server:
         users = get(f"{server.url}{USERS_EXPORT}?start_time=0")
         organizations = get(f"{server.url}{ORGANIZATIONS_EXPORT}?start_time=0")
-        assert users.headers["Zendesk-RateLimit-incremental-exports-cursor"].startswith("total=3; remaining=2;")
-        assert organizations.headers["Zendesk-RateLimit-incremental-exports"].startswith("total=3; remaining=1;")
+        assert users.headers["Zendesk-RateLimit-incremental-exports-cursor"].startswith("total=4; remaining=3;")
+        assert organizations.headers["Zendesk-RateLimit-incremental-exports"].startswith("total=2; remaining=1;")
         for path in ("/api/v2/groups.json", "/api/v2/ticket_fields.json"):
             answer = get(f"{server.url}{path}")
             assert answer.status == 200 and not any(k.lower().startswith("zendesk-ratelimit") for k in answer.headers)
-        assert get(f"{server.url}{EXPORT}?start_time=0").status == 200  # the third export request
-        assert [get(f"{server.url}{p}?start_time=0").status for p in (USERS_EXPORT, ORGANIZATIONS_EXPORT, EXPORT)] == \
-            [429, 429, 429]
+        assert get(f"{server.url}{EXPORT}?start_time=0").status == 200  # the second of the shared export budget
+        assert [get(f"{server.url}{p}?start_time=0").status for p in (ORGANIZATIONS_EXPORT, EXPORT)] == [429, 429]
+        assert [get(f"{server.url}{USERS_EXPORT}?start_time=0").status for _ in range(4)] == [200, 200, 200, 429]
         assert get(f"{server.url}/api/v2/groups.json").status == 200  # not an export
         log = server.requests_log()
-        assert log["by_endpoint"] == {"incremental_users": 2, "incremental_organizations": 2, "groups": 2,
+        assert log["by_endpoint"] == {"incremental_users": 5, "incremental_organizations": 2, "groups": 2,
                                       "ticket_fields": 1, "incremental_tickets": 2}
 
 

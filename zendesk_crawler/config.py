@@ -22,6 +22,8 @@ MIN_START_TIME_AGE = 60
 DEFAULT_START_DAYS = 30
 #: ``-a comments=``: one request per ticket (``tickets``), or the ticket event export in bulk (``events``).
 COMMENTS_MODES = ("tickets", "events")
+#: The streams a backup exports, in the order they start (``-a streams=``; all of them by default).
+STREAM_NAMES = ("ticket_fields", "groups", "organizations", "users", "tickets")
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
 SUBDOMAIN_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$", re.IGNORECASE)
@@ -46,6 +48,7 @@ class AccountConfig:
     state_uri: str
     export_page_size: int
     comments_page_size: int
+    list_page_size: int
     rate_limit_share: float
     max_requests_per_minute: float
     export_requests_per_minute: float
@@ -82,23 +85,28 @@ class ZendeskConfig(AccountConfig):
     start_time_given: bool
     ignore_cursor: bool
     comments_mode: str
+    #: The selected streams, in :data:`STREAM_NAMES` order.
+    streams: tuple[str, ...] = STREAM_NAMES
 
     def run_options(self) -> dict[str, Any]:
         """The options from the spider arguments, as the ``ZENDESK_RUN_OPTIONS`` setting holds them."""
         return {"start_time": self.start_time, "start_time_given": self.start_time_given,
-                "ignore_cursor": self.ignore_cursor, "comments_mode": self.comments_mode}
+                "ignore_cursor": self.ignore_cursor, "comments_mode": self.comments_mode,
+                "streams": list(self.streams)}
 
     @classmethod
     def from_run_settings(cls, settings: BaseSettings) -> ZendeskConfig | None:
         """The configuration the spider validated, or ``None`` when the crawl is not a zendesk spider's."""
         options = settings.getdict(RUN_OPTIONS_SETTING)
-        return cls(**_account_fields(settings), **options) if options else None
+        if not options:
+            return None
+        return cls(**_account_fields(settings), **{**options, "streams": tuple(options.get("streams", STREAM_NAMES))})
 
     @classmethod
     def for_run(cls, settings: BaseSettings, spider_args: Mapping[str, Any], now: float | None = None) -> ZendeskConfig:
         """Build the config from Scrapy settings and spider arguments."""
         now = time.time() if now is None else now
-        known_args = {"start_time", "ignore_cursor", "comments"}
+        known_args = {"start_time", "ignore_cursor", "comments", "streams"}
         # scrapyd passes the job id as the spider argument _job.
         unknown = sorted(set(spider_args) - known_args - {"_job"})
         if unknown:
@@ -115,6 +123,7 @@ class ZendeskConfig(AccountConfig):
             start_time_given=raw_start is not None,
             ignore_cursor=parse_bool("ignore_cursor", spider_args.get("ignore_cursor", "false")),
             comments_mode=_choice("comments", spider_args.get("comments", "tickets"), COMMENTS_MODES),
+            streams=parse_streams(spider_args.get("streams")),
         )
 
 
@@ -130,6 +139,7 @@ def _account_fields(settings: BaseSettings) -> dict[str, Any]:
         state_uri=settings.get("ZENDESK_STATE_URI") or join_uri(export_uri, "state.json"),
         export_page_size=_export_page_size(settings),
         comments_page_size=_int_in_range(settings, "ZENDESK_COMMENTS_PAGE_SIZE", 1, 100, default=100),
+        list_page_size=_int_in_range(settings, "ZENDESK_LIST_PAGE_SIZE", 1, 100, default=100),
         rate_limit_share=_number(settings, "ZENDESK_RATE_LIMIT_SHARE", 1.0, low=0.01, high=1.0),
         max_requests_per_minute=_number(settings, "ZENDESK_MAX_REQUESTS_PER_MINUTE", 0, low=0),
         export_requests_per_minute=_number(settings, "ZENDESK_EXPORT_REQUESTS_PER_MINUTE", 10, low=1),
@@ -249,6 +259,18 @@ def _choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
     if word not in choices:
         raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
     return word
+
+
+def parse_streams(value: Any) -> tuple[str, ...]:
+    """``-a streams=users,tickets``: the selected stream names in start order (all when not given)."""
+    if value is None:
+        return STREAM_NAMES
+    names = [name.strip() for name in str(value).split(",") if name.strip()]
+    unknown = [name for name in names if name not in STREAM_NAMES]
+    if unknown or not names:
+        raise ConfigError(f"streams must be a comma list of {', '.join(sorted(STREAM_NAMES))}; "
+                          f"got {value!r}" + (f" (unknown: {', '.join(unknown)})" if unknown else ""))
+    return tuple(name for name in STREAM_NAMES if name in names)
 
 
 def parse_bool(name: str, value: Any) -> bool:

@@ -1,7 +1,8 @@
-"""The run's default feeds: JSON and XML files under ``ZENDESK_EXPORT_URI``.
+"""The run's default feeds: JSON and XML files of each exported stream under ``ZENDESK_EXPORT_URI``.
 
-Records are split into files of ``ZENDESK_BATCH_ITEM_COUNT`` tickets
-(``tickets-<run id>-00001.json``, ``-00002`` …) with Scrapy's batch feeds, so
+One feed per stream and format, routed by record class (``item_classes``).
+Records are split into files of ``ZENDESK_BATCH_ITEM_COUNT`` records
+(``tickets-<run id>-00001.json``, ``users-<run id>-00001.json`` …) with Scrapy's batch feeds, so
 a long backfill stores its work as it goes and the state can checkpoint the
 cursor; ``ZENDESK_FEED_GZIP`` compresses them (``.json.gz``, ``.xml.gz``). They are plain Scrapy ``FEEDS`` entries, so every feed option and
 storage works with them, and ``-o``/``-O`` or a ``FEEDS`` setting replace them.
@@ -15,7 +16,9 @@ from typing import Any
 
 from scrapy.settings import BaseSettings
 
-from zendesk_crawler.config import batch_item_count_setting, export_uri_setting, join_uri
+from zendesk_crawler.config import RUN_OPTIONS_SETTING, STREAM_NAMES, batch_item_count_setting, export_uri_setting, \
+    join_uri
+from zendesk_crawler.items import RECORD_CLASSES
 
 FEED_FORMATS = ("json", "xml")
 
@@ -27,7 +30,11 @@ def new_run_id(now: datetime | None = None) -> str:
 
 
 def add_default_feeds(settings: BaseSettings) -> None:
-    """Set ``ZENDESK_RUN_ID`` and, unless the user gave feeds, the run's JSON and XML feeds."""
+    """Set ``ZENDESK_RUN_ID`` and, unless the user gave feeds, the JSON and XML feeds of each exported stream.
+
+    Add-ons apply after the spider is created, so the streams the spider
+    selected (``-a streams=``) are in the run options already.
+    """
     run_id = settings.get("ZENDESK_RUN_ID") or new_run_id()
     settings.set("ZENDESK_RUN_ID", run_id, priority="spider")
     if settings.getdict("FEEDS") or settings.get("FEED_URI"):
@@ -35,11 +42,15 @@ def add_default_feeds(settings: BaseSettings) -> None:
     export_uri = export_uri_setting(settings)
     batch_size = batch_item_count_setting(settings)
     gzip = settings.getbool("ZENDESK_FEED_GZIP")
-    name = f"tickets-{run_id}-%(batch_id)05d" if batch_size else f"tickets-{run_id}"
+    streams = settings.getdict(RUN_OPTIONS_SETTING).get("streams") or STREAM_NAMES
     feeds = {}
-    for fmt in FEED_FORMATS:
-        options: dict[str, Any] = {"format": fmt, "batch_item_count": batch_size}
-        if gzip:
-            options["postprocessing"] = ["scrapy.extensions.postprocessing.GzipPlugin"]
-        feeds[join_uri(export_uri, f"{name}.{fmt}{'.gz' if gzip else ''}")] = options
+    for stream in (name for name in RECORD_CLASSES if name in streams):
+        record_class = RECORD_CLASSES[stream]
+        name = f"{stream}-{run_id}-%(batch_id)05d" if batch_size else f"{stream}-{run_id}"
+        for fmt in FEED_FORMATS:
+            options: dict[str, Any] = {"format": fmt, "batch_item_count": batch_size,
+                                       "item_classes": [f"{record_class.__module__}.{record_class.__qualname__}"]}
+            if gzip:
+                options["postprocessing"] = ["scrapy.extensions.postprocessing.GzipPlugin"]
+            feeds[join_uri(export_uri, f"{name}.{fmt}{'.gz' if gzip else ''}")] = options
     settings.set("FEEDS", feeds, priority="spider")

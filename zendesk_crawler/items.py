@@ -1,19 +1,25 @@
-"""What the spider hands to the pipelines: raw API data of one ticket."""
+"""What the streams hand to the pipelines: the raw API data of a ticket, and one record type per stream."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 #: Request meta keys shared by the spider and the components that watch it.
 ENDPOINT_META = "zendesk_endpoint"  # which Zendesk endpoint a request calls (for stats and budgets)
-PAGE_META = "zendesk_page"  # the number (1, 2, … in stream order) of the export page a request fetches
+PAGE_META = "zendesk_page"  # the number (1, 2, … in stream order) of the stream page a request fetches
+STREAM_META = "zendesk_stream"  # the stream a request belongs to (its failures are that stream's)
 EXPORT_ENDPOINT = "incremental_tickets"
 EVENTS_ENDPOINT = "incremental_ticket_events"
 COMMENTS_ENDPOINT = "ticket_comments"
 USERS_ENDPOINT = "users_show_many"
+USERS_EXPORT_ENDPOINT = "incremental_users"
+ORGANIZATIONS_EXPORT_ENDPOINT = "incremental_organizations"
+GROUPS_ENDPOINT = "groups"
+TICKET_FIELDS_ENDPOINT = "ticket_fields"
 #: Endpoints under Zendesk's Incremental Export budget (10 requests a minute).
-INCREMENTAL_ENDPOINTS = frozenset({EXPORT_ENDPOINT, EVENTS_ENDPOINT})
+INCREMENTAL_ENDPOINTS = frozenset({EXPORT_ENDPOINT, EVENTS_ENDPOINT, USERS_EXPORT_ENDPOINT,
+                                   ORGANIZATIONS_EXPORT_ENDPOINT})
 
 #: Values of ``TicketConversation.comments_source``.
 SOURCE_TICKET_COMMENTS = "ticket_comments"
@@ -38,6 +44,9 @@ class TicketConversation:
     ticket: dict[str, Any]
     comments: list[dict[str, Any]] = field(default_factory=list)
     users: dict[int, dict[str, Any]] = field(default_factory=dict)
+    #: The ``groups`` and ``organizations`` sideloaded with the ticket's export page, by id.
+    groups: dict[int, dict[str, Any]] = field(default_factory=dict)
+    organizations: dict[int, dict[str, Any]] = field(default_factory=dict)
     comments_status: str = COMMENTS_COMPLETE
     #: Number of the export page (1, 2, … in stream order) the ticket came in.
     export_page: int = 0
@@ -45,7 +54,55 @@ class TicketConversation:
     comments_source: str = SOURCE_TICKET_COMMENTS
 
 
-class TicketRecord(dict):
-    """The exported record of a ticket (a plain dict to every exporter), knowing its export page."""
+class StreamRecord(dict):
+    """An exported record (a plain dict to every exporter) that knows its stream and the page it came in.
 
-    export_page: int = 0
+    Feeds route records by class (``item_classes``); the run state follows
+    each stream's pages to the stored files by ``stream`` and ``page``.
+    """
+
+    stream: ClassVar[str] = ""
+    #: Number of the stream page (1, 2, … in stream order) the record came in; 0: not tracked.
+    page: int = 0
+
+    @classmethod
+    def from_page(cls, data: dict[str, Any], page: int) -> StreamRecord:
+        """The record of an API object of page ``page``, every field as Zendesk returned it."""
+        record = cls(data)
+        record.page = page
+        return record
+
+
+class TicketRecord(StreamRecord):
+    """A ticket with its whole conversation (built by ``pipelines.ConversationPipeline``)."""
+
+    stream = "tickets"
+
+
+class UserRecord(StreamRecord):
+    """A user as the Incremental User Export returned it (deleted users: ``active: false``)."""
+
+    stream = "users"
+
+
+class OrganizationRecord(StreamRecord):
+    """An organization as the Incremental Organization Export returned it (deleted ones: ``deleted_at``)."""
+
+    stream = "organizations"
+
+
+class GroupRecord(StreamRecord):
+    """A group as ``/api/v2/groups.json`` returned it."""
+
+    stream = "groups"
+
+
+class TicketFieldRecord(StreamRecord):
+    """A ticket field (system or custom) as ``/api/v2/ticket_fields.json`` returned it."""
+
+    stream = "ticket_fields"
+
+
+#: The record class of each stream.
+RECORD_CLASSES: dict[str, type[StreamRecord]] = {
+    cls.stream: cls for cls in (TicketRecord, UserRecord, OrganizationRecord, GroupRecord, TicketFieldRecord)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from urllib.parse import urlsplit
 
 from scrapy import Request
@@ -14,7 +15,7 @@ from scrapy.http import Response
 
 from zendesk_crawler.budget import Budget, SlidingWindowBudget, account_budget, endpoint_budget
 from zendesk_crawler.config import AccountConfig
-from zendesk_crawler.items import ENDPOINT_META, INCREMENTAL_ENDPOINTS
+from zendesk_crawler.items import ENDPOINT_META, INCREMENTAL_ENDPOINTS, STREAM_META, USERS_EXPORT_ENDPOINT
 from zendesk_crawler.outcome import record_failure
 
 logger = logging.getLogger(__name__)
@@ -92,7 +93,11 @@ class RateLimitMiddleware:
       sliding window of ``ZENDESK_RATE_LIMIT_WINDOW`` seconds is the fallback;
       ``ZENDESK_MAX_REQUESTS_PER_MINUTE`` is always a hard cap over that window;
     - a 429 pauses every request for its ``Retry-After``, then the rejected
-      request is sent again.
+      request is sent again;
+    - Incremental Export requests take the export budget first come, first
+      served: the tickets, users, organizations and ticket event exports each
+      keep one page request out at a time, so they share the budget in turns
+      and a long ticket backfill never waits behind a whole users export.
 
     Stats: ``zendesk/rate_limited_429``, ``zendesk/rate_limit_paused_seconds``
     (pauses after a 429) and ``zendesk/rate_limit_paced_seconds`` (wall time
@@ -113,13 +118,17 @@ class RateLimitMiddleware:
         self.max_requests_per_minute = config.max_requests_per_minute
         self.account_limit = self.ASSUMED_ACCOUNT_LIMIT
         self.account = Budget(self.window, self.account_limit, self._account_allowance())
-        self.export = Budget(self.window, config.export_requests_per_minute, config.export_requests_per_minute)
+        #: One budget per Incremental Export bucket (see ``export_bucket``), created on first use.
+        self.exports: dict[str, Budget] = {}
+        self.export_requests_per_minute = config.export_requests_per_minute
         self.cap = (SlidingWindowBudget(config.max_requests_per_minute, self.window)
                     if config.max_requests_per_minute > 0 else None)
         self.paused_until = 0.0
         self.paced_until = 0.0
         self.logged_window_end: float | None = None
         self._wake: asyncio.Event | None = None
+        #: Per export bucket, the requests waiting for it in arrival order (only the first may take it).
+        self.export_queues: dict[str, deque[object]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RateLimitMiddleware:
@@ -130,7 +139,13 @@ class RateLimitMiddleware:
         cap = self.max_requests_per_minute
         return min(allowance, cap) if cap > 0 else allowance
 
-    def _pace(self, is_export: bool) -> float:
+    def _export_budget(self, bucket: str) -> Budget:
+        if bucket not in self.exports:
+            rate = self.export_requests_per_minute
+            self.exports[bucket] = Budget(self.window, rate, rate)
+        return self.exports[bucket]
+
+    def _pace(self, bucket: str | None) -> float:
         """Seconds until a request may go as far as the budgets are concerned."""
         account = self.account.delay()
         window_end = self.account.announced.window_end
@@ -139,23 +154,34 @@ class RateLimitMiddleware:
             logger.info("The account's request budget for this window is spent; waiting %.1f s for its reset",
                         account)
         delays = [account, self.cap.delay() if self.cap else 0.0]
-        if is_export:
-            delays.append(self.export.delay())
+        if bucket is not None:
+            delays.append(self._export_budget(bucket).delay())
         return max(delays)
 
     async def process_request(self, request: Request) -> None:
-        is_export = request.meta.get(ENDPOINT_META) in INCREMENTAL_ENDPOINTS
+        bucket = export_bucket(request.meta.get(ENDPOINT_META))
         self._answered(request)  # a redirected or retried request: its earlier attempt is done
-        while True:
-            now = time.monotonic()
-            pause = self.paused_until - now
-            pace = self._pace(is_export)
-            if pause <= 0 and pace <= 0:
-                break
-            await self._sleep(max(pause, min(pace, self.window)))
-            if pause <= 0:
-                self._count_paced(now, time.monotonic())
-        request.meta[self.SEQ_META] = (self.account.record(), self.export.record() if is_export else None)
+        turn = object()
+        queue = self.export_queues.setdefault(bucket, deque()) if bucket is not None else None
+        if queue is not None:
+            queue.append(turn)
+        try:
+            while True:
+                now = time.monotonic()
+                pause = self.paused_until - now
+                pace = self._pace(bucket)
+                if pause <= 0 and pace <= 0 and (queue is None or queue[0] is turn):
+                    break
+                # Not its turn yet: it waits for the export request ahead of it to leave.
+                await self._sleep(max(pause, min(pace, self.window)) if pause > 0 or pace > 0 else self.window)
+                if pause <= 0:
+                    self._count_paced(now, time.monotonic())
+        finally:
+            if queue is not None:
+                queue.remove(turn)
+                self._wake_waiting()  # the next export request's turn
+        request.meta[self.SEQ_META] = (self.account.record(),
+                                       self._export_budget(bucket).record() if bucket is not None else None)
         if self.cap:
             self.cap.record()
 
@@ -182,7 +208,8 @@ class RateLimitMiddleware:
         """The request will not reach the server later: it no longer counts as possibly uncounted."""
         account_seq, export_seq = request.meta.get(self.SEQ_META) or (None, None)
         done = account_seq is not None and self.account.answered(account_seq)
-        done |= export_seq is not None and self.export.answered(export_seq)
+        bucket = export_bucket(request.meta.get(ENDPOINT_META))
+        done |= export_seq is not None and bucket is not None and self._export_budget(bucket).answered(export_seq)
         if done:
             self._wake_waiting()  # a budget waiting for this answer may now know enough
 
@@ -196,7 +223,8 @@ class RateLimitMiddleware:
         self._pause(_seconds(headers.get("retry-after"), self.DEFAULT_RETRY_AFTER), "429 Too Many Requests")
         retries = request.meta.get("zendesk_429_retries", 0) + 1
         if retries > self.max_retries:
-            record_failure(self.crawler, f"still rate limited (429) after {self.max_retries} waits: {request.url}")
+            record_failure(self.crawler, f"still rate limited (429) after {self.max_retries} waits: {request.url}",
+                           stream=request.meta.get(STREAM_META))
             raise IgnoreRequest(f"gave up after {self.max_retries} rate-limit waits: {request.url}")
         retry = request.replace(dont_filter=True)
         retry.meta["zendesk_429_retries"] = retries
@@ -213,12 +241,14 @@ class RateLimitMiddleware:
                         account.limit, self.account.allowance)
         if account.remaining is not None and account_seq is not None:
             self.account.reading(account_seq, account.remaining, account.resets_in)
-        export_header = next((v for k, v in headers.items() if k.startswith("zendesk-ratelimit-incremental-exports")), None)
-        export = endpoint_budget(export_header)
-        if export.limit:
-            self.export.set_allowance(export.limit, export.limit)
-        if export.remaining is not None and export_seq is not None:
-            self.export.reading(export_seq, export.remaining, export.resets_in)
+        bucket = export_bucket(request.meta.get(ENDPOINT_META))
+        if bucket is not None:
+            budget = self._export_budget(bucket)
+            export = endpoint_budget(headers.get(f"zendesk-ratelimit-{bucket}"))
+            if export.limit:
+                budget.set_allowance(export.limit, export.limit)
+            if export.remaining is not None and export_seq is not None:
+                budget.reading(export_seq, export.remaining, export.resets_in)
         self._wake_waiting()
 
     def _wake_waiting(self) -> None:
@@ -234,6 +264,20 @@ class RateLimitMiddleware:
                              round(resume_at - max(self.paused_until, time.monotonic()), 3))
         self.paused_until = resume_at
         logger.info("Pausing all requests for %.1f s: %s", seconds, why)
+
+
+def export_bucket(endpoint: str | None) -> str | None:
+    """The Incremental Export budget an endpoint spends, by the name of its ``Zendesk-RateLimit-…`` header.
+
+    Zendesk's cursor-based user export has its own budget (20 a minute,
+    announced as ``Zendesk-RateLimit-incremental-exports-cursor``); the ticket,
+    ticket event and organization exports share ``incremental-exports`` (10 a
+    minute). Readings of one bucket never pace the other. Until a header says
+    more, each bucket is paced at ``ZENDESK_EXPORT_REQUESTS_PER_MINUTE``.
+    """
+    if endpoint == USERS_EXPORT_ENDPOINT:
+        return "incremental-exports-cursor"
+    return "incremental-exports" if endpoint in INCREMENTAL_ENDPOINTS else None
 
 
 def _lower_headers(response: Response) -> dict[str, str]:
@@ -273,7 +317,7 @@ class RetryBackoffMiddleware:
 
 
 class EndpointStatsMiddleware:
-    """Counts requests sent per Zendesk endpoint (retries included) in the stats."""
+    """Counts requests sent per Zendesk endpoint and per stream (retries included) in the stats."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -285,3 +329,6 @@ class EndpointStatsMiddleware:
     def process_request(self, request: Request) -> None:
         endpoint = request.meta.get(ENDPOINT_META, "other")
         self.crawler.stats.inc_value(f"zendesk/requests/{endpoint}")
+        stream = request.meta.get(STREAM_META)
+        if stream is not None:
+            self.crawler.stats.inc_value(f"zendesk/{stream}/requests")

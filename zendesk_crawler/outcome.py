@@ -14,14 +14,30 @@ from scrapy.crawler import Crawler
 
 FAILURE_KEY = "zendesk/failure_reason"
 FAILURE_COUNT_KEY = "zendesk/failure_count"
+#: Failures that belong to no stream: every stream keeps its position.
+RUN_FAILURE_COUNT_KEY = "zendesk/run_failure_count"
 
 logger = logging.getLogger(__name__)
 
 
-def record_failure(crawler: Crawler, reason: str) -> None:
-    """Record why the run failed; the first reason recorded is the one reported."""
+def stream_failure_key(stream: str) -> str:
+    """The stat that counts the failures of one stream (its position is then not moved)."""
+    return f"zendesk/{stream}/failures"
+
+
+def record_failure(crawler: Crawler, reason: str, stream: str | None = None) -> None:
+    """Record why the run failed; the first reason recorded is the one reported.
+
+    A failure of one ``stream`` keeps that stream's position, and the other
+    streams go on to their end and save theirs; a failure of no stream (rejected
+    credentials, a lost lock) keeps every position.
+    """
     assert crawler.stats is not None
     crawler.stats.inc_value(FAILURE_COUNT_KEY)
+    if stream is not None:
+        crawler.stats.inc_value(stream_failure_key(stream))
+    else:
+        crawler.stats.inc_value(RUN_FAILURE_COUNT_KEY)
     if crawler.stats.get_value(FAILURE_KEY) is None:
         crawler.stats.set_value(FAILURE_KEY, reason)
     logger.error("Run failed: %s", reason)
@@ -31,3 +47,9 @@ def failure_reason(crawler: Crawler) -> str | None:
     """The first failure reason recorded in this run, if any."""
     assert crawler.stats is not None
     return crawler.stats.get_value(FAILURE_KEY)
+
+
+def stream_failed(crawler: Crawler, stream: str) -> bool:
+    """Whether ``stream`` or the whole run failed (no point in more requests for it)."""
+    assert crawler.stats is not None
+    return bool(crawler.stats.get_value(stream_failure_key(stream)) or crawler.stats.get_value(RUN_FAILURE_COUNT_KEY))

@@ -1,4 +1,4 @@
-"""Item pipelines: shape each ticket's raw API data into one self-contained conversation record."""
+"""Item pipelines: shape each ticket's raw API data into one self-contained conversation record; count records."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 
-from zendesk_crawler.comment_events import FIELDS_NOT_IN_EVENTS
-from zendesk_crawler.items import COMMENTS_TICKET_DELETED, SOURCE_TICKET_EVENTS, TicketConversation, TicketRecord
+from zendesk_crawler import signals as zendesk_signals
+from zendesk_crawler.comments.events import FIELDS_NOT_IN_EVENTS
+from zendesk_crawler.items import (COMMENTS_TICKET_DELETED, SOURCE_TICKET_EVENTS, StreamRecord, TicketConversation,
+                                   TicketRecord)
 
 
 class ConversationPipeline:
@@ -19,6 +21,11 @@ class ConversationPipeline:
     - ``requester`` and ``assignee``: ``{id, name, email, role}`` resolved from
       the sideloaded users (``None`` when the ticket has none; name, email and
       role ``None`` when the user was not sideloaded, e.g. a deleted user);
+    - ``organization`` and ``group``: ``{id, name}`` from the sideloads
+      (``None`` when the ticket has none; name ``None`` when not sideloaded);
+    - ``custom_fields_by_title``: each entry of ``custom_fields`` as
+      ``title: value``, titles from the ticket fields (see :class:`FieldTitles`);
+      ``custom_fields`` itself stays as Zendesk sent it;
     - ``comments``: every comment object exactly as returned, in chronological
       order, each with an added ``author`` resolved the same way;
     - ``_export``: how complete the comments are (``complete``,
@@ -29,15 +36,26 @@ class ConversationPipeline:
 
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
+        self.titles = FieldTitles([])
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ConversationPipeline:
-        return cls(crawler)
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.ticket_fields_loaded, signal=zendesk_signals.ticket_fields_loaded)
+        return pipeline
+
+    def ticket_fields_loaded(self, fields: list[Any]) -> None:
+        """The account's ticket fields were read (before the first ticket): their titles name custom fields."""
+        self.titles = FieldTitles(fields)
 
     def process_item(self, item: Any) -> Any:
+        if isinstance(item, StreamRecord):
+            self.stats.inc_value(f"zendesk/records_exported/{item.stream}")
+            return item
         if not isinstance(item, TicketConversation):
             return item
-        record = build_record(item)
+        record = build_record(item, self.titles)
+        self.stats.inc_value("zendesk/records_exported/tickets")
         self.stats.inc_value("zendesk/tickets_exported")
         self.stats.inc_value("zendesk/comments_exported", len(record["comments"]))
         if item.comments_status == COMMENTS_TICKET_DELETED:
@@ -45,14 +63,16 @@ class ConversationPipeline:
         return record
 
 
-def build_record(conversation: TicketConversation) -> TicketRecord:
+def build_record(conversation: TicketConversation, titles: FieldTitles) -> TicketRecord:
     """The conversation record of one ticket (see :class:`ConversationPipeline`)."""
     ticket, users = conversation.ticket, conversation.users
     comments = sorted(conversation.comments, key=_chronological)
-    record = TicketRecord(ticket)
-    record.export_page = conversation.export_page
+    record = TicketRecord.from_page(ticket, conversation.export_page)
     record["requester"] = resolve_user(ticket.get("requester_id"), users)
     record["assignee"] = resolve_user(ticket.get("assignee_id"), users)
+    record["organization"] = resolve_named(ticket.get("organization_id"), conversation.organizations)
+    record["group"] = resolve_named(ticket.get("group_id"), conversation.groups)
+    record["custom_fields_by_title"] = titles.name(ticket.get("custom_fields"))
     record["comments"] = [{**comment, "author": resolve_user(comment.get("author_id"), users)}
                           if isinstance(comment, dict) else comment for comment in comments]
     record["_export"] = {"comments": conversation.comments_status, "comment_count": len(comments),
@@ -68,6 +88,45 @@ def resolve_user(user_id: Any, users: dict[Any, dict[str, Any]]) -> dict[str, An
         return None
     user = (users.get(user_id) if isinstance(user_id, int) else None) or {}
     return {"id": user_id, "name": user.get("name"), "email": user.get("email"), "role": user.get("role")}
+
+
+def resolve_named(object_id: Any, objects: dict[Any, dict[str, Any]]) -> dict[str, Any] | None:
+    """``{id, name}`` of a group or organization, name ``None`` when it was not sideloaded (deleted, say)."""
+    if object_id is None:
+        return None
+    found = (objects.get(object_id) if isinstance(object_id, int) else None) or {}
+    return {"id": object_id, "name": found.get("name")}
+
+
+class FieldTitles:
+    """Names a ticket's custom field values by the titles of the account's ticket fields.
+
+    The key of a value is its field's ``title``. Titles are not unique in
+    Zendesk: when several ticket fields share a title, each of them is keyed
+    ``"<title> (<field id>)"``, so no value hides another. A value whose field
+    is not among the ticket fields (deleted since) is keyed ``"(<field id>)"``.
+    Keys follow the order of ``custom_fields``.
+    """
+
+    def __init__(self, fields: list[Any]) -> None:
+        titles = {field["id"]: field.get("title") for field in fields
+                  if isinstance(field, dict) and isinstance(field.get("id"), int)}
+        counts: dict[Any, int] = {}
+        for title in titles.values():
+            counts[title] = counts.get(title, 0) + 1
+        self.keys = {field_id: str(title) if counts[title] == 1 and isinstance(title, str) and title
+                     else f"{title} ({field_id})" for field_id, title in titles.items()}
+
+    def name(self, custom_fields: Any) -> dict[str, Any]:
+        """``{key: value}`` for each ``{id, value}`` entry of a ticket's ``custom_fields``."""
+        if not isinstance(custom_fields, list):
+            return {}
+        named = {}
+        for entry in custom_fields:
+            if isinstance(entry, dict) and "id" in entry:
+                field_id = entry["id"]
+                named[self.keys.get(field_id, f"({field_id})")] = entry.get("value")
+        return named
 
 
 def _chronological(comment: Any) -> tuple[str, int]:

@@ -22,13 +22,15 @@ ZENDESK_OAUTH_TOKEN = os.environ.get("ZENDESK_OAUTH_TOKEN", "")
 ZENDESK_EXPORT_URI = os.environ.get("ZENDESK_EXPORT_URI", "output")
 # Empty: ``<ZENDESK_EXPORT_URI>/state.json``, so an export location describes itself.
 ZENDESK_STATE_URI = os.environ.get("ZENDESK_STATE_URI", "")
-# Tickets per Incremental Ticket Export page (1-1000; Zendesk's maximum, so that the export budget of
+# Records per incremental export page: tickets, users, organizations (1-1000; Zendesk's maximum, so that the export budget of
 # 10 pages a minute never limits a backfill: see config._export_page_size).
 ZENDESK_EXPORT_PAGE_SIZE = os.environ.get("ZENDESK_EXPORT_PAGE_SIZE", "1000")
 # Tickets whose comments are fetched at the same time; the rest of an export page waits its turn.
 ZENDESK_TICKETS_IN_PROGRESS = os.environ.get("ZENDESK_TICKETS_IN_PROGRESS", "100")
 # Comments per page of /tickets/{id}/comments.json (Zendesk's maximum: 100).
 ZENDESK_COMMENTS_PAGE_SIZE = os.environ.get("ZENDESK_COMMENTS_PAGE_SIZE", "100")
+# Groups and ticket fields per page (page[size], at most 100).
+ZENDESK_LIST_PAGE_SIZE = os.environ.get("ZENDESK_LIST_PAGE_SIZE", "100")
 # Tickets per feed file; each stored file lets the state checkpoint the cursor (0: one file per run).
 ZENDESK_BATCH_ITEM_COUNT = os.environ.get("ZENDESK_BATCH_ITEM_COUNT", "5000")
 # Seconds after which the current feed files are stored (and the cursor checkpointed) even if they
@@ -46,6 +48,8 @@ ZENDESK_EVENTS_BUFFERED_TICKETS = os.environ.get("ZENDESK_EVENTS_BUFFERED_TICKET
 ZENDESK_EVENTS_KEPT_TICKETS = os.environ.get("ZENDESK_EVENTS_KEPT_TICKETS", "20000")
 # Seconds between progress log lines (0 turns them off).
 ZENDESK_PROGRESS_INTERVAL = os.environ.get("ZENDESK_PROGRESS_INTERVAL", "30")
+# A live progress display when the output is a terminal and the log goes to LOG_FILE (false: log lines only).
+ZENDESK_PROGRESS_LIVE = os.environ.get("ZENDESK_PROGRESS_LIVE", "true")
 
 # Share of the account's per-minute budget (X-Rate-Limit) this crawler may use;
 # other integrations of the account share the rest.

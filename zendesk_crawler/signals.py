@@ -1,23 +1,31 @@
-"""The crawler's own Scrapy signals: how the spider and the run-state extension talk, one way each.
+"""The crawler's own Scrapy signals: how the streams, the spider and the run-state extension talk, one way each.
 
 Sent with ``crawler.signals.send_catch_log(signal, **arguments)``; receivers take the
-arguments they need by name, like Scrapy's own signals.
+arguments they need by name, like Scrapy's own signals. ``stream`` is a stream name
+(``tickets``, ``users``, ``organizations``, ``groups``, ``ticket_fields``).
 """
 
-#: The run state was loaded (before the first request): where the ticket export resumes.
-#: Arguments: ``cursor`` (``None``: start from ``start_time``), ``start_time``, ``already_stored``
-#: (ticket versions an interrupted run stored after its cursor; see state/checkpoint.py).
+#: The run state was loaded (before the first request): where an incremental stream resumes.
+#: Arguments: ``stream``, ``position`` (a :class:`~zendesk_crawler.positions.StreamPosition`).
 resume_position = object()
 
-#: An export page arrived. Arguments: ``page`` (1, 2, … in stream order), ``cursor`` (its
-#: ``after_cursor``), ``end_of_stream``.
-export_page_received = object()
+#: A page of a stream arrived. Arguments: ``stream``, ``page`` (1, 2, … in stream order), ``position``
+#: (where the stream goes on after this page: a cursor, or a time-based export's ``end_time``;
+#: ``None`` for streams exported in full), ``end_of_stream``, ``repeats`` (record versions of this
+#: page that the next page starts with again: a time-based export's last second).
+page_received = object()
 
-#: ``count`` tickets of export page ``page`` are to be exported (a record or a drop follows for each).
-export_page_tickets = object()
+#: ``count`` records of page ``page`` of ``stream`` are to be exported (a record or a drop follows for each).
+page_records = object()
 
-#: A ticket of ``page`` needs no record: a newer version of it comes later in the stream.
-ticket_superseded = object()
+#: A record of ``page`` of ``stream`` needs no export: a newer version of it comes later in the stream.
+record_superseded = object()
 
-#: A ticket of ``page`` an interrupted run already stored (``version``: id and ``updated_at``).
-ticket_already_stored = object()
+#: A record of ``page`` of ``stream`` an earlier run already stored (``version``: id and ``updated_at``).
+record_already_stored = object()
+
+#: Every page of ``stream`` was read (the ticket fields, say, so the tickets can name their custom fields).
+stream_ended = object()
+
+#: The account's ticket fields were read. Argument: ``fields`` (the ticket field objects, as Zendesk sent them).
+ticket_fields_loaded = object()

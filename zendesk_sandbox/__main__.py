@@ -32,7 +32,7 @@ def parse_args(argv: list[str] | None = None) -> Config:
     parser.add_argument("--export-rate-limit", type=int, default=10,
                         help="incremental export requests per minute (0: unlimited)")
     parser.add_argument("--export-budget-header", action="store_true",
-                        help="send Zendesk-RateLimit-incremental-exports-cursor on the tickets export")
+                        help="send Zendesk-RateLimit-incremental-exports on the ticket, event and organization exports")
     parser.add_argument("--time-scale", type=float, default=1.0,
                         help="rate-limit minutes last 60/S real seconds")
     parser.add_argument("--other-usage", type=int, default=0,

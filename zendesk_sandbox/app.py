@@ -15,7 +15,7 @@ from .clock import Clock
 from .data import Dataset
 from .faults import Faults, Rule
 from .generator import Options, dumps
-from .ratelimit import RateLimiter
+from .ratelimit import CURSOR_EXPORTS, EXPORTS, RateLimiter
 from .requestlog import RequestLog
 
 INTERNAL_ERROR = Response(500, [JSON_TYPE], dumps({"error": "InternalError", "description": "sandbox bug"}))
@@ -89,7 +89,6 @@ def endpoint_name(path: str) -> str:
 #: The export budget header's name per endpoint: ``...-cursor`` on the cursor exports (documented for the users
 #: export; the ticket and ticket event exports have always sent it here), the plain name on the time-based
 #: organization export (as observed on Zendesk). All of them report the one export budget.
-EXPORT_HEADERS = {"incremental_organizations": "Zendesk-RateLimit-incremental-exports"}
 
 
 class App:
@@ -133,7 +132,8 @@ class App:
              endpoint: str) -> tuple[Response, Rule | None]:
         is_export = path.startswith("/api/v2/incremental/")
         failure = auth.authenticate(authorization, self.config.credentials)
-        decision = self.limiter.check(is_export, consume=failure is None, export_header=EXPORT_HEADERS.get(endpoint))
+        bucket = (CURSOR_EXPORTS if endpoint == "incremental_users" else EXPORTS) if is_export else None
+        decision = self.limiter.check(bucket, consume=failure is None)
         if failure is not None:
             extra = [] if auth.scheme(authorization) == "bearer" else [auth.WWW_AUTHENTICATE]
             return Response(401, [JSON_TYPE, *extra, *decision.headers], failure), None

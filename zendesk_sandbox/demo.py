@@ -1,8 +1,10 @@
 """``make demo``: export the built-in sandbox Zendesk completely, then incrementally.
 
 Starts the sandbox on a free loopback port, runs the real ``scrapy crawl zendesk``
-against it (no credentials of yours needed), changes a few tickets in the
-sandbox, runs again from the saved cursor, and prints where everything went.
+against it (no credentials of yours needed; every stream: tickets, users,
+organizations, groups, ticket fields), changes a few tickets, users and
+organizations in the sandbox, runs again from the saved positions, and prints a
+summary per run and stream.
 """
 
 from __future__ import annotations
@@ -21,8 +23,12 @@ from zendesk_sandbox import DEFAULT_API_TOKEN, DEFAULT_EMAIL, SandboxProcess
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def crawl(sandbox_url: str, export_dir: Path) -> tuple[int, float]:
-    """Run ``scrapy crawl zendesk`` against the sandbox; return (exit status, wall seconds)."""
+def crawl(sandbox_url: str, export_dir: Path, run: int) -> tuple[int, float]:
+    """Run ``scrapy crawl zendesk`` against the sandbox; return (exit status, wall seconds).
+
+    Scrapy's log (its start-up dump included) goes to ``logs/run-<n>.log`` in the
+    export directory; the screen shows the crawler's live progress display.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZENDESK_")}
     env.update({
         "ZENDESK_URL": sandbox_url,
@@ -31,21 +37,27 @@ def crawl(sandbox_url: str, export_dir: Path) -> tuple[int, float]:
         "ZENDESK_EXPORT_URI": str(export_dir),
         "ZENDESK_PROGRESS_INTERVAL": "5",
     })
+    log_file = export_dir / "logs" / f"run-{run}.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    status = subprocess.call([sys.executable, "-m", "scrapy", "crawl", "zendesk", "-a", "start_time=0"],
+    status = subprocess.call([sys.executable, "-m", "scrapy", "crawl", "zendesk", "-a", "start_time=0",
+                              "-s", f"LOG_FILE={log_file}"],
                              cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL)
+    if status:
+        print(f"The crawl failed (exit status {status}); its log: {log_file}", file=sys.stderr)
     return status, time.monotonic() - started
 
 
 def summary(title: str, export_dir: Path, wall: float) -> None:
-    """Print what the last run exported, from the state file it saved."""
-    last = json.loads((export_dir / "state.json").read_text("utf-8"))["last_run"]
-    print(f"\n== {title}")
-    print(f"   tickets exported: {last['tickets_exported']} ({last['deleted_tickets_exported']} deleted)")
-    print(f"   comments exported: {last['comments_exported']}")
-    print(f"   API requests: {last['requests']}   wall time: {wall:.1f} s")
-    for name in last["files"]:
-        print(f"   file: {name}")
+    """Print what the last run exported, per stream, from its manifest."""
+    manifest = json.loads(sorted(export_dir.glob("manifest-*.json"))[-1].read_text("utf-8"))
+    print(f"\n== {title}: {manifest['status']}, wall time {wall:.1f} s "
+          f"(log: {export_dir / 'logs'})")
+    print(f"   {'stream':<14} {'records':>8} {'requests':>9}")
+    for stream, facts in manifest["streams"].items():
+        print(f"   {stream:<14} {facts['records']:>8} {facts['requests']:>9}")
+    print(f"   tickets: {manifest['tickets_exported']} ({manifest['deleted_tickets_exported']} deleted), "
+          f"comments: {manifest['comments_exported']}, files: {len(manifest['files'])}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,20 +68,24 @@ def main(argv: list[str] | None = None) -> int:
     export_dir = args.export_dir or PROJECT_ROOT / "output" / f"demo-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}"
     with SandboxProcess(tickets=args.tickets, seed=1) as sandbox:
         print(f"Sandbox Zendesk with {args.tickets} tickets at {sandbox.url}; exporting to {export_dir}", flush=True)
-        status, wall = crawl(sandbox.url, export_dir)
+        status, wall = crawl(sandbox.url, export_dir, 1)
         if status:
             return status
         summary("Run 1: full export", export_dir, wall)
 
         ids = sorted(t["id"] for t in sandbox.truth()["tickets"] if t["status"] != "deleted")
-        sandbox.change(add_comments=ids[:5], update=ids[5:8], create=2)
+        users = [u["id"] for u in sandbox.stream_truth("users") if u["active"]][:3]
+        organizations = [o["id"] for o in sandbox.stream_truth("organizations") if o["deleted_at"] is None][:2]
+        sandbox.change(add_comments=ids[:5], update=ids[5:8], create=2,
+                       users={"update": users, "create": 1}, organizations={"update": organizations})
         sandbox.advance_clock(120)  # Zendesk exports only changes older than a minute
-        print("\nChanged 8 tickets and created 2 in the sandbox; running again from the saved cursor...", flush=True)
-        status, wall = crawl(sandbox.url, export_dir)
+        print("\nChanged 8 tickets, 3 users and 2 organizations and created 2 tickets and a user in the sandbox; "
+              "running again from the saved positions...", flush=True)
+        status, wall = crawl(sandbox.url, export_dir, 2)
         if status:
             return status
-        summary("Run 2: incremental export from the saved cursor", export_dir, wall)
-    print(f"\nJSON and XML files and the state file (state.json) are in {export_dir}")
+        summary("Run 2: incremental export from the saved positions", export_dir, wall)
+    print(f"\nJSON and XML files, manifests and the state file (state.json) are in {export_dir}")
     return 0
 
 

@@ -1,10 +1,16 @@
 """Zendesk's rate limits: an account budget per minute shared by every API endpoint, and the
-separate incremental-export budget, in fixed one-minute windows.
+incremental-export budgets, in fixed one-minute windows.
 
-Headers follow ``shared/zendesk-samples/errors.md``: every answer carries ``X-Rate-Limit``,
+Headers follow ``tests/fixtures/zendesk-samples/errors.md``: every answer carries ``X-Rate-Limit``,
 ``X-Rate-Limit-Remaining`` and ``ratelimit-limit/-remaining/-reset``; a request over a budget
-gets 429 with ``Retry-After``. The ``Zendesk-RateLimit-incremental-exports-cursor`` header is
-only sent when asked for, because real recordings of the tickets export do not carry it.
+gets 429 with ``Retry-After``.
+
+Two export budgets, as Zendesk documents them: the cursor-based user export has its own
+(``incremental-exports-cursor``, twice the export limit: 20 a minute against 10), announced in
+``Zendesk-RateLimit-incremental-exports-cursor`` on every answer; the ticket, ticket event and
+organization exports share ``incremental-exports``, whose ``Zendesk-RateLimit-incremental-exports``
+header is only sent when asked for (``export_budget_header``), because real recordings of the
+ticket export do not carry one.
 """
 
 from __future__ import annotations
@@ -17,7 +23,9 @@ from typing import Callable
 
 #: What the headers announce when the account budget is unlimited (0).
 DISPLAYED_UNLIMITED = 700
-EXPORT_BUDGET_HEADER = "Zendesk-RateLimit-incremental-exports-cursor"
+#: The export buckets: (header name, whether the header is always sent).
+EXPORTS = "incremental-exports"
+CURSOR_EXPORTS = "incremental-exports-cursor"
 
 
 @dataclass
@@ -54,7 +62,7 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._window_index = 0
         self._used = 0
-        self._export_used = 0
+        self._export_used = {EXPORTS: 0, CURSOR_EXPORTS: 0}
         self._others = 0
 
     def _roll(self, now: float) -> float:
@@ -63,7 +71,7 @@ class RateLimiter:
         if index != self._window_index:
             self._window_index = index
             self._used = 0
-            self._export_used = 0
+            self._export_used = {EXPORTS: 0, CURSOR_EXPORTS: 0}
         left = self._start + (index + 1) * self.window - now
         self._others = int(self.other_usage * (1 - left / self.window))
         return left
@@ -72,35 +80,39 @@ class RateLimiter:
         """The number (0, 1, …) of the window now running, for the request log."""
         return int((self._monotonic() - self._start) // self.window)
 
-    def check(self, is_export: bool, consume: bool = True, export_header: str | None = None) -> Decision:
-        """Account one request (``is_export`` for ``/api/v2/incremental/...``) and say if it may proceed.
+    def _export_limit(self, bucket: str) -> int:
+        return self.export_limit * 2 if bucket == CURSOR_EXPORTS else self.export_limit
+
+    def check(self, bucket: str | None, consume: bool = True) -> Decision:
+        """Account one request (``bucket``: its export budget, ``None`` for other endpoints); may it proceed?
 
         With ``consume=False`` nothing is counted (for answers such as 401 that are not charged).
-        ``export_header`` names the export budget header (default ``EXPORT_BUDGET_HEADER``).
         """
         with self._lock:
             left = self._roll(self._monotonic())
             reset = max(1, math.ceil(left))
-            export_over = bool(self.export_limit) and self._export_used >= self.export_limit
+            limit = self._export_limit(bucket) if bucket else 0
+            export_over = bool(limit) and self._export_used[bucket] >= limit  # type: ignore[index]
             account_over = bool(self.limit) and self._used + self._others >= self.limit
-            allowed = not (is_export and export_over) and not account_over
+            allowed = not export_over and not account_over
             if allowed and consume:
                 self._used += 1
-                if is_export:
-                    self._export_used += 1
-            headers = self._headers(reset, is_export, export_header or EXPORT_BUDGET_HEADER)
+                if bucket:
+                    self._export_used[bucket] += 1
+            headers = self._headers(reset, bucket)
         if not allowed:
             headers.insert(0, ("Retry-After", str(reset)))
         return Decision(allowed, headers)
 
-    def _headers(self, reset: int, is_export: bool, export_header: str) -> list[tuple[str, str]]:
+    def _headers(self, reset: int, bucket: str | None) -> list[tuple[str, str]]:
         limit = self.limit or DISPLAYED_UNLIMITED
         remaining = str(max(0, self.limit - self._used - self._others) if self.limit else DISPLAYED_UNLIMITED)
         headers = [("X-Rate-Limit", str(limit)), ("X-Rate-Limit-Remaining", remaining),
                    ("ratelimit-limit", str(limit)), ("ratelimit-remaining", remaining),
                    ("ratelimit-reset", str(reset))]
-        if is_export and self.export_budget_header:
-            total = self.export_limit or 10
-            export_remaining = max(0, self.export_limit - self._export_used) if self.export_limit else total
-            headers.append((export_header, f"total={total}; remaining={export_remaining}; resets={reset}"))
+        if bucket and (bucket == CURSOR_EXPORTS or self.export_budget_header):
+            limit = self._export_limit(bucket)
+            total = limit or (20 if bucket == CURSOR_EXPORTS else 10)
+            export_remaining = max(0, limit - self._export_used[bucket]) if limit else total
+            headers.append((f"Zendesk-RateLimit-{bucket}", f"total={total}; remaining={export_remaining}; resets={reset}"))
         return headers

@@ -1,35 +1,28 @@
-"""The checks that decide, at the end of a run, whether the final position may be saved.
+"""The checks that decide, at the end of a run, whether each stream's final position may be saved.
 
 In the spirit of spidermon's monitors: each check is a small class that reads
 the run's stats and says what is wrong (or ``None``); the state extension acts
-on the first problem found (no final save, a failed manifest, exit status 1).
-Deciding stays apart from acting, and a new stream adds its checks here.
+on what they find (no final save for that stream, a failed manifest, exit status 1).
+Deciding stays apart from acting. Run checks hold back every stream; stream
+checks hold back only their own stream, so a failing stream keeps its position
+while the streams that completed save theirs.
 """
 
 from __future__ import annotations
 
 from scrapy.statscollectors import StatsCollector
 
-from zendesk_crawler.outcome import FAILURE_KEY
-
-#: Set by the state extension when the ticket export answered ``end_of_stream``.
-TICKET_STREAM_ENDED = "zendesk/ticket_stream_ended"
-#: Set by the spider when it closes: tickets accepted but neither exported nor dropped.
-TICKETS_UNFINISHED = "zendesk/tickets_unfinished"
+from zendesk_crawler.outcome import RUN_FAILURE_COUNT_KEY, stream_failure_key
 
 
-class NothingFailed:
-    """No component recorded a failure (rejected credentials, a ticket's comments, a lost lock…)."""
-
-    def problem(self, stats: StatsCollector, finish_reason: str) -> str | None:
-        return stats.get_value(FAILURE_KEY)
+def stream_ended_key(stream: str) -> str:
+    """Set by the state extension when the stream's last page (``end_of_stream``) was read."""
+    return f"zendesk/{stream}/ended"
 
 
-class RunFinished:
-    """The engine closed because the work was done, not because of a signal or an error."""
-
-    def problem(self, stats: StatsCollector, finish_reason: str) -> str | None:
-        return None if finish_reason == "finished" else f"the run was stopped before it finished ({finish_reason})"
+def unfinished_key(stream: str) -> str:
+    """Set by the spider when it closes: records of the stream accepted but neither exported nor dropped."""
+    return f"zendesk/{stream}/unfinished"
 
 
 def feed_failures(stats: StatsCollector) -> int:
@@ -37,33 +30,62 @@ def feed_failures(stats: StatsCollector) -> int:
     return sum(value for key, value in stats.get_stats().items() if key.startswith("feedexport/failed_count/"))
 
 
+class NoRunFailure:
+    """No failure that belongs to no stream (rejected credentials, a lost lock, an unexpected error)."""
+
+    def problem(self, stats: StatsCollector, finish_reason: str, stream: str) -> str | None:
+        return "the run failed (see the first error)" if stats.get_value(RUN_FAILURE_COUNT_KEY) else None
+
+
+class RunFinished:
+    """The engine closed because the work was done, not because of a signal or an error."""
+
+    def problem(self, stats: StatsCollector, finish_reason: str, stream: str) -> str | None:
+        return None if finish_reason == "finished" else f"the run was stopped before it finished ({finish_reason})"
+
+
 class FeedsStored:
     """Every feed file was stored."""
 
-    def problem(self, stats: StatsCollector, finish_reason: str) -> str | None:
+    def problem(self, stats: StatsCollector, finish_reason: str, stream: str) -> str | None:
         failed = feed_failures(stats)
         return f"{failed} feed file(s) could not be stored (see the errors above)" if failed else None
 
 
-class TicketStreamEnded:
-    """The ticket export reached the end of its stream."""
+class StreamNotFailed:
+    """Nothing of the stream failed (a page, a ticket's comments, an event page)."""
 
-    def problem(self, stats: StatsCollector, finish_reason: str) -> str | None:
-        return None if stats.get_value(TICKET_STREAM_ENDED) else "the export did not reach the end of the ticket stream"
+    def problem(self, stats: StatsCollector, finish_reason: str, stream: str) -> str | None:
+        return f"the {stream} stream failed (see the first error)" if stats.get_value(stream_failure_key(stream)) \
+            else None
 
 
-class NoTicketUnfinished:
-    """No ticket was left waiting for its comments."""
+class StreamEnded:
+    """The stream was read to its end."""
 
-    def problem(self, stats: StatsCollector, finish_reason: str) -> str | None:
-        unfinished = stats.get_value(TICKETS_UNFINISHED, 0)
-        return f"{unfinished} tickets were still waiting for their comments when the run ended" if unfinished else None
+    def problem(self, stats: StatsCollector, finish_reason: str, stream: str) -> str | None:
+        return None if stats.get_value(stream_ended_key(stream)) else f"the export did not reach the end of the " \
+            f"{'ticket' if stream == 'tickets' else stream} stream"
+
+
+class NothingUnfinished:
+    """No record of the stream was left waiting (a ticket for its comments, say)."""
+
+    def problem(self, stats: StatsCollector, finish_reason: str, stream: str) -> str | None:
+        unfinished = stats.get_value(unfinished_key(stream), 0)
+        if not unfinished:
+            return None
+        if stream == "tickets":
+            return f"{unfinished} tickets were still waiting for their comments when the run ended"
+        return f"{unfinished} {stream} records were not finished when the run ended"
 
 
 #: In order: the first problem found is the one reported.
-FINAL_SAVE_CHECKS = (NothingFailed(), RunFinished(), FeedsStored(), TicketStreamEnded(), NoTicketUnfinished())
+FINAL_SAVE_CHECKS = (NoRunFailure(), RunFinished(), FeedsStored(), StreamNotFailed(), StreamEnded(),
+                     NothingUnfinished())
 
 
-def why_not_save(stats: StatsCollector, finish_reason: str) -> str | None:
-    """The first problem that forbids the final save, or ``None`` when the run is complete."""
-    return next((problem for check in FINAL_SAVE_CHECKS if (problem := check.problem(stats, finish_reason))), None)
+def why_not_save(stats: StatsCollector, finish_reason: str, stream: str) -> str | None:
+    """The first problem that forbids saving ``stream``'s final position, or ``None`` when it is complete."""
+    return next((problem for check in FINAL_SAVE_CHECKS
+                 if (problem := check.problem(stats, finish_reason, stream))), None)

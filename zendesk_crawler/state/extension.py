@@ -1,4 +1,4 @@
-"""The run state extension: loads the saved position, checkpoints it, decides and writes the final save and manifest."""
+"""The run state extension: loads each stream's saved position, checkpoints it, decides and writes the final save."""
 
 from __future__ import annotations
 
@@ -13,38 +13,49 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.extensions.feedexport import FeedExporter
 from scrapy.utils.asyncio import create_looping_call
+from scrapy.utils.misc import load_object
 
 from zendesk_crawler import signals as zendesk_signals
 from zendesk_crawler.config import ZendeskConfig, join_uri
-from zendesk_crawler.outcome import failure_reason, record_failure
-from zendesk_crawler.state.checkpoint import PageTracker, TicketVersion, ticket_version
-from zendesk_crawler.state.checks import TICKET_STREAM_ENDED, feed_failures, why_not_save
+from zendesk_crawler.items import RECORD_CLASSES, STREAM_META, StreamRecord
+from zendesk_crawler.outcome import failure_reason, record_failure, stream_failed
+from zendesk_crawler.positions import RecordVersion, StreamPosition, record_version
+from zendesk_crawler.state.checkpoint import PageTracker
+from zendesk_crawler.state.checks import feed_failures, stream_ended_key, why_not_save
 from zendesk_crawler.state.lock import run_lock_for
-from zendesk_crawler.state.store import (STATE_VERSION, StateError, StateStore, documents_for, is_local,
-                                         local_path, to_json)
+from zendesk_crawler.state.store import STATE_VERSION, StateError, StateStore, documents_for, is_local, local_path, \
+    to_json
 from zendesk_crawler.storages import remove_stale_partials
 
 logger = logging.getLogger(__name__)
+
+#: How each incremental stream's state keeps its position: a cursor, or a time-based export's start_time.
+POSITION_KEYS = {"tickets": "cursor", "users": "cursor", "organizations": "start_time"}
 
 
 def _utc_now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _iso(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 class RunStateExtension:
-    """Owns the state file: loads the saved cursor before the first request, moves it only past stored records.
+    """Owns the state file: loads each stream's saved position, moves it only past stored records.
 
     - Before the spider opens: takes the export location's run lock (a second
       run refuses to start), removes files a killed run left half-written, and
       loads the state (an unreadable one stops the run).
-    - During the run: each time a batch of feed files is stored, saves the
-      cursor of the last export page all of whose records are in stored files
-      (a checkpoint: a crashed backfill resumes near where it died).
-    - At the end: saves the final cursor only when the spider finished, reached
-      the end of the ticket stream, nothing failed and every feed was stored
-      (Scrapy's ``feed_exporter_closed`` signal and the feed-export stats).
-      Otherwise the state keeps the last checkpoint: the next run exports those
-      changes again, so duplicates are possible and losses are not.
+    - During the run: each time a batch of feed files is stored, saves for each
+      incremental stream the position after the last page all of whose records
+      are in stored files (a checkpoint: a crashed backfill resumes near where
+      it died).
+    - At the end: saves a stream's final position only when the checks in
+      ``checks.py`` pass for it (the run finished, every feed was stored, the
+      stream reached its end and nothing of it failed). A stream that fails
+      keeps its last checkpoint; the streams that completed save theirs.
+      Duplicates are possible on the next run, losses are not.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -67,27 +78,22 @@ class RunStateExtension:
             raise
         self.lock_renewal: Any = None
         self.started_at = _utc_now()
-        self.saved_cursor: str | None = None
-        #: Where the export starts when no cursor was saved yet: a checkpoint's start_time, else the argument.
-        self.start_time = self.config.start_time
-        #: Ticket versions after the saved cursor that an interrupted run already stored (see state/checkpoint.py).
-        self.already_stored: set[TicketVersion] = set()
-        if self.previous and not self.config.ignore_cursor:
-            tickets = self.previous["streams"].get("tickets", {})
-            self.saved_cursor = tickets.get("cursor")
-            if not self.saved_cursor and isinstance(tickets.get("start_time"), int):
-                self.start_time = tickets["start_time"]
-            self.already_stored = {tuple(v) for v in tickets.get("stored_after_cursor") or []
-                                   if isinstance(v, list) and len(v) == 2}
-        #: Export pages from the spider's signals, for checkpoints, and the last page's cursor.
-        self.pages = PageTracker()
-        self.export_cursor: str | None = None
+        #: The exported streams (selected with -a streams=), and the incremental ones among them.
+        self.streams = list(config.streams)
+        self.incremental = [name for name in self.streams if name in POSITION_KEYS]
+        #: Each stream's entry as the state file holds it now (streams not exported keep theirs untouched).
+        self.entries: dict[str, dict[str, Any]] = dict((self.previous or {}).get("streams") or {})
+        self.resume = {name: self._resume_position(name) for name in self.incremental}
+        self.trackers = {name: PageTracker() for name in self.incremental}
         self.stored_files: list[str] = []
         #: Items in each stored batch file, by feed.
         self.stored_batches: dict[str, dict[int, int]] = defaultdict(dict)
-        self.saved_beyond_cursor = 0
+        self.saved_beyond: dict[str, int] = defaultdict(int)
         self.feeds_failed = 0
         self.feeds_closed = asyncio.Event()
+        #: Each exported stream's problem found by the final checks (``None``: complete).
+        self.outcomes: dict[str, str | None] = {}
+        self.feed_streams = self._feed_streams()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunStateExtension:
@@ -100,11 +106,10 @@ class RunStateExtension:
             (ext.spider_closed, signals.spider_closed),
             (ext.spider_error, signals.spider_error),
             (ext.item_error, signals.item_error),
-            (ext.pages.page_started, zendesk_signals.export_page_received),
-            (ext.pages.tickets_pending, zendesk_signals.export_page_tickets),
-            (ext.pages.ticket_dropped, zendesk_signals.ticket_superseded),
-            (ext.pages.ticket_already_stored, zendesk_signals.ticket_already_stored),
-            (ext.export_page_received, zendesk_signals.export_page_received),
+            (ext.page_received, zendesk_signals.page_received),
+            (ext.page_records, zendesk_signals.page_records),
+            (ext.record_superseded, zendesk_signals.record_superseded),
+            (ext.record_already_stored, zendesk_signals.record_already_stored),
         ]:
             crawler.signals.connect(handler, signal=signal)
         return ext
@@ -125,35 +130,79 @@ class RunStateExtension:
             )
         return previous
 
-    def export_page_received(self, cursor: str | None, end_of_stream: bool) -> None:
-        self.export_cursor = cursor or self.export_cursor
-        self.crawler.stats.set_value(TICKET_STREAM_ENDED, end_of_stream)
+    def _resume_position(self, stream: str) -> StreamPosition:
+        """Where a stream resumes: its saved cursor or start_time, else the run's start_time."""
+        entry = {} if self.config.ignore_cursor else self.entries.get(stream) or {}
+        start_time = entry.get("start_time")
+        return StreamPosition(
+            cursor=entry.get("cursor"),
+            start_time=start_time if isinstance(start_time, int) and not isinstance(start_time, bool)
+            else self.config.start_time,
+            already_stored={tuple(v) for v in entry.get("stored_after_cursor") or []
+                            if isinstance(v, list) and len(v) == 2},
+        )
+
+    def _feed_streams(self) -> dict[str, set[str]]:
+        """The streams whose records each feed takes (``item_classes``; a feed without them takes every stream)."""
+        classes = {cls: name for name, cls in RECORD_CLASSES.items()}
+        out = {}
+        for uri, options in (self.crawler.settings.getdict("FEEDS") or {}).items():
+            names = {classes.get(load_object(c)) for c in (options or {}).get("item_classes") or ()}
+            out[str(uri)] = {n for n in names if n} or set(self.streams)
+        return out
+
+    # --- signals from the streams ---------------------------------------------
+
+    def page_received(self, stream: str, page: int, position: Any, end_of_stream: bool,
+                      repeats: list[RecordVersion]) -> None:
+        if stream in self.trackers:
+            self.trackers[stream].page_started(page, position, repeats)
+        if end_of_stream:
+            self.crawler.stats.set_value(stream_ended_key(stream), True)
+
+    def page_records(self, stream: str, page: int, count: int) -> None:
+        if stream in self.trackers:
+            self.trackers[stream].records_pending(page, count)
+
+    def record_superseded(self, stream: str, page: int) -> None:
+        if stream in self.trackers:
+            self.trackers[stream].record_dropped(page)
+
+    def record_already_stored(self, stream: str, page: int, version: RecordVersion) -> None:
+        if stream in self.trackers:
+            self.trackers[stream].record_already_stored(page, version)
 
     def spider_opened(self) -> None:
-        self.crawler.signals.send_catch_log(zendesk_signals.resume_position, cursor=self.saved_cursor,
-                                            start_time=self.start_time, already_stored=self.already_stored)
+        for stream, position in self.resume.items():
+            self.crawler.signals.send_catch_log(zendesk_signals.resume_position, stream=stream, position=position)
+            self._log_start(stream, position)
         self.lock_renewal = create_looping_call(self._renew_lock)
         self.lock_renewal.start(self.config.lock_ttl / 3, now=False)
-        if self.saved_cursor:
+
+    def _log_start(self, stream: str, position: StreamPosition) -> None:
+        if position.cursor:
             previous = self.previous or {}
             since = ((previous.get("checkpoint") or {}).get("saved_at")
                      or (previous.get("last_run") or {}).get("finished_at") or "an unknown time")
-            logger.info("Resuming from the cursor saved in %s at %s", self.config.state_uri, since)
+            logger.info("%s: Resuming from the cursor saved in %s at %s", stream, self.config.state_uri, since)
             if self.config.start_time_given:
-                logger.warning("start_time is ignored: a saved cursor exists. "
-                               "Pass -a ignore_cursor=true to export again from start_time.")
+                logger.warning("%s: start_time is ignored: a saved cursor exists. "
+                               "Pass -a ignore_cursor=true to export again from start_time.", stream)
+            return
+        if position.start_time != self.config.start_time:
+            why = ("the start_time of the interrupted run checkpointed in the state file"
+                   if POSITION_KEYS[stream] == "cursor" else f"the position saved in {self.config.state_uri}")
+            if self.config.start_time_given:
+                logger.warning("%s: start_time is ignored: %s exists. "
+                               "Pass -a ignore_cursor=true to export again from start_time.", stream, why)
         else:
-            why = "ignore_cursor=true" if self.config.ignore_cursor else f"no saved cursor in {self.config.state_uri}"
-            start = datetime.fromtimestamp(self.start_time, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-            if self.start_time != self.config.start_time:
-                why = "the start_time of the interrupted run checkpointed in the state file"
-                if self.config.start_time_given:
-                    logger.warning("start_time is ignored: an interrupted run checkpointed its own. "
-                                   "Pass -a ignore_cursor=true to export again from start_time.")
-            logger.info("Starting from start_time=%s (%s) (%s)", self.start_time, start, why)
-        if self.already_stored:
-            logger.info("Skipping %d tickets the interrupted run already stored after its cursor",
-                        len(self.already_stored))
+            why = "ignore_cursor=true" if self.config.ignore_cursor else \
+                f"no saved position in {self.config.state_uri}"
+        logger.info("%s: Starting from start_time=%s (%s) (%s)", stream, position.start_time,
+                    _iso(position.start_time), why)
+        if position.already_stored:
+            logger.info("%s: Skipping %d records an earlier run already stored after its position", stream,
+                        len(position.already_stored))
 
     def _renew_lock(self) -> None:
         try:
@@ -164,19 +213,23 @@ class RunStateExtension:
 
     def spider_error(self, failure: Any, response: Any) -> None:
         """A callback raised: whatever it was handling may be missing from the export."""
-        record_failure(self.crawler, f"unexpected error while handling {response.url}: {failure.value!r}")
+        record_failure(self.crawler, f"unexpected error while handling {response.url}: {failure.value!r}",
+                       stream=response.meta.get(STREAM_META))
 
     def item_error(self, item: Any, failure: Any) -> None:
-        """A pipeline raised: that ticket was not exported."""
-        ticket_id = item.ticket.get("id") if hasattr(item, "ticket") else None
-        record_failure(self.crawler, f"ticket {ticket_id} could not be exported: {failure.value!r}")
+        """A pipeline raised: that record was not exported."""
+        if hasattr(item, "ticket"):
+            record_failure(self.crawler, f"ticket {item.ticket.get('id')} could not be exported: {failure.value!r}",
+                           stream="tickets")
+            return
+        stream = getattr(item, "stream", None) or None
+        record_failure(self.crawler, f"a {stream} record could not be exported: {failure.value!r}", stream=stream)
 
     # --- checkpoints --------------------------------------------------------
 
     def item_scraped(self, item: Any) -> None:
-        page = getattr(item, "export_page", 0)
-        if page:
-            self.pages.ticket_exported(page, ticket_version(item))
+        if isinstance(item, StreamRecord) and item.page and item.stream in self.trackers:
+            self.trackers[item.stream].record_exported(item.page, record_version(item))
 
     def feed_slot_closed(self, slot: Any) -> None:
         failed = feed_failures(self.crawler.stats)
@@ -186,31 +239,43 @@ class RunStateExtension:
             return
         self.stored_files.append(slot.uri)
         self.stored_batches[slot.uri_template][slot.batch_id] = slot.itemcount
-        if failure_reason(self.crawler) is not None:
-            return
-        pages = self.pages
-        stored = self._items_stored(slot)
-        moved = pages.advance(stored)
-        beyond = [list(v) for v in pages.stored_beyond_cursor(stored) if v[0] is not None]
-        if not moved and len(beyond) <= self.saved_beyond_cursor:
-            return
-        if self._save(self._state(pages.safe_cursor or self.saved_cursor, finished=False, beyond=beyond)):
-            self.saved_beyond_cursor = len(beyond)
-            logger.info("Checkpoint: %d records of this run are in stored files; saved the cursor%s", stored,
-                        f" and {len(beyond)} stored tickets after it" if beyond else "")
+        saved = []
+        for stream in self.incremental:
+            if stream_failed(self.crawler, stream):
+                continue
+            tracker = self.trackers[stream]
+            stored = self._items_stored(stream)
+            moved = tracker.advance(stored)
+            beyond = [list(v) for v in tracker.stored_beyond_position(stored) if v[0] is not None]
+            if not moved and len(beyond) <= self.saved_beyond[stream]:
+                continue
+            self.entries[stream] = self._entry(stream, tracker.safe_position, beyond, final=False)
+            self.saved_beyond[stream] = len(beyond)
+            saved.append(f"{stream}: {stored} records of this run are in stored files"
+                         + (f" ({len(beyond)} after the saved position)" if beyond else ""))
+        if saved and self._save(finished=False):
+            logger.info("Checkpoint: %s; saved their positions", "; ".join(saved))
 
-    def _items_stored(self, slot: Any) -> int:
-        """Records stored in every feed: the items of its leading stored batches (1, 2, … without a gap)."""
-        feeds = self.crawler.settings.getdict("FEEDS") or {slot.uri_template: {}}
+    def _items_stored(self, stream: str) -> int:
+        """Records of ``stream`` stored in every feed that takes it: the items of its leading stored batches.
+
+        A feed that takes several exported streams (``-o`` with ``-a streams=`` of more
+        than one) cannot say which of its items are the stream's: it allows no
+        checkpoint, and the final save waits for its close.
+        """
         stored = []
-        for template in feeds:
-            batches = self.stored_batches.get(str(template), {})
+        for template, streams in self.feed_streams.items():
+            if stream not in streams:
+                continue
+            if len(streams) > 1:
+                return 0
+            batches = self.stored_batches.get(template, {})
             count, batch = 0, 1
             while batch in batches:
                 count += batches[batch]
                 batch += 1
             stored.append(count)
-        return min(stored)
+        return min(stored, default=0)
 
     # --- end of the run -----------------------------------------------------
 
@@ -223,32 +288,94 @@ class RunStateExtension:
         try:
             if self.crawler.get_extension(FeedExporter) is not None:
                 await self.feeds_closed.wait()
-            problem = why_not_save(self.crawler.stats, reason)
-            if problem:
-                record_failure(self.crawler, problem)
-                logger.error("Final cursor not saved: the next run starts from %s",
-                             "the last checkpoint" if self.pages.safe_cursor
-                             else "the previous cursor" if self.saved_cursor else "start_time")
-            elif self._save(self._state(self.export_cursor or self.saved_cursor, finished=True)):
+            for stream in self.streams:
+                problem = why_not_save(self.crawler.stats, reason, stream)
+                self.outcomes[stream] = problem
+                if problem:
+                    record_failure(self.crawler, problem, stream=stream)
+                    if stream in self.trackers:
+                        logger.error("The final %s position was not saved: the next run starts from %s", stream,
+                                     "the last checkpoint" if self.trackers[stream].safe_position is not None
+                                     else "the previous position" if (self.entries.get(stream) or {})
+                                     else "start_time")
+                elif stream in self.trackers:
+                    tracker = self.trackers[stream]
+                    position = tracker.last_position if tracker.last_position is not None else \
+                        self._saved_position(stream)
+                    self.entries[stream] = self._entry(stream, position, [list(v) for v in tracker.last_repeats],
+                                                       final=True)
+            if any(problem is None for stream, problem in self.outcomes.items() if stream in self.trackers) \
+                    and self._save(finished=True):
                 self.crawler.stats.set_value("zendesk/state_saved", self.config.state_uri)
-                logger.info("Saved the cursor to %s", self.config.state_uri)
+                saved = [s for s in self.incremental if self.outcomes[s] is None]
+                logger.info("Saved the final position of %s to %s", ", ".join(saved), self.config.state_uri)
             self._write_manifest(reason)
         finally:
             self.lock.release()
 
-    def _save(self, state: dict[str, Any]) -> bool:
-        """Save the state; a failure to save fails the run (the cursor did not move)."""
+    def _saved_position(self, stream: str) -> Any:
+        position = self.resume[stream]
+        return position.cursor if POSITION_KEYS[stream] == "cursor" else position.start_time
+
+    def _entry(self, stream: str, position: Any, beyond: list[list[Any]], final: bool) -> dict[str, Any]:
+        """The state's entry for a stream at ``position`` (a checkpoint's, or the final one)."""
+        if position is None:
+            position = self._saved_position(stream)
+        previous = self.entries.get(stream) or {}
+        entry: dict[str, Any] = {
+            POSITION_KEYS[stream]: position,
+            "position_updated_at": self.crawler.stats.get_value(f"zendesk/{stream}/position_updated_at",
+                                                                previous.get("position_updated_at")),
+        }
+        if not final or beyond:
+            entry["stored_after_cursor"] = beyond
+        if POSITION_KEYS[stream] == "cursor" and position is None:
+            entry["start_time"] = self.resume[stream].start_time
+        return entry
+
+    def _save(self, finished: bool) -> bool:
+        """Save the state; a failure to save fails the run (the positions did not move)."""
         try:
-            self.store.save(state)
+            self.store.save(self._state(finished))
         except (OSError, StateError) as exc:
             record_failure(self.crawler, f"the state could not be saved to {self.config.state_uri}: {exc}")
             return False
         return True
 
+    def _run_facts(self) -> dict[str, Any]:
+        stats = self.crawler.stats
+        return {
+            "run_id": self.run_id,
+            "started_at": self.started_at,
+            "streams": self.streams,
+            "started_from": {stream: ({"cursor": p.cursor} if p.cursor else {"start_time": p.start_time})
+                             for stream, p in self.resume.items()},
+            "tickets_exported": stats.get_value("zendesk/tickets_exported", 0),
+            "comments_exported": stats.get_value("zendesk/comments_exported", 0),
+            "deleted_tickets_exported": stats.get_value("zendesk/tickets_deleted", 0),
+            "records_exported": {stream: stats.get_value(f"zendesk/records_exported/{stream}", 0)
+                                 for stream in self.streams},
+            "requests": stats.get_value("downloader/request_count", 0),
+            "files": list(self.stored_files),
+        }
+
+    def _state(self, finished: bool) -> dict[str, Any]:
+        previous = self.previous or {}
+        state: dict[str, Any] = {"version": STATE_VERSION, "base_url": self.config.base_url,
+                                 "streams": dict(self.entries)}
+        if finished:
+            state["last_run"] = {**self._run_facts(), "finished_at": _utc_now()}
+        else:
+            state["last_run"] = previous.get("last_run")
+            state["checkpoint"] = {**self._run_facts(), "saved_at": _utc_now()}
+        return state
+
     def _write_manifest(self, reason: str) -> None:
         """Leave ``manifest-<run id>.json`` beside the feeds: what this run stored, and whether it is complete."""
         failure = failure_reason(self.crawler)
         stats = self.crawler.stats
+        tickets_before = self.resume["tickets"].cursor if "tickets" in self.resume else None
+        tickets_saved = "tickets" in self.trackers and self.outcomes.get("tickets") is None
         manifest = {
             "run_id": self.run_id,
             "status": "failed" if failure else "complete",
@@ -257,11 +384,20 @@ class RunStateExtension:
             "started_at": self.started_at,
             "finished_at": _utc_now(),
             "base_url": self.config.base_url,
-            "cursor_before": self.saved_cursor,
-            "cursor_after": None if failure else (self.export_cursor or self.saved_cursor),
+            "cursor_before": tickets_before,
+            "cursor_after": (self.entries.get("tickets") or {}).get("cursor") if tickets_saved else None,
             "tickets_exported": stats.get_value("zendesk/tickets_exported", 0),
             "comments_exported": stats.get_value("zendesk/comments_exported", 0),
             "deleted_tickets_exported": stats.get_value("zendesk/tickets_deleted", 0),
+            "streams": {stream: {
+                "records": stats.get_value(f"zendesk/records_exported/{stream}", 0),
+                "requests": stats.get_value(f"zendesk/{stream}/requests", 0),
+                "complete": self.outcomes.get(stream) is None,
+                "problem": self.outcomes.get(stream),
+                "position_before": self._position_text(self.resume.get(stream)),
+                "position_after": (self.entries.get(stream) or {}).get(POSITION_KEYS[stream])
+                if stream in self.trackers and self.outcomes.get(stream) is None else None,
+            } for stream in self.streams},
             "files": sorted(self.stored_files),
         }
         uri = join_uri(self.config.export_uri, f"manifest-{self.run_id}.json")
@@ -270,33 +406,8 @@ class RunStateExtension:
         except (OSError, StateError) as exc:
             record_failure(self.crawler, f"the run manifest could not be written to {uri}: {exc}")
 
-    def _state(self, cursor: str | None, finished: bool, beyond: list[list[Any]] | None = None) -> dict[str, Any]:
-        stats = self.crawler.stats
-        previous = self.previous or {}
-        run = {
-            "run_id": self.run_id,
-            "started_at": self.started_at,
-            "started_from": {"cursor": self.saved_cursor} if self.saved_cursor
-            else {"start_time": self.start_time},
-            "tickets_exported": stats.get_value("zendesk/tickets_exported", 0),
-            "comments_exported": stats.get_value("zendesk/comments_exported", 0),
-            "deleted_tickets_exported": stats.get_value("zendesk/tickets_deleted", 0),
-            "requests": stats.get_value("downloader/request_count", 0),
-            "files": list(self.stored_files),
-        }
-        tickets: dict[str, Any] = {
-            "cursor": cursor,
-            "position_updated_at": stats.get_value(
-                "zendesk/position_updated_at",
-                (previous.get("streams") or {}).get("tickets", {}).get("position_updated_at")),
-        }
-        state = {"version": STATE_VERSION, "base_url": self.config.base_url, "streams": {"tickets": tickets}}
-        if finished:
-            state["last_run"] = {**run, "finished_at": _utc_now()}
-        else:
-            tickets["stored_after_cursor"] = beyond or []
-            if cursor is None:
-                tickets["start_time"] = self.start_time
-            state["last_run"] = previous.get("last_run")
-            state["checkpoint"] = {**run, "saved_at": _utc_now()}
-        return state
+    @staticmethod
+    def _position_text(position: StreamPosition | None) -> Any:
+        if position is None:
+            return None
+        return {"cursor": position.cursor} if position.cursor else {"start_time": position.start_time}

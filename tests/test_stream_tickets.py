@@ -1,4 +1,4 @@
-"""Spider callbacks on recorded Zendesk responses (tests/fixtures/zendesk-samples)."""
+"""The ticket stream's callbacks on recorded Zendesk responses (tests/fixtures/zendesk-samples)."""
 
 import asyncio
 import json
@@ -11,7 +11,8 @@ from scrapy.utils.test import get_crawler
 
 from zendesk_crawler.items import COMMENTS_COMPLETE, COMMENTS_NOT_FOUND, COMMENTS_TICKET_DELETED, TicketConversation
 from zendesk_crawler import signals as zendesk_signals
-from zendesk_crawler.spiders.zendesk import QUEUED, ZendeskSpider
+from zendesk_crawler.spiders.zendesk import ZendeskSpider
+from zendesk_crawler.streams.tickets import Queued, Sideloads
 
 BASE_URL = "https://acme.zendesk.com"
 
@@ -30,7 +31,10 @@ def spider(tmp_path):
         "ZENDESK_URL": BASE_URL, "ZENDESK_EMAIL": "ops@acme.test", "ZENDESK_API_TOKEN": "tok",
         "ZENDESK_EXPORT_URI": str(tmp_path), "ZENDESK_COMMENTS_PAGE_SIZE": 3,
     })
-    return create_spider(crawler, start_time="0")
+    return create_spider(crawler, start_time="0").streams["tickets"]
+
+
+NO_SIDELOADS = Sideloads({}, {}, {})
 
 
 def told(spider, signal) -> list[dict]:
@@ -55,39 +59,50 @@ def query(request: Request) -> dict:
 
 
 def start_comments(spider, ticket, page=1):
-    """The first comments request of ``ticket``, taken from the spider's queue of tickets to fetch."""
-    assert list(spider._ticket(ticket, {}, page)) == [QUEUED]
-    (request,) = spider._start_queued()
+    """The first comments request of ``ticket``, taken from the stream's queue of tickets to fetch."""
+    (queued,) = list(spider._ticket(ticket, NO_SIDELOADS, page))
+    assert isinstance(queued, Queued)
+    spider.per_ticket.queue([queued.conversation])
+    (request,) = spider.per_ticket.start()
     return request
 
 
-async def first_request(spider):
-    return [request async for request in spider.start()][0]
-
-
 def test_first_request_asks_for_everything_from_start_time(spider):
-    request = asyncio.run(first_request(spider))
+    (request,) = spider.start_requests()
     assert request.url.startswith(f"{BASE_URL}/api/v2/incremental/tickets/cursor.json?")
-    assert query(request) == {"start_time": "0", "per_page": "1000", "include": "users", "support_type_scope": "all"}
+    assert query(request) == {"start_time": "0", "per_page": "1000", "include": "users,groups,organizations",
+                              "support_type_scope": "all"}
+
+
+def test_the_spider_starts_the_tickets_once_the_ticket_fields_are_read(spider):
+    router = spider.crawler.spider
+    first = [urlsplit(request.url).path for request in asyncio.run(_all_start_requests(router))]
+    assert "/api/v2/ticket_fields.json" in first and "/api/v2/incremental/tickets/cursor.json" not in first
+    assert router._ready_requests() == []
+    router.ended.add("ticket_fields")
+    (tickets,) = router._ready_requests()
+    assert urlsplit(tickets.url).path == "/api/v2/incremental/tickets/cursor.json"
 
 
 def test_export_page_requests_comments_and_follows_the_cursor(spider, sample):
-    pages = told(spider, zendesk_signals.export_page_received)
-    request = spider._export_request({"start_time": 0})
-    out = list(spider.parse_export_page(respond(request, sample("incremental_tickets_cursor_recorded.json"))))
+    pages = told(spider, zendesk_signals.page_received)
+    request = spider.export_request({"start_time": 0})
+    out = list(spider.parse_page(respond(request, sample("incremental_tickets_cursor_recorded.json"))))
     comments, next_page = out
     assert urlsplit(comments.url).path == "/api/v2/tickets/28/comments.json"
     assert query(comments) == {"page[size]": "3", "include": "users"}
     assert query(next_page)["cursor"] == "MTY5NTA1MjY2My4wfHwyOHw="
-    assert pages == [{"page": 1, "cursor": "MTY5NTA1MjY2My4wfHwyOHw=", "end_of_stream": False}]
+    assert pages == [{"stream": "tickets", "page": 1, "position": "MTY5NTA1MjY2My4wfHwyOHw=", "end_of_stream": False,
+                      "repeats": []}]
 
 
 def test_last_export_page_ends_the_stream_and_sideloads_users(spider, sample):
-    pages = told(spider, zendesk_signals.export_page_received)
-    request = spider._export_request({"cursor": "abc"})
-    out = list(spider.parse_export_page(respond(request, sample("incremental_tickets_cursor.json"))))
+    pages = told(spider, zendesk_signals.page_received)
+    request = spider.export_request({"cursor": "abc"})
+    out = list(spider.parse_page(respond(request, sample("incremental_tickets_cursor.json"))))
     assert [urlsplit(r.url).path for r in out] == [f"/api/v2/tickets/{i}/comments.json" for i in (10431, 10432, 10433)]
-    assert pages == [{"page": 1, "cursor": "MTcxODkwMjIxNS4wfHwxMDQzM3w=", "end_of_stream": True}]
+    assert pages == [{"stream": "tickets", "page": 1, "position": "MTcxODkwMjIxNS4wfHwxMDQzM3w=", "end_of_stream": True,
+                      "repeats": []}]
     conversation = out[1].meta["conversation"]
     assert set(conversation.users) == {90000000002, 90000000003}  # requester, submitter, assignee only
 
@@ -95,7 +110,7 @@ def test_last_export_page_ends_the_stream_and_sideloads_users(spider, sample):
 def test_deleted_ticket_is_exported_without_asking_for_comments(spider, sample):
     deleted = json.loads(sample("deleted_ticket.json"))
     page = json.dumps({"tickets": [deleted], "after_cursor": "c1", "end_of_stream": True}).encode()
-    (item,) = list(spider.parse_export_page(respond(spider._export_request({"cursor": "c0"}), page)))
+    (item,) = list(spider.parse_page(respond(spider.export_request({"cursor": "c0"}), page)))
     assert isinstance(item, TicketConversation)
     assert item.comments_status == COMMENTS_TICKET_DELETED and item.ticket == deleted
 
@@ -103,11 +118,11 @@ def test_deleted_ticket_is_exported_without_asking_for_comments(spider, sample):
 def test_comment_pages_are_followed_then_the_conversation_is_handed_on(spider, sample):
     ticket = json.loads(sample("incremental_tickets_cursor.json"))["tickets"][1]
     first = start_comments(spider, ticket)
-    (second,) = list(spider.parse_comments(respond(first, sample("ticket_comments.json"))))
+    (second,) = list(spider.per_ticket.parse_comments(respond(first, sample("ticket_comments.json"))))
     assert query(second)["page[after]"] == "eyJvIjoiY3JlYXRlZF9hdCIsInYiOiJ4eHgifQ"
     last_page = json.loads(sample("ticket_comments_offset.json"))
     last_page.update({"meta": {"has_more": False, "after_cursor": None}, "users": []})
-    (item,) = list(spider.parse_comments(respond(second, json.dumps(last_page).encode())))
+    (item,) = list(spider.per_ticket.parse_comments(respond(second, json.dumps(last_page).encode())))
     assert item.comments_status == COMMENTS_COMPLETE
     assert [c["id"] for c in item.comments] == [24001000001, 24001000011, 24001000021, 288845689548]
     assert set(item.users) == {90000000002, 90000000003}
@@ -117,24 +132,24 @@ def test_comments_404_exports_the_ticket_flagged(spider, sample):
     ticket = json.loads(sample("incremental_tickets_cursor.json"))["tickets"][0]
     request = start_comments(spider, ticket)
     body = b'{"error":"RecordNotFound","description":"Not found"}'
-    (item,) = list(spider.parse_comments(respond(request, body, status=404)))
+    (item,) = list(spider.per_ticket.parse_comments(respond(request, body, status=404)))
     assert item.comments_status == COMMENTS_NOT_FOUND
     assert spider.crawler.stats.get_value("zendesk/comments_not_found") == 1
 
 
 def test_a_ticket_version_is_fetched_once_and_a_superseded_version_is_dropped(spider, sample):
     ticket = json.loads(sample("incremental_tickets_cursor.json"))["tickets"][0]
-    dropped = told(spider, zendesk_signals.ticket_superseded)
+    dropped = told(spider, zendesk_signals.record_superseded)
     request = start_comments(spider, ticket)
-    assert list(spider._ticket(dict(ticket), {}, 1)) == []  # same id and updated_at
+    assert list(spider._ticket(dict(ticket), NO_SIDELOADS, 1)) == []  # same id and updated_at
     newer = {**ticket, "updated_at": "2024-06-21T09:00:00Z"}
     newer_request = start_comments(spider, newer)
     empty = b'{"comments": [], "meta": {"has_more": false}}'
-    assert list(spider.parse_comments(respond(request, empty))) == []
-    (item,) = list(spider.parse_comments(respond(newer_request, empty)))
+    assert list(spider.per_ticket.parse_comments(respond(request, empty))) == []
+    (item,) = list(spider.per_ticket.parse_comments(respond(newer_request, empty)))
     assert item.ticket["updated_at"] == "2024-06-21T09:00:00Z"
     assert spider.crawler.stats.get_value("zendesk/tickets_superseded") == 1
-    assert dropped == [{"page": 1}]  # the dropped version no longer holds its page open
+    assert dropped == [{"stream": "tickets", "page": 1}]  # the dropped version no longer holds its page open
 
 
 @pytest.mark.parametrize("first, second, same", [
@@ -146,19 +161,19 @@ def test_a_ticket_version_is_fetched_once_and_a_superseded_version_is_dropped(sp
 ])
 def test_repeats_are_told_apart_by_the_exact_updated_at(spider, sample, first, second, same):
     ticket = json.loads(sample("incremental_tickets_cursor.json"))["tickets"][0]
-    assert len(list(spider._ticket({**ticket, "updated_at": first}, {}, 1))) == 1
-    assert len(list(spider._ticket({**ticket, "updated_at": second}, {}, 1))) == (0 if same else 1)
+    assert len(list(spider._ticket({**ticket, "updated_at": first}, NO_SIDELOADS, 1))) == 1
+    assert len(list(spider._ticket({**ticket, "updated_at": second}, NO_SIDELOADS, 1))) == (0 if same else 1)
 
 
 @pytest.mark.parametrize("body", [b"<html>502 Bad Gateway</html>", b'{"tickets": [{"id": 1', b'{"error": "x"}', b"null"])
 def test_malformed_export_page_is_retried_then_fails_the_run(spider, body):
-    pages = told(spider, zendesk_signals.export_page_received)
-    request = spider._export_request({"start_time": 0})
+    pages = told(spider, zendesk_signals.page_received)
+    request = spider.export_request({"start_time": 0})
     retries = spider.crawler.settings.getint("RETRY_TIMES")
     for attempt in range(1, retries + 1):
-        (request,) = list(spider.parse_export_page(respond(request, body)))
+        (request,) = list(spider.parse_page(respond(request, body)))
         assert request.meta["retry_times"] == attempt
-    assert list(spider.parse_export_page(respond(request, body))) == []
+    assert list(spider.parse_page(respond(request, body))) == []
     assert "the ticket export stopped" in spider.crawler.stats.get_value("zendesk/failure_reason")
     assert pages == []  # no position reached: nothing for the state to save
 
@@ -167,14 +182,14 @@ def test_malformed_comments_page_names_the_ticket(spider, sample):
     ticket = json.loads(sample("incremental_tickets_cursor.json"))["tickets"][0]
     request = start_comments(spider, ticket)
     request.meta["retry_times"] = spider.crawler.settings.getint("RETRY_TIMES")
-    assert list(spider.parse_comments(respond(request, b'{"comments": "oops"}'))) == []
+    assert list(spider.per_ticket.parse_comments(respond(request, b'{"comments": "oops"}'))) == []
     assert "comments of ticket 10431" in spider.crawler.stats.get_value("zendesk/failure_reason")
     assert spider.crawler.stats.get_value("zendesk/tickets_failed") == 1
 
 
 def test_odd_export_entries_do_not_break_the_page(spider):
     page = {"tickets": [None, {"subject": "no id"}, {"id": "12", "status": "open"}], "after_cursor": "c", "end_of_stream": True}
-    out = list(spider.parse_export_page(respond(spider._export_request({"cursor": "c0"}), json.dumps(page).encode())))
+    out = list(spider.parse_page(respond(spider.export_request({"cursor": "c0"}), json.dumps(page).encode())))
     assert [item.ticket for item in out] == [{"subject": "no id"}, {"id": "12", "status": "open"}]
     assert all(item.comments_status == "not_requested" for item in out)
     assert spider.end_of_stream and spider.crawler.stats.get_value("zendesk/failure_reason") is None
@@ -186,7 +201,7 @@ def events_spider(tmp_path, request):
         "ZENDESK_URL": BASE_URL, "ZENDESK_EMAIL": "ops@acme.test", "ZENDESK_API_TOKEN": "tok",
         "ZENDESK_EXPORT_URI": str(tmp_path), **getattr(request, "param", {}),
     })
-    return create_spider(crawler, start_time="0", comments="events")
+    return create_spider(crawler, start_time="0", comments="events").streams["tickets"]
 
 
 async def _all_start_requests(spider):
@@ -207,38 +222,38 @@ def open_ticket(ticket_id, updated):
 @pytest.mark.parametrize("events_spider", [{"ZENDESK_EVENTS_BUFFERED_TICKETS": 2}], indirect=True)
 def test_event_stream_waits_while_far_ahead_of_the_ticket_export(events_spider):
     spider, stats = events_spider, events_spider.crawler.stats
-    export_request, events_request = asyncio.run(_all_start_requests(spider))
+    export_request, events_request = spider.start_requests()
     events_page = {"ticket_events": [comment_event(i, 1_700_000_000 + i) for i in range(1, 5)],
                    "end_time": 1_700_000_004, "end_of_stream": False, "count": 4}
-    out = list(spider.parse_events_page(respond(events_request, json.dumps(events_page).encode())))
+    out = list(spider.event_comments.parse_events_page(respond(events_request, json.dumps(events_page).encode())))
     assert out == []  # 4 tickets' comments buffered, no ticket export page yet: the event stream waits
-    assert spider.held_events_request is not None
+    assert spider.event_comments.held_events_request is not None
     assert stats.get_value("zendesk/event_stream_paused") == 1
 
     behind = {"tickets": [open_ticket(1, "2023-11-14T22:13:21Z")], "after_cursor": "c1", "end_of_stream": False}
-    out = list(spider.parse_export_page(respond(export_request, json.dumps(behind).encode())))
-    assert spider.held_events_request is not None  # the export is still behind the event stream
+    out = list(spider.parse_page(respond(export_request, json.dumps(behind).encode())))
+    assert spider.event_comments.held_events_request is not None  # the export is still behind the event stream
     caught_up = {"tickets": [open_ticket(2, "2024-06-21T09:00:00Z")], "after_cursor": "c2", "end_of_stream": False}
     next_export = [r for r in out if isinstance(r, Request) and "cursor=c1" in r.url][0]
-    out = list(spider.parse_export_page(respond(next_export, json.dumps(caught_up).encode())))
+    out = list(spider.parse_page(respond(next_export, json.dumps(caught_up).encode())))
     resumed = [r for r in out if isinstance(r, Request) and "ticket_events" in r.url]
     assert len(resumed) == 1 and query(resumed[0])["start_time"] == "1700000004"
-    assert spider.held_events_request is None
+    assert spider.event_comments.held_events_request is None
 
 
 @pytest.mark.parametrize("events_spider", [{"ZENDESK_EVENTS_KEPT_TICKETS": 2}], indirect=True)
 def test_comments_of_tickets_far_ahead_are_evicted_and_those_tickets_fetched_per_ticket(events_spider):
     spider, stats = events_spider, events_spider.crawler.stats
-    export_request, events_request = asyncio.run(_all_start_requests(spider))
+    export_request, events_request = spider.start_requests()
     # The export is far ahead (a bulk update touched ticket 1 in 2025): ticket 1 waits for the events.
     ahead = {"tickets": [open_ticket(1, "2025-01-01T00:00:00Z")], "after_cursor": "c1", "end_of_stream": False}
-    list(spider.parse_export_page(respond(export_request, json.dumps(ahead).encode())))
-    assert list(spider.waiting) == [1]
+    list(spider.parse_page(respond(export_request, json.dumps(ahead).encode())))
+    assert list(spider.event_comments.waiting) == [1]
 
     page = {"ticket_events": [comment_event(i, 1_700_000_000 + i) for i in (2, 3, 1, 4)],
             "end_time": 1_700_000_004, "end_of_stream": False, "count": 4}
-    list(spider.parse_events_page(respond(events_request, json.dumps(page).encode())))
-    events = spider.comment_events
+    list(spider.event_comments.parse_events_page(respond(events_request, json.dumps(page).encode())))
+    events = spider.event_comments.events
     assert set(events.comments) == {1, 4} and events.evicted == {2, 3}  # the waiting ticket is kept
     assert stats.get_value("zendesk/tickets_evicted_from_events") == 2
     later = {"ticket_events": [comment_event(2, 1_700_000_010)], "end_time": 1_700_000_010, "end_of_stream": False}
@@ -247,9 +262,9 @@ def test_comments_of_tickets_far_ahead_are_evicted_and_those_tickets_fetched_per
     # When the export reaches an evicted ticket, its comments come from its own endpoint.
     behind = {"tickets": [open_ticket(2, "2025-01-02T00:00:00Z")], "after_cursor": "c2", "end_of_stream": False}
     next_export = Request(f"{BASE_URL}/api/v2/incremental/tickets/cursor.json?cursor=c1", meta={"zendesk_page": 2})
-    out = list(spider.parse_export_page(respond(next_export, json.dumps(behind).encode())))
+    out = list(spider.parse_page(respond(next_export, json.dumps(behind).encode())))
     assert any(isinstance(r, Request) and r.url.startswith(f"{BASE_URL}/api/v2/tickets/2/comments.json") for r in out)
-    assert 2 not in spider.waiting
+    assert 2 not in spider.event_comments.waiting
 
 
 def test_a_page_starts_only_a_few_tickets_and_holds_the_next_page_while_a_page_waits(tmp_path):
@@ -257,17 +272,17 @@ def test_a_page_starts_only_a_few_tickets_and_holds_the_next_page_while_a_page_w
         "ZENDESK_URL": BASE_URL, "ZENDESK_EMAIL": "ops@acme.test", "ZENDESK_API_TOKEN": "tok",
         "ZENDESK_EXPORT_URI": str(tmp_path), "ZENDESK_EXPORT_PAGE_SIZE": 100, "ZENDESK_TICKETS_IN_PROGRESS": 5,
     })
-    spider = create_spider(crawler, start_time="0")
+    spider = create_spider(crawler, start_time="0").streams["tickets"]
     page = {"tickets": [open_ticket(i, "2024-01-01T00:00:00Z") for i in range(1, 301)],
             "after_cursor": "c1", "end_of_stream": False}
-    out = list(spider.parse_export_page(respond(spider._export_request({"start_time": 0}), json.dumps(page).encode())))
+    out = list(spider.parse_page(respond(spider.export_request({"start_time": 0}), json.dumps(page).encode())))
     assert [urlsplit(r.url).path for r in out] == [f"/api/v2/tickets/{i}/comments.json" for i in range(1, 6)]
     assert spider.held_export_request is not None  # 295 tickets wait: more than a page
     done = b'{"comments": [], "meta": {"has_more": false}}'
     for request in out[:3]:
-        finished, following = list(spider.parse_comments(respond(request, done)))
+        finished, following = list(spider.per_ticket.parse_comments(respond(request, done)))
         assert isinstance(finished, TicketConversation) and "comments.json" in following.url
     released = []
     while spider.held_export_request is not None:
-        released += spider._ticket_done()  # one more ticket finished: the next takes its turn
-    assert len(spider.queued) == 99 and "cursor=c1" in released[-1].url  # released once less than a page waits
+        released += spider.ticket_done()  # one more ticket finished: the next takes its turn
+    assert len(spider.per_ticket.queued) == 99 and "cursor=c1" in released[-1].url  # released once less than a page waits

@@ -1,0 +1,179 @@
+"""The users, organizations, groups and ticket fields streams on recorded Zendesk responses, and the registry."""
+
+import json
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from scrapy.http import TextResponse
+from scrapy.utils.test import get_crawler
+
+from zendesk_crawler import signals as zendesk_signals
+from zendesk_crawler.config import ConfigError, parse_streams
+from zendesk_crawler.items import GroupRecord, OrganizationRecord, TicketFieldRecord, UserRecord
+from zendesk_crawler.positions import StreamPosition
+from zendesk_crawler.spiders.zendesk import ZendeskSpider
+from zendesk_crawler.streams import STREAMS
+
+BASE_URL = "https://acme.zendesk.com"
+
+
+def create_spider(tmp_path, settings=None, **arguments):
+    crawler = get_crawler(ZendeskSpider, {
+        "ZENDESK_URL": BASE_URL, "ZENDESK_EMAIL": "ops@acme.test", "ZENDESK_API_TOKEN": "tok",
+        "ZENDESK_EXPORT_URI": str(tmp_path), **(settings or {}),
+    })
+    crawler.settings.frozen = False
+    crawler.spider = crawler._create_spider(**{"start_time": "0", **arguments})
+    crawler.settings.freeze()
+    return crawler.spider
+
+
+def told(stream, signal):
+    received = []
+
+    def receiver(**arguments):
+        received.append({k: v for k, v in arguments.items() if k not in ("signal", "sender")})
+
+    stream._receivers = getattr(stream, "_receivers", []) + [receiver]
+    stream.crawler.signals.connect(receiver, signal=signal)
+    return received
+
+
+def respond(request, body):
+    body = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return TextResponse(request.url, body=body, request=request,
+                        headers={"Content-Type": "application/json; charset=utf-8"})
+
+
+def query(request):
+    return {k: v[0] for k, v in parse_qs(urlsplit(request.url).query).items()}
+
+
+def test_the_registry_has_the_five_streams_with_their_endpoints():
+    assert {name: cls.path for name, cls in STREAMS.items()} == {
+        "tickets": "/api/v2/incremental/tickets/cursor.json",
+        "users": "/api/v2/incremental/users/cursor.json",
+        "organizations": "/api/v2/incremental/organizations.json",
+        "groups": "/api/v2/groups.json",
+        "ticket_fields": "/api/v2/ticket_fields.json",
+    }
+
+
+@pytest.mark.parametrize("value, streams", [
+    (None, ("ticket_fields", "groups", "organizations", "users", "tickets")),
+    ("users", ("users",)),
+    ("tickets, users ,users", ("users", "tickets")),
+])
+def test_streams_argument(value, streams):
+    assert parse_streams(value) == streams
+
+
+@pytest.mark.parametrize("value", ["", "users,comments", ","])
+def test_unknown_or_empty_streams_are_refused(value):
+    with pytest.raises(ConfigError, match="streams must be a comma list"):
+        parse_streams(value)
+
+
+def test_only_the_selected_streams_and_their_dependencies_are_created(tmp_path):
+    assert set(create_spider(tmp_path, streams="users").streams) == {"users"}
+    spider = create_spider(tmp_path, streams="tickets")
+    assert set(spider.streams) == {"tickets", "ticket_fields"}
+    assert not spider.streams["ticket_fields"].export and spider.streams["tickets"].export
+
+
+def test_users_export_follows_the_cursor_and_keeps_every_user_field(tmp_path, sample):
+    users = create_spider(tmp_path, streams="users").streams["users"]
+    pages = told(users, zendesk_signals.page_received)
+    (request,) = users.start_requests()
+    assert urlsplit(request.url).path == "/api/v2/incremental/users/cursor.json"
+    assert query(request) == {"start_time": "0", "per_page": "1000"}
+    body = json.loads(sample("incremental_users_cursor.json"))
+    first = {**body, "end_of_stream": False}
+    out = list(users.parse_page(respond(request, first)))
+    records, (following,) = out[:-1], out[-1:]
+    assert [dict(r) for r in records] == body["users"] and all(isinstance(r, UserRecord) for r in records)
+    assert all(r.page == 1 for r in records)
+    assert query(following) == {"cursor": body["after_cursor"], "per_page": "1000"}
+    assert pages == [{"stream": "users", "page": 1, "position": body["after_cursor"], "end_of_stream": False,
+                      "repeats": []}]
+    assert any(user.get("active") is False for user in body["users"])  # deleted users are records too
+
+
+def test_users_resume_from_the_saved_cursor_and_skip_what_a_checkpoint_stored(tmp_path):
+    users = create_spider(tmp_path, streams="users").streams["users"]
+    users.resume_from(StreamPosition(cursor="c9", already_stored={(2, "2024-01-01T00:00:00Z")}))
+    (request,) = users.start_requests()
+    assert query(request) == {"cursor": "c9", "per_page": "1000"}
+    stored = told(users, zendesk_signals.record_already_stored)
+    page = {"users": [{"id": 1, "updated_at": "2024-01-01T00:00:00Z"}, {"id": 2, "updated_at": "2024-01-01T00:00:00Z"}],
+            "after_cursor": "c10", "end_of_stream": True}
+    assert [r["id"] for r in users.parse_page(respond(request, page))] == [1]
+    assert stored == [{"stream": "users", "page": 1, "version": (2, "2024-01-01T00:00:00Z")}]
+
+
+def test_organizations_export_takes_the_repeated_end_time_second_once(tmp_path, sample):
+    organizations = create_spider(tmp_path, streams="organizations",
+                                  settings={"ZENDESK_EXPORT_PAGE_SIZE": 2}).streams["organizations"]
+    pages = told(organizations, zendesk_signals.page_received)
+    (request,) = organizations.start_requests()
+    assert urlsplit(request.url).path == "/api/v2/incremental/organizations.json"
+    assert query(request) == {"start_time": "0", "per_page": "2"}
+    org = json.loads(sample("incremental_organizations.json"))["organizations"][0]
+
+    def at(org_id, second):
+        return {**org, "id": org_id, "updated_at": f"2024-06-01T00:00:{second:02d}Z"}
+
+    t = 1717200000
+    first = {"organizations": [at(1, 5), at(2, 9)], "end_time": t + 9, "end_of_stream": False, "count": 2}
+    out = list(organizations.parse_page(respond(request, first)))
+    assert [r["id"] for r in out[:-1]] == [1, 2] and all(isinstance(r, OrganizationRecord) for r in out[:-1])
+    following = out[-1]
+    assert query(following) == {"start_time": str(t + 9), "per_page": "2"}  # the end_time second again
+    second = {"organizations": [at(2, 9), at(3, 9)], "end_time": t + 9, "end_of_stream": True, "count": 2}
+    out = list(organizations.parse_page(respond(following, second)))
+    assert [r["id"] for r in out] == [3]  # organization 2 came twice, exported once
+    assert pages[0]["repeats"] == [(2, "2024-06-01T00:00:09Z")]
+    assert pages[1] == {"stream": "organizations", "page": 2, "position": t + 9, "end_of_stream": True,
+                        "repeats": [(2, "2024-06-01T00:00:09Z"), (3, "2024-06-01T00:00:09Z")]}
+
+
+def test_a_full_page_within_one_second_fails_the_stream_instead_of_looping(tmp_path):
+    spider = create_spider(tmp_path, streams="organizations", settings={"ZENDESK_EXPORT_PAGE_SIZE": 2})
+    organizations = spider.streams["organizations"]
+    organizations.resume_from(StreamPosition(start_time=1717200009))
+    (request,) = organizations.start_requests()
+    page = {"organizations": [{"id": i, "updated_at": "2024-06-01T00:00:09Z"} for i in (1, 2)],
+            "end_time": 1717200009, "end_of_stream": False}
+    assert list(organizations.parse_page(respond(request, page))) == []
+    failure = spider.crawler.stats.get_value("zendesk/failure_reason")
+    assert "organization export stopped" in failure and "second 1717200009" in failure
+    assert spider.crawler.stats.get_value("zendesk/organizations/failures") == 1
+
+
+@pytest.mark.parametrize("name, record_class, sample_file", [
+    ("groups", GroupRecord, "groups.json"),
+    ("ticket_fields", TicketFieldRecord, "ticket_fields.json"),
+])
+def test_lists_are_read_in_full_with_cursor_pagination(tmp_path, sample, name, record_class, sample_file):
+    stream = create_spider(tmp_path, streams=name, settings={"ZENDESK_LIST_PAGE_SIZE": 2}).streams[name]
+    ended = told(stream, zendesk_signals.stream_ended)
+    (request,) = stream.start_requests()
+    extra = {"exclude_deleted": "false"} if name == "groups" else {}  # deleted groups are backed up too
+    assert urlsplit(request.url).path == f"/api/v2/{name}.json" and query(request) == {"page[size]": "2", **extra}
+    body = json.loads(sample(sample_file))
+    more = {**body, "meta": {"has_more": True, "after_cursor": "xyz"}}
+    out = list(stream.parse_page(respond(request, more)))
+    assert [dict(r) for r in out[:-1]] == body[name] and all(isinstance(r, record_class) for r in out[:-1])
+    assert query(out[-1]) == {"page[size]": "2", **extra, "page[after]": "xyz"} and ended == []
+    last = {**body, "meta": {"has_more": False, "after_cursor": None}}
+    assert len(list(stream.parse_page(respond(out[-1], last)))) == len(body[name])
+    assert ended == [{"stream": name}]
+
+
+def test_ticket_fields_read_for_the_tickets_only_are_not_exported_but_tell_their_titles(tmp_path, sample):
+    stream = create_spider(tmp_path, streams="tickets").streams["ticket_fields"]
+    loaded = told(stream, zendesk_signals.ticket_fields_loaded)
+    (request,) = stream.start_requests()
+    body = json.loads(sample("ticket_fields.json"))
+    assert list(stream.parse_page(respond(request, body))) == []
+    assert loaded == [{"fields": body["ticket_fields"]}]

@@ -1,0 +1,233 @@
+"""The whole account end to end: every stream of the real ``scrapy crawl zendesk`` against the sandbox's truth."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from tests.crawl import run_crawl
+from zendesk_sandbox import SandboxProcess
+
+pytestmark = pytest.mark.slow
+
+OTHER_STREAMS = ("users", "organizations", "groups", "ticket_fields")
+#: Small pages, so every stream paginates.
+PAGES = {"ZENDESK_EXPORT_PAGE_SIZE": "25", "ZENDESK_LIST_PAGE_SIZE": "4"}
+
+
+def truth_of(sandbox: SandboxProcess, stream: str) -> list[dict[str, Any]]:
+    return sandbox.stream_truth(stream)
+
+
+#: The export and list endpoints by path.
+ENDPOINTS = {"/api/v2/incremental/tickets/cursor.json": "incremental_tickets",
+             "/api/v2/incremental/users/cursor.json": "incremental_users",
+             "/api/v2/incremental/organizations.json": "incremental_organizations",
+             "/api/v2/groups.json": "groups", "/api/v2/ticket_fields.json": "ticket_fields"}
+
+
+def endpoint(entry: dict[str, Any]) -> str:
+    """The endpoint of a request-log entry (comments, user lookups: ``other``)."""
+    return ENDPOINTS.get(entry["path"], "other")
+
+
+def by_id(records: list[dict[str, Any]]) -> dict[Any, dict[str, Any]]:
+    return {record["id"]: record for record in records}
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with SandboxProcess(tickets=120, seed=31, rate_limit=1_000_000, export_rate_limit=0) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def full_backup(sandbox, tmp_path_factory):
+    export_dir = tmp_path_factory.mktemp("account")
+    result = run_crawl(sandbox.url, export_dir, "-a", "start_time=0", **PAGES)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+@pytest.mark.parametrize("stream", OTHER_STREAMS)
+def test_every_stream_is_complete_and_exact(sandbox, full_backup, stream):
+    truth = truth_of(sandbox, stream)
+    records = full_backup.records(stream)
+    assert Counter(r["id"] for r in records) == Counter(r["id"] for r in truth)  # nothing lost, nothing doubled
+    assert by_id(records) == by_id(truth)  # every field as the API returned it
+    assert full_backup.records(stream, ".xml") == records  # the XML holds the same records
+    for path in full_backup.feeds(".json", stream):  # byte-exact: each record line is the API's JSON
+        assert json.loads(path.read_bytes())
+
+
+def test_deleted_users_and_organizations_are_records(full_backup):
+    assert any(user["active"] is False for user in full_backup.records("users"))
+    assert any(org.get("deleted_at") for org in full_backup.records("organizations"))
+
+
+def test_ticket_records_name_their_group_organization_and_custom_fields(sandbox, full_backup):
+    groups = by_id(truth_of(sandbox, "groups"))
+    organizations = by_id(truth_of(sandbox, "organizations"))
+    fields = [f for f in truth_of(sandbox, "ticket_fields")]
+    titles = Counter(f["title"] for f in fields)
+    key = {f["id"]: f["title"] if titles[f["title"]] == 1 else f"{f['title']} ({f['id']})" for f in fields}
+    tickets = full_backup.json_records()
+    assert tickets and full_backup.xml_records() == tickets
+    named_groups = named_orgs = 0
+    for ticket in tickets:
+        if ticket["status"] == "deleted":
+            continue
+        group_id, org_id = ticket.get("group_id"), ticket.get("organization_id")
+        if group_id is None:
+            assert ticket["group"] is None
+        else:
+            named_groups += 1
+            live = groups.get(group_id)
+            assert ticket["group"] == {"id": group_id, "name": live["name"] if live and not live.get("deleted")
+                                       else None}
+        if org_id is None:
+            assert ticket["organization"] is None
+        else:
+            live = organizations.get(org_id)
+            named_orgs += 1
+            assert ticket["organization"] == {"id": org_id, "name": live["name"] if live and not live.get("deleted_at")
+                                              else None}
+        if isinstance(ticket.get("custom_fields"), list):
+            expected = {key.get(e["id"], f"({e['id']})"): e["value"] for e in ticket["custom_fields"]}
+            assert ticket["custom_fields_by_title"] == expected
+    assert named_groups and named_orgs
+    assert any(k.endswith(")") and " (" in k for t in tickets for k in t.get("custom_fields_by_title", {}))
+
+
+def test_the_manifest_and_state_cover_every_stream(full_backup):
+    manifest = full_backup.manifest()
+    assert manifest["status"] == "complete"
+    assert set(manifest["streams"]) == {"tickets", *OTHER_STREAMS}
+    for stream, facts in manifest["streams"].items():
+        assert facts["complete"] and facts["records"] == len(full_backup.records(stream)) and facts["requests"] > 0
+    streams = full_backup.state()["streams"]
+    assert streams["tickets"]["cursor"] and streams["users"]["cursor"]
+    assert isinstance(streams["organizations"]["start_time"], int)
+    assert "groups" not in streams and "ticket_fields" not in streams  # read in full every run: no position
+
+
+def test_a_second_run_exports_only_the_changes_of_each_stream(tmp_path):
+    with SandboxProcess(tickets=80, seed=32, rate_limit=1_000_000, export_rate_limit=0) as sandbox:
+        first = run_crawl(sandbox.url, tmp_path, "-a", "start_time=0", **PAGES)
+        assert first.returncode == 0, first.stderr[-3000:]
+        saved = first.state()["streams"]
+        users = [u["id"] for u in truth_of(sandbox, "users")][:3]
+        organizations = [o["id"] for o in truth_of(sandbox, "organizations") if not o.get("deleted_at")][:2]
+        tickets = sorted(t["id"] for t in sandbox.truth(comments=False, users=False)["tickets"]
+                         if t["status"] != "deleted")[:4]
+        changed = sandbox.change(update=tickets, users={"update": users, "create": 1, "delete": users[2:3]},
+                                 organizations={"update": organizations})
+        sandbox.advance_clock(120)
+        log_start = sandbox.requests_log()["count"]
+        second = run_crawl(sandbox.url, tmp_path, **PAGES)
+        assert second.returncode == 0, second.stderr[-3000:]
+        log = sandbox.requests_log(since=log_start)["log"]
+
+        def first_query(path_end: str) -> dict[str, str]:
+            return next(e["query"] for e in log if e["path"].endswith(path_end))
+
+        assert first_query("/incremental/tickets/cursor.json")["cursor"] == saved["tickets"]["cursor"]
+        assert first_query("/incremental/users/cursor.json")["cursor"] == saved["users"]["cursor"]
+        assert first_query("/incremental/organizations.json")["start_time"] == str(saved["organizations"]["start_time"])
+        assert sorted(r["id"] for r in second.records("tickets")) == sorted(tickets)
+        created_users = changed["users"]["created"]
+        assert sorted(r["id"] for r in second.records("users")) == sorted(users + created_users)
+        assert sorted(r["id"] for r in second.records("organizations")) == sorted(organizations)
+        truth_users = by_id(truth_of(sandbox, "users"))
+        assert all(r == truth_users[r["id"]] for r in second.records("users"))
+        assert truth_users[users[2]]["active"] is False
+        # Groups and ticket fields are read in full every run.
+        assert len(second.records("groups")) == len(truth_of(sandbox, "groups"))
+        assert len(second.records("ticket_fields")) == len(truth_of(sandbox, "ticket_fields"))
+
+
+def test_one_stream_alone_leaves_the_other_positions_untouched(tmp_path):
+    with SandboxProcess(tickets=40, seed=33, rate_limit=1_000_000, export_rate_limit=0) as sandbox:
+        first = run_crawl(sandbox.url, tmp_path, "-a", "start_time=0", **PAGES)
+        assert first.returncode == 0, first.stderr[-3000:]
+        before = first.state()["streams"]
+        sandbox.change(update=[t["id"] for t in sandbox.truth(comments=False, users=False)["tickets"]][:2],
+                       users={"create": 1})
+        sandbox.advance_clock(120)
+        log_start = sandbox.requests_log()["count"]
+        users_only = run_crawl(sandbox.url, tmp_path, "-a", "streams=users", **PAGES)
+        assert users_only.returncode == 0, users_only.stderr[-3000:]
+        log = sandbox.requests_log(since=log_start)["log"]
+        assert {endpoint(e) for e in log} == {"incremental_users"}
+        after = users_only.state()["streams"]
+        assert after["tickets"] == before["tickets"] and after["organizations"] == before["organizations"]
+        assert after["users"]["cursor"] != before["users"]["cursor"]
+        assert [p.name.split("-")[0] for p in users_only.all_new_files if not p.name.startswith("manifest")] \
+            == ["users", "users"]
+        assert len(users_only.records("users")) == 1
+
+
+def test_unknown_stream_is_refused_before_any_request(sandbox, tmp_path):
+    log_start = sandbox.requests_log()["count"]
+    result = run_crawl(sandbox.url, tmp_path, "-a", "streams=tickets,comments")
+    assert result.returncode == 2
+    assert "streams must be a comma list" in result.failure_lines()[0]
+    assert sandbox.requests_log()["count"] == log_start
+
+
+def test_a_stream_failing_forever_keeps_its_position_while_the_others_advance(tmp_path):
+    with SandboxProcess(tickets=40, seed=34, rate_limit=1_000_000, export_rate_limit=0) as sandbox:
+        first = run_crawl(sandbox.url, tmp_path, "-a", "start_time=0", **PAGES)
+        assert first.returncode == 0, first.stderr[-3000:]
+        before = first.state()["streams"]
+        sandbox.change(update=[t["id"] for t in sandbox.truth(comments=False, users=False)["tickets"]][:2],
+                       users={"create": 1}, organizations={"create": 1})
+        sandbox.advance_clock(120)
+        sandbox.faults([{"endpoint": "incremental_organizations", "kind": "status", "status": 503, "count": -1}])
+        second = run_crawl(sandbox.url, tmp_path, RETRY_TIMES="1", ZENDESK_RETRY_BACKOFF_BASE="0", **PAGES)
+        assert second.returncode == 1
+        (line,) = second.failure_lines()
+        assert "organizations" in line
+        after = second.state()["streams"]
+        assert after["organizations"] == before["organizations"]
+        assert after["users"]["cursor"] != before["users"]["cursor"]
+        assert after["tickets"]["cursor"] != before["tickets"]["cursor"]
+        manifest = second.manifest()
+        assert manifest["status"] == "failed"
+        assert not manifest["streams"]["organizations"]["complete"] and manifest["streams"]["users"]["complete"]
+        sandbox.faults([])
+        third = run_crawl(sandbox.url, tmp_path, **PAGES)
+        assert third.returncode == 0, third.stderr[-3000:]
+        assert len(third.records("organizations")) == 1  # the change the failed run could not export
+        assert third.records("users") == [] and third.records("tickets") == []
+
+
+def test_the_export_budget_is_shared_in_turns(tmp_path):
+    """Exports with many pages under a binding export budget: none waits behind another's end.
+
+    The ticket and organization exports share Zendesk's ``incremental-exports`` budget; the user
+    export has its own (``incremental-exports-cursor``, twice as large), so it never waits for them.
+    """
+    with SandboxProcess(tickets=100, seed=35, rate_limit=1_000_000, export_rate_limit=4, time_scale=20,
+                        export_budget_header=True) as sandbox:
+        result = run_crawl(sandbox.url, tmp_path, "-a", "start_time=0", "-a", "streams=tickets,users,organizations",
+                           ZENDESK_EXPORT_PAGE_SIZE="5", ZENDESK_RATE_LIMIT_WINDOW="3")
+        assert result.returncode == 0, result.stderr[-3000:]
+        log = sandbox.requests_log()["log"]
+        assert sandbox.requests_log()["statuses"].get("429", 0) == 0  # paced by the announced budgets
+        shared = [endpoint(e) for e in log if endpoint(e) in ("incremental_tickets", "incremental_organizations")]
+        pages = Counter(shared)
+        assert min(pages.values()) >= 3, pages
+        for name, count in pages.items():
+            last = max(i for i, e in enumerate(shared) if e == name) + 1
+            # Taking turns, a stream's last page comes once every stream had at most as many pages as it had.
+            turns = sum(min(count, other) for other in pages.values())
+            assert last <= turns + 1, (name, last, turns, shared)
+        windows = Counter((e["window"], endpoint(e)) for e in log if endpoint(e).startswith("incremental_"))
+        # Per window: at most 4 of the shared budget, at most 8 of the users' own; the users' budget was used.
+        assert all(sum(n for (w, e), n in windows.items() if w == window and e != "incremental_users") <= 4
+                   for window in {w for w, _ in windows})
+        assert max(n for (w, e), n in windows.items() if e == "incremental_users") > 4

@@ -1,0 +1,43 @@
+"""Reading Zendesk API answers: the JSON page of a response, one line on a failed request, request priorities."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from zendesk_crawler import jsoncodec
+
+#: Scheduler priorities: a ticket's comment pages go before the next export page, so the tickets
+#: in flight stay bounded by one export page however large the account is.
+COMMENTS_PRIORITY = 10
+PAGE_PRIORITY = 0
+
+
+def json_object(response: Response, list_key: str) -> dict[str, Any] | None:
+    """The response's JSON object if it is one with a ``list_key`` list, else ``None``."""
+    try:
+        data = jsoncodec.loads(response.body)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get(list_key), list):
+        return None
+    return data
+
+
+def by_id(objects: Any) -> dict[int, dict[str, Any]]:
+    """A list of API objects (a sideload: users, groups, organizations) by id; entries without an integer id left out."""
+    if not isinstance(objects, list):
+        return {}
+    return {obj["id"]: obj for obj in objects if isinstance(obj, dict) and isinstance(obj.get("id"), int)}
+
+
+def describe(failure: Failure) -> str:
+    """One line on why a request failed: the HTTP status and URL, or the error."""
+    response = getattr(failure.value, "response", None)
+    if response is not None:
+        return f"HTTP {response.status} from {response.url}"
+    request = getattr(failure, "request", None)
+    where = f" ({request.url})" if request is not None else ""
+    return f"{failure.getErrorMessage() or failure.type.__name__}{where}"

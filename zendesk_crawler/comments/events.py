@@ -1,0 +1,380 @@
+"""Bulk comments: conversations rebuilt from the Incremental Ticket Event Export.
+
+With ``include=comment_events`` one event page carries the comments of many
+tickets, so a backfill needs a few requests per thousand tickets instead of one
+per ticket. The export is time-based: a page holds the events from
+``start_time`` on, ``end_time`` is its last event's second, and the next page
+starts at ``end_time`` again, so the events of that second can come twice
+(they are kept once, by comment id).
+
+A ticket's conversation is complete in the events once the stream has passed
+the ticket's ``updated_at`` (adding a comment updates the ticket). A ticket
+created before the stream's ``start_time`` has comments the stream never shows:
+those tickets are fetched per ticket instead, as are tickets changed after the
+stream ended.
+
+Comment events carry fewer fields than ``/tickets/{id}/comments.json``:
+``plain_body`` and ``metadata`` are not in them (Zendesk's reference for the
+``comment_events`` sideload), and they add ``event_type`` and
+``via_reference_id``.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from scrapy.statscollectors import StatsCollector
+from twisted.python.failure import Failure
+
+from zendesk_crawler.comments.sink import ConversationSink
+from zendesk_crawler.config import ZendeskConfig
+from zendesk_crawler.items import EVENTS_ENDPOINT, SOURCE_TICKET_EVENTS, USERS_ENDPOINT, TicketConversation
+from zendesk_crawler.api import COMMENTS_PRIORITY, PAGE_PRIORITY, by_id, describe, json_object
+from zendesk_crawler.timestamps import epoch
+
+logger = logging.getLogger(__name__)
+
+#: Comment fields of the comments endpoint that comment events do not carry.
+FIELDS_NOT_IN_EVENTS = ["metadata", "plain_body"]
+EVENTS_PATH = "/api/v2/incremental/ticket_events.json"
+USERS_PATH = "/api/v2/users/show_many.json"
+#: Users per show_many request (Zendesk's maximum).
+USERS_PER_REQUEST = 100
+
+
+class CommentEvents:
+    """Comments read from the event stream, kept by ticket until the ticket's record takes them."""
+
+    def __init__(self, start_time: int) -> None:
+        self.start_time = start_time
+        self.comments: dict[Any, dict[Any, dict[str, Any]]] = {}
+        #: Tickets whose comments are no longer kept (see ``evict``): fetched per ticket instead.
+        self.evicted: set[Any] = set()
+        #: Every comment created at or before this second has been read.
+        self.covered_until = start_time - 1
+        self.finished = False
+
+    def add_page(self, page: dict[str, Any]) -> None:
+        """Take one page of ``/incremental/ticket_events.json?include=comment_events``."""
+        for event in page.get("ticket_events") or []:
+            if not isinstance(event, dict):
+                continue
+            for child in event.get("child_events") or []:
+                if isinstance(child, dict) and child.get("event_type") == "Comment" and "body" in child:
+                    ticket_id = event.get("ticket_id")
+                    if ticket_id not in self.evicted:
+                        self.comments.setdefault(ticket_id, {})[child.get("id")] = child
+        end_time = page.get("end_time")
+        if isinstance(end_time, int):
+            # Events of the end_time second may continue on the next page.
+            reached = end_time if page.get("end_of_stream") else end_time - 1
+            self.covered_until = max(self.covered_until, reached)
+        if page.get("end_of_stream"):
+            self.finished = True
+
+    def completion_time(self, ticket: dict[str, Any]) -> int | None:
+        """The second once read up to which the stream holds every comment of this ticket version.
+
+        That is the ticket's ``updated_at``; ``None`` when the stream cannot hold
+        them all (the ticket was created before the stream's start, or its
+        comments were evicted).
+        """
+        created = epoch(ticket.get("created_at"))
+        if created is None or created < self.start_time or ticket.get("id") in self.evicted:
+            return None
+        return epoch(ticket.get("updated_at"))
+
+    def covers(self, completion_time: int) -> bool:
+        """Whether every comment created up to ``completion_time`` has been read."""
+        return completion_time <= self.covered_until
+
+    def take(self, ticket_id: Any) -> list[dict[str, Any]]:
+        """The comments read for a ticket (forgotten afterwards)."""
+        return list(self.comments.pop(ticket_id, {}).values())
+
+    def evict(self, keep: set[Any] | dict[Any, Any], limit: int) -> int:
+        """Forget the comments of the tickets read longest ago, but those in ``keep``, until at most ``limit`` remain.
+
+        Their later comments are not kept either: those tickets are fetched per
+        ticket. This bounds memory when many tickets' last update lies far
+        ahead of the event stream (a bulk update of old tickets, say).
+        Returns how many tickets were evicted.
+        """
+        excess = len(self.comments) - limit
+        if excess <= 0:
+            return 0
+        victims = list(itertools.islice((ticket_id for ticket_id in self.comments if ticket_id not in keep), excess))
+        for ticket_id in victims:
+            del self.comments[ticket_id]
+        self.evicted.update(victims)
+        return len(victims)
+
+    def stop_collecting(self, ticket_id: Any) -> None:
+        """Forget a ticket's comments and keep none of its later ones: it is fetched per ticket from now on.
+
+        For a ticket whose earlier version already took its comments: the
+        stream no longer holds its whole conversation.
+        """
+        self.comments.pop(ticket_id, None)
+        self.evicted.add(ticket_id)
+
+    def drop(self, ticket_id: Any) -> None:
+        """Forget a ticket's comments (a deleted ticket, or one fetched per ticket)."""
+        self.comments.pop(ticket_id, None)
+
+
+@dataclass
+class UserLookup:
+    """Conversations waiting for one or more ``users/show_many`` answers."""
+
+    conversations: list[TicketConversation]
+    pending: int
+
+
+def slim_user(user: dict[str, Any]) -> dict[str, Any]:
+    """What a comment's ``author`` needs of a user."""
+    return {key: user.get(key) for key in ("id", "name", "email", "role")}
+
+
+class EventComments:
+    """The events mode's flow control: tickets wait until the event stream has read their whole conversation.
+
+    - A ticket created after the stream's ``start_time`` waits (by completion
+      time, its ``updated_at``) until the event stream passes it; then it takes
+      its comments from the events. The others are fetched per ticket.
+    - The ticket export holds its next page while more than
+      ``ZENDESK_EVENTS_WAITING_TICKETS`` tickets wait; the event stream holds its
+      next page while it is ahead of the ticket export and buffers more than
+      ``ZENDESK_EVENTS_BUFFERED_TICKETS`` tickets' comments. Neither hold can
+      block the other (see ``events_ahead``).
+    - Beyond ``ZENDESK_EVENTS_KEPT_TICKETS`` tickets' comments, the oldest are
+      evicted and those tickets fetched per ticket.
+    - Comment events name authors by id only: authors not among the users seen
+      are looked up with ``users/show_many``.
+    - When the spider is idle, waiting tickets are fetched per ticket (``idle``).
+    """
+
+    def __init__(self, sink: ConversationSink, crawler: Crawler, config: ZendeskConfig) -> None:
+        self.sink = sink
+        self.crawler = crawler
+        self.config = config
+        self.events = CommentEvents(config.start_time)
+        self.waiting: dict[int, TicketConversation] = {}
+        # The waiting tickets by completion time (a heap; entries of superseded versions are skipped).
+        self.waiting_order: list[tuple[int, int, int, TicketConversation]] = []
+        self.waiting_sequence = itertools.count()
+        self.held_events_request: Request | None = None
+        self.known_users: dict[int, dict[str, Any]] = {}
+        self.unresolved: list[TicketConversation] = []
+        self.unresolved_ids: set[int] = set()
+
+    @property
+    def stats(self) -> StatsCollector:
+        assert self.crawler.stats is not None
+        return self.crawler.stats
+
+    def start_requests(self) -> list[Request]:
+        return [self.events_request(self.events.start_time)]
+
+    def unfinished(self) -> int:
+        """Tickets waiting for the events or for their authors."""
+        return len(self.waiting) + len(self.unresolved)
+
+    def holds_export(self) -> bool:
+        """Whether the ticket export should wait for the event stream to catch up."""
+        return len(self.waiting) > self.config.events_waiting_tickets
+
+    def users_seen(self, users: dict[int, dict[str, Any]]) -> None:
+        """Users sideloaded with an export page: comment authors need not be looked up."""
+        self.known_users.update((uid, slim_user(user)) for uid, user in users.items())
+
+    def offer(self, conversation: TicketConversation, seen_before: bool, deleted: bool) -> bool:
+        """Whether the ticket waits for the event stream (else its comments come from elsewhere)."""
+        ticket_id = conversation.ticket["id"]
+        events = self.events
+        if seen_before and ticket_id not in self.waiting:
+            # A newer version of a ticket whose older version already took the events' comments: the
+            # stream no longer holds its whole conversation, so it comes from the comments endpoint.
+            events.stop_collecting(ticket_id)
+            self.stats.inc_value("zendesk/tickets_changed_during_run")
+        if not deleted:
+            completion = events.completion_time(conversation.ticket)
+            if completion is not None and (not events.finished or events.covers(completion)):
+                older = self.waiting.get(ticket_id)
+                if older is not None:
+                    self.sink.superseded(older)
+                self.waiting[ticket_id] = conversation
+                heapq.heappush(self.waiting_order, (completion, next(self.waiting_sequence), ticket_id, conversation))
+                return True
+        events.drop(ticket_id)  # deleted, or fetched per ticket: the events' copy is not needed
+        return False
+
+    def after_export_page(self) -> list[Request | TicketConversation]:
+        """An export page was read: release what the events cover, resume a held event page."""
+        out = self.release_waiting()
+        if self.held_events_request is not None and not self.events_ahead():
+            out.append(self.held_events_request)
+            self.held_events_request = None
+        return out
+
+    # --- the event stream ---------------------------------------------------
+
+    def events_request(self, start_time: int) -> Request:
+        params = {"start_time": start_time, "include": "comment_events", "support_type_scope": "all"}
+        return self.sink.request(f"{self.config.base_url}{EVENTS_PATH}?{urlencode(params)}", self.parse_events_page,
+                                 self.events_failed, PAGE_PRIORITY, EVENTS_ENDPOINT, {"start_time": start_time})
+
+    def parse_events_page(self, response: Response) -> Iterator[Request | TicketConversation]:
+        """One page of ticket events: keep its comments, release the tickets they complete, go on."""
+        page = json_object(response, "ticket_events")
+        if page is None:
+            yield from self.sink.retry_or_fail(response, self._events_failed)
+            return
+        self.stats.inc_value("zendesk/event_pages")
+        end_time = page.get("end_time")
+        if not page.get("end_of_stream") and (not isinstance(end_time, int) or end_time < response.meta["start_time"]):
+            self._events_failed(f"the event page at start_time={response.meta['start_time']} has no usable end_time")
+            return
+        self.events.add_page(page)
+        evicted = self.events.evict(self.waiting, self.config.events_kept_tickets)
+        if evicted:
+            self.stats.inc_value("zendesk/tickets_evicted_from_events", evicted)
+        yield from self.release_waiting()
+        if not page.get("end_of_stream"):
+            if self.events_ahead():
+                self.stats.inc_value("zendesk/event_stream_paused")
+                self.held_events_request = self.events_request(end_time)  # until the ticket export catches up
+            else:
+                yield self.events_request(end_time)
+        yield from self.sink.release_export()
+
+    def events_ahead(self) -> bool:
+        """Whether the event stream is so far ahead of the ticket export that it should wait.
+
+        Never while tickets wait for events (those are behind the export
+        position, so the event stream is not ahead of them), and never once
+        the ticket export has ended: the two holds cannot block each other.
+        """
+        export_ended, export_position = self.sink.export_progress()
+        if export_ended or len(self.events.comments) <= self.config.events_buffered_tickets:
+            return False
+        return export_position is None or self.events.covered_until > export_position
+
+    def events_failed(self, failure: Failure) -> None:
+        """Errback of event pages: the tickets waiting for them cannot be completed."""
+        self._events_failed(describe(failure))
+
+    def _events_failed(self, why: str) -> None:
+        self.sink.fail(f"the ticket event export stopped: {why}")
+
+    def release_waiting(self) -> list[Request | TicketConversation]:
+        """Hand on the waiting tickets the event stream now covers; fetch the rest per ticket once it ended.
+
+        Eager (a list, not a generator): Scrapy consumes callback output
+        lazily, so two callbacks' generators could interleave over ``waiting``.
+        """
+        events = self.events
+        out: list[Request | TicketConversation] = []
+        order = self.waiting_order
+        while order and events.covers(order[0][0]):
+            _, _, ticket_id, conversation = heapq.heappop(order)
+            if self.waiting.get(ticket_id) is not conversation:
+                continue  # a newer version of the ticket took its place
+            del self.waiting[ticket_id]
+            conversation.comments = events.take(ticket_id)
+            conversation.comments_source = SOURCE_TICKET_EVENTS
+            out += self._resolve_authors(conversation)
+        if events.finished and self.waiting:
+            # Changed after the event stream ended: their newest comments are not in it.
+            out += self._fetch_waiting_per_ticket()
+        if self.unresolved_ids and (len(self.unresolved_ids) >= USERS_PER_REQUEST or events.finished
+                                    or not self.waiting):
+            out += self._users_requests()
+        return out
+
+    def _fetch_waiting_per_ticket(self) -> list[Request]:
+        self.stats.inc_value("zendesk/tickets_fetched_per_ticket", len(self.waiting))
+        waiting = list(self.waiting.values())
+        self.waiting, self.waiting_order = {}, []
+        return self.sink.fetch_per_ticket(waiting)
+
+    def idle(self) -> list[Request]:
+        """Never close with tickets still waiting: resume the event stream, fetch them per ticket, or look up authors."""
+        if not (self.waiting or self.unresolved or self.held_events_request):
+            return []
+        if self.held_events_request is not None:
+            request, self.held_events_request = self.held_events_request, None
+            return [request]
+        requests = self._fetch_waiting_per_ticket() if self.waiting else []
+        if self.unresolved_ids:
+            requests += self._users_requests()
+        return requests
+
+    # --- comment authors ------------------------------------------------------
+
+    def _resolve_authors(self, conversation: TicketConversation) -> list[TicketConversation]:
+        """Comment events name authors by id only: look them up among the users seen, else ask for them."""
+        missing = set()
+        for comment in conversation.comments:
+            author_id = comment.get("author_id") if isinstance(comment, dict) else None
+            if not isinstance(author_id, int) or author_id in conversation.users:
+                continue
+            if author_id in self.known_users:
+                conversation.users[author_id] = self.known_users[author_id]
+            else:
+                missing.add(author_id)
+        if not missing:
+            return self.sink.finished(conversation)
+        self.unresolved.append(conversation)
+        self.unresolved_ids |= missing
+        return []
+
+    def _users_requests(self) -> list[Request]:
+        """``users/show_many`` for the unknown authors of the conversations waiting on them."""
+        lookup = UserLookup(conversations=self.unresolved, pending=0)
+        ids = sorted(self.unresolved_ids)
+        self.unresolved, self.unresolved_ids = [], set()
+        requests = []
+        for start in range(0, len(ids), USERS_PER_REQUEST):
+            chunk = ",".join(str(user_id) for user_id in ids[start:start + USERS_PER_REQUEST])
+            requests.append(self.sink.request(
+                f"{self.config.base_url}{USERS_PATH}?{urlencode({'ids': chunk})}", self.parse_users,
+                self.users_failed, COMMENTS_PRIORITY, USERS_ENDPOINT, {"lookup": lookup}))
+        lookup.pending = len(requests)
+        return requests
+
+    def parse_users(self, response: Response) -> Iterator[Request | TicketConversation]:
+        """Users found are remembered; users Zendesk no longer has stay unresolved (deleted users)."""
+        page = json_object(response, "users")
+        if page is None:
+            yield from self.sink.retry_or_fail(response, self._users_failed)
+            return
+        self.known_users.update((uid, slim_user(user)) for uid, user in by_id(page["users"]).items())
+        lookup: UserLookup = response.meta["lookup"]
+        lookup.pending -= 1
+        if lookup.pending:
+            return
+        finished = []
+        for conversation in lookup.conversations:
+            for comment in conversation.comments:
+                author_id = comment.get("author_id") if isinstance(comment, dict) else None
+                if isinstance(author_id, int) and author_id in self.known_users:
+                    conversation.users.setdefault(author_id, self.known_users[author_id])
+            finished += self.sink.finished(conversation)
+        yield from finished
+
+    def users_failed(self, failure: Failure) -> None:
+        """Errback of user lookups: the tickets waiting on them cannot be completed."""
+        self._users_failed(describe(failure))
+
+    def _users_failed(self, why: str) -> None:
+        self.sink.fail(f"the authors of some comments could not be looked up: {why}")

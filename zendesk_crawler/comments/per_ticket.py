@@ -1,0 +1,120 @@
+"""Per-ticket comments: ``/api/v2/tickets/{id}/comments.json`` pages of queued tickets, a bounded number at once."""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Iterator
+from urllib.parse import urlencode
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from scrapy.statscollectors import StatsCollector
+from twisted.python.failure import Failure
+
+from zendesk_crawler.api import COMMENTS_PRIORITY, by_id, describe, json_object
+from zendesk_crawler.comments.sink import ConversationSink
+from zendesk_crawler.items import COMMENTS_ENDPOINT, COMMENTS_NOT_FOUND, TicketConversation
+
+logger = logging.getLogger(__name__)
+
+COMMENTS_PATH = "/api/v2/tickets/{ticket_id}/comments.json"
+
+
+class TicketComments:
+    """Fetches the comment pages of queued tickets, in stream order, at most ``tickets_in_progress`` at once.
+
+    A 1000-ticket export page is not turned into 1000 concurrent conversations:
+    the rest wait here, and a queued ticket superseded by a newer version in the
+    meantime is skipped.
+    """
+
+    def __init__(self, sink: ConversationSink, crawler: Crawler, base_url: str, page_size: int,
+                 tickets_in_progress: int) -> None:
+        self.sink = sink
+        self.crawler = crawler
+        self.base_url = base_url
+        self.page_size = page_size
+        self.limit = tickets_in_progress
+        self.queued: deque[TicketConversation] = deque()
+        self.in_progress = 0
+
+    @property
+    def stats(self) -> StatsCollector:
+        assert self.crawler.stats is not None
+        return self.crawler.stats
+
+    def queue(self, conversations: list[TicketConversation]) -> None:
+        """Tickets whose comments are to be fetched, in stream order."""
+        self.queued.extend(conversations)
+
+    def backlog(self) -> int:
+        """Tickets queued and not started yet."""
+        return len(self.queued)
+
+    def unfinished(self) -> int:
+        """Tickets queued or being fetched."""
+        return len(self.queued) + self.in_progress
+
+    def start(self) -> list[Request]:
+        """First comment requests of queued tickets, while fewer than the limit are being fetched."""
+        if self.sink.failed():
+            return []  # the run failed (rejected credentials, say): no point in more requests
+        requests = []
+        while self.queued and self.in_progress < self.limit:
+            conversation = self.queued.popleft()
+            if not self.sink.is_current(conversation):
+                self.sink.superseded(conversation)  # a newer version came while this one waited its turn
+                continue
+            self.in_progress += 1
+            requests.append(self.comments_request(conversation, {}))
+        return requests
+
+    def done(self) -> None:
+        """A ticket's comments were fetched (or failed): its place is free."""
+        self.in_progress -= 1
+
+    def comments_request(self, conversation: TicketConversation, position: dict[str, str]) -> Request:
+        ticket_id = conversation.ticket["id"]
+        params = {"page[size]": self.page_size, "include": "users", **position}
+        return self.sink.request(
+            f"{self.base_url}{COMMENTS_PATH.format(ticket_id=ticket_id)}?{urlencode(params)}",
+            self.parse_comments, self.comments_failed, COMMENTS_PRIORITY, COMMENTS_ENDPOINT,
+            {"conversation": conversation, "handle_httpstatus_list": [404]})
+
+    def parse_comments(self, response: Response) -> Iterator[Request | TicketConversation]:
+        """One page of a ticket's comments: the next page, or the finished conversation."""
+        conversation: TicketConversation = response.meta["conversation"]
+        if response.status == 404:
+            # Deleted between the export page and this request: export what is known, flagged.
+            conversation.comments_status = COMMENTS_NOT_FOUND
+            self.stats.inc_value("zendesk/comments_not_found")
+            logger.warning("Comments of ticket %s answered 404 (deleted during the run?); exported without them",
+                           conversation.ticket.get("id"))
+            yield from self.sink.finished(conversation)
+            yield from self.sink.ticket_done()
+            return
+        page = json_object(response, "comments")
+        if page is None:
+            retry = list(self.sink.retry_or_fail(response, lambda why: self._ticket_failed(conversation, why)))
+            yield from retry or self.sink.ticket_done()
+            return
+        conversation.comments.extend(page["comments"])
+        conversation.users.update(by_id(page.get("users")))
+        meta = page.get("meta")
+        meta = meta if isinstance(meta, dict) else {}
+        if meta.get("has_more") and meta.get("after_cursor"):
+            yield self.comments_request(conversation, {"page[after]": meta["after_cursor"]})
+            return
+        yield from self.sink.finished(conversation)
+        yield from self.sink.ticket_done()
+
+    def comments_failed(self, failure: Failure) -> list[Request]:
+        """Errback of comment pages: the ticket is named and the run fails (the cursor stays)."""
+        self._ticket_failed(failure.request.meta["conversation"], describe(failure))  # type: ignore[attr-defined]
+        return self.sink.ticket_done()
+
+    def _ticket_failed(self, conversation: TicketConversation, why: str) -> None:
+        self.stats.inc_value("zendesk/tickets_failed")
+        self.sink.fail(f"the comments of ticket {conversation.ticket.get('id')} could not be fetched: {why}")

@@ -1,0 +1,31 @@
+"""Where a stream resumes: the saved position the run state hands to each stream before the first request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+#: A record version as checkpoints list it: ``(id, updated_at)`` (a JSON ``[id, updated_at]`` in the state).
+RecordVersion = tuple[Any, Any]
+
+
+def record_version(record: Any) -> RecordVersion:
+    """``(id, updated_at)`` of an API object or record; ``(None, None)`` for one a checkpoint cannot list."""
+    record_id, updated_at = record.get("id"), record.get("updated_at")
+    if isinstance(record_id, int) and not isinstance(record_id, bool) and isinstance(updated_at, str):
+        return record_id, updated_at
+    return None, None
+
+
+@dataclass
+class StreamPosition:
+    """Where one incremental stream starts: a saved cursor, else ``start_time`` (unix seconds).
+
+    ``already_stored`` holds the record versions an earlier run stored after
+    that position (a checkpoint inside a page, or the repeated last second of a
+    time-based export): the stream skips them instead of exporting them twice.
+    """
+
+    cursor: str | None = None
+    start_time: int = 0
+    already_stored: set[RecordVersion] = field(default_factory=set)

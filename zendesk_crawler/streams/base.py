@@ -1,0 +1,313 @@
+"""Base classes of the streams, one per pagination style Zendesk uses for them.
+
+- :class:`CursorExportStream`: cursor-based incremental export (tickets, users):
+  ``start_time`` once, then ``cursor`` (``after_cursor``) until ``end_of_stream``;
+  the last ``after_cursor`` is the position the next run starts from.
+- :class:`TimeExportStream`: time-based incremental export (organizations):
+  ``start_time``; each page says its ``end_time`` (its last record's second) and the
+  next page starts at ``end_time`` again, so that second's records come twice.
+- :class:`ListStream`: a plain list with cursor pagination (``page[size]``,
+  ``meta.has_more``, ``meta.after_cursor``), read in full every run (groups, ticket fields).
+
+A stream builds its requests, reads its pages and yields its records; it tells the
+run state what happens through signals (a page arrived, how many records it holds,
+a record needs no export) and records its failures under its own name, so a failing
+stream keeps its saved position while the others save theirs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.http import Response
+from scrapy.statscollectors import StatsCollector
+from twisted.python.failure import Failure
+
+from zendesk_crawler import signals as zendesk_signals
+from zendesk_crawler.timestamps import epoch
+from zendesk_crawler.api import PAGE_PRIORITY, describe, json_object
+from zendesk_crawler.config import ZendeskConfig
+from zendesk_crawler.items import ENDPOINT_META, PAGE_META, STREAM_META, StreamRecord
+from zendesk_crawler.outcome import record_failure, stream_failed
+from zendesk_crawler.positions import RecordVersion, StreamPosition, record_version
+
+logger = logging.getLogger(__name__)
+
+class Stream:
+    """One Zendesk stream: its endpoint, list key and record class; subclasses add the pagination."""
+
+    #: The stream's name (``-a streams=``, file names, the state's ``streams`` keys).
+    name: ClassVar[str]
+    #: The API path of the stream's pages.
+    path: ClassVar[str]
+    #: The key of the page's list of objects.
+    list_key: ClassVar[str]
+    #: What a person calls the source in a failure line ("the ticket export stopped: …").
+    label: ClassVar[str]
+    #: The endpoint's name in stats, budgets and the sandbox's request log.
+    endpoint: ClassVar[str]
+    record_class: ClassVar[type[StreamRecord]]
+    #: How the state keeps the stream's position (``cursor`` or ``start_time``); ``None``: read in full each run.
+    position_key: ClassVar[str | None] = None
+
+    def __init__(self, crawler: Crawler, config: ZendeskConfig, export: bool = True) -> None:
+        self.crawler = crawler
+        self.config = config
+        #: Whether the stream's records are exported (a stream read only for another stream's sake is not).
+        self.export = export
+        self.position = StreamPosition(start_time=config.start_time)
+        self.pages_requested = 0
+
+    @property
+    def stats(self) -> StatsCollector:
+        """The crawler's stats (created after the spider, so looked up when used)."""
+        assert self.crawler.stats is not None
+        return self.crawler.stats
+
+    def resume_from(self, position: StreamPosition) -> None:
+        """Where the run state says this stream resumes (told before the first request)."""
+        self.position = position
+
+    def start_requests(self) -> list[Request]:
+        """The stream's first request(s)."""
+        raise NotImplementedError
+
+    def idle(self) -> list[Request]:
+        """Requests for work still waiting when the spider has nothing else to do (none by default)."""
+        return []
+
+    def unfinished(self) -> int:
+        """Records accepted but neither exported nor dropped (left in the stats when the spider closes)."""
+        return 0
+
+    # --- helpers for subclasses ----------------------------------------------
+
+    def page_request(self, params: dict[str, Any], path: str | None = None) -> Request:
+        """A request for the next page of the stream, numbered in stream order."""
+        self.pages_requested += 1
+        return self.request(f"{self.config.base_url}{path or self.path}?{urlencode(params)}", self.parse_page,
+                            self.page_failed, PAGE_PRIORITY, self.endpoint, {PAGE_META: self.pages_requested})
+
+    def request(self, url: str, callback: Callable[..., Any], errback: Callable[[Failure], Any], priority: int,
+                endpoint: str, meta: dict[str, Any]) -> Request:
+        """A request of this stream (its failures are this stream's)."""
+        return Request(url, callback=callback, errback=errback, priority=priority,
+                       meta={ENDPOINT_META: endpoint, STREAM_META: self.name, **meta})
+
+    def parse_page(self, response: Response) -> Iterator[Any]:
+        raise NotImplementedError
+
+    def page_failed(self, failure: Failure) -> None:
+        """Errback of the stream's pages: after Scrapy's retries, the stream cannot be complete."""
+        response = getattr(failure.value, "response", None)
+        hint = " (check ZENDESK_SUBDOMAIN or ZENDESK_URL)" if response is not None and response.status == 404 else ""
+        self.fail(f"the {self.label} stopped: {describe(failure)}{hint}")
+
+    def fail(self, why: str) -> None:
+        """The stream cannot be complete: the run fails and the stream keeps its saved position."""
+        record_failure(self.crawler, why, stream=self.name)
+
+    def failed(self) -> bool:
+        """Whether this stream (or the whole run) failed: no point in more requests for it."""
+        return stream_failed(self.crawler, self.name)
+
+    def tell(self, signal: object, **arguments: Any) -> None:
+        self.crawler.signals.send_catch_log(signal, stream=self.name, **arguments)
+
+    def page_json(self, response: Response) -> dict[str, Any] | None:
+        """The page's JSON object if it has the stream's list, else ``None``."""
+        return json_object(response, self.list_key)
+
+    def retry_or_fail(self, response: Response, give_up: Callable[[str], None]) -> Iterator[Request]:
+        """Retry a response whose body is not the expected JSON (truncated, an HTML error page), like a 5xx."""
+        self.stats.inc_value("zendesk/malformed_responses")
+        retry = get_retry_request(response.request, spider=self.crawler.spider, reason="malformed_response",
+                                  max_retry_times=self.crawler.settings.getint("RETRY_TIMES"))
+        if retry is not None:
+            yield retry
+            return
+        give_up(f"the answer from {response.url} (HTTP {response.status}) is not the expected JSON, after retries")
+
+    def records(self, objects: list[Any], page: int, skip: set[RecordVersion] | None = None) -> list[StreamRecord]:
+        """The records of a page's objects, but those already stored or in ``skip`` (told as already stored)."""
+        out = []
+        for obj in objects:
+            if not isinstance(obj, dict):
+                self.stats.inc_value(f"zendesk/{self.name}/malformed")
+                logger.warning("Skipped a %s entry that is not an object: %.200r", self.name, obj)
+                continue
+            version = record_version(obj)
+            if version[0] is not None and (version in self.position.already_stored or (skip and version in skip)):
+                self.stats.inc_value(f"zendesk/{self.name}/already_stored")
+                self.tell(zendesk_signals.record_already_stored, page=page, version=version)
+                continue
+            out.append(self.record_class.from_page(obj, page))
+        return out
+
+    def hand_on(self, records: list[StreamRecord], page: int) -> list[StreamRecord]:
+        """Tell the run state how many records page ``page`` exports, and return them (none if not exported)."""
+        if not self.export:
+            records = []
+        self.tell(zendesk_signals.page_records, page=page, count=len(records))
+        return records
+
+
+class CursorExportStream(Stream):
+    """Cursor-based incremental export: ``start_time`` once, then ``cursor`` until ``end_of_stream``."""
+
+    position_key = "cursor"
+
+    def export_params(self) -> dict[str, Any]:
+        """Parameters every page request carries besides the position."""
+        return {"per_page": self.config.export_page_size}
+
+    def start_requests(self) -> list[Request]:
+        position = self.position
+        start = {"cursor": position.cursor} if position.cursor else {"start_time": position.start_time}
+        return [self.export_request(start)]
+
+    def export_request(self, position: dict[str, Any]) -> Request:
+        return self.page_request({**position, **self.export_params()})
+
+    def page_end(self, page: dict[str, Any]) -> tuple[str | None, bool]:
+        """The page's ``after_cursor`` and whether the stream ends with it."""
+        cursor = page.get("after_cursor")
+        return cursor, bool(page.get("end_of_stream") or not cursor)
+
+    def parse_page(self, response: Response) -> Iterator[Any]:
+        page = self.page_json(response)
+        if page is None:
+            yield from self.retry_or_fail(response, lambda why: self.fail(f"the {self.label} stopped: {why}"))
+            return
+        number = response.meta[PAGE_META]
+        self.stats.inc_value(f"zendesk/{self.name}/pages")
+        cursor, end = self.page_end(page)
+        self.tell(zendesk_signals.page_received, page=number, position=cursor, end_of_stream=end, repeats=[])
+        yield from self.hand_on(self.records(page[self.list_key], number), number)
+        note_position(self, page[self.list_key])
+        if end:
+            self.tell(zendesk_signals.stream_ended)
+            return
+        yield self.export_request({"cursor": cursor})
+
+
+class TimeExportStream(Stream):
+    """Time-based incremental export: ``start_time``; the next page starts at the page's ``end_time``.
+
+    The records of the ``end_time`` second come again at the start of the next
+    page: they are exported once (by ``(id, updated_at)``), and the run state
+    keeps them with the saved ``start_time`` so the next run skips them too.
+    """
+
+    position_key = "start_time"
+
+    def __init__(self, crawler: Crawler, config: ZendeskConfig, export: bool = True) -> None:
+        super().__init__(crawler, config, export)
+        #: Versions of the last page's ``end_time`` second (the next page starts with them again).
+        self.repeats: set[RecordVersion] = set()
+
+    def resume_from(self, position: StreamPosition) -> None:
+        super().resume_from(position)
+        # The saved second's records an earlier run stored: still the repeats if the next page brings nothing new.
+        self.repeats = {version for version in position.already_stored if epoch(version[1]) == position.start_time}
+
+    def start_requests(self) -> list[Request]:
+        return [self.export_request(self.position.start_time)]
+
+    def export_request(self, start_time: int) -> Request:
+        return self.page_request({"start_time": start_time, "per_page": self.config.export_page_size})
+
+    def parse_page(self, response: Response) -> Iterator[Any]:
+        page = self.page_json(response)
+        if page is None:
+            yield from self.retry_or_fail(response, lambda why: self.fail(f"the {self.label} stopped: {why}"))
+            return
+        number = response.meta[PAGE_META]
+        start_time = _query_int(response.url, "start_time")
+        self.stats.inc_value(f"zendesk/{self.name}/pages")
+        end = bool(page.get("end_of_stream"))
+        end_time = page.get("end_time")
+        objects = page[self.list_key]
+        if end and not objects and end_time is None and start_time is not None:
+            end_time = start_time  # an empty last page: the position stays where it was
+        if not isinstance(end_time, int) or isinstance(end_time, bool) or (
+                start_time is not None and end_time < start_time):
+            self.fail(f"the {self.label} stopped: the page at start_time={start_time} has no usable end_time")
+            return
+        if not end and end_time == start_time:
+            # A full page within one second: asking from end_time again would return the same page forever.
+            self.fail(f"the {self.label} stopped: more records changed in the second {end_time} "
+                      f"than one page holds (per_page={self.config.export_page_size})")
+            return
+        previous, self.repeats = self.repeats, {
+            version for obj in objects if isinstance(obj, dict) and (version := record_version(obj))[0] is not None
+            and epoch(version[1]) == end_time}
+        if not objects:
+            self.repeats = previous
+        self.tell(zendesk_signals.page_received, page=number, position=end_time, end_of_stream=end,
+                  repeats=sorted(self.repeats, key=repr))
+        yield from self.hand_on(self.records(objects, number, skip=previous), number)
+        note_position(self, objects)
+        if end:
+            self.tell(zendesk_signals.stream_ended)
+            return
+        yield self.export_request(end_time)
+
+
+class ListStream(Stream):
+    """A list read in full every run, with cursor pagination (``page[size]``, ``page[after]``)."""
+
+    def list_params(self) -> dict[str, Any]:
+        """Parameters every page request carries besides the page position."""
+        return {"page[size]": self.config.list_page_size}
+
+    def start_requests(self) -> list[Request]:
+        return [self.page_request(self.list_params())]
+
+    def parse_page(self, response: Response) -> Iterator[Any]:
+        page = self.page_json(response)
+        if page is None:
+            yield from self.retry_or_fail(response, lambda why: self.fail(f"the {self.label} stopped: {why}"))
+            return
+        self.stats.inc_value(f"zendesk/{self.name}/pages")
+        objects = page[self.list_key]
+        self.page_read(objects)
+        yield from [] if not self.export else self.records(objects, 0)
+        meta = page.get("meta") if isinstance(page.get("meta"), dict) else {}
+        if meta.get("has_more") and meta.get("after_cursor"):
+            yield self.page_request({**self.list_params(), "page[after]": meta["after_cursor"]})
+            return
+        self.tell(zendesk_signals.page_received, page=response.meta[PAGE_META], position=None, end_of_stream=True,
+                  repeats=[])
+        self.list_ended()
+        self.tell(zendesk_signals.stream_ended)
+
+    def page_read(self, objects: list[Any]) -> None:
+        """Hook: a page of the list was read."""
+
+    def list_ended(self) -> None:
+        """Hook: every page of the list was read."""
+
+
+def note_position(stream: Stream, objects: list[Any]) -> None:
+    """Keep the first and the newest ``updated_at`` the stream read in the stats (progress, the state's position)."""
+    stamps = [obj["updated_at"] for obj in (objects[:1] + objects[-1:])
+              if isinstance(obj, dict) and isinstance(obj.get("updated_at"), str)]
+    if stamps:
+        stream.stats.set_value(f"zendesk/{stream.name}/first_updated_at",
+                               stream.stats.get_value(f"zendesk/{stream.name}/first_updated_at") or stamps[0])
+        stream.stats.set_value(f"zendesk/{stream.name}/position_updated_at", stamps[-1])
+
+
+def _query_int(url: str, name: str) -> int | None:
+    values = parse_qs(urlsplit(url).query).get(name)
+    try:
+        return int(values[0]) if values else None
+    except ValueError:
+        return None
