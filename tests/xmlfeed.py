@@ -46,9 +46,13 @@ def _value(element: etree._Element) -> Any:
 def read_xml_feed(data: bytes) -> list[dict[str, Any]]:
     """Parse an XML feed strictly (lxml raises on anything not well-formed) into records."""
     root = etree.fromstring(data, parser=etree.XMLParser(recover=False, huge_tree=True))
-    assert root.tag == "tickets"
+    item = ITEM_ELEMENTS[root.tag]  # <tickets><ticket>, <users><user>, …
     records = []
-    for ticket in root:
-        assert ticket.tag == "ticket"
-        records.append({_key(child): _value(child) for child in ticket})
+    for element in root:
+        assert element.tag == item
+        records.append({_key(child): _value(child) for child in element})
     return records
+
+
+ITEM_ELEMENTS = {"tickets": "ticket", "users": "user", "organizations": "organization", "groups": "group",
+                 "ticket_fields": "ticket_field"}

@@ -21,6 +21,9 @@ from zendesk_crawler.config import RUN_OPTIONS_SETTING, STREAM_NAMES, batch_item
 from zendesk_crawler.items import RECORD_CLASSES
 
 FEED_FORMATS = ("json", "xml")
+#: The XML element of one record of each stream (the root element is the stream's name).
+XML_ITEM_ELEMENTS = {"tickets": "ticket", "users": "user", "organizations": "organization", "groups": "group",
+                     "ticket_fields": "ticket_field"}
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -50,6 +53,8 @@ def add_default_feeds(settings: BaseSettings) -> None:
         for fmt in FEED_FORMATS:
             options: dict[str, Any] = {"format": fmt, "batch_item_count": batch_size,
                                        "item_classes": [f"{record_class.__module__}.{record_class.__qualname__}"]}
+            if fmt == "xml":  # <users><user>…</user></users>, <ticket_fields><ticket_field>…
+                options["item_export_kwargs"] = {"root_element": stream, "item_element": XML_ITEM_ELEMENTS[stream]}
             if gzip:
                 options["postprocessing"] = ["scrapy.extensions.postprocessing.GzipPlugin"]
             feeds[join_uri(export_uri, f"{name}.{fmt}{'.gz' if gzip else ''}")] = options
