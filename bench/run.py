@@ -194,6 +194,9 @@ def scenarios(smoke: bool) -> dict[str, Scenario]:
         # a "minute" lasts 20 s so that the run takes about a minute.
         "api": Scenario("api-bound 700/min, 200 ms", max(50, int(2000 * scale)), rate_limit=700,
                         export_rate_limit=10, time_scale=3, latency_ms=200),
+        # The whole account (every stream) on the same budgets: what the other streams cost beside the tickets.
+        "account": Scenario("whole account 700/min, 200 ms", max(50, int(2000 * scale)), rate_limit=700,
+                            export_rate_limit=10, time_scale=3, latency_ms=200, crawl_args=[]),
         # The same budget in 6-second windows the crawler is not told about: it must follow the headers.
         "api-untold-window": Scenario("api-bound 700 per 6 s window, not told", max(50, int(2000 * scale)),
                                       rate_limit=700, export_rate_limit=10, time_scale=10, latency_ms=20,
