@@ -134,6 +134,10 @@ class Stream:
             return
         give_up(f"the answer from {response.url} (HTTP {response.status}) is not the expected JSON, after retries")
 
+    def malformed(self, response: Response) -> Iterator[Request]:
+        """A page that is not the expected JSON: retried, and after the retries the stream fails."""
+        return self.retry_or_fail(response, lambda why: self.fail(f"the {self.label} stopped: {why}"))
+
     def records(self, objects: list[Any], page: int, skip: set[RecordVersion] | None = None) -> list[StreamRecord]:
         """The records of a page's objects, but those already stored or in ``skip`` (told as already stored)."""
         out = []
@@ -183,7 +187,7 @@ class CursorExportStream(Stream):
     def parse_page(self, response: Response) -> Iterator[Any]:
         page = self.page_json(response)
         if page is None:
-            yield from self.retry_or_fail(response, lambda why: self.fail(f"the {self.label} stopped: {why}"))
+            yield from self.malformed(response)
             return
         number = response.meta[PAGE_META]
         self.stats.inc_value(f"zendesk/{self.name}/pages")
@@ -226,7 +230,7 @@ class TimeExportStream(Stream):
     def parse_page(self, response: Response) -> Iterator[Any]:
         page = self.page_json(response)
         if page is None:
-            yield from self.retry_or_fail(response, lambda why: self.fail(f"the {self.label} stopped: {why}"))
+            yield from self.malformed(response)
             return
         number = response.meta[PAGE_META]
         start_time = _query_int(response.url, "start_time")
@@ -273,7 +277,7 @@ class ListStream(Stream):
     def parse_page(self, response: Response) -> Iterator[Any]:
         page = self.page_json(response)
         if page is None:
-            yield from self.retry_or_fail(response, lambda why: self.fail(f"the {self.label} stopped: {why}"))
+            yield from self.malformed(response)
             return
         self.stats.inc_value(f"zendesk/{self.name}/pages")
         objects = page[self.list_key]

@@ -74,7 +74,7 @@ class TicketStream(CursorExportStream):
         """One page of the cursor export: a comments request (or a record) per ticket, then the next page."""
         page = self.page_json(response)
         if page is None:
-            yield from self.retry_or_fail(response, lambda why: self.fail(f"the {self.label} stopped: {why}"))
+            yield from self.malformed(response)
             return
         tickets = page["tickets"]
         sideloads = Sideloads(by_id(page.get("users")), by_id(page.get("groups")), by_id(page.get("organizations")))
