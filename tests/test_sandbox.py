@@ -277,11 +277,11 @@ def test_hostile_content(truth):
     keys = {k for c in comments for k in c["metadata"]["custom"]}
     assert {"1st", "with space", "x:y", "<b>", "", "xmlFoo", "ключ", "😀"} <= keys
     attachment = next(a for c in comments for a in c["attachments"])
-    assert list(attachment) == sample_keys("ticket_comments.json", "comments", 2, "attachments", 0)
+    assert list(attachment) == sample_keys("ticket_comments_attachments.json", "comments", 0, "attachments", 0)
     assert list(comments[0]["metadata"]["system"]) == sample_keys("ticket_comments.json", "comments", 0, "metadata",
                                                                   "system")
-    hosts = {urlsplit(a["content_url"]).netloc for c in comments for a in c["attachments"]}
-    assert "files.example.net" in hosts and len(hosts) == 2
+    hosts = {urlsplit(a[k]).netloc for c in comments for a in c["attachments"] for k in ("content_url", "url")}
+    assert hosts == {urlsplit(truth["tickets"][0]["url"]).netloc}  # the account host; bytes come from another
     values = {type(f["value"]) for t in tickets for f in t["custom_fields"]}
     assert values == {str, int, float, bool, list, type(None)}
     for ticket in tickets:
@@ -463,7 +463,7 @@ def test_fault_status_answers_like_real_fronts(faults):
         assert last_entry(faults) | {"t": 0, "window": 0} == {
             "t": 0, "method": "GET", "path": f"/api/v2/tickets/{ticket}/comments.json",
             "query": {"page[size]": "100", "include": "users"}, "status": status, "auth": "basic", "fault": "status",
-            "window": 0}
+            "window": 0, "host": urlsplit(faults.url).netloc, "authorization": True}
         assert get(f"{faults.url}{comments_target(ticket)}").status == 200  # count 1: spent
         assert last_entry(faults)["fault"] is None
     export = f"{faults.url}{EXPORT}?start_time=0"
@@ -602,6 +602,15 @@ EVENTS = "/api/v2/incremental/ticket_events.json"
 #: The documented ``comment_events`` fields (not ``plain_body`` nor ``metadata``).
 COMMENT_EVENT_KEYS = ["id", "via", "via_reference_id", "type", "author_id", "body", "html_body", "public",
                       "attachments", "audit_id", "created_at", "event_type"]
+#: A voice comment's event also carries the call (its members after ``metadata`` on the comments endpoint).
+VOICE_KEYS = ["data", "formatted_from", "formatted_to", "transcription_visible"]
+COMMENT_EVENT_TYPES = ("Comment", "VoiceComment")
+
+
+def event_keys(comment: dict[str, Any]) -> list[str]:
+    """The members of a comment's child event (with ``comment_events``), in order."""
+    extra = VOICE_KEYS if comment["type"] == "VoiceComment" else []
+    return COMMENT_EVENT_KEYS[:-1] + extra + COMMENT_EVENT_KEYS[-1:]
 
 
 def walk_events(server: SandboxProcess, query: str, start_time: int = 0) -> list[dict[str, Any]]:
@@ -631,7 +640,7 @@ def comment_children(events: list[dict[str, Any]]) -> dict[int, list[dict[str, A
     by_ticket: dict[int, list[dict[str, Any]]] = {}
     for event in events:
         for child in event["child_events"]:
-            if child.get("event_type") == "Comment":
+            if child.get("event_type") in COMMENT_EVENT_TYPES:
                 by_ticket.setdefault(event["ticket_id"], []).append(child)
     return by_ticket
 
@@ -646,18 +655,18 @@ def test_ticket_events_with_comment_events_equal_the_truth(event_pages, truth):
     by_ticket = comment_children(events)
     live = [t for t in truth["tickets"] if t["status"] != "deleted"]
     for ticket in live:
-        expected = [{k: c[k] for k in COMMENT_EVENT_KEYS if k in c} | {"event_type": "Comment", "via_reference_id": None}
+        expected = [{k: c[k] for k in event_keys(c) if k in c} | {"event_type": c["type"], "via_reference_id": None}
                     for c in ticket["comments"]]
         got = by_ticket.pop(ticket["id"])
         assert got == expected, ticket["id"]  # ids, order, bodies, authors, public, attachments, created_at
-        for child in got:
-            assert list(child) == COMMENT_EVENT_KEYS
+        for child, comment in zip(got, ticket["comments"]):
+            assert list(child) == event_keys(comment)
     # deleted tickets keep their past events (their comments are no longer served per ticket)
     deleted = {t["id"] for t in truth["tickets"] if t["status"] == "deleted"}
     assert deleted and set(by_ticket) == deleted
     # each comment's audit is the event that carries it
     for event in events:
-        comment = next(c for c in event["child_events"] if c["event_type"] == "Comment")
+        comment = next(c for c in event["child_events"] if c["event_type"] in COMMENT_EVENT_TYPES)
         assert comment["audit_id"] == event["id"] and comment["created_at"] == event["created_at"]
         assert event["timestamp"] == calendar.timegm(time.strptime(event["created_at"], "%Y-%m-%dT%H:%M:%SZ"))
         assert event["updater_id"] == comment["author_id"] and isinstance(event["via"], str)
@@ -713,7 +722,7 @@ def test_ticket_events_without_the_sideload_carry_no_comment(sandbox, truth, eve
     for event in events:
         comment = event["child_events"][0]
         assert list(comment) == ["id", "via", "via_reference_id", "comment_present", "comment_public", "event_type"]
-        assert comment["comment_present"] is True and comment["event_type"] == "Comment"
+        assert comment["comment_present"] is True and comment["event_type"] in COMMENT_EVENT_TYPES
         if comment["id"] in public:
             assert comment["comment_public"] == public[comment["id"]]
     assert "body" not in json.dumps(pages)

@@ -1,6 +1,7 @@
 """``python -m zendesk_sandbox``: run the sandbox Zendesk until SIGTERM or SIGINT.
 
-Prints one JSON line ``{"url": ..., "pid": ...}`` to stdout once it is listening.
+Prints one JSON line ``{"url": ..., "content_url": ..., "pid": ...}`` to stdout once it is listening (``url`` the
+account, ``content_url`` the host that serves attachment bytes).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import time
 
 from .app import Config
 from .auth import DEFAULT_API_TOKEN, DEFAULT_EMAIL, DEFAULT_OAUTH_TOKEN, Credentials
-from .server import SandboxServer
+from .server import ContentHostError, SandboxServer
 
 
 def parse_args(argv: list[str] | None = None) -> Config:
@@ -23,6 +24,10 @@ def parse_args(argv: list[str] | None = None) -> Config:
     parser = argparse.ArgumentParser(prog="python -m zendesk_sandbox", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
     parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one")
+    parser.add_argument("--content-host", default="127.0.0.2",
+                        help="address of the host that serves attachment files (another loopback name by default; "
+                             "the sandbox exits if it cannot bind it)")
+    parser.add_argument("--content-port", type=int, default=0, help="its port; 0 picks a free one")
     parser.add_argument("--tickets", type=int, default=300, help="number of generated tickets")
     parser.add_argument("--seed", type=int, default=1, help="seed of the data generator")
     parser.add_argument("--epoch", type=int, default=None,
@@ -55,7 +60,10 @@ def parse_args(argv: list[str] | None = None) -> Config:
         parser.error("--time-scale must be positive")
     if args.epoch is not None and args.epoch > time.time() - 120:
         parser.error("--epoch must be at least 120 seconds in the past")
-    return Config(host=args.host, port=args.port, tickets=args.tickets, seed=args.seed,
+    if args.content_host == args.host:
+        parser.error("--content-host must differ from --host (attachment files are served from another host)")
+    return Config(host=args.host, port=args.port, content_host=args.content_host, content_port=args.content_port,
+                  tickets=args.tickets, seed=args.seed,
                   rate_limit=args.rate_limit, export_rate_limit=args.export_rate_limit,
                   time_scale=args.time_scale, other_usage=args.other_usage, latency_ms=args.latency_ms,
                   export_budget_header=args.export_budget_header, gzip=not args.no_gzip, epoch=args.epoch,
@@ -71,13 +79,17 @@ async def serve(server: SandboxServer) -> None:
         loop.add_signal_handler(signum, stop.set)
     serving = asyncio.create_task(server.serve(ready, stop))
     await ready.wait()
-    print(json.dumps({"url": server.base_url, "pid": os.getpid()}), flush=True)
+    print(json.dumps({"url": server.base_url, "content_url": server.content_url, "pid": os.getpid()}), flush=True)
     await serving
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Serve until SIGTERM/SIGINT, then exit 0."""
-    server = SandboxServer(parse_args(argv))
+    """Serve until SIGTERM/SIGINT, then exit 0 (2 when the content host cannot be bound)."""
+    try:
+        server = SandboxServer(parse_args(argv))
+    except ContentHostError as exc:
+        print(f"zendesk_sandbox: {exc}", file=sys.stderr, flush=True)
+        return 2
     asyncio.run(serve(server))
     return 0
 

@@ -233,8 +233,15 @@ def _decode_comment_cursor(cursor: str, order: str, name: str) -> tuple[int, int
 
 
 def _comments_body(dataset: Dataset, comments: list[Comment], query: dict[str, str], tail: dict[str, Any]) -> bytes:
-    """``{"comments":[...],"users":[...],<tail>}`` assembled from JSON encoded once per comment and user."""
-    parts = [b'{"comments":[', b",".join(c.json for c in comments), b"]"]
+    """``{"comments":[...],"users":[...],<tail>}`` assembled from JSON encoded once per comment and user.
+
+    Inline images are among a comment's ``attachments`` only with ``include_inline_images=true``, as documented.
+    """
+    if query.get("include_inline_images", "").lower() in ("true", "1"):
+        listed = b",".join(c.json_inline for c in comments)
+    else:
+        listed = b",".join(c.json for c in comments)
+    parts = [b'{"comments":[', listed, b"]"]
     if "users" in query.get("include", "").split(","):
         user_ids = dataset.account.sideload_user_ids(c.author_id for c in comments)
         parts += [b',"users":[', b",".join(dataset.account.user_json(uid) for uid in user_ids), b"]"]

@@ -1,4 +1,5 @@
-"""What the sandbox answers: control API without auth; Zendesk API behind auth, rate limits and faults, logged."""
+"""What the sandbox answers: control API without auth; Zendesk API behind auth, rate limits and faults, logged;
+attachment downloads on the account host (credentials, no rate limit) and the content host (no credentials)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple
 from urllib.parse import parse_qsl
 
-from . import api, auth, control, faults
+from . import api, auth, control, downloads, faults
 from .api import JSON_TYPE, Response
 from .clock import Clock
 from .data import Dataset
@@ -22,6 +23,8 @@ INTERNAL_ERROR = Response(500, [JSON_TYPE], dumps({"error": "InternalError", "de
 RATE_LIMITED = dumps({"error": "APIRateLimitExceeded", "description": "Number of allowed API requests per minute exceeded"})
 #: Placeholder answer of a dropped request: the server sends nothing.
 DROPPED = Response(0, [], b"")
+#: The two listeners: the account (API, control API, download redirects) and the content host (file bytes).
+ACCOUNT, CONTENT = "account", "content"
 
 
 class Answer(NamedTuple):
@@ -42,6 +45,9 @@ class Config:
 
     host: str = "127.0.0.1"
     port: int = 0
+    #: The content host's address (another loopback name: 127/8 is all loopback on Linux) and port.
+    content_host: str = "127.0.0.2"
+    content_port: int = 0
     tickets: int = 300
     seed: int = 1
     rate_limit: int = 700
@@ -83,6 +89,10 @@ def endpoint_name(path: str) -> str:
         return "groups"
     if api.TICKET_FIELDS_PATH.fullmatch(path):
         return "ticket_fields"
+    if downloads.RECORDING_PATH.fullmatch(path):
+        return "voice_recording"
+    if downloads.ATTACHMENT_PATH.fullmatch(path):
+        return "attachment"
     return "unknown"
 
 
@@ -94,9 +104,12 @@ def endpoint_name(path: str) -> str:
 class App:
     """Decides every answer; thread-safe (the dataset, limiter and log lock their own state)."""
 
-    def __init__(self, config: Config, base_url: str) -> None:
+    def __init__(self, config: Config, base_url: str, content_url: str = "") -> None:
         self.config = config
         self.base_url = base_url
+        self.content_url = content_url
+        #: The request log's ``host`` of each listener.
+        self.hosts = {ACCOUNT: base_url.split("//", 1)[-1], CONTENT: content_url.split("//", 1)[-1]}
         self.clock = Clock()
         epoch = config.epoch if config.epoch is not None else self.clock.now_int() - 120
         self.dataset = Dataset(Options(tickets=config.tickets, seed=config.seed, epoch=epoch, base_url=base_url,
@@ -107,15 +120,26 @@ class App:
         self.log = RequestLog()
         self.faults = Faults()
 
-    def handle(self, method: str, target: str, authorization: str | None, body: bytes) -> Answer:
-        """The answer to one request, how long to hold it back (``--latency-ms``, slow faults), how to cut it."""
+    def handle(self, method: str, target: str, authorization: str | None, body: bytes, site: str = ACCOUNT) -> Answer:
+        """The answer to one request, how long to hold it back (``--latency-ms``, slow faults), how to cut it.
+
+        ``site`` is the listener it came to: ``ACCOUNT`` or ``CONTENT``.
+        """
         arrived = time.time()
         path, _, query = target.partition("?")
-        if path.startswith("/_sandbox/"):
+        if site == ACCOUNT and path.startswith("/_sandbox/"):
             return Answer(_guarded(control.handle, method, path, query, body, self.dataset, self.log, self.faults))
-        endpoint = endpoint_name(path)
+        if site == CONTENT:
+            endpoint = "attachment_content" if downloads.CONTENT_PATH.fullmatch(path) else "unknown"
+        else:
+            endpoint = endpoint_name(path)
         try:
-            response, rule = self._api(method, path, query, authorization, endpoint)
+            if site == CONTENT:
+                response, rule = self._content(method, path, query, authorization, endpoint)
+            elif endpoint == "attachment":
+                response, rule = self._attachment(method, path, authorization)
+            else:
+                response, rule = self._api(method, path, query, authorization, endpoint)
         except Exception:  # noqa: BLE001 - a sandbox bug must answer 500, not drop the connection
             traceback.print_exc(file=sys.stderr)
             response, rule = INTERNAL_ERROR, None
@@ -125,8 +149,51 @@ class App:
         elif rule is not None and rule.kind in ("drop", "truncate"):
             cut = logged_status = rule.kind
         self.log.record(method, path, query, logged_status, auth.scheme(authorization), endpoint,
-                        rule.kind if rule is not None else None, arrived, self.limiter.window_index())
+                        rule.kind if rule is not None else None, arrived, self.limiter.window_index(),
+                        self.hosts[site], authorization is not None)
         return Answer(response, delay, cut)
+
+    def _fault(self, rule: Rule | None, headers: list[tuple[str, str]]) -> Response | None:
+        """The answer of a fault that answers without asking the sandbox (status, drop, html), else None."""
+        if rule is not None and rule.kind == "status":
+            return faults.status_response(rule.status or 500, headers, rule.retry_after)
+        if rule is not None and rule.kind == "drop":
+            return DROPPED
+        if rule is not None and rule.kind == "html":
+            return faults.maintenance_page()
+        return None
+
+    def _attachment(self, method: str, path: str, authorization: str | None) -> tuple[Response, Rule | None]:
+        """An attachment's ``content_url`` on the account host: credentials as for the API, no rate limit."""
+        failure = auth.authenticate(authorization, self.config.credentials)
+        if failure is not None:
+            extra = [] if auth.scheme(authorization) == "bearer" else [auth.WWW_AUTHENTICATE]
+            return Response(401, [JSON_TYPE, *extra], failure), None
+        rule = self.faults.pick("attachment", None, downloads.item_of("attachment", path, self.dataset))
+        faulty = self._fault(rule, [])
+        if faulty is not None:
+            return faulty, rule
+        if method != "GET":
+            return api.INVALID_ENDPOINT, rule
+        response = downloads.attachment(self.dataset, self.base_url, self.content_url, path)
+        if rule is not None and rule.kind == "garbage":
+            response = faults.garbage(response)
+        return response, rule
+
+    def _content(self, method: str, path: str, query: str, authorization: str | None,
+                 endpoint: str) -> tuple[Response, Rule | None]:
+        """The content host: file bytes under signed URLs, no credentials, no rate limit."""
+        if endpoint != "attachment_content" or method != "GET":
+            return Response(404, [downloads.TEXT_TYPE], b"Not Found\n"), None
+        rule = self.faults.pick(endpoint, None, downloads.item_of(endpoint, path, self.dataset))
+        faulty = self._fault(rule, [])
+        if faulty is not None:
+            return faulty, rule
+        response = downloads.content(self.dataset, path, dict(parse_qsl(query, keep_blank_values=True)),
+                                     authorization)
+        if rule is not None and rule.kind == "garbage":
+            response = faults.garbage_download(response)
+        return response, rule
 
     def _api(self, method: str, path: str, query: str, authorization: str | None,
              endpoint: str) -> tuple[Response, Rule | None]:
@@ -140,13 +207,11 @@ class App:
         if not decision.allowed:
             return Response(429, [JSON_TYPE, *decision.headers], RATE_LIMITED), None
         match = api.COMMENTS_PATH.fullmatch(path)
-        rule = self.faults.pick(endpoint, int(match.group(1)) if match else None)
-        if rule is not None and rule.kind == "status":
-            return faults.status_response(rule.status or 500, decision.headers, rule.retry_after), rule
-        if rule is not None and rule.kind == "drop":
-            return DROPPED, rule
-        if rule is not None and rule.kind == "html":
-            return faults.maintenance_page(), rule
+        rule = self.faults.pick(endpoint, int(match.group(1)) if match else None,
+                                downloads.item_of(endpoint, path, self.dataset))
+        faulty = self._fault(rule, decision.headers)
+        if faulty is not None:
+            return faulty, rule
         try:
             response = self._route(method, path, dict(parse_qsl(query, keep_blank_values=True)))
         except api.BadRequest as exc:
@@ -174,4 +239,6 @@ class App:
             return api.groups_list(self.dataset, self.base_url, params)
         if method == "GET" and api.TICKET_FIELDS_PATH.fullmatch(path):
             return api.ticket_fields_list(self.dataset, self.base_url, params)
+        if method == "GET" and downloads.RECORDING_PATH.fullmatch(path):
+            return downloads.recording(self.dataset, self.content_url, path)
         return api.INVALID_ENDPOINT

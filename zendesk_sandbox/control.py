@@ -42,7 +42,10 @@ def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, lo
       organizations (``updated_at``, id; records changed in the last minute included, though the exports do
       not show them yet), list order for groups (name, id; as with ``exclude_deleted=false``) and cursor
       order for ticket fields (id). Unknown streams: 404.
-    - ``POST /_sandbox/changes``: ``{"add_comments": [ids], "update": [ids], "delete": [ids], "create": n,
+    - ``GET /_sandbox/truth/attachments[?offset=N&limit=M]``: ``{"now", "attachments": [...]}``, every attachment of
+      every current comment and every voice recording (see :meth:`Dataset.attachments_truth_json`).
+    - ``POST /_sandbox/changes``: ``{"add_comments": [ids or {"id": id, "attachments": n}], "update": [ids],
+      "delete": [ids], "create": n,
       "delete_on_comment_read": [ids], "grow": {"<id>": n}, "huge_comment": [ids], "odd": [ids],
       "users": {"update": [ids], "create": n, "delete": [ids]},
       "organizations": {"update": [ids], "create": n, "delete": [ids]},
@@ -72,6 +75,10 @@ def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, lo
             limit = params.get("limit")
             return Response(200, [JSON_TYPE], dataset.truth_json(
                 comments=_flag(params, "comments"), users=_flag(params, "users"),
+                offset=int(params.get("offset", 0)), limit=None if limit is None else int(limit)))
+        if (method, path) == ("GET", "/_sandbox/truth/attachments"):
+            limit = params.get("limit")
+            return Response(200, [JSON_TYPE], dataset.attachments_truth_json(
                 offset=int(params.get("offset", 0)), limit=None if limit is None else int(limit)))
         if method == "GET" and path.startswith("/_sandbox/truth/"):
             stream = path[len("/_sandbox/truth/"):]

@@ -18,15 +18,16 @@ from typing import Any
 
 from .account import STREAMS, Account
 from .clock import Clock
-from .generator import (COMMENT_ID_BASE, COMMENT_ID_STEP, HISTORY_SECONDS, HUGE, MAX_COMMENTS, ODD_COMMENTS,
-                        TICKET_ID_RANGE, UPDATE_AUDIT_BASE, Comment, Generator, Options, TicketState, dumps)
+from .generator import (ATTACH, COMMENT_ID_BASE, COMMENT_ID_STEP, HISTORY_SECONDS, HUGE,
+                        MAX_ATTACHMENTS, MAX_COMMENTS, ODD_COMMENTS, RECORDING_OFFSET, TICKET_ID_RANGE,
+                        UPDATE_AUDIT_BASE, Attached, Comment, Generator, Options, Recording, TicketState, dumps)
 
 #: Tickets changed (and ticket events of) the most recent minute are not exported yet.
 EXPORT_DELAY = 60
 #: Tickets whose comments stay generated (a conversation is read page by page).
 COMMENT_CACHE = 256
 CHANGES = ("create", "add_comments", "grow", "huge_comment", "odd", "update", "delete", "delete_on_comment_read")
-#: Changes that name tickets in a list.
+#: Changes that name tickets in a list (``add_comments`` also takes ``{"id": …, "attachments": n}`` objects).
 TICKET_LISTS = ("add_comments", "huge_comment", "odd", "update", "delete", "delete_on_comment_read")
 #: The seeded history's ticket events are packed as ``(timestamp - base) << EVENT_SHIFT | audit id - COMMENT_ID_BASE``.
 EVENT_SHIFT = 40
@@ -116,6 +117,67 @@ class Dataset:
             while len(self._comment_cache) > COMMENT_CACHE:
                 self._comment_cache.popitem(last=False)
         return comments
+
+    def download(self, item_id: int) -> tuple[TicketState, Comment, Attached | Recording] | None:
+        """The attachment (or voice recording) with this id, with its comment and ticket; None when no current
+        comment has it (unknown id, deleted ticket). No side effects (``delete_on_comment_read`` stays armed)."""
+        ticket_id, rest = divmod(item_id - COMMENT_ID_BASE, TICKET_ID_RANGE)
+        index, offset = divmod(rest, COMMENT_ID_STEP)
+        with self._lock:
+            state = self._states.get(ticket_id) if item_id > COMMENT_ID_BASE else None
+        if state is None or state.deleted or index >= state.comment_count:
+            return None
+        comment_id = COMMENT_ID_BASE + ticket_id * TICKET_ID_RANGE + index * COMMENT_ID_STEP + 1
+        comment = next((c for c in self._comments(state) if c.id == comment_id), None)
+        if comment is None:
+            return None
+        if offset == RECORDING_OFFSET + 1:
+            found: Attached | Recording | None = comment.recording
+        else:
+            found = next((a for a in comment.files if a.id == item_id), None)
+        return None if found is None or found.id != item_id else (state, comment, found)
+
+    def attachments_truth_json(self, offset: int = 0, limit: int | None = None) -> bytes:
+        """Every attachment of every current comment and every voice recording, as ``{"now", "attachments"}``.
+
+        Tickets in stream order (``offset``/``limit`` slice them, as for the ticket truth), comments in
+        the comments endpoint's order, attachments in ``include_inline_images=true`` order, a comment's recording
+        after its attachments. Each entry: ``kind`` (``attachment`` or ``recording``), ``ticket_id``,
+        ``comment_id``, ``attachment_id``, ``file_name``, ``content_type``, ``size``, ``sha256`` of the bytes
+        the content host serves, ``inline``, ``deleted``, ``malware_scan_result``, ``malware_access_override``,
+        ``servable`` and ``why_not`` (``deleted``, ``malware_found`` or null), ``url`` (``content_url`` or
+        ``recording_url``). Recordings have ``inline`` and ``deleted`` false and null malware members.
+        """
+        generator, catalog = self.generator, self.generator.catalog
+        with self._lock:
+            keys = self._order[offset:None if limit is None else offset + limit]
+            states = [self._states[key[1]] for key in keys]
+        entries: list[dict[str, Any]] = []
+        for state in states:
+            if state.deleted:
+                continue
+            for comment in self._comments(state):
+                for attachment in comment.files:
+                    spec = catalog.spec(attachment.file)
+                    entries.append({
+                        "kind": "attachment", "ticket_id": state.id, "comment_id": comment.id,
+                        "attachment_id": attachment.id, "file_name": attachment.name,
+                        "content_type": spec.content_type, "size": spec.size, "sha256": catalog.digest(attachment.file),
+                        "inline": attachment.inline, "deleted": attachment.deleted,
+                        "malware_scan_result": attachment.scan, "malware_access_override": attachment.override,
+                        "servable": attachment.why_not is None, "why_not": attachment.why_not,
+                        "url": generator.content_url(attachment).decode("ascii")})
+                if comment.recording is not None:
+                    recording = comment.recording
+                    spec = catalog.spec(recording.file)
+                    entries.append({
+                        "kind": "recording", "ticket_id": state.id, "comment_id": comment.id,
+                        "attachment_id": recording.id, "file_name": spec.name, "content_type": spec.content_type,
+                        "size": spec.size, "sha256": catalog.digest(recording.file), "inline": False,
+                        "deleted": False, "malware_scan_result": None, "malware_access_override": None,
+                        "servable": True, "why_not": None,
+                        "url": generator.recording_url(recording).decode("ascii")})
+        return dumps({"now": self.clock.now_int(), "attachments": entries})
 
     # ---------------------------------------------------------- ticket events
 
@@ -252,7 +314,9 @@ class Dataset:
     def apply_changes(self, ops: dict[str, Any]) -> dict[str, list[int]]:
         """Apply control-API changes; each stamps updated_at and generated_timestamp with sandbox-now.
 
-        ``create``: n new tickets; ``add_comments``: 1–3 comments each; ``grow``: ``{"<id>": n}`` n more
+        ``create``: n new tickets; ``add_comments``: 1–3 comments each (a ticket id), or one comment with n
+        attachments (``{"id": ticket id, "attachments": n}``, 1 ≤ n ≤ 9: the first of new bytes, then the shared
+        PDF, the inline signature logo, pool files); ``grow``: ``{"<id>": n}`` n more
         comments; ``huge_comment``: one comment of about 1 MB; ``odd``: unexpected shapes for the ticket
         and three odd comments (null author, an author that exists nowhere, ``attachments`` null with deeply
         nested ``metadata``); ``update``: new status, priority and tags; ``delete``;
@@ -273,6 +337,8 @@ class Dataset:
         for name, ids in lists.items():
             if not isinstance(ids, list):
                 raise ValueError(f"{name}: a list of ticket ids is expected")
+        additions = _parse_add_comments(lists["add_comments"])
+        lists["add_comments"] = [ticket_id for ticket_id, _ in additions]
         grow = _parse_grow(ops.get("grow", {}))
         create = ops.get("create", 0)
         if type(create) is not int or create < 0:
@@ -309,8 +375,11 @@ class Dataset:
                 changed.append(ticket_id)
                 return pending[ticket_id]
 
-            for ticket_id in lists["add_comments"]:
-                add(ticket_id, (None,) * (1 + (ticket_id + current(ticket_id).comment_count) % 3))
+            for ticket_id, attachments in additions:
+                if attachments:
+                    add(ticket_id, (f"{ATTACH}{attachments}",))
+                else:
+                    add(ticket_id, (None,) * (1 + (ticket_id + current(ticket_id).comment_count) % 3))
             for ticket_id, count in grow.items():
                 add(ticket_id, (None,) * count)
             for ticket_id in lists["huge_comment"]:
@@ -353,6 +422,23 @@ class Dataset:
         self._states[state.id] = state
         bisect.insort(self._order, state.key)
         return state.id
+
+
+def _parse_add_comments(raw: list[Any]) -> list[tuple[Any, int]]:
+    """``add_comments`` entries as (ticket id, attachments): a ticket id (0 attachments: 1-3 ordinary comments)
+    or ``{"id": ticket id, "attachments": n}`` (one comment with n attachments)."""
+    out: list[tuple[Any, int]] = []
+    for entry in raw:
+        if not isinstance(entry, dict):
+            out.append((entry, 0))
+            continue
+        unknown = set(entry) - {"id", "attachments"}
+        count = entry.get("attachments")
+        if unknown or type(count) is not int or not 1 <= count <= MAX_ATTACHMENTS:
+            raise ValueError(f'add_comments: {{"id": ticket id, "attachments": 1..{MAX_ATTACHMENTS}}} expected, '
+                             f"not {entry!r}")
+        out.append((entry.get("id"), count))
+    return out
 
 
 def _parse_grow(raw: Any) -> dict[int, int]:

@@ -5,17 +5,21 @@ Armed with ``POST /_sandbox/faults`` ``{"rules": [...]}`` (which replaces every 
 
 - ``endpoint``: ``"incremental_tickets"``, ``"incremental_ticket_events"``, ``"ticket_comments"``,
   ``"users_show_many"``, ``"incremental_users"``, ``"incremental_organizations"``, ``"groups"``,
-  ``"ticket_fields"`` or ``"any"`` (the request log's names);
+  ``"ticket_fields"``, ``"voice_recording"``, ``"attachment"`` (the account host's download redirect),
+  ``"attachment_content"`` (the content host) or ``"any"`` (the request log's names; ``any`` is every API
+  request, not the two download endpoints);
 - ``kind``: ``"status"`` (with ``status``), ``"drop"``, ``"truncate"``, ``"html"``, ``"garbage"`` or
   ``"slow"`` (with ``delay_ms``);
 - ``count``: how many times it fires before it is spent (``-1``: until cleared);
 - ``every``: fire on every N-th matching request (default 1: each one);
 - ``ticket_ids``: only with ``ticket_comments``: match only the comments of these tickets;
+- ``attachment_ids``: only with ``attachment``, ``attachment_content`` and ``voice_recording``: match only
+  the downloads of these attachments (or recordings, by the ``attachment_id`` the attachments truth gives them);
 - ``retry_after``: only with ``status`` 429: the ``Retry-After`` seconds to announce (default 1),
   with ``X-Rate-Limit-Remaining: 0`` as Zendesk sends it.
 
 Only authenticated requests inside the rate limits meet the rules (a 401 or 429 is answered
-first, as Zendesk's own front would). A request is offered to the rules in order: each live
+first, as Zendesk's own front would); on the content host, which takes no credentials, every request does. A request is offered to the rules in order: each live
 rule it matches counts it, and the first rule whose turn it is fires; later rules do not see
 that request. No randomness: the same request sequence meets the same faults.
 
@@ -35,10 +39,14 @@ from .api import JSON_TYPE, Response
 from .generator import dumps
 
 ENDPOINTS = ("incremental_tickets", "incremental_ticket_events", "ticket_comments", "users_show_many",
-             "incremental_users", "incremental_organizations", "groups", "ticket_fields", "any")
+             "incremental_users", "incremental_organizations", "groups", "ticket_fields", "voice_recording",
+             "attachment", "attachment_content", "any")
+#: Endpoints whose requests name an attachment (or recording) id; ``any`` does not cover the first two.
+DOWNLOADS = ("attachment", "attachment_content")
+ITEM_ENDPOINTS = ("attachment", "attachment_content", "voice_recording")
 KINDS = ("status", "drop", "truncate", "html", "garbage", "slow")
 HTML_TYPE = ("Content-Type", "text/html; charset=utf-8")
-_FIELDS = {"endpoint", "kind", "count", "every", "ticket_ids", "status", "delay_ms", "retry_after"}
+_FIELDS = {"endpoint", "kind", "count", "every", "ticket_ids", "attachment_ids", "status", "delay_ms", "retry_after"}
 
 #: Gateway errors come from the fronts (load balancer, CDN) as HTML, not from the API as JSON.
 _GATEWAY_PAGE = (
@@ -62,6 +70,7 @@ class Rule:
     count: int
     every: int = 1
     ticket_ids: frozenset[int] | None = None
+    attachment_ids: frozenset[int] | None = None
     status: int | None = None
     delay_ms: float = 0.0
     retry_after: int | None = None
@@ -72,8 +81,10 @@ class Rule:
     def spent(self) -> bool:
         return self.count != -1 and self.fired >= self.count
 
-    def matches(self, endpoint: str, ticket_id: int | None) -> bool:
-        if self.endpoint != "any" and self.endpoint != endpoint:
+    def matches(self, endpoint: str, ticket_id: int | None, item_id: int | None = None) -> bool:
+        if self.endpoint != endpoint and (self.endpoint != "any" or endpoint in DOWNLOADS):
+            return False
+        if self.attachment_ids is not None and item_id not in self.attachment_ids:
             return False
         return self.ticket_ids is None or ticket_id in self.ticket_ids
 
@@ -82,6 +93,8 @@ class Rule:
         out: dict[str, Any] = {"endpoint": self.endpoint, "kind": self.kind, "count": self.count, "every": self.every}
         if self.ticket_ids is not None:
             out["ticket_ids"] = sorted(self.ticket_ids)
+        if self.attachment_ids is not None:
+            out["attachment_ids"] = sorted(self.attachment_ids)
         if self.kind == "status":
             out["status"] = self.status
         if self.retry_after is not None:
@@ -127,6 +140,14 @@ def parse_rule(raw: Any) -> Rule:
         if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
             raise ValueError("fault rule: ticket_ids must be a list of integers")
         rule.ticket_ids = frozenset(ids)
+    if "attachment_ids" in raw:
+        ids = raw["attachment_ids"]
+        if endpoint not in ITEM_ENDPOINTS:
+            raise ValueError("fault rule: attachment_ids only applies to the attachment, attachment_content and "
+                             "voice_recording endpoints")
+        if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+            raise ValueError("fault rule: attachment_ids must be a list of integers")
+        rule.attachment_ids = frozenset(ids)
     if kind == "status":
         rule.status = _integer(raw, "status")
         if not 400 <= rule.status <= 599:
@@ -170,11 +191,11 @@ class Faults:
         with self._lock:
             return {"rules": [rule.describe() for rule in self._rules]}
 
-    def pick(self, endpoint: str, ticket_id: int | None) -> Rule | None:
+    def pick(self, endpoint: str, ticket_id: int | None, item_id: int | None = None) -> Rule | None:
         """The rule that fires for this request, counters updated; ``None`` when no fault applies."""
         with self._lock:
             for rule in self._rules:
-                if rule.spent or not rule.matches(endpoint, ticket_id):
+                if rule.spent or not rule.matches(endpoint, ticket_id, item_id):
                     continue
                 rule.matched += 1
                 if rule.matched % rule.every == 0:
@@ -215,3 +236,9 @@ def garbage(real: Response) -> Response:
     body = real.body[: len(real.body) // 2] or b'{"'  # a JSON object cut short never parses
     headers = [h for h in real.headers if h[0].lower() != "content-type"]
     return Response(200, [JSON_TYPE, *headers], body)
+
+
+def garbage_download(real: Response) -> Response:
+    """The content host's garbage: 200 with the real headers (the file's type) and the first half of its bytes
+    (a correct ``Content-Length`` for them, which is not the attachment's ``size``)."""
+    return Response(200, real.headers, real.body[: len(real.body) // 2])

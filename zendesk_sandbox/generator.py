@@ -22,6 +22,7 @@ from functools import lru_cache
 from typing import Any, Iterator, NamedTuple
 from urllib.parse import quote
 
+from . import attachments as files
 from . import content
 
 FIRST_TICKET_ID = 10001
@@ -30,20 +31,26 @@ HISTORY_SECONDS = 20 * 86400
 #: A ticket holds at most this many comments, as on Zendesk.
 MAX_COMMENTS = 5000
 #: Comment ``i`` of ticket ``t`` has id ``COMMENT_ID_BASE + t * 100_000 + i * 20 + 1``; its audit (the
-#: ticket event) is the id just before, its attachments the ids just after, its ticket's Create events
-#: (first comment only) the slots from ``+ 5``; 20 ids a comment and 5000 comments fit a ticket's range.
+#: ticket event) is the id just before, a voice comment's recording ``+ 2``, its ticket's Create events
+#: (first comment only) ``+ 4`` to ``+ 9``, its attachments ``+ 10`` to ``+ 18``; 20 ids a comment and 5000
+#: comments fit a ticket's range.
 COMMENT_ID_BASE = 24_000_000_000_000
 TICKET_ID_RANGE = 100_000
 COMMENT_ID_STEP = 20
+#: Offsets from a comment's id: its recording (voice comments) and its first attachment.
+RECORDING_OFFSET, ATTACHMENT_OFFSET, MAX_ATTACHMENTS = 2, 10, 9
 #: Update audits (``update`` changes) take ids ``UPDATE_AUDIT_BASE + 10 * n`` for the n-th update.
 UPDATE_AUDIT_BASE = 26_000_000_000_000
 #: User ids that belong to nobody (``odd`` tickets refer to them): never in a sideload or the truth's users.
 GHOST_REQUESTER_ID = 90000000000
 GHOST_AUTHOR_ID = 99999999999
 #: The ticket event export names channels in words (``via`` of an audit is a string).
-VIA_NAMES = {"web": "Web form", "email": "Email", "api": "Web service", "mobile": "Mobile"}
+VIA_NAMES = {"web": "Web form", "email": "Email", "api": "Web service", "mobile": "Mobile",
+             "voice": "Phone call (inbound)"}
 #: Kinds of comments added by changes that are not ordinary (see ``Generator.comment``).
 HUGE, NULL_AUTHOR, GHOST_AUTHOR, ODD_METADATA = "huge", "null_author", "ghost_author", "odd_metadata"
+#: Kind of a comment added with ``n`` attachments by ``add_comments``: ``ATTACH + str(n)``.
+ATTACH = "attach:"
 ODD_COMMENTS = (NULL_AUTHOR, GHOST_AUTHOR, ODD_METADATA)
 #: Distinct generated comment texts (fewer in small sandboxes).
 TEXT_POOL = 4096
@@ -113,9 +120,17 @@ IANA_TIME_ZONES = {"Amsterdam": "Europe/Amsterdam", "Berlin": "Europe/Berlin", "
 CHANNELS = ("web", "email", "api", "mobile")
 _PLAIN_VIA = {channel: b'{"channel":"%s","source":{"from":{},"to":{},"rel":null}}' % channel.encode()
               for channel in CHANNELS}
-#: Attachment file names as (JSON string, percent-encoded for the URL, JSON content type).
-_FILES = [(json.dumps(name, ensure_ascii=False).encode(), quote(name, safe="").encode(), json.dumps(kind).encode())
-          for name, kind in content.FILE_NAMES]
+_VOICE_VIA = {rel: b'{"channel":"voice","source":{"from":{},"to":{},"rel":"%s"}}' % rel.encode()
+              for rel in ("inbound", "voicemail", "outbound")}
+#: Share of comments with files (1-3 of them), of other comments that are voice comments, and of comments
+#: carrying the e-mail signature logo as an inline image (e-mailed ones and others).
+FILES_SHARE, VOICE_SHARE, LOGO_SHARE_EMAIL, LOGO_SHARE_OTHER = 0.12, 0.03, 0.35, 0.06
+#: The first comment of ticket number ``n < FORCED_TICKETS`` carries the hostile case ``n % FORCE_PERIOD`` of
+#: :meth:`Generator._forced_cases` (so that even a 60-ticket sandbox has most cases twice; numbers 3, 5 and 8 are left
+#: alone: the forced heavy, AI-agent and deleted tickets). Larger sandboxes meet them in the seeded draws too.
+FORCE_PERIOD = 40
+FORCED_TICKETS = 2 * FORCE_PERIOD
+_LOGO_ONLY = ((files.LOGO, "image001.png", True),)
 
 
 @lru_cache(maxsize=1 << 14)
@@ -137,9 +152,25 @@ def _id_json(user_id: int | None) -> bytes:
     return b"null" if user_id is None else b"%d" % user_id
 
 
+#: The end of an Attachment object by (inline, deleted, malware_access_override, malware_scan_result).
+_FLAGS = {(inline, deleted, override, scan): b'"inline":%s,"deleted":%s,"malware_access_override":%s,'
+          b'"malware_scan_result":"%s","thumbnails":[]' % (
+              b"true" if inline else b"false", b"true" if deleted else b"false", b"true" if override else b"false",
+              scan.encode())
+          for inline in (False, True) for deleted in (False, True) for override in (False, True)
+          for scan in ("malware_not_found", "malware_found", "not_scanned", "failed_to_scan")}
+
+
 def _text_members(text: str, html: str) -> tuple[str, bytes, bytes]:
+    """A body, the JSON of its ``"body":…,"html_body":…,"plain_body":…`` members, and of its ``"body":…,
+    "html_body":…`` members alone; in both, the ``html_body`` string ends right before ``len(body_html) - 1``."""
     body_html = f'"body":{_encode(text)},"html_body":{_encode(html)}'.encode("utf-8")
     return text, body_html + b',"plain_body":' + _encode(content.plain_body(text)).encode("utf-8"), body_html
+
+
+def _with_images(members: bytes, end: int, images: bytes) -> bytes:
+    """``members`` with ``images`` (JSON-escaped HTML) appended to the ``html_body`` string that ends at ``end``."""
+    return members[:end] + images + members[end:]
 
 
 def mix(*parts: int) -> int:
@@ -257,6 +288,36 @@ class TicketState(NamedTuple):
         return self.base_comments + len(self.extra_comment_times)
 
 
+class Attached(NamedTuple):
+    """One attachment of a comment: its id, the catalog file it serves, its name and state."""
+
+    id: int
+    file: int
+    name: str
+    inline: bool = False
+    deleted: bool = False
+    #: ``malware_scan_result``: malware_not_found, malware_found, not_scanned or failed_to_scan.
+    scan: str = "malware_not_found"
+    override: bool = False
+
+    @property
+    def why_not(self) -> str | None:
+        """Why a download gets no bytes (``deleted``, ``malware_found``), or None when it is served."""
+        if self.deleted:
+            return "deleted"
+        if self.scan == "malware_found" and not self.override:
+            return "malware_found"
+        return None
+
+
+class Recording(NamedTuple):
+    """The recording of a voice comment: its id (``comment id + 2``), the catalog file, the call SID."""
+
+    id: int
+    file: int
+    sid: str
+
+
 class Comment(NamedTuple):
     """A generated comment: its position in the ticket's comment order, its author, its JSON, and the
     parts its ticket event (``comment_events`` sideload) is assembled from, byte for byte the same values."""
@@ -273,6 +334,18 @@ class Comment(NamedTuple):
     channel: str
     #: Index into the generator's pool of ``metadata.system`` values.
     system: int
+    #: The JSON with inline images listed among the attachments (``include_inline_images=true``).
+    json_inline: bytes = b""
+    #: Every attachment, inline ones included, in their order in ``json_inline``.
+    files: tuple[Attached, ...] = ()
+    #: A voice comment's recording, if it has one.
+    recording: Recording | None = None
+    #: A voice comment's members after ``metadata`` (``,"data":…,"formatted_from":…,…``); empty otherwise.
+    voice: bytes = b""
+
+    @property
+    def type(self) -> str:
+        return "VoiceComment" if self.voice else "Comment"
 
 
 class People(NamedTuple):
@@ -318,6 +391,11 @@ class Generator:
         self.comment_bursts: list[int] = sorted(
             burst_rng.randint(options.epoch - HISTORY_SECONDS, options.epoch) for _ in range(max(3, n // 40)))
         self._last_user_id = self.end_user_ids[-1]
+        #: The account's distinct attachment files and its URL tokens.
+        self.catalog = files.Catalog(options.seed, n)
+        self.tokens = files.Tokens(options.seed)
+        self._attachment_url = b'{"url":"%s/api/v2/attachments/' % self._base_url
+        self._forced = self._forced_cases()
         #: Organizations: ids in one range from 80000000001; about 5 % deleted (index 12 always), two with
         #: the same name, two bulk-updated seconds that several organizations share.
         self.organization_ids: tuple[int, ...] = tuple(
@@ -894,9 +972,14 @@ class Generator:
         """Comment ``index`` of a ticket, members in the order of ``ticket_comments.json``; about 25 % private.
 
         Each comment has its own seeded generator, so one comment costs the same whatever its position
-        (the ticket event export renders comments one at a time). ``kind`` is ``None`` or one of ``HUGE``
-        (a body of about 1 MB) and the ``ODD_COMMENTS`` (null author, an author that exists nowhere,
-        ``attachments`` null with deeply nested ``metadata``).
+        (the ticket event export renders comments one at a time). ``kind`` is ``None``, ``HUGE`` (a body of
+        about 1 MB), one of the ``ODD_COMMENTS`` (null author, an author that exists nowhere, ``attachments``
+        null with deeply nested ``metadata``) or ``ATTACH + "n"`` (n attachments, the first of new bytes).
+
+        About 12 % of comments carry 1-3 files, a share of them the e-mail signature logo as an inline image
+        (listed only with ``include_inline_images=true``, referenced by an ``<img>`` in ``html_body`` either
+        way), about 3 % of later comments are voice comments; the first comment of some tickets carries a forced
+        hostile case (see :meth:`_forced_cases`).
         """
         people = self.people(state.id)
         rng = DrawRandom(b"%d,6,%d,%d" % (self.options.seed, state.id, index))
@@ -921,10 +1004,26 @@ class Generator:
             author = rng.choice((requester, requester, agent, *people.collaborators))
         channel = people.channel if index == 0 else "email" if author == requester and rng.random() < 0.5 else "web"
         via = _PLAIN_VIA[channel] if channel != "email" else self._email_via(author, rng.randrange(2))
-        attachments = self._attachments(rng, comment_id) if rng.random() < 0.12 else b"[]"
+        files_roll, logo_roll = rng.random(), rng.random()
+        forced = self._forced.get(state.number % FORCE_PERIOD) \
+            if index == 0 and kind is None and state.number < FORCED_TICKETS else None
+        voice_case = forced if isinstance(forced, str) else None
+        if voice_case is None and kind is None and index > 0 and rng.random() < VOICE_SHARE:
+            voice_case = ("answered", "voicemail", "answered", "no_recording")[int(files_roll * 4)]
         system = rng.randrange(len(self._system_pool))
         custom = rng.choice(self._custom_pool) if rng.random() < 0.12 else b"{}"
         metadata = b'{"system":%s,"custom":%s}' % (self._system_pool[system], custom)
+        voice, recording, attached = b"", None, ()
+        if voice_case is not None:
+            author = agent if voice_case == "answered" else requester
+            channel = "voice"
+            via = _VOICE_VIA["voicemail" if voice_case in ("voicemail", "no_recording_absent") else "inbound"]
+            recording, voice = self._voice(state, comment_id, created_at, voice_case, agent)
+        elif kind is not None and kind.startswith(ATTACH):
+            attached = self._uploaded(comment_id, int(kind[len(ATTACH):]))
+        elif kind != ODD_METADATA and (forced is not None or files_roll < FILES_SHARE or logo_roll < LOGO_SHARE_EMAIL):
+            specs = forced if isinstance(forced, tuple) else self._drawn(comment_id, files_roll, logo_roll, channel)
+            attached = tuple(Attached(comment_id + ATTACHMENT_OFFSET + k, *spec) for k, spec in enumerate(specs))
         if kind in ODD_COMMENTS:
             channel, via = "web", _PLAIN_VIA["web"]
             if kind == NULL_AUTHOR:
@@ -932,12 +1031,168 @@ class Generator:
             elif kind == GHOST_AUTHOR:
                 author = GHOST_AUTHOR_ID
             else:
-                attachments, metadata = b"null", self._odd_metadata
-        head = b'{"id":%d,"type":"Comment","author_id":%s,' % (comment_id, _id_json(author))
-        tail = b',"public":%s,"attachments":%s,"audit_id":%d,"via":%s,"created_at":"%s","metadata":%s}' % (
-            b"true" if public else b"false", attachments, comment_id - 1, via, iso(created_at).encode("ascii"), metadata)
-        return Comment(created_at, comment_id, author, b"".join((head, text[1], tail)), public, via, attachments,
-                       text[2], channel, system)
+                metadata = self._odd_metadata
+        members, body_html = text[1], text[2]
+        listed = inline = b"[]"
+        if kind == ODD_METADATA:
+            listed = inline = b"null"
+        elif attached:
+            urls = [self.content_url(a) for a in attached]
+            parts = [self.attachment_json(a, url) for a, url in zip(attached, urls)]
+            listed = b"[" + b",".join(p for p, a in zip(parts, attached) if not a.inline) + b"]"
+            inline = b"[" + b",".join(parts) + b"]"
+            images = b"".join(b'<p><img src=\\"%s\\"></p>' % url for a, url in zip(attached, urls) if a.inline)
+            if images:
+                members = _with_images(members, len(body_html) - 1, images)
+                body_html = _with_images(body_html, len(body_html) - 1, images)
+        head = b'{"id":%d,"type":"%s","author_id":%s,' % (
+            comment_id, b"VoiceComment" if voice else b"Comment", _id_json(author))
+        public_json = b',"public":true,"attachments":' if public else b',"public":false,"attachments":'
+        tail = b',"audit_id":%d,"via":%s,"created_at":"%s","metadata":%s%s}' % (
+            comment_id - 1, via, iso(created_at).encode("ascii"), metadata, voice)
+        json_ = b"".join((head, members, public_json, listed, tail))
+        json_inline = json_ if inline == listed else b"".join((head, members, public_json, inline, tail))
+        return Comment(created_at, comment_id, author, json_, public, via, listed, body_html, channel, system,
+                       json_inline, attached, recording, voice)
+
+    # ------------------------------------------------------------ attachments
+
+    def _forced_cases(self) -> dict[int, tuple[tuple[Any, ...], ...] | str]:
+        """The hostile case of the first comment of ticket number ``n`` (``n % FORCE_PERIOD``): attachment specs
+        ``(file, name, inline, deleted, scan, override)`` or the name of a voice comment case."""
+        catalog, pool = self.catalog, files.POOL_FIRST
+
+        def named(key: int, **flags: Any) -> tuple[Any, ...]:
+            spec = Attached(0, key, catalog.spec(key).name, **flags)
+            return spec[1:]
+
+        hostile = [named(files.HOSTILE_FIRST + k) for k in range(len(files.HOSTILE_FILES))]
+        return {
+            1: (named(pool, deleted=True),),
+            2: (named(pool + 1, scan="malware_found"), named(files.SHARED_PDF)),
+            4: (named(pool + 2, scan="malware_found", override=True),),
+            6: (named(files.REDACTED),),
+            7: tuple(named(key) for key in files.LARGE),
+            9: tuple(hostile[:8]),
+            10: tuple(hostile[8:16]),
+            11: tuple(hostile[16:]),
+            12: (named(files.HOSTILE_FIRST, inline=True), named(files.SHARED_PDF), named(files.SHARED_PDF),
+                 named(files.LOGO, inline=True)),
+            13: (named(pool + 3, scan="not_scanned"), named(pool + 4, scan="failed_to_scan"),
+                 named(pool + 5, deleted=True, scan="malware_found")),
+            14: "answered",
+            15: "voicemail",
+            16: "no_recording",
+            17: "no_recording_absent",
+        }
+
+    def _drawn(self, comment_id: int, files_roll: float, logo_roll: float,
+               channel: str) -> tuple[tuple[Any, ...], ...]:
+        """Seeded attachments: 1-3 files for about 12 % of comments (the shared PDF, now and then a large file,
+        else the hostile names and the pool; pasted PNG screenshots inline; about 1.5 % deleted, 1.5 % flagged as
+        malware (40 % of those overridden), 1 % redacted to an empty ``redacted.txt``, a few not scanned),
+        then the signature logo (inline) on a share of the comments, more of the e-mailed ones."""
+        if files_roll >= FILES_SHARE:
+            return _LOGO_ONLY if logo_roll < (LOGO_SHARE_EMAIL if channel == "email" else LOGO_SHARE_OTHER) else ()
+        specs: list[tuple[Any, ...]] = []
+        catalog = self.catalog
+        rng = DrawRandom(b"%d,att,%d" % (self.options.seed, comment_id))
+        for _ in range(1 + int(rng.random() * rng.random() * 3)):
+            roll = rng.random()
+            if roll < 0.04:
+                key = files.SHARED_PDF
+            elif roll < 0.046:
+                key = files.LARGE[int((roll - 0.04) / 0.002)]
+            else:
+                key = catalog.pool_key(rng.random())
+            spec = catalog.spec(key)
+            inline = spec.kind == files.PNG and rng.random() < 0.25
+            status = rng.random()
+            name, deleted, scan, override = spec.name, False, "malware_not_found", False
+            if status < 0.015:
+                deleted = True
+            elif status < 0.03:
+                scan, override = "malware_found", rng.random() < 0.4
+            elif status < 0.034:
+                scan = "not_scanned"
+            elif status < 0.036:
+                scan = "failed_to_scan"
+            elif status < 0.046:
+                key, name = files.REDACTED, "redacted.txt"
+            specs.append((key, name, inline, deleted, scan, override))
+        if logo_roll < (LOGO_SHARE_EMAIL if channel == "email" else LOGO_SHARE_OTHER):
+            specs.append(_LOGO_ONLY[0])
+        return tuple(specs)
+
+    def _uploaded(self, comment_id: int, count: int) -> tuple[Attached, ...]:
+        """The attachments of a comment added with ``count`` attachments: new bytes first, then shared ones
+        (the shared PDF, the inline signature logo, pool files)."""
+        out = []
+        for k in range(count):
+            attachment_id = comment_id + ATTACHMENT_OFFSET + k
+            key = (attachment_id if k == 0 else files.SHARED_PDF if k == 1 else files.LOGO if k == 2
+                   else files.POOL_FIRST + (comment_id + k) % self.catalog.pool)
+            out.append(Attached(attachment_id, key, self.catalog.spec(key).name, inline=key == files.LOGO))
+        return tuple(out)
+
+    def content_url(self, attachment: Attached) -> bytes:
+        """``{base}/attachments/token/{token}/?name={file name}``, as Zendesk's ``content_url``."""
+        return b"%s/attachments/token/%s/?name=%s" % (
+            self._base_url, self.tokens.attachment(attachment.id).encode("ascii"), files.name_parts(attachment.name)[1])
+
+    def attachment_json(self, attachment: Attached, url: bytes | None = None) -> bytes:
+        """The Attachment object, members in the order of a real answer (see ``ticket_comments_attachments.json``)."""
+        url = url or self.content_url(attachment)
+        return b'%s%d.json","id":%d,"file_name":%s,"content_url":"%s","mapped_content_url":"%s",%s%s}' % (
+            self._attachment_url, attachment.id, attachment.id, files.name_parts(attachment.name)[0], url, url,
+            self._file_members(attachment.file), _FLAGS[attachment.inline, attachment.deleted, attachment.override,
+                                                        attachment.scan])
+
+    @lru_cache(maxsize=4096)
+    def _file_members(self, key: int) -> bytes:
+        """``"content_type":…,"size":…,"width":…,"height":…,`` of a catalog file."""
+        spec = self.catalog.spec(key)
+        return b'"content_type":%s,"size":%d,"width":%s,"height":%s,' % (
+            dumps(spec.content_type), spec.size, _id_json(spec.width), _id_json(spec.height))
+
+    def recording_url(self, recording: Recording) -> bytes:
+        """A voice comment's ``recording_url``: on the account host, redirecting to the content host."""
+        return b"%s/api/v2/channels/voice/calls/%s/twilio/call/recording" % (self._base_url, recording.sid.encode())
+
+    def _voice(self, state: TicketState, comment_id: int, created_at: int, case: str,
+               agent: int) -> tuple[Recording | None, bytes]:
+        """A voice comment's recording and its members after ``metadata``: ``data`` (the call), ``formatted_from``,
+        ``formatted_to``, ``transcription_visible``. ``case``: ``answered`` (an agent took the call, recorded),
+        ``voicemail`` (recorded, transcribed, no ``answered_by_id``), ``no_recording`` (``recording_url`` null),
+        ``no_recording_absent`` (no ``recording_url`` member at all)."""
+        rng = DrawRandom(b"%d,voice,%d" % (self.options.seed, comment_id))
+        caller = 100 + rng.randrange(9800)
+        recording = None
+        data: dict[str, Any] = {"from": f"+1415555{caller:04d}", "to": "+14155550100"}
+        duration = 20 + rng.randrange(900)
+        if case in ("answered", "voicemail"):
+            recording = Recording(comment_id + RECORDING_OFFSET, self.catalog.recording_key(rng.random()),
+                                  self.tokens.call_sid(comment_id + RECORDING_OFFSET))
+            data["recording_url"] = self.recording_url(recording).decode("ascii")
+            data["recording_duration"] = str(self.catalog.spec(recording.file).size // 16000)
+        elif case == "no_recording":
+            data["recording_url"] = None
+        data["call_duration"] = duration
+        data["call_id"] = comment_id + RECORDING_OFFSET
+        if case in ("answered", "no_recording"):
+            data["answered_by_id"] = agent
+            data["answered_by_name"] = self._identity(agent)[0]
+        if case == "voicemail":
+            data["transcription_text"] = rng.choice(content.SCRIPTS)
+            data["transcription_status"] = "completed"
+        data["started_at"] = iso(max(state.created_at, created_at - duration))
+        data["location"] = rng.choice(("San Francisco, California, United States", "Zürich, Zürich, Schweiz",
+                                       "القاهرة, مصر", None))
+        data["voice_transcription"] = case == "voicemail"
+        data["outbound"] = False
+        members = b',"data":%s,"formatted_from":"+1 (415) 555-%04d","formatted_to":"+1 (415) 555-0100",' \
+                  b'"transcription_visible":%s' % (dumps(data), caller, b"true" if case == "voicemail" else b"false")
+        return recording, members
 
     # ---------------------------------------------------------- ticket events
 
@@ -946,18 +1201,23 @@ class Generator:
 
         Its child events: the comment (with ``comment_events`` exactly the documented sideload fields, the
         same values the comments endpoint serves; without it only ``comment_present``/``comment_public``),
-        then, for the ticket's first comment, one Create event per field the ticket was created with.
+        then, for the ticket's first comment, one Create event per field the ticket was created with. A voice
+        comment's child has ``type`` and ``event_type`` ``VoiceComment`` (the audit event type) and, with the
+        sideload, its ``data``, ``formatted_from``, ``formatted_to`` and ``transcription_visible`` too.
         """
         via_name = VIA_NAMES[comment.channel].encode("ascii")
         created = iso(comment.created_at).encode("ascii")
+        event_type = comment.type.encode("ascii")
         if comment_events:
-            child = (b'{"id":%d,"via":%s,"via_reference_id":null,"type":"Comment","author_id":%s,%s,"public":%s,'
-                     b'"attachments":%s,"audit_id":%d,"created_at":"%s","event_type":"Comment"}') % (
-                comment.id, comment.via, _id_json(comment.author_id), comment.body_html,
-                b"true" if comment.public else b"false", comment.attachments, comment.id - 1, created)
+            child = (b'{"id":%d,"via":%s,"via_reference_id":null,"type":"%s","author_id":%s,%s,"public":%s,'
+                     b'"attachments":%s,"audit_id":%d,"created_at":"%s"%s,"event_type":"%s"}') % (
+                comment.id, comment.via, event_type, _id_json(comment.author_id), comment.body_html,
+                b"true" if comment.public else b"false", comment.attachments, comment.id - 1, created,
+                comment.voice, event_type)
         else:
             child = (b'{"id":%d,"via":"%s","via_reference_id":null,"comment_present":true,"comment_public":%s,'
-                     b'"event_type":"Comment"}') % (comment.id, via_name, b"true" if comment.public else b"false")
+                     b'"event_type":"%s"}') % (comment.id, via_name, b"true" if comment.public else b"false",
+                                               event_type)
         children = [child]
         if index == 0:
             people = self.people(state.id)
@@ -1009,16 +1269,3 @@ class Generator:
             "latitude": round(rng.uniform(-90, 90), 4),
             "longitude": round(rng.uniform(-180, 180), 4),
         }
-
-    def _attachments(self, rng: FastRandom, comment_id: int) -> bytes:
-        """Attachments' JSON; some ``content_url`` point to another host (never send credentials there)."""
-        attachments = []
-        for k in range(rng.randint(1, 2)):
-            name_json, quoted_name, type_json = rng.choice(_FILES)
-            token = b"%016x" % mix(self.options.seed, comment_id, k)
-            host = self._base_url if rng.random() < 0.6 else b"https://files.example.net"
-            attachments.append(
-                b'{"id":%d,"file_name":%s,"content_url":"%s/attachments/token/%s/?name=%s","content_type":%s,'
-                b'"size":%d,"thumbnails":[]}' % (comment_id + 2 + k, name_json, host, token, quoted_name, type_json,
-                                                  rng.randint(1, 20_000_000)))
-        return b"[" + b",".join(attachments) + b"]"

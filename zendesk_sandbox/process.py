@@ -32,7 +32,8 @@ class SandboxProcess:
     """A sandbox Zendesk in a child process; a context manager that stops it by PID on exit.
 
     >>> with SandboxProcess(tickets=50) as sandbox:
-    ...     sandbox.url  # 'http://127.0.0.1:PORT'
+    ...     sandbox.url  # 'http://127.0.0.1:PORT': the account (API, control API, attachment redirects)
+    ...     sandbox.content_url  # 'http://127.0.0.2:PORT2': the host that serves attachment bytes
     """
 
     def __init__(self, tickets: int = 300, seed: int = 1, *, rate_limit: int = 700, export_rate_limit: int = 10,
@@ -40,9 +41,11 @@ class SandboxProcess:
                  other_usage: int = 0, gzip: bool = True, heavy_tickets: bool = True, epoch: int | None = None,
                  email: str = DEFAULT_EMAIL, api_token: str = DEFAULT_API_TOKEN,
                  oauth_token: str = DEFAULT_OAUTH_TOKEN, host: str = "127.0.0.1", port: int = 0,
+                 content_host: str = "127.0.0.2", content_port: int = 0,
                  startup_timeout: float = 120.0, stop_timeout: float = 10.0) -> None:
         self.email, self.api_token, self.oauth_token = email, api_token, oauth_token
-        self.args = ["--host", host, "--port", str(port), "--tickets", str(tickets), "--seed", str(seed),
+        self.args = ["--host", host, "--port", str(port), "--content-host", content_host,
+                     "--content-port", str(content_port), "--tickets", str(tickets), "--seed", str(seed),
                      "--rate-limit", str(rate_limit), "--export-rate-limit", str(export_rate_limit),
                      "--time-scale", str(time_scale), "--other-usage", str(other_usage),
                      "--latency-ms", str(latency_ms),
@@ -58,6 +61,7 @@ class SandboxProcess:
         self.startup_timeout = startup_timeout
         self.stop_timeout = stop_timeout
         self.url = ""
+        self.content_url = ""
         self.pid = 0
         self._process: subprocess.Popen[bytes] | None = None
         self._stderr = tempfile.TemporaryFile()
@@ -75,7 +79,7 @@ class SandboxProcess:
         except BaseException:
             self.stop()
             raise
-        self.url, self.pid = info["url"], info["pid"]
+        self.url, self.content_url, self.pid = info["url"], info["content_url"], info["pid"]
         return self
 
     def _read_ready_line(self) -> bytes:
@@ -161,8 +165,16 @@ class SandboxProcess:
         ``ticket_fields`` exactly as the API serves it now, deleted ones included, in export or list order."""
         return self._control("GET", f"/_sandbox/truth/{stream}")[stream]
 
+    def attachments_truth(self, offset: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
+        """``GET /_sandbox/truth/attachments``: every attachment of every current comment and every voice recording
+        (tickets in stream order, sliced by ``offset``/``limit``), each with its ``sha256``, ``size``, ``servable``
+        and ``why_not`` (see the sandbox README)."""
+        query = f"?offset={offset}" + ("" if limit is None else f"&limit={limit}")
+        return self._control("GET", "/_sandbox/truth/attachments" + query)["attachments"]
+
     def change(self, **ops: Any) -> dict[str, Any]:
         """``POST /_sandbox/changes``, e.g. ``change(add_comments=[10001], create=2)``,
+        ``change(add_comments=[{"id": 10001, "attachments": 3}])`` (one comment with 3 attachments),
         ``change(grow={10002: 100}, huge_comment=[10003], odd=[10004])`` or
         ``change(users={"update": [90000000010], "create": 1}, organizations={"delete": [80000000003]})``;
         400 (``SandboxError``) changes nothing."""

@@ -1,4 +1,4 @@
-"""The log of API requests the sandbox answered, for tests and benchmarks to inspect."""
+"""The log of API and download requests the sandbox answered (on both hosts), for tests and benchmarks to inspect."""
 
 from __future__ import annotations
 
@@ -16,14 +16,15 @@ class RequestLog:
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self._lock = threading.Lock()
-        self._entries: deque[tuple[float, str, str, str, int | str, str | None, str | None, int]] = \
+        self._entries: deque[tuple[float, str, str, str, int | str, str | None, str | None, int, str, bool]] = \
             deque(maxlen=max_entries)
         self._count = 0
         self._by_endpoint: Counter[str] = Counter()
         self._statuses: Counter[str] = Counter()
 
     def record(self, method: str, path: str, query: str, status: int | str, auth: str | None, endpoint: str,
-               fault: str | None = None, arrived: float | None = None, window: int = 0) -> None:
+               fault: str | None = None, arrived: float | None = None, window: int = 0, host: str = "",
+               authorization: bool = False) -> None:
         """Remember one answered request (the query string is parsed only when the log is read).
 
         ``arrived`` is when the request came in (``t`` in the log; default: now). Answers can take
@@ -31,10 +32,13 @@ class RequestLog:
 
         ``status`` is the HTTP status sent, or ``"drop"`` / ``"truncate"`` when a fault cut the answer;
         ``fault`` is the kind of the fault rule that fired, if any; ``window`` the rate-limit window
-        (0, 1, …) the request was counted in.
+        (0, 1, …) the request was counted in; ``host`` the listener it came to (``127.0.0.1:PORT`` for the
+        account, ``127.0.0.2:PORT`` for the content host); ``authorization`` whether it carried an
+        ``Authorization`` header at all (``auth`` names the scheme only when it is basic or bearer).
         """
         with self._lock:
-            self._entries.append((arrived or time.time(), method, path, query, status, auth, fault, window))
+            self._entries.append((arrived or time.time(), method, path, query, status, auth, fault, window, host,
+                                  authorization))
             self._count += 1
             self._by_endpoint[endpoint] += 1
             self._statuses[str(status)] += 1
@@ -48,6 +52,7 @@ class RequestLog:
             result: dict[str, Any] = {"count": self._count, "by_endpoint": dict(self._by_endpoint),
                                       "statuses": dict(self._statuses), "since": first_kept + skip}
         result["log"] = [{"t": t, "method": method, "path": path, "query": dict(parse_qsl(query, keep_blank_values=True)),
-                          "status": status, "auth": auth, "fault": fault, "window": window}
-                         for t, method, path, query, status, auth, fault, window in entries]
+                          "status": status, "auth": auth, "fault": fault, "window": window, "host": host,
+                          "authorization": authorization}
+                         for t, method, path, query, status, auth, fault, window, host, authorization in entries]
         return result
