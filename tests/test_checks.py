@@ -5,7 +5,7 @@ from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
 from zendesk_crawler.outcome import RUN_FAILURE_COUNT_KEY, stream_failure_key
-from zendesk_crawler.state.checks import stream_ended_key, unfinished_key, why_not_save
+from zendesk_crawler.state.checks import not_started_key, stream_ended_key, unfinished_key, why_not_save
 
 
 def stats():
@@ -23,7 +23,8 @@ def test_a_complete_run_may_save():
     ({RUN_FAILURE_COUNT_KEY: 1}, "finished", "the run failed"),
     ({stream_failure_key("tickets"): 1}, "finished", "the tickets stream failed"),
     ({}, "shutdown", "stopped before it finished (shutdown)"),
-    ({"feedexport/failed_count/S3FeedStorage": 2}, "finished", "2 feed file(s) could not be stored"),
+    ({not_started_key("tickets"): "ticket_fields"}, "finished",
+     "the tickets stream did not start: it needs the ticket_fields stream"),
     ({stream_ended_key("tickets"): False}, "finished", "did not reach the end of the ticket stream"),
     ({unfinished_key("tickets"): 3}, "finished", "3 tickets were still waiting"),
 ])

@@ -177,3 +177,56 @@ def test_ticket_fields_read_for_the_tickets_only_are_not_exported_but_tell_their
     body = json.loads(sample("ticket_fields.json"))
     assert list(stream.parse_page(respond(request, body))) == []
     assert loaded == [{"fields": body["ticket_fields"]}]
+
+
+def test_a_repeated_second_is_listed_for_a_checkpoint_only_once_its_page_is_stored(tmp_path):
+    """Regression: the repeats of page 1 served again on page 2 are not 'already stored' until page 1 is."""
+    from zendesk_crawler.state.checkpoint import PageTracker
+
+    spider = create_spider(tmp_path, streams="organizations", settings={"ZENDESK_EXPORT_PAGE_SIZE": 2})
+    organizations = spider.streams["organizations"]
+    tracker = PageTracker()
+    receivers = [
+        (zendesk_signals.page_received, lambda page, position, repeats, **_: tracker.page_started(page, position, repeats)),
+        (zendesk_signals.page_records, lambda page, count, **_: tracker.records_pending(page, count)),
+        (zendesk_signals.record_already_stored, lambda page, version, **_: tracker.record_already_stored(page, version)),
+    ]
+    organizations._receivers = receivers  # pydispatcher keeps weak references
+    for signal, receiver in receivers:
+        spider.crawler.signals.connect(receiver, signal=signal)
+    (request,) = organizations.start_requests()
+    t = 1717200000
+    first = {"organizations": [{"id": 1, "updated_at": "2024-06-01T00:00:05Z"},
+                               {"id": 2, "updated_at": "2024-06-01T00:00:09Z"}], "end_time": t + 9, "end_of_stream": False}
+    records = list(organizations.parse_page(respond(request, first)))
+    for record in records[:-1]:
+        tracker.record_exported(record.page, (record["id"], record["updated_at"]))
+    second = {"organizations": [{"id": 2, "updated_at": "2024-06-01T00:00:09Z"},
+                                {"id": 3, "updated_at": "2024-06-01T00:00:10Z"}], "end_time": t + 10,
+              "end_of_stream": True}
+    (third,) = list(organizations.parse_page(respond(records[-1], second)))
+    tracker.record_exported(third.page, (3, "2024-06-01T00:00:10Z"))
+    # Only the first record is in a stored file: organization 2, served again on page 2, is not listed.
+    assert not tracker.advance(items_stored=1)
+    assert tracker.stored_beyond_position(items_stored=1) == [(1, "2024-06-01T00:00:05Z")]
+    assert tracker.advance(items_stored=2) and tracker.safe_position == t + 9
+    assert tracker.stored_beyond_position(items_stored=2) == [(2, "2024-06-01T00:00:09Z")]
+
+
+@pytest.mark.parametrize("page", [
+    {"groups": [{"id": 1}], "meta": {"has_more": True, "after_cursor": None}},
+    {"groups": [{"id": 1}], "next_page": "https://acme.zendesk.com/api/v2/groups.json?page=2", "count": 200},
+])
+def test_a_list_that_cannot_be_followed_to_its_end_fails_instead_of_ending_early(tmp_path, page):
+    spider = create_spider(tmp_path, streams="groups")
+    groups = spider.streams["groups"]
+    ended = told(groups, zendesk_signals.stream_ended)
+    (request,) = groups.start_requests()
+    list(groups.parse_page(respond(request, page)))
+    assert ended == [] and "group list stopped" in spider.crawler.stats.get_value("zendesk/failure_reason")
+
+
+def test_other_streams_pages_go_before_ticket_comments_and_ticket_pages_after(tmp_path):
+    spider = create_spider(tmp_path)
+    priorities = {name: stream.start_requests()[0].priority for name, stream in spider.streams.items()}
+    assert priorities["tickets"] < 10 < min(p for name, p in priorities.items() if name != "tickets")

@@ -270,3 +270,30 @@ def test_a_killed_stream_resumes_from_its_checkpoint_and_loses_nothing(tmp_path,
         assert len(again) < len(truth)  # it did not start from zero
         assert not {(r["id"], r["updated_at"]) for r in again} & listed  # what the checkpoint listed is skipped
         assert all(r == truth[r["id"]] for r in stored + again)
+
+
+def test_tickets_wait_for_the_ticket_fields_and_say_so_when_those_fail(sandbox, tmp_path):
+    sandbox.faults([{"endpoint": "ticket_fields", "kind": "status", "status": 503, "count": -1}])
+    try:
+        result = run_crawl(sandbox.url, tmp_path, "-a", "start_time=0", "-a", "streams=tickets,users",
+                           RETRY_TIMES="1", ZENDESK_RETRY_BACKOFF_BASE="0")
+    finally:
+        sandbox.faults([])
+    assert result.returncode == 1
+    (line,) = result.failure_lines()
+    assert "ticket field list stopped" in line and "503" in line
+    assert set(result.state()["streams"]) == {"users"}  # the users completed; the tickets keep no position
+    problem = result.manifest()["streams"]["tickets"]["problem"]
+    assert problem == "the tickets stream did not start: it needs the ticket_fields stream, which did not complete"
+    assert result.records("tickets") == []
+
+
+def test_feeds_that_take_no_records_of_a_selected_stream_are_refused(sandbox, tmp_path):
+    log_start = sandbox.requests_log()["count"]
+    feeds = json.dumps({str(tmp_path / "t.json"): {"format": "json",
+                                                    "item_classes": ["zendesk_crawler.items.TicketRecord"]}})
+    result = run_crawl(sandbox.url, tmp_path, "-a", "start_time=0", "-s", f"FEEDS={feeds}")
+    assert result.returncode == 2
+    (line,) = result.failure_lines()
+    assert "no feed takes the records of ticket_fields, groups, organizations, users" in line
+    assert sandbox.requests_log()["count"] == log_start

@@ -9,8 +9,11 @@ from twisted.python.failure import Failure
 
 from zendesk_crawler import jsoncodec
 
-#: Scheduler priorities: a ticket's comment pages go before the next export page, so the tickets
-#: in flight stay bounded by one export page however large the account is.
+#: Scheduler priorities: a ticket's comment pages go before the next ticket export page, so the
+#: tickets in flight stay bounded by one export page however large the account is. The pages of
+#: the other streams go before both: a ticket backfill keeps thousands of comment requests
+#: scheduled, and those pages would otherwise wait for them (their export budgets bound them).
+STREAM_PAGE_PRIORITY = 20
 COMMENTS_PRIORITY = 10
 PAGE_PRIORITY = 0
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import IO, Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.extensions.feedexport import FeedExporter, apply_uri_params
+from scrapy.extensions.feedexport import FeedExporter, FeedSlot, apply_uri_params
 from scrapy.spiders import Spider
 from scrapy.utils.asyncio import create_looping_call
+from scrapy.utils.defer import ensure_awaitable
 
+from zendesk_crawler import signals as zendesk_signals
 from zendesk_crawler.config import checkpoint_interval_setting
 
 logger = logging.getLogger(__name__)
@@ -29,6 +31,11 @@ class CheckpointingFeedExporter(FeedExporter):
     beyond its full batches. Scrapy has no time-based batches (its
     ``%(batch_time)s`` only names files), hence this subclass, which reuses
     the parent's own batch rollover.
+
+    It also tells, for each feed file, whether it was stored
+    (``zendesk_crawler.signals.feed_file_stored``): Scrapy counts failed stores
+    per storage class and closes slots concurrently, so its stats and its
+    ``feed_slot_closed`` signal cannot say which file failed.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -49,6 +56,28 @@ class CheckpointingFeedExporter(FeedExporter):
         if self.interval > 0:
             self.timer = create_looping_call(self.roll_batches)
             self.timer.start(self.interval, now=False)
+
+    def _start_new_batch(self, batch_id: int, uri: str, feed_options: dict[str, Any], spider: Spider,
+                         uri_template: str) -> FeedSlot:
+        slot = super()._start_new_batch(batch_id=batch_id, uri=uri, feed_options=feed_options, spider=spider,
+                                        uri_template=uri_template)
+        store = slot.storage.store
+
+        async def store_and_tell(file: IO[bytes]) -> None:
+            try:
+                await ensure_awaitable(store(file))
+            except BaseException:
+                self._tell_stored(slot, False)
+                raise
+            self._tell_stored(slot, True)
+
+        slot.storage.store = store_and_tell  # type: ignore[method-assign]
+        return slot
+
+    def _tell_stored(self, slot: FeedSlot, stored: bool) -> None:
+        self.crawler.signals.send_catch_log(zendesk_signals.feed_file_stored, uri=slot.uri,
+                                            uri_template=slot.uri_template, batch_id=slot.batch_id,
+                                            records=slot.itemcount, stored=stored)
 
     def stop_timer(self) -> None:
         if self.timer is not None and self.timer.running:

@@ -21,9 +21,6 @@ from zendesk_crawler.config import RUN_OPTIONS_SETTING, STREAM_NAMES, batch_item
 from zendesk_crawler.items import RECORD_CLASSES
 
 FEED_FORMATS = ("json", "xml")
-#: The XML element of one record of each stream (the root element is the stream's name).
-XML_ITEM_ELEMENTS = {"tickets": "ticket", "users": "user", "organizations": "organization", "groups": "group",
-                     "ticket_fields": "ticket_field"}
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -54,7 +51,7 @@ def add_default_feeds(settings: BaseSettings) -> None:
             options: dict[str, Any] = {"format": fmt, "batch_item_count": batch_size,
                                        "item_classes": [f"{record_class.__module__}.{record_class.__qualname__}"]}
             if fmt == "xml":  # <users><user>…</user></users>, <ticket_fields><ticket_field>…
-                options["item_export_kwargs"] = {"root_element": stream, "item_element": XML_ITEM_ELEMENTS[stream]}
+                options["item_export_kwargs"] = {"root_element": stream, "item_element": record_class.xml_element}
             if gzip:
                 options["postprocessing"] = ["scrapy.extensions.postprocessing.GzipPlugin"]
             feeds[join_uri(export_uri, f"{name}.{fmt}{'.gz' if gzip else ''}")] = options

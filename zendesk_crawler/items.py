@@ -62,6 +62,8 @@ class StreamRecord(dict):
     """
 
     stream: ClassVar[str] = ""
+    #: The XML element of one record (the feed's root element is the stream's name).
+    xml_element: ClassVar[str] = ""
     #: Number of the stream page (1, 2, … in stream order) the record came in; 0: not tracked.
     page: int = 0
 
@@ -77,30 +79,35 @@ class TicketRecord(StreamRecord):
     """A ticket with its whole conversation (built by ``pipelines.ConversationPipeline``)."""
 
     stream = "tickets"
+    xml_element = "ticket"
 
 
 class UserRecord(StreamRecord):
     """A user as the Incremental User Export returned it (deleted users: ``active: false``)."""
 
     stream = "users"
+    xml_element = "user"
 
 
 class OrganizationRecord(StreamRecord):
     """An organization as the Incremental Organization Export returned it (deleted ones: ``deleted_at``)."""
 
     stream = "organizations"
+    xml_element = "organization"
 
 
 class GroupRecord(StreamRecord):
     """A group as ``/api/v2/groups.json`` returned it."""
 
     stream = "groups"
+    xml_element = "group"
 
 
 class TicketFieldRecord(StreamRecord):
     """A ticket field (system or custom) as ``/api/v2/ticket_fields.json`` returned it."""
 
     stream = "ticket_fields"
+    xml_element = "ticket_field"
 
 
 #: The record class of each stream.

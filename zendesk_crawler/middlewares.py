@@ -92,8 +92,8 @@ class RateLimitMiddleware:
     - until the first answer, and on answers without rate-limit headers, a
       sliding window of ``ZENDESK_RATE_LIMIT_WINDOW`` seconds is the fallback;
       ``ZENDESK_MAX_REQUESTS_PER_MINUTE`` is always a hard cap over that window;
-    - a 429 pauses every request for its ``Retry-After``, then the rejected
-      request is sent again;
+    - a 429 pauses every request for its ``Retry-After`` (a 429 of an export:
+      the requests of that export budget), then the rejected request is sent again;
     - Incremental Export requests take the export budget first come, first
       served: the tickets, users, organizations and ticket event exports each
       keep one page request out at a time, so they share the budget in turns
@@ -124,6 +124,8 @@ class RateLimitMiddleware:
         self.cap = (SlidingWindowBudget(config.max_requests_per_minute, self.window)
                     if config.max_requests_per_minute > 0 else None)
         self.paused_until = 0.0
+        #: After a 429 of an export: when that export budget may be used again (the others go on).
+        self.bucket_paused_until: dict[str | None, float] = {}
         self.paced_until = 0.0
         self.logged_window_end: float | None = None
         self._wake: asyncio.Event | None = None
@@ -168,13 +170,13 @@ class RateLimitMiddleware:
         try:
             while True:
                 now = time.monotonic()
-                pause = self.paused_until - now
+                pause = max(self.paused_until, self.bucket_paused_until.get(bucket, 0.0)) - now
                 pace = self._pace(bucket)
                 if pause <= 0 and pace <= 0 and (queue is None or queue[0] is turn):
                     break
                 # Not its turn yet: it waits for the export request ahead of it to leave.
                 await self._sleep(max(pause, min(pace, self.window)) if pause > 0 or pace > 0 else self.window)
-                if pause <= 0:
+                if pause <= 0 and pace > 0:
                     self._count_paced(now, time.monotonic())
         finally:
             if queue is not None:
@@ -220,7 +222,8 @@ class RateLimitMiddleware:
         if response.status != 429:
             return response
         self.stats.inc_value("zendesk/rate_limited_429")
-        self._pause(_seconds(headers.get("retry-after"), self.DEFAULT_RETRY_AFTER), "429 Too Many Requests")
+        self._pause(_seconds(headers.get("retry-after"), self.DEFAULT_RETRY_AFTER), "429 Too Many Requests",
+                    export_bucket(request.meta.get(ENDPOINT_META)))
         retries = request.meta.get("zendesk_429_retries", 0) + 1
         if retries > self.max_retries:
             record_failure(self.crawler, f"still rate limited (429) after {self.max_retries} waits: {request.url}",
@@ -256,14 +259,20 @@ class RateLimitMiddleware:
             self._wake.set()
             self._wake = None
 
-    def _pause(self, seconds: float, why: str) -> None:
+    def _pause(self, seconds: float, why: str, bucket: str | None) -> None:
+        """Pause every request, or after a 429 of an export only the requests of that export budget."""
         resume_at = time.monotonic() + seconds
-        if resume_at <= self.paused_until:
+        paused_until = self.bucket_paused_until.get(bucket, 0.0) if bucket else self.paused_until
+        if resume_at <= max(paused_until, self.paused_until):
             return
         self.stats.inc_value("zendesk/rate_limit_paused_seconds",
-                             round(resume_at - max(self.paused_until, time.monotonic()), 3))
-        self.paused_until = resume_at
-        logger.info("Pausing all requests for %.1f s: %s", seconds, why)
+                             round(resume_at - max(paused_until, self.paused_until, time.monotonic()), 3))
+        if bucket:
+            self.bucket_paused_until[bucket] = resume_at
+            logger.info("Pausing the requests of the %s budget for %.1f s: %s", bucket, seconds, why)
+        else:
+            self.paused_until = resume_at
+            logger.info("Pausing all requests for %.1f s: %s", seconds, why)
 
 
 def export_bucket(endpoint: str | None) -> str | None:

@@ -29,3 +29,7 @@ stream_ended = object()
 
 #: The account's ticket fields were read. Argument: ``fields`` (the ticket field objects, as Zendesk sent them).
 ticket_fields_loaded = object()
+
+#: A feed file was stored, or could not be. Arguments: ``uri``, ``uri_template`` (the feed),
+#: ``batch_id``, ``records`` (how many it holds), ``stored`` (``False``: the store failed).
+feed_file_stored = object()

@@ -179,7 +179,6 @@ class EventComments:
 
     @property
     def stats(self) -> StatsCollector:
-        assert self.crawler.stats is not None
         return self.crawler.stats
 
     def start_requests(self) -> list[Request]:

@@ -42,7 +42,6 @@ class TicketComments:
 
     @property
     def stats(self) -> StatsCollector:
-        assert self.crawler.stats is not None
         return self.crawler.stats
 
     def queue(self, conversations: list[TicketConversation]) -> None:

@@ -18,7 +18,7 @@ from scrapy.exceptions import DontCloseSpider
 from zendesk_crawler import signals as zendesk_signals
 from zendesk_crawler.config import RUN_OPTIONS_SETTING, ZendeskConfig
 from zendesk_crawler.positions import StreamPosition
-from zendesk_crawler.state.checks import unfinished_key
+from zendesk_crawler.state.checks import not_started_key, unfinished_key
 from zendesk_crawler.streams import DEPENDENCIES, STREAMS, Stream
 
 
@@ -26,14 +26,12 @@ class ZendeskSpider(Spider):
     """Exports the selected streams (``-a streams=``; all five by default) from their saved positions."""
 
     name = "zendesk"
-    config: ZendeskConfig
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ZendeskSpider:
         config = ZendeskConfig.for_run(crawler.settings, kwargs)
         crawler.settings.set(RUN_OPTIONS_SETTING, config.run_options(), priority="spider")
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.config = config
         spider.streams = _streams_for(crawler, config)
         crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(spider.resume_from, signal=zendesk_signals.resume_position)
@@ -84,9 +82,13 @@ class ZendeskSpider(Spider):
             raise DontCloseSpider
 
     def closed(self, reason: str) -> None:
-        """Leave in the stats what the run-state checks need: records accepted but neither exported nor dropped."""
+        """Leave in the stats what the run-state checks need: records accepted but neither exported nor
+        dropped, and the streams that never started because a stream they need did not end."""
         for stream in self.streams.values():
             self.crawler.stats.set_value(unfinished_key(stream.name), stream.unfinished())
+            if stream.name not in self.started:
+                waited_for = [dep for dep in DEPENDENCIES.get(stream.name, ()) if dep not in self.ended]
+                self.crawler.stats.set_value(not_started_key(stream.name), ", ".join(waited_for))
 
 
 def _streams_for(crawler: Crawler, config: ZendeskConfig) -> dict[str, Stream]:

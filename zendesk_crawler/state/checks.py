@@ -1,5 +1,9 @@
 """The checks that decide, at the end of a run, whether each stream's final position may be saved.
 
+A feed file that could not be stored is recorded (by the state extension) as a
+failure of the stream whose records it holds, or of the run when it holds
+several streams' records, so the stream and run checks below cover it.
+
 In the spirit of spidermon's monitors: each check is a small class that reads
 the run's stats and says what is wrong (or ``None``); the state extension acts
 on what they find (no final save for that stream, a failed manifest, exit status 1).
@@ -25,9 +29,9 @@ def unfinished_key(stream: str) -> str:
     return f"zendesk/{stream}/unfinished"
 
 
-def feed_failures(stats: StatsCollector) -> int:
-    """Feed files that could not be stored so far (Scrapy's feed-export stats)."""
-    return sum(value for key, value in stats.get_stats().items() if key.startswith("feedexport/failed_count/"))
+def not_started_key(stream: str) -> str:
+    """Set by the spider when it closes, for a stream that never started: the streams it waited for."""
+    return f"zendesk/{stream}/not_started"
 
 
 class NoRunFailure:
@@ -44,20 +48,22 @@ class RunFinished:
         return None if finish_reason == "finished" else f"the run was stopped before it finished ({finish_reason})"
 
 
-class FeedsStored:
-    """Every feed file was stored."""
-
-    def problem(self, stats: StatsCollector, finish_reason: str, stream: str) -> str | None:
-        failed = feed_failures(stats)
-        return f"{failed} feed file(s) could not be stored (see the errors above)" if failed else None
-
-
 class StreamNotFailed:
     """Nothing of the stream failed (a page, a ticket's comments, an event page)."""
 
     def problem(self, stats: StatsCollector, finish_reason: str, stream: str) -> str | None:
         return f"the {stream} stream failed (see the first error)" if stats.get_value(stream_failure_key(stream)) \
             else None
+
+
+class StreamStarted:
+    """The stream started (a stream waits for the streams it needs, such as tickets for the ticket fields)."""
+
+    def problem(self, stats: StatsCollector, finish_reason: str, stream: str) -> str | None:
+        waited_for = stats.get_value(not_started_key(stream))
+        if waited_for is None:
+            return None
+        return f"the {stream} stream did not start: it needs the {waited_for} stream, which did not complete"
 
 
 class StreamEnded:
@@ -81,7 +87,7 @@ class NothingUnfinished:
 
 
 #: In order: the first problem found is the one reported.
-FINAL_SAVE_CHECKS = (NoRunFailure(), RunFinished(), FeedsStored(), StreamNotFailed(), StreamEnded(),
+FINAL_SAVE_CHECKS = (NoRunFailure(), RunFinished(), StreamNotFailed(), StreamStarted(), StreamEnded(),
                      NothingUnfinished())
 
 

@@ -16,21 +16,22 @@ from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.misc import load_object
 
 from zendesk_crawler import signals as zendesk_signals
-from zendesk_crawler.config import ZendeskConfig, join_uri
+from zendesk_crawler.config import ConfigError, ZendeskConfig, join_uri
 from zendesk_crawler.items import RECORD_CLASSES, STREAM_META, StreamRecord
 from zendesk_crawler.outcome import failure_reason, record_failure, stream_failed
 from zendesk_crawler.positions import RecordVersion, StreamPosition, record_version
 from zendesk_crawler.state.checkpoint import PageTracker
-from zendesk_crawler.state.checks import feed_failures, stream_ended_key, why_not_save
+from zendesk_crawler.state.checks import stream_ended_key, why_not_save
 from zendesk_crawler.state.lock import run_lock_for
 from zendesk_crawler.state.store import STATE_VERSION, StateError, StateStore, documents_for, is_local, local_path, \
     to_json
 from zendesk_crawler.storages import remove_stale_partials
+from zendesk_crawler.streams import STREAMS
 
 logger = logging.getLogger(__name__)
 
 #: How each incremental stream's state keeps its position: a cursor, or a time-based export's start_time.
-POSITION_KEYS = {"tickets": "cursor", "users": "cursor", "organizations": "start_time"}
+POSITION_KEYS = {name: stream.position_key for name, stream in STREAMS.items() if stream.position_key}
 
 
 def _utc_now() -> str:
@@ -65,6 +66,9 @@ class RunStateExtension:
             raise NotConfigured("not a zendesk spider's crawl")
         self.config = config
         self.run_id = crawler.settings.get("ZENDESK_RUN_ID")
+        #: The exported streams (selected with -a streams=), and the incremental ones among them.
+        self.streams = list(config.streams)
+        self.feed_streams = self._feed_streams()
         self.documents = documents_for(self.config.state_uri, crawler.settings)
         self.store = StateStore(self.config.state_uri, self.documents)
         self.lock = run_lock_for(self.config.state_uri, crawler.settings, self.config.lock_ttl)
@@ -78,8 +82,6 @@ class RunStateExtension:
             raise
         self.lock_renewal: Any = None
         self.started_at = _utc_now()
-        #: The exported streams (selected with -a streams=), and the incremental ones among them.
-        self.streams = list(config.streams)
         self.incremental = [name for name in self.streams if name in POSITION_KEYS]
         #: Each stream's entry as the state file holds it now (streams not exported keep theirs untouched).
         self.entries: dict[str, dict[str, Any]] = dict((self.previous or {}).get("streams") or {})
@@ -89,11 +91,9 @@ class RunStateExtension:
         #: Items in each stored batch file, by feed.
         self.stored_batches: dict[str, dict[int, int]] = defaultdict(dict)
         self.saved_beyond: dict[str, int] = defaultdict(int)
-        self.feeds_failed = 0
         self.feeds_closed = asyncio.Event()
         #: Each exported stream's problem found by the final checks (``None``: complete).
         self.outcomes: dict[str, str | None] = {}
-        self.feed_streams = self._feed_streams()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunStateExtension:
@@ -101,7 +101,7 @@ class RunStateExtension:
         for handler, signal in [
             (ext.spider_opened, signals.spider_opened),
             (ext.item_scraped, signals.item_scraped),
-            (ext.feed_slot_closed, signals.feed_slot_closed),
+            (ext.feed_file_stored, zendesk_signals.feed_file_stored),
             (ext.feed_exporter_closed, signals.feed_exporter_closed),
             (ext.spider_closed, signals.spider_closed),
             (ext.spider_error, signals.spider_error),
@@ -143,12 +143,20 @@ class RunStateExtension:
         )
 
     def _feed_streams(self) -> dict[str, set[str]]:
-        """The streams whose records each feed takes (``item_classes``; a feed without them takes every stream)."""
+        """The streams whose records each feed takes (``item_classes``; a feed without them takes every stream).
+
+        A stream no feed takes would move its position past records stored
+        nowhere: that configuration is refused before the first request.
+        """
         classes = {cls: name for name, cls in RECORD_CLASSES.items()}
         out = {}
         for uri, options in (self.crawler.settings.getdict("FEEDS") or {}).items():
             names = {classes.get(load_object(c)) for c in (options or {}).get("item_classes") or ()}
             out[str(uri)] = {n for n in names if n} or set(self.streams)
+        untaken = [stream for stream in self.streams if not any(stream in taken for taken in out.values())]
+        if untaken:
+            raise ConfigError(f"no feed takes the records of {', '.join(untaken)}: add a feed for them to FEEDS "
+                              f"or leave them out with -a streams=")
         return out
 
     # --- signals from the streams ---------------------------------------------
@@ -231,14 +239,14 @@ class RunStateExtension:
         if isinstance(item, StreamRecord) and item.page and item.stream in self.trackers:
             self.trackers[item.stream].record_exported(item.page, record_version(item))
 
-    def feed_slot_closed(self, slot: Any) -> None:
-        failed = feed_failures(self.crawler.stats)
-        if failed > self.feeds_failed:
-            self.feeds_failed = failed
-            record_failure(self.crawler, f"the feed file {slot.uri} could not be stored (see the error above)")
+    def feed_file_stored(self, uri: str, uri_template: str, batch_id: int, records: int, stored: bool) -> None:
+        if not stored:
+            streams = self.feed_streams.get(uri_template, set(self.streams))
+            record_failure(self.crawler, f"the feed file {uri} could not be stored (see the error above)",
+                           stream=next(iter(streams)) if len(streams) == 1 else None)
             return
-        self.stored_files.append(slot.uri)
-        self.stored_batches[slot.uri_template][slot.batch_id] = slot.itemcount
+        self.stored_files.append(uri)
+        self.stored_batches[uri_template][batch_id] = records
         saved = []
         for stream in self.incremental:
             if stream_failed(self.crawler, stream):
@@ -249,7 +257,12 @@ class RunStateExtension:
             beyond = [list(v) for v in tracker.stored_beyond_position(stored) if v[0] is not None]
             if not moved and len(beyond) <= self.saved_beyond[stream]:
                 continue
-            self.entries[stream] = self._entry(stream, tracker.safe_position, beyond, final=False)
+            entry = self._entry(stream, tracker.safe_position, beyond, final=False)
+            previous = self.entries.get(stream) or {}
+            if all(entry.get(key) == previous.get(key) for key in (POSITION_KEYS[stream], "start_time")) \
+                    and not beyond and not previous.get("stored_after_cursor"):
+                continue  # the same position as saved (a page without records): nothing to write
+            self.entries[stream] = entry
             self.saved_beyond[stream] = len(beyond)
             saved.append(f"{stream}: {stored} records of this run are in stored files"
                          + (f" ({len(beyond)} after the saved position)" if beyond else ""))

@@ -31,7 +31,7 @@ from twisted.python.failure import Failure
 
 from zendesk_crawler import signals as zendesk_signals
 from zendesk_crawler.timestamps import epoch
-from zendesk_crawler.api import PAGE_PRIORITY, describe, json_object
+from zendesk_crawler.api import STREAM_PAGE_PRIORITY, describe, json_object
 from zendesk_crawler.config import ZendeskConfig
 from zendesk_crawler.items import ENDPOINT_META, PAGE_META, STREAM_META, StreamRecord
 from zendesk_crawler.outcome import record_failure, stream_failed
@@ -55,6 +55,8 @@ class Stream:
     record_class: ClassVar[type[StreamRecord]]
     #: How the state keeps the stream's position (``cursor`` or ``start_time``); ``None``: read in full each run.
     position_key: ClassVar[str | None] = None
+    #: The scheduler priority of the stream's pages (see ``api.py``).
+    page_priority: ClassVar[int] = STREAM_PAGE_PRIORITY
 
     def __init__(self, crawler: Crawler, config: ZendeskConfig, export: bool = True) -> None:
         self.crawler = crawler
@@ -67,7 +69,6 @@ class Stream:
     @property
     def stats(self) -> StatsCollector:
         """The crawler's stats (created after the spider, so looked up when used)."""
-        assert self.crawler.stats is not None
         return self.crawler.stats
 
     def resume_from(self, position: StreamPosition) -> None:
@@ -92,7 +93,7 @@ class Stream:
         """A request for the next page of the stream, numbered in stream order."""
         self.pages_requested += 1
         return self.request(f"{self.config.base_url}{path or self.path}?{urlencode(params)}", self.parse_page,
-                            self.page_failed, PAGE_PRIORITY, self.endpoint, {PAGE_META: self.pages_requested})
+                            self.page_failed, self.page_priority, self.endpoint, {PAGE_META: self.pages_requested})
 
     def request(self, url: str, callback: Callable[..., Any], errback: Callable[[Failure], Any], priority: int,
                 endpoint: str, meta: dict[str, Any]) -> Request:
@@ -138,8 +139,15 @@ class Stream:
         """A page that is not the expected JSON: retried, and after the retries the stream fails."""
         return self.retry_or_fail(response, lambda why: self.fail(f"the {self.label} stopped: {why}"))
 
-    def records(self, objects: list[Any], page: int, skip: set[RecordVersion] | None = None) -> list[StreamRecord]:
-        """The records of a page's objects, but those already stored or in ``skip`` (told as already stored)."""
+    def records(self, objects: list[Any], page: int, repeats: set[RecordVersion] | None = None) -> list[StreamRecord]:
+        """The records of a page's objects, but those an earlier run stored and this run's ``repeats``.
+
+        Those an earlier run stored (listed with the saved position) are told to the
+        run state as already stored: they stay listed in the next checkpoints.
+        ``repeats`` (the previous page's last second, which a time-based export
+        serves again) are skipped silently: they belong to the previous page, whose
+        records may not be stored yet, and are listed with its position once they are.
+        """
         out = []
         for obj in objects:
             if not isinstance(obj, dict):
@@ -147,7 +155,10 @@ class Stream:
                 logger.warning("Skipped a %s entry that is not an object: %.200r", self.name, obj)
                 continue
             version = record_version(obj)
-            if version[0] is not None and (version in self.position.already_stored or (skip and version in skip)):
+            if version[0] is not None and repeats and version in repeats:
+                self.stats.inc_value(f"zendesk/{self.name}/repeated")
+                continue
+            if version[0] is not None and version in self.position.already_stored:
                 self.stats.inc_value(f"zendesk/{self.name}/already_stored")
                 self.tell(zendesk_signals.record_already_stored, page=page, version=version)
                 continue
@@ -216,11 +227,6 @@ class TimeExportStream(Stream):
         #: Versions of the last page's ``end_time`` second (the next page starts with them again).
         self.repeats: set[RecordVersion] = set()
 
-    def resume_from(self, position: StreamPosition) -> None:
-        super().resume_from(position)
-        # The saved second's records an earlier run stored: still the repeats if the next page brings nothing new.
-        self.repeats = {version for version in position.already_stored if epoch(version[1]) == position.start_time}
-
     def start_requests(self) -> list[Request]:
         return [self.export_request(self.position.start_time)]
 
@@ -252,11 +258,11 @@ class TimeExportStream(Stream):
         previous, self.repeats = self.repeats, {
             version for obj in objects if isinstance(obj, dict) and (version := record_version(obj))[0] is not None
             and epoch(version[1]) == end_time}
-        if not objects:
-            self.repeats = previous
+        if not objects:  # nothing new: the second the position names still has the records it had
+            self.repeats = previous or {v for v in self.position.already_stored if epoch(v[1]) == end_time}
         self.tell(zendesk_signals.page_received, page=number, position=end_time, end_of_stream=end,
                   repeats=sorted(self.repeats, key=repr))
-        yield from self.hand_on(self.records(objects, number, skip=previous), number)
+        yield from self.hand_on(self.records(objects, number, repeats=previous), number)
         note_position(self, objects)
         if end:
             self.tell(zendesk_signals.stream_ended)
@@ -284,8 +290,15 @@ class ListStream(Stream):
         self.page_read(objects)
         yield from [] if not self.export else self.records(objects, 0)
         meta = page.get("meta") if isinstance(page.get("meta"), dict) else {}
-        if meta.get("has_more") and meta.get("after_cursor"):
+        if meta.get("has_more"):
+            if not meta.get("after_cursor"):
+                self.fail(f"the {self.label} stopped: a page says there is more but gives no cursor ({response.url})")
+                return
             yield self.page_request({**self.list_params(), "page[after]": meta["after_cursor"]})
+            return
+        if not meta and page.get("next_page"):
+            # Offset pagination instead of the cursor pagination asked for: stopping here would cut the list.
+            self.fail(f"the {self.label} stopped: the answer is not cursor-paginated ({response.url})")
             return
         self.tell(zendesk_signals.page_received, page=response.meta[PAGE_META], position=None, end_of_stream=True,
                   repeats=[])

@@ -19,7 +19,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from zendesk_crawler import signals as zendesk_signals
-from zendesk_crawler.api import by_id
+from zendesk_crawler.api import PAGE_PRIORITY, by_id
 from zendesk_crawler.comments.events import EventComments
 from zendesk_crawler.comments.per_ticket import TicketComments
 from zendesk_crawler.config import ZendeskConfig
@@ -41,6 +41,7 @@ class TicketStream(CursorExportStream):
     label = "ticket export"
     endpoint = EXPORT_ENDPOINT
     record_class = TicketRecord
+    page_priority = PAGE_PRIORITY  # after the comment pages (api.py)
 
     def __init__(self, crawler: Crawler, config: ZendeskConfig, export: bool = True) -> None:
         super().__init__(crawler, config, export)
