@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import calendar
 import gzip
+import hashlib
 import http.client
 import json
 import os
 import socket
+import struct
 import time
 import urllib.error
 import urllib.request
@@ -1347,3 +1349,337 @@ def test_fault_rules_target_the_new_endpoints(faults, endpoint, target):
     with pytest.raises(ValueError):  # 200 application/json, cut in half
         get(f"{faults.url}{target}")
     assert faults.fault_rules()[0]["fired"] == 1
+
+
+# ------------------------------------------------------------ attachments, voice recordings and the content host
+
+MAGIC = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff", "application/pdf": b"%PDF-",
+         "application/zip": b"PK\x03\x04", "audio/mpeg": b"ID3"}
+
+
+def fetch(url: str, authorization: str | None = BASIC, method: str = "GET", **headers: str) -> Answer:
+    """One request, redirects not followed (``get`` follows them, keeping the Authorization header)."""
+    parts = urlsplit(url)
+    if authorization:
+        headers["Authorization"] = authorization
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        connection.request(method, parts.path + (f"?{parts.query}" if parts.query else ""), headers=headers)
+        response = connection.getresponse()
+        return Answer(response.status, response.headers, response.read())
+    finally:
+        connection.close()
+
+
+def download(url: str) -> tuple[Answer, Answer]:
+    """The account host's redirect (with credentials) and the content host's answer (without any)."""
+    redirect = fetch(url)
+    assert redirect.status == 302, (url, redirect.status, redirect.raw[:200])
+    return redirect, fetch(redirect.headers["Location"], authorization=None)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def files():
+    """A small sandbox for downloads (faults, changes and clock moves happen here)."""
+    with SandboxProcess(tickets=60, seed=11, rate_limit=0, export_rate_limit=0) as server:
+        yield server
+
+
+@pytest.mark.parametrize("seed", [1, 11, 31])
+def test_attachment_edge_cases_exist_in_a_60_ticket_sandbox(seed):
+    dataset = Dataset(Options(tickets=60, seed=seed, epoch=1_700_000_000), Clock())
+    entries = json.loads(dataset.attachments_truth_json())["attachments"]
+    files_ = [e for e in entries if e["kind"] == "attachment"]
+    assert len({e["attachment_id"] for e in entries}) == len(entries)
+    assert any(e["deleted"] and e["why_not"] == "deleted" for e in files_)
+    assert any(e["why_not"] == "malware_found" and not e["malware_access_override"] for e in files_)
+    assert any(e["malware_scan_result"] == "malware_found" and e["malware_access_override"] and e["servable"]
+               for e in files_)
+    assert {"malware_not_found", "malware_found", "not_scanned", "failed_to_scan"} <= {
+        e["malware_scan_result"] for e in files_}
+    assert any(e["file_name"] == "redacted.txt" and e["size"] == 0 for e in files_)
+    assert sum(1_000_000 <= e["size"] <= 3_000_000 for e in files_) >= 3
+    assert any(e["inline"] for e in files_) and any(not e["inline"] for e in files_)
+    names = {e["file_name"] for e in files_}
+    assert {"../../etc/passwd", "2024/05/report.csv", "😀.png", "a?b=c&d#e%2F..%2Fx.txt"} <= names
+    assert any(len(name.encode()) > 255 for name in names) and any(" " in name for name in names)
+    assert {"image/png", "image/jpeg", "application/pdf", "text/csv", "text/plain", "application/zip",
+            "audio/mpeg"} <= {e["content_type"] for e in entries}
+    # shared bytes: the signature logo on many comments, the same PDF on several tickets; ids stay distinct
+    by_sha: dict[str, list[dict[str, Any]]] = {}
+    for entry in files_:
+        by_sha.setdefault(entry["sha256"], []).append(entry)
+    logo = max(by_sha.values(), key=len)
+    assert len(logo) >= 10 and all(e["inline"] and e["file_name"] == "image001.png" for e in logo)
+    assert any(len({e["ticket_id"] for e in group}) >= 2 and group[0]["content_type"] == "application/pdf"
+               for group in by_sha.values())
+    # a comment with two distinct files of the same name
+    same = [e for e in files_ if e["file_name"] == "same name.pdf"]
+    assert len({e["comment_id"] for e in same}) < len(same) and len({e["sha256"] for e in same}) == 2
+    # voice comments: with recordings (some voicemails), and without (recording_url null or absent)
+    voice = [json.loads(c.json) for state in dataset._states.values() if not state.deleted
+             for c in dataset.generator.comments(state) if c.type == "VoiceComment"]
+    assert any(v["data"].get("recording_url") for v in voice)
+    assert any("recording_url" in v["data"] and v["data"]["recording_url"] is None for v in voice)
+    assert any("recording_url" not in v["data"] for v in voice)
+    assert any("transcription_text" in v["data"] and "answered_by_id" not in v["data"] for v in voice)
+    assert sum(e["kind"] == "recording" for e in entries) == sum(bool(v["data"].get("recording_url")) for v in voice)
+    # the bytes: exactly `size` of them, the right magic bytes, the same sha256
+    catalog = dataset.generator.catalog
+    for key in range(len(catalog)):
+        spec, data = catalog.spec(key), catalog.content(key)
+        assert len(data) == spec.size and catalog.digest(key) == sha256(data)
+        assert data.startswith(MAGIC.get(spec.content_type, b"")), spec
+        if spec.content_type == "image/png":
+            assert struct.unpack(">II", data[16:24]) == (spec.width, spec.height)
+
+
+def test_attachment_objects_and_urls(files):
+    entries = files.attachments_truth()
+    account, content = urlsplit(files.url), urlsplit(files.content_url)
+    assert content.hostname == "127.0.0.2" and account.hostname == "127.0.0.1" and content.port != account.port
+    ticket = next(t for t in files.truth(users=False)["tickets"] if t["status"] != "deleted" and any(
+        a for c in t["comments"] for a in c["attachments"]))
+    attachment = next(a for c in ticket["comments"] for a in c["attachments"])
+    assert list(attachment) == sample_keys("ticket_comments_attachments.json", "comments", 0, "attachments", 0)
+    entry = next(e for e in entries if e["attachment_id"] == attachment["id"])
+    assert attachment["content_url"] == attachment["mapped_content_url"] == entry["url"]
+    assert attachment["url"] == f"{files.url}/api/v2/attachments/{attachment['id']}.json"
+    assert (attachment["file_name"], attachment["size"], attachment["content_type"]) == (
+        entry["file_name"], entry["size"], entry["content_type"])
+    for entry in entries:
+        url = urlsplit(entry["url"])
+        assert url.netloc == account.netloc
+        if entry["kind"] == "attachment":
+            token = url.path.split("/")[3]
+            assert url.path == f"/attachments/token/{token}/" and len(token) == 25 and token.isalnum()
+            assert url.query == "name=" + quote(entry["file_name"], safe="")
+    # the same seed gives the same URLs, another seed other ones
+    def urls(seed: int) -> list[str]:
+        dataset = Dataset(Options(tickets=60, seed=seed, epoch=1_700_000_000, base_url=files.url), Clock())
+        return [e["url"] for e in json.loads(dataset.attachments_truth_json())["attachments"]]
+
+    assert urls(11) == urls(11) and not set(urls(11)) & set(urls(12))
+
+
+def test_downloads_redirect_to_the_content_host_and_match_the_truth(files):
+    entries = [e for e in files.attachments_truth() if e["servable"]]
+    chosen: dict[tuple[str, bool], dict[str, Any]] = {}
+    for entry in entries:
+        chosen.setdefault((entry["content_type"], entry["size"] > 1_000_000), entry)
+    chosen.update({("empty", False): next(e for e in entries if e["size"] == 0),
+                   ("override", False): next(e for e in entries if e["malware_scan_result"] == "malware_found")})
+    assert len(chosen) >= 10
+    for entry in chosen.values():
+        redirect, answer = download(entry["url"])
+        location = urlsplit(redirect.headers["Location"])
+        assert f"{location.scheme}://{location.netloc}" == files.content_url
+        assert location.path.startswith("/attachment/") and "token" in parse_qs(location.query)
+        assert answer.status == 200, (entry, answer.raw[:200])
+        assert answer.headers["Content-Type"] == entry["content_type"]
+        assert int(answer.headers["Content-Length"]) == entry["size"] == len(answer.raw)
+        assert sha256(answer.raw) == entry["sha256"], entry
+        assert answer.headers["Content-Disposition"].startswith("attachment; filename=")
+        assert quote(entry["file_name"], safe="") in answer.headers["Content-Disposition"]
+    # files are never gzipped; HEAD answers the headers alone
+    big = next(e for e in chosen.values() if e["content_type"] == "text/plain" and e["size"] > 1_000_000)
+    redirect = fetch(big["url"])
+    zipped = fetch(redirect.headers["Location"], authorization=None, **{"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in zipped.headers and sha256(zipped.raw) == big["sha256"]
+    head = fetch(redirect.headers["Location"], authorization=None, method="HEAD")
+    assert head.status == 200 and int(head.headers["Content-Length"]) == big["size"] and head.raw == b""
+
+
+def test_shared_files_are_byte_identical_across_attachments(files):
+    entries = [e for e in files.attachments_truth() if e["servable"] and e["kind"] == "attachment"]
+    logo = [e for e in entries if e["file_name"] == "image001.png"]
+    pdf = next(group for group in ([e for e in entries if e["sha256"] == sha] for sha in {e["sha256"] for e in entries})
+               if len({e["ticket_id"] for e in group}) >= 2 and group[0]["content_type"] == "application/pdf")
+    for group in (logo[:3], pdf[:3]):
+        assert len(group) >= 2 and len({e["attachment_id"] for e in group}) == len({e["url"] for e in group}) == len(group)
+        bodies = {download(e["url"])[1].raw for e in group}
+        assert len(bodies) == 1 and sha256(bodies.pop()) == group[0]["sha256"]
+
+
+def test_the_content_host_takes_no_credentials_the_account_host_requires_them(files):
+    entry = next(e for e in files.attachments_truth() if e["servable"] and e["size"] > 0)
+    start = files.requests_log()["count"]
+    refused = fetch(entry["url"], authorization=None)
+    assert refused.status == 401 and refused.json == {"error": "Couldn't authenticate you"}
+    assert refused.headers["WWW-Authenticate"] == 'Basic realm="Web Password"'
+    wrong = "Basic " + base64.b64encode(f"{DEFAULT_EMAIL}/token:wrong".encode()).decode()
+    assert fetch(entry["url"], authorization=wrong).status == 401
+    assert fetch(entry["url"], authorization=f"Bearer {DEFAULT_OAUTH_TOKEN}").status == 302
+    redirect, answer = download(entry["url"])
+    location = redirect.headers["Location"]
+    assert answer.status == 200 and sha256(answer.raw) == entry["sha256"]
+    # a client that sends its credentials to the content host is refused (a signed URL takes none)
+    leaked = fetch(location, authorization=BASIC)
+    assert leaked.status == 403 and leaked.raw != answer.raw
+    # no rate limit on downloads: no rate-limit headers, nothing charged
+    assert "X-Rate-Limit" not in redirect.headers and "X-Rate-Limit" not in answer.headers
+    # the log: every request, the host it came to and whether it carried an Authorization header
+    log = files.requests_log(since=start)["log"]
+    account, content = urlsplit(files.url).netloc, urlsplit(files.content_url).netloc
+    assert [(e["host"], e["authorization"], e["status"]) for e in log] == [
+        (account, False, 401), (account, True, 401), (account, True, 302), (account, True, 302),
+        (content, False, 200), (content, True, 403)]
+    assert [e["auth"] for e in log] == [None, "basic", "bearer", "basic", None, "basic"]
+    assert files.requests_log(since=start)["by_endpoint"]["attachment_content"] >= 2
+    assert not any(e["authorization"] for e in log if e["host"] == content and e["status"] == 200)
+    # forged, foreign and expired tokens
+    parts = urlsplit(location)
+    other = next(e for e in files.attachments_truth() if e["servable"] and e["url"] != entry["url"])
+    other_location = urlsplit(fetch(other["url"]).headers["Location"])
+    for path, query in ((parts.path, "token=eyJhbGciOiJkaXIiLCJlbmMiOiJBMTI4Q0JDLUhTMjU2In0..x.y.z"),
+                        (parts.path, ""), (parts.path, other_location.query), (other_location.path, parts.query)):
+        assert fetch(f"{files.content_url}{path}?{query}", authorization=None).status == 403, (path, query)
+    assert fetch(f"{files.content_url}/attachment/1/{parts.path.split('/')[-1]}?{parts.query}",
+                 authorization=None).status == 404
+    assert fetch(f"{files.content_url}/_sandbox/truth", authorization=None).status == 404
+    assert fetch(f"{files.url}/attachments/token/0123456789abcABCDEFGHIJKL/?name=x.png").status == 404
+    assert fetch(f"{files.content_url}{parts.path}?{parts.query}", authorization=None).status == 200
+    files.advance_clock(601)  # signed URLs expire ten minutes after the redirect
+    assert fetch(f"{files.content_url}{parts.path}?{parts.query}", authorization=None).status == 403
+    assert download(entry["url"])[1].status == 200  # a fresh redirect works again
+
+
+def test_deleted_and_malware_attachments_are_not_served(files):
+    entries = files.attachments_truth()
+    deleted = next(e for e in entries if e["why_not"] == "deleted")
+    gone = fetch(deleted["url"])
+    assert gone.status == 404 and gone.headers["Content-Type"].startswith("text/html")
+    blocked = next(e for e in entries if e["why_not"] == "malware_found")
+    redirect = fetch(blocked["url"])
+    location = redirect.headers["Location"]
+    assert redirect.status == 302 and location.startswith(files.url + "/attachments/token/")
+    page = fetch(location)  # a page that says so, on the account host: never the file
+    assert page.status == 200 and page.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert b"malicious" in page.raw and sha256(page.raw) != blocked["sha256"]
+    allowed = next(e for e in entries if e["malware_scan_result"] == "malware_found" and e["servable"])
+    assert sha256(download(allowed["url"])[1].raw) == allowed["sha256"]
+    # the blocked page exists for blocked attachments only
+    servable = next(e for e in entries if e["servable"] and e["kind"] == "attachment")
+    assert fetch(urlsplit(servable["url"])._replace(query="").geturl() + "malware_detected").status == 404
+
+
+def test_inline_images_only_with_include_inline_images(files):
+    entries = files.attachments_truth()
+    inline = {e["attachment_id"]: e for e in entries if e["inline"]}
+    ticket = next(e["ticket_id"] for e in entries if e["inline"])
+    plain = get(f"{files.url}{comments_target(ticket)}").json["comments"]
+    both = get(f"{files.url}{comments_target(ticket)}&include_inline_images=true").json["comments"]
+    truth = next(t for t in files.truth(users=False)["tickets"] if t["id"] == ticket)["comments"]
+    assert plain == truth  # the truth's comments are the default answer
+    assert [c["id"] for c in plain] == [c["id"] for c in both]
+    seen_inline = 0
+    for default, with_inline in zip(plain, both):
+        assert {k: v for k, v in default.items() if k != "attachments"} == \
+               {k: v for k, v in with_inline.items() if k != "attachments"}
+        assert not any(a["inline"] for a in default["attachments"])
+        assert [a for a in with_inline["attachments"] if not a["inline"]] == default["attachments"]
+        for attachment in with_inline["attachments"]:
+            if attachment["inline"]:
+                seen_inline += 1
+                assert attachment["id"] in inline
+                assert f'<img src="{attachment["content_url"]}">' in default["html_body"]  # referenced either way
+    assert seen_inline
+    assert get(f"{files.url}/api/v2/tickets/{ticket}/comments.json?include_inline_images=false").json["comments"] == \
+           get(f"{files.url}/api/v2/tickets/{ticket}/comments.json").json["comments"]
+    # offset pagination keeps the parameter in its links
+    paged = get(f"{files.url}/api/v2/tickets/{ticket}/comments.json?per_page=1&include_inline_images=true").json
+    assert paged["next_page"] is None or "include_inline_images=true" in paged["next_page"]
+
+
+def test_voice_recordings_redirect_like_attachments_and_count_as_api_requests(files):
+    entries = files.attachments_truth()
+    recording = next(e for e in entries if e["kind"] == "recording")
+    assert recording["content_type"] == "audio/mpeg" and recording["url"].startswith(
+        f"{files.url}/api/v2/channels/voice/calls/CA") and recording["url"].endswith("/twilio/call/recording")
+    comment = next(c for t in files.truth(users=False)["tickets"] for c in t["comments"]
+                   if c["id"] == recording["comment_id"])
+    assert comment["type"] == "VoiceComment" and comment["data"]["recording_url"] == recording["url"]
+    assert list(comment)[:-4] == sample_keys("ticket_comments_attachments.json", "comments", 1)[:-4]
+    assert list(comment)[-4:] == ["data", "formatted_from", "formatted_to", "transcription_visible"]
+    assert list(comment["data"])[:3] == ["from", "to", "recording_url"] and comment["via"]["channel"] == "voice"
+    redirect, answer = download(recording["url"])
+    assert redirect.headers["X-Rate-Limit"] == "700"  # an API request: charged to the account budget
+    assert answer.status == 200 and answer.headers["Content-Type"] == "audio/mpeg"
+    assert answer.raw.startswith(b"ID3") and sha256(answer.raw) == recording["sha256"]
+    assert fetch(recording["url"], authorization=None).status == 401
+    unknown = fetch(f"{files.url}/api/v2/channels/voice/calls/CA{'0' * 32}/twilio/call/recording")
+    assert unknown.status == 404 and unknown.json == {"error": "RecordNotFound", "description": "Not found"}
+    assert last_entry(files)["path"].endswith("/twilio/call/recording")
+    assert files.requests_log()["by_endpoint"]["voice_recording"] >= 3
+
+
+def test_fault_rules_target_downloads(files):
+    entries = [e for e in files.attachments_truth() if e["servable"] and e["size"] > 1000]
+    one, two = entries[0], entries[1]
+    recording = next(e for e in files.attachments_truth() if e["kind"] == "recording")
+    try:
+        files.faults([{"endpoint": "attachment", "kind": "status", "status": 500, "count": -1,
+                       "attachment_ids": [one["attachment_id"]]}])
+        for _ in range(3):
+            assert fetch(one["url"]).status == 500
+        assert fetch(two["url"]).status == 302
+        assert files.fault_rules()[0]["attachment_ids"] == [one["attachment_id"]]
+        assert last_entry(files)["fault"] is None and files.fault_rules()[0]["fired"] == 3
+        location = fetch(two["url"]).headers["Location"]
+        files.faults([{"endpoint": "attachment_content", "kind": "truncate", "count": 1}])
+        with pytest.raises(http.client.IncompleteRead):
+            fetch(location, authorization=None)
+        assert last_entry(files)["status"] == last_entry(files)["fault"] == "truncate"
+        files.faults([{"endpoint": "attachment_content", "kind": "garbage", "count": 1,
+                       "attachment_ids": [two["attachment_id"]]}])
+        cut = fetch(location, authorization=None)
+        assert cut.status == 200 and len(cut.raw) == two["size"] // 2 < two["size"]
+        assert cut.headers["Content-Type"] == two["content_type"]
+        assert sha256(fetch(location, authorization=None).raw) == two["sha256"]
+        files.faults([{"endpoint": "voice_recording", "kind": "status", "status": 503, "count": 1,
+                       "attachment_ids": [recording["attachment_id"]]}])
+        assert fetch(recording["url"]).status == 503 and fetch(recording["url"]).status == 302
+        # "any" means every API request, not the downloads
+        files.faults([{"endpoint": "any", "kind": "status", "status": 500, "count": -1}])
+        assert fetch(two["url"]).status == 302 and fetch(location, authorization=None).status == 200
+        assert fetch(recording["url"]).status == 500
+        for rule in ({"endpoint": "ticket_comments", "kind": "drop", "count": 1, "attachment_ids": [1]},
+                     {"endpoint": "attachment", "kind": "drop", "count": 1, "attachment_ids": ["1"]},
+                     {"endpoint": "attachment", "kind": "drop", "count": 1, "ticket_ids": [10001]}):
+            with pytest.raises(SandboxError, match="400"):
+                files.faults([rule])
+    finally:
+        files.faults([])
+
+
+def test_add_comments_with_attachments(files):
+    ticket = live_ids(files)[2]
+    before = {e["attachment_id"] for e in files.attachments_truth()}
+    known = {e["sha256"] for e in files.attachments_truth()}
+    answer = files.change(add_comments=[{"id": ticket, "attachments": 4}, ticket])
+    assert answer["changed"] == [ticket]
+    added = [e for e in files.attachments_truth() if e["attachment_id"] not in before]
+    mine = [e for e in added if e["comment_id"] == min(e["comment_id"] for e in added)]  # the first comment added
+    assert len(mine) == 4 and all(e["ticket_id"] == ticket for e in mine)
+    assert mine[0]["sha256"] not in known and all(e["sha256"] in known for e in mine[1:])  # new bytes, then shared
+    assert [e["inline"] for e in mine] == [False, False, True, False]
+    for entry in mine:
+        assert sha256(download(entry["url"])[1].raw) == entry["sha256"]
+    comments = get(f"{files.url}{comments_target(ticket)}&include_inline_images=true").json["comments"]
+    listed = next(c for c in comments if c["id"] == mine[0]["comment_id"])
+    assert [a["id"] for a in listed["attachments"]] == [e["attachment_id"] for e in mine]
+    for bad in ({"id": ticket, "attachments": 0}, {"id": ticket, "attachments": 10}, {"id": ticket, "files": 1},
+                {"id": 1, "attachments": 2}):
+        with pytest.raises(SandboxError, match="400"):
+            files.change(add_comments=[bad])
+
+
+def test_a_content_host_that_cannot_be_bound_stops_the_start():
+    server = SandboxProcess(tickets=5, content_host="192.0.2.1")  # TEST-NET-1: not an address of this machine
+    with pytest.raises(SandboxError, match="cannot listen on the content host 192.0.2.1"):
+        server.start()
+    assert server._process is not None and server._process.returncode == 2
