@@ -124,13 +124,14 @@ _VOICE_VIA = {rel: b'{"channel":"voice","source":{"from":{},"to":{},"rel":"%s"}}
               for rel in ("inbound", "voicemail", "outbound")}
 #: Share of comments with files (1-3 of them), of other comments that are voice comments, and of comments
 #: carrying the e-mail signature logo as an inline image (e-mailed ones and others).
-FILES_SHARE, VOICE_SHARE, LOGO_SHARE_EMAIL, LOGO_SHARE_OTHER = 0.12, 0.03, 0.35, 0.06
+FILES_SHARE, VOICE_SHARE, LOGO_SHARE_EMAIL, LOGO_SHARE_OTHER = 0.12, 0.01, 0.3, 0.05
 #: The first comment of ticket number ``n < FORCED_TICKETS`` carries the hostile case ``n % FORCE_PERIOD`` of
 #: :meth:`Generator._forced_cases` (so that even a 60-ticket sandbox has most cases twice; numbers 3, 5 and 8 are left
 #: alone: the forced heavy, AI-agent and deleted tickets). Larger sandboxes meet them in the seeded draws too.
 FORCE_PERIOD = 40
 FORCED_TICKETS = 2 * FORCE_PERIOD
 _LOGO_ONLY = ((files.LOGO, "image001.png", True),)
+_PUBLIC, _PRIVATE = b',"public":true,"attachments":', b',"public":false,"attachments":'
 
 
 @lru_cache(maxsize=1 << 14)
@@ -167,10 +168,6 @@ def _text_members(text: str, html: str) -> tuple[str, bytes, bytes]:
     body_html = f'"body":{_encode(text)},"html_body":{_encode(html)}'.encode("utf-8")
     return text, body_html + b',"plain_body":' + _encode(content.plain_body(text)).encode("utf-8"), body_html
 
-
-def _with_images(members: bytes, end: int, images: bytes) -> bytes:
-    """``members`` with ``images`` (JSON-escaped HTML) appended to the ``html_body`` string that ends at ``end``."""
-    return members[:end] + images + members[end:]
 
 
 def mix(*parts: int) -> int:
@@ -334,8 +331,10 @@ class Comment(NamedTuple):
     channel: str
     #: Index into the generator's pool of ``metadata.system`` values.
     system: int
-    #: The JSON with inline images listed among the attachments (``include_inline_images=true``).
-    json_inline: bytes = b""
+    #: The ``attachments`` array with inline images too (``include_inline_images=true``), when it differs, and
+    #: where ``attachments`` starts in ``json``.
+    inline_attachments: bytes | None = None
+    attachments_at: int = 0
     #: Every attachment, inline ones included, in their order in ``json_inline``.
     files: tuple[Attached, ...] = ()
     #: A voice comment's recording, if it has one.
@@ -346,6 +345,14 @@ class Comment(NamedTuple):
     @property
     def type(self) -> str:
         return "VoiceComment" if self.voice else "Comment"
+
+    @property
+    def json_inline(self) -> bytes:
+        """The JSON with inline images listed among the attachments (``include_inline_images=true``)."""
+        if self.inline_attachments is None:
+            return self.json
+        at = self.attachments_at
+        return self.json[:at] + self.inline_attachments + self.json[at + len(self.attachments):]
 
 
 class People(NamedTuple):
@@ -978,7 +985,7 @@ class Generator:
 
         About 12 % of comments carry 1-3 files, a share of them the e-mail signature logo as an inline image
         (listed only with ``include_inline_images=true``, referenced by an ``<img>`` in ``html_body`` either
-        way), about 3 % of later comments are voice comments; the first comment of some tickets carries a forced
+        way), about 1 % of later comments are voice comments; the first comment of some tickets carries a forced
         hostile case (see :meth:`_forced_cases`).
         """
         people = self.people(state.id)
@@ -1040,20 +1047,22 @@ class Generator:
             urls = [self.content_url(a) for a in attached]
             parts = [self.attachment_json(a, url) for a, url in zip(attached, urls)]
             listed = b"[" + b",".join(p for p, a in zip(parts, attached) if not a.inline) + b"]"
-            inline = b"[" + b",".join(parts) + b"]"
             images = b"".join(b'<p><img src=\\"%s\\"></p>' % url for a, url in zip(attached, urls) if a.inline)
             if images:
-                members = _with_images(members, len(body_html) - 1, images)
-                body_html = _with_images(body_html, len(body_html) - 1, images)
+                inline = b"[" + b",".join(parts) + b"]"
+                end = len(body_html) - 1
+                body_html = body_html[:end] + images + body_html[end:]
+                members = body_html + members[end + 1:]
+            else:
+                inline = listed
         head = b'{"id":%d,"type":"%s","author_id":%s,' % (
             comment_id, b"VoiceComment" if voice else b"Comment", _id_json(author))
-        public_json = b',"public":true,"attachments":' if public else b',"public":false,"attachments":'
-        tail = b',"audit_id":%d,"via":%s,"created_at":"%s","metadata":%s%s}' % (
-            comment_id - 1, via, iso(created_at).encode("ascii"), metadata, voice)
-        json_ = b"".join((head, members, public_json, listed, tail))
-        json_inline = json_ if inline == listed else b"".join((head, members, public_json, inline, tail))
-        return Comment(created_at, comment_id, author, json_, public, via, listed, body_html, channel, system,
-                       json_inline, attached, recording, voice)
+        opening = _PUBLIC if public else _PRIVATE
+        tail = b'%s%s,"audit_id":%d,"via":%s,"created_at":"%s","metadata":%s%s}' % (
+            opening, listed, comment_id - 1, via, iso(created_at).encode("ascii"), metadata, voice)
+        at = len(head) + len(members) + len(opening)  # where the attachments array starts
+        return Comment(created_at, comment_id, author, b"".join((head, members, tail)), public, via, listed, body_html,
+                       channel, system, None if inline is listed else inline, at, attached, recording, voice)
 
     # ------------------------------------------------------------ attachments
 
