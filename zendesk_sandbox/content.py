@@ -92,15 +92,6 @@ LAST_NAMES: tuple[str, ...] = (
     "van der Berg", "D'Arcy", "<b>Bold</b> & Co", "Null", "👩\u200d💻 Coder", "Ctl\x07Bell", "\u202eevil",
 )
 
-#: Attachment file names and their content types.
-FILE_NAMES: tuple[tuple[str, str], ...] = (
-    ("screenshot.png", "image/png"), ("résumé (1).pdf", "application/pdf"),
-    ("报告.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    ("../../etc/passwd", "application/octet-stream"), ("a\"b'c.txt", "text/plain"), ("😀.png", "image/png"),
-    ("invoice #42 & more.pdf", "application/pdf"), ("файл.docx", "application/msword"),
-    ("with space.log", "text/plain"), ("noext", "application/octet-stream"), ("x\u202egnp.exe", "image/png"),
-)
-
 #: Comment ``metadata.custom`` keys that are not XML names, with nested values.
 CUSTOM_METADATA: tuple[tuple[str, object], ...] = (
     ("1st", 1),

@@ -20,7 +20,6 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterator, NamedTuple
-from urllib.parse import quote
 
 from . import attachments as files
 from . import content
