@@ -43,6 +43,8 @@ from zendesk_crawler.timestamps import epoch
 
 logger = logging.getLogger(__name__)
 
+#: The child events that are comments (a call's voice comment is an audit event of its own type).
+COMMENT_EVENT_TYPES = ("Comment", "VoiceComment")
 #: Comment fields of the comments endpoint that comment events do not carry.
 FIELDS_NOT_IN_EVENTS = ["metadata", "plain_body"]
 EVENTS_PATH = "/api/v2/incremental/ticket_events.json"
@@ -69,7 +71,7 @@ class CommentEvents:
             if not isinstance(event, dict):
                 continue
             for child in event.get("child_events") or []:
-                if isinstance(child, dict) and child.get("event_type") == "Comment" and "body" in child:
+                if isinstance(child, dict) and child.get("event_type") in COMMENT_EVENT_TYPES and "body" in child:
                     ticket_id = event.get("ticket_id")
                     if ticket_id not in self.evicted:
                         self.comments.setdefault(ticket_id, {})[child.get("id")] = child
