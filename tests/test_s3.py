@@ -158,3 +158,37 @@ def test_a_second_run_on_the_same_s3_location_refuses_and_an_expired_lock_is_tak
     assert taken_over.returncode == 0, taken_over.stderr[-3000:]
     assert "Took over the expired lock" in taken_over.stderr
     assert "zd/state.json.lock" not in objects(s3, "locks")
+
+
+def test_attachments_on_s3_are_stored_once_and_the_index_there_spares_the_next_run(sandbox, s3, s3_url, tmp_path):
+    import hashlib
+
+    s3.create_bucket(Bucket="files")
+    first = crawl_s3(sandbox, s3_url, "s3://files/zd", tmp_path / "1", "-a", "attachments=true",
+                     "-a", "streams=tickets")
+    assert first.returncode == 0, first.stderr[-3000:]
+    everything = sandbox.attachments_truth()
+    truth = {e["attachment_id"]: e for e in everything if e["kind"] == "attachment"}
+    keys = objects(s3, "files", "zd/attachments/")
+    files = [k for k in keys if "/index/" not in k]
+    servable = {e["sha256"] for e in everything if e["servable"]}  # attachments and voice recordings
+    assert len(files) == len(servable) and any("/index/" in k for k in keys)
+    feeds = [k for k in objects(s3, "files", "zd/tickets-") if k.endswith(".json")]
+    for record in records(s3, "files", feeds, "json"):
+        for comment in record["comments"]:
+            for attachment in comment.get("attachments") or []:
+                entry, stored = truth[attachment["id"]], attachment["stored_file"]
+                if not entry["servable"]:
+                    assert stored is None
+                    continue
+                data = body(s3, "files", f"zd/{stored['path']}")
+                assert hashlib.sha256(data).hexdigest() == entry["sha256"] == stored["sha256"]
+    ticket = next(e["ticket_id"] for e in everything if e["servable"])
+    sandbox.change(update=[ticket])
+    sandbox.advance_clock(120)
+    second = crawl_s3(sandbox, s3_url, "s3://files/zd", tmp_path / "2", "-a", "attachments=true",
+                      "-a", "streams=tickets")  # a fresh machine: only the index in S3 knows what is stored
+    assert second.returncode == 0, second.stderr[-3000:]
+    manifests = [json.loads(body(s3, "files", k)) for k in objects(s3, "files", "zd/manifest-")]
+    latest = max(manifests, key=lambda m: m["run_id"])["attachments"]
+    assert latest.get("downloaded", 0) == 0 and latest["already_stored"] >= 1  # nothing fetched again

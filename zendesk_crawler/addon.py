@@ -5,6 +5,8 @@ from __future__ import annotations
 from scrapy.settings import BaseSettings
 from scrapy.utils.misc import load_object
 
+from zendesk_crawler.attachments.pipeline import DOWNLOAD_SLOT
+from zendesk_crawler.config import attachment_downloads_setting
 from zendesk_crawler.feeds import add_default_feeds
 
 #: Downloader middlewares: credentials for the account's origin only, retry backoff, the budgets, stats.
@@ -16,6 +18,8 @@ DOWNLOADER_MIDDLEWARES = {
 }
 ITEM_PIPELINES = {
     "zendesk_crawler.pipelines.ConversationPipeline": 300,
+    # Off unless -a attachments=true (it raises NotConfigured).
+    "zendesk_crawler.attachments.pipeline.AttachmentFilesPipeline": 400,
 }
 EXTENSIONS = {
     # Scrapy's feed exporter, with batches that also close every ZENDESK_CHECKPOINT_INTERVAL seconds.
@@ -52,3 +56,7 @@ class ZendeskAddon:
         for name, components in (("FEED_EXPORTERS", FEED_EXPORTERS), ("FEED_STORAGES", FEED_STORAGES)):
             settings.set(name, {**components, **settings.getdict(name)}, priority="addon")
         add_default_feeds(settings)
+        # Attachment downloads get a downloader slot of their own, with its own concurrency.
+        settings.set("DOWNLOAD_SLOTS", {DOWNLOAD_SLOT: {"concurrency": attachment_downloads_setting(settings),
+                                                        "delay": 0}, **settings.getdict("DOWNLOAD_SLOTS")},
+                     priority="addon")

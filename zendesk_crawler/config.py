@@ -49,6 +49,8 @@ class AccountConfig:
     export_page_size: int
     comments_page_size: int
     list_page_size: int
+    attachment_max_bytes: int
+    attachment_downloads: int
     rate_limit_share: float
     max_requests_per_minute: float
     export_requests_per_minute: float
@@ -87,12 +89,14 @@ class ZendeskConfig(AccountConfig):
     comments_mode: str
     #: The selected streams, in :data:`STREAM_NAMES` order.
     streams: tuple[str, ...] = STREAM_NAMES
+    #: Whether every comment's attachment files (and voice recordings) are downloaded.
+    attachments: bool = False
 
     def run_options(self) -> dict[str, Any]:
         """The options from the spider arguments, as the ``ZENDESK_RUN_OPTIONS`` setting holds them."""
         return {"start_time": self.start_time, "start_time_given": self.start_time_given,
                 "ignore_cursor": self.ignore_cursor, "comments_mode": self.comments_mode,
-                "streams": list(self.streams)}
+                "streams": list(self.streams), "attachments": self.attachments}
 
     @classmethod
     def from_run_settings(cls, settings: BaseSettings) -> ZendeskConfig | None:
@@ -106,7 +110,7 @@ class ZendeskConfig(AccountConfig):
     def for_run(cls, settings: BaseSettings, spider_args: Mapping[str, Any], now: float | None = None) -> ZendeskConfig:
         """Build the config from Scrapy settings and spider arguments."""
         now = time.time() if now is None else now
-        known_args = {"start_time", "ignore_cursor", "comments", "streams"}
+        known_args = {"start_time", "ignore_cursor", "comments", "streams", "attachments"}
         # scrapyd passes the job id as the spider argument _job.
         unknown = sorted(set(spider_args) - known_args - {"_job"})
         if unknown:
@@ -124,6 +128,8 @@ class ZendeskConfig(AccountConfig):
             ignore_cursor=parse_bool("ignore_cursor", spider_args.get("ignore_cursor", "false")),
             comments_mode=_choice("comments", spider_args.get("comments", "tickets"), COMMENTS_MODES),
             streams=parse_streams(spider_args.get("streams")),
+            attachments=parse_bool("attachments", spider_args.get("attachments",
+                                                                 settings.get("ZENDESK_ATTACHMENTS") or "false")),
         )
 
 
@@ -140,6 +146,8 @@ def _account_fields(settings: BaseSettings) -> dict[str, Any]:
         export_page_size=_export_page_size(settings),
         comments_page_size=_int_in_range(settings, "ZENDESK_COMMENTS_PAGE_SIZE", 1, 100, default=100),
         list_page_size=_int_in_range(settings, "ZENDESK_LIST_PAGE_SIZE", 1, 100, default=100),
+        attachment_max_bytes=_int_in_range(settings, "ZENDESK_ATTACHMENT_MAX_BYTES", 1, 2**40, default=50 * 2**20),
+        attachment_downloads=attachment_downloads_setting(settings),
         rate_limit_share=_number(settings, "ZENDESK_RATE_LIMIT_SHARE", 1.0, low=0.01, high=1.0),
         max_requests_per_minute=_number(settings, "ZENDESK_MAX_REQUESTS_PER_MINUTE", 0, low=0),
         export_requests_per_minute=_number(settings, "ZENDESK_EXPORT_REQUESTS_PER_MINUTE", 10, low=1),
@@ -216,6 +224,11 @@ def _export_page_size(settings: BaseSettings) -> int:
     the comments of at most ``ZENDESK_TICKETS_IN_PROGRESS`` tickets at a time.
     """
     return _int_in_range(settings, "ZENDESK_EXPORT_PAGE_SIZE", 1, 1000, default=1000)
+
+
+def attachment_downloads_setting(settings: BaseSettings) -> int:
+    """The validated ``ZENDESK_ATTACHMENT_DOWNLOADS``: attachment downloads at once (their bodies are in memory)."""
+    return _int_in_range(settings, "ZENDESK_ATTACHMENT_DOWNLOADS", 1, 64, default=4)
 
 
 def checkpoint_interval_setting(settings: BaseSettings) -> float:

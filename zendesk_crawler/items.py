@@ -17,6 +17,10 @@ USERS_EXPORT_ENDPOINT = "incremental_users"
 ORGANIZATIONS_EXPORT_ENDPOINT = "incremental_organizations"
 GROUPS_ENDPOINT = "groups"
 TICKET_FIELDS_ENDPOINT = "ticket_fields"
+#: Attachment downloads (``content_url`` on the account host, then the content host): not API calls.
+ATTACHMENT_ENDPOINT = "attachment"
+#: A voice comment's recording (``data.recording_url``): an API call.
+VOICE_RECORDING_ENDPOINT = "voice_recording"
 #: Endpoints under Zendesk's Incremental Export budget (10 requests a minute).
 INCREMENTAL_ENDPOINTS = frozenset({EXPORT_ENDPOINT, EVENTS_ENDPOINT, USERS_EXPORT_ENDPOINT,
                                    ORGANIZATIONS_EXPORT_ENDPOINT})

@@ -15,7 +15,8 @@ from scrapy.http import Response
 
 from zendesk_crawler.budget import Budget, SlidingWindowBudget, account_budget, endpoint_budget
 from zendesk_crawler.config import AccountConfig
-from zendesk_crawler.items import ENDPOINT_META, INCREMENTAL_ENDPOINTS, STREAM_META, USERS_EXPORT_ENDPOINT
+from zendesk_crawler.items import ATTACHMENT_ENDPOINT, ENDPOINT_META, INCREMENTAL_ENDPOINTS, STREAM_META, \
+    USERS_EXPORT_ENDPOINT
 from zendesk_crawler.outcome import record_failure
 
 logger = logging.getLogger(__name__)
@@ -161,6 +162,8 @@ class RateLimitMiddleware:
         return max(delays)
 
     async def process_request(self, request: Request) -> None:
+        if request.meta.get(ENDPOINT_META) == ATTACHMENT_ENDPOINT:
+            return  # file downloads are not API calls: no budget (their own downloader slot bounds them)
         bucket = export_bucket(request.meta.get(ENDPOINT_META))
         self._answered(request)  # a redirected or retried request: its earlier attempt is done
         turn = object()

@@ -29,6 +29,11 @@ ZENDESK_EXPORT_PAGE_SIZE = os.environ.get("ZENDESK_EXPORT_PAGE_SIZE", "1000")
 ZENDESK_TICKETS_IN_PROGRESS = os.environ.get("ZENDESK_TICKETS_IN_PROGRESS", "100")
 # Comments per page of /tickets/{id}/comments.json (Zendesk's maximum: 100).
 ZENDESK_COMMENTS_PAGE_SIZE = os.environ.get("ZENDESK_COMMENTS_PAGE_SIZE", "100")
+# Download every comment's attachment files and voice recordings into <ZENDESK_EXPORT_URI>/attachments/
+# (also -a attachments=true); the largest file to download (Zendesk's limit: 50 MB); downloads at once.
+ZENDESK_ATTACHMENTS = os.environ.get("ZENDESK_ATTACHMENTS", "false")
+ZENDESK_ATTACHMENT_MAX_BYTES = os.environ.get("ZENDESK_ATTACHMENT_MAX_BYTES", str(50 * 2**20))
+ZENDESK_ATTACHMENT_DOWNLOADS = os.environ.get("ZENDESK_ATTACHMENT_DOWNLOADS", "4")
 # Groups and ticket fields per page (page[size], at most 100).
 ZENDESK_LIST_PAGE_SIZE = os.environ.get("ZENDESK_LIST_PAGE_SIZE", "100")
 # Tickets per feed file; each stored file lets the state checkpoint the cursor (0: one file per run).

@@ -31,8 +31,10 @@ class TicketComments:
     """
 
     def __init__(self, sink: ConversationSink, crawler: Crawler, base_url: str, page_size: int,
-                 tickets_in_progress: int) -> None:
+                 tickets_in_progress: int, inline_images: bool) -> None:
         self.sink = sink
+        #: Ask for inline images among the attachments (Zendesk lists them only when asked).
+        self.inline_images = inline_images
         self.crawler = crawler
         self.base_url = base_url
         self.page_size = page_size
@@ -77,6 +79,8 @@ class TicketComments:
     def comments_request(self, conversation: TicketConversation, position: dict[str, str]) -> Request:
         ticket_id = conversation.ticket["id"]
         params = {"page[size]": self.page_size, "include": "users", **position}
+        if self.inline_images:
+            params["include_inline_images"] = "true"
         return self.sink.request(
             f"{self.base_url}{COMMENTS_PATH.format(ticket_id=ticket_id)}?{urlencode(params)}",
             self.parse_comments, self.comments_failed, COMMENTS_PRIORITY, COMMENTS_ENDPOINT,

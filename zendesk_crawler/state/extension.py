@@ -413,6 +413,10 @@ class RunStateExtension:
             } for stream in self.streams},
             "files": sorted(self.stored_files),
         }
+        if self.config.attachments:
+            manifest["attachments"] = {key.removeprefix("zendesk/attachments/"): value
+                                       for key, value in sorted(stats.get_stats().items())
+                                       if key.startswith("zendesk/attachments/")}
         uri = join_uri(self.config.export_uri, f"manifest-{self.run_id}.json")
         try:
             documents_for(uri, self.crawler.settings).write(uri, to_json(manifest))

@@ -53,7 +53,7 @@ class TicketStream(CursorExportStream):
         self.export_position: int | None = None
         self.held_export_request: Request | None = None
         self.per_ticket = TicketComments(self, crawler, config.base_url, config.comments_page_size,
-                                         config.tickets_in_progress)
+                                         config.tickets_in_progress, inline_images=config.attachments)
         self.event_comments = EventComments(self, crawler, config) if config.comments_mode == "events" else None
 
     def export_params(self) -> dict[str, Any]:

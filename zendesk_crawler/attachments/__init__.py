@@ -1,0 +1,1 @@
+"""Attachment files: every comment attachment and voice recording, downloaded once into ``attachments/``."""

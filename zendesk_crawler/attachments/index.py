@@ -1,0 +1,95 @@
+"""Which attachments earlier runs already stored: an index kept in the export location.
+
+Files are stored content-addressed (``attachments/<sha256[:2]>/<sha256>``), so the
+path of an attachment cannot be known before its bytes are. The index maps an
+attachment (its Zendesk id; a voice recording by its URL) to the file that holds
+its bytes, so a later run does not download it again. It is kept as segments,
+``attachments/index/<run id>-NNNNN.jsonl``, one JSON object a line
+(``{"key", "path", "sha256", "size"}``), each written atomically like the state
+file; a run writes a segment with its new entries each time a feed file is
+stored and at the end, and reads every segment when it starts. A run killed
+before its last segment leaves files the index does not name: the next run
+downloads those attachments again and finds their bytes already stored.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from scrapy.settings import BaseSettings
+
+from zendesk_crawler.config import join_uri
+from zendesk_crawler.s3 import s3_client, split_s3_uri
+from zendesk_crawler.state.store import documents_for, is_local, local_path
+
+INDEX_DIR = "attachments/index"
+
+
+def stored_file(path: str, sha256: str, size: int) -> dict[str, Any]:
+    """The ``stored_file`` of an attachment object: where its bytes are, relative to the export location."""
+    return {"path": path, "sha256": sha256, "size": size}
+
+
+class AttachmentIndex:
+    """The attachments stored in one export location, by key, and the digests of the files there."""
+
+    def __init__(self, export_uri: str, run_id: str, settings: BaseSettings) -> None:
+        self.export_uri = export_uri
+        self.run_id = run_id
+        self.settings = settings
+        self.entries: dict[str, dict[str, Any]] = {}
+        #: The sha256 of every file stored in the location (by an earlier run or this one).
+        self.digests: set[str] = set()
+        self.new: list[tuple[str, dict[str, Any]]] = []
+        self.segments = 0
+
+    def load(self) -> None:
+        """Read every segment of the index (missing: an empty index)."""
+        for text in self._segments():
+            for line in text.splitlines():
+                if line.strip():
+                    entry = json.loads(line)
+                    self.entries[entry["key"]] = stored_file(entry["path"], entry["sha256"], entry["size"])
+                    self.digests.add(entry["sha256"])
+
+    def _segments(self) -> list[str]:
+        directory = join_uri(self.export_uri, INDEX_DIR)
+        if is_local(directory):
+            return [path.read_text("utf-8") for path in sorted(local_path(directory).glob("*.jsonl"))]
+        bucket, prefix = split_s3_uri(directory)
+        client = s3_client(self.settings)
+        texts = []
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix + "/"):
+            for obj in page.get("Contents", []):
+                if obj["Key"].endswith(".jsonl"):
+                    texts.append(client.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read().decode("utf-8"))
+        return texts
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        return self.entries.get(key)
+
+    def has_digest(self, sha256: str) -> bool:
+        """Whether a file with these bytes is already stored (by an earlier run or this one)."""
+        return sha256 in self.digests
+
+    def add(self, key: str, entry: dict[str, Any]) -> None:
+        """An attachment's file is stored: remember it (written with the next segment)."""
+        self.entries[key] = entry
+        self.digests.add(entry["sha256"])
+        self.new.append((key, entry))
+
+    def flush(self) -> None:
+        """Write the entries added since the last segment as a new segment (atomically)."""
+        if not self.new:
+            return
+        self.segments += 1
+        uri = join_uri(self.export_uri, f"{INDEX_DIR}/{self.run_id}-{self.segments:05d}.jsonl")
+        lines = [json.dumps({"key": key, **entry}, ensure_ascii=False) for key, entry in self.new]
+        documents_for(uri, self.settings).write(uri, "\n".join(lines) + "\n")
+        self.new = []
+
+
+def digest_path(sha256: str) -> str:
+    """Where the bytes with this digest are stored, relative to the export location."""
+    return f"attachments/{sha256[:2]}/{sha256}"

@@ -1,0 +1,235 @@
+"""The attachment files pipeline: Scrapy's ``FilesPipeline``, content-addressed and kept in the export location.
+
+Why a subclass, and where it departs from ``FilesPipeline``:
+
+- files are stored by the sha256 of their bytes (``attachments/<sha256[:2]>/<sha256>``),
+  not by a hash of the URL: the same bytes under many attachment ids (an e-mail
+  signature logo on 40,000 tickets) are one file. A content path is only known
+  after the download, so "already stored" is decided by the location's index
+  (``index.py``) instead of ``FilesPipeline.media_to_download``'s stat of a URL path;
+- an empty body is a file (Zendesk redacts an attachment to an empty ``redacted.txt``),
+  where ``FilesPipeline`` calls it an error;
+- the result goes into each attachment object as ``stored_file`` (the record stays
+  otherwise byte-exact) instead of a ``files`` field, and a download that fails after
+  the retries fails the ticket stream by name and drops the record, so no stored feed
+  file ever holds a record whose files are missing and the cursor never passes it;
+- local files are written atomically (a temporary file renamed into place).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import tempfile
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.http import Response
+from scrapy.http.request import NO_CALLBACK
+from scrapy.pipelines.files import FilesPipeline, FSFilesStore
+from scrapy.pipelines.media import MediaPipeline
+from scrapy.utils.defer import ensure_awaitable
+from twisted.python.failure import Failure
+
+from zendesk_crawler import signals as zendesk_signals
+from zendesk_crawler.attachments.index import AttachmentIndex, digest_path, stored_file
+from zendesk_crawler.config import ZendeskConfig
+from zendesk_crawler.items import ATTACHMENT_ENDPOINT, ENDPOINT_META, STREAM_META, VOICE_RECORDING_ENDPOINT, \
+    TicketRecord
+from zendesk_crawler.outcome import record_failure
+from zendesk_crawler.state.store import is_local
+
+logger = logging.getLogger(__name__)
+
+#: The downloader slot of attachment downloads (``DOWNLOAD_SLOTS``, set by the add-on): its own
+#: concurrency, so downloads never take the API's slot and at most that many bodies are in memory.
+DOWNLOAD_SLOT = "zendesk-attachments"
+
+
+class AtomicFSFilesStore(FSFilesStore):
+    """``FSFilesStore`` that writes each file to a temporary name and renames it into place."""
+
+    def persist_file(self, path: str, buf: BytesIO, info: MediaPipeline.SpiderInfo, meta: Any = None,
+                     headers: Any = None) -> None:
+        target = Path(self.basedir, path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as file:
+                file.write(buf.getbuffer())
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+
+def why_not_served(attachment: dict[str, Any]) -> str | None:
+    """Why Zendesk will not serve an attachment (``deleted``, ``malware_found``), or ``None``."""
+    if attachment.get("deleted"):
+        return "deleted"
+    if attachment.get("malware_scan_result") == "malware_found" and not attachment.get("malware_access_override"):
+        return "malware_found"
+    return None
+
+
+class Download:
+    """One file a record needs: an attachment object (or a voice comment) and where its bytes come from."""
+
+    def __init__(self, key: str, url: str, holder: dict[str, Any], field: str, ticket_id: Any, name: str,
+                 endpoint: str) -> None:
+        self.key, self.url, self.holder, self.field = key, url, holder, field
+        self.ticket_id, self.name, self.endpoint = ticket_id, name, endpoint
+
+
+class AttachmentFilesPipeline(FilesPipeline):
+    """Stores every attachment and voice recording of each ticket record, then lets the record go on."""
+
+    STORE_SCHEMES = {**FilesPipeline.STORE_SCHEMES, "": AtomicFSFilesStore, "file": AtomicFSFilesStore}
+
+    def __init__(self, store_uri: str, *, crawler: Crawler, config: ZendeskConfig, index: AttachmentIndex) -> None:
+        super().__init__(store_uri, crawler=crawler)
+        # content_url always redirects to Zendesk's content host; credentials stay behind
+        # (ZendeskAuthMiddleware sends them to the account's origin only).
+        self.allow_redirects = True
+        self._handle_statuses(True)
+        self.config = config
+        self.index = index
+        self.pending: dict[int, list[Download]] = {}
+        #: Digests whose file is being written now, and the event set when it is done.
+        self.storing: dict[str, asyncio.Event] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> AttachmentFilesPipeline:
+        config = ZendeskConfig.from_run_settings(crawler.settings)
+        if config is None or not config.attachments:
+            raise NotConfigured("attachments are off (-a attachments=true turns them on)")
+        cls._update_stores(crawler.settings)
+        index = AttachmentIndex(config.export_uri, crawler.settings.get("ZENDESK_RUN_ID"), crawler.settings)
+        index.load()
+        # Scrapy's S3 store puts its prefix right before the path: the location as a "directory".
+        store_uri = config.export_uri if is_local(config.export_uri) else config.export_uri.rstrip("/") + "/"
+        pipeline = cls(store_uri, crawler=crawler, config=config, index=index)
+        crawler.signals.connect(pipeline.flush_index, signal=zendesk_signals.feed_file_stored)
+        crawler.signals.connect(pipeline.flush_index, signal=signals.spider_closed)
+        return pipeline
+
+    def flush_index(self) -> None:
+        """Write the index entries of the files stored since the last segment."""
+        self.index.flush()
+
+    # --- which files a record needs --------------------------------------------
+
+    def downloads(self, record: TicketRecord) -> list[Download]:
+        """The files of a record still to download; the others get their ``stored_file`` now."""
+        stats = self.crawler.stats
+        out = []
+        for comment in record.get("comments") or []:
+            if not isinstance(comment, dict):
+                continue
+            for attachment in comment.get("attachments") or []:
+                if not isinstance(attachment, dict):
+                    continue
+                key = f"attachment:{attachment.get('id')}"
+                name = f"attachment {attachment.get('id')} ({attachment.get('file_name')!r})"
+                why_not = why_not_served(attachment)
+                size = attachment.get("size")
+                if why_not is None and isinstance(size, int) and size > self.config.attachment_max_bytes:
+                    why_not = "too_large"
+                if why_not is not None:
+                    attachment["stored_file"] = None
+                    stats.inc_value(f"zendesk/attachments/skipped/{why_not}")
+                    logger.warning("Ticket %s: %s not stored: %s", record.get("id"), name, why_not)
+                    continue
+                self._plan(out, Download(key, str(attachment.get("content_url")), attachment, "stored_file",
+                                         record.get("id"), name, ATTACHMENT_ENDPOINT))
+            data = comment.get("data")
+            recording = data.get("recording_url") if isinstance(data, dict) else None
+            if isinstance(recording, str) and recording:
+                self._plan(out, Download(f"recording:{recording}", recording, comment, "recording_stored_file",
+                                         record.get("id"), f"the recording of comment {comment.get('id')}",
+                                         VOICE_RECORDING_ENDPOINT))
+        return out
+
+    def _plan(self, out: list[Download], download: Download) -> None:
+        stored = self.index.get(download.key)
+        if stored is not None:
+            download.holder[download.field] = stored
+            self.crawler.stats.inc_value("zendesk/attachments/already_stored")
+        elif not download.url.startswith(("http://", "https://")):
+            download.holder[download.field] = None
+            self.crawler.stats.inc_value("zendesk/attachments/skipped/no_url")
+        else:
+            out.append(download)
+
+    def get_media_requests(self, item: Any, info: MediaPipeline.SpiderInfo) -> list[Request]:
+        if not isinstance(item, TicketRecord):
+            return []
+        downloads = self.downloads(item)
+        self.pending[id(item)] = downloads
+        return [Request(d.url, callback=NO_CALLBACK, meta={
+            ENDPOINT_META: d.endpoint, STREAM_META: "tickets", "download_slot": DOWNLOAD_SLOT,
+            "download_maxsize": self.config.attachment_max_bytes}) for d in downloads]
+
+    # --- storing a download ----------------------------------------------------
+
+    def media_to_download(self, request: Request, info: MediaPipeline.SpiderInfo, *, item: Any = None) -> None:
+        return None  # "already stored" was decided from the index (see the module docstring)
+
+    async def media_downloaded(self, response: Response, request: Request, info: MediaPipeline.SpiderInfo, *,
+                               item: Any = None) -> dict[str, Any]:
+        if not response.body and response.status == 200:
+            # A redacted attachment is an empty file; FilesPipeline would call it an error.
+            return await self._store(response, request)
+        if response.status != 200:
+            return await super().media_downloaded(response, request, info, item=item)  # raises
+        return await self._store(response, request)
+
+    async def _store(self, response: Response, request: Request) -> dict[str, Any]:
+        body = response.body
+        sha256 = hashlib.sha256(body).hexdigest()
+        path = digest_path(sha256)
+        stats = self.crawler.stats
+        stats.inc_value("zendesk/attachments/downloaded")
+        stats.inc_value("zendesk/attachments/downloaded_bytes", len(body))
+        while sha256 in self.storing:  # the same bytes are being written for another attachment
+            await self.storing[sha256].wait()
+        if self.index.has_digest(sha256):
+            stats.inc_value("zendesk/attachments/same_bytes_already_stored")
+        else:
+            self.storing[sha256] = done = asyncio.Event()
+            try:
+                await ensure_awaitable(self.store.persist_file(path, BytesIO(body), self.spiderinfo))
+                self.index.digests.add(sha256)
+            finally:
+                del self.storing[sha256]
+                done.set()
+            stats.inc_value("zendesk/attachments/files_stored")
+            stats.inc_value("zendesk/attachments/stored_bytes", len(body))
+        return {"url": request.url, "path": path, "checksum": sha256, "size": len(body), "status": "downloaded"}
+
+    def item_completed(self, results: list[tuple[bool, Any]], item: Any, info: MediaPipeline.SpiderInfo) -> Any:
+        downloads = self.pending.pop(id(item), [])
+        failed = []
+        for download, (ok, result) in zip(downloads, results):
+            if ok:
+                entry = stored_file(result["path"], result["checksum"], result["size"])
+                download.holder[download.field] = entry
+                self.index.add(download.key, entry)
+            else:
+                failed.append((download, result))
+        if failed:
+            stats = self.crawler.stats
+            stats.inc_value("zendesk/attachments/failed", len(failed))
+            for download, failure in failed:
+                why = failure.getErrorMessage() if isinstance(failure, Failure) else str(failure)
+                record_failure(self.crawler, f"ticket {download.ticket_id}: {download.name} could not be downloaded"
+                                             f" from {download.url}: {why or 'see the error above'}",
+                               stream="tickets")
+            raise DropItem(f"ticket {item.get('id')}: {len(failed)} attachment file(s) could not be stored")
+        return item
