@@ -108,6 +108,13 @@ def crawl(sandbox: SandboxProcess, scenario: Scenario, export_dir: Path, *args: 
     state = json.loads((export_dir / "state.json").read_text("utf-8")) if (export_dir / "state.json").exists() else {}
     last = state.get("last_run") or {}
     statuses_before, statuses_after = before["statuses"], after["statuses"]
+    manifests = sorted(export_dir.glob("manifest-*.json"))
+    files = json.loads(manifests[-1].read_text("utf-8")).get("attachments") if manifests else None
+    if files:  # the file downloads of an attachments scenario, beside the table
+        print(f"# {scenario.name}: {files.get('downloaded', 0)} files downloaded "
+              f"({files.get('downloaded', 0) / wall:.1f} files/s, {files.get('downloaded_bytes', 0) / 1e6:.1f} MB), "
+              f"{files.get('files_stored', 0)} stored ({files.get('stored_bytes', 0) / 1e6:.1f} MB)",
+              file=sys.stderr, flush=True)
     return Row(
         scenario=scenario.name, tickets=last.get("tickets_exported", 0), comments=last.get("comments_exported", 0),
         requests=after["count"] - before["count"],
@@ -197,6 +204,14 @@ def scenarios(smoke: bool) -> dict[str, Scenario]:
         # The whole account (every stream) on the same budgets: what the other streams cost beside the tickets.
         "account": Scenario("whole account 700/min, 200 ms", max(50, int(2000 * scale)), rate_limit=700,
                             export_rate_limit=10, time_scale=3, latency_ms=200, crawl_args=[]),
+        # The api-bound shape with every attachment file downloaded: downloads must not slow the API crawl.
+        "attachments": Scenario("api-bound 700/min, 200 ms, attachments on", max(50, int(2000 * scale)),
+                                rate_limit=700, export_rate_limit=10, time_scale=3, latency_ms=200,
+                                crawl_args=["-a", "streams=tickets", "-a", "attachments=true"]),
+        "attachments-8": Scenario("api-bound 700/min, 200 ms, attachments on, 8 downloads",
+                                  max(50, int(2000 * scale)), rate_limit=700, export_rate_limit=10, time_scale=3,
+                                  latency_ms=200, crawl_args=["-a", "streams=tickets", "-a", "attachments=true"],
+                                  crawler_env={"ZENDESK_ATTACHMENT_DOWNLOADS": "8"}),
         # The same budget in 6-second windows the crawler is not told about: it must follow the headers.
         "api-untold-window": Scenario("api-bound 700 per 6 s window, not told", max(50, int(2000 * scale)),
                                       rate_limit=700, export_rate_limit=10, time_scale=10, latency_ms=20,

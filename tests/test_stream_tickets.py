@@ -280,7 +280,7 @@ def test_a_page_starts_only_a_few_tickets_and_holds_the_next_page_while_a_page_w
     assert spider.held_export_request is not None  # 295 tickets wait: more than a page
     done = b'{"comments": [], "meta": {"has_more": false}}'
     for request in out[:3]:
-        finished, following = list(spider.per_ticket.parse_comments(respond(request, done)))
+        following, finished = list(spider.per_ticket.parse_comments(respond(request, done)))
         assert isinstance(finished, TicketConversation) and "comments.json" in following.url
     released = []
     while spider.held_export_request is not None:

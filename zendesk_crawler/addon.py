@@ -6,7 +6,7 @@ from scrapy.settings import BaseSettings
 from scrapy.utils.misc import load_object
 
 from zendesk_crawler.attachments.pipeline import DOWNLOAD_SLOT
-from zendesk_crawler.config import attachment_downloads_setting
+from zendesk_crawler.config import RUN_OPTIONS_SETTING, attachment_downloads_setting
 from zendesk_crawler.feeds import add_default_feeds
 
 #: Downloader middlewares: credentials for the account's origin only, retry backoff, the budgets, stats.
@@ -56,7 +56,11 @@ class ZendeskAddon:
         for name, components in (("FEED_EXPORTERS", FEED_EXPORTERS), ("FEED_STORAGES", FEED_STORAGES)):
             settings.set(name, {**components, **settings.getdict(name)}, priority="addon")
         add_default_feeds(settings)
-        # Attachment downloads get a downloader slot of their own, with its own concurrency.
-        settings.set("DOWNLOAD_SLOTS", {DOWNLOAD_SLOT: {"concurrency": attachment_downloads_setting(settings),
-                                                        "delay": 0}, **settings.getdict("DOWNLOAD_SLOTS")},
-                     priority="addon")
+        # Attachment downloads get a downloader slot of their own, with its own concurrency, and room in
+        # CONCURRENT_REQUESTS beside the API requests (which wait for their budget inside it).
+        downloads = attachment_downloads_setting(settings)
+        settings.set("DOWNLOAD_SLOTS", {DOWNLOAD_SLOT: {"concurrency": downloads, "delay": 0},
+                                        **settings.getdict("DOWNLOAD_SLOTS")}, priority="addon")
+        if settings.getdict(RUN_OPTIONS_SETTING).get("attachments"):
+            settings.set("CONCURRENT_REQUESTS", settings.getint("CONCURRENT_REQUESTS") + downloads,
+                         priority=settings.getpriority("CONCURRENT_REQUESTS"))

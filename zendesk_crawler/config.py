@@ -228,7 +228,7 @@ def _export_page_size(settings: BaseSettings) -> int:
 
 def attachment_downloads_setting(settings: BaseSettings) -> int:
     """The validated ``ZENDESK_ATTACHMENT_DOWNLOADS``: attachment downloads at once (their bodies are in memory)."""
-    return _int_in_range(settings, "ZENDESK_ATTACHMENT_DOWNLOADS", 1, 64, default=4)
+    return _int_in_range(settings, "ZENDESK_ATTACHMENT_DOWNLOADS", 1, 64, default=32)
 
 
 def checkpoint_interval_setting(settings: BaseSettings) -> float:

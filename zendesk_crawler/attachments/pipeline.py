@@ -103,6 +103,8 @@ class AttachmentFilesPipeline(FilesPipeline):
         self.pending: dict[int, list[Download]] = {}
         #: Digests whose file is being written now, and the event set when it is done.
         self.storing: dict[str, asyncio.Event] = {}
+        #: Downloads handed to the downloader at once (see ``_check_media_to_download``).
+        self.downloading = asyncio.Semaphore(config.attachment_downloads)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> AttachmentFilesPipeline:
@@ -177,6 +179,14 @@ class AttachmentFilesPipeline(FilesPipeline):
             "download_maxsize": self.config.attachment_max_bytes}) for d in downloads]
 
     # --- storing a download ----------------------------------------------------
+
+    async def _check_media_to_download(self, request: Request, info: MediaPipeline.SpiderInfo, item: Any) -> Any:
+        # At most ZENDESK_ATTACHMENT_DOWNLOADS files are handed to the downloader at once. MediaPipeline
+        # hands it every file of every waiting record at once, and Scrapy counts requests waiting for their
+        # downloader slot against CONCURRENT_REQUESTS: hundreds of queued files stopped the API requests
+        # (BENCHMARKS.md). This also bounds the bodies in memory to that many times the size cap.
+        async with self.downloading:
+            return await super()._check_media_to_download(request, info, item)
 
     def media_to_download(self, request: Request, info: MediaPipeline.SpiderInfo, *, item: Any = None) -> None:
         return None  # "already stored" was decided from the index (see the module docstring)

@@ -95,8 +95,9 @@ class TicketComments:
             self.stats.inc_value("zendesk/comments_not_found")
             logger.warning("Comments of ticket %s answered 404 (deleted during the run?); exported without them",
                            conversation.ticket.get("id"))
-            yield from self.sink.finished(conversation)
-            yield from self.sink.ticket_done()
+            finished = self.sink.finished(conversation)
+            yield from self.sink.ticket_done()  # requests first: the record may wait in the pipelines
+            yield from finished
             return
         page = json_object(response, "comments")
         if page is None:
@@ -110,8 +111,11 @@ class TicketComments:
         if meta.get("has_more") and meta.get("after_cursor"):
             yield self.comments_request(conversation, {"page[after]": meta["after_cursor"]})
             return
-        yield from self.sink.finished(conversation)
+        finished = self.sink.finished(conversation)
+        # The next tickets' requests before the record: Scrapy handles a callback's output in order, and the
+        # record may wait in the pipelines (for its attachment files) before what follows it is scheduled.
         yield from self.sink.ticket_done()
+        yield from finished
 
     def comments_failed(self, failure: Failure) -> list[Request]:
         """Errback of comment pages: the ticket is named and the run fails (the cursor stays)."""
