@@ -2,7 +2,7 @@
 
 Starts the sandbox on a free loopback port, runs the real ``scrapy crawl zendesk``
 against it (no credentials of yours needed; every stream: tickets, users,
-organizations, groups, ticket fields), changes a few tickets, users and
+organizations, groups, ticket fields, with the attachment files), changes a few tickets, users and
 organizations in the sandbox, runs again from the saved positions, and prints a
 summary per run and stream.
 """
@@ -41,7 +41,7 @@ def crawl(sandbox_url: str, export_dir: Path, run: int) -> tuple[int, float]:
     log_file.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     status = subprocess.call([sys.executable, "-m", "scrapy", "crawl", "zendesk", "-a", "start_time=0",
-                              "-s", f"LOG_FILE={log_file}"],
+                              "-a", "attachments=true", "-s", f"LOG_FILE={log_file}"],
                              cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL)
     if status:
         print(f"The crawl failed (exit status {status}); its log: {log_file}", file=sys.stderr)
@@ -57,7 +57,12 @@ def summary(title: str, export_dir: Path, wall: float) -> None:
     for stream, facts in manifest["streams"].items():
         print(f"   {stream:<14} {facts['records']:>8} {facts['requests']:>9}")
     print(f"   tickets: {manifest['tickets_exported']} ({manifest['deleted_tickets_exported']} deleted), "
-          f"comments: {manifest['comments_exported']}, files: {len(manifest['files'])}")
+          f"comments: {manifest['comments_exported']}, feed files: {len(manifest['files'])}")
+    files = manifest.get("attachments") or {}
+    skipped = sum(n for key, n in files.items() if key.startswith("skipped/"))
+    print(f"   attachments: {files.get('downloaded', 0)} downloaded ({files.get('downloaded_bytes', 0) / 1e6:.1f} MB), "
+          f"{files.get('files_stored', 0)} new files stored ({files.get('stored_bytes', 0) / 1e6:.1f} MB), "
+          f"{files.get('already_stored', 0)} already stored, {skipped} skipped")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,16 +81,16 @@ def main(argv: list[str] | None = None) -> int:
         ids = sorted(t["id"] for t in sandbox.truth()["tickets"] if t["status"] != "deleted")
         users = [u["id"] for u in sandbox.stream_truth("users") if u["active"]][:3]
         organizations = [o["id"] for o in sandbox.stream_truth("organizations") if o["deleted_at"] is None][:2]
-        sandbox.change(add_comments=ids[:5], update=ids[5:8], create=2,
+        sandbox.change(add_comments=[*ids[:4], {"id": ids[4], "attachments": 3}], update=ids[5:8], create=2,
                        users={"update": users, "create": 1}, organizations={"update": organizations})
         sandbox.advance_clock(120)  # Zendesk exports only changes older than a minute
-        print("\nChanged 8 tickets, 3 users and 2 organizations and created 2 tickets and a user in the sandbox; "
-              "running again from the saved positions...", flush=True)
+        print("\nChanged 8 tickets (one with a new comment carrying 3 files), 3 users and 2 organizations and "
+              "created 2 tickets and a user in the sandbox; running again from the saved positions...", flush=True)
         status, wall = crawl(sandbox.url, export_dir, 2)
         if status:
             return status
         summary("Run 2: incremental export from the saved positions", export_dir, wall)
-    print(f"\nJSON and XML files, manifests and the state file (state.json) are in {export_dir}")
+    print(f"\nJSON and XML files, attachments/, manifests and the state file (state.json) are in {export_dir}")
     return 0
 
 
