@@ -16,7 +16,7 @@ from scrapy.http import Response
 from zendesk_crawler.budget import Budget, SlidingWindowBudget, account_budget, endpoint_budget
 from zendesk_crawler.config import AccountConfig
 from zendesk_crawler.items import ATTACHMENT_ENDPOINT, ENDPOINT_META, INCREMENTAL_ENDPOINTS, STREAM_META, \
-    USERS_EXPORT_ENDPOINT
+    USERS_EXPORT_ENDPOINT, VOICE_RECORDING_ENDPOINT
 from zendesk_crawler.outcome import record_failure
 
 logger = logging.getLogger(__name__)
@@ -56,7 +56,9 @@ class ZendeskAuthMiddleware:
             request.headers.pop("Authorization", None)
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if response.status in (401, 403) and _origin(request.url) == self.origin:
+        # A file download answered 401/403 is that file's failure, not the credentials' (see the pipeline).
+        if response.status in (401, 403) and _origin(request.url) == self.origin \
+                and request.meta.get(ENDPOINT_META) not in (ATTACHMENT_ENDPOINT, VOICE_RECORDING_ENDPOINT):
             what = "rejected" if response.status == 401 else "not allowed (the user needs admin access)"
             reason = (
                 f"Zendesk answered {response.status}: the credentials ({self.config.auth_kind}) were {what} "
@@ -113,6 +115,7 @@ class RateLimitMiddleware:
         config = AccountConfig.from_settings(crawler.settings)
         self.crawler = crawler
         self.stats = crawler.stats
+        self.origin = _origin(config.base_url)
         self.share = config.rate_limit_share
         self.window = config.rate_limit_window
         self.max_retries = config.rate_limit_max_retries
@@ -162,8 +165,8 @@ class RateLimitMiddleware:
         return max(delays)
 
     async def process_request(self, request: Request) -> None:
-        if request.meta.get(ENDPOINT_META) == ATTACHMENT_ENDPOINT:
-            return  # file downloads are not API calls: no budget (their own downloader slot bounds them)
+        if request.meta.get(ENDPOINT_META) == ATTACHMENT_ENDPOINT or _origin(request.url) != self.origin:
+            return  # file downloads and other hosts are not API calls: no budget (their own slot bounds them)
         bucket = export_bucket(request.meta.get(ENDPOINT_META))
         self._answered(request)  # a redirected or retried request: its earlier attempt is done
         turn = object()

@@ -34,6 +34,8 @@ ZENDESK_COMMENTS_PAGE_SIZE = os.environ.get("ZENDESK_COMMENTS_PAGE_SIZE", "100")
 ZENDESK_ATTACHMENTS = os.environ.get("ZENDESK_ATTACHMENTS", "false")
 ZENDESK_ATTACHMENT_MAX_BYTES = os.environ.get("ZENDESK_ATTACHMENT_MAX_BYTES", str(50 * 2**20))
 ZENDESK_ATTACHMENT_DOWNLOADS = os.environ.get("ZENDESK_ATTACHMENT_DOWNLOADS", "32")
+# No ACL on stored attachment files (buckets with ACLs disabled, the AWS default, refuse any); name one to send it.
+FILES_STORE_S3_ACL = ""
 # Groups and ticket fields per page (page[size], at most 100).
 ZENDESK_LIST_PAGE_SIZE = os.environ.get("ZENDESK_LIST_PAGE_SIZE", "100")
 # Tickets per feed file; each stored file lets the state checkpoint the cursor (0: one file per run).

@@ -21,7 +21,7 @@ from scrapy.settings import BaseSettings
 
 from zendesk_crawler.config import join_uri
 from zendesk_crawler.s3 import s3_client, split_s3_uri
-from zendesk_crawler.state.store import documents_for, is_local, local_path
+from zendesk_crawler.state.store import StateError, documents_for, is_local, local_path
 
 INDEX_DIR = "attachments/index"
 
@@ -45,8 +45,13 @@ class AttachmentIndex:
         self.segments = 0
 
     def load(self) -> None:
-        """Read every segment of the index (missing: an empty index)."""
-        for text in self._segments():
+        """Read every segment of the index (missing: an empty index); one that cannot be read stops the run."""
+        try:
+            texts = self._segments()
+        except Exception as exc:  # noqa: BLE001 - any storage error: the run must not start without the index
+            raise StateError(f"the attachment index in {join_uri(self.export_uri, INDEX_DIR)} cannot be read: "
+                             f"{exc}") from None
+        for text in texts:
             for line in text.splitlines():
                 if line.strip():
                     entry = json.loads(line)

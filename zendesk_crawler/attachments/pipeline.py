@@ -32,9 +32,10 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.http import Response
 from scrapy.http.request import NO_CALLBACK
-from scrapy.pipelines.files import FilesPipeline, FSFilesStore
-from scrapy.pipelines.media import MediaPipeline
-from scrapy.utils.defer import ensure_awaitable
+from scrapy.pipelines.files import FilesPipeline, FSFilesStore, S3FilesStore
+from scrapy.pipelines.media import FileException, MediaPipeline
+from scrapy.utils.asyncio import run_in_thread
+from scrapy.utils.defer import deferred_from_coro, ensure_awaitable
 from twisted.python.failure import Failure
 
 from zendesk_crawler import signals as zendesk_signals
@@ -44,16 +45,19 @@ from zendesk_crawler.items import ATTACHMENT_ENDPOINT, ENDPOINT_META, STREAM_MET
     TicketRecord
 from zendesk_crawler.outcome import record_failure
 from zendesk_crawler.state.store import is_local
+from zendesk_crawler.storages import fsync_directory
 
 logger = logging.getLogger(__name__)
 
 #: The downloader slot of attachment downloads (``DOWNLOAD_SLOTS``, set by the add-on): its own
 #: concurrency, so downloads never take the API's slot and at most that many bodies are in memory.
 DOWNLOAD_SLOT = "zendesk-attachments"
+#: Request meta: the size Zendesk declares for the file (``None``: unknown, as for recordings).
+EXPECTED_SIZE_META = "zendesk_expected_size"
 
 
 class AtomicFSFilesStore(FSFilesStore):
-    """``FSFilesStore`` that writes each file to a temporary name and renames it into place."""
+    """``FSFilesStore`` that writes each file to a temporary name, fsyncs it and renames it into place."""
 
     def persist_file(self, path: str, buf: BytesIO, info: MediaPipeline.SpiderInfo, meta: Any = None,
                      headers: Any = None) -> None:
@@ -63,10 +67,31 @@ class AtomicFSFilesStore(FSFilesStore):
         try:
             with os.fdopen(fd, "wb") as file:
                 file.write(buf.getbuffer())
+                file.flush()
+                os.fsync(file.fileno())
             os.replace(temporary, target)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+        fsync_directory(target.parent)  # durable before a feed file or the index can name it
+
+
+class S3FilesStoreWithoutAcl(S3FilesStore):
+    """``S3FilesStore`` that sends an ACL only when ``FILES_STORE_S3_ACL`` names one.
+
+    Scrapy's store always sends ``ACL=private``; buckets with ACLs disabled (the
+    AWS default since 2023) refuse any PUT that carries an ACL, while the feeds,
+    stored by Scrapy's S3 feed storage, send none.
+    """
+
+    def persist_file(self, path: str, buf: BytesIO, info: MediaPipeline.SpiderInfo, meta: Any = None,
+                     headers: Any = None) -> Any:
+        buf.seek(0)
+        extra = self._headers_to_botocore_kwargs(self.HEADERS)
+        if self.POLICY:
+            extra["ACL"] = self.POLICY
+        return deferred_from_coro(run_in_thread(self.s3_client.put_object, Bucket=self.bucket,
+                                                Key=f"{self.prefix}{path}", Body=buf, **extra))
 
 
 def why_not_served(attachment: dict[str, Any]) -> str | None:
@@ -82,15 +107,18 @@ class Download:
     """One file a record needs: an attachment object (or a voice comment) and where its bytes come from."""
 
     def __init__(self, key: str, url: str, holder: dict[str, Any], field: str, ticket_id: Any, name: str,
-                 endpoint: str) -> None:
+                 endpoint: str, size: int | None = None) -> None:
         self.key, self.url, self.holder, self.field = key, url, holder, field
         self.ticket_id, self.name, self.endpoint = ticket_id, name, endpoint
+        #: The size Zendesk declares (attachments), to tell the file's bytes from anything else served.
+        self.size = size
 
 
 class AttachmentFilesPipeline(FilesPipeline):
     """Stores every attachment and voice recording of each ticket record, then lets the record go on."""
 
-    STORE_SCHEMES = {**FilesPipeline.STORE_SCHEMES, "": AtomicFSFilesStore, "file": AtomicFSFilesStore}
+    STORE_SCHEMES = {**FilesPipeline.STORE_SCHEMES, "": AtomicFSFilesStore, "file": AtomicFSFilesStore,
+                     "s3": S3FilesStoreWithoutAcl}
 
     def __init__(self, store_uri: str, *, crawler: Crawler, config: ZendeskConfig, index: AttachmentIndex) -> None:
         super().__init__(store_uri, crawler=crawler)
@@ -100,7 +128,7 @@ class AttachmentFilesPipeline(FilesPipeline):
         self._handle_statuses(True)
         self.config = config
         self.index = index
-        self.pending: dict[int, list[Download]] = {}
+        self.pending: dict[int, tuple[list[Download], list[Request]]] = {}
         #: Digests whose file is being written now, and the event set when it is done.
         self.storing: dict[str, asyncio.Event] = {}
         #: Downloads handed to the downloader at once (see ``_check_media_to_download``).
@@ -129,7 +157,6 @@ class AttachmentFilesPipeline(FilesPipeline):
 
     def downloads(self, record: TicketRecord) -> list[Download]:
         """The files of a record still to download; the others get their ``stored_file`` now."""
-        stats = self.crawler.stats
         out = []
         for comment in record.get("comments") or []:
             if not isinstance(comment, dict):
@@ -144,12 +171,11 @@ class AttachmentFilesPipeline(FilesPipeline):
                 if why_not is None and isinstance(size, int) and size > self.config.attachment_max_bytes:
                     why_not = "too_large"
                 if why_not is not None:
-                    attachment["stored_file"] = None
-                    stats.inc_value(f"zendesk/attachments/skipped/{why_not}")
-                    logger.warning("Ticket %s: %s not stored: %s", record.get("id"), name, why_not)
+                    self._skip(Download(key, "", attachment, "stored_file", record.get("id"), name, ""), why_not)
                     continue
                 self._plan(out, Download(key, str(attachment.get("content_url")), attachment, "stored_file",
-                                         record.get("id"), name, ATTACHMENT_ENDPOINT))
+                                         record.get("id"), name, ATTACHMENT_ENDPOINT,
+                                         size if isinstance(size, int) and not isinstance(size, bool) else None))
             data = comment.get("data")
             recording = data.get("recording_url") if isinstance(data, dict) else None
             if isinstance(recording, str) and recording:
@@ -160,23 +186,28 @@ class AttachmentFilesPipeline(FilesPipeline):
 
     def _plan(self, out: list[Download], download: Download) -> None:
         stored = self.index.get(download.key)
-        if stored is not None:
+        if stored is not None and download.size in (None, stored["size"]):
             download.holder[download.field] = stored
             self.crawler.stats.inc_value("zendesk/attachments/already_stored")
         elif not download.url.startswith(("http://", "https://")):
-            download.holder[download.field] = None
-            self.crawler.stats.inc_value("zendesk/attachments/skipped/no_url")
-        else:
+            self._skip(download, "no_url")
+        else:  # not stored yet, or stored with other bytes than Zendesk now declares (redacted since, say)
             out.append(download)
+
+    def _skip(self, download: Download, why: str) -> None:
+        download.holder[download.field] = None
+        self.crawler.stats.inc_value(f"zendesk/attachments/skipped/{why}")
+        logger.warning("Ticket %s: %s not stored: %s", download.ticket_id, download.name, why)
 
     def get_media_requests(self, item: Any, info: MediaPipeline.SpiderInfo) -> list[Request]:
         if not isinstance(item, TicketRecord):
             return []
         downloads = self.downloads(item)
-        self.pending[id(item)] = downloads
-        return [Request(d.url, callback=NO_CALLBACK, meta={
+        requests = [Request(d.url, callback=NO_CALLBACK, meta={
             ENDPOINT_META: d.endpoint, STREAM_META: "tickets", "download_slot": DOWNLOAD_SLOT,
-            "download_maxsize": self.config.attachment_max_bytes}) for d in downloads]
+            "download_maxsize": self.config.attachment_max_bytes, EXPECTED_SIZE_META: d.size}) for d in downloads]
+        self.pending[id(item)] = (downloads, requests)
+        return requests
 
     # --- storing a download ----------------------------------------------------
 
@@ -191,13 +222,23 @@ class AttachmentFilesPipeline(FilesPipeline):
     def media_to_download(self, request: Request, info: MediaPipeline.SpiderInfo, *, item: Any = None) -> None:
         return None  # "already stored" was decided from the index (see the module docstring)
 
+    def media_failed(self, failure: Failure, request: Request, info: MediaPipeline.SpiderInfo) -> Any:
+        try:
+            super().media_failed(failure, request, info)
+        except FileException as exc:
+            raise FileException(str(failure.value) or str(exc)) from exc  # keep why (FilesPipeline drops it)
+
     async def media_downloaded(self, response: Response, request: Request, info: MediaPipeline.SpiderInfo, *,
                                item: Any = None) -> dict[str, Any]:
-        if not response.body and response.status == 200:
-            # A redacted attachment is an empty file; FilesPipeline would call it an error.
-            return await self._store(response, request)
+        if response.status == 404 and request.meta.get(ENDPOINT_META) == VOICE_RECORDING_ENDPOINT:
+            return {"skipped": "not_found"}  # a call whose recording Zendesk no longer keeps
         if response.status != 200:
             return await super().media_downloaded(response, request, info, item=item)  # raises
+        expected = request.meta.get(EXPECTED_SIZE_META)
+        if expected is not None and len(response.body) != expected:
+            # Not the file's bytes: a page in its place (a file flagged as malware since), or a changed file.
+            return {"skipped": "unexpected_content"}
+        # An empty body is a file too (a redacted attachment); FilesPipeline would call it an error.
         return await self._store(response, request)
 
     async def _store(self, response: Response, request: Request) -> dict[str, Any]:
@@ -224,13 +265,20 @@ class AttachmentFilesPipeline(FilesPipeline):
         return {"url": request.url, "path": path, "checksum": sha256, "size": len(body), "status": "downloaded"}
 
     def item_completed(self, results: list[tuple[bool, Any]], item: Any, info: MediaPipeline.SpiderInfo) -> Any:
-        downloads = self.pending.pop(id(item), [])
+        downloads, requests = self.pending.pop(id(item), ([], []))
+        for request in requests:  # MediaPipeline keeps every result for the run; the index remembers them
+            info.downloaded.pop(self._fingerprinter.fingerprint(request), None)
         failed = []
         for download, (ok, result) in zip(downloads, results):
-            if ok:
+            why = result.getErrorMessage() if not ok and isinstance(result, Failure) else ""
+            if ok and "skipped" in result:
+                self._skip(download, result["skipped"])
+            elif ok:
                 entry = stored_file(result["path"], result["checksum"], result["size"])
                 download.holder[download.field] = entry
                 self.index.add(download.key, entry)
+            elif "max size" in why:
+                self._skip(download, "too_large")  # larger than ZENDESK_ATTACHMENT_MAX_BYTES once downloading
             else:
                 failed.append((download, result))
         if failed:
