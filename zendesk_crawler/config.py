@@ -91,12 +91,14 @@ class ZendeskConfig(AccountConfig):
     streams: tuple[str, ...] = STREAM_NAMES
     #: Whether every comment's attachment files (and voice recordings) are downloaded.
     attachments: bool = False
+    #: Stop the ticket export once at least this many tickets were read (a backfill in slices); 0: no limit.
+    max_tickets: int = 0
 
     def run_options(self) -> dict[str, Any]:
         """The options from the spider arguments, as the ``ZENDESK_RUN_OPTIONS`` setting holds them."""
         return {"start_time": self.start_time, "start_time_given": self.start_time_given,
                 "ignore_cursor": self.ignore_cursor, "comments_mode": self.comments_mode,
-                "streams": list(self.streams), "attachments": self.attachments}
+                "streams": list(self.streams), "attachments": self.attachments, "max_tickets": self.max_tickets}
 
     @classmethod
     def from_run_settings(cls, settings: BaseSettings) -> ZendeskConfig | None:
@@ -110,7 +112,7 @@ class ZendeskConfig(AccountConfig):
     def for_run(cls, settings: BaseSettings, spider_args: Mapping[str, Any], now: float | None = None) -> ZendeskConfig:
         """Build the config from Scrapy settings and spider arguments."""
         now = time.time() if now is None else now
-        known_args = {"start_time", "ignore_cursor", "comments", "streams", "attachments"}
+        known_args = {"start_time", "ignore_cursor", "comments", "streams", "attachments", "max_tickets"}
         # scrapyd passes the job id as the spider argument _job.
         unknown = sorted(set(spider_args) - known_args - {"_job"})
         if unknown:
@@ -130,6 +132,7 @@ class ZendeskConfig(AccountConfig):
             streams=parse_streams(spider_args.get("streams")),
             attachments=parse_bool("attachments", spider_args.get("attachments",
                                                                  settings.get("ZENDESK_ATTACHMENTS") or "false")),
+            max_tickets=parse_max_tickets(spider_args.get("max_tickets"), spider_args.get("comments", "tickets")),
         )
 
 
@@ -284,6 +287,22 @@ def parse_streams(value: Any) -> tuple[str, ...]:
         raise ConfigError(f"streams must be a comma list of {', '.join(sorted(STREAM_NAMES))}; "
                           f"got {value!r}" + (f" (unknown: {', '.join(unknown)})" if unknown else ""))
     return tuple(name for name in STREAM_NAMES if name in names)
+
+
+def parse_max_tickets(value: Any, comments_mode: str) -> int:
+    """``-a max_tickets=N``: a positive whole number (not given: no limit)."""
+    if value is None:
+        return 0
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise ConfigError(f"max_tickets must be a whole number of tickets, at least 1; got {value!r}")
+    if comments_mode == "events":
+        raise ConfigError("max_tickets works with the per-ticket comments mode only: the event stream "
+                          "of -a comments=events would still be read to its end every run")
+    return number
 
 
 def parse_bool(name: str, value: Any) -> bool:

@@ -107,6 +107,7 @@ class RunStateExtension:
             (ext.spider_error, signals.spider_error),
             (ext.item_error, signals.item_error),
             (ext.page_received, zendesk_signals.page_received),
+            (ext.stream_ended, zendesk_signals.stream_ended),
             (ext.page_records, zendesk_signals.page_records),
             (ext.record_superseded, zendesk_signals.record_superseded),
             (ext.record_already_stored, zendesk_signals.record_already_stored),
@@ -165,8 +166,10 @@ class RunStateExtension:
                       repeats: list[RecordVersion]) -> None:
         if stream in self.trackers:
             self.trackers[stream].page_started(page, position, repeats)
-        if end_of_stream:
-            self.crawler.stats.set_value(stream_ended_key(stream), True)
+
+    def stream_ended(self, stream: str) -> None:
+        """The stream was read to its end (or to the end of this run's slice, ``-a max_tickets``)."""
+        self.crawler.stats.set_value(stream_ended_key(stream), True)
 
     def page_records(self, stream: str, page: int, count: int) -> None:
         if stream in self.trackers:
@@ -413,6 +416,9 @@ class RunStateExtension:
             } for stream in self.streams},
             "files": sorted(self.stored_files),
         }
+        if self.config.max_tickets:
+            manifest["max_tickets"] = self.config.max_tickets
+            manifest["max_tickets_reached"] = stats.get_value("zendesk/tickets/max_tickets_reached") is not None
         if self.config.attachments:
             manifest["attachments"] = {key.removeprefix("zendesk/attachments/"): value
                                        for key, value in sorted(stats.get_stats().items())

@@ -52,6 +52,8 @@ class TicketStream(CursorExportStream):
         #: Newest ``updated_at`` (unix seconds) the ticket export has reached.
         self.export_position: int | None = None
         self.held_export_request: Request | None = None
+        #: Tickets of the export pages read so far (for ``-a max_tickets``).
+        self.tickets_read = 0
         self.per_ticket = TicketComments(self, crawler, config.base_url, config.comments_page_size,
                                          config.tickets_in_progress, inline_images=config.attachments)
         self.event_comments = EventComments(self, crawler, config) if config.comments_mode == "events" else None
@@ -99,6 +101,13 @@ class TicketStream(CursorExportStream):
                 self.export_position = max(position, self.export_position or position)
         if self.event_comments is not None:
             yield from self.event_comments.after_export_page()
+        self.tickets_read += len(tickets)
+        if not self.end_of_stream and self.config.max_tickets and self.tickets_read >= self.config.max_tickets:
+            # The end of this run's slice: the cursor after this page is saved once its tickets are stored.
+            self.stats.set_value("zendesk/tickets/max_tickets_reached", self.tickets_read)
+            logger.info("max_tickets=%d reached after %d tickets: the next run goes on from this page's cursor",
+                        self.config.max_tickets, self.tickets_read)
+            self.end_of_stream = True
         if self.end_of_stream:
             self.tell(zendesk_signals.stream_ended)
             return
