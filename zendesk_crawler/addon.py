@@ -32,7 +32,11 @@ EXTENSIONS = {
 }
 FEED_EXPORTERS = {
     "json": "zendesk_crawler.exporters.CompactJsonItemExporter",
+    "jsonl": "zendesk_crawler.exporters.CompactJsonLinesItemExporter",
     "xml": "zendesk_crawler.exporters.SafeXmlItemExporter",
+    "csv": "zendesk_crawler.csvexport.FlatCsvItemExporter",
+    "ticket_csv": "zendesk_crawler.csvexport.TicketCsvItemExporter",
+    "comment_csv": "zendesk_crawler.csvexport.CommentCsvItemExporter",
 }
 FEED_STORAGES = {
     "": "zendesk_crawler.storages.AtomicFileFeedStorage",

@@ -123,6 +123,7 @@ class ZendeskConfig(AccountConfig):
         account = _account_fields(settings)
         raw_start = spider_args.get("start_time")
         checkpoint_interval_setting(settings)  # read by the feed exporter; validated before any request
+        formats_setting(settings)  # read by the add-on's default feeds
         return cls(
             **account,
             start_time=parse_start_time(raw_start, now),
@@ -227,6 +228,20 @@ def _export_page_size(settings: BaseSettings) -> int:
     the comments of at most ``ZENDESK_TICKETS_IN_PROGRESS`` tickets at a time.
     """
     return _int_in_range(settings, "ZENDESK_EXPORT_PAGE_SIZE", 1, 1000, default=1000)
+
+
+#: Feed formats (``ZENDESK_FORMATS``).
+FORMATS = ("json", "jsonl", "xml", "csv")
+
+
+def formats_setting(settings: BaseSettings) -> tuple[str, ...]:
+    """The validated ``ZENDESK_FORMATS``: a comma list of json, jsonl, xml, csv (default ``json,xml``)."""
+    raw = settings.get("ZENDESK_FORMATS") or "json,xml"
+    names = [name.strip().lower() for name in str(raw).split(",") if name.strip()]
+    unknown = [name for name in names if name not in FORMATS]
+    if unknown or not names:
+        raise ConfigError(f"ZENDESK_FORMATS must be a comma list of {', '.join(FORMATS)}; got {raw!r}")
+    return tuple(dict.fromkeys(names))
 
 
 def attachment_downloads_setting(settings: BaseSettings) -> int:

@@ -35,7 +35,7 @@ import math
 import re
 from typing import Any, Callable
 
-from scrapy.exporters import JsonItemExporter, XmlItemExporter
+from scrapy.exporters import JsonItemExporter, JsonLinesItemExporter, XmlItemExporter
 
 from zendesk_crawler import jsoncodec
 
@@ -95,6 +95,26 @@ class CompactJsonItemExporter(JsonItemExporter):
             data = jsoncodec.dumps(dict(self.get_serialized_fields(item)))
         self._add_comma_after_first()
         self.file.write(data)
+
+
+class CompactJsonLinesItemExporter(JsonLinesItemExporter):
+    """``JsonLinesItemExporter`` writing each record as one line of compact UTF-8 JSON with orjson.
+
+    Scrapy's encoder cannot write a lone surrogate as UTF-8 (the record would
+    fail); ``jsoncodec.dumps`` writes it escaped, as in the JSON feed.
+    """
+
+    def __init__(self, file: Any, **kwargs: Any) -> None:
+        super().__init__(file, **kwargs)
+        self._compact = bool(self.encoding) and codecs.lookup(self.encoding).name == "utf-8"
+
+    def export_item(self, item: Any) -> None:
+        if not self._compact:
+            super().export_item(item)
+            return
+        data = jsoncodec.dumps(item if self.fields_to_export is None and isinstance(item, dict)
+                               else dict(self.get_serialized_fields(item)))
+        self.file.write(data + b"\n")
 
 
 class _Tag:

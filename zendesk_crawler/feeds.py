@@ -17,10 +17,18 @@ from typing import Any
 from scrapy.settings import BaseSettings
 
 from zendesk_crawler.config import RUN_OPTIONS_SETTING, STREAM_NAMES, batch_item_count_setting, export_uri_setting, \
-    join_uri
+    formats_setting, join_uri
 from zendesk_crawler.items import RECORD_CLASSES
 
-FEED_FORMATS = ("json", "xml")
+#: The feeds of one stream in each format: (file name prefix, exporter name in FEED_EXPORTERS).
+#: In CSV a ticket record also becomes rows of ``comments-….csv``.
+FORMAT_FEEDS = {
+    "json": lambda stream: [(stream, "json")],
+    "jsonl": lambda stream: [(stream, "jsonl")],
+    "xml": lambda stream: [(stream, "xml")],
+    "csv": lambda stream: [("tickets", "ticket_csv"), ("comments", "comment_csv")] if stream == "tickets"
+    else [(stream, "csv")],
+}
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -43,16 +51,19 @@ def add_default_feeds(settings: BaseSettings) -> None:
     batch_size = batch_item_count_setting(settings)
     gzip = settings.getbool("ZENDESK_FEED_GZIP")
     streams = settings.getdict(RUN_OPTIONS_SETTING).get("streams") or STREAM_NAMES
+    formats = formats_setting(settings)
     feeds = {}
     for stream in (name for name in RECORD_CLASSES if name in streams):
         record_class = RECORD_CLASSES[stream]
-        name = f"{stream}-{run_id}-%(batch_id)05d" if batch_size else f"{stream}-{run_id}"
-        for fmt in FEED_FORMATS:
-            options: dict[str, Any] = {"format": fmt, "batch_item_count": batch_size,
-                                       "item_classes": [f"{record_class.__module__}.{record_class.__qualname__}"]}
-            if fmt == "xml":  # <users><user>…</user></users>, <ticket_fields><ticket_field>…
-                options["item_export_kwargs"] = {"root_element": stream, "item_element": record_class.xml_element}
-            if gzip:
-                options["postprocessing"] = ["scrapy.extensions.postprocessing.GzipPlugin"]
-            feeds[join_uri(export_uri, f"{name}.{fmt}{'.gz' if gzip else ''}")] = options
+        for fmt in formats:
+            for prefix, exporter in FORMAT_FEEDS[fmt](stream):
+                name = f"{prefix}-{run_id}-%(batch_id)05d" if batch_size else f"{prefix}-{run_id}"
+                options: dict[str, Any] = {
+                    "format": exporter, "batch_item_count": batch_size,
+                    "item_classes": [f"{record_class.__module__}.{record_class.__qualname__}"]}
+                if fmt == "xml":  # <users><user>…</user></users>, <ticket_fields><ticket_field>…
+                    options["item_export_kwargs"] = {"root_element": stream, "item_element": record_class.xml_element}
+                if gzip:
+                    options["postprocessing"] = ["scrapy.extensions.postprocessing.GzipPlugin"]
+                feeds[join_uri(export_uri, f"{name}.{fmt}{'.gz' if gzip else ''}")] = options
     settings.set("FEEDS", feeds, priority="spider")

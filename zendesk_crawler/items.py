@@ -84,6 +84,8 @@ class TicketRecord(StreamRecord):
 
     stream = "tickets"
     xml_element = "ticket"
+    #: The keys of the account's custom fields in ticket-field order (not exported: the CSV's columns).
+    custom_field_keys: list[str] = []
 
 
 class UserRecord(StreamRecord):

@@ -73,6 +73,7 @@ def build_record(conversation: TicketConversation, titles: FieldTitles) -> Ticke
     record["organization"] = resolve_named(ticket.get("organization_id"), conversation.organizations)
     record["group"] = resolve_named(ticket.get("group_id"), conversation.groups)
     record["custom_fields_by_title"] = titles.name(ticket.get("custom_fields"))
+    record.custom_field_keys = titles.custom_keys
     record["comments"] = [{**comment, "author": resolve_user(comment.get("author_id"), users)}
                           if isinstance(comment, dict) else comment for comment in comments]
     record["_export"] = {"comments": conversation.comments_status, "comment_count": len(comments),
@@ -98,6 +99,11 @@ def resolve_named(object_id: Any, objects: dict[Any, dict[str, Any]]) -> dict[st
     return {"id": object_id, "name": found.get("name")}
 
 
+#: Ticket field types of custom fields (the others are Zendesk's system fields: subject, status, …).
+CUSTOM_FIELD_TYPES = frozenset({"text", "textarea", "checkbox", "date", "integer", "decimal", "regexp",
+                                "partialcreditcard", "multiselect", "tagger", "lookup"})
+
+
 class FieldTitles:
     """Names a ticket's custom field values by the titles of the account's ticket fields.
 
@@ -116,6 +122,9 @@ class FieldTitles:
             counts[title] = counts.get(title, 0) + 1
         self.keys = {field_id: str(title) if counts[title] == 1 and isinstance(title, str) and title
                      else f"{title} ({field_id})" for field_id, title in titles.items()}
+        #: The keys of the account's custom fields, in ticket-field order (the CSV's custom columns).
+        self.custom_keys = [self.keys[field["id"]] for field in fields if isinstance(field, dict)
+                            and field.get("id") in self.keys and field.get("type") in CUSTOM_FIELD_TYPES]
 
     def name(self, custom_fields: Any) -> dict[str, Any]:
         """``{key: value}`` for each ``{id, value}`` entry of a ticket's ``custom_fields``."""

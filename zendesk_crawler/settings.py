@@ -45,6 +45,8 @@ ZENDESK_BATCH_ITEM_COUNT = os.environ.get("ZENDESK_BATCH_ITEM_COUNT", "5000")
 ZENDESK_CHECKPOINT_INTERVAL = os.environ.get("ZENDESK_CHECKPOINT_INTERVAL", "60")
 # Compress the feed files with gzip (.json.gz, .xml.gz).
 ZENDESK_FEED_GZIP = os.environ.get("ZENDESK_FEED_GZIP", "false")
+# The formats of every stream's feed files: a comma list of json, jsonl, xml, csv.
+ZENDESK_FORMATS = os.environ.get("ZENDESK_FORMATS", "json,xml")
 # Events mode (-a comments=events), memory against requests (README, "Bulk comment mode"):
 # the ticket export waits while more than this many tickets wait for the event stream;
 ZENDESK_EVENTS_WAITING_TICKETS = os.environ.get("ZENDESK_EVENTS_WAITING_TICKETS", "1000")
