@@ -83,6 +83,60 @@ class Account:
         changed = self._json["users"].get(user_id)
         return changed if changed is not None else self.generator.user_json(user_id)
 
+    def _email_index(self) -> dict[str, int]:
+        """Lower-cased e-mail → id of every seeded user (their addresses never change but by a change), built once."""
+        index = getattr(self, "_emails", None)
+        if index is None:
+            generator = self.generator
+            index = {}
+            for uid in (*generator.agent_ids, *generator.end_user_ids):
+                index.setdefault(generator._identity(uid)[1].lower(), uid)
+            self._emails = index
+        return index
+
+    def user_email(self, user_id: int) -> str | None:
+        """A live user's e-mail address now (None once deleted)."""
+        if user_id in self._deleted_users:
+            return None
+        changed = self._changed["users"].get(user_id)
+        return changed.get("email") if changed is not None else self.generator._identity(user_id)[1]
+
+    def user_id_by_email(self, email: str) -> int | None:
+        """The live user with this e-mail address (case-insensitive), else None."""
+        wanted = email.lower()
+        with self._lock:
+            for uid, user in self._changed["users"].items():
+                if isinstance(user.get("email"), str) and user["email"].lower() == wanted \
+                        and uid not in self._deleted_users:
+                    return uid
+            uid = self._email_index().get(wanted)
+            if uid is None or uid in self._deleted_users or uid in self._changed["users"]:
+                return None
+            return uid
+
+    def users_matching(self, text: str) -> list[int]:
+        """Ids of live users whose e-mail is ``text`` (``email:x`` or a bare address) or whose name or e-mail
+        contains it (case-insensitive), ascending: what the users search answers here."""
+        text = text.strip()
+        exact = text[len("email:"):] if text.lower().startswith("email:") else text if "@" in text else None
+        if exact is not None:
+            found = self.user_id_by_email(exact.strip('"'))
+            return [] if found is None else [found]
+        wanted = text.strip('"').lower()
+        if not wanted:
+            return []
+        out = []
+        with self._lock:
+            for uid in self.user_ids():
+                if uid in self._deleted_users:
+                    continue
+                changed = self._changed["users"].get(uid)
+                name, email = (changed["name"], changed.get("email") or "") if changed is not None \
+                    else self.generator._identity(uid)[:2]
+                if wanted in name.lower() or wanted in email.lower():
+                    out.append(uid)
+        return sorted(out)
+
     def sideload_user_ids(self, user_ids: Iterable[Any]) -> list[int]:
         """Ids for a ``users`` sideload: unique, ascending; deleted users, ids of nobody and ids that are not
         integers (``odd`` tickets) left out, as Zendesk sideloads only users it has."""

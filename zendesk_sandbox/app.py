@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple
 from urllib.parse import parse_qsl
 
-from . import api, auth, control, downloads, faults
+from . import api, auth, control, downloads, faults, people, search
 from .api import JSON_TYPE, Response
 from .clock import Clock
 from .data import Dataset
 from .faults import Faults, Rule
 from .generator import Options, dumps
-from .ratelimit import CURSOR_EXPORTS, EXPORTS, RateLimiter
+from .ratelimit import CURSOR_EXPORTS, EXPORTS, SEARCH_EXPORT, RateLimiter
 from .requestlog import RequestLog
 
 INTERNAL_ERROR = Response(500, [JSON_TYPE], dumps({"error": "InternalError", "description": "sandbox bug"}))
@@ -52,6 +52,8 @@ class Config:
     seed: int = 1
     rate_limit: int = 700
     export_rate_limit: int = 10
+    #: Export Search Results requests per minute (documented: 100; 0: unlimited).
+    search_export_rate_limit: int = 100
     time_scale: float = 1.0
     other_usage: int = 0
     latency_ms: float = 0.0
@@ -81,6 +83,19 @@ def endpoint_name(path: str) -> str:
         return "ticket_comments"
     if api.USERS_SHOW_MANY_PATH.fullmatch(path):
         return "users_show_many"
+    if search.SEARCH_EXPORT_PATH.fullmatch(path):
+        return "search_export"
+    if people.TICKETS_SHOW_MANY_PATH.fullmatch(path):
+        return "tickets_show_many"
+    if people.USERS_SEARCH_PATH.fullmatch(path):
+        return "users_search"
+    if people.USER_PATH.fullmatch(path):
+        return "user"
+    if people.IDENTITIES_PATH.fullmatch(path):
+        return "user_identities"
+    match = people.USER_TICKETS_PATH.fullmatch(path)
+    if match:
+        return f"user_tickets_{match.group(2)}"
     if api.USERS_EXPORT.fullmatch(path):
         return "incremental_users"
     if api.ORGANIZATIONS_EXPORT.fullmatch(path):
@@ -116,7 +131,8 @@ class App:
                                        admin_email=config.credentials.email, heavy_tickets=config.heavy_tickets),
                                self.clock)
         self.limiter = RateLimiter(config.rate_limit, config.export_rate_limit, config.time_scale,
-                                   config.export_budget_header, other_usage=config.other_usage)
+                                   config.export_budget_header, other_usage=config.other_usage,
+                                   search_export_limit=config.search_export_rate_limit)
         self.log = RequestLog()
         self.faults = Faults()
 
@@ -200,6 +216,8 @@ class App:
         is_export = path.startswith("/api/v2/incremental/")
         failure = auth.authenticate(authorization, self.config.credentials)
         bucket = (CURSOR_EXPORTS if endpoint == "incremental_users" else EXPORTS) if is_export else None
+        if endpoint == "search_export":
+            bucket = SEARCH_EXPORT
         decision = self.limiter.check(bucket, consume=failure is None)
         if failure is not None:
             extra = [] if auth.scheme(authorization) == "bearer" else [auth.WWW_AUTHENTICATE]
@@ -239,6 +257,21 @@ class App:
             return api.groups_list(self.dataset, self.base_url, params)
         if method == "GET" and api.TICKET_FIELDS_PATH.fullmatch(path):
             return api.ticket_fields_list(self.dataset, self.base_url, params)
+        if method == "GET" and search.SEARCH_EXPORT_PATH.fullmatch(path):
+            return search.search_export(self.dataset, self.base_url, params)
+        if method == "GET" and people.TICKETS_SHOW_MANY_PATH.fullmatch(path):
+            return people.tickets_show_many(self.dataset, params)
+        if method == "GET" and people.USERS_SEARCH_PATH.fullmatch(path):
+            return people.users_search(self.dataset, self.base_url, params)
+        match = people.USER_PATH.fullmatch(path)
+        if method == "GET" and match:
+            return people.show_user(self.dataset, int(match.group(1)))
+        match = people.IDENTITIES_PATH.fullmatch(path)
+        if method == "GET" and match:
+            return people.user_identities(self.dataset, self.base_url, int(match.group(1)), params)
+        match = people.USER_TICKETS_PATH.fullmatch(path)
+        if method == "GET" and match:
+            return people.user_tickets(self.dataset, self.base_url, int(match.group(1)), match.group(2), params)
         if method == "GET" and downloads.RECORDING_PATH.fullmatch(path):
             return downloads.recording(self.dataset, self.content_url, path)
         return api.INVALID_ENDPOINT

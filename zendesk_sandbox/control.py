@@ -80,6 +80,23 @@ def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, lo
             limit = params.get("limit")
             return Response(200, [JSON_TYPE], dataset.attachments_truth_json(
                 offset=int(params.get("offset", 0)), limit=None if limit is None else int(limit)))
+        if (method, path) == ("GET", "/_sandbox/truth/search"):
+            if not params.get("query"):
+                return _bad("query is required")
+            from .api import BadRequest
+            from .search import truth_ids
+            try:
+                truth_ids(dataset, params["query"])
+            except BadRequest as exc:
+                return exc.response
+            return _ok({"now": dataset.clock.now_int(), "query": params["query"], "ids": truth_ids(dataset, params["query"])})
+        if method == "GET" and path.startswith("/_sandbox/truth/person"):
+            from .people import person_truth
+            rest = path[len("/_sandbox/truth/person"):].strip("/")
+            user_id = int(rest) if rest else dataset.generator.person_id
+            if not dataset.account.is_user(user_id):
+                return _bad(f"no user {user_id}", 404)
+            return _ok(person_truth(dataset, user_id))
         if method == "GET" and path.startswith("/_sandbox/truth/"):
             stream = path[len("/_sandbox/truth/"):]
             if stream not in STREAMS:

@@ -63,6 +63,13 @@ class Dataset:
         self._change_events: list[tuple[int, int]] = []
         #: Audit id of an update change → (ticket id, index in the ticket's ``updates``).
         self._update_audits: dict[int, tuple[int, int]] = {}
+        #: The search export's order, (-created_at, id) of every ticket (deleted ones filtered when read), built
+        #: on first use; created tickets are inserted.
+        self._search_order: list[tuple[int, int]] | None = None
+        #: Per user: ticket ids requested / e-mail CC'd / followed as seeded (before ``odd`` changes), built on first
+        #: use and extended to created tickets when read.
+        self._person_index: dict[str, dict[int, list[int]]] | None = None
+        self._person_indexed_upto = 0
 
     # -------------------------------------------------------------- reading
 
@@ -87,6 +94,66 @@ class Dataset:
                     return page, False
                 page.append(state)
         return page, True
+
+    # ------------------------------------------------ search, show_many, people
+
+    def state(self, ticket_id: int) -> TicketState | None:
+        """A ticket's current state (deleted ones too), None for ids of no ticket."""
+        with self._lock:
+            return self._states.get(ticket_id)
+
+    def is_archived(self, state: TicketState) -> bool:
+        """Whether the ticket is archived: a live ticket seeded ``closed`` and never updated, every third by id.
+
+        Zendesk archives tickets closed for 120 days; the sandbox's history is shorter, so it picks them by rule.
+        Archived tickets stay searchable, readable by id and in the per-user lists (not in ``GET /tickets``).
+        """
+        return (not state.deleted and not state.updates and state.created_status is None
+                and state.id % 3 == 0 and self.generator.people(state.id).status == "closed")
+
+    def search_after(self, after: tuple[int, int] | None) -> Iterator[TicketState]:
+        """Live tickets in the search export's order (created_at descending, then id ascending) strictly after the
+        position ``(-created_at, id)``; deleted tickets are left out (they are not searchable)."""
+        with self._lock:
+            if self._search_order is None:
+                self._search_order = sorted((-s.created_at, s.id) for s in self._states.values())
+            order = self._search_order
+            start = 0 if after is None else bisect.bisect_right(order, after)
+        i = start
+        while True:
+            with self._lock:
+                chunk = order[i:i + 256]
+                states = [self._states[tid] for _, tid in chunk]
+            if not chunk:
+                return
+            for state in states:
+                if not state.deleted:
+                    yield state
+            i += len(chunk)
+
+    def person_candidates(self, relation: str, user_id: int) -> list[int]:
+        """Ticket ids the user is the seeded requester of (``requested``), e-mail CC of (``ccd``) or follower of
+        (``followed``), ascending; the caller checks the current ticket (deletions, ``odd`` changes)."""
+        with self._lock:
+            if self._person_index is None:
+                self._person_index = {"requested": {}, "ccd": {}, "followed": {}}
+                self._person_indexed_upto = 0
+            states = list(self._states.values())[self._person_indexed_upto:]
+            index = self._person_index
+            generator = self.generator
+            for state in states:
+                people = generator.people(state.id)
+                index["requested"].setdefault(people.requester, []).append(state.id)
+                for uid in people.collaborators[:1]:
+                    index["ccd"].setdefault(uid, []).append(state.id)
+                for uid in generator.ticket_followers(state.id, state.number):
+                    index["followed"].setdefault(uid, []).append(state.id)
+            self._person_indexed_upto += len(states)
+            return sorted(index[relation].get(user_id, ()))
+
+    def live_comments(self, state: TicketState) -> list[Comment]:
+        """A live ticket's comments without side effects (``delete_on_comment_read`` stays armed)."""
+        return [] if state.deleted else self._comments(state)
 
     def ticket_comments(self, ticket_id: int) -> list[Comment] | None:
         """Comments of a ticket in ``created_at`` order, or None when it is unknown or deleted.
@@ -405,6 +472,9 @@ class Dataset:
                 bisect.insort(self._order, state.key)
                 events.extend((now, audit_id(state.id, i)) for i in range(state.base_comments))
                 created.append(state.id)
+            if self._search_order is not None:
+                for ticket_id in created:
+                    bisect.insort(self._search_order, (-now, ticket_id))
             for state in pending.values():
                 self._store(state, now)
             self._updates = updates

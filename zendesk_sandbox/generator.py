@@ -43,6 +43,10 @@ UPDATE_AUDIT_BASE = 26_000_000_000_000
 #: User ids that belong to nobody (``odd`` tickets refer to them): never in a sideload or the truth's users.
 GHOST_REQUESTER_ID = 90000000000
 GHOST_AUTHOR_ID = 99999999999
+#: The "person of interest" (an agent, ``agent2@sandbox.example.com``): requester of every 50th ticket (id % 50 == 7),
+#: e-mail CC'd on every 9th (id % 9 == 4), follower of every other (id % 2 == 1), and (as an agent) author of many
+#: comments: one person whose tickets fill several pages of each per-user list. Set without consuming random draws.
+PERSON_INDEX = 2
 #: The ticket event export names channels in words (``via`` of an audit is a string).
 VIA_NAMES = {"web": "Web form", "email": "Email", "api": "Web service", "mobile": "Mobile",
              "voice": "Phone call (inbound)"}
@@ -377,6 +381,8 @@ class Generator:
         n = options.tickets
         agents = max(4, n // 400)
         self.agent_ids: tuple[int, ...] = tuple(range(FIRST_USER_ID, FIRST_USER_ID + 1 + agents))
+        #: See ``PERSON_INDEX``.
+        self.person_id: int = self.agent_ids[PERSON_INDEX]
         first_end_user = self.agent_ids[-1] + 1
         self.end_user_ids: tuple[int, ...] = tuple(range(first_end_user, first_end_user + max(30, n // 4)))
         deleted = {uid for uid in self.end_user_ids if rng.random() < 0.03}
@@ -789,6 +795,12 @@ class Generator:
         priority = rng.choice((None, "low", "normal", "normal", "high", "urgent"))
         ticket_type = rng.choice((None, "question", "incident", "problem", "task"))
         group = None if assignee is None else rng.choice(GROUP_IDS)
+        person = self.person_id
+        if ticket_id % 50 == 7:
+            submitter = person if submitter == requester else submitter
+            requester = person
+        if ticket_id % 9 == 4:
+            collaborators = (person, *(c for c in collaborators if c != person))
         return People(requester, submitter, status, assignee, collaborators, channel, priority, ticket_type, group)
 
     @lru_cache(maxsize=4096)
@@ -821,7 +833,7 @@ class Generator:
             "organization_id": self._identity(requester)[2],
             "group_id": people.group,
             "collaborator_ids": collaborators,
-            "follower_ids": [rng.choice(self.agent_ids)] if rng.random() < 0.1 else [],
+            "follower_ids": self._followers([rng.choice(self.agent_ids)] if rng.random() < 0.1 else [], ticket_id),
             "email_cc_ids": collaborators[:1],
             "forum_topic_id": None,
             "problem_id": (ticket_id - rng.randint(1, 50)) if ticket_type == "incident" and rng.random() < 0.3 else None,
@@ -842,6 +854,16 @@ class Generator:
             "from_messaging_channel": False,
             "generated_timestamp": 0,
         }
+
+    def ticket_followers(self, ticket_id: int, number: int) -> list[int]:
+        """A ticket's seeded follower_ids."""
+        return list(self._ticket_base(ticket_id, number)["follower_ids"])
+
+    def _followers(self, drawn: list[int], ticket_id: int) -> list[int]:
+        """A ticket's follower_ids: the drawn agent, plus the person of interest on every other ticket."""
+        if ticket_id % 2 == 1 and self.person_id not in drawn:
+            return sorted([*drawn, self.person_id])
+        return drawn
 
     def _via(self, rng: FastRandom, channel: str, user_id: int) -> dict[str, Any]:
         if channel != "email":

@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from types import TracebackType
@@ -37,6 +38,7 @@ class SandboxProcess:
     """
 
     def __init__(self, tickets: int = 300, seed: int = 1, *, rate_limit: int = 700, export_rate_limit: int = 10,
+                 search_export_rate_limit: int = 100,
                  time_scale: float = 1.0, latency_ms: float = 0, export_budget_header: bool = False,
                  other_usage: int = 0, gzip: bool = True, heavy_tickets: bool = True, epoch: int | None = None,
                  email: str = DEFAULT_EMAIL, api_token: str = DEFAULT_API_TOKEN,
@@ -47,6 +49,7 @@ class SandboxProcess:
         self.args = ["--host", host, "--port", str(port), "--content-host", content_host,
                      "--content-port", str(content_port), "--tickets", str(tickets), "--seed", str(seed),
                      "--rate-limit", str(rate_limit), "--export-rate-limit", str(export_rate_limit),
+                     "--search-export-rate-limit", str(search_export_rate_limit),
                      "--time-scale", str(time_scale), "--other-usage", str(other_usage),
                      "--latency-ms", str(latency_ms),
                      "--email", email, "--api-token", api_token, "--oauth-token", oauth_token]
@@ -171,6 +174,17 @@ class SandboxProcess:
         and ``why_not`` (see the sandbox README)."""
         query = f"?offset={offset}" + ("" if limit is None else f"&limit={limit}")
         return self._control("GET", "/_sandbox/truth/attachments" + query)["attachments"]
+
+    def search_truth(self, query: str) -> list[int]:
+        """``GET /_sandbox/truth/search?query=…``: the ids of every ticket the search export's ``query`` matches now
+        (live tickets, archived ones included), in the export's order (created_at descending, then id)."""
+        return self._control("GET", "/_sandbox/truth/search?" + urllib.parse.urlencode({"query": query}))["ids"]
+
+    def person_truth(self, user_id: int | None = None) -> dict[str, Any]:
+        """``GET /_sandbox/truth/person/<user id>`` (default: the seeded person of interest): ticket ids (ascending,
+        live tickets) the user ``requested``, is ``ccd`` on, ``followed``, ``commented`` on; which are ``archived``;
+        the user's ``email`` and ``identities``."""
+        return self._control("GET", "/_sandbox/truth/person" + ("" if user_id is None else f"/{user_id}"))
 
     def change(self, **ops: Any) -> dict[str, Any]:
         """``POST /_sandbox/changes``, e.g. ``change(add_comments=[10001], create=2)``,
