@@ -1683,3 +1683,160 @@ def test_a_content_host_that_cannot_be_bound_stops_the_start():
     with pytest.raises(SandboxError, match="cannot listen on the content host 192.0.2.1"):
         server.start()
     assert server._process is not None and server._process.returncode == 2
+
+
+# ----------------------------------------------- search export, show_many, one person
+
+SEARCH = "/api/v2/search/export.json"
+
+
+def search_url(sandbox: SandboxProcess, query: str, size: int | None = None, **extra: str) -> str:
+    params = {"query": query, "filter[type]": "ticket", **extra}
+    if size is not None:
+        params["page[size]"] = str(size)
+    return f"{sandbox.url}{SEARCH}?" + "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in params.items())
+
+
+def walk_search(sandbox: SandboxProcess, query: str, size: int) -> list[dict[str, Any]]:
+    url, results = search_url(sandbox, query, size), []
+    while True:
+        page = get(url)
+        assert page.status == 200, page.raw
+        assert len(page.json["results"]) <= size
+        results += page.json["results"]
+        if not page.json["meta"]["has_more"]:
+            return results
+        url = page.json["links"]["next"]
+
+
+@pytest.mark.parametrize("query", ["status:open", "status<solved", "tags:vip", "created>2000-01-01",
+                                   "requester:agent2@sandbox.example.com status>new", "cc:90000000003",
+                                   "commenter:90000000003 status:closed", "printer", "nothing:here"])
+def test_search_export_pages_equal_the_truth(sandbox, query):
+    results = walk_search(sandbox, query, 7)
+    assert [r["id"] for r in results] == sandbox.search_truth(query)
+    assert all(r["result_type"] == "ticket" for r in results)
+    keys = [(-calendar.timegm(time.strptime(r["created_at"], "%Y-%m-%dT%H:%M:%SZ")), r["id"]) for r in results]
+    assert keys == sorted(keys)  # created_at descending, then id
+
+
+def test_search_export_shape_matches_the_sample_and_the_export(sandbox, truth):
+    page = get(search_url(sandbox, "status:open", 3))
+    assert page.status == 200
+    assert list(page.json) == sample_keys("search_export_tickets.json")
+    assert list(page.json["meta"]) == sample_keys("search_export_tickets.json", "meta")
+    assert list(page.json["links"]) == sample_keys("search_export_tickets.json", "links")
+    assert page.json["facets"] is None and page.json["links"]["prev"] is None
+    exported = {t["id"]: t for t in truth["tickets"]}
+    for result in page.json["results"]:
+        ticket = {k: v for k, v in exported[result["id"]].items() if k not in ("comments", "_support_type_scope")}
+        assert result == {**ticket, "result_type": "ticket"}
+    assert page.json["meta"]["has_more"] and page.json["links"]["next"]
+    deleted = [t["id"] for t in truth["tickets"] if t["status"] == "deleted"]
+    assert deleted and not set(deleted) & set(sandbox.search_truth("created>2000-01-01"))
+
+
+def test_search_export_refuses_type_in_the_query_and_a_missing_filter(sandbox):
+    refused = get(search_url(sandbox, "type:ticket status:open"))
+    assert refused.status == 400 and refused.json["error"] == "InvalidSearchQuery"
+    missing = get(f"{sandbox.url}{SEARCH}?query=status%3Aopen")
+    assert missing.status == 400 and "filter[type]" in missing.json["description"]
+    assert get(search_url(sandbox, "status:open", 1001)).status == 200  # capped at 1000
+
+
+def test_search_export_cursor_expires_after_an_hour_and_has_its_own_budget():
+    with SandboxProcess(tickets=30, seed=2, rate_limit=0, export_rate_limit=0, search_export_rate_limit=4) as server:
+        first = get(search_url(server, "created>2000-01-01", 5))
+        assert first.status == 200 and first.json["meta"]["has_more"]
+        assert first.headers["Zendesk-RateLimit-search-export"].startswith("total=4; remaining=3;")
+        server.advance_clock(3000)
+        assert get(first.json["links"]["next"]).status == 200
+        server.advance_clock(601)
+        expired = get(first.json["links"]["next"])
+        assert expired.status == 400 and expired.json["error"] == "InvalidPaginationParameter"
+        assert "expired" in expired.json["description"]
+        assert get(search_url(server, "status:open", 5)).status == 200  # the 4th of 4
+        limited = get(search_url(server, "status:open", 5))
+        assert limited.status == 429 and int(limited.headers["Retry-After"]) >= 1
+        assert limited.headers["Zendesk-RateLimit-search-export"].startswith("total=4; remaining=0;")
+        assert get(f"{server.url}/api/v2/tickets/show_many.json?ids=10001").status == 200  # other endpoints go on
+        assert server.requests_log()["by_endpoint"]["search_export"] == 5
+
+
+def test_tickets_show_many(sandbox, truth):
+    exported = {t["id"]: t for t in truth["tickets"]}
+    deleted = next(t["id"] for t in truth["tickets"] if t["status"] == "deleted")
+    live = [t["id"] for t in truth["tickets"] if t["status"] != "deleted"][:5]
+    answer = get(f"{sandbox.url}/api/v2/tickets/show_many.json?ids={','.join(map(str, live + [deleted, 1]))}")
+    assert answer.status == 200
+    assert [t["id"] for t in answer.json["tickets"]] == sorted(live)
+    for ticket in answer.json["tickets"]:
+        assert ticket == {k: v for k, v in exported[ticket["id"]].items() if k not in ("comments", "_support_type_scope")}
+    too_many = ",".join(str(10001 + i) for i in range(101))
+    assert get(f"{sandbox.url}/api/v2/tickets/show_many.json?ids={too_many}").status == 400
+
+
+def test_one_person_user_search_and_identities(sandbox, truth):
+    person = sandbox.person_truth()
+    uid, email = person["user_id"], person["email"]
+    shown = get(f"{sandbox.url}/api/v2/users/{uid}.json")
+    assert shown.status == 200 and list(shown.json) == ["user"] and shown.json["user"]["email"] == email
+    assert shown.json["user"] == {k: v for k, v in next(u for u in truth["users"] if u["id"] == uid).items()
+                                  if k != "_deleted"}
+    missing = get(f"{sandbox.url}/api/v2/users/12345.json")
+    assert missing.status == 404 and missing.json["error"] == "RecordNotFound"
+    for query in (f"email:{email}", email, email.upper()):
+        found = get(f"{sandbox.url}/api/v2/users/search.json?query={quote(query)}")
+        assert found.status == 200 and [u["id"] for u in found.json["users"]] == [uid], query
+        assert list(found.json) == ["users", "next_page", "previous_page", "count"]
+    identities = get(f"{sandbox.url}/api/v2/users/{uid}/identities.json")
+    assert identities.status == 200 and identities.json["identities"] == person["identities"]
+    assert list(identities.json) == sample_keys("user_identities.json")
+    assert list(identities.json["identities"][0]) == sample_keys("user_identities.json", "identities", 0)
+    primary = [i for i in identities.json["identities"] if i["primary"]]
+    assert [(i["type"], i["value"]) for i in primary] == [("email", email)]
+    cursor = get(f"{sandbox.url}/api/v2/users/{uid}/identities.json?page%5Bsize%5D=1")
+    assert cursor.json["meta"]["has_more"] == (len(person["identities"]) > 1)
+
+
+def walk_user_tickets(sandbox: SandboxProcess, user_id: int, relation: str, size: int) -> list[int]:
+    url, ids = f"{sandbox.url}/api/v2/users/{user_id}/tickets/{relation}.json?page%5Bsize%5D={size}", []
+    while True:
+        page = get(url)
+        assert page.status == 200, page.raw
+        ids += [t["id"] for t in page.json["tickets"]]
+        if not page.json["meta"]["has_more"]:
+            return ids
+        url = page.json["links"]["next"]
+
+
+def test_person_ticket_lists_equal_the_truth(sandbox):
+    person = sandbox.person_truth()
+    uid = person["user_id"]
+    for relation in ("requested", "ccd", "followed"):
+        assert person[relation], relation
+        assert walk_user_tickets(sandbox, uid, relation, 5) == person[relation]
+    assert len(person["followed"]) > 100 and person["commented"] and person["archived"]
+    assert set(person["archived"]) <= set(person["requested"]) | set(person["ccd"]) | set(person["followed"]) \
+        | set(person["commented"])
+    first = get(f"{sandbox.url}/api/v2/users/{uid}/tickets/followed.json")
+    assert first.json["count"] == len(person["followed"]) and len(first.json["tickets"]) == 100
+    assert first.json["next_page"]
+    second = get(first.json["next_page"])
+    assert [t["id"] for t in first.json["tickets"] + second.json["tickets"]] == person["followed"][:200]
+    archived = set(person["archived"])
+    kept = get(f"{sandbox.url}/api/v2/users/{uid}/tickets/followed.json?exclude_archived=true&per_page=100&page=1")
+    assert not archived & {t["id"] for t in kept.json["tickets"]}
+    assert get(f"{sandbox.url}/api/v2/users/12345/tickets/requested.json").status == 404
+    commented = set(sandbox.search_truth(f"commenter:{uid}"))
+    assert commented == set(person["commented"])
+
+
+def test_new_endpoints_take_fault_rules(faults):
+    faults.faults([{"endpoint": "search_export", "kind": "status", "status": 503, "count": 1},
+                   {"endpoint": "user_tickets_followed", "kind": "status", "status": 500, "count": 1}])
+    assert get(search_url(faults, "status:open")).status == 503
+    assert get(search_url(faults, "status:open")).status == 200
+    uid = faults.person_truth()["user_id"]
+    assert get(f"{faults.url}/api/v2/users/{uid}/tickets/followed.json").status == 500
+    assert get(f"{faults.url}/api/v2/users/{uid}/tickets/followed.json").status == 200
