@@ -40,3 +40,23 @@ def test_the_index_is_written_in_segments_and_read_back_by_the_next_run(tmp_path
     second.load()
     assert second.get("attachment:1") == entry and second.has_digest("cd" * 32)
     assert len(second.entries) == 3 and second.new == []
+
+
+def test_many_segments_are_compacted_into_one_at_the_end_of_a_run(tmp_path, monkeypatch):
+    from zendesk_crawler.attachments import index as index_module
+
+    monkeypatch.setattr(index_module, "COMPACT_AFTER", 2)
+    settings = get_crawler().settings
+    for run in range(3):
+        earlier = AttachmentIndex(str(tmp_path), f"run-{run}", settings)
+        earlier.add(f"attachment:{run}", stored_file(digest_path(f"{run:02d}" * 32), f"{run:02d}" * 32, run))
+        earlier.flush()
+    last = AttachmentIndex(str(tmp_path), "run-3", settings)
+    last.load()
+    last.add("attachment:3", stored_file(digest_path("03" * 32), "03" * 32, 3))
+    last.compact()
+    segments = sorted(p.name for p in (tmp_path / "attachments" / "index").glob("*.jsonl"))
+    assert segments == ["run-3-compact.jsonl"]
+    again = AttachmentIndex(str(tmp_path), "run-4", settings)
+    again.load()
+    assert sorted(again.entries) == [f"attachment:{n}" for n in range(4)]

@@ -10,6 +10,11 @@ file; a run writes a segment with its new entries each time a feed file is
 stored and at the end, and reads every segment when it starts. A run killed
 before its last segment leaves files the index does not name: the next run
 downloads those attachments again and finds their bytes already stored.
+
+So that the index does not grow by a segment a run forever, a run that read more
+than :data:`COMPACT_AFTER` segments writes, at its end, one segment with every
+entry (``<run id>-compact.jsonl``) and then deletes the segments it read and
+wrote; a crash in between leaves both, which only repeats entries.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from zendesk_crawler.s3 import s3_client, split_s3_uri
 from zendesk_crawler.state.store import StateError, documents_for, is_local, local_path
 
 INDEX_DIR = "attachments/index"
+#: Segments read at start beyond which the run compacts the index at its end.
+COMPACT_AFTER = 50
 
 
 def stored_file(path: str, sha256: str, size: int) -> dict[str, Any]:
@@ -43,6 +50,8 @@ class AttachmentIndex:
         self.digests: set[str] = set()
         self.new: list[tuple[str, dict[str, Any]]] = []
         self.segments = 0
+        #: The segments read at start and written since (deleted by ``compact``).
+        self.segment_uris: list[str] = []
 
     def load(self) -> None:
         """Read every segment of the index (missing: an empty index); one that cannot be read stops the run."""
@@ -51,25 +60,47 @@ class AttachmentIndex:
         except Exception as exc:  # noqa: BLE001 - any storage error: the run must not start without the index
             raise StateError(f"the attachment index in {join_uri(self.export_uri, INDEX_DIR)} cannot be read: "
                              f"{exc}") from None
-        for text in texts:
+        for uri, text in texts:
+            self.segment_uris.append(uri)
             for line in text.splitlines():
                 if line.strip():
                     entry = json.loads(line)
                     self.entries[entry["key"]] = stored_file(entry["path"], entry["sha256"], entry["size"])
                     self.digests.add(entry["sha256"])
 
-    def _segments(self) -> list[str]:
+    def _segments(self) -> list[tuple[str, str]]:
+        """(URI, text) of every segment."""
         directory = join_uri(self.export_uri, INDEX_DIR)
         if is_local(directory):
-            return [path.read_text("utf-8") for path in sorted(local_path(directory).glob("*.jsonl"))]
+            return [(str(path), path.read_text("utf-8")) for path in sorted(local_path(directory).glob("*.jsonl"))]
         bucket, prefix = split_s3_uri(directory)
         client = s3_client(self.settings)
         texts = []
         for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix + "/"):
             for obj in page.get("Contents", []):
                 if obj["Key"].endswith(".jsonl"):
-                    texts.append(client.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read().decode("utf-8"))
+                    body = client.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read().decode("utf-8")
+                    texts.append((f"s3://{bucket}/{obj['Key']}", body))
         return texts
+
+    def compact(self) -> None:
+        """Replace the segments by one holding every entry, when more than ``COMPACT_AFTER`` were read."""
+        self.flush()
+        if len(self.segment_uris) <= COMPACT_AFTER:
+            return
+        uri = join_uri(self.export_uri, f"{INDEX_DIR}/{self.run_id}-compact.jsonl")
+        self._write(uri, list(self.entries.items()))
+        for old in self.segment_uris:
+            if is_local(old):
+                local_path(old).unlink(missing_ok=True)
+            else:
+                bucket, key = split_s3_uri(old)
+                s3_client(self.settings).delete_object(Bucket=bucket, Key=key)
+        self.segment_uris = [uri]
+
+    def _write(self, uri: str, entries: list[tuple[str, dict[str, Any]]]) -> None:
+        lines = [json.dumps({"key": key, **entry}, ensure_ascii=False) for key, entry in entries]
+        documents_for(uri, self.settings).write(uri, "\n".join(lines) + "\n")
 
     def get(self, key: str) -> dict[str, Any] | None:
         return self.entries.get(key)
@@ -90,8 +121,8 @@ class AttachmentIndex:
             return
         self.segments += 1
         uri = join_uri(self.export_uri, f"{INDEX_DIR}/{self.run_id}-{self.segments:05d}.jsonl")
-        lines = [json.dumps({"key": key, **entry}, ensure_ascii=False) for key, entry in self.new]
-        documents_for(uri, self.settings).write(uri, "\n".join(lines) + "\n")
+        self._write(uri, self.new)
+        self.segment_uris.append(uri)
         self.new = []
 
 

@@ -146,12 +146,16 @@ class AttachmentFilesPipeline(FilesPipeline):
         store_uri = config.export_uri if is_local(config.export_uri) else config.export_uri.rstrip("/") + "/"
         pipeline = cls(store_uri, crawler=crawler, config=config, index=index)
         crawler.signals.connect(pipeline.flush_index, signal=zendesk_signals.feed_file_stored)
-        crawler.signals.connect(pipeline.flush_index, signal=signals.spider_closed)
+        crawler.signals.connect(pipeline.close_index, signal=signals.spider_closed)
         return pipeline
 
     def flush_index(self) -> None:
         """Write the index entries of the files stored since the last segment."""
         self.index.flush()
+
+    def close_index(self) -> None:
+        """Write the last entries, and compact the index when it has grown by many runs' segments."""
+        self.index.compact()
 
     # --- which files a record needs --------------------------------------------
 
