@@ -472,20 +472,7 @@ def groups_list(dataset: Dataset, base_url: str, query: dict[str, str]) -> Respo
     records = [(key, account.group_json(gid)) for key, gid in account.groups_in_list_order(include_deleted)]
     if _is_cursor_request(query):
         return _list_cursor_page(base_url, GROUPS_URL_PATH, "groups", "name,id", records, query)
-    per_page = _int(query, "per_page", MAX_LIST_PAGE, 1, MAX_LIST_PAGE)
-    page = _int(query, "page", 1, 1)
-    if page * per_page > MAX_OFFSET_RECORDS:
-        return error(400, "InvalidPaginationParameter",
-                     "Offset pagination is limited to the first 10,000 records; use cursor pagination")
-    chunk = records[(page - 1) * per_page: page * per_page]
-    kept = [(k, v) for k, v in query.items() if k != "page"]
-
-    def link(number: int) -> str:
-        return _url(base_url, GROUPS_URL_PATH, sorted(kept + [("page", str(number))]))
-
-    tail = dumps({"next_page": link(page + 1) if page * per_page < len(records) else None,
-                  "previous_page": link(page - 1) if page > 1 else None, "count": len(records)})
-    return Response(200, [JSON_TYPE], b'{"groups":[' + b",".join(j for _, j in chunk) + b"]," + tail[1:])
+    return offset_list(base_url, GROUPS_URL_PATH, "groups", [j for _, j in records], query)
 
 
 def ticket_fields_list(dataset: Dataset, base_url: str, query: dict[str, str]) -> Response:
@@ -504,3 +491,21 @@ def ticket_fields_list(dataset: Dataset, base_url: str, query: dict[str, str]) -
     body = b'{"ticket_fields":[' + b",".join(account.ticket_field_json(fid) for fid in ids) + \
         b'],"next_page":null,"previous_page":null,"count":%d}' % len(ids)
     return Response(200, [JSON_TYPE], body)
+
+
+def offset_list(base_url: str, path: str, name: str, records: list[bytes], query: dict[str, str]) -> Response:
+    """An offset-paginated list answer (``page``, ``per_page``; ``next_page``, ``previous_page``, ``count``)."""
+    per_page = _int(query, "per_page", MAX_LIST_PAGE, 1, MAX_LIST_PAGE)
+    page = _int(query, "page", 1, 1)
+    if page * per_page > MAX_OFFSET_RECORDS:
+        return error(400, "InvalidPaginationParameter",
+                     "Offset pagination is limited to the first 10,000 records; use cursor pagination")
+    chunk = records[(page - 1) * per_page: page * per_page]
+    kept = [(k, v) for k, v in query.items() if k != "page"]
+
+    def link(number: int) -> str:
+        return _url(base_url, path, sorted(kept + [("page", str(number))]))
+
+    tail = dumps({"next_page": link(page + 1) if page * per_page < len(records) else None,
+                  "previous_page": link(page - 1) if page > 1 else None, "count": len(records)})
+    return Response(200, [JSON_TYPE], b'{"%s":[' % name.encode() + b",".join(chunk) + b"]," + tail[1:])

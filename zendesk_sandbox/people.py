@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .api import (BadRequest, JSON_TYPE, MAX_LIST_PAGE, MAX_OFFSET_RECORDS, NOT_FOUND, Response, _int,
-                  _is_cursor_request, _list_cursor_page, _url, error)
+from .api import (JSON_TYPE, MAX_LIST_PAGE, NOT_FOUND, BadRequest, Response, _int, _is_cursor_request,
+                  _list_cursor_page, error, offset_list)
 from .data import Dataset
 from .generator import dumps
 
@@ -56,23 +56,6 @@ def show_user(dataset: Dataset, user_id: int) -> Response:
     return Response(200, [JSON_TYPE], b'{"user":' + dataset.account.user_json(user_id) + b"}")
 
 
-def _offset_list(base_url: str, path: str, name: str, records: list[bytes], query: dict[str, str]) -> Response:
-    per_page = _int(query, "per_page", MAX_LIST_PAGE, 1, MAX_LIST_PAGE)
-    page = _int(query, "page", 1, 1)
-    if page * per_page > MAX_OFFSET_RECORDS:
-        return error(400, "InvalidPaginationParameter",
-                     "Offset pagination is limited to the first 10,000 records; use cursor pagination")
-    chunk = records[(page - 1) * per_page: page * per_page]
-    kept = [(k, v) for k, v in query.items() if k != "page"]
-
-    def link(number: int) -> str:
-        return _url(base_url, path, sorted(kept + [("page", str(number))]))
-
-    tail = dumps({"next_page": link(page + 1) if page * per_page < len(records) else None,
-                  "previous_page": link(page - 1) if page > 1 else None, "count": len(records)})
-    return Response(200, [JSON_TYPE], b'{"%s":[' % name.encode() + b",".join(chunk) + b"]," + tail[1:])
-
-
 def users_search(dataset: Dataset, base_url: str, query: dict[str, str]) -> Response:
     """``GET /api/v2/users/search.json?query=email:x@y`` (or ``query=x@y``, or a part of a name): offset pagination
     only (``page``, ``per_page`` ≤ 100), ``{"users", "next_page", "previous_page", "count"}``; live users only."""
@@ -86,7 +69,7 @@ def users_search(dataset: Dataset, base_url: str, query: dict[str, str]) -> Resp
     else:
         ids = dataset.account.users_matching(text)
     records = [dataset.account.user_json(uid) for uid in ids]
-    return _offset_list(base_url, "/api/v2/users/search.json", "users", records, query)
+    return offset_list(base_url, "/api/v2/users/search.json", "users", records, query)
 
 
 def identities(dataset: Dataset, user_id: int) -> list[dict[str, Any]]:
@@ -129,7 +112,7 @@ def user_identities(dataset: Dataset, base_url: str, user_id: int, query: dict[s
     if _is_cursor_request(query):
         records = [((i["id"],), dumps(i)) for i in found]
         return _list_cursor_page(base_url, path, "identities", "id", records, query)
-    return _offset_list(base_url, path, "identities", [dumps(i) for i in found], query)
+    return offset_list(base_url, path, "identities", [dumps(i) for i in found], query)
 
 
 def person_ticket_ids(dataset: Dataset, relation: str, user_id: int, exclude_archived: bool = False) -> list[int]:
@@ -175,7 +158,7 @@ def user_tickets(dataset: Dataset, base_url: str, user_id: int, relation: str, q
     records = [b""] * len(ids)
     for offset, tid in enumerate(window):
         records[(page - 1) * per_page + offset] = dumps(render(dataset.state(tid)))  # type: ignore[arg-type]
-    return _offset_list(base_url, path, "tickets", records, query)
+    return offset_list(base_url, path, "tickets", records, query)
 
 
 def person_truth(dataset: Dataset, user_id: int) -> dict[str, Any]:
