@@ -23,6 +23,7 @@ from zendesk_crawler.positions import RecordVersion, StreamPosition, record_vers
 from zendesk_crawler.state.checkpoint import PageTracker
 from zendesk_crawler.state.checks import stream_ended_key, why_not_save
 from zendesk_crawler.state.lock import run_lock_for
+from zendesk_crawler.state.manifest import build_manifest
 from zendesk_crawler.state.store import STATE_VERSION, StateError, StateStore, documents_for, is_local, local_path, \
     to_json
 from zendesk_crawler.storages import remove_stale_partials
@@ -388,49 +389,15 @@ class RunStateExtension:
 
     def _write_manifest(self, reason: str) -> None:
         """Leave ``manifest-<run id>.json`` beside the feeds: what this run stored, and whether it is complete."""
-        failure = failure_reason(self.crawler)
-        stats = self.crawler.stats
-        tickets_before = self.resume["tickets"].cursor if "tickets" in self.resume else None
-        tickets_saved = "tickets" in self.trackers and self.outcomes.get("tickets") is None
-        manifest = {
-            "run_id": self.run_id,
-            "status": "failed" if failure else "complete",
-            "failure": failure,
-            "finish_reason": reason,
-            "started_at": self.started_at,
-            "finished_at": _utc_now(),
-            "base_url": self.config.base_url,
-            "cursor_before": tickets_before,
-            "cursor_after": (self.entries.get("tickets") or {}).get("cursor") if tickets_saved else None,
-            "tickets_exported": stats.get_value("zendesk/tickets_exported", 0),
-            "comments_exported": stats.get_value("zendesk/comments_exported", 0),
-            "deleted_tickets_exported": stats.get_value("zendesk/tickets_deleted", 0),
-            "streams": {stream: {
-                "records": stats.get_value(f"zendesk/records_exported/{stream}", 0),
-                "requests": stats.get_value(f"zendesk/{stream}/requests", 0),
-                "complete": self.outcomes.get(stream) is None,
-                "problem": self.outcomes.get(stream),
-                "position_before": self._position_text(self.resume.get(stream)),
-                "position_after": (self.entries.get(stream) or {}).get(POSITION_KEYS[stream])
-                if stream in self.trackers and self.outcomes.get(stream) is None else None,
-            } for stream in self.streams},
-            "files": sorted(self.stored_files),
-        }
-        if self.config.max_tickets:
-            manifest["max_tickets"] = self.config.max_tickets
-            manifest["max_tickets_reached"] = stats.get_value("zendesk/tickets/max_tickets_reached") is not None
-        if self.config.attachments:
-            manifest["attachments"] = {key.removeprefix("zendesk/attachments/"): value
-                                       for key, value in sorted(stats.get_stats().items())
-                                       if key.startswith("zendesk/attachments/")}
+        saved = {stream: (self.entries.get(stream) or {}).get(POSITION_KEYS[stream])
+                 for stream in self.trackers if self.outcomes.get(stream) is None}
+        manifest = build_manifest(
+            self.crawler.stats, run_id=self.run_id, finish_reason=reason, failure=failure_reason(self.crawler),
+            started_at=self.started_at, finished_at=_utc_now(), base_url=self.config.base_url,
+            streams=self.streams, outcomes=self.outcomes, resumed_from=self.resume, saved_positions=saved,
+            files=self.stored_files, max_tickets=self.config.max_tickets, attachments=self.config.attachments)
         uri = join_uri(self.config.export_uri, f"manifest-{self.run_id}.json")
         try:
             documents_for(uri, self.crawler.settings).write(uri, to_json(manifest))
         except (OSError, StateError) as exc:
             record_failure(self.crawler, f"the run manifest could not be written to {uri}: {exc}")
-
-    @staticmethod
-    def _position_text(position: StreamPosition | None) -> Any:
-        if position is None:
-            return None
-        return {"cursor": position.cursor} if position.cursor else {"start_time": position.start_time}

@@ -1,0 +1,61 @@
+"""The run manifest: what one run stored, per stream, and whether it is complete (``manifest-<run id>.json``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from scrapy.statscollectors import StatsCollector
+
+from zendesk_crawler.positions import StreamPosition
+
+
+def build_manifest(stats: StatsCollector, *, run_id: str, finish_reason: str, failure: str | None, started_at: str,
+                   finished_at: str, base_url: str, streams: list[str], outcomes: Mapping[str, str | None],
+                   resumed_from: Mapping[str, StreamPosition], saved_positions: Mapping[str, Any], files: list[str],
+                   max_tickets: int, attachments: bool) -> dict[str, Any]:
+    """The manifest document of a run, from its stats and the state extension's final decisions.
+
+    ``outcomes``: each exported stream's problem (``None``: complete);
+    ``resumed_from``: where each incremental stream started; ``saved_positions``:
+    the final position saved for each incremental stream that completed.
+    """
+    get = stats.get_value
+    tickets = resumed_from.get("tickets")
+    manifest: dict[str, Any] = {
+        "run_id": run_id,
+        "status": "failed" if failure else "complete",
+        "failure": failure,
+        "finish_reason": finish_reason,
+        "started_at": started_at,
+        "finished_at": finished_at,
+        "base_url": base_url,
+        "cursor_before": tickets.cursor if tickets is not None else None,
+        "cursor_after": saved_positions.get("tickets"),
+        "tickets_exported": get("zendesk/tickets_exported", 0),
+        "comments_exported": get("zendesk/comments_exported", 0),
+        "deleted_tickets_exported": get("zendesk/tickets_deleted", 0),
+        "streams": {stream: {
+            "records": get(f"zendesk/records_exported/{stream}", 0),
+            "requests": get(f"zendesk/{stream}/requests", 0),
+            "complete": outcomes.get(stream) is None,
+            "problem": outcomes.get(stream),
+            "position_before": _position(resumed_from.get(stream)),
+            "position_after": saved_positions.get(stream),
+        } for stream in streams},
+        "files": sorted(files),
+    }
+    if max_tickets:
+        manifest["max_tickets"] = max_tickets
+        manifest["max_tickets_reached"] = get("zendesk/tickets/max_tickets_reached") is not None
+    if attachments:
+        manifest["attachments"] = {key.removeprefix("zendesk/attachments/"): value
+                                   for key, value in sorted(stats.get_stats().items())
+                                   if key.startswith("zendesk/attachments/")}
+    return manifest
+
+
+def _position(position: StreamPosition | None) -> Any:
+    if position is None:
+        return None
+    return {"cursor": position.cursor} if position.cursor else {"start_time": position.start_time}
