@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 from pathlib import Path
 from typing import IO, Any
 
@@ -47,6 +48,22 @@ class AtomicFileFeedStorage(FileFeedStorage):
                 self.partial_path.parent.rmdir()  # only when no other file is in progress
             except OSError:
                 pass
+
+
+def write_atomically(path: Path, data: bytes | memoryview) -> None:
+    """Write a file whole or not at all: a temporary file beside it, fsynced, renamed into place, the rename fsynced."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    fsync_directory(path.parent)
 
 
 def fsync_directory(directory: Path) -> None:

@@ -21,8 +21,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import os
-import tempfile
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -45,7 +43,7 @@ from zendesk_crawler.items import ATTACHMENT_ENDPOINT, ENDPOINT_META, STREAM_MET
     TicketRecord
 from zendesk_crawler.outcome import record_failure
 from zendesk_crawler.state.store import is_local
-from zendesk_crawler.storages import fsync_directory
+from zendesk_crawler.storages import write_atomically
 
 logger = logging.getLogger(__name__)
 
@@ -61,19 +59,7 @@ class AtomicFSFilesStore(FSFilesStore):
 
     def persist_file(self, path: str, buf: BytesIO, info: MediaPipeline.SpiderInfo, meta: Any = None,
                      headers: Any = None) -> None:
-        target = Path(self.basedir, path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as file:
-                file.write(buf.getbuffer())
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        fsync_directory(target.parent)  # durable before a feed file or the index can name it
+        write_atomically(Path(self.basedir, path), buf.getbuffer())  # durable before a feed or the index names it
 
 
 class S3FilesStoreWithoutAcl(S3FilesStore):

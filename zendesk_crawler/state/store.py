@@ -10,8 +10,6 @@ leaves either the old document or the new one, never half of either.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -20,7 +18,7 @@ from scrapy.settings import BaseSettings
 from w3lib.url import file_uri_to_path
 
 from zendesk_crawler.s3 import describe_s3_error, error_code, s3_client, split_s3_uri
-from zendesk_crawler.storages import fsync_directory
+from zendesk_crawler.storages import write_atomically
 
 #: Version 2 keeps one position per stream (``streams``); version 1 (one ticket cursor) is still read.
 STATE_VERSION = 2
@@ -61,19 +59,7 @@ class LocalDocuments:
             raise StateError(f"cannot read {uri}: {getattr(exc, 'strerror', None) or exc}") from None
 
     def write(self, uri: str, text: str) -> None:
-        path = local_path(uri)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as tmp:
-                tmp.write(text)
-                tmp.flush()
-                os.fsync(tmp.fileno())
-            os.replace(tmp_name, path)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
-        fsync_directory(path.parent)
+        write_atomically(local_path(uri), text.encode("utf-8"))
 
 
 class S3Documents:
