@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 
 from scrapy import Request
 from scrapy.crawler import Crawler
@@ -38,6 +38,9 @@ from zendesk_crawler.outcome import record_failure, stream_failed
 from zendesk_crawler.positions import RecordVersion, StreamPosition, record_version
 
 logger = logging.getLogger(__name__)
+
+#: Request meta of a time-based export page: the ``start_time`` it asks for.
+START_TIME_META = "zendesk_start_time"
 
 class Stream:
     """One Zendesk stream: its endpoint, list key and record class; subclasses add the pagination."""
@@ -89,11 +92,12 @@ class Stream:
 
     # --- helpers for subclasses ----------------------------------------------
 
-    def page_request(self, params: dict[str, Any], path: str | None = None) -> Request:
+    def page_request(self, params: dict[str, Any], meta: dict[str, Any] | None = None) -> Request:
         """A request for the next page of the stream, numbered in stream order."""
         self.pages_requested += 1
-        return self.request(f"{self.config.base_url}{path or self.path}?{urlencode(params)}", self.parse_page,
-                            self.page_failed, self.page_priority, self.endpoint, {PAGE_META: self.pages_requested})
+        return self.request(f"{self.config.base_url}{self.path}?{urlencode(params)}", self.parse_page,
+                            self.page_failed, self.page_priority, self.endpoint,
+                            {PAGE_META: self.pages_requested, **(meta or {})})
 
     def request(self, url: str, callback: Callable[..., Any], errback: Callable[[Failure], Any], priority: int,
                 endpoint: str, meta: dict[str, Any]) -> Request:
@@ -102,6 +106,16 @@ class Stream:
                        meta={ENDPOINT_META: endpoint, STREAM_META: self.name, **meta})
 
     def parse_page(self, response: Response) -> Iterator[Any]:
+        """Callback of the stream's pages: a page that is not the expected JSON is retried, else read."""
+        page = self.page_json(response)
+        if page is None:
+            yield from self.malformed(response)
+            return
+        self.stats.inc_value(f"zendesk/{self.name}/pages")
+        yield from self.read_page(page, response.meta[PAGE_META], response)
+
+    def read_page(self, page: dict[str, Any], number: int, response: Response) -> Iterator[Any]:
+        """The records and requests of one page (numbered 1, 2, … in stream order)."""
         raise NotImplementedError
 
     def page_failed(self, failure: Failure) -> None:
@@ -195,13 +209,7 @@ class CursorExportStream(Stream):
         cursor = page.get("after_cursor")
         return cursor, bool(page.get("end_of_stream") or not cursor)
 
-    def parse_page(self, response: Response) -> Iterator[Any]:
-        page = self.page_json(response)
-        if page is None:
-            yield from self.malformed(response)
-            return
-        number = response.meta[PAGE_META]
-        self.stats.inc_value(f"zendesk/{self.name}/pages")
+    def read_page(self, page: dict[str, Any], number: int, response: Response) -> Iterator[Any]:
         cursor, end = self.page_end(page)
         self.tell(zendesk_signals.page_received, page=number, position=cursor, end_of_stream=end, repeats=[])
         yield from self.hand_on(self.records(page[self.list_key], number), number)
@@ -231,16 +239,11 @@ class TimeExportStream(Stream):
         return [self.export_request(self.position.start_time)]
 
     def export_request(self, start_time: int) -> Request:
-        return self.page_request({"start_time": start_time, "per_page": self.config.export_page_size})
+        return self.page_request({"start_time": start_time, "per_page": self.config.export_page_size},
+                                 meta={START_TIME_META: start_time})
 
-    def parse_page(self, response: Response) -> Iterator[Any]:
-        page = self.page_json(response)
-        if page is None:
-            yield from self.malformed(response)
-            return
-        number = response.meta[PAGE_META]
-        start_time = _query_int(response.url, "start_time")
-        self.stats.inc_value(f"zendesk/{self.name}/pages")
+    def read_page(self, page: dict[str, Any], number: int, response: Response) -> Iterator[Any]:
+        start_time = response.meta[START_TIME_META]
         end = bool(page.get("end_of_stream"))
         end_time = page.get("end_time")
         objects = page[self.list_key]
@@ -280,12 +283,7 @@ class ListStream(Stream):
     def start_requests(self) -> list[Request]:
         return [self.page_request(self.list_params())]
 
-    def parse_page(self, response: Response) -> Iterator[Any]:
-        page = self.page_json(response)
-        if page is None:
-            yield from self.malformed(response)
-            return
-        self.stats.inc_value(f"zendesk/{self.name}/pages")
+    def read_page(self, page: dict[str, Any], number: int, response: Response) -> Iterator[Any]:
         objects = page[self.list_key]
         self.page_read(objects)
         yield from [] if not self.export else self.records(objects, 0)
@@ -300,8 +298,7 @@ class ListStream(Stream):
             # Offset pagination instead of the cursor pagination asked for: stopping here would cut the list.
             self.fail(f"the {self.label} stopped: the answer is not cursor-paginated ({response.url})")
             return
-        self.tell(zendesk_signals.page_received, page=response.meta[PAGE_META], position=None, end_of_stream=True,
-                  repeats=[])
+        self.tell(zendesk_signals.page_received, page=number, position=None, end_of_stream=True, repeats=[])
         self.list_ended()
         self.tell(zendesk_signals.stream_ended)
 
@@ -322,9 +319,3 @@ def note_position(stream: Stream, objects: list[Any]) -> None:
         stream.stats.set_value(f"zendesk/{stream.name}/position_updated_at", stamps[-1])
 
 
-def _query_int(url: str, name: str) -> int | None:
-    values = parse_qs(urlsplit(url).query).get(name)
-    try:
-        return int(values[0]) if values else None
-    except ValueError:
-        return None

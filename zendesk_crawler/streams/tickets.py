@@ -23,7 +23,7 @@ from zendesk_crawler.api import PAGE_PRIORITY, by_id
 from zendesk_crawler.comments.events import EventComments
 from zendesk_crawler.comments.per_ticket import TicketComments
 from zendesk_crawler.config import ZendeskConfig
-from zendesk_crawler.items import (COMMENTS_NOT_REQUESTED, COMMENTS_TICKET_DELETED, EXPORT_ENDPOINT, PAGE_META,
+from zendesk_crawler.items import (COMMENTS_NOT_REQUESTED, COMMENTS_TICKET_DELETED, EXPORT_ENDPOINT,
                                    TicketConversation, TicketRecord)
 from zendesk_crawler.positions import record_version
 from zendesk_crawler.streams.base import CursorExportStream, note_position
@@ -73,16 +73,10 @@ class TicketStream(CursorExportStream):
             requests += self.event_comments.start_requests()
         return requests
 
-    def parse_page(self, response: Response) -> Iterator[Request | TicketConversation]:
+    def read_page(self, page: dict[str, Any], number: int, response: Response) -> Iterator[Any]:
         """One page of the cursor export: a comments request (or a record) per ticket, then the next page."""
-        page = self.page_json(response)
-        if page is None:
-            yield from self.malformed(response)
-            return
         tickets = page["tickets"]
         sideloads = Sideloads(by_id(page.get("users")), by_id(page.get("groups")), by_id(page.get("organizations")))
-        number = response.meta[PAGE_META]
-        self.stats.inc_value("zendesk/tickets/pages")
         if self.event_comments is not None:
             self.event_comments.users_seen(sideloads.users)
         cursor, self.end_of_stream = self.page_end(page)
