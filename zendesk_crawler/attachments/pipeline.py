@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -89,15 +90,20 @@ def why_not_served(attachment: dict[str, Any]) -> str | None:
     return None
 
 
+@dataclass
 class Download:
     """One file a record needs: an attachment object (or a voice comment) and where its bytes come from."""
 
-    def __init__(self, key: str, url: str, holder: dict[str, Any], field: str, ticket_id: Any, name: str,
-                 endpoint: str, size: int | None = None) -> None:
-        self.key, self.url, self.holder, self.field = key, url, holder, field
-        self.ticket_id, self.name, self.endpoint = ticket_id, name, endpoint
-        #: The size Zendesk declares (attachments), to tell the file's bytes from anything else served.
-        self.size = size
+    key: str
+    url: str
+    #: The object that gets the result, under ``field`` (``stored_file`` or ``recording_stored_file``).
+    holder: dict[str, Any]
+    field: str
+    ticket_id: Any
+    name: str
+    endpoint: str
+    #: The size Zendesk declares (attachments), to tell the file's bytes from anything else served.
+    size: int | None = None
 
 
 class AttachmentFilesPipeline(FilesPipeline):
@@ -154,18 +160,12 @@ class AttachmentFilesPipeline(FilesPipeline):
             for attachment in comment.get("attachments") or []:
                 if not isinstance(attachment, dict):
                     continue
-                key = f"attachment:{attachment.get('id')}"
-                name = f"attachment {attachment.get('id')} ({attachment.get('file_name')!r})"
-                why_not = why_not_served(attachment)
                 size = attachment.get("size")
-                if why_not is None and isinstance(size, int) and size > self.config.attachment_max_bytes:
-                    why_not = "too_large"
-                if why_not is not None:
-                    self._skip(Download(key, "", attachment, "stored_file", record.get("id"), name, ""), why_not)
-                    continue
-                self._plan(out, Download(key, str(attachment.get("content_url")), attachment, "stored_file",
-                                         record.get("id"), name, ATTACHMENT_ENDPOINT,
-                                         size if isinstance(size, int) and not isinstance(size, bool) else None))
+                self._plan(out, Download(
+                    f"attachment:{attachment.get('id')}", str(attachment.get("content_url")), attachment,
+                    "stored_file", record.get("id"),
+                    f"attachment {attachment.get('id')} ({attachment.get('file_name')!r})", ATTACHMENT_ENDPOINT,
+                    size if isinstance(size, int) and not isinstance(size, bool) else None), why_not_served(attachment))
             data = comment.get("data")
             recording = data.get("recording_url") if isinstance(data, dict) else None
             if isinstance(recording, str) and recording:
@@ -174,7 +174,13 @@ class AttachmentFilesPipeline(FilesPipeline):
                                          VOICE_RECORDING_ENDPOINT))
         return out
 
-    def _plan(self, out: list[Download], download: Download) -> None:
+    def _plan(self, out: list[Download], download: Download, why_not: str | None = None) -> None:
+        """Give a file its ``stored_file`` now (skipped, or stored already), or add it to the downloads."""
+        if why_not is None and download.size is not None and download.size > self.config.attachment_max_bytes:
+            why_not = "too_large"
+        if why_not is not None:
+            self._skip(download, why_not)
+            return
         stored = self.index.get(download.key)
         if stored is not None and download.size in (None, stored["size"]):
             download.holder[download.field] = stored
