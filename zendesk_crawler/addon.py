@@ -26,6 +26,8 @@ EXTENSIONS = {
     "scrapy.extensions.feedexport.FeedExporter": None,
     "zendesk_crawler.feedexport.CheckpointingFeedExporter": 0,
     "zendesk_crawler.state.extension.RunStateExtension": 100,
+    # Off unless -a user= (it raises NotConfigured).
+    "zendesk_crawler.person_document.PersonDocumentWriter": 200,
     "zendesk_crawler.progress.ProgressLog": 500,
     "zendesk_crawler.housekeeping.GarbageCollectorTuning": 900,
     "zendesk_crawler.housekeeping.CancelledTimerSweep": 900,

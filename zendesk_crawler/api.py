@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from scrapy.http import Response
@@ -44,3 +45,22 @@ def describe(failure: Failure) -> str:
     request = getattr(failure, "request", None)
     where = f" ({request.url})" if request is not None else ""
     return f"{failure.getErrorMessage() or failure.type.__name__}{where}"
+
+
+def api_error(failure: Failure) -> str:
+    """:func:`describe`, plus Zendesk's own reason when a 4xx answer carries one (``error``, ``description``)."""
+    line = describe(failure)
+    response = getattr(failure.value, "response", None)
+    if response is None or not 400 <= response.status < 500:
+        return line
+    try:
+        body = json.loads(response.body)
+    except ValueError:
+        return line
+    if not isinstance(body, dict):
+        return line
+    error = body.get("error")
+    if isinstance(error, dict):  # {"error": {"title": …, "message": …}}
+        error = error.get("title") or error.get("message")
+    reason = ": ".join(str(part) for part in (error, body.get("description")) if isinstance(part, str) and part)
+    return f"{line}: Zendesk says {reason!r}" if reason else line

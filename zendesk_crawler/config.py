@@ -11,11 +11,14 @@ import base64
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 from scrapy.settings import BaseSettings
+
+from zendesk_crawler.errors import ConfigError
+from zendesk_crawler.selection import FILTER_ARGS, TicketFilter, parse_filter, parse_person
+from zendesk_crawler.timestamps import parse_timestamp
 
 #: Zendesk refuses a ``start_time`` newer than one minute ago.
 MIN_START_TIME_AGE = 60
@@ -27,10 +30,6 @@ STREAM_NAMES = ("ticket_fields", "groups", "organizations", "users", "tickets")
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
 SUBDOMAIN_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$", re.IGNORECASE)
-
-
-class ConfigError(ValueError):
-    """Invalid or missing configuration; the message is one line meant for a person."""
 
 
 @dataclass(frozen=True)
@@ -93,12 +92,22 @@ class ZendeskConfig(AccountConfig):
     attachments: bool = False
     #: Stop the ticket export once at least this many tickets were read (a backfill in slices); 0: no limit.
     max_tickets: int = 0
+    #: Export only the tickets this filter selects (``-a query=`` …, ``-a ticket_ids=``); empty: a backup run.
+    ticket_filter: TicketFilter = TicketFilter()
+    #: Export everything about this person (``-a user=``: an id or an e-mail address); '': not a person export.
+    person: str = ""
+
+    @property
+    def is_backup(self) -> bool:
+        """Whether the run exports the streams from their saved positions (and moves them): no filter, no person."""
+        return not self.ticket_filter and not self.person
 
     def run_options(self) -> dict[str, Any]:
         """The options from the spider arguments, as the ``ZENDESK_RUN_OPTIONS`` setting holds them."""
         return {"start_time": self.start_time, "start_time_given": self.start_time_given,
                 "ignore_cursor": self.ignore_cursor, "comments_mode": self.comments_mode,
-                "streams": list(self.streams), "attachments": self.attachments, "max_tickets": self.max_tickets}
+                "streams": list(self.streams), "attachments": self.attachments, "max_tickets": self.max_tickets,
+                "ticket_filter": self.ticket_filter.options(), "person": self.person}
 
     @classmethod
     def from_run_settings(cls, settings: BaseSettings) -> ZendeskConfig | None:
@@ -106,13 +115,15 @@ class ZendeskConfig(AccountConfig):
         options = settings.getdict(RUN_OPTIONS_SETTING)
         if not options:
             return None
-        return cls(**_account_fields(settings), **{**options, "streams": tuple(options.get("streams", STREAM_NAMES))})
+        return cls(**_account_fields(settings), **{**options, "streams": tuple(options.get("streams", STREAM_NAMES)),
+                                                  "ticket_filter": TicketFilter.from_options(options.get("ticket_filter"))})
 
     @classmethod
     def for_run(cls, settings: BaseSettings, spider_args: Mapping[str, Any], now: float | None = None) -> ZendeskConfig:
         """Build the config from Scrapy settings and spider arguments."""
         now = time.time() if now is None else now
-        known_args = {"start_time", "ignore_cursor", "comments", "streams", "attachments", "max_tickets"}
+        known_args = {"start_time", "ignore_cursor", "comments", "streams", "attachments", "max_tickets", "user",
+                      *FILTER_ARGS}
         # scrapyd passes the job id as the spider argument _job.
         unknown = sorted(set(spider_args) - known_args - {"_job"})
         if unknown:
@@ -124,17 +135,44 @@ class ZendeskConfig(AccountConfig):
         raw_start = spider_args.get("start_time")
         checkpoint_interval_setting(settings)  # read by the feed exporter; validated before any request
         formats_setting(settings)  # read by the add-on's default feeds
+        ticket_filter, person = parse_filter(spider_args), parse_person(spider_args.get("user"))
+        if ticket_filter or person:
+            _check_selection_args(spider_args, "user" if person else "a ticket filter")
+        if ticket_filter and person:
+            raise ConfigError("user cannot be combined with a ticket filter: a person export takes every ticket "
+                              "of the person")
         return cls(
             **account,
             start_time=parse_start_time(raw_start, now),
             start_time_given=raw_start is not None,
             ignore_cursor=parse_bool("ignore_cursor", spider_args.get("ignore_cursor", "false")),
             comments_mode=_choice("comments", spider_args.get("comments", "tickets"), COMMENTS_MODES),
-            streams=parse_streams(spider_args.get("streams")),
+            streams=("tickets",) if ticket_filter or person else parse_streams(spider_args.get("streams")),
             attachments=parse_bool("attachments", spider_args.get("attachments",
                                                                  settings.get("ZENDESK_ATTACHMENTS") or "false")),
             max_tickets=parse_max_tickets(spider_args.get("max_tickets"), spider_args.get("comments", "tickets")),
+            ticket_filter=ticket_filter,
+            person=person,
         )
+
+
+#: Arguments of a backup run that mean nothing to a filtered or person export (which moves no position).
+BACKUP_ONLY_ARGS = ("start_time", "ignore_cursor", "max_tickets")
+
+
+def _check_selection_args(spider_args: Mapping[str, Any], what: str) -> None:
+    """A filtered or person export exports tickets from no saved position: backup-only arguments are refused."""
+    given = [name for name in BACKUP_ONLY_ARGS if name in spider_args]
+    if given:
+        raise ConfigError(f"{', '.join(given)} cannot be combined with {what}: it exports the matching tickets "
+                          f"whatever their time and never moves the saved positions (use created_from/created_to "
+                          f"to select by time)")
+    if str(spider_args.get("comments", "tickets")).strip().lower() == "events":
+        raise ConfigError(f"comments=events cannot be combined with {what}: the event export reads the whole "
+                          "account; the matching tickets' comments are fetched per ticket")
+    streams = spider_args.get("streams")
+    if streams is not None and [name.strip() for name in str(streams).split(",") if name.strip()] != ["tickets"]:
+        raise ConfigError(f"streams={streams!r} cannot be combined with {what}: it exports tickets only")
 
 
 def _account_fields(settings: BaseSettings) -> dict[str, Any]:
@@ -341,29 +379,10 @@ def parse_start_time(value: Any, now: float) -> int:
     if value is None:
         return int(now) - DEFAULT_START_DAYS * 86400
     text = str(value).strip()
-    if re.fullmatch(r"\d+", text):
-        seconds = int(text)
-    else:
-        seconds = _parse_iso8601(text)
+    seconds = parse_timestamp("start_time", text)
     if seconds > now - MIN_START_TIME_AGE:
         raise ConfigError(
             f"start_time {text!r} is in the future or less than a minute ago; "
             "Zendesk only exports data older than one minute"
         )
     return seconds
-
-
-def _parse_iso8601(text: str) -> int:
-    try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            moment = datetime.combine(date.fromisoformat(text), datetime.min.time())
-        else:
-            moment = datetime.fromisoformat(text.replace("z", "Z"))
-    except ValueError:
-        raise ConfigError(
-            f"start_time must be unix seconds or an ISO 8601 date/datetime (2024-06-01 or "
-            f"2024-06-01T12:00:00Z), got {text!r}"
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return max(0, int(moment.timestamp()))

@@ -47,6 +47,8 @@ def add_default_feeds(settings: BaseSettings) -> None:
     settings.set("ZENDESK_RUN_ID", run_id, priority="spider")
     if settings.getdict("FEEDS") or settings.get("FEED_URI"):
         return
+    if settings.getdict(RUN_OPTIONS_SETTING).get("person"):
+        return  # a person export writes its own two documents (person_document.py)
     export_uri = export_uri_setting(settings)
     batch_size = batch_item_count_setting(settings)
     gzip = settings.getbool("ZENDESK_FEED_GZIP")

@@ -17,6 +17,14 @@ USERS_EXPORT_ENDPOINT = "incremental_users"
 ORGANIZATIONS_EXPORT_ENDPOINT = "incremental_organizations"
 GROUPS_ENDPOINT = "groups"
 TICKET_FIELDS_ENDPOINT = "ticket_fields"
+#: A filtered or person export: ticket ids from the Search Export API, tickets from ``tickets/show_many``.
+SEARCH_EXPORT_ENDPOINT = "search_export"
+SHOW_MANY_ENDPOINT = "tickets_show_many"
+#: A person export: the user, their identities, their ticket lists.
+USER_ENDPOINT = "user"
+USERS_SEARCH_ENDPOINT = "users_search"
+IDENTITIES_ENDPOINT = "user_identities"
+USER_TICKETS_ENDPOINT = "user_tickets"
 #: Attachment downloads (``content_url`` on the account host, then the content host): not API calls.
 ATTACHMENT_ENDPOINT = "attachment"
 #: A voice comment's recording (``data.recording_url``): an API call.
@@ -56,6 +64,14 @@ class TicketConversation:
     export_page: int = 0
     #: Where the comments came from: the ticket's comments endpoint or the ticket event export.
     comments_source: str = SOURCE_TICKET_COMMENTS
+
+
+@dataclass
+class PersonProfile:
+    """A person export's subject: the user object and every identity, as Zendesk returned them."""
+
+    user: dict[str, Any]
+    identities: list[dict[str, Any]]
 
 
 class StreamRecord(dict):

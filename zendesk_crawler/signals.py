@@ -33,3 +33,6 @@ ticket_fields_loaded = object()
 #: A feed file was stored, or could not be. Arguments: ``uri``, ``uri_template`` (the feed),
 #: ``batch_id``, ``records`` (how many it holds), ``stored`` (``False``: the store failed).
 feed_file_stored = object()
+
+#: The person document writer is done: its documents were stored (each told with ``feed_file_stored``) or not.
+person_documents_closed = object()

@@ -50,6 +50,12 @@ class AtomicFileFeedStorage(FileFeedStorage):
                 pass
 
 
+    def discard(self) -> None:
+        """Remove the partial file of a feed that is not to be stored (closed by the caller)."""
+        if self.partial_path is not None:
+            self.partial_path.unlink(missing_ok=True)
+
+
 def write_atomically(path: Path, data: bytes | memoryview) -> None:
     """Write a file whole or not at all: a temporary file beside it, fsynced, renamed into place, the rename fsynced."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, datetime, timezone
 from typing import Any
+
+from zendesk_crawler.errors import ConfigError
 
 
 def epoch(timestamp: Any) -> int | None:
@@ -14,3 +17,23 @@ def epoch(timestamp: Any) -> int | None:
         return int(datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp())
     except ValueError:
         return None
+
+
+def parse_timestamp(name: str, value: Any) -> int:
+    """A spider argument that is a moment: unix seconds or an ISO 8601 date/datetime (UTC if no zone)."""
+    text = str(value).strip()
+    if re.fullmatch(r"\d+", text):
+        return int(text)
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            moment = datetime.combine(date.fromisoformat(text), datetime.min.time())
+        else:
+            moment = datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        raise ConfigError(
+            f"{name} must be unix seconds or an ISO 8601 date/datetime (2024-06-01 or "
+            f"2024-06-01T12:00:00Z), got {text!r}"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return max(0, int(moment.timestamp()))

@@ -19,7 +19,7 @@ from zendesk_crawler import signals as zendesk_signals
 from zendesk_crawler.config import RUN_OPTIONS_SETTING, ZendeskConfig
 from zendesk_crawler.positions import StreamPosition
 from zendesk_crawler.state.checks import not_started_key, unfinished_key
-from zendesk_crawler.streams import DEPENDENCIES, STREAMS, Stream
+from zendesk_crawler.streams import DEPENDENCIES, Stream, stream_classes
 
 
 class ZendeskSpider(Spider):
@@ -95,5 +95,6 @@ def _streams_for(crawler: Crawler, config: ZendeskConfig) -> dict[str, Stream]:
     """The selected streams, and the streams they depend on (read, not exported, when not selected)."""
     names = list(config.streams)
     needed = {dep for name in names for dep in DEPENDENCIES.get(name, ())}
-    return {name: STREAMS[name](crawler, config, export=name in names)
-            for name in STREAMS if name in names or name in needed}
+    classes = stream_classes(config)
+    return {name: classes[name](crawler, config, export=name in names)
+            for name in classes if name in names or name in needed}

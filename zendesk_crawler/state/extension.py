@@ -83,7 +83,8 @@ class RunStateExtension:
             raise
         self.lock_renewal: Any = None
         self.started_at = _utc_now()
-        self.incremental = [name for name in self.streams if name in POSITION_KEYS]
+        # A filtered or person export moves no position: it has no incremental stream.
+        self.incremental = [name for name in self.streams if name in POSITION_KEYS] if config.is_backup else []
         #: Each stream's entry as the state file holds it now (streams not exported keep theirs untouched).
         self.entries: dict[str, dict[str, Any]] = dict((self.previous or {}).get("streams") or {})
         self.resume = {name: self._resume_position(name) for name in self.incremental}
@@ -93,6 +94,7 @@ class RunStateExtension:
         self.stored_batches: dict[str, dict[int, int]] = defaultdict(dict)
         self.saved_beyond: dict[str, int] = defaultdict(int)
         self.feeds_closed = asyncio.Event()
+        self.person_documents_closed = asyncio.Event()
         #: Each exported stream's problem found by the final checks (``None``: complete).
         self.outcomes: dict[str, str | None] = {}
 
@@ -104,6 +106,7 @@ class RunStateExtension:
             (ext.item_scraped, signals.item_scraped),
             (ext.feed_file_stored, zendesk_signals.feed_file_stored),
             (ext.feed_exporter_closed, signals.feed_exporter_closed),
+            (ext.person_documents_done, zendesk_signals.person_documents_closed),
             (ext.spider_closed, signals.spider_closed),
             (ext.spider_error, signals.spider_error),
             (ext.item_error, signals.item_error),
@@ -150,6 +153,8 @@ class RunStateExtension:
         A stream no feed takes would move its position past records stored
         nowhere: that configuration is refused before the first request.
         """
+        if self.config.person:
+            return {}  # the person document writer takes the records, not feeds
         classes = {cls: name for name, cls in RECORD_CLASSES.items()}
         out = {}
         for uri, options in (self.crawler.settings.getdict("FEEDS") or {}).items():
@@ -167,6 +172,9 @@ class RunStateExtension:
                       repeats: list[RecordVersion]) -> None:
         if stream in self.trackers:
             self.trackers[stream].page_started(page, position, repeats)
+
+    def person_documents_done(self) -> None:
+        self.person_documents_closed.set()
 
     def stream_ended(self, stream: str) -> None:
         """The stream was read to its end (or to the end of this run's slice, ``-a max_tickets``)."""
@@ -305,6 +313,8 @@ class RunStateExtension:
         try:
             if self.crawler.get_extension(FeedExporter) is not None:
                 await self.feeds_closed.wait()
+            if self.config.person:
+                await self.person_documents_closed.wait()
             for stream in self.streams:
                 problem = why_not_save(self.crawler.stats, reason, stream)
                 self.outcomes[stream] = problem
@@ -395,7 +405,9 @@ class RunStateExtension:
             self.crawler.stats, run_id=self.run_id, finish_reason=reason, failure=failure_reason(self.crawler),
             started_at=self.started_at, finished_at=_utc_now(), base_url=self.config.base_url,
             streams=self.streams, outcomes=self.outcomes, resumed_from=self.resume, saved_positions=saved,
-            files=self.stored_files, max_tickets=self.config.max_tickets, attachments=self.config.attachments)
+            files=self.stored_files, max_tickets=self.config.max_tickets, attachments=self.config.attachments,
+            ticket_filter=self.config.ticket_filter.describe() if self.config.ticket_filter else None,
+            person=self.config.person or None)
         uri = join_uri(self.config.export_uri, f"manifest-{self.run_id}.json")
         try:
             documents_for(uri, self.crawler.settings).write(uri, to_json(manifest))

@@ -13,12 +13,14 @@ from zendesk_crawler.positions import StreamPosition
 def build_manifest(stats: StatsCollector, *, run_id: str, finish_reason: str, failure: str | None, started_at: str,
                    finished_at: str, base_url: str, streams: list[str], outcomes: Mapping[str, str | None],
                    resumed_from: Mapping[str, StreamPosition], saved_positions: Mapping[str, Any], files: list[str],
-                   max_tickets: int, attachments: bool) -> dict[str, Any]:
+                   max_tickets: int, attachments: bool, ticket_filter: dict[str, Any] | None = None,
+                   person: str | None = None) -> dict[str, Any]:
     """The manifest document of a run, from its stats and the state extension's final decisions.
 
     ``outcomes``: each exported stream's problem (``None``: complete);
     ``resumed_from``: where each incremental stream started; ``saved_positions``:
-    the final position saved for each incremental stream that completed.
+    the final position saved for each incremental stream that completed;
+    ``ticket_filter``: a filtered run's filter; ``person``: a person export's ``-a user=``.
     """
     get = stats.get_value
     tickets = resumed_from.get("tickets")
@@ -45,6 +47,12 @@ def build_manifest(stats: StatsCollector, *, run_id: str, finish_reason: str, fa
         } for stream in streams},
         "files": sorted(files),
     }
+    if ticket_filter is not None:
+        manifest["filter"] = {**ticket_filter, "tickets_found": get("zendesk/tickets/tickets_found", 0),
+                              "ids_not_found": get("zendesk/tickets/not_found_ids", [])}
+    if person is not None:
+        manifest["person"] = {"user": person, "user_id": get("zendesk/person/user_id"),
+                              "tickets_found": get("zendesk/tickets/tickets_found", 0)}
     if max_tickets:
         manifest["max_tickets"] = max_tickets
         manifest["max_tickets_reached"] = get("zendesk/tickets/max_tickets_reached") is not None

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from zendesk_crawler.config import ZendeskConfig
 from zendesk_crawler.streams.base import Stream
 from zendesk_crawler.streams.groups import GroupStream
 from zendesk_crawler.streams.organizations import OrganizationStream
+from zendesk_crawler.streams.person import PersonStream
+from zendesk_crawler.streams.selected_tickets import SelectedTicketStream
 from zendesk_crawler.streams.ticket_fields import TicketFieldStream
 from zendesk_crawler.streams.tickets import TicketStream
 from zendesk_crawler.streams.users import UserStream
@@ -16,4 +19,15 @@ STREAMS: dict[str, type[Stream]] = {
 #: Streams another stream needs read before it starts (read, not exported, when not selected).
 DEPENDENCIES: dict[str, tuple[str, ...]] = {"tickets": ("ticket_fields",)}
 
-__all__ = ["DEPENDENCIES", "STREAMS", "Stream"]
+
+
+def stream_classes(config: ZendeskConfig) -> dict[str, type[Stream]]:
+    """The stream classes of a run: a filtered or person export reads its tickets its own way."""
+    if config.person:
+        return {**STREAMS, "tickets": PersonStream}
+    if config.ticket_filter:
+        return {**STREAMS, "tickets": SelectedTicketStream}
+    return STREAMS
+
+
+__all__ = ["DEPENDENCIES", "STREAMS", "Stream", "stream_classes"]

@@ -1,0 +1,149 @@
+"""What a run exports when it is not a backup: a ticket filter (``-a query=``, ``status=``, ``created_from=``,
+``created_to=``, ``ticket_ids=``) or one person (``-a user=``).
+
+Both are validated here, before any request. A filter becomes Search Export queries (``filter[type]=ticket``)
+or a list of ticket ids for ``tickets/show_many``; a person is an id or an e-mail address to look up.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+from zendesk_crawler.errors import ConfigError
+from zendesk_crawler.timestamps import parse_timestamp
+
+#: The spider arguments of a ticket filter.
+FILTER_ARGS = ("query", "status", "created_from", "created_to", "ticket_ids")
+#: Ticket statuses Zendesk search knows (deleted tickets are not searchable).
+STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
+#: ``type:`` inside a search query: the Search Export API rejects it (the type is its ``filter[type]``).
+TYPE_IN_QUERY = re.compile(r"(?:^|[\s(])-?type\s*[:<>]", re.IGNORECASE)
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    """A ticket filter as the user gave it, validated; empty when the run is a backup."""
+
+    query: str = ""
+    statuses: tuple[str, ...] = ()
+    created_from: int | None = None
+    created_to: int | None = None
+    ticket_ids: tuple[int, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.query or self.statuses or self.ticket_ids
+                    or self.created_from is not None or self.created_to is not None)
+
+    def search_queries(self) -> list[str]:
+        """The Search Export queries that find the tickets: one per status (none for a list of ids).
+
+        Each status is its own query: every ticket has one status, so the results
+        do not overlap, and no reliance on how Zendesk combines two ``status:``
+        terms. ``created_from`` is inclusive and ``created_to`` exclusive, written
+        with ``>`` and ``<`` only (``created>`` the second before ``created_from``).
+        """
+        if self.ticket_ids:
+            return []
+        terms = [self.query] if self.query else []
+        if self.created_from is not None:
+            terms.append(f"created>{_iso(self.created_from - 1)}")
+        if self.created_to is not None:
+            terms.append(f"created<{_iso(self.created_to)}")
+        if not self.statuses:
+            return [" ".join(terms)]
+        return [" ".join([f"status:{status}", *terms]) for status in self.statuses]
+
+    def describe(self) -> dict[str, Any]:
+        """The filter as the manifest records it (only what was given)."""
+        out: dict[str, Any] = {}
+        if self.query:
+            out["query"] = self.query
+        if self.statuses:
+            out["status"] = list(self.statuses)
+        if self.created_from is not None:
+            out["created_from"] = _iso(self.created_from)
+        if self.created_to is not None:
+            out["created_to"] = _iso(self.created_to)
+        if self.ticket_ids:
+            out["ticket_ids"] = list(self.ticket_ids)
+        if not self.ticket_ids:
+            out["search_queries"] = self.search_queries()
+        return out
+
+    def options(self) -> dict[str, Any]:
+        """The filter as the run options setting keeps it (see :meth:`from_options`)."""
+        return {"query": self.query, "statuses": list(self.statuses), "created_from": self.created_from,
+                "created_to": self.created_to, "ticket_ids": list(self.ticket_ids)}
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any] | None) -> TicketFilter:
+        options = options or {}
+        return cls(query=options.get("query", ""), statuses=tuple(options.get("statuses") or ()),
+                   created_from=options.get("created_from"), created_to=options.get("created_to"),
+                   ticket_ids=tuple(options.get("ticket_ids") or ()))
+
+
+def parse_filter(args: Mapping[str, Any]) -> TicketFilter:
+    """The ticket filter of the spider arguments (empty when none of ``FILTER_ARGS`` is given)."""
+    query = str(args.get("query", "")).strip()
+    if "query" in args and not query:
+        raise ConfigError("query is empty: give a Zendesk search query, e.g. -a query='tags:vip status:solved'")
+    if TYPE_IN_QUERY.search(query):
+        raise ConfigError(f"query {query!r} names a type: leave type: out, a filtered run searches tickets "
+                          "(Zendesk's Search Export API takes the type separately and rejects type: in the query)")
+    created_from = _created(args, "created_from")
+    created_to = _created(args, "created_to")
+    if created_from is not None and created_to is not None and created_from >= created_to:
+        raise ConfigError(f"created_from ({_iso(created_from)}) must be before created_to ({_iso(created_to)}); "
+                          "created_to is exclusive")
+    selected = TicketFilter(query=query, statuses=_statuses(args.get("status")), created_from=created_from,
+                            created_to=created_to, ticket_ids=_ticket_ids(args.get("ticket_ids")))
+    if selected.ticket_ids and (query or selected.statuses or created_from is not None or created_to is not None):
+        raise ConfigError("ticket_ids cannot be combined with query, status or created_from/created_to: "
+                          "the ids already name the tickets")
+    return selected
+
+
+def parse_person(value: Any) -> str:
+    """``-a user=``: a user id or an e-mail address ('' when not given)."""
+    if value is None:
+        return ""
+    text = str(value).strip()
+    if re.fullmatch(r"[1-9]\d*", text) or EMAIL.fullmatch(text):
+        return text
+    raise ConfigError(f"user must be a Zendesk user id or an e-mail address, got {value!r}")
+
+
+def _created(args: Mapping[str, Any], name: str) -> int | None:
+    value = args.get(name)
+    return None if value is None else parse_timestamp(name, value)
+
+
+def _statuses(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    names = [name.strip().lower() for name in str(value).split(",") if name.strip()]
+    unknown = [name for name in names if name not in STATUSES]
+    if "deleted" in unknown:
+        raise ConfigError("status=deleted cannot be searched: Zendesk search leaves deleted tickets out "
+                          "(a backup run exports them)")
+    if unknown or not names:
+        raise ConfigError(f"status must be a comma list of {', '.join(STATUSES)}; got {value!r}")
+    return tuple(dict.fromkeys(names))
+
+
+def _ticket_ids(value: Any) -> tuple[int, ...]:
+    if value is None:
+        return ()
+    parts = [part.strip() for part in str(value).split(",") if part.strip()]
+    if not parts or not all(re.fullmatch(r"[1-9]\d*", part) for part in parts):
+        raise ConfigError(f"ticket_ids must be a comma list of ticket ids (1,2,3); got {value!r}")
+    return tuple(dict.fromkeys(int(part) for part in parts))
+
+
+def _iso(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,127 @@
+"""Everything about one person (``-a user=<id or email>``), for a data-access or portability request.
+
+The person is found by id (``/api/v2/users/{id}``) or by e-mail address (``/api/v2/users/search``), then their
+identities are read (``/api/v2/users/{id}/identities``), then every ticket they requested, are CC'd on or
+follow (``/api/v2/users/{id}/tickets/requested|ccd|followed``, archived tickets included) or commented on
+(the Search Export API, ``commenter:<id>``: no 1000-result limit), each once, with its whole conversation.
+The profile goes first (a :class:`~zendesk_crawler.items.PersonProfile`), then the ticket records; the person
+document writer (``person_document.py``) puts them in one JSON and one XML document.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from zendesk_crawler.api import STREAM_PAGE_PRIORITY, api_error, json_object
+from zendesk_crawler.config import ZendeskConfig
+from zendesk_crawler.items import (IDENTITIES_ENDPOINT, USER_ENDPOINT, USER_TICKETS_ENDPOINT, USERS_SEARCH_ENDPOINT,
+                                   PersonProfile)
+from zendesk_crawler.streams.selected_tickets import IdSource, SelectedTicketStream, search_source
+
+logger = logging.getLogger(__name__)
+
+#: The person's ticket lists (Zendesk's List Tickets: 100 a page with cursor pagination).
+RELATIONS = ("requested", "ccd", "followed")
+LIST_PAGE_SIZE = 100
+
+
+class PersonStream(SelectedTicketStream):
+    """The person's profile and identities, then their tickets (see the module docstring)."""
+
+    label = "person export"
+
+    def __init__(self, crawler: Crawler, config: ZendeskConfig, export: bool = True) -> None:
+        super().__init__(crawler, config, export)
+        self.user: dict[str, Any] | None = None
+        self.identities: list[dict[str, Any]] = []
+
+    def start_requests(self) -> list[Request]:
+        person = self.config.person
+        if person.isdigit():
+            return [self._request(f"/api/v2/users/{person}.json", {}, self.user_found, USER_ENDPOINT)]
+        return [self._request("/api/v2/users/search.json", {"query": f"email:{person}"}, self.users_found,
+                              USERS_SEARCH_ENDPOINT)]
+
+    def _request(self, path: str, params: dict[str, Any], callback: Any, endpoint: str) -> Request:
+        url = f"{self.config.base_url}{path}" + (f"?{urlencode(params)}" if params else "")
+        return self.request(url, callback, self.person_failed, STREAM_PAGE_PRIORITY, endpoint, {})
+
+    def person_failed(self, failure: Failure) -> None:
+        response = getattr(failure.value, "response", None)
+        if response is not None and response.status == 404 and self.user is None:
+            self.fail(f"the person export stopped: no Zendesk user has the id {self.config.person}")
+            return
+        self.fail(f"the person export stopped: {api_error(failure)}")
+
+    def user_found(self, response: Response) -> Iterator[Any]:
+        page = json_object(response, "user")
+        if page is None or not isinstance(page["user"], dict):
+            yield from self.malformed(response)
+            return
+        yield from self._found(page["user"])
+
+    def users_found(self, response: Response) -> Iterator[Any]:
+        """The users search by e-mail: the user whose address it is (Zendesk may also match other identities)."""
+        page = json_object(response, "users")
+        if page is None:
+            yield from self.malformed(response)
+            return
+        users = [user for user in page["users"] if isinstance(user, dict)]
+        wanted = self.config.person.casefold()
+        exact = [user for user in users if str(user.get("email") or "").casefold() == wanted]
+        found = exact or (users if len(users) == 1 else [])
+        if not found:
+            self.fail(f"the person export stopped: no Zendesk user has the e-mail address {self.config.person}"
+                      + (f" ({len(users)} users match it only in part: give the user id)" if users else ""))
+            return
+        if len(found) > 1:
+            self.fail(f"the person export stopped: {len(found)} Zendesk users have the e-mail address "
+                      f"{self.config.person}: give the user id")
+            return
+        yield from self._found(found[0])
+
+    def _found(self, user: dict[str, Any]) -> Iterator[Request]:
+        self.user = user
+        self.stats.set_value("zendesk/person/user_id", user.get("id"))
+        logger.info("Person export of user %s (%s)", user.get("id"), "deleted" if user.get("active") is False
+                    else user.get("role") or "unknown role")
+        yield self._identities_request(None)
+
+    def _identities_request(self, after: str | None) -> Request:
+        assert self.user is not None
+        params: dict[str, Any] = {"page[size]": LIST_PAGE_SIZE}
+        if after:
+            params["page[after]"] = after
+        return self._request(f"/api/v2/users/{self.user['id']}/identities.json", params, self.identities_page,
+                             IDENTITIES_ENDPOINT)
+
+    def identities_page(self, response: Response) -> Iterator[Any]:
+        """Every identity, then the profile item and the ticket sources."""
+        page = json_object(response, "identities")
+        if page is None:
+            yield from self.malformed(response)
+            return
+        self.identities += [identity for identity in page["identities"] if isinstance(identity, dict)]
+        meta = page.get("meta") if isinstance(page.get("meta"), dict) else {}
+        if meta.get("has_more"):
+            if not meta.get("after_cursor"):
+                self.fail("the person export stopped: an identities page says has_more but gives no after_cursor")
+                return
+            yield self._identities_request(meta["after_cursor"])
+            return
+        assert self.user is not None
+        yield PersonProfile(user=self.user, identities=self.identities)
+        user_id = self.user["id"]
+        for relation in RELATIONS:
+            yield self.source_request(IdSource(f"the person's {relation} tickets",
+                                               f"/api/v2/users/{user_id}/tickets/{relation}.json", {}, "tickets",
+                                               USER_TICKETS_ENDPOINT, LIST_PAGE_SIZE), None)
+        yield self.source_request(search_source(f"commenter:{user_id}", self.search_page_size), None)

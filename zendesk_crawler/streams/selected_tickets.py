@@ -1,0 +1,187 @@
+"""Exactly the tickets a filter selects (``-a query=``, ``status=``, ``created_from=``/``created_to=``,
+``ticket_ids=``), each with its whole conversation, at a cost in proportion to the matches.
+
+Ids come from the Search Export API (``/api/v2/search/export``, ``filter[type]=ticket``, cursor pagination) or
+from the ids the user gave; the tickets themselves, with their users, groups and organizations sideloaded,
+from ``tickets/show_many`` (100 a request). Comments come per ticket, as in a backup run. Nothing here has a
+saved position: a filtered run never moves the backup's cursors.
+
+The search pages are read as fast as their budget allows and keep only ids (the search cursor lives one hour;
+a search held back behind a long backlog of comments could outlive it), while the tickets are fetched a
+hundred at a time as the comments of the earlier ones finish, so memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Iterable, Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from zendesk_crawler import signals as zendesk_signals
+from zendesk_crawler.api import STREAM_PAGE_PRIORITY, api_error, by_id, json_object
+from zendesk_crawler.config import ZendeskConfig
+from zendesk_crawler.items import SEARCH_EXPORT_ENDPOINT, SHOW_MANY_ENDPOINT, TicketConversation
+from zendesk_crawler.streams.tickets import Queued, Sideloads, TicketStream
+
+logger = logging.getLogger(__name__)
+
+SEARCH_EXPORT_PATH = "/api/v2/search/export.json"
+#: ``tickets/show_many`` takes up to 100 ids.
+SHOW_MANY_IDS = 100
+#: Request meta: the ids a ``show_many`` request asks for; the id source a cursor page belongs to.
+IDS_META = "zendesk_ticket_ids"
+SOURCE_META = "zendesk_id_source"
+
+
+class IdSource:
+    """A cursor-paginated list whose entries are tickets (``meta.has_more``, ``meta.after_cursor``,
+    ``page[after]``): a Search Export query, or one of a person's ticket lists."""
+
+    def __init__(self, label: str, path: str, params: dict[str, Any], list_key: str, endpoint: str,
+                 page_size: int) -> None:
+        self.label, self.path, self.params, self.list_key = label, path, params, list_key
+        self.endpoint, self.page_size = endpoint, page_size
+        self.pages = 0
+
+    def url(self, base_url: str, after: str | None) -> str:
+        params = {**self.params, "page[size]": self.page_size}
+        if after:
+            params["page[after]"] = after
+        return f"{base_url}{self.path}?{urlencode(params)}"
+
+
+def search_source(query: str, page_size: int) -> IdSource:
+    """The tickets a Search Export query finds."""
+    return IdSource(f"the ticket search {query!r}", SEARCH_EXPORT_PATH, {"query": query, "filter[type]": "ticket"},
+                    "results", SEARCH_EXPORT_ENDPOINT, page_size)
+
+
+class SelectedTicketStream(TicketStream):
+    """The tickets of a filter (or a person, see ``person.py``): ids from their sources, then the tickets."""
+
+    path = "/api/v2/tickets/show_many.json"
+    label = "ticket selection"
+    endpoint = SHOW_MANY_ENDPOINT
+    page_priority = STREAM_PAGE_PRIORITY
+    position_key = None  # no saved position: the backup's cursors stay where they are
+
+    def __init__(self, crawler: Crawler, config: ZendeskConfig, export: bool = True) -> None:
+        super().__init__(crawler, config, export)
+        self.search_page_size = crawler.settings.getint("ZENDESK_SEARCH_PAGE_SIZE", 1000)
+        #: Ids found and not yet asked for, in the order found; every id found so far (no ticket twice).
+        self.pending_ids: deque[int] = deque()
+        self.found_ids: set[int] = set()
+        #: Id sources still being read, and show_many requests out.
+        self.sources_running = 0
+        self.fetches_running = 0
+        self.ended = False
+        #: Ids Zendesk returned no ticket for (deleted, or never existed).
+        self.not_found: list[int] = []
+
+    # --- where the ids come from ---------------------------------------------
+
+    def start_requests(self) -> list[Request]:
+        selection = self.config.ticket_filter
+        self.add_ids(selection.ticket_ids)
+        requests = [self.source_request(search_source(query, self.search_page_size), None)
+                    for query in selection.search_queries()]
+        return requests + self.fetch_tickets() + self.end_if_done()
+
+    def source_request(self, source: IdSource, after: str | None) -> Request:
+        """The first (``after`` None) or a next page of an id source."""
+        if after is None:
+            self.sources_running += 1
+        source.pages += 1
+        return self.request(source.url(self.config.base_url, after), self.source_page, self.source_failed,
+                            STREAM_PAGE_PRIORITY, source.endpoint, {SOURCE_META: source})
+
+    def source_page(self, response: Response) -> Iterator[Any]:
+        """One page of an id source: its ticket ids, the next page at once, tickets to fetch."""
+        source: IdSource = response.meta[SOURCE_META]
+        page = json_object(response, source.list_key)
+        if page is None:
+            yield from self.retry_or_fail(response, lambda why: self.fail(f"{source.label} stopped: {why}"))
+            return
+        self.stats.inc_value(f"zendesk/{self.name}/source_pages")
+        entries = page[source.list_key]
+        self.add_ids(entry["id"] for entry in entries if isinstance(entry, dict) and _is_id(entry.get("id"))
+                     and entry.get("result_type", "ticket") == "ticket")
+        meta = page.get("meta") if isinstance(page.get("meta"), dict) else {}
+        if meta.get("has_more"):
+            if not meta.get("after_cursor"):
+                self.fail(f"{source.label} stopped: a page says has_more but gives no after_cursor")
+                return
+            yield self.source_request(source, meta["after_cursor"])
+        else:
+            self.sources_running -= 1
+        yield from self.fetch_tickets()
+        yield from self.end_if_done()
+
+    def source_failed(self, failure: Failure) -> None:
+        """An id source could not be read: a query Zendesk rejects is named with Zendesk's reason."""
+        source: IdSource = failure.request.meta[SOURCE_META]  # type: ignore[attr-defined]
+        self.fail(f"{source.label} stopped: {api_error(failure)}")
+
+    def add_ids(self, ids: Iterable[int]) -> None:
+        """Ids found by a source: each ticket is fetched once, whichever sources find it."""
+        for ticket_id in ids:
+            if ticket_id not in self.found_ids:
+                self.found_ids.add(ticket_id)
+                self.pending_ids.append(ticket_id)
+
+    # --- the tickets ----------------------------------------------------------
+
+    def fetch_tickets(self) -> list[Request]:
+        """``show_many`` requests for pending ids, while the tickets waiting for comments are few."""
+        requests = []
+        room = max(self.config.tickets_in_progress, SHOW_MANY_IDS)
+        while self.pending_ids and not self.failed() and \
+                self.per_ticket.backlog() + SHOW_MANY_IDS * self.fetches_running < room:
+            ids = [self.pending_ids.popleft() for _ in range(min(SHOW_MANY_IDS, len(self.pending_ids)))]
+            self.fetches_running += 1
+            requests.append(self.page_request({"ids": ",".join(map(str, ids)),
+                                               "include": "users,groups,organizations"}, meta={IDS_META: ids}))
+        return requests
+
+    def read_page(self, page: dict[str, Any], number: int, response: Response) -> Iterator[Any]:
+        """A ``show_many`` answer: its tickets are queued for their comments; missing ids are named."""
+        self.fetches_running -= 1
+        tickets = page["tickets"]
+        sideloads = Sideloads(by_id(page.get("users")), by_id(page.get("groups")), by_id(page.get("organizations")))
+        returned = {ticket.get("id") for ticket in tickets if isinstance(ticket, dict)}
+        missing = [ticket_id for ticket_id in response.meta[IDS_META] if ticket_id not in returned]
+        if missing:
+            self.not_found.extend(missing)
+            self.stats.inc_value(f"zendesk/{self.name}/ids_not_found", len(missing))
+            logger.warning("No ticket for the id(s) %s: deleted or never existed (Zendesk returned none)",
+                           ", ".join(map(str, missing)))
+        outcomes = [out for ticket in tickets for out in self._ticket(ticket, sideloads, number)]
+        yield from (out for out in outcomes if isinstance(out, TicketConversation))
+        self.per_ticket.queue([out.conversation for out in outcomes if isinstance(out, Queued)])
+        yield from self.per_ticket.start()
+        yield from self.fetch_tickets()
+        yield from self.end_if_done()
+
+    def end_if_done(self) -> list[Request]:
+        """Tell the run state once every source is read and every id asked for (comments may still come)."""
+        if not self.ended and not self.sources_running and not self.pending_ids and not self.fetches_running:
+            self.ended = self.end_of_stream = True
+            self.stats.set_value(f"zendesk/{self.name}/tickets_found", len(self.found_ids))
+            self.stats.set_value(f"zendesk/{self.name}/not_found_ids", list(self.not_found))
+            self.tell(zendesk_signals.stream_ended)
+        return []
+
+    def release_export(self) -> list[Request]:
+        """More tickets as the comments of earlier ones finish (called by the per-ticket queue and when idle)."""
+        return self.fetch_tickets()
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
