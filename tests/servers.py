@@ -91,3 +91,10 @@ def scrapyd_server(home: Path, env: dict[str, str]) -> ServerProcess:
     )
     return ServerProcess([str(VENV_BIN / "scrapyd")], ready=r"Scrapyd web console available at (http://\S+?)/?$",
                          env=env, cwd=home)
+
+
+def web_server(env: dict[str, str], host: str = "127.0.0.1") -> ServerProcess:
+    """The web page (``python -m zendesk_crawler.web``) on a free port, from the project root."""
+    project_root = Path(__file__).resolve().parent.parent
+    return ServerProcess([sys.executable, "-m", "zendesk_crawler.web", "--host", host, "--port", str(free_port())],
+                         ready=r"Uvicorn running on (http://\S+)", env=env, cwd=project_root)

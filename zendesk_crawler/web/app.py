@@ -1,0 +1,271 @@
+"""The page's routes: runs and Extract now, files, the ticket search, the conversation and its PDF."""
+
+from __future__ import annotations
+
+import mimetypes
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from scrapy.settings import BaseSettings
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from zendesk_crawler.config import STREAM_NAMES, ConfigError, parse_bool, parse_start_time, parse_streams
+from zendesk_crawler.state.store import documents_for
+from zendesk_crawler.web.config import WebConfig
+from zendesk_crawler.web.launcher import Job, Launcher, LaunchError, LocalLauncher, ScrapydLauncher
+from zendesk_crawler.web.location import ExportLocation, FileNotInLocation, location_for, safe_relative_path
+from zendesk_crawler.web.pdf import write_pdf
+from zendesk_crawler.web.render import INLINE_IMAGE_TYPES, comment_view, find_attachment, person
+from zendesk_crawler.web.runs import Run, lock_holder, read_positions, read_runs
+from zendesk_crawler.web.security import CsrfToken, SecurityMiddleware, file_headers, redact
+from zendesk_crawler.web.tickets import TicketIndex
+
+STATIC_DIR = Path(__file__).parent / "static"
+#: Content types of the export's files by extension (the rest: by ``mimetypes``, else binary).
+FILE_TYPES = {".json": "application/json", ".jsonl": "application/jsonl; charset=utf-8",
+              ".xml": "application/xml; charset=utf-8", ".csv": "text/csv; charset=utf-8",
+              ".gz": "application/gzip"}
+#: The run options the page may pass to a run (``-a`` arguments), validated as the command line validates them.
+RUN_OPTIONS = ("start_time", "streams", "attachments")
+NOTICES = {"started": "The extraction started.", "busy": "A run is already in progress: not starting another.",
+           "launch-failed": "The extraction could not be started."}
+
+
+@dataclass(frozen=True)
+class JobView:
+    """The extraction the page started last, as shown: its state, progress and how it ended."""
+
+    job_id: str
+    run_id: str
+    started_at: str
+    state: str
+    tickets: int | None = None
+    position: str | None = None
+    progress: str | None = None
+    failure: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.state in ("starting", "running")
+
+
+class WebPage:
+    """The page's state: configuration, export location, index, launcher and the jobs it started."""
+
+    def __init__(self, config: WebConfig, settings: BaseSettings) -> None:
+        self.config = config
+        self.settings = settings
+        self.location: ExportLocation = location_for(config.export_uri, settings)
+        self.index = TicketIndex(config.cache_dir / "tickets.sqlite", self.location)
+        self.launcher: Launcher = (
+            ScrapydLauncher(config.scrapyd_url, config.scrapyd_project, config.export_uri) if config.scrapyd_url
+            else LocalLauncher(config.export_uri, config.cache_dir / "jobs"))
+        self.jobs: list[Job] = []
+        self.launch_error: str | None = None
+        self.csrf = CsrfToken()
+        self.templates = Environment(loader=PackageLoader("zendesk_crawler.web", "templates"),
+                                     autoescape=select_autoescape(default=True, default_for_string=True))
+        self.templates.globals.update(person=person, quote=quote)
+
+    # --- reading the location ---------------------------------------------------------------------------
+
+    def runs(self) -> list[Run]:
+        return read_runs(self.location)
+
+    def _document(self, uri: str) -> str | None:
+        return documents_for(uri, self.settings).read(uri)
+
+    def job_view(self, runs: list[Run]) -> JobView | None:
+        """The last job the page started, told by its manifest once written, else by its log."""
+        if not self.jobs:
+            return None
+        job = self.jobs[-1]
+        run = next((run for run in runs if run.run_id == job.run_id), None)
+        if run is not None:
+            return JobView(job.job_id, job.run_id, job.started_at, run.status, run.tickets, failure=run.failure)
+        try:
+            progress = self.launcher.progress(job)
+        except (LaunchError, KeyError) as exc:
+            return JobView(job.job_id, job.run_id, job.started_at, "unknown", failure=redact(str(exc)))
+        if progress.ended:
+            reason = progress.failure or "the run ended without writing its manifest (see its log)"
+            return JobView(job.job_id, job.run_id, job.started_at, "failed", progress.tickets, progress.position,
+                           progress.progress and redact(progress.progress), redact(reason))
+        state = "running" if progress.progress else "starting"
+        return JobView(job.job_id, job.run_id, job.started_at, state, progress.tickets, progress.position,
+                       progress.progress and redact(progress.progress))
+
+    def render(self, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        html = self.templates.get_template(name).render(csrf=self.csrf.value, **context)
+        return HTMLResponse(html, status_code=status_code)
+
+    def not_found(self, what: str = "Not found") -> HTMLResponse:
+        return self.render("message.html", status_code=404, title="Not found", message=what)
+
+    # --- routes --------------------------------------------------------------------------------------------
+
+    def runs_page(self, request: Request) -> HTMLResponse:
+        runs = self.runs()
+        notice = NOTICES.get(request.query_params.get("notice", ""))
+        return self.render("runs.html", runs=runs, positions=read_positions(self._document(self.config.state_uri)),
+                           job=self.job_view(runs), lock=lock_holder(self._document(self.config.state_uri + ".lock"),
+                                                                      runs),
+                           notice=notice, launch_error=self.launch_error if request.query_params.get("notice") ==
+                           "launch-failed" else None, streams=STREAM_NAMES, export_uri=self.config.export_uri,
+                           scrapyd=bool(self.config.scrapyd_url))
+
+    def status(self, request: Request) -> JSONResponse:
+        runs = self.runs()
+        job = self.job_view(runs)
+        lock = lock_holder(self._document(self.config.state_uri + ".lock"), runs)
+        return JSONResponse({"job": job and {**asdict(job), "active": job.active},
+                             "lock": lock and asdict(lock), "newest_run": runs[0].run_id if runs else None})
+
+    async def extract(self, request: Request) -> Response:
+        form = await request.form()
+        if not self.csrf.valid(form.get("csrf")):
+            return self.render("message.html", status_code=403, title="Refused",
+                               message="The form was not sent by this page (missing or wrong token).")
+        unknown = sorted(set(form.keys()) - {"csrf", *RUN_OPTIONS})
+        try:
+            if unknown:
+                raise ConfigError(f"unknown run option(s): {', '.join(unknown)}")
+            arguments = run_arguments(form.get("start_time"), form.getlist("streams"), form.get("attachments"))
+        except ConfigError as exc:
+            return self.render("message.html", status_code=400, title="Invalid options", message=str(exc))
+        return await run_in_threadpool(self._start, arguments)
+
+    def _start(self, arguments: dict[str, str]) -> Response:
+        runs = self.runs()
+        job = self.job_view(runs)
+        if (job is not None and job.active) or lock_holder(self._document(self.config.state_uri + ".lock"), runs):
+            return RedirectResponse("/?notice=busy", status_code=303)
+        try:
+            self.jobs.append(self.launcher.start(arguments))
+        except LaunchError as exc:
+            self.launch_error = redact(str(exc))
+            return RedirectResponse("/?notice=launch-failed", status_code=303)
+        return RedirectResponse("/?notice=started", status_code=303)
+
+    def file(self, request: Request) -> Response:
+        path = request.path_params["path"]
+        if safe_relative_path(path) is None:
+            return self.not_found()
+        try:
+            size = self.location.size(path)
+            chunks = self.location.stream(path)
+        except FileNotInLocation:
+            return self.not_found()
+        suffix = Path(path).suffix.lower()
+        content_type = FILE_TYPES.get(suffix) or mimetypes.guess_type(path)[0] or "application/octet-stream"
+        if content_type.startswith(("text/html", "image/svg", "application/xhtml")):
+            content_type = "text/plain; charset=utf-8"  # shown as text, never as a document of this origin
+        headers = {**file_headers(), "content-length": str(size)}
+        return StreamingResponse(chunks, media_type=content_type, headers=headers)
+
+    def search(self, request: Request) -> Response:
+        query = request.query_params.get("q", "").strip()
+        if query.isdigit():
+            return RedirectResponse(f"/tickets/{int(query)}", status_code=303)
+        if "@" not in query:
+            return self.render("message.html", status_code=400, title="Find a ticket",
+                               message="Give a ticket id or a requester's e-mail address.")
+        self.index.refresh(self.runs())
+        return self.render("search.html", query=query, tickets=self.index.by_requester(query))
+
+    def _ticket(self, request: Request) -> dict[str, Any] | None:
+        self.index.refresh(self.runs())
+        return self.index.ticket(int(request.path_params["ticket_id"]))
+
+    def _conversation(self, record: dict[str, Any], for_pdf: bool) -> str:
+        comments = [comment_view(record["id"], comment) for comment in record.get("comments") or []]
+        return self.templates.get_template("ticket.html").render(
+            ticket=record, comments=comments, for_pdf=for_pdf, csrf=self.csrf.value,
+            custom_fields=record.get("custom_fields_by_title") or {})
+
+    def ticket(self, request: Request) -> Response:
+        record = self._ticket(request)
+        if record is None:
+            return self.not_found(f"Ticket {request.path_params['ticket_id']} is in no backup of this location.")
+        return HTMLResponse(self._conversation(record, for_pdf=False))
+
+    def ticket_pdf(self, request: Request) -> Response:
+        record = self._ticket(request)
+        if record is None:
+            return self.not_found(f"Ticket {request.path_params['ticket_id']} is in no backup of this location.")
+        stylesheet = (STATIC_DIR / "style.css").read_text("utf-8")
+        pdf = write_pdf(self._conversation(record, for_pdf=True), stylesheet,
+                        lambda _ticket, attachment: self._image(record, attachment))
+        return Response(pdf, media_type="application/pdf", headers={
+            **file_headers(), "content-disposition": f'attachment; filename="ticket-{record["id"]}.pdf"'})
+
+    def _image(self, record: dict[str, Any], attachment_id: int) -> tuple[bytes, str] | None:
+        attachment = find_attachment(record, attachment_id)
+        if attachment is None or attachment.get("content_type") not in INLINE_IMAGE_TYPES:
+            return None
+        data = self.location.read_bytes((attachment.get("stored_file") or {}).get("path") or "")
+        return None if data is None else (data, attachment["content_type"])
+
+    def attachment(self, request: Request) -> Response:
+        record = self._ticket(request)
+        attachment = find_attachment(record or {}, int(request.path_params["attachment_id"]))
+        path = ((attachment or {}).get("stored_file") or {}).get("path") or ""
+        if attachment is None or safe_relative_path(path) is None:
+            return self.not_found()
+        try:
+            size = self.location.size(path)
+            chunks = self.location.stream(path)
+        except FileNotInLocation:
+            return self.not_found()
+        content_type = str(attachment.get("content_type") or "")
+        name = quote(str(attachment.get("file_name") or attachment["id"]))
+        disposition = "inline" if content_type in INLINE_IMAGE_TYPES else "attachment"
+        return StreamingResponse(chunks, media_type=content_type if disposition == "inline" else
+                                 "application/octet-stream", headers={
+            **file_headers(), "content-length": str(size),
+            "content-disposition": f"{disposition}; filename*=UTF-8''{name}"})
+
+
+def run_arguments(start_time: Any, streams: list[Any], attachments: Any) -> dict[str, str]:
+    """The ``-a`` arguments of a run from the form, validated like the command line's (:class:`ConfigError`)."""
+    arguments: dict[str, str] = {}
+    if isinstance(start_time, str) and start_time.strip():
+        arguments["start_time"] = str(parse_start_time(start_time, time.time()))
+    selected = [name for name in streams if isinstance(name, str)]
+    if selected and set(selected) != set(STREAM_NAMES):
+        arguments["streams"] = ",".join(parse_streams(",".join(selected)))
+    if isinstance(attachments, str) and attachments.strip():
+        arguments["attachments"] = "true" if parse_bool("attachments", attachments) else "false"
+    return arguments
+
+
+def create_app(config: WebConfig, settings: BaseSettings) -> Starlette:
+    """The ASGI application."""
+    page = WebPage(config, settings)
+    routes = [
+        Route("/", page.runs_page),
+        Route("/status.json", page.status),
+        Route("/extract", page.extract, methods=["POST"]),
+        Route("/files/{path:path}", page.file),
+        Route("/tickets", page.search),
+        Route("/tickets/{ticket_id:int}", page.ticket),
+        Route("/tickets/{ticket_id:int}.pdf", page.ticket_pdf),
+        Route("/tickets/{ticket_id:int}/attachments/{attachment_id:int}", page.attachment),
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+    ]
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return page.not_found()
+
+    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found})
+    app.state.page = page
+    return SecurityMiddleware(app, config.user, config.password)  # type: ignore[return-value]

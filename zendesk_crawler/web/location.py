@@ -1,0 +1,212 @@
+"""The export location, read-only: list, read and stream the files of a local directory or an S3 prefix."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from scrapy.settings import BaseSettings
+
+from zendesk_crawler.s3 import error_code, s3_client, split_s3_uri
+from zendesk_crawler.state.store import is_local, local_path
+
+#: Bytes per read when streaming a file.
+CHUNK_SIZE = 256 * 1024
+#: A relative path the page may serve: plain names joined by ``/`` (no dot files, no ``..``, no backslash).
+_SAFE_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+@=-]*$")
+
+
+def safe_relative_path(path: str) -> str | None:
+    """``path`` if it names a file inside the location without leaving it (else ``None``).
+
+    Every part must be a plain name: no ``..``, no dot files (``.partial/``, locks),
+    no backslash, no empty part, nothing absolute, whatever encoding it arrived in.
+    """
+    parts = path.split("/")
+    if not path or len(path) > 1024 or not all(_SAFE_PART.match(part) for part in parts):
+        return None
+    if parts[-1].endswith(".lock") or posixpath.normpath(path) != path:
+        return None
+    return path
+
+
+class FileNotInLocation(LookupError):
+    """No such file in the export location."""
+
+
+class ExportLocation(Protocol):
+    """What the page reads from an export location; paths are relative to it."""
+
+    uri: str
+
+    def names(self, prefix: str) -> list[str]: ...
+
+    def read_bytes(self, path: str) -> bytes | None: ...
+
+    def size(self, path: str) -> int: ...
+
+    def stream(self, path: str) -> Iterator[bytes]: ...
+
+    def read_range(self, path: str, offset: int, length: int) -> bytes: ...
+
+    def relative(self, uri: str) -> str | None: ...
+
+
+class LocalLocation:
+    """An export directory on this machine."""
+
+    def __init__(self, uri: str) -> None:
+        self.uri = uri
+        self.root = local_path(uri).resolve()
+
+    def _path(self, path: str) -> Path:
+        safe = safe_relative_path(path)
+        if safe is None:
+            raise FileNotInLocation(path)
+        full = (self.root / safe).resolve()
+        if not full.is_relative_to(self.root) or not full.is_file():
+            raise FileNotInLocation(path)
+        return full
+
+    def names(self, prefix: str) -> list[str]:
+        """Names of the files directly in the location that start with ``prefix``."""
+        if not self.root.is_dir():
+            return []
+        return sorted(p.name for p in self.root.glob(f"{prefix}*") if p.is_file())
+
+    def read_bytes(self, path: str) -> bytes | None:
+        try:
+            return self._path(path).read_bytes()
+        except FileNotInLocation:
+            return None
+
+    def size(self, path: str) -> int:
+        return self._path(path).stat().st_size
+
+    def stream(self, path: str) -> Iterator[bytes]:
+        full = self._path(path)
+
+        def chunks() -> Iterator[bytes]:
+            with full.open("rb") as file:
+                while chunk := file.read(CHUNK_SIZE):
+                    yield chunk
+        return chunks()
+
+    def read_range(self, path: str, offset: int, length: int) -> bytes:
+        with self._path(path).open("rb") as file:
+            file.seek(offset)
+            return file.read(length)
+
+    def relative(self, uri: str) -> str | None:
+        """The path inside the location of a file URI a manifest lists (``None``: outside it)."""
+        candidate = local_path(uri)
+        if not candidate.is_absolute():
+            candidate = Path.cwd() / candidate
+        try:
+            return candidate.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return None
+
+
+class S3Location:
+    """An export location under ``s3://bucket/prefix``; files are streamed from S3 through the page."""
+
+    def __init__(self, uri: str, client: Any) -> None:
+        self.uri = uri.rstrip("/")
+        self.client = client
+        self.bucket, prefix = split_s3_uri(self.uri)
+        self.prefix = f"{prefix}/" if prefix else ""
+
+    def _key(self, path: str) -> str:
+        safe = safe_relative_path(path)
+        if safe is None:
+            raise FileNotInLocation(path)
+        return self.prefix + safe
+
+    def names(self, prefix: str) -> list[str]:
+        names = []
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix, Delimiter="/"):
+            names += [entry["Key"][len(self.prefix):] for entry in page.get("Contents", [])]
+        return sorted(names)
+
+    def _get(self, path: str, **extra: Any) -> Any:
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=self._key(path), **extra)
+        except Exception as exc:
+            if error_code(exc) in ("NoSuchKey", "404", "InvalidRange"):
+                raise FileNotInLocation(path) from None
+            raise
+
+    def read_bytes(self, path: str) -> bytes | None:
+        try:
+            return self._get(path)["Body"].read()
+        except FileNotInLocation:
+            return None
+
+    def size(self, path: str) -> int:
+        try:
+            return self.client.head_object(Bucket=self.bucket, Key=self._key(path))["ContentLength"]
+        except Exception as exc:
+            if error_code(exc) in ("NoSuchKey", "404"):
+                raise FileNotInLocation(path) from None
+            raise
+
+    def stream(self, path: str) -> Iterator[bytes]:
+        return self._get(path)["Body"].iter_chunks(CHUNK_SIZE)
+
+    def read_range(self, path: str, offset: int, length: int) -> bytes:
+        return self._get(path, Range=f"bytes={offset}-{offset + length - 1}")["Body"].read()
+
+    def relative(self, uri: str) -> str | None:
+        if uri.startswith(self.uri + "/"):
+            return uri[len(self.uri) + 1:]
+        return None
+
+
+def location_for(uri: str, settings: BaseSettings) -> ExportLocation:
+    """The location of a local path, ``file://`` or ``s3://`` URI (the S3 client built like the crawler's)."""
+    if is_local(uri):
+        return LocalLocation(uri)
+    if urlsplit(uri).scheme == "s3":
+        return S3Location(uri, s3_client(settings))
+    raise ValueError(f"unsupported export location {uri!r}")
+
+
+def read_decompressed_range(location: ExportLocation, path: str, offset: int, length: int) -> bytes:
+    """``length`` bytes at ``offset`` of a file's content, decompressing ``.gz`` files as a stream."""
+    if not path.endswith(".gz"):
+        return location.read_range(path, offset, length)
+    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    position, wanted = 0, bytearray()
+    for chunk in location.stream(path):
+        data = decompressor.decompress(chunk)
+        start = max(0, offset - position)
+        if start < len(data):
+            wanted += data[start:start + length - len(wanted)]
+        position += len(data)
+        if len(wanted) >= length:
+            break
+    return bytes(wanted)
+
+
+def lines(location: ExportLocation, path: str) -> Iterator[tuple[int, bytes]]:
+    """Each line of a file's content with its byte offset (``.gz`` files decompressed as a stream)."""
+    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS) if path.endswith(".gz") else None
+    offset, rest = 0, b""
+    for chunk in location.stream(path):
+        data = rest + (decompressor.decompress(chunk) if decompressor else chunk)
+        start = 0
+        while (end := data.find(b"\n", start)) != -1:
+            yield offset, data[start:end + 1]
+            offset += end + 1 - start
+            start = end + 1
+        rest = data[start:]
+    if rest:
+        yield offset, rest
+

@@ -1,0 +1,153 @@
+"""The runs of an export location, newest first, from their manifests; the saved state; the run holding the lock."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from zendesk_crawler.timestamps import epoch
+from zendesk_crawler.web.location import ExportLocation
+
+MANIFEST_PREFIX = "manifest-"
+
+
+@dataclass(frozen=True)
+class StreamCounts:
+    """One stream's line in a run: records exported, API requests, complete or its problem."""
+
+    stream: str
+    records: int
+    requests: int
+    complete: bool
+    problem: str | None
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run, as its manifest tells it (``status``: complete or failed)."""
+
+    run_id: str
+    status: str
+    failure: str | None
+    started_at: str | None
+    finished_at: str | None
+    tickets: int
+    comments: int
+    streams: list[StreamCounts]
+    #: The run's files, as paths inside the export location.
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def requests(self) -> int:
+        return sum(stream.requests for stream in self.streams)
+
+    @property
+    def duration(self) -> str:
+        """``1 min 5 s``, or empty when a time is missing."""
+        start, end = epoch(self.started_at), epoch(self.finished_at)
+        if start is None or end is None:
+            return ""
+        seconds = max(0, end - start)
+        return f"{seconds // 60} min {seconds % 60} s" if seconds >= 60 else f"{seconds} s"
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    """The run that holds the location's lock now."""
+
+    run_id: str
+    since: str
+
+
+@dataclass(frozen=True)
+class StreamPosition:
+    """Where a stream's next run starts: the saved position as a date."""
+
+    stream: str
+    position: str
+
+
+def read_runs(location: ExportLocation) -> list[Run]:
+    """Every run with a manifest, newest first (run ids sort by their start time)."""
+    runs = []
+    for name in location.names(MANIFEST_PREFIX):
+        if not name.endswith(".json"):
+            continue
+        try:
+            manifest = json.loads(location.read_bytes(name) or b"")
+        except ValueError:
+            continue
+        if isinstance(manifest, dict) and manifest.get("run_id"):
+            runs.append(run_from_manifest(manifest, location))
+    return sorted(runs, key=lambda run: run.run_id, reverse=True)
+
+
+def run_from_manifest(manifest: dict[str, Any], location: ExportLocation) -> Run:
+    """A :class:`Run` from a manifest document; file URIs become paths inside the location."""
+    streams = [StreamCounts(name, entry.get("records", 0), entry.get("requests", 0), bool(entry.get("complete")),
+                            entry.get("problem"))
+               for name, entry in (manifest.get("streams") or {}).items()]
+    if not streams:  # manifests written before streams had their own entries
+        streams = [StreamCounts("tickets", manifest.get("tickets_exported", 0), 0, manifest.get("failure") is None,
+                                manifest.get("failure"))]
+    files = [path for uri in manifest.get("files") or [] if (path := location.relative(uri)) is not None]
+    return Run(manifest["run_id"], manifest.get("status", "failed"), manifest.get("failure"),
+               manifest.get("started_at"), manifest.get("finished_at"), manifest.get("tickets_exported", 0),
+               manifest.get("comments_exported", 0), streams, files)
+
+
+def read_positions(state_text: str | None) -> list[StreamPosition]:
+    """Each stream's saved position in the state document, as a date (empty when there is no state yet)."""
+    try:
+        state = json.loads(state_text or "{}")
+    except ValueError:
+        return []
+    positions = []
+    for stream, entry in sorted((state.get("streams") or {}).items()):
+        moment = entry.get("position_updated_at")
+        if moment is None and isinstance(entry.get("start_time"), int):
+            moment = datetime.fromtimestamp(entry["start_time"], timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        positions.append(StreamPosition(stream, moment or "the start"))
+    return positions
+
+
+def lock_holder(lock_text: str | None, runs: list[Run]) -> LockHolder | None:
+    """The run holding the location's lock (the text of ``state.json.lock``) now, if any.
+
+    The lock is only looked at, never taken (taking it, even for a moment, could
+    make a starting run fail). Locally the holder is running while its process
+    lives and has not written its manifest; on S3 while its lease lasts.
+    """
+    try:
+        holder = json.loads(lock_text or "null")
+    except ValueError:
+        return None
+    if not isinstance(holder, dict):
+        return None
+    run_id = str(holder.get("run_id", ""))
+    if any(run.run_id == run_id for run in runs):
+        return None
+    if "expires_at" in holder:
+        alive = holder["expires_at"] > time.time()
+    elif holder.get("host") == socket.gethostname():
+        alive = _process_alive(int(holder.get("pid", 0)))
+    else:
+        alive = True  # held on another machine: only its manifest tells when it ends
+    return LockHolder(run_id, str(holder.get("since", ""))) if alive else None
+
+
+def _process_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,100 @@
+"""What keeps the page safe: the bind check, HTTP basic auth, security headers, the CSRF token, redaction."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+import os
+import secrets
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+#: The page's own documents: nothing loads from elsewhere, no inline script or style, no framing.
+PAGE_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+               "font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+#: Served files (backups, attachments): shown as inert documents in a sandbox, never as the page's origin.
+FILE_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+#: Environment variables whose values never appear in what the page shows.
+SECRET_VARIABLES = ("ZENDESK_API_TOKEN", "ZENDESK_OAUTH_TOKEN", "ZENDESK_WEB_PASSWORD", "AWS_SECRET_ACCESS_KEY",
+                    "AWS_SESSION_TOKEN")
+
+
+def is_loopback(host: str) -> bool:
+    """True for ``localhost`` and loopback addresses (127.0.0.0/8, ::1)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def redact(text: str) -> str:
+    """``text`` with the value of every secret environment variable replaced by ``***``."""
+    for name in SECRET_VARIABLES:
+        value = os.environ.get(name)
+        if value and len(value) >= 4:
+            text = text.replace(value, "***")
+    return text
+
+
+class SecurityMiddleware:
+    """Basic auth on every request when a password is set, and the security headers on every answer."""
+
+    def __init__(self, app: ASGIApp, user: str, password: str) -> None:
+        self.app = app
+        self.credentials = f"{user}:{password}".encode() if password else None
+
+    def _authorised(self, scope: Scope) -> bool:
+        if self.credentials is None:
+            return True
+        header = dict(scope["headers"]).get(b"authorization", b"")
+        scheme, _, value = header.partition(b" ")
+        if scheme.lower() != b"basic":
+            return False
+        try:
+            given = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            return False
+        return secrets.compare_digest(given, self.credentials)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        if not self._authorised(scope):
+            await send({"type": "http.response.start", "status": 401, "headers": [
+                (b"www-authenticate", b'Basic realm="zendesk_crawler", charset="UTF-8"'),
+                (b"content-type", b"text/plain; charset=utf-8"), *_headers(PAGE_POLICY)]})
+            await send({"type": "http.response.body", "body": b"Authentication required\n"})
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                message["headers"] = [*message.get("headers", []),
+                                      *(h for h in _headers(PAGE_POLICY) if h[0] not in present)]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _headers(policy: str) -> list[tuple[bytes, bytes]]:
+    return [(b"content-security-policy", policy.encode()), (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"no-referrer"), (b"x-frame-options", b"DENY"),
+            (b"cache-control", b"no-store")]
+
+
+def file_headers() -> dict[str, str]:
+    """Headers of a served file: the sandboxing policy instead of the page's."""
+    return {name.decode(): value.decode() for name, value in _headers(FILE_POLICY)}
+
+
+class CsrfToken:
+    """One random token per page process, put in every form and required with every POST."""
+
+    def __init__(self) -> None:
+        self.value = secrets.token_urlsafe(32)
+
+    def valid(self, given: object) -> bool:
+        return isinstance(given, str) and secrets.compare_digest(given.encode(), self.value.encode())
