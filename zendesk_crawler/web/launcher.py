@@ -161,10 +161,13 @@ class ScrapydLauncher:
         return progress_from_log(ended, self._log(job.job_id) if started else "")
 
     def _log(self, job_id: str) -> str:
-        request = urllib.request.Request(f"{self.url}/logs/{urllib.parse.quote(self.project)}/zendesk/{job_id}.log",
-                                         headers={"Range": f"bytes=-{LOG_TAIL_BYTES}"})
+        """The end of the job's log (its size first: twisted's file server mishandles a suffix range on a short file)."""
+        url = f"{self.url}/logs/{urllib.parse.quote(self.project)}/zendesk/{job_id}.log"
         try:
+            with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=30) as response:
+                size = int(response.headers.get("Content-Length") or 0)
+            request = urllib.request.Request(url, headers={"Range": f"bytes={max(0, size - LOG_TAIL_BYTES)}-"})
             with urllib.request.urlopen(request, timeout=30) as response:
-                return response.read().decode("utf-8", "replace")
-        except OSError:
+                return response.read(LOG_TAIL_BYTES).decode("utf-8", "replace")
+        except (OSError, ValueError):
             return ""
