@@ -11,8 +11,10 @@ import hashlib
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -28,6 +30,7 @@ from zendesk_crawler.web.app import run_arguments
 from zendesk_crawler.web.launcher import progress_from_log
 from zendesk_crawler.web.location import safe_relative_path
 from zendesk_crawler.web.render import comment_view, sanitise_html
+from zendesk_crawler.web.runs import LockHolder, Run, lock_holder
 from zendesk_crawler.web.security import is_loopback
 
 RUN_1 = "20261101T100000Z-aaaaaa"
@@ -258,3 +261,17 @@ def test_progress_comes_from_the_crawler_log():
 def test_loopback_hosts():
     assert all(map(is_loopback, ("127.0.0.1", "127.8.9.1", "::1", "[::1]", "localhost")))
     assert not any(map(is_loopback, ("0.0.0.0", "192.168.1.2", "::", "example.com")))
+
+
+def test_the_lock_holder_is_a_live_process_or_an_unexpired_lease_without_a_manifest():
+    here = socket.gethostname()
+    local = {"run_id": "20990101T000000Z-aaaaaa", "pid": os.getpid(), "host": here, "since": "2099-01-01T00:00:00Z"}
+    assert lock_holder(json.dumps(local), []) == LockHolder(local["run_id"], local["since"])
+    finished = Run(local["run_id"], "complete", None, None, None, 0, 0, [])
+    assert lock_holder(json.dumps(local), [finished]) is None  # its manifest says it ended
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    assert lock_holder(json.dumps({**local, "pid": int(dead.stdout)}), []) is None
+    lease = {"run_id": "r", "pid": 1, "host": "elsewhere", "since": "s"}
+    assert lock_holder(json.dumps({**lease, "expires_at": time.time() + 60}), []) is not None
+    assert lock_holder(json.dumps({**lease, "expires_at": time.time() - 1}), []) is None
+    assert lock_holder(None, []) is None and lock_holder("not json", []) is None
