@@ -56,3 +56,13 @@ def read_xml_feed(data: bytes) -> list[dict[str, Any]]:
 
 ITEM_ELEMENTS = {"tickets": "ticket", "users": "user", "organizations": "organization", "groups": "group",
                  "ticket_fields": "ticket_field"}
+
+
+def read_person_document(data: bytes) -> dict[str, Any]:
+    """Parse a person export's XML document (``<person>``: ``<user>``, ``<identities>``, ``<tickets>``) strictly."""
+    root = etree.fromstring(data, parser=etree.XMLParser(recover=False, huge_tree=True))
+    assert root.tag == "person" and [child.tag for child in root] == ["user", "identities", "tickets"]
+    user, identities, tickets = root
+    assert all(element.tag == "ticket" for element in tickets)
+    return {"user": _value(user), "identities": _value(identities),
+            "tickets": [{_key(child): _value(child) for child in element} for element in tickets]}

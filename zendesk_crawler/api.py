@@ -19,13 +19,13 @@ COMMENTS_PRIORITY = 10
 PAGE_PRIORITY = 0
 
 
-def json_object(response: Response, list_key: str) -> dict[str, Any] | None:
-    """The response's JSON object if it is one with a ``list_key`` list, else ``None``."""
+def json_object(response: Response, list_key: str, kind: type = list) -> dict[str, Any] | None:
+    """The response's JSON object if it is one with a ``list_key`` list (or other ``kind``), else ``None``."""
     try:
         data = jsoncodec.loads(response.body)
     except ValueError:
         return None
-    if not isinstance(data, dict) or not isinstance(data.get(list_key), list):
+    if not isinstance(data, dict) or not isinstance(data.get(list_key), kind):
         return None
     return data
 

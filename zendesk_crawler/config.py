@@ -48,6 +48,7 @@ class AccountConfig:
     export_page_size: int
     comments_page_size: int
     list_page_size: int
+    search_page_size: int
     attachment_max_bytes: int
     attachment_downloads: int
     rate_limit_share: float
@@ -188,6 +189,8 @@ def _account_fields(settings: BaseSettings) -> dict[str, Any]:
         export_page_size=_export_page_size(settings),
         comments_page_size=_int_in_range(settings, "ZENDESK_COMMENTS_PAGE_SIZE", 1, 100, default=100),
         list_page_size=_int_in_range(settings, "ZENDESK_LIST_PAGE_SIZE", 1, 100, default=100),
+        # Zendesk's maximum: the search pages keep only ids, so fewer requests cost nothing in memory.
+        search_page_size=_int_in_range(settings, "ZENDESK_SEARCH_PAGE_SIZE", 1, 1000, default=1000),
         attachment_max_bytes=_int_in_range(settings, "ZENDESK_ATTACHMENT_MAX_BYTES", 1, 2**40, default=50 * 2**20),
         attachment_downloads=attachment_downloads_setting(settings),
         rate_limit_share=_number(settings, "ZENDESK_RATE_LIMIT_SHARE", 1.0, low=0.01, high=1.0),

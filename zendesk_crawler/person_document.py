@@ -60,10 +60,12 @@ class PersonXmlExporter(SafeXmlItemExporter):
 
     def start_exporting(self) -> None:
         super().start_exporting()
-        parts: list[str] = []
+        parts: list[str] = ["\n"]
         self._field(parts.append, self._tag("user"), self.profile.user)
+        parts.append("\n")
         self._field(parts.append, self._tag("identities"), self.profile.identities)
-        self.stream.write("\n" + "\n".join(parts) + "\n<tickets>\n")
+        parts.append("\n<tickets>\n")
+        self.stream.write("".join(parts))
 
     def finish_exporting(self) -> None:
         self.stream.write("</tickets>\n")

@@ -38,6 +38,8 @@ ZENDESK_ATTACHMENT_DOWNLOADS = os.environ.get("ZENDESK_ATTACHMENT_DOWNLOADS", "3
 FILES_STORE_S3_ACL = ""
 # Groups and ticket fields per page (page[size], at most 100).
 ZENDESK_LIST_PAGE_SIZE = os.environ.get("ZENDESK_LIST_PAGE_SIZE", "100")
+# Results per Search Export page in a filtered or person export (1-1000).
+ZENDESK_SEARCH_PAGE_SIZE = os.environ.get("ZENDESK_SEARCH_PAGE_SIZE", "1000")
 # Tickets per feed file; each stored file lets the state checkpoint the cursor (0: one file per run).
 ZENDESK_BATCH_ITEM_COUNT = os.environ.get("ZENDESK_BATCH_ITEM_COUNT", "5000")
 # Seconds after which the current feed files are stored (and the cursor checkpointed) even if they

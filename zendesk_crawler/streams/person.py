@@ -62,8 +62,8 @@ class PersonStream(SelectedTicketStream):
         self.fail(f"the person export stopped: {api_error(failure)}")
 
     def user_found(self, response: Response) -> Iterator[Any]:
-        page = json_object(response, "user")
-        if page is None or not isinstance(page["user"], dict):
+        page = json_object(response, "user", dict)
+        if page is None:
             yield from self.malformed(response)
             return
         yield from self._found(page["user"])
@@ -124,4 +124,4 @@ class PersonStream(SelectedTicketStream):
             yield self.source_request(IdSource(f"the person's {relation} tickets",
                                                f"/api/v2/users/{user_id}/tickets/{relation}.json", {}, "tickets",
                                                USER_TICKETS_ENDPOINT, LIST_PAGE_SIZE), None)
-        yield self.source_request(search_source(f"commenter:{user_id}", self.search_page_size), None)
+        yield self.source_request(search_source(f"commenter:{user_id}", self.config.search_page_size), None)

@@ -74,7 +74,6 @@ class SelectedTicketStream(TicketStream):
 
     def __init__(self, crawler: Crawler, config: ZendeskConfig, export: bool = True) -> None:
         super().__init__(crawler, config, export)
-        self.search_page_size = crawler.settings.getint("ZENDESK_SEARCH_PAGE_SIZE", 1000)
         #: Ids found and not yet asked for, in the order found; every id found so far (no ticket twice).
         self.pending_ids: deque[int] = deque()
         self.found_ids: set[int] = set()
@@ -90,7 +89,7 @@ class SelectedTicketStream(TicketStream):
     def start_requests(self) -> list[Request]:
         selection = self.config.ticket_filter
         self.add_ids(selection.ticket_ids)
-        requests = [self.source_request(search_source(query, self.search_page_size), None)
+        requests = [self.source_request(search_source(query, self.config.search_page_size), None)
                     for query in selection.search_queries()]
         return requests + self.fetch_tickets() + self.end_if_done()
 
@@ -127,7 +126,9 @@ class SelectedTicketStream(TicketStream):
     def source_failed(self, failure: Failure) -> None:
         """An id source could not be read: a query Zendesk rejects is named with Zendesk's reason."""
         source: IdSource = failure.request.meta[SOURCE_META]  # type: ignore[attr-defined]
-        self.fail(f"{source.label} stopped: {api_error(failure)}")
+        response = getattr(failure.value, "response", None)
+        rejected = response is not None and response.status in (400, 422)
+        self.fail(f"{source.label} {'was rejected' if rejected else 'stopped'}: {api_error(failure)}")
 
     def add_ids(self, ids: Iterable[int]) -> None:
         """Ids found by a source: each ticket is fetched once, whichever sources find it."""
@@ -139,11 +140,18 @@ class SelectedTicketStream(TicketStream):
     # --- the tickets ----------------------------------------------------------
 
     def fetch_tickets(self) -> list[Request]:
-        """``show_many`` requests for pending ids, while the tickets waiting for comments are few."""
+        """``show_many`` requests for pending ids, while the tickets waiting for comments are few.
+
+        A request asks for 100 ids; fewer only when no more are coming (every source read) or when
+        nothing else is in progress (waiting for more ids would leave the crawler idle).
+        """
         requests = []
         room = max(self.config.tickets_in_progress, SHOW_MANY_IDS)
         while self.pending_ids and not self.failed() and \
                 self.per_ticket.backlog() + SHOW_MANY_IDS * self.fetches_running < room:
+            if len(self.pending_ids) < SHOW_MANY_IDS and self.sources_running and \
+                    (self.fetches_running or self.per_ticket.unfinished()):
+                break  # a fuller request later
             ids = [self.pending_ids.popleft() for _ in range(min(SHOW_MANY_IDS, len(self.pending_ids)))]
             self.fetches_running += 1
             requests.append(self.page_request({"ids": ",".join(map(str, ids)),
