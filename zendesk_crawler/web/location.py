@@ -198,15 +198,16 @@ def read_decompressed_range(location: ExportLocation, path: str, offset: int, le
 def lines(location: ExportLocation, path: str) -> Iterator[tuple[int, bytes]]:
     """Each line of a file's content with its byte offset (``.gz`` files decompressed as a stream)."""
     decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS) if path.endswith(".gz") else None
-    offset, rest = 0, b""
+    offset, pending = 0, []  # the start of the current line, and its pieces read so far
     for chunk in location.stream(path):
-        data = rest + (decompressor.decompress(chunk) if decompressor else chunk)
+        data = decompressor.decompress(chunk) if decompressor else chunk
         start = 0
         while (end := data.find(b"\n", start)) != -1:
-            yield offset, data[start:end + 1]
-            offset += end + 1 - start
-            start = end + 1
-        rest = data[start:]
-    if rest:
-        yield offset, rest
-
+            line = b"".join([*pending, data[start:end + 1]])
+            yield offset, line
+            offset += len(line)
+            pending, start = [], end + 1
+        if start < len(data):
+            pending.append(data[start:])
+    if pending:
+        yield offset, b"".join(pending)
