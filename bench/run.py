@@ -50,6 +50,7 @@ class Scenario:
     peer: bool = False  # also run the Zenpy peer extractor on the same sandbox
     floor: bool = False  # also run bench/scrapy_floor.py, the minimal Scrapy spider, on the same sandbox
     tell_window: bool = True  # False: the crawler is not told the sandbox's window (it must follow the headers)
+    backup: bool = True  # False: a filtered or person export (no start_time, no state: counts from the manifest)
 
     def allowed_rate(self) -> float | None:
         """Requests per real second the account budget allows (None: unlimited)."""
@@ -105,11 +106,10 @@ def crawl(sandbox: SandboxProcess, scenario: Scenario, export_dir: Path, *args: 
                        env, export_dir)
     wall = time.monotonic() - started
     after = sandbox.requests_log(since=10**12)
-    state = json.loads((export_dir / "state.json").read_text("utf-8")) if (export_dir / "state.json").exists() else {}
-    last = state.get("last_run") or {}
     statuses_before, statuses_after = before["statuses"], after["statuses"]
     manifests = sorted(export_dir.glob("manifest-*.json"))
-    files = json.loads(manifests[-1].read_text("utf-8")).get("attachments") if manifests else None
+    last = json.loads(manifests[-1].read_text("utf-8")) if manifests else {}
+    files = last.get("attachments")
     if files:  # the file downloads of an attachments scenario, beside the table
         print(f"# {scenario.name}: {files.get('downloaded', 0)} files downloaded "
               f"({files.get('downloaded', 0) / wall:.1f} files/s, {files.get('downloaded_bytes', 0) / 1e6:.1f} MB), "
@@ -176,7 +176,8 @@ def run_scenario(scenario: Scenario) -> list[Row]:
         time_scale=scenario.time_scale, latency_ms=scenario.latency_ms, gzip=False, heavy_tickets=False,
     ) as sandbox:
         export_dir = Path(tmp)
-        rows = [crawl(sandbox, scenario, export_dir, "-a", "start_time=0", *scenario.crawl_args)]
+        start = ["-a", "start_time=0"] if scenario.backup else []
+        rows = [crawl(sandbox, scenario, export_dir, *start, *scenario.crawl_args)]
         if scenario.peer:
             rows.append(run_peer(sandbox, scenario, export_dir / "peer.jsonl"))
         if scenario.floor:
@@ -212,6 +213,13 @@ def scenarios(smoke: bool) -> dict[str, Scenario]:
                                   max(50, int(2000 * scale)), rate_limit=700, export_rate_limit=10, time_scale=3,
                                   latency_ms=200, crawl_args=["-a", "streams=tickets", "-a", "attachments=true"],
                                   crawler_env={"ZENDESK_ATTACHMENT_DOWNLOADS": "8"}),
+        # A filtered run and a person export on the api-bound budgets: the cost follows the matches.
+        "filter": Scenario("filter status=solved, 700/min, 200 ms", max(50, int(2000 * scale)), rate_limit=700,
+                           export_rate_limit=10, time_scale=3, latency_ms=200, backup=False,
+                           crawl_args=["-a", "status=solved"]),
+        "person": Scenario("person export, 700/min, 200 ms", max(50, int(2000 * scale)), rate_limit=700,
+                           export_rate_limit=10, time_scale=3, latency_ms=200, backup=False,
+                           crawl_args=["-a", "user=agent2@sandbox.example.com"]),
         # The same budget in 6-second windows the crawler is not told about: it must follow the headers.
         "api-untold-window": Scenario("api-bound 700 per 6 s window, not told", max(50, int(2000 * scale)),
                                       rate_limit=700, export_rate_limit=10, time_scale=10, latency_ms=20,

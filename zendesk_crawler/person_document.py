@@ -88,7 +88,7 @@ class PersonDocumentWriter:
     def __init__(self, crawler: Crawler) -> None:
         config = ZendeskConfig.from_run_settings(crawler.settings)
         if config is None or not config.person:
-            raise NotConfigured("not a person export")
+            raise NotConfigured  # no message: Scrapy would warn about it on every backup run
         self.crawler = crawler
         self.export_uri = config.export_uri
         self.run_id = crawler.settings.get("ZENDESK_RUN_ID")
