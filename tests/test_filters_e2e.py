@@ -170,3 +170,17 @@ def test_invalid_filters_are_refused_before_any_request(account, tmp_path, args,
     assert result.returncode == 2
     assert message in result.failure_lines()[0]
     assert sandbox.requests_log()["count"] == start
+
+
+def test_search_pages_keep_to_the_search_export_budget(tmp_path):
+    """The Search Export API's own budget (here 3 requests a 2-second "minute") paces the search pages: no 429."""
+    with SandboxProcess(tickets=300, seed=41, rate_limit=0, export_rate_limit=0, search_export_rate_limit=3,
+                        time_scale=30) as sandbox:
+        wanted = set(sandbox.search_truth("status:open"))
+        result = run_crawl(sandbox.url, tmp_path, "-a", "status=open", ZENDESK_SEARCH_PAGE_SIZE="8",
+                           ZENDESK_RATE_LIMIT_WINDOW="2")
+        searches = [e for e in sandbox.requests_log()["log"] if e["path"].startswith("/api/v2/search/export")]
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert {r["id"] for r in result.json_records()} == wanted
+    assert len(searches) == math.ceil(len(wanted) / 8) > 3 * 2  # more pages than two windows allow
+    assert [e["status"] for e in searches] == [200] * len(searches)
