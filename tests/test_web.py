@@ -45,7 +45,7 @@ def ticket(ticket_id: int, updated_at: str, subject: str, comments: list[dict[st
             "requester": {"id": 1, "name": "Dana Requester", "email": "Dana@Example.com", "role": "end-user"},
             "assignee": {"id": 2, "name": "Agent Smith", "email": "agent@example.com", "role": "agent"},
             "group": {"id": 3, "name": "Tier 2"}, "organization": {"id": 4, "name": "Acme"},
-            "custom_fields_by_title": {"Plan": "gold"}, "comments": comments}
+            "custom_fields_by_title": {"Plan": ["gold", "silver"]}, "comments": comments}
 
 
 def comment(comment_id: int, author: str, html: str, public: bool = True, **extra: Any) -> dict[str, Any]:
@@ -131,7 +131,8 @@ def test_runs_newest_first_with_status_counts_state_and_file_links(page):
     assert html.index(RUN_2) < html.index(RUN_1)
     assert "the Zendesk API answered 500" in html and "1 min 5 s" in html
     assert "2026-11-02T09:00:00Z" in html  # the tickets cursor's position
-    assert f'href="/files/tickets-{RUN_2}-00001.jsonl"' in html and ">Extract now</button>" in html
+    assert f'href="/files/tickets-{RUN_2}-00001.jsonl"' in html and ">tickets-00001.jsonl</a>" in html
+    assert ">Extract now</button>" in html
     assert SECRET not in html
 
 
@@ -163,7 +164,8 @@ def test_a_ticket_reads_as_a_conversation_from_its_newest_version(page):
     html = body.decode()
     assert status == 200 and "שלום subject" in html and "Old subject" not in html
     assert html.count('<li class="comment') == 2 and "Internal note" in html and "Public reply" in html
-    assert "Agent Smith &lt;agent@example.com&gt;" in html and "Tier 2" in html and "Acme" in html and "gold" in html
+    assert "<bdi>Agent Smith</bdi> &lt;agent@example.com&gt;" in html and "Tier 2" in html and "Acme" in html
+    assert "<dt><bdi>Plan</bdi></dt><dd><bdi>gold, silver</bdi></dd>" in html
     assert "<script>document" not in html and "tracker.example" not in html
     assert '<img src="/tickets/7/attachments/900">' in html
     image = get(f"{server.url}/tickets/7/attachments/900")

@@ -100,12 +100,12 @@ def test_extract_browse_read_print_in_a_browser(browser, tmp_path):
             assert manifest["tickets_exported"] >= len(changed)
 
             # A file opens in a new tab, with its bytes and content type.
-            link = page.locator(f"#run-{run_id} ul.files a", has_text=re.compile(r"^tickets-.*\.json$")).first
+            link = page.locator(f"#run-{run_id} ul.files a[href$='.json'][href*='/tickets-']").first
             with page.context.expect_page() as new_tab:
                 link.click()
             tab = new_tab.value
             tab.wait_for_load_state()
-            name = link.inner_text()
+            name = link.get_attribute("title")
             assert tab.url == f"{web.url}/files/{name}"
             response = page.request.get(tab.url)
             assert response.headers["content-type"].startswith("application/json")

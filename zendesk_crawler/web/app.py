@@ -24,7 +24,7 @@ from zendesk_crawler.web.config import WebConfig
 from zendesk_crawler.web.launcher import Job, Launcher, LaunchError, LocalLauncher, ScrapydLauncher
 from zendesk_crawler.web.location import ExportLocation, FileNotInLocation, location_for, safe_relative_path
 from zendesk_crawler.web.pdf import write_pdf
-from zendesk_crawler.web.render import INLINE_IMAGE_TYPES, comment_view, find_attachment, person
+from zendesk_crawler.web.render import INLINE_IMAGE_TYPES, comment_view, field_value, find_attachment
 from zendesk_crawler.web.runs import Run, lock_holder, read_positions, read_runs
 from zendesk_crawler.web.security import CsrfToken, SecurityMiddleware, file_headers, redact
 from zendesk_crawler.web.tickets import TicketIndex
@@ -74,7 +74,7 @@ class WebPage:
         self.csrf = CsrfToken()
         self.templates = Environment(loader=PackageLoader("zendesk_crawler.web", "templates"),
                                      autoescape=select_autoescape(default=True, default_for_string=True))
-        self.templates.globals.update(person=person, quote=quote)
+        self.templates.globals.update(quote=quote, field_value=field_value)
 
     # --- reading the location ---------------------------------------------------------------------------
 

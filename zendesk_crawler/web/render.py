@@ -102,9 +102,12 @@ def find_attachment(record: dict[str, Any], attachment_id: int) -> dict[str, Any
     return None
 
 
-def person(value: Any) -> str:
-    """``Name <email>`` of a resolved requester or assignee, or what there is."""
-    if not isinstance(value, dict):
+def field_value(value: Any) -> str:
+    """A custom field's value as text: lists joined by commas, nothing for null."""
+    if value is None:
         return ""
-    name, email = value.get("name"), value.get("email")
-    return f"{name} <{email}>" if name and email else str(name or email or value.get("id") or "")
+    if isinstance(value, list):
+        return ", ".join(field_value(item) for item in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

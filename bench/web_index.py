@@ -1,0 +1,168 @@
+"""How fast the web page finds a ticket in a 100,000-ticket backup: the SQLite index against reading the files.
+
+    .venv/bin/python bench/web_index.py [--tickets 100000] [--comments 4] [--dir DIR]
+
+Writes a backup shaped like the crawler's (``tickets-<run id>-NNNNN.json`` of
+5000 records, one record a line, written with the crawler's JSON exporter, and a
+manifest per run: two runs, the second re-exporting a tenth of the tickets),
+then measures, in this process: building the index from nothing, a refresh with
+nothing new, a lookup by id (index query plus the one line read back), a lookup
+by requester e-mail, a lookup by scanning the files (what the page would do
+without an index), and ``GET /tickets/<id>`` on the real page over HTTP.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import orjson
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+
+from zendesk_crawler.exporters import CompactJsonItemExporter  # noqa: E402
+from zendesk_crawler.web.location import LocalLocation  # noqa: E402
+from zendesk_crawler.web.runs import read_runs  # noqa: E402
+from zendesk_crawler.web.tickets import TicketIndex  # noqa: E402
+
+BATCH = 5000
+BODY = ("Здравствуйте, the invoice for last month lists our old VAT number. שלום, יש לי בעיה עם החשבון. "
+        "مرحبا، لدي مشكلة في تسجيل الدخول. Could you check why the export stops at 1000 rows? 👍🏽 ")
+
+
+def record(ticket_id: int, updated_at: str, comments: int, rng: random.Random) -> dict:
+    requester = {"id": 900 + ticket_id % 5000, "name": f"User {ticket_id % 5000}",
+                 "email": f"user{ticket_id % 5000}@example.com", "role": "end-user"}
+    return {
+        "url": f"https://acme.zendesk.com/api/v2/tickets/{ticket_id}.json", "id": ticket_id, "subject":
+        f"Ticket {ticket_id}: login problem", "description": BODY, "status": rng.choice(("open", "solved", "closed")),
+        "created_at": "2025-01-01T00:00:00Z", "updated_at": updated_at, "tags": ["bench", "vip"],
+        "requester": requester, "assignee": {"id": 1, "name": "Agent", "email": "agent@example.com", "role": "agent"},
+        "group": {"id": 1, "name": "Tier 2"}, "organization": None, "custom_fields_by_title": {"Plan": "gold"},
+        "comments": [{"id": ticket_id * 100 + n, "type": "Comment", "author_id": requester["id"], "body": BODY,
+                      "html_body": f"<p dir=\"auto\">{BODY}</p>", "plain_body": BODY, "public": n % 3 != 2,
+                      "attachments": [], "created_at": "2025-01-01T00:00:00Z", "author": requester}
+                     for n in range(comments)]}
+
+
+def write_run(root: Path, run_id: str, ids: list[int], updated_at: str, comments: int) -> None:
+    rng = random.Random(run_id)
+    files = []
+    for batch, start in enumerate(range(0, len(ids), BATCH), 1):
+        path = root / f"tickets-{run_id}-{batch:05d}.json"
+        with path.open("wb") as file:
+            exporter = CompactJsonItemExporter(file, encoding="utf-8", indent=0)  # as the feeds write
+            exporter.start_exporting()
+            for ticket_id in ids[start:start + BATCH]:
+                exporter.export_item(record(ticket_id, updated_at, comments, rng))
+            exporter.finish_exporting()
+        files.append(str(path))
+    (root / f"manifest-{run_id}.json").write_text(json.dumps({
+        "run_id": run_id, "status": "complete", "failure": None, "tickets_exported": len(ids),
+        "comments_exported": len(ids) * comments, "files": files}), encoding="utf-8")
+
+
+def timed(function, *args):
+    started = time.perf_counter()
+    result = function(*args)
+    return result, time.perf_counter() - started
+
+
+def percentiles(samples: list[float]) -> str:
+    samples = sorted(samples)
+    return (f"median {statistics.median(samples) * 1000:.2f} ms, p95 {samples[int(len(samples) * 0.95)] * 1000:.2f} ms"
+            f" ({len(samples)} lookups)")
+
+
+def scan_for(location: LocalLocation, runs, ticket_id: int) -> dict | None:
+    """What the page would do without an index: read every ticket file, keep the newest version."""
+    newest = None
+    for run in runs:
+        for path in run.files:
+            for line in (location.root / path).open("rb"):
+                body = line.rstrip(b",\n")
+                if body.startswith(b"{") and orjson.loads(body)["id"] == ticket_id:
+                    candidate = orjson.loads(body)
+                    if newest is None or candidate["updated_at"] > newest["updated_at"]:
+                        newest = candidate
+    return newest
+
+
+def page_latency(root: Path, cache: Path, ids: list[int]) -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "ZENDESK_EXPORT_URI": str(root), "ZENDESK_WEB_CACHE": str(cache)}
+    server = subprocess.Popen([sys.executable, "-m", "zendesk_crawler.web", "--port", str(port)], cwd=PROJECT_ROOT,
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        for line in server.stderr:
+            if "Uvicorn running" in line:
+                break
+        samples = []
+        for ticket_id in ids:
+            started = time.perf_counter()
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/tickets/{ticket_id}", timeout=60) as response:
+                assert response.status == 200 and f"#{ticket_id}".encode() in response.read()
+            samples.append(time.perf_counter() - started)
+        return percentiles(samples)
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--comments", type=int, default=4)
+    parser.add_argument("--dir", type=Path, default=None, help="where to write the backup (default: a temp dir)")
+    args = parser.parse_args()
+    work = args.dir or Path(tempfile.mkdtemp(prefix="web-index-bench-"))
+    root, cache = work / "export", work / "cache"
+    shutil.rmtree(work / "export", ignore_errors=True)
+    shutil.rmtree(cache, ignore_errors=True)
+    root.mkdir(parents=True)
+    ids = list(range(1, args.tickets + 1))
+    rng = random.Random(1)
+    _, seconds = timed(write_run, root, "20260101T000000Z-000001", ids, "2026-01-01T00:00:00Z", args.comments)
+    write_run(root, "20260102T000000Z-000002", sorted(rng.sample(ids, len(ids) // 10)), "2026-01-02T00:00:00Z",
+              args.comments + 1)
+    size = sum(p.stat().st_size for p in root.iterdir())
+    print(f"backup: {args.tickets} tickets + {args.tickets // 10} re-exported, {args.comments} comments each, "
+          f"{size / 2**20:.0f} MB of JSON (written in {seconds:.1f} s)")
+
+    location = LocalLocation(str(root))
+    runs = read_runs(location)
+    index = TicketIndex(cache / "tickets.sqlite", location)
+    read, seconds = timed(index.refresh, runs)
+    print(f"index built from nothing: {read} files in {seconds:.1f} s; "
+          f"{(cache / 'tickets.sqlite').stat().st_size / 2**20:.1f} MB of SQLite")
+    _, seconds = timed(lambda: index.refresh(read_runs(location)))
+    print(f"refresh with nothing new (manifests listed and read): {seconds * 1000:.1f} ms")
+    sample = rng.sample(ids, 1000)
+    by_id = [timed(index.ticket, ticket_id)[1] for ticket_id in sample]
+    print(f"lookup by id (index + one line read): {percentiles(by_id)}")
+    by_email = [timed(index.by_requester, f"user{ticket_id % 5000}@example.com")[1] for ticket_id in sample[:200]]
+    print(f"lookup by requester e-mail (about 22 tickets each): {percentiles(by_email)}")
+    newest, seconds = timed(scan_for, location, runs, sample[0])
+    assert newest == index.ticket(sample[0])
+    print(f"lookup by scanning every file instead: {seconds:.1f} s for one ticket")
+    print(f"GET /tickets/<id> on the page over HTTP (rendered conversation): {page_latency(root, cache, sample[:200])}")
+    if args.dir is None:
+        shutil.rmtree(work)
+
+
+if __name__ == "__main__":
+    main()
