@@ -66,7 +66,7 @@ def write_backup(root: Path) -> dict[str, Any]:
              "content_url": "https://acme.zendesk.com/attachments/token/abc/?name=logo.png",
              "stored_file": {"path": image_path, "sha256": digest, "size": len(PNG)}}
     old = ticket(7, "2026-11-01T09:00:00Z", "Old subject", [comment(1, "Dana", "<p>first</p>")])
-    new = ticket(7, "2026-11-02T09:00:00Z", "שלום subject", [
+    new = ticket(7, "2026-11-02T09:00:00Z", "שלום subject 😀", [
         comment(1, "Dana", "<p>first</p>"),
         comment(2, "Agent", '<p>hi<script>document.title="pwned"</script>'
                 '<img src="https://acme.zendesk.com/attachments/token/abc/?name=logo.png">'
@@ -188,7 +188,10 @@ def test_the_pdf_holds_the_conversation_as_text(page, tmp_path):
     (tmp_path / "t.pdf").write_bytes(body)
     text = subprocess.run(["pdftotext", str(tmp_path / "t.pdf"), "-"], capture_output=True, text=True,
                           check=True).stdout
-    assert "subject" in text and "שלום" in text and "internal note" in text.lower()
+    assert "subject" in text and "שלום" in text and "😀" in text and "internal note" in text.lower()
+    images = subprocess.run(["pdfimages", "-list", str(tmp_path / "t.pdf")], capture_output=True, text=True,
+                            check=True).stdout
+    assert re.search(r"\bimage\s+1\s+1\s", images)  # the inline image, from the stored attachment file
 
 
 def test_extract_now_needs_the_form_token_and_allowed_options(page):

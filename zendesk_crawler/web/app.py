@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -70,6 +71,8 @@ class WebPage:
             ScrapydLauncher(config.scrapyd_url, config.scrapyd_project, config.export_uri) if config.scrapyd_url
             else LocalLauncher(config.export_uri, config.cache_dir / "jobs"))
         self.jobs: list[Job] = []
+        #: Held from the busy check to the start, so two clicks at once start one run.
+        self.starting = threading.Lock()
         self.launch_error: str | None = None
         self.csrf = CsrfToken()
         self.templates = Environment(loader=PackageLoader("zendesk_crawler.web", "templates"),
@@ -145,16 +148,17 @@ class WebPage:
         return await run_in_threadpool(self._start, arguments)
 
     def _start(self, arguments: dict[str, str]) -> Response:
-        runs = self.runs()
-        job = self.job_view(runs)
-        if (job is not None and job.active) or lock_holder(self._document(self.config.state_uri + ".lock"), runs):
-            return RedirectResponse("/?notice=busy", status_code=303)
-        try:
-            self.jobs.append(self.launcher.start(arguments))
-        except LaunchError as exc:
-            self.launch_error = redact(str(exc))
-            return RedirectResponse("/?notice=launch-failed", status_code=303)
-        return RedirectResponse("/?notice=started", status_code=303)
+        with self.starting:
+            runs = self.runs()
+            job = self.job_view(runs)
+            if (job is not None and job.active) or lock_holder(self._document(self.config.state_uri + ".lock"), runs):
+                return RedirectResponse("/?notice=busy", status_code=303)
+            try:
+                self.jobs.append(self.launcher.start(arguments))
+            except LaunchError as exc:
+                self.launch_error = redact(str(exc))
+                return RedirectResponse("/?notice=launch-failed", status_code=303)
+            return RedirectResponse("/?notice=started", status_code=303)
 
     def file(self, request: Request) -> Response:
         path = request.path_params["path"]

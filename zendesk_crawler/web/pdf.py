@@ -13,9 +13,9 @@ from typing import Any
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-_ATTACHMENT = re.compile(r"^page:/tickets/(\d+)/attachments/(\d+)$")
-#: The base URL of the rendered HTML: relative links resolve to ``page:/…``, which only the fetcher answers.
-BASE_URL = "page:/"
+#: The base URL of the rendered HTML: the page's links resolve under it, and only the fetcher answers them.
+BASE_URL = "https://conversation.invalid/"
+_ATTACHMENT = re.compile(r"^https://conversation\.invalid/tickets/(\d+)/attachments/(\d+)$")
 
 AttachmentReader = Callable[[int, int], "tuple[bytes, str] | None"]
 
@@ -24,7 +24,7 @@ class BackupFetcher(URLFetcher):
     """Answers the conversation's attachment links from the backup; every other URL is refused."""
 
     def __init__(self, read_attachment: AttachmentReader) -> None:
-        super().__init__(allowed_protocols=["page"])
+        super().__init__(allowed_protocols=["https"])
         self.read_attachment = read_attachment
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
