@@ -28,10 +28,11 @@ from tests.servers import web_server
 from zendesk_crawler.config import ConfigError
 from zendesk_crawler.web.app import run_arguments
 from zendesk_crawler.web.launcher import progress_from_log
-from zendesk_crawler.web.location import safe_relative_path
+from zendesk_crawler.web.location import LocalLocation, safe_relative_path
 from zendesk_crawler.web.render import comment_view, sanitise_html
-from zendesk_crawler.web.runs import LockHolder, Run, lock_holder
+from zendesk_crawler.web.runs import LockHolder, Run, lock_holder, read_runs
 from zendesk_crawler.web.security import is_loopback
+from zendesk_crawler.web.tickets import TicketIndex
 
 RUN_1 = "20261101T100000Z-aaaaaa"
 RUN_2 = "20261102T100000Z-bbbbbb"
@@ -280,3 +281,15 @@ def test_the_lock_holder_is_a_live_process_or_an_unexpired_lease_without_a_manif
     assert lock_holder(json.dumps({**lease, "expires_at": time.time() + 60}), []) is not None
     assert lock_holder(json.dumps({**lease, "expires_at": time.time() - 1}), []) is None
     assert lock_holder(None, []) is None and lock_holder("not json", []) is None
+
+
+def test_the_ticket_index_follows_runs_added_and_removed(tmp_path):
+    write_backup(tmp_path / "export")
+    location = LocalLocation(str(tmp_path / "export"))
+    index = TicketIndex(tmp_path / "cache" / "tickets.sqlite", location)
+    assert index.refresh(read_runs(location)) == 2  # one file per batch: the JSON Lines one when there is one
+    assert index.refresh(read_runs(location)) == 0
+    assert index.ticket(7)["subject"] == "שלום subject 😀"
+    (tmp_path / "export" / f"manifest-{RUN_2}.json").unlink()
+    assert index.refresh(read_runs(location)) == 0
+    assert index.ticket(7)["subject"] == "Old subject" and index.ticket(8) is None

@@ -91,13 +91,20 @@ class TicketIndex:
             yield db
 
     def refresh(self, runs: Iterable[Run]) -> int:
-        """Index the ticket files of ``runs`` not indexed yet; returns how many files were read."""
+        """Index the ticket files of ``runs`` not indexed yet, forget files no run lists any more.
+
+        Returns how many files were read.
+        """
+        listed = {path: run.run_id for run in runs for path in ticket_files(run)}
         with self.refreshing:
             with self._connect() as db:
                 done = {row[0] for row in db.execute("SELECT path FROM indexed_files")}
-            pending = [(run.run_id, path) for run in runs for path in ticket_files(run) if path not in done]
-            for run_id, path in pending:
-                self._index_file(run_id, path)
+                for path in done - listed.keys():  # a run removed from the location
+                    db.execute("DELETE FROM tickets WHERE path = ?", (path,))
+                    db.execute("DELETE FROM indexed_files WHERE path = ?", (path,))
+            pending = sorted(listed.keys() - done)
+            for path in pending:
+                self._index_file(listed[path], path)
             return len(pending)
 
     def _index_file(self, run_id: str, path: str) -> None:
