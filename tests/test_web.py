@@ -82,7 +82,7 @@ def write_backup(root: Path) -> dict[str, Any]:
             (root / name).write_text(text, encoding="utf-8")
         (root / f"manifest-{run_id}.json").write_text(json.dumps({
             "run_id": run_id, "status": "complete" if run_id == RUN_2 else "failed",
-            "failure": None if run_id == RUN_2 else "the Zendesk API answered 500", "started_at": "2026-11-01T10:00:00Z",
+            "failure": None if run_id == RUN_2 else f"the Zendesk API answered 500 (echoing {SECRET})", "started_at": "2026-11-01T10:00:00Z",
             "finished_at": "2026-11-01T10:01:05Z", "tickets_exported": 2, "comments_exported": 3,
             "streams": {"tickets": {"records": 2, "requests": 5, "complete": True, "problem": None}},
             "files": [str(root / name) for name in outputs]}), encoding="utf-8")
@@ -130,7 +130,7 @@ def test_runs_newest_first_with_status_counts_state_and_file_links(page):
     html = body.decode()
     assert status == 200 and "default-src 'none'" in headers["content-security-policy"]
     assert html.index(RUN_2) < html.index(RUN_1)
-    assert "the Zendesk API answered 500" in html and "1 min 5 s" in html
+    assert "the Zendesk API answered 500 (echoing ***)" in html and "1 min 5 s" in html
     assert "2026-11-02T09:00:00Z" in html  # the tickets cursor's position
     assert f'href="/files/tickets-{RUN_2}-00001.jsonl"' in html and ">tickets-00001.jsonl</a>" in html
     assert ">Extract now</button>" in html

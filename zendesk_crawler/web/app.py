@@ -26,7 +26,7 @@ from zendesk_crawler.web.launcher import Job, Launcher, LaunchError, LocalLaunch
 from zendesk_crawler.web.location import ExportLocation, FileNotInLocation, location_for, safe_relative_path
 from zendesk_crawler.web.pdf import write_pdf
 from zendesk_crawler.web.render import INLINE_IMAGE_TYPES, comment_view, field_value, find_attachment
-from zendesk_crawler.web.runs import Run, lock_holder, read_positions, read_runs
+from zendesk_crawler.web.runs import LockHolder, Run, lock_holder, read_positions, read_runs
 from zendesk_crawler.web.security import CsrfToken, SecurityMiddleware, file_headers, redact
 from zendesk_crawler.web.tickets import TicketIndex
 
@@ -87,6 +87,9 @@ class WebPage:
     def _document(self, uri: str) -> str | None:
         return documents_for(uri, self.settings).read(uri)
 
+    def lock_holder(self, runs: list[Run]) -> LockHolder | None:
+        return lock_holder(self._document(self.config.state_uri + ".lock"), runs)
+
     def job_view(self, runs: list[Run]) -> JobView | None:
         """The last job the page started, told by its manifest once written, else by its log."""
         if not self.jobs:
@@ -94,7 +97,8 @@ class WebPage:
         job = self.jobs[-1]
         run = next((run for run in runs if run.run_id == job.run_id), None)
         if run is not None:
-            return JobView(job.job_id, job.run_id, job.started_at, run.status, run.tickets, failure=run.failure)
+            return JobView(job.job_id, job.run_id, job.started_at, run.status, run.tickets,
+                           failure=run.failure and redact(run.failure))
         try:
             progress = self.launcher.progress(job)
         except (LaunchError, KeyError) as exc:
@@ -118,18 +122,17 @@ class WebPage:
 
     def runs_page(self, request: Request) -> HTMLResponse:
         runs = self.runs()
-        notice = NOTICES.get(request.query_params.get("notice", ""))
+        notice = request.query_params.get("notice", "")
         return self.render("runs.html", runs=runs, positions=read_positions(self._document(self.config.state_uri)),
-                           job=self.job_view(runs), lock=lock_holder(self._document(self.config.state_uri + ".lock"),
-                                                                      runs),
-                           notice=notice, launch_error=self.launch_error if request.query_params.get("notice") ==
-                           "launch-failed" else None, streams=STREAM_NAMES, export_uri=self.config.export_uri,
-                           scrapyd=bool(self.config.scrapyd_url))
+                           job=self.job_view(runs), lock=self.lock_holder(runs), notice=NOTICES.get(notice),
+                           launch_error=self.launch_error if notice == "launch-failed" else None,
+                           streams=STREAM_NAMES, export_uri=self.config.export_uri,
+                           scrapyd=bool(self.config.scrapyd_url), redact=redact)
 
     def status(self, request: Request) -> JSONResponse:
         runs = self.runs()
         job = self.job_view(runs)
-        lock = lock_holder(self._document(self.config.state_uri + ".lock"), runs)
+        lock = self.lock_holder(runs)
         return JSONResponse({"job": job and {**asdict(job), "active": job.active},
                              "lock": lock and asdict(lock), "newest_run": runs[0].run_id if runs else None})
 
@@ -151,7 +154,7 @@ class WebPage:
         with self.starting:
             runs = self.runs()
             job = self.job_view(runs)
-            if (job is not None and job.active) or lock_holder(self._document(self.config.state_uri + ".lock"), runs):
+            if (job is not None and job.active) or self.lock_holder(runs):
                 return RedirectResponse("/?notice=busy", status_code=303)
             try:
                 self.jobs.append(self.launcher.start(arguments))
