@@ -56,7 +56,9 @@ def test_a_person_found_by_email_gets_every_ticket_in_one_json_and_one_xml_docum
     assert person["archived"] and person["commented"] and person["ccd"] and person["requested"]
     state_before = (backup_dir / "state.json").read_bytes()
 
-    result = run_crawl(sandbox.url, backup_dir, "-a", f"user={person['email']}")
+    # Small search pages: the commenter search takes several pages.
+    result = run_crawl(sandbox.url, backup_dir, "-a", f"user={person['email']}", ZENDESK_SEARCH_PAGE_SIZE="50",
+                       ZENDESK_BATCH_ITEM_COUNT="10")
 
     assert result.returncode == 0, result.stderr[-3000:]
     json_doc, xml_doc = documents(result, person["user_id"])
@@ -66,7 +68,8 @@ def test_a_person_found_by_email_gets_every_ticket_in_one_json_and_one_xml_docum
     manifest = result.manifest()
     assert manifest["status"] == "complete"
     assert manifest["person"] == {"user": person["email"], "user_id": person["user_id"],
-                                  "tickets_found": len(json_doc["tickets"])}
+                                  "ids_found": len(json_doc["tickets"]), "ids_not_found": [], "no_longer_matching": 0}
+    assert len(person["commented"]) > 50
     assert not [f for f in result.new_files if f.name.startswith("tickets-")]  # the documents only
     assert (backup_dir / "state.json").read_bytes() == state_before
 
@@ -96,6 +99,35 @@ def test_an_unknown_person_is_a_clear_error_and_leaves_no_document(account, tmp_
     assert message in result.failure_lines()[0]
     assert not list(tmp_path.glob("person-*"))
     assert result.manifest()["status"] == "failed"
+
+
+def test_a_person_export_that_fails_after_its_documents_were_opened_leaves_none(account, tmp_path):
+    sandbox, _, _, person = account
+    sandbox.faults([{"endpoint": "user_tickets_ccd", "kind": "status", "status": 500, "count": 1000}])
+    try:
+        result = run_crawl(sandbox.url, tmp_path, "-a", f"user={person['user_id']}",
+                           ZENDESK_RETRY_BACKOFF_BASE="0")
+    finally:
+        sandbox.faults([])
+    assert result.returncode == 1
+    assert "the person's ccd tickets stopped: HTTP 500" in result.failure_lines()[0]
+    assert "The person documents were not stored" in result.stderr
+    assert result.manifest()["tickets_exported"] > 0  # tickets went through before the failure
+    assert not list(tmp_path.glob("person-*")) and not list(tmp_path.glob(".partial/*"))
+
+
+def test_an_address_the_users_search_matches_only_in_part_is_not_the_person(account, tmp_path):
+    """Zendesk's users search matches parts of values: the one user it finds must have the address."""
+    sandbox, _, _, person = account
+    partial = person["email"][:-1]  # agent2@sandbox.example.co: the search finds agent2@sandbox.example.com
+    start = sandbox.requests_log()["count"]
+    result = run_crawl(sandbox.url, tmp_path, "-a", f"user={partial}")
+    paths = [entry["path"] for entry in sandbox.requests_log(since=start)["log"]]
+    assert result.returncode == 1
+    assert f"no Zendesk user has the e-mail address {partial} (the users search found user " \
+           f"{person['user_id']}, whose addresses differ" in result.failure_lines()[0]
+    assert not [path for path in paths if "/tickets" in path]  # nothing of theirs was read
+    assert not list(tmp_path.glob("person-*"))
 
 
 @pytest.mark.parametrize("args, message", [

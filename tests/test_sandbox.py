@@ -1776,6 +1776,22 @@ def test_tickets_show_many(sandbox, truth):
     assert get(f"{sandbox.url}/api/v2/tickets/show_many.json?ids={too_many}").status == 400
 
 
+def test_show_many_leaves_archived_tickets_out_and_the_ticket_endpoint_serves_them(sandbox, truth):
+    archived = sandbox.archived_truth()
+    tickets = {t["id"]: t for t in truth["tickets"]}
+    assert archived and all(tickets[i]["status"] == "closed" for i in archived)
+    ids = ",".join(map(str, archived[:5]))
+    assert get(f"{sandbox.url}/api/v2/tickets/show_many.json?ids={ids}").json["tickets"] == []
+    shown = get(f"{sandbox.url}/api/v2/tickets/{archived[0]}.json?include=users,groups,organizations")
+    assert shown.status == 200 and list(shown.json)[0] == "ticket"
+    assert shown.json["ticket"] == {k: v for k, v in tickets[archived[0]].items()
+                                    if k not in ("comments", "_support_type_scope")}
+    assert tickets[archived[0]]["requester_id"] in {u["id"] for u in shown.json["users"]}
+    deleted = next(t["id"] for t in truth["tickets"] if t["status"] == "deleted")
+    assert get(f"{sandbox.url}/api/v2/tickets/{deleted}.json").status == 404
+    assert get(f"{sandbox.url}/api/v2/tickets/99999999.json").status == 404
+
+
 def test_one_person_user_search_and_identities(sandbox, truth):
     person = sandbox.person_truth()
     uid, email = person["user_id"], person["email"]
@@ -1785,7 +1801,7 @@ def test_one_person_user_search_and_identities(sandbox, truth):
                                   if k != "_deleted"}
     missing = get(f"{sandbox.url}/api/v2/users/12345.json")
     assert missing.status == 404 and missing.json["error"] == "RecordNotFound"
-    for query in (f"email:{email}", email, email.upper()):
+    for query in (f"email:{email}", email, email.upper(), f"email:{email[:-1]}"):  # partial values match too
         found = get(f"{sandbox.url}/api/v2/users/search.json?query={quote(query)}")
         assert found.status == 200 and [u["id"] for u in found.json["users"]] == [uid], query
         assert list(found.json) == ["users", "next_page", "previous_page", "count"]

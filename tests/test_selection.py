@@ -54,3 +54,25 @@ def test_a_person_is_an_id_or_an_email_address():
     for bad in ("0", "someone", "a@b@c", "-3"):
         with pytest.raises(ConfigError, match="user must be"):
             parse_person(bad)
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"query": "status:open", "status": "solved"}, "has a status term and -a status"),
+    ({"query": "created>2026-01-01", "created_to": "2026-02-01"}, "has a created term and -a created_to"),
+])
+def test_a_term_given_twice_is_refused(args, message):
+    with pytest.raises(ConfigError, match=message):
+        parse_filter(args)
+
+
+def test_keywords_inside_quoted_phrases_are_words():
+    assert parse_filter({"query": '"the type: field" status:open'}).query == '"the type: field" status:open'
+    assert parse_filter({"query": '"status:x"', "status": "open"}).statuses == ("open",)
+
+
+def test_a_fetched_ticket_must_still_have_the_status_and_the_creation_time():
+    selected = parse_filter({"status": "solved", "created_from": "2026-01-01", "created_to": "2026-02-01"})
+    assert selected.admits({"status": "solved", "created_at": "2026-01-01T00:00:00Z"})
+    assert not selected.admits({"status": "open", "created_at": "2026-01-10T00:00:00Z"})
+    assert not selected.admits({"status": "solved", "created_at": "2026-02-01T00:00:00Z"})
+    assert parse_filter({"query": "tags:vip"}).admits({"status": "open"})

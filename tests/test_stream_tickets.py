@@ -12,7 +12,7 @@ from scrapy.utils.test import get_crawler
 from zendesk_crawler.items import COMMENTS_COMPLETE, COMMENTS_NOT_FOUND, COMMENTS_TICKET_DELETED, TicketConversation
 from zendesk_crawler import signals as zendesk_signals
 from zendesk_crawler.spiders.zendesk import ZendeskSpider
-from zendesk_crawler.streams.tickets import Queued, Sideloads
+from zendesk_crawler.streams.conversations import Queued, Sideloads
 
 BASE_URL = "https://acme.zendesk.com"
 
@@ -60,7 +60,7 @@ def query(request: Request) -> dict:
 
 def start_comments(spider, ticket, page=1):
     """The first comments request of ``ticket``, taken from the stream's queue of tickets to fetch."""
-    (queued,) = list(spider._ticket(ticket, NO_SIDELOADS, page))
+    (queued,) = list(spider.accept(ticket, NO_SIDELOADS, page))
     assert isinstance(queued, Queued)
     spider.per_ticket.queue([queued.conversation])
     (request,) = spider.per_ticket.start()
@@ -141,7 +141,7 @@ def test_a_ticket_version_is_fetched_once_and_a_superseded_version_is_dropped(sp
     ticket = json.loads(sample("incremental_tickets_cursor.json"))["tickets"][0]
     dropped = told(spider, zendesk_signals.record_superseded)
     request = start_comments(spider, ticket)
-    assert list(spider._ticket(dict(ticket), NO_SIDELOADS, 1)) == []  # same id and updated_at
+    assert list(spider.accept(dict(ticket), NO_SIDELOADS, 1)) == []  # same id and updated_at
     newer = {**ticket, "updated_at": "2024-06-21T09:00:00Z"}
     newer_request = start_comments(spider, newer)
     empty = b'{"comments": [], "meta": {"has_more": false}}'
@@ -161,8 +161,8 @@ def test_a_ticket_version_is_fetched_once_and_a_superseded_version_is_dropped(sp
 ])
 def test_repeats_are_told_apart_by_the_exact_updated_at(spider, sample, first, second, same):
     ticket = json.loads(sample("incremental_tickets_cursor.json"))["tickets"][0]
-    assert len(list(spider._ticket({**ticket, "updated_at": first}, NO_SIDELOADS, 1))) == 1
-    assert len(list(spider._ticket({**ticket, "updated_at": second}, NO_SIDELOADS, 1))) == (0 if same else 1)
+    assert len(list(spider.accept({**ticket, "updated_at": first}, NO_SIDELOADS, 1))) == 1
+    assert len(list(spider.accept({**ticket, "updated_at": second}, NO_SIDELOADS, 1))) == (0 if same else 1)
 
 
 @pytest.mark.parametrize("body", [b"<html>502 Bad Gateway</html>", b'{"tickets": [{"id": 1', b'{"error": "x"}', b"null"])

@@ -20,6 +20,7 @@ TICKET_FIELDS_ENDPOINT = "ticket_fields"
 #: A filtered or person export: ticket ids from the Search Export API, tickets from ``tickets/show_many``.
 SEARCH_EXPORT_ENDPOINT = "search_export"
 SHOW_MANY_ENDPOINT = "tickets_show_many"
+TICKET_ENDPOINT = "ticket"
 #: A person export: the user, their identities, their ticket lists.
 USER_ENDPOINT = "user"
 USERS_SEARCH_ENDPOINT = "users_search"

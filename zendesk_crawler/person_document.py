@@ -22,6 +22,7 @@ from urllib.parse import urlparse
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.extensions.feedexport import FeedStorageProtocol
 from scrapy.utils.defer import ensure_awaitable
 from scrapy.utils.misc import build_from_crawler, load_object
 
@@ -74,8 +75,10 @@ class PersonXmlExporter(SafeXmlItemExporter):
 
 @dataclass
 class _Document:
+    """One document being written: where it goes, its feed storage and open file, its exporter."""
+
     uri: str
-    storage: Any
+    storage: FeedStorageProtocol
     file: IO[bytes]
     exporter: CompactJsonItemExporter | SafeXmlItemExporter
 
@@ -94,6 +97,8 @@ class PersonDocumentWriter:
         self.run_id = crawler.settings.get("ZENDESK_RUN_ID")
         self.documents: list[_Document] = []
         self.tickets = 0
+        #: Set when a document could not be opened: the run has failed, the records go nowhere.
+        self.broken = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PersonDocumentWriter:
@@ -104,8 +109,12 @@ class PersonDocumentWriter:
 
     def item_scraped(self, item: Any) -> None:
         if isinstance(item, PersonProfile):
-            self._open(item)
-        elif isinstance(item, TicketRecord):
+            try:
+                self._open(item)
+            except Exception as exc:  # noqa: BLE001 - any storage error: no complete document can be written
+                self.broken = True
+                record_failure(self.crawler, f"the person document could not be opened: {exc!r}", stream="tickets")
+        elif isinstance(item, TicketRecord) and not self.broken:
             if not self.documents:
                 record_failure(self.crawler, f"ticket {item.get('id')} came before the person's profile",
                                stream="tickets")
@@ -127,7 +136,11 @@ class PersonDocumentWriter:
             self.documents.append(_Document(uri, storage, file, exporter))
 
     async def spider_closed(self, reason: str) -> None:
-        """Store the documents if the export is complete, else leave none; then tell the run state."""
+        """Store the documents if the export is complete, else leave none; then tell the run state.
+
+        Complete means what the state extension means by it for the ticket stream (``state/checks.py``):
+        the same checks, run on the same stats, before the documents are stored.
+        """
         try:
             problem = failure_reason(self.crawler) or why_not_save(self.crawler.stats, reason, "tickets")
             if problem or not self.documents:

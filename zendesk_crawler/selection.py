@@ -13,14 +13,15 @@ from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from zendesk_crawler.errors import ConfigError
-from zendesk_crawler.timestamps import parse_timestamp
+from zendesk_crawler.timestamps import epoch, parse_timestamp
 
 #: The spider arguments of a ticket filter.
 FILTER_ARGS = ("query", "status", "created_from", "created_to", "ticket_ids")
 #: Ticket statuses Zendesk search knows (deleted tickets are not searchable).
 STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
-#: ``type:`` inside a search query: the Search Export API rejects it (the type is its ``filter[type]``).
-TYPE_IN_QUERY = re.compile(r"(?:^|[\s(])-?type\s*[:<>]", re.IGNORECASE)
+#: A keyword term of a search query (``type:``, ``-status<``, …), outside quoted phrases.
+KEYWORD_TERM = r"(?:^|[\s(])-?{keyword}\s*[:<>]"
+QUOTED = re.compile(r'"[^"]*"')
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
 
@@ -57,6 +58,19 @@ class TicketFilter:
             return [" ".join(terms)]
         return [" ".join([f"status:{status}", *terms]) for status in self.statuses]
 
+    def admits(self, ticket: dict[str, Any]) -> bool:
+        """Whether a ticket has one of the statuses and a ``created_at`` in the range (the query's other terms
+        are Zendesk's to judge)."""
+        if self.statuses and ticket.get("status") not in self.statuses:
+            return False
+        if self.created_from is None and self.created_to is None:
+            return True
+        created = epoch(ticket.get("created_at"))
+        if created is None:
+            return True  # nothing to judge by: the search's word stands
+        return (self.created_from is None or created >= self.created_from) and \
+            (self.created_to is None or created < self.created_to)
+
     def describe(self) -> dict[str, Any]:
         """The filter as the manifest records it (only what was given)."""
         out: dict[str, Any] = {}
@@ -81,6 +95,7 @@ class TicketFilter:
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any] | None) -> TicketFilter:
+        """The filter :meth:`options` described (an empty one for ``None``)."""
         options = options or {}
         return cls(query=options.get("query", ""), statuses=tuple(options.get("statuses") or ()),
                    created_from=options.get("created_from"), created_to=options.get("created_to"),
@@ -92,11 +107,16 @@ def parse_filter(args: Mapping[str, Any]) -> TicketFilter:
     query = str(args.get("query", "")).strip()
     if "query" in args and not query:
         raise ConfigError("query is empty: give a Zendesk search query, e.g. -a query='tags:vip status:solved'")
-    if TYPE_IN_QUERY.search(query):
+    if _has_keyword(query, "type"):
         raise ConfigError(f"query {query!r} names a type: leave type: out, a filtered run searches tickets "
                           "(Zendesk's Search Export API takes the type separately and rejects type: in the query)")
     created_from = _created(args, "created_from")
     created_to = _created(args, "created_to")
+    created_arg = next((name for name in ("created_from", "created_to") if name in args), None)
+    for keyword, given in (("status", "status" if "status" in args else None), ("created", created_arg)):
+        if given and _has_keyword(query, keyword):
+            raise ConfigError(f"query {query!r} has a {keyword} term and -a {given} is given: say it once, "
+                              f"either in the query or as -a {given}")
     if created_from is not None and created_to is not None and created_from >= created_to:
         raise ConfigError(f"created_from ({_iso(created_from)}) must be before created_to ({_iso(created_to)}); "
                           "created_to is exclusive")
@@ -116,6 +136,11 @@ def parse_person(value: Any) -> str:
     if re.fullmatch(r"[1-9]\d*", text) or EMAIL.fullmatch(text):
         return text
     raise ConfigError(f"user must be a Zendesk user id or an e-mail address, got {value!r}")
+
+
+def _has_keyword(query: str, keyword: str) -> bool:
+    """Whether ``query`` has a ``keyword:`` (``<``, ``>``) term outside its quoted phrases."""
+    return re.search(KEYWORD_TERM.format(keyword=keyword), QUOTED.sub(" ", query), re.IGNORECASE) is not None
 
 
 def _created(args: Mapping[str, Any], name: str) -> int | None:

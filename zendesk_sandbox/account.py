@@ -115,13 +115,13 @@ class Account:
             return uid
 
     def users_matching(self, text: str) -> list[int]:
-        """Ids of live users whose e-mail is ``text`` (``email:x`` or a bare address) or whose name or e-mail
-        contains it (case-insensitive), ascending: what the users search answers here."""
+        """Ids of live users whose name or e-mail contains ``text`` (``email:x`` looks at e-mail addresses only),
+        case-insensitive, ascending: what the users search answers here. Zendesk matches "the partial or full
+        value" of a property, so ``email:jane@example.co`` finds jane@example.com: the caller must check."""
         text = text.strip()
-        exact = text[len("email:"):] if text.lower().startswith("email:") else text if "@" in text else None
-        if exact is not None:
-            found = self.user_id_by_email(exact.strip('"'))
-            return [] if found is None else [found]
+        email_only = text.lower().startswith("email:")
+        if email_only:
+            text = text[len("email:"):]
         wanted = text.strip('"').lower()
         if not wanted:
             return []
@@ -133,7 +133,7 @@ class Account:
                 changed = self._changed["users"].get(uid)
                 name, email = (changed["name"], changed.get("email") or "") if changed is not None \
                     else self.generator._identity(uid)[:2]
-                if wanted in name.lower() or wanted in email.lower():
+                if wanted in email.lower() or (not email_only and wanted in name.lower()):
                     out.append(uid)
         return sorted(out)
 

@@ -87,6 +87,8 @@ def endpoint_name(path: str) -> str:
         return "search_export"
     if people.TICKETS_SHOW_MANY_PATH.fullmatch(path):
         return "tickets_show_many"
+    if people.TICKET_PATH.fullmatch(path):
+        return "ticket"
     if people.USERS_SEARCH_PATH.fullmatch(path):
         return "users_search"
     if people.USER_PATH.fullmatch(path):
@@ -261,6 +263,9 @@ class App:
             return search.search_export(self.dataset, self.base_url, params)
         if method == "GET" and people.TICKETS_SHOW_MANY_PATH.fullmatch(path):
             return people.tickets_show_many(self.dataset, params)
+        match = people.TICKET_PATH.fullmatch(path)
+        if method == "GET" and match:
+            return people.show_ticket(self.dataset, int(match.group(1)), params)
         if method == "GET" and people.USERS_SEARCH_PATH.fullmatch(path):
             return people.users_search(self.dataset, self.base_url, params)
         match = people.USER_PATH.fullmatch(path)

@@ -42,6 +42,7 @@ def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, lo
       organizations (``updated_at``, id; records changed in the last minute included, though the exports do
       not show them yet), list order for groups (name, id; as with ``exclude_deleted=false``) and cursor
       order for ticket fields (id). Unknown streams: 404.
+    - ``GET /_sandbox/truth/archived``: ``{"now", "ids"}``, the archived tickets (``show_many`` leaves them out).
     - ``GET /_sandbox/truth/attachments[?offset=N&limit=M]``: ``{"now", "attachments": [...]}``, every attachment of
       every current comment and every voice recording (see :meth:`Dataset.attachments_truth_json`).
     - ``POST /_sandbox/changes``: ``{"add_comments": [ids or {"id": id, "attachments": n}], "update": [ids],
@@ -90,6 +91,8 @@ def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, lo
             except BadRequest as exc:
                 return exc.response
             return _ok({"now": dataset.clock.now_int(), "query": params["query"], "ids": truth_ids(dataset, params["query"])})
+        if (method, path) == ("GET", "/_sandbox/truth/archived"):
+            return _ok({"now": dataset.clock.now_int(), "ids": dataset.archived_ids()})
         if method == "GET" and path.startswith("/_sandbox/truth/person"):
             from .people import person_truth
             rest = path[len("/_sandbox/truth/person"):].strip("/")

@@ -111,6 +111,12 @@ class Dataset:
         return (not state.deleted and not state.updates and state.created_status is None
                 and state.id % 3 == 0 and self.generator.people(state.id).status == "closed")
 
+    def archived_ids(self) -> list[int]:
+        """Every archived ticket's id, ascending (``/_sandbox/truth/archived``)."""
+        with self._lock:
+            states = list(self._states.values())
+        return sorted(state.id for state in states if self.is_archived(state))
+
     def search_after(self, after: tuple[int, int] | None) -> Iterator[TicketState]:
         """Live tickets in the search export's order (created_at descending, then id ascending) strictly after the
         position ``(-created_at, id)``; deleted tickets are left out (they are not searchable)."""

@@ -180,6 +180,10 @@ class SandboxProcess:
         (live tickets, archived ones included), in the export's order (created_at descending, then id)."""
         return self._control("GET", "/_sandbox/truth/search?" + urllib.parse.urlencode({"query": query}))["ids"]
 
+    def archived_truth(self) -> list[int]:
+        """``GET /_sandbox/truth/archived``: the ids of the archived tickets now (``show_many`` leaves them out)."""
+        return self._control("GET", "/_sandbox/truth/archived")["ids"]
+
     def person_truth(self, user_id: int | None = None) -> dict[str, Any]:
         """``GET /_sandbox/truth/person/<user id>`` (default: the seeded person of interest): ticket ids (ascending,
         live tickets) the user ``requested``, is ``ccd`` on, ``followed``, ``commented`` on; which are ``archived``;

@@ -18,6 +18,7 @@ from scrapy.utils.misc import load_object
 from zendesk_crawler import signals as zendesk_signals
 from zendesk_crawler.config import ConfigError, ZendeskConfig, join_uri
 from zendesk_crawler.items import RECORD_CLASSES, STREAM_META, StreamRecord
+from zendesk_crawler.person_document import PersonDocumentWriter
 from zendesk_crawler.outcome import failure_reason, record_failure, stream_failed
 from zendesk_crawler.positions import RecordVersion, StreamPosition, record_version
 from zendesk_crawler.state.checkpoint import PageTracker
@@ -314,7 +315,11 @@ class RunStateExtension:
             if self.crawler.get_extension(FeedExporter) is not None:
                 await self.feeds_closed.wait()
             if self.config.person:
-                await self.person_documents_closed.wait()
+                if self.crawler.get_extension(PersonDocumentWriter) is None:
+                    record_failure(self.crawler, "a person export needs the PersonDocumentWriter extension, "
+                                                 "which EXTENSIONS disables: no document was written")
+                else:
+                    await self.person_documents_closed.wait()
             for stream in self.streams:
                 problem = why_not_save(self.crawler.stats, reason, stream)
                 self.outcomes[stream] = problem

@@ -47,12 +47,12 @@ def build_manifest(stats: StatsCollector, *, run_id: str, finish_reason: str, fa
         } for stream in streams},
         "files": sorted(files),
     }
+    found = {"ids_found": get("zendesk/tickets/ids_found", 0), "ids_not_found": get("zendesk/tickets/ids_not_found", []),
+             "no_longer_matching": get("zendesk/tickets/no_longer_matching", 0)}
     if ticket_filter is not None:
-        manifest["filter"] = {**ticket_filter, "tickets_found": get("zendesk/tickets/tickets_found", 0),
-                              "ids_not_found": get("zendesk/tickets/not_found_ids", [])}
+        manifest["filter"] = {**ticket_filter, **found}
     if person is not None:
-        manifest["person"] = {"user": person, "user_id": get("zendesk/person/user_id"),
-                              "tickets_found": get("zendesk/tickets/tickets_found", 0)}
+        manifest["person"] = {"user": person, "user_id": get("zendesk/person/user_id"), **found}
     if max_tickets:
         manifest["max_tickets"] = max_tickets
         manifest["max_tickets_reached"] = get("zendesk/tickets/max_tickets_reached") is not None

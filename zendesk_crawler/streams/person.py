@@ -11,7 +11,7 @@ document writer (``person_document.py``) puts them in one JSON and one XML docum
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlencode
 
@@ -28,9 +28,8 @@ from zendesk_crawler.streams.selected_tickets import IdSource, SelectedTicketStr
 
 logger = logging.getLogger(__name__)
 
-#: The person's ticket lists (Zendesk's List Tickets: 100 a page with cursor pagination).
+#: The person's ticket lists (Zendesk's List Tickets, cursor pagination).
 RELATIONS = ("requested", "ccd", "followed")
-LIST_PAGE_SIZE = 100
 
 
 class PersonStream(SelectedTicketStream):
@@ -50,11 +49,14 @@ class PersonStream(SelectedTicketStream):
         return [self._request("/api/v2/users/search.json", {"query": f"email:{person}"}, self.users_found,
                               USERS_SEARCH_ENDPOINT)]
 
-    def _request(self, path: str, params: dict[str, Any], callback: Any, endpoint: str) -> Request:
+    def _request(self, path: str, params: dict[str, Any], callback: Callable[[Response], Iterator[Any]],
+                 endpoint: str) -> Request:
+        """A request of the person lookup (its failures are the person export's)."""
         url = f"{self.config.base_url}{path}" + (f"?{urlencode(params)}" if params else "")
         return self.request(url, callback, self.person_failed, STREAM_PAGE_PRIORITY, endpoint, {})
 
     def person_failed(self, failure: Failure) -> None:
+        """The person could not be read: an unknown id is said so."""
         response = getattr(failure.value, "response", None)
         if response is not None and response.status == 404 and self.user is None:
             self.fail(f"the person export stopped: no Zendesk user has the id {self.config.person}")
@@ -62,6 +64,7 @@ class PersonStream(SelectedTicketStream):
         self.fail(f"the person export stopped: {api_error(failure)}")
 
     def user_found(self, response: Response) -> Iterator[Any]:
+        """The user by id (a deleted user too, in Zendesk's deleted shape)."""
         page = json_object(response, "user", dict)
         if page is None:
             yield from self.malformed(response)
@@ -77,6 +80,8 @@ class PersonStream(SelectedTicketStream):
         users = [user for user in page["users"] if isinstance(user, dict)]
         wanted = self.config.person.casefold()
         exact = [user for user in users if str(user.get("email") or "").casefold() == wanted]
+        # One user found by another of their addresses (a secondary identity) is checked against the
+        # identities before anything of theirs is exported (see identities_page).
         found = exact or (users if len(users) == 1 else [])
         if not found:
             self.fail(f"the person export stopped: no Zendesk user has the e-mail address {self.config.person}"
@@ -89,6 +94,7 @@ class PersonStream(SelectedTicketStream):
         yield from self._found(found[0])
 
     def _found(self, user: dict[str, Any]) -> Iterator[Request]:
+        """The person is known: their identities next."""
         self.user = user
         self.stats.set_value("zendesk/person/user_id", user.get("id"))
         logger.info("Person export of user %s (%s)", user.get("id"), "deleted" if user.get("active") is False
@@ -97,11 +103,18 @@ class PersonStream(SelectedTicketStream):
 
     def _identities_request(self, after: str | None) -> Request:
         assert self.user is not None
-        params: dict[str, Any] = {"page[size]": LIST_PAGE_SIZE}
+        params: dict[str, Any] = {"page[size]": self.config.list_page_size}
         if after:
             params["page[after]"] = after
         return self._request(f"/api/v2/users/{self.user['id']}/identities.json", params, self.identities_page,
                              IDENTITIES_ENDPOINT)
+
+    def _has_address(self, address: str) -> bool:
+        """Whether the person's primary e-mail or one of their e-mail identities is ``address``."""
+        assert self.user is not None
+        addresses = [self.user.get("email")] + [identity.get("value") for identity in self.identities
+                                                if identity.get("type") == "email"]
+        return any(isinstance(a, str) and a.casefold() == address.casefold() for a in addresses)
 
     def identities_page(self, response: Response) -> Iterator[Any]:
         """Every identity, then the profile item and the ticket sources."""
@@ -117,11 +130,19 @@ class PersonStream(SelectedTicketStream):
                 return
             yield self._identities_request(meta["after_cursor"])
             return
+        if page.get("next_page"):
+            self.fail("the person export stopped: an identities page has a next_page but no cursor pagination")
+            return
         assert self.user is not None
+        if "@" in self.config.person and not self._has_address(self.config.person):
+            self.fail(f"the person export stopped: no Zendesk user has the e-mail address {self.config.person} "
+                      f"(the users search found user {self.user.get('id')}, whose addresses differ: give the "
+                      "user id if it is the person)")
+            return
         yield PersonProfile(user=self.user, identities=self.identities)
         user_id = self.user["id"]
         for relation in RELATIONS:
             yield self.source_request(IdSource(f"the person's {relation} tickets",
                                                f"/api/v2/users/{user_id}/tickets/{relation}.json", {}, "tickets",
-                                               USER_TICKETS_ENDPOINT, LIST_PAGE_SIZE), None)
+                                               USER_TICKETS_ENDPOINT, self.config.list_page_size), None)
         yield self.source_request(search_source(f"commenter:{user_id}", self.config.search_page_size), None)

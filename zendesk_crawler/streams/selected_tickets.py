@@ -3,10 +3,12 @@
 
 Ids come from the Search Export API (``/api/v2/search/export``, ``filter[type]=ticket``, cursor pagination) or
 from the ids the user gave; the tickets themselves, with their users, groups and organizations sideloaded,
-from ``tickets/show_many`` (100 a request). Comments come per ticket, as in a backup run. Nothing here has a
-saved position: a filtered run never moves the backup's cursors.
+from ``tickets/show_many`` (100 a request). An id ``show_many`` leaves out is asked for alone
+(``tickets/{id}``, which serves archived tickets too); only a 404 there makes it "not found". Comments come
+per ticket, as in a backup run. Nothing here has a saved position: a filtered run never moves the backup's
+cursors.
 
-The search pages are read as fast as their budget allows and keep only ids (the search cursor lives one hour;
+The search pages are read as fast as their budget allows and keep only ids (a search cursor lives one hour;
 a search held back behind a long backlog of comments could outlive it), while the tickets are fetched a
 hundred at a time as the comments of the earlier ones finish, so memory stays bounded.
 """
@@ -27,17 +29,22 @@ from twisted.python.failure import Failure
 from zendesk_crawler import signals as zendesk_signals
 from zendesk_crawler.api import STREAM_PAGE_PRIORITY, api_error, by_id, json_object
 from zendesk_crawler.config import ZendeskConfig
-from zendesk_crawler.items import SEARCH_EXPORT_ENDPOINT, SHOW_MANY_ENDPOINT, TicketConversation
-from zendesk_crawler.streams.tickets import Queued, Sideloads, TicketStream
+from zendesk_crawler.items import (SEARCH_EXPORT_ENDPOINT, SHOW_MANY_ENDPOINT, TICKET_ENDPOINT, TicketConversation,
+                                   TicketRecord)
+from zendesk_crawler.streams.base import Stream
+from zendesk_crawler.streams.conversations import Queued, Sideloads, TicketConversations
 
 logger = logging.getLogger(__name__)
 
 SEARCH_EXPORT_PATH = "/api/v2/search/export.json"
+TICKET_PATH = "/api/v2/tickets/{ticket_id}.json"
+SIDELOADS = "users,groups,organizations"
 #: ``tickets/show_many`` takes up to 100 ids.
 SHOW_MANY_IDS = 100
-#: Request meta: the ids a ``show_many`` request asks for; the id source a cursor page belongs to.
+#: Request meta: the ids a ``show_many`` request asks for; the id source a page belongs to; the cursor it used.
 IDS_META = "zendesk_ticket_ids"
 SOURCE_META = "zendesk_id_source"
+AFTER_META = "zendesk_after_cursor"
 
 
 class IdSource:
@@ -48,9 +55,9 @@ class IdSource:
                  page_size: int) -> None:
         self.label, self.path, self.params, self.list_key = label, path, params, list_key
         self.endpoint, self.page_size = endpoint, page_size
-        self.pages = 0
 
     def url(self, base_url: str, after: str | None) -> str:
+        """The first page (``after`` None) or the page after a cursor."""
         params = {**self.params, "page[size]": self.page_size}
         if after:
             params["page[after]"] = after
@@ -63,25 +70,26 @@ def search_source(query: str, page_size: int) -> IdSource:
                     "results", SEARCH_EXPORT_ENDPOINT, page_size)
 
 
-class SelectedTicketStream(TicketStream):
+class SelectedTicketStream(TicketConversations, Stream):
     """The tickets of a filter (or a person, see ``person.py``): ids from their sources, then the tickets."""
 
+    name = "tickets"
     path = "/api/v2/tickets/show_many.json"
+    list_key = "tickets"
     label = "ticket selection"
     endpoint = SHOW_MANY_ENDPOINT
-    page_priority = STREAM_PAGE_PRIORITY
-    position_key = None  # no saved position: the backup's cursors stay where they are
+    record_class = TicketRecord
+    page_priority = STREAM_PAGE_PRIORITY  # no saved position: the backup's cursors stay where they are
 
     def __init__(self, crawler: Crawler, config: ZendeskConfig, export: bool = True) -> None:
         super().__init__(crawler, config, export)
         #: Ids found and not yet asked for, in the order found; every id found so far (no ticket twice).
         self.pending_ids: deque[int] = deque()
         self.found_ids: set[int] = set()
-        #: Id sources still being read, and show_many requests out.
+        #: Id sources still being read, and ticket requests (show_many, single tickets) out.
         self.sources_running = 0
         self.fetches_running = 0
-        self.ended = False
-        #: Ids Zendesk returned no ticket for (deleted, or never existed).
+        #: Ids Zendesk has no ticket for (deleted, or never existed).
         self.not_found: list[int] = []
 
     # --- where the ids come from ---------------------------------------------
@@ -91,15 +99,16 @@ class SelectedTicketStream(TicketStream):
         self.add_ids(selection.ticket_ids)
         requests = [self.source_request(search_source(query, self.config.search_page_size), None)
                     for query in selection.search_queries()]
-        return requests + self.fetch_tickets() + self.end_if_done()
+        requests += self.fetch_tickets()
+        self.end_if_done()
+        return requests
 
     def source_request(self, source: IdSource, after: str | None) -> Request:
         """The first (``after`` None) or a next page of an id source."""
         if after is None:
             self.sources_running += 1
-        source.pages += 1
         return self.request(source.url(self.config.base_url, after), self.source_page, self.source_failed,
-                            STREAM_PAGE_PRIORITY, source.endpoint, {SOURCE_META: source})
+                            STREAM_PAGE_PRIORITY, source.endpoint, {SOURCE_META: source, AFTER_META: after})
 
     def source_page(self, response: Response) -> Iterator[Any]:
         """One page of an id source: its ticket ids, the next page at once, tickets to fetch."""
@@ -109,25 +118,41 @@ class SelectedTicketStream(TicketStream):
             yield from self.retry_or_fail(response, lambda why: self.fail(f"{source.label} stopped: {why}"))
             return
         self.stats.inc_value(f"zendesk/{self.name}/source_pages")
-        entries = page[source.list_key]
-        self.add_ids(entry["id"] for entry in entries if isinstance(entry, dict) and _is_id(entry.get("id"))
-                     and entry.get("result_type", "ticket") == "ticket")
+        self.add_ids(self.ticket_ids(page[source.list_key], source))
         meta = page.get("meta") if isinstance(page.get("meta"), dict) else {}
         if meta.get("has_more"):
             if not meta.get("after_cursor"):
                 self.fail(f"{source.label} stopped: a page says has_more but gives no after_cursor")
                 return
             yield self.source_request(source, meta["after_cursor"])
+        elif page.get("next_page"):
+            # An offset-paginated answer to a cursor request: following it is another protocol; stopping
+            # here would silently lose the rest.
+            self.fail(f"{source.label} stopped: the answer has a next_page but no cursor pagination")
+            return
         else:
             self.sources_running -= 1
         yield from self.fetch_tickets()
-        yield from self.end_if_done()
+        self.end_if_done()
+
+    def ticket_ids(self, entries: list[Any], source: IdSource) -> Iterator[int]:
+        """The ids of a source page's tickets; an entry without one is counted and named in the log."""
+        for entry in entries:
+            if isinstance(entry, dict) and entry.get("result_type", "ticket") != "ticket":
+                continue  # a search result of another type (the query asked for tickets only)
+            if isinstance(entry, dict) and _is_id(entry.get("id")):
+                yield entry["id"]
+                continue
+            self.stats.inc_value(f"zendesk/{self.name}/entries_without_id")
+            logger.warning("%s: skipped an entry that is not a ticket with an id: %.200r", source.label, entry)
 
     def source_failed(self, failure: Failure) -> None:
         """An id source could not be read: a query Zendesk rejects is named with Zendesk's reason."""
-        source: IdSource = failure.request.meta[SOURCE_META]  # type: ignore[attr-defined]
+        request = failure.request  # type: ignore[attr-defined]
+        source: IdSource = request.meta[SOURCE_META]
         response = getattr(failure.value, "response", None)
-        rejected = response is not None and response.status in (400, 422)
+        # A first page refused as a bad request is the query; a later one is the cursor (expired, say).
+        rejected = response is not None and response.status in (400, 422) and request.meta[AFTER_META] is None
         self.fail(f"{source.label} {'was rejected' if rejected else 'stopped'}: {api_error(failure)}")
 
     def add_ids(self, ids: Iterable[int]) -> None:
@@ -136,6 +161,7 @@ class SelectedTicketStream(TicketStream):
             if ticket_id not in self.found_ids:
                 self.found_ids.add(ticket_id)
                 self.pending_ids.append(ticket_id)
+        self.stats.set_value(f"zendesk/{self.name}/ids_found", len(self.found_ids))
 
     # --- the tickets ----------------------------------------------------------
 
@@ -154,37 +180,76 @@ class SelectedTicketStream(TicketStream):
                 break  # a fuller request later
             ids = [self.pending_ids.popleft() for _ in range(min(SHOW_MANY_IDS, len(self.pending_ids)))]
             self.fetches_running += 1
-            requests.append(self.page_request({"ids": ",".join(map(str, ids)),
-                                               "include": "users,groups,organizations"}, meta={IDS_META: ids}))
+            requests.append(self.page_request({"ids": ",".join(map(str, ids)), "include": SIDELOADS},
+                                              meta={IDS_META: ids}))
         return requests
 
     def read_page(self, page: dict[str, Any], number: int, response: Response) -> Iterator[Any]:
-        """A ``show_many`` answer: its tickets are queued for their comments; missing ids are named."""
+        """A ``show_many`` answer: its tickets are queued for their comments; a missing id is asked for alone."""
         self.fetches_running -= 1
         tickets = page["tickets"]
-        sideloads = Sideloads(by_id(page.get("users")), by_id(page.get("groups")), by_id(page.get("organizations")))
         returned = {ticket.get("id") for ticket in tickets if isinstance(ticket, dict)}
         missing = [ticket_id for ticket_id in response.meta[IDS_META] if ticket_id not in returned]
-        if missing:
-            self.not_found.extend(missing)
-            self.stats.inc_value(f"zendesk/{self.name}/ids_not_found", len(missing))
-            logger.warning("No ticket for the id(s) %s: deleted or never existed (Zendesk returned none)",
-                           ", ".join(map(str, missing)))
-        outcomes = [out for ticket in tickets for out in self._ticket(ticket, sideloads, number)]
+        self.fetches_running += len(missing)
+        yield from (self.ticket_request(ticket_id) for ticket_id in missing)
+        yield from self.take(tickets, page, number)
+
+    def ticket_request(self, ticket_id: int) -> Request:
+        """One ticket by id (``show_many`` left it out: archived, say), with its sideloads."""
+        url = f"{self.config.base_url}{TICKET_PATH.format(ticket_id=ticket_id)}?include={SIDELOADS}"
+        return self.request(url, self.ticket_page, self.ticket_failed, STREAM_PAGE_PRIORITY, TICKET_ENDPOINT,
+                            {IDS_META: [ticket_id]})
+
+    def ticket_page(self, response: Response) -> Iterator[Any]:
+        """The answer for one ticket."""
+        page = json_object(response, "ticket", dict)
+        if page is None:
+            yield from self.retry_or_fail(response, lambda why: self.fail(f"the {self.label} stopped: {why}"))
+            return
+        self.fetches_running -= 1
+        yield from self.take([page["ticket"]], page, 0)
+
+    def ticket_failed(self, failure: Failure) -> Iterator[Request]:
+        """A ticket asked for alone: a 404 means Zendesk has no such ticket (named, not a failure)."""
+        response = getattr(failure.value, "response", None)
+        if response is None or response.status != 404:
+            self.fail(f"the {self.label} stopped: {api_error(failure)}")
+            return
+        self.fetches_running -= 1
+        ticket_id = failure.request.meta[IDS_META][0]  # type: ignore[attr-defined]
+        self.not_found.append(ticket_id)
+        self.stats.set_value(f"zendesk/{self.name}/ids_not_found", list(self.not_found))
+        logger.warning("No ticket %d: deleted or never existed (Zendesk answers 404)", ticket_id)
+        yield from self.fetch_tickets()
+        self.end_if_done()
+
+    def take(self, tickets: list[Any], page: dict[str, Any], number: int) -> Iterator[Any]:
+        """Tickets fetched: those the filter still admits are queued for their comments."""
+        sideloads = Sideloads(by_id(page.get("users")), by_id(page.get("groups")), by_id(page.get("organizations")))
+        admitted = [ticket for ticket in tickets if self.admits(ticket)]
+        outcomes = [out for ticket in admitted for out in self.accept(ticket, sideloads, number)]
         yield from (out for out in outcomes if isinstance(out, TicketConversation))
         self.per_ticket.queue([out.conversation for out in outcomes if isinstance(out, Queued)])
         yield from self.per_ticket.start()
         yield from self.fetch_tickets()
-        yield from self.end_if_done()
+        self.end_if_done()
 
-    def end_if_done(self) -> list[Request]:
-        """Tell the run state once every source is read and every id asked for (comments may still come)."""
-        if not self.ended and not self.sources_running and not self.pending_ids and not self.fetches_running:
-            self.ended = self.end_of_stream = True
-            self.stats.set_value(f"zendesk/{self.name}/tickets_found", len(self.found_ids))
-            self.stats.set_value(f"zendesk/{self.name}/not_found_ids", list(self.not_found))
+    def admits(self, ticket: Any) -> bool:
+        """Whether a fetched ticket still matches the filter's status and created range (it may have changed
+        since the search, or the index may lag); one that does not is left out and counted."""
+        if not isinstance(ticket, dict) or self.config.ticket_filter.admits(ticket):
+            return True
+        self.stats.inc_value(f"zendesk/{self.name}/no_longer_matching")
+        logger.info("Ticket %s no longer matches the filter (status %r, created_at %r): left out",
+                    ticket.get("id"), ticket.get("status"), ticket.get("created_at"))
+        return False
+
+    def end_if_done(self) -> None:
+        """Tell the run state once every source is read and every ticket fetched (comments may still come)."""
+        if not self.end_of_stream and not self.sources_running and not self.pending_ids and \
+                not self.fetches_running:
+            self.end_of_stream = True
             self.tell(zendesk_signals.stream_ended)
-        return []
 
     def release_export(self) -> list[Request]:
         """More tickets as the comments of earlier ones finish (called by the per-ticket queue and when idle)."""
@@ -193,3 +258,4 @@ class SelectedTicketStream(TicketStream):
 
 def _is_id(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
