@@ -293,3 +293,20 @@ def test_the_ticket_index_follows_runs_added_and_removed(tmp_path):
     (tmp_path / "export" / f"manifest-{RUN_2}.json").unlink()
     assert index.refresh(read_runs(location)) == 0
     assert index.ticket(7)["subject"] == "Old subject" and index.ticket(8) is None
+
+
+def test_a_run_that_fails_shows_failed_with_the_crawlers_reason(tmp_path):
+    write_backup(tmp_path / "export")
+    env = page_env(tmp_path / "export", tmp_path)
+    del env["ZENDESK_EMAIL"], env["ZENDESK_API_TOKEN"]  # the crawl refuses to start: no credentials
+    with web_server(env) as server:
+        token = re.search(r'name="csrf" value="([^"]+)"', get(server.url + "/")[2].decode()).group(1)
+        status, headers, _ = get(server.url + "/extract", data=f"csrf={token}&streams=tickets".encode())
+        assert status == 303 and headers["location"] == "/?notice=started"
+        deadline = time.monotonic() + 120
+        while (job := json.loads(get(server.url + "/status.json")[2])["job"])["active"]:
+            assert time.monotonic() < deadline, job
+            time.sleep(0.2)
+        assert job["state"] == "failed" and job["failure"].startswith("configuration error: no credentials")
+        html = get(server.url + "/")[2].decode()
+        assert '<span id="job-state" class="status">failed</span>' in html and "no credentials" in html
