@@ -165,9 +165,9 @@ def _check_selection_args(spider_args: Mapping[str, Any], what: str) -> None:
     """A filtered or person export exports tickets from no saved position: backup-only arguments are refused."""
     given = [name for name in BACKUP_ONLY_ARGS if name in spider_args]
     if given:
-        raise ConfigError(f"{', '.join(given)} cannot be combined with {what}: it exports the matching tickets "
-                          f"whatever their time and never moves the saved positions (use created_from/created_to "
-                          f"to select by time)")
+        hint = " (created_from/created_to select by time)" if "start_time" in given else ""
+        raise ConfigError(f"{', '.join(given)} cannot be combined with {what}: it exports every matching ticket "
+                          f"and never moves the saved positions{hint}")
     if str(spider_args.get("comments", "tickets")).strip().lower() == "events":
         raise ConfigError(f"comments=events cannot be combined with {what}: the event export reads the whole "
                           "account; the matching tickets' comments are fetched per ticket")

@@ -289,13 +289,14 @@ DOCUMENTED_BUCKET_RATES = {SEARCH_EXPORT_BUCKET: 100.0}
 
 
 def export_bucket(endpoint: str | None) -> str | None:
-    """The Incremental Export budget an endpoint spends, by the name of its ``Zendesk-RateLimit-…`` header.
+    """The endpoint budget (an Incremental Export's, the Search Export's) an endpoint spends, by the name of its
+    ``Zendesk-RateLimit-…`` header.
 
     Zendesk's cursor-based user export has its own budget (20 a minute,
     announced as ``Zendesk-RateLimit-incremental-exports-cursor``); the ticket,
     ticket event and organization exports share ``incremental-exports`` (10 a
-    minute). Readings of one bucket never pace the other. Until a header says
-    more, each bucket is paced at ``ZENDESK_EXPORT_REQUESTS_PER_MINUTE``.
+    minute); the Search Export API has its own (100 a minute). Readings of one bucket never pace another.
+    Until a header says more, a bucket is paced at its documented rate, else ``ZENDESK_EXPORT_REQUESTS_PER_MINUTE``.
     """
     if endpoint == USERS_EXPORT_ENDPOINT:
         return "incremental-exports-cursor"

@@ -20,7 +20,6 @@ STREAMS: dict[str, type[Stream]] = {
 DEPENDENCIES: dict[str, tuple[str, ...]] = {"tickets": ("ticket_fields",)}
 
 
-
 def stream_classes(config: ZendeskConfig) -> dict[str, type[Stream]]:
     """The stream classes of a run: a filtered or person export reads its tickets its own way."""
     if config.person:
