@@ -3,17 +3,25 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install system-packages demo test web
+.PHONY: install apt system-packages web-packages demo test web
 
-# Debian packages: the browser the web page's tests drive, pdftotext, and pango with fonts
-# (Arabic, Hebrew, emoji) for the conversation PDFs. Installed only when one is missing.
-SYSTEM_PACKAGES := chromium poppler-utils fonts-noto-core fonts-noto-color-emoji fonts-dejavu-core \
-	libpango-1.0-0 libpangoft2-1.0-0
+# Debian packages of the web page's conversation PDFs: pango and fonts (Arabic, Hebrew, CJK, emoji).
+WEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji \
+	fonts-dejavu-core
+# And what the tests add: the browser they drive and pdftotext. Each set is installed only when one is missing.
+TEST_PACKAGES := $(WEB_PACKAGES) chromium poppler-utils
 
-install: system-packages $(VENV)/.installed
+# The crawler and the demo need no Debian package.
+install: $(VENV)/.installed
+
+web-packages:
+	@$(MAKE) --no-print-directory apt PACKAGES="$(WEB_PACKAGES)"
 
 system-packages:
-	@missing=$$(for package in $(SYSTEM_PACKAGES); do \
+	@$(MAKE) --no-print-directory apt PACKAGES="$(TEST_PACKAGES)"
+
+apt:
+	@missing=$$(for package in $(PACKAGES); do \
 		dpkg-query -W -f='$${Status}\n' $$package 2>/dev/null | grep -q "install ok installed" || echo $$package; \
 	done); \
 	if [ -n "$$missing" ]; then \
@@ -31,9 +39,9 @@ $(VENV)/.installed: requirements.txt bench/requirements.txt
 demo: install
 	$(PY) -m zendesk_sandbox.demo
 
-test: install
+test: system-packages install
 	$(PY) -m pytest
 
 # The web page on http://127.0.0.1:8000 (same environment as a crawl; README, "The web page").
-web: install
+web: web-packages install
 	$(PY) -m zendesk_crawler.web --host 127.0.0.1 --port 8000

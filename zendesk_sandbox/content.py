@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import random
+import zlib
 
 #: Every character an XML 1.0 document cannot contain (besides U+0000 and lone
 #: surrogates, which Zendesk never returns and which JSON in UTF-8 cannot carry).
@@ -156,8 +157,18 @@ def _long_body(rng: random.Random, paragraphs: list[str], newline: str, target: 
     return "".join(parts)
 
 
+#: Markup that must never run or load where a backup is shown (a body an integration wrote, say): every
+#: 40th body text by its checksum carries it in its ``html_body`` (no random draw, so the rest of the data stays).
+HOSTILE_MARKUP = ('<p dir="auto"><a href="javascript:window.pwned=3">hostile link</a></p>'
+                  '<script>window.pwned = 1; document.title = "pwned"</script>'
+                  '<img src="https://tracker.example/p.gif" onerror="window.pwned = 2">'
+                  '<svg onload="window.pwned = 4"></svg><iframe src="javascript:window.pwned = 5"></iframe>'
+                  '<form action="https://phish.example/"><input name="password"></form>')
+
+
 def html_body(text: str, rng: random.Random) -> str:
-    """The ``html_body`` Zendesk renders: escaped paragraphs, ``<br>`` for line breaks, some real markup."""
+    """The ``html_body`` Zendesk renders: escaped paragraphs, ``<br>`` for line breaks, some real markup, and
+    for every 40th text hostile markup (:data:`HOSTILE_MARKUP`)."""
     paragraphs = text.replace("\r\n", "\n").split("\n\n")
     rendered = []
     for paragraph in paragraphs:
@@ -168,6 +179,8 @@ def html_body(text: str, rng: random.Random) -> str:
             '<p dir="auto"><a href="https://example.com/?a=1&amp;b=%22x%22" rel="noopener noreferrer" '
             'target="_blank">https://example.com/?a=1&amp;b="x"</a>&nbsp;<img src="cid:ii_01" alt="&lt;img&gt;"></p>'
         )
+    if zlib.crc32(text.encode("utf-8", "surrogatepass")) % 40 == 0:
+        rendered.append(HOSTILE_MARKUP)
     return '<div class="zd-comment" dir="auto">' + "".join(rendered) + "</div>"
 
 
