@@ -11,6 +11,7 @@ import json
 import os
 import re
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -155,6 +156,32 @@ def test_extract_browse_read_print_in_a_browser(browser, tmp_path):
 def pdf_text(path: Path) -> str:
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
     return BIDI_MARKS.sub("", text)
+
+
+def test_the_essentials_work_without_javascript(browser, tmp_path):
+    """Runs, Extract now (a plain form POST), following the run by reloading, and a conversation: no script."""
+    export_dir = tmp_path / "export"
+    with SandboxProcess(tickets=20, seed=16, rate_limit=1000000, export_rate_limit=0) as sandbox:
+        first_run = first_backup(sandbox, export_dir)
+        with web_server(page_env(sandbox, export_dir, tmp_path / "cache")) as web:
+            context = browser.new_context(java_script_enabled=False)
+            page = context.new_page()
+            page.goto(web.url + "/")
+            expect(page.locator(f"#run-{first_run} .status")).to_have_text("complete")
+            changed = change_the_account(sandbox)
+            page.get_by_role("button", name="Extract now", exact=True).click()
+            expect(page.locator(".notice")).to_have_text("The extraction started.")
+            run_id = page.locator(".job .run-id").inner_text()
+            deadline = time.monotonic() + 120
+            while page.locator("#job-state").inner_text() != "complete":  # a person reloads to follow the run
+                assert time.monotonic() < deadline and page.locator("#job-state").inner_text() != "failed"
+                page.goto(web.url + "/")
+            expect(page.locator("tr.run").first).to_have_id(f"run-{run_id}")
+            page.fill("#q", str(changed[0]))
+            page.get_by_role("button", name="Find").click()
+            truth = next(t for t in sandbox.truth()["tickets"] if t["id"] == changed[0])
+            expect(page.locator("li.comment")).to_have_count(len(truth["comments"]))
+            context.close()
 
 
 def test_with_a_password_the_browser_needs_credentials(browser, tmp_path):
