@@ -1,0 +1,58 @@
+"""Take the README's screenshots of the web page: the runs list and a conversation, from a real crawl.
+
+    .venv/bin/python docs/take_screenshots.py        # writes docs/web-runs.png and docs/web-conversation.png
+
+Starts the sandbox Zendesk, backs it up twice (attachment files on), starts the page and drives Debian's
+Chromium with Playwright, as the browser tests do.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from tests.crawl import crawl_env, run_crawl  # noqa: E402
+from tests.servers import web_server  # noqa: E402
+from tests.test_web_e2e import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from zendesk_sandbox import SandboxProcess  # noqa: E402
+
+DOCS = PROJECT_ROOT / "docs"
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp, SandboxProcess(tickets=40, seed=14, rate_limit=1000000,
+                                                              export_rate_limit=0) as sandbox:
+        export_dir = Path(tmp) / "export"
+        for args in (["-a", "start_time=0", "-a", "attachments=true"], ["-a", "attachments=true"]):
+            if len(args) == 2:
+                ids = [t["id"] for t in sandbox.truth(comments=False)["tickets"] if t["status"] != "deleted"]
+                sandbox.change(add_comments=ids[:3], create=2)
+                sandbox.advance_clock(120)
+            result = run_crawl(sandbox.url, export_dir, *args)
+            assert result.returncode == 0, result.stderr[-3000:]
+        truth = sandbox.truth()["tickets"]
+        # A conversation with an image among its attachments, and an internal note.
+        shown = next(t for t in truth if t["status"] != "deleted" and any(
+            str(a.get("content_type")).startswith("image/") for c in t["comments"] for a in c.get("attachments") or [])
+            and any(not c.get("public") for c in t["comments"]))
+        env = crawl_env(sandbox.url, export_dir, ZENDESK_WEB_CACHE=str(Path(tmp) / "cache"))
+        with web_server(env) as web, sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1360, "height": 900})
+            page.goto(web.url + "/")
+            page.screenshot(path=str(DOCS / "web-runs.png"), full_page=True)
+            page.goto(f"{web.url}/tickets/{shown['id']}")
+            page.set_viewport_size({"width": 1360, "height": 1500})
+            page.screenshot(path=str(DOCS / "web-conversation.png"))
+            browser.close()
+    print(f"wrote {DOCS / 'web-runs.png'} and {DOCS / 'web-conversation.png'} (ticket {shown['id']})")
+
+
+if __name__ == "__main__":
+    main()
