@@ -40,6 +40,8 @@ CREATE INDEX IF NOT EXISTS tickets_by_requester ON tickets (requester_email);
 """
 #: The newest version first: latest ``updated_at``, then the latest run, then the last line.
 _NEWEST_FIRST = "ORDER BY updated_at DESC, run_id DESC, path DESC, offset DESC"
+#: SQLite's integers: a ticket id outside them is in no backup (and would overflow the query).
+_SQLITE_INT = range(-2**63, 2**63)
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,8 @@ class TicketIndex:
 
     def ticket(self, ticket_id: int) -> dict[str, Any] | None:
         """The newest version of a ticket across the runs, or ``None``."""
+        if ticket_id not in _SQLITE_INT:
+            return None
         with self._connect() as db:
             row = db.execute(f"SELECT path, offset, length FROM tickets WHERE id = ? {_NEWEST_FIRST} LIMIT 1",
                              (ticket_id,)).fetchone()
@@ -133,9 +137,19 @@ class TicketIndex:
         return orjson.loads(read_decompressed_range(self.location, *row))
 
     def by_requester(self, email: str, limit: int = 500) -> list[TicketSummary]:
-        """The tickets a requester e-mail asked, newest version of each, most recently updated first."""
+        """The tickets whose newest version has this requester e-mail (any case), most recently updated first.
+
+        The newest version of each ticket is picked first, then its requester
+        compared: a ticket whose requester changed is listed under the new
+        address only, with its current subject and status.
+        """
+        wanted = email.strip().lower()
         with self._connect() as db:
             rows = db.execute(
-                "SELECT id, subject, status, MAX(updated_at) FROM tickets WHERE requester_email = ? "
-                "GROUP BY id ORDER BY MAX(updated_at) DESC LIMIT ?", (email.strip().lower(), limit)).fetchall()
+                "SELECT id, subject, status, updated_at FROM ("
+                "  SELECT id, subject, status, updated_at, requester_email,"
+                f"   ROW_NUMBER() OVER (PARTITION BY id {_NEWEST_FIRST}) AS version"
+                "  FROM tickets WHERE id IN (SELECT id FROM tickets WHERE requester_email = ?))"
+                " WHERE version = 1 AND requester_email = ? ORDER BY updated_at DESC, id DESC LIMIT ?",
+                (wanted, wanted, limit)).fetchall()
         return [TicketSummary(*row) for row in rows]
