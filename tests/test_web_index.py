@@ -62,3 +62,21 @@ def test_ids_beyond_sqlite_integers_are_in_no_backup(tmp_path):
     assert index.ticket(7)["subject"] == "x"
     assert index.ticket(2**63) is None and index.ticket(2**80) is None and index.ticket(-2**63 - 1) is None
     assert index.ticket(2**63 - 1) is None
+
+
+def test_lines_that_are_not_ticket_records_are_skipped_and_the_rest_indexed(tmp_path, caplog):
+    bad = (b'{"id": 8, "subject": "trunc\n'  # a truncated line
+           b'{"id": 18446744073709551616, "subject": "too big"}\n{"subject": "no id"}\n'
+           b'{"id": 10, "requester": 5, "subject": 11}\n')  # odd fields, but a ticket with an id
+    write_run(tmp_path / "export", RUN_1, {f"tickets-{RUN_1}-00001.jsonl":
+                                           jsonl([record(7, "2026-11-01T09:00:00Z", "seven")]) + bad})
+    write_run(tmp_path / "export", RUN_2, {f"tickets-{RUN_2}-00001.jsonl":
+                                           jsonl([record(9, "2026-11-01T09:00:00Z", "nine")]) + b'{"id": 11, "sub'})
+    index, location = index_of(tmp_path)
+    with caplog.at_level("WARNING", logger="zendesk_crawler.web.tickets"):
+        assert index.refresh(read_runs(location)) == 2
+    assert "00001.jsonl: 3 line(s) that are not ticket records skipped" in caplog.text
+    assert "00001.jsonl: 1 line(s) that are not ticket records skipped" in caplog.text
+    assert index.refresh(read_runs(location)) == 0  # recorded as indexed: not read again
+    assert index.ticket(7)["subject"] == "seven" and index.ticket(9)["subject"] == "nine"
+    assert index.ticket(8) is None and index.ticket(11) is None and index.ticket(10)["subject"] == 11

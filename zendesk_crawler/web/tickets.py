@@ -10,6 +10,7 @@ has not seen yet, so it follows new runs by itself and a lost cache is rebuilt.
 
 from __future__ import annotations
 
+import logging
 import re
 import sqlite3
 import threading
@@ -29,6 +30,8 @@ _TICKET_FILE = re.compile(r"^tickets-(?P<batch>.+)\.(?P<format>jsonl|json)(?P<gz
 _PREFERENCE = {"jsonl": 0, "json": 1}
 #: Rows written per SQLite transaction while indexing.
 _BATCH_ROWS = 5000
+
+logger = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS indexed_files (path TEXT PRIMARY KEY, run_id TEXT NOT NULL);
@@ -76,6 +79,30 @@ def record_lines(location: ExportLocation, path: str) -> Iterator[tuple[int, int
             yield offset, len(body), body
 
 
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _row(body: bytes) -> tuple[Any, ...] | None:
+    """(id, updated_at, requester e-mail, subject, status) of a record line, or ``None`` if it is not one.
+
+    Not one: not JSON (a truncated line), not an object, or no integer id SQLite can hold.
+    """
+    try:
+        record = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(record, dict):
+        return None
+    ticket_id = record.get("id")
+    if type(ticket_id) is not int or ticket_id not in _SQLITE_INT:
+        return None
+    requester = record.get("requester")
+    email = _text(requester.get("email")) if isinstance(requester, dict) else None
+    return (ticket_id, _text(record.get("updated_at")), (email or "").lower() or None, _text(record.get("subject")),
+            _text(record.get("status")))
+
+
 class TicketIndex:
     """The SQLite index of one export location's tickets (thread-safe; one connection per call)."""
 
@@ -109,21 +136,28 @@ class TicketIndex:
                 self._index_file(listed[path], path)
             return len(pending)
 
-    def _index_file(self, run_id: str, path: str) -> None:
+    def _index_file(self, run_id: str, path: str) -> int:
+        """Index one file's records; a line that is not a ticket record is skipped and counted (returned)."""
+        bad, first_bad = 0, None
         with self._connect() as db:
             db.execute("DELETE FROM tickets WHERE path = ?", (path,))
             rows: list[tuple[Any, ...]] = []
             for offset, length, body in record_lines(self.location, path):
-                record = orjson.loads(body)
-                requester = record.get("requester") or {}
-                rows.append((record.get("id"), record.get("updated_at"), run_id, path, offset, length,
-                             (requester.get("email") or "").lower() or None, record.get("subject"),
-                             record.get("status")))
+                row = _row(body)
+                if row is None:
+                    bad += 1
+                    first_bad = offset if first_bad is None else first_bad
+                    continue
+                rows.append((row[0], row[1], run_id, path, offset, length, *row[2:]))
                 if len(rows) >= _BATCH_ROWS:
                     db.executemany("INSERT INTO tickets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
                     rows.clear()
             db.executemany("INSERT INTO tickets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
             db.execute("INSERT INTO indexed_files VALUES (?, ?)", (path, run_id))
+        if bad:
+            logger.warning("%s: %d line(s) that are not ticket records skipped (the first at byte %d)",
+                           path, bad, first_bad)
+        return bad
 
     def ticket(self, ticket_id: int) -> dict[str, Any] | None:
         """The newest version of a ticket across the runs, or ``None``."""
