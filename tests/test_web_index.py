@@ -80,3 +80,59 @@ def test_lines_that_are_not_ticket_records_are_skipped_and_the_rest_indexed(tmp_
     assert index.refresh(read_runs(location)) == 0  # recorded as indexed: not read again
     assert index.ticket(7)["subject"] == "seven" and index.ticket(9)["subject"] == "nine"
     assert index.ticket(8) is None and index.ticket(11) is None and index.ticket(10)["subject"] == 11
+
+
+def test_a_file_rewritten_at_the_same_path_is_indexed_again(tmp_path):
+    path = tmp_path / "export" / f"tickets-{RUN_1}-00001.jsonl"
+    write_run(tmp_path / "export", RUN_1, {path.name: jsonl([record(7, "2026-11-01", "seven"),
+                                                               record(8, "2026-11-01", "eight")])})
+    index, location = index_of(tmp_path)
+    assert index.refresh(read_runs(location)) == 1
+    assert index.ticket(8)["subject"] == "eight"
+    path.write_bytes(jsonl([record(8, "2026-11-03", "eight, rewritten and longer"), record(9, "2026-11-01", "nine")]))
+    assert index.refresh(read_runs(location)) == 1  # its size changed
+    assert index.ticket(7) is None and index.ticket(8)["subject"] == "eight, rewritten and longer"
+    assert index.ticket(9)["subject"] == "nine" and [t.id for t in index.by_requester("dana@example.com")] == [8, 9]
+    assert index.refresh(read_runs(location)) == 0
+
+
+def test_a_record_read_back_must_be_the_ticket_looked_up(tmp_path):
+    """Same size, same modification time, other content: the id read back tells, the file is indexed again."""
+    path = tmp_path / "export" / f"tickets-{RUN_1}-00001.jsonl"
+    write_run(tmp_path / "export", RUN_1, {path.name: jsonl([record(7, "2026-11-01", "seven"),
+                                                               record(8, "2026-11-01", "eight")])})
+    index, location = index_of(tmp_path)
+    index.refresh(read_runs(location))
+    before = path.stat()
+    path.write_bytes(jsonl([record(8, "2026-11-01", "eight"), record(7, "2026-11-01", "seven")]))  # swapped
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size
+    assert index.refresh(read_runs(location)) == 0  # nothing tells the file changed...
+    assert index.ticket(7)["subject"] == "seven"  # ...until record 8 is read where 7 was: indexed again
+    assert index.ticket(8)["subject"] == "eight"
+    path.write_bytes(b"\n\n\n" + jsonl([record(8, "2026-11-01", "eight")]))  # the indexed offsets fall mid-line
+    assert index.ticket(7) is None  # no refresh in between: not JSON where the index says, and not a 500
+    assert index.ticket(8)["subject"] == "eight"
+
+
+def test_a_file_gone_from_a_listed_run_is_forgotten(tmp_path):
+    path = tmp_path / "export" / f"tickets-{RUN_1}-00001.jsonl"
+    write_run(tmp_path / "export", RUN_1, {path.name: jsonl([record(7, "2026-11-01", "seven")])})
+    index, location = index_of(tmp_path)
+    index.refresh(read_runs(location))
+    path.unlink()
+    assert index.ticket(7) is None  # read fails: indexed again, found gone
+    assert index.refresh(read_runs(location)) == 0 and index.by_requester("dana@example.com") == []
+
+
+def test_an_index_of_the_previous_layout_is_rebuilt(tmp_path):
+    import sqlite3
+
+    write_run(tmp_path / "export", RUN_1, {f"tickets-{RUN_1}-00001.jsonl": jsonl([record(7, "2026-11-01", "x")])})
+    (tmp_path / "cache").mkdir()
+    with sqlite3.connect(tmp_path / "cache" / "tickets.sqlite") as db:
+        db.execute("CREATE TABLE indexed_files (path TEXT PRIMARY KEY, run_id TEXT NOT NULL)")
+        db.execute(f"INSERT INTO indexed_files VALUES ('tickets-{RUN_1}-00001.jsonl', '{RUN_1}')")
+    db.close()
+    index, location = index_of(tmp_path)
+    assert index.refresh(read_runs(location)) == 1 and index.ticket(7)["subject"] == "x"

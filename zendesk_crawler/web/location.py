@@ -1,10 +1,12 @@
-"""The export location, read-only: list, read and stream the files of a local directory or an S3 prefix."""
+"""The export location, read-only: list, read, stream and range-read the files of a local directory or an S3 prefix.
+
+Bytes only: what the files mean (gzip, lines, records) is for their readers.
+"""
 
 from __future__ import annotations
 
 import posixpath
 import re
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -44,17 +46,30 @@ class ExportLocation(Protocol):
 
     uri: str
 
-    def names(self, prefix: str) -> list[str]: ...
+    def names(self, prefix: str) -> list[str]:
+        """Names of the files directly in the location that start with ``prefix``."""
 
-    def read_bytes(self, path: str) -> bytes | None: ...
+    def identities(self, paths: list[str]) -> dict[str, str]:
+        """What identifies the present content of each file of ``paths`` that exists (absent ones left out).
 
-    def size(self, path: str) -> int: ...
+        The identity changes when a file is rewritten: size and modification time locally, ETag, size
+        and LastModified on S3.
+        """
 
-    def stream(self, path: str) -> Iterator[bytes]: ...
+    def read_bytes(self, path: str) -> bytes | None:
+        """A whole file (``None``: no such file)."""
 
-    def read_range(self, path: str, offset: int, length: int) -> bytes: ...
+    def size(self, path: str) -> int:
+        """A file's size in bytes (:class:`FileNotInLocation`: no such file)."""
 
-    def relative(self, uri: str) -> str | None: ...
+    def stream(self, path: str) -> Iterator[bytes]:
+        """A file's bytes in chunks of :data:`CHUNK_SIZE` (closing the iterator releases the file)."""
+
+    def read_range(self, path: str, offset: int, length: int) -> bytes:
+        """At most ``length`` bytes of a file from ``offset``."""
+
+    def relative(self, uri: str) -> str | None:
+        """The path inside the location of a file URI a manifest lists (``None``: outside it)."""
 
 
 class LocalLocation:
@@ -79,16 +94,30 @@ class LocalLocation:
             return []
         return sorted(p.name for p in self.root.glob(f"{prefix}*") if p.is_file())
 
+    def identities(self, paths: list[str]) -> dict[str, str]:
+        """Size and modification time (ns) of each file of ``paths`` that exists."""
+        found = {}
+        for path in paths:
+            try:
+                stat = self._path(path).stat()
+            except (FileNotInLocation, OSError):
+                continue
+            found[path] = f"{stat.st_size}:{stat.st_mtime_ns}"
+        return found
+
     def read_bytes(self, path: str) -> bytes | None:
+        """A whole file (``None``: no such file)."""
         try:
             return self._path(path).read_bytes()
         except FileNotInLocation:
             return None
 
     def size(self, path: str) -> int:
+        """A file's size in bytes."""
         return self._path(path).stat().st_size
 
     def stream(self, path: str) -> Iterator[bytes]:
+        """A file's bytes in chunks (the file is opened on the first chunk, closed with the iterator)."""
         full = self._path(path)
 
         def chunks() -> Iterator[bytes]:
@@ -98,6 +127,7 @@ class LocalLocation:
         return chunks()
 
     def read_range(self, path: str, offset: int, length: int) -> bytes:
+        """At most ``length`` bytes of a file from ``offset``."""
         with self._path(path).open("rb") as file:
             file.seek(offset)
             return file.read(length)
@@ -129,11 +159,35 @@ class S3Location:
         return self.prefix + safe
 
     def names(self, prefix: str) -> list[str]:
+        """Names of the objects directly under the location's prefix that start with ``prefix``."""
         names = []
         paginator = self.client.get_paginator("list_objects_v2")
         for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix, Delimiter="/"):
             names += [entry["Key"][len(self.prefix):] for entry in page.get("Contents", [])]
         return sorted(names)
+
+    def identities(self, paths: list[str]) -> dict[str, str]:
+        """ETag, size and LastModified of each object of ``paths`` that exists, from listings (no HEAD per file).
+
+        One paginated listing per folder, narrowed to the longest prefix the folder's names share.
+        """
+        folders: dict[str, list[str]] = {}
+        for path in paths:
+            if safe_relative_path(path) is not None:
+                folder, _, name = path.rpartition("/")
+                folders.setdefault(folder, []).append(name)
+        found = {}
+        paginator = self.client.get_paginator("list_objects_v2")
+        for folder, names in folders.items():
+            base = self.prefix + (folder + "/" if folder else "")
+            wanted = {base + name: (folder + "/" if folder else "") + name for name in names}
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=base + posixpath.commonprefix(names),
+                                           Delimiter="/"):
+                for entry in page.get("Contents", []):
+                    if entry["Key"] in wanted:
+                        found[wanted[entry["Key"]]] = (f"{entry.get('ETag', '')}:{entry.get('Size', '')}:"
+                                                       f"{entry.get('LastModified', '')}")
+        return found
 
     def _get(self, path: str, **extra: Any) -> Any:
         try:
@@ -144,12 +198,14 @@ class S3Location:
             raise
 
     def read_bytes(self, path: str) -> bytes | None:
+        """A whole object (``None``: no such object)."""
         try:
             return self._get(path)["Body"].read()
         except FileNotInLocation:
             return None
 
     def size(self, path: str) -> int:
+        """An object's size in bytes (a HEAD request)."""
         try:
             return self.client.head_object(Bucket=self.bucket, Key=self._key(path))["ContentLength"]
         except Exception as exc:
@@ -158,12 +214,22 @@ class S3Location:
             raise
 
     def stream(self, path: str) -> Iterator[bytes]:
-        return self._get(path)["Body"].iter_chunks(CHUNK_SIZE)
+        """An object's bytes in chunks; closing the iterator early closes the GET's connection."""
+        body = self._get(path)["Body"]
+
+        def chunks() -> Iterator[bytes]:
+            try:
+                yield from body.iter_chunks(CHUNK_SIZE)
+            finally:
+                body.close()
+        return chunks()
 
     def read_range(self, path: str, offset: int, length: int) -> bytes:
+        """At most ``length`` bytes of an object from ``offset`` (a ranged GET)."""
         return self._get(path, Range=f"bytes={offset}-{offset + length - 1}")["Body"].read()
 
     def relative(self, uri: str) -> str | None:
+        """The path inside the location of an ``s3://`` URI a manifest lists (``None``: outside it)."""
         if uri.startswith(self.uri + "/"):
             return uri[len(self.uri) + 1:]
         return None
@@ -176,38 +242,3 @@ def location_for(uri: str, settings: BaseSettings) -> ExportLocation:
     if urlsplit(uri).scheme == "s3":
         return S3Location(uri, s3_client(settings))
     raise ValueError(f"unsupported export location {uri!r}")
-
-
-def read_decompressed_range(location: ExportLocation, path: str, offset: int, length: int) -> bytes:
-    """``length`` bytes at ``offset`` of a file's content, decompressing ``.gz`` files as a stream."""
-    if not path.endswith(".gz"):
-        return location.read_range(path, offset, length)
-    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    position, wanted = 0, bytearray()
-    for chunk in location.stream(path):
-        data = decompressor.decompress(chunk)
-        start = max(0, offset - position)
-        if start < len(data):
-            wanted += data[start:start + length - len(wanted)]
-        position += len(data)
-        if len(wanted) >= length:
-            break
-    return bytes(wanted)
-
-
-def lines(location: ExportLocation, path: str) -> Iterator[tuple[int, bytes]]:
-    """Each line of a file's content with its byte offset (``.gz`` files decompressed as a stream)."""
-    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS) if path.endswith(".gz") else None
-    offset, pending = 0, []  # the start of the current line, and its pieces read so far
-    for chunk in location.stream(path):
-        data = decompressor.decompress(chunk) if decompressor else chunk
-        start = 0
-        while (end := data.find(b"\n", start)) != -1:
-            line = b"".join([*pending, data[start:end + 1]])
-            yield offset, line
-            offset += len(line)
-            pending, start = [], end + 1
-        if start < len(data):
-            pending.append(data[start:])
-    if pending:
-        yield offset, b"".join(pending)
