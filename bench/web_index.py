@@ -8,12 +8,17 @@ manifest per run: two runs, the second re-exporting a tenth of the tickets),
 then measures, in this process: building the index from nothing, a refresh with
 nothing new, a lookup by id (index query plus the one line read back), a lookup
 by requester e-mail, a lookup by scanning the files (what the page would do
-without an index), and ``GET /tickets/<id>`` on the real page over HTTP.
+without an index), ``GET /tickets/<id>`` on the real page over HTTP, and a
+lookup by id in a gzip batch (one ``tickets-<run id>-00001.jsonl.gz`` of 5000
+records, compressed as the crawler's ``ZENDESK_FEED_GZIP`` does): a gzip file
+cannot be read at an offset, so the lookup decompresses it from its start up to
+the record.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import random
@@ -31,6 +36,8 @@ import orjson
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
+
+from scrapy.exporters import JsonLinesItemExporter  # noqa: E402
 
 from zendesk_crawler.exporters import CompactJsonItemExporter  # noqa: E402
 from zendesk_crawler.web.location import LocalLocation  # noqa: E402
@@ -72,6 +79,35 @@ def write_run(root: Path, run_id: str, ids: list[int], updated_at: str, comments
     (root / f"manifest-{run_id}.json").write_text(json.dumps({
         "run_id": run_id, "status": "complete", "failure": None, "tickets_exported": len(ids),
         "comments_exported": len(ids) * comments, "files": files}), encoding="utf-8")
+
+
+def gzip_lookup(work: Path, comments: int, rng: random.Random) -> tuple[str, str, str]:
+    """A 5000-ticket ``.jsonl.gz`` batch: its size, then lookups by id across it and of its last record."""
+    root = work / "export-gz"
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.rmtree(work / "cache-gz", ignore_errors=True)
+    root.mkdir(parents=True)
+    run_id = "20260103T000000Z-000003"
+    path = root / f"tickets-{run_id}-00001.jsonl.gz"
+    with gzip.GzipFile(path, "wb", compresslevel=9) as file:  # Scrapy's GzipPlugin, its default level
+        exporter = JsonLinesItemExporter(file, encoding="utf-8")
+        exporter.start_exporting()
+        for ticket_id in range(1, BATCH + 1):
+            exporter.export_item(record(ticket_id, "2026-01-03T00:00:00Z", comments, rng))
+        exporter.finish_exporting()
+    (root / f"manifest-{run_id}.json").write_text(json.dumps({
+        "run_id": run_id, "status": "complete", "failure": None, "tickets_exported": BATCH,
+        "comments_exported": BATCH * comments, "files": [str(path)]}), encoding="utf-8")
+    location = LocalLocation(str(root))
+    index = TicketIndex(work / "cache-gz" / "tickets.sqlite", location)
+    _, seconds = timed(index.refresh, read_runs(location))
+    size = (f"{path.stat().st_size / 2**20:.1f} MB gzip, {sum(len(line) for line in gzip.open(path)) / 2**20:.1f} MB "
+            f"of JSON Lines, indexed in {seconds:.2f} s")
+    sample = rng.sample(range(1, BATCH + 1), 200)
+    assert all(index.ticket(ticket_id)["id"] == ticket_id for ticket_id in sample[:5])
+    by_id = percentiles([timed(index.ticket, ticket_id)[1] for ticket_id in sample])
+    last = percentiles([timed(index.ticket, BATCH)[1] for _ in range(20)])
+    return size, by_id, last
 
 
 def timed(function, *args):
@@ -160,6 +196,10 @@ def main() -> None:
     assert newest == index.ticket(sample[0])
     print(f"lookup by scanning every file instead: {seconds:.1f} s for one ticket")
     print(f"GET /tickets/<id> on the page over HTTP (rendered conversation): {page_latency(root, cache, sample[:200])}")
+    size, by_id, last = gzip_lookup(work, args.comments, rng)
+    print(f"gzip batch of {BATCH} tickets: {size}")
+    print(f"lookup by id in the gzip batch (decompressed from its start up to the record): {by_id}")
+    print(f"lookup of the gzip batch's last record (the whole file decompressed): {last}")
     if args.dir is None:
         shutil.rmtree(work)
 

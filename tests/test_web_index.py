@@ -8,11 +8,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-import pytest
-
+from zendesk_crawler.web import tickets
 from zendesk_crawler.web.location import LocalLocation
 from zendesk_crawler.web.runs import read_runs
-from zendesk_crawler.web.tickets import TicketIndex
+from zendesk_crawler.web.tickets import INFLATE_STEP, TicketIndex, content
 
 RUN_1 = "20261101T100000Z-aaaaaa"
 RUN_2 = "20261102T100000Z-bbbbbb"
@@ -30,8 +29,8 @@ def jsonl(records: list[dict[str, Any]]) -> bytes:
 def write_run(root: Path, run_id: str, files: dict[str, bytes]) -> None:
     """A run's files (name: content) and its manifest listing them."""
     root.mkdir(parents=True, exist_ok=True)
-    for name, content in files.items():
-        (root / name).write_bytes(content)
+    for name, data in files.items():
+        (root / name).write_bytes(data)
     (root / f"manifest-{run_id}.json").write_text(json.dumps({
         "run_id": run_id, "status": "complete", "failure": None, "tickets_exported": 1, "comments_exported": 0,
         "files": [str(root / name) for name in files]}), encoding="utf-8")
@@ -136,3 +135,71 @@ def test_an_index_of_the_previous_layout_is_rebuilt(tmp_path):
     db.close()
     index, location = index_of(tmp_path)
     assert index.refresh(read_runs(location)) == 1 and index.ticket(7)["subject"] == "x"
+
+
+class CountingLocation:
+    """A local location that counts the chunks its streams give and whether each stream was closed."""
+
+    def __init__(self, root: Path) -> None:
+        self.inner = LocalLocation(str(root))
+        self.chunks = 0
+        self.open_streams = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def stream(self, path: str):
+        chunks = self.inner.stream(path)
+
+        def counted():
+            self.open_streams += 1
+            try:
+                for chunk in chunks:
+                    self.chunks += 1
+                    yield chunk
+            finally:
+                self.open_streams -= 1
+        return counted()
+
+
+def test_a_gzip_lookup_stops_reading_once_its_record_is_read(tmp_path):
+    noise = [os.urandom(10_000).hex() for _ in range(100)]  # barely compressible: the file spans many chunks
+    records = [{**record(n, "2026-11-01", f"ticket {n}"), "description": noise[n]} for n in range(100)]
+    name = f"tickets-{RUN_1}-00001.jsonl.gz"
+    write_run(tmp_path / "export", RUN_1, {name: gzip.compress(jsonl(records))})
+    location = CountingLocation(tmp_path / "export")
+    index = TicketIndex(tmp_path / "cache" / "tickets.sqlite", location)
+    index.refresh(read_runs(location))
+    all_chunks, location.chunks = location.chunks, 0
+    assert all_chunks >= 4
+    assert index.ticket(0) == records[0]
+    assert location.chunks == 1 and location.open_streams == 0  # the first chunk holds it; the file is closed
+    location.chunks = 0
+    assert index.ticket(99) == records[99] and location.chunks == all_chunks
+
+
+def test_gzip_is_decompressed_in_bounded_steps(tmp_path):
+    """50 MB of zeros are 50 kB of gzip: one chunk read never becomes more than INFLATE_STEP bytes at once."""
+    root = tmp_path / "export"
+    root.mkdir()
+    (root / "zeros.gz").write_bytes(gzip.compress(b"\0" * 50_000_000))
+    assert (root / "zeros.gz").stat().st_size < 256 * 1024
+    sizes = [len(piece) for piece in content(LocalLocation(str(root)), "zeros.gz")]
+    assert sum(sizes) == 50_000_000 and max(sizes) <= INFLATE_STEP
+
+
+def test_gzip_members_lines_too_long_and_corrupt_data(tmp_path, monkeypatch):
+    monkeypatch.setattr(tickets, "MAX_RECORD_BYTES", 1000)
+    long_line = jsonl([{**record(5, "2026-11-01", "long"), "description": "x" * 2000}])
+    members = gzip.compress(jsonl([record(7, "2026-11-01", "seven")]) + long_line) + gzip.compress(
+        jsonl([record(8, "2026-11-01", "eight")]))
+    good = gzip.compress(jsonl([record(9, "2026-11-01", "nine")]), mtime=0)
+    corrupt = good + gzip.compress(jsonl([record(10, "2026-11-01", "ten")] * 50), mtime=0)[:40] + b"\xff" * 64
+    write_run(tmp_path / "export", RUN_1, {f"tickets-{RUN_1}-00001.jsonl.gz": members,
+                                           f"tickets-{RUN_1}-00002.jsonl.gz": corrupt})
+    index, location = index_of(tmp_path)
+    assert index.refresh(read_runs(location)) == 2
+    assert index.ticket(7)["subject"] == "seven" and index.ticket(8)["subject"] == "eight"
+    assert index.ticket(5) is None  # longer than a record may be: skipped
+    assert index.ticket(9)["subject"] == "nine"  # before the corrupt data: kept
+    assert index.refresh(read_runs(location)) == 0
