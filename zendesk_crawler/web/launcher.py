@@ -8,14 +8,17 @@ without a manifest (it could not start) is explained by its ``FAILED`` line.
 
 from __future__ import annotations
 
+import base64
+import http.client
 import json
 import os
 import re
 import subprocess
 import sys
+import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol
@@ -70,9 +73,11 @@ def progress_from_log(ended: bool, log: str) -> JobProgress:
 class Launcher(Protocol):
     """Starts runs and tells how the ones it started are doing."""
 
-    def start(self, arguments: dict[str, str]) -> Job: ...
+    def start(self, arguments: dict[str, str]) -> Job:
+        """Start a run with these ``-a`` arguments (:class:`LaunchError` if it cannot be started)."""
 
-    def progress(self, job: Job) -> JobProgress: ...
+    def progress(self, job: Job) -> JobProgress:
+        """How a job this launcher started is doing (:class:`LaunchError` if that cannot be told now)."""
 
 
 def _new_job(job_id: str | None = None) -> Job:
@@ -93,6 +98,7 @@ class LocalLauncher:
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
 
     def start(self, arguments: dict[str, str]) -> Job:
+        """Start the crawl as a child process, its output to its log file."""
         job = _new_job()
         self.log_dir.mkdir(parents=True, exist_ok=True)
         argv = [sys.executable, "-m", "scrapy", "crawl", "zendesk", "-s", f"ZENDESK_RUN_ID={job.run_id}"]
@@ -109,10 +115,11 @@ class LocalLauncher:
         return job
 
     def progress(self, job: Job) -> JobProgress:
+        """Ended once the process exited (reaped here); a non-zero status without a ``FAILED`` line is the reason."""
         returncode = self.processes[job.job_id].poll()
         progress = progress_from_log(returncode is not None, _tail(self.log_dir / f"{job.job_id}.log"))
         if returncode not in (None, 0) and progress.failure is None:
-            return JobProgress(**{**progress.__dict__, "failure": f"the crawl exited with status {returncode}"})
+            return replace(progress, failure=f"the crawl exited with status {returncode}")
         return progress
 
 
@@ -122,31 +129,77 @@ def _tail(path: Path) -> str:
         return file.read().decode("utf-8", "replace")
 
 
+def split_credentials(url: str) -> tuple[str, str | None]:
+    """A URL without its user info, and the ``Authorization: Basic`` value that carries it (``None``: none).
+
+    ``http://bob:s%40cret@host:6800`` gives ``http://host:6800`` and the header for ``bob`` / ``s@cret``.
+    The user info is everything up to the last ``@``, so a password with an unescaped ``/`` or ``@``
+    leaves the URL too (a scrapyd base URL has no ``@`` of its own); nothing here parses, so nothing fails.
+    """
+    scheme, separator, rest = url.partition("://")
+    if not separator or "@" not in rest:
+        return url, None
+    userinfo, _, host = rest.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    token = base64.b64encode(f"{urllib.parse.unquote(user)}:{urllib.parse.unquote(password)}".encode()).decode()
+    return f"{scheme}://{host}", f"Basic {token}"
+
+
+def _scrapyd_failure(what: str, exc: Exception) -> LaunchError:
+    """A :class:`LaunchError` for a failed call to scrapyd: what failed, never the URL or an exception's text
+    that could quote it (``http.client.InvalidURL`` quotes the netloc, user info included)."""
+    if isinstance(exc, urllib.error.HTTPError):
+        exc.close()
+        hint = " (check the user and password in SCRAPYD_URL)" if exc.code in (401, 403) else ""
+        return LaunchError(f"scrapyd answered {what} with HTTP {exc.code}{hint}")
+    if isinstance(exc, TimeoutError) or isinstance(getattr(exc, "reason", None), TimeoutError):
+        return LaunchError(f"scrapyd did not answer {what} in time")
+    reason = getattr(exc, "reason", exc)
+    if isinstance(reason, OSError) and reason.strerror:
+        return LaunchError(f"could not reach scrapyd for {what}: {reason.strerror}")
+    if isinstance(exc, json.JSONDecodeError):
+        return LaunchError(f"scrapyd's answer to {what} is not JSON")
+    if isinstance(exc, (ValueError, http.client.InvalidURL)):
+        return LaunchError(f"could not call scrapyd for {what}: SCRAPYD_URL is not a valid URL")
+    return LaunchError(f"could not reach scrapyd for {what} ({type(reason).__name__})")
+
+
 class ScrapydLauncher:
     """Schedules the ``zendesk`` spider on scrapyd (``schedule.json``) and follows it (``listjobs.json``, its log).
 
     The job gets the page's export location and the run id as settings; the
     account and its credentials come from scrapyd's own environment, so no
-    secret travels in a job's settings.
+    secret travels in a job's settings. A user and password in ``SCRAPYD_URL``
+    go in an ``Authorization`` header, never in a URL, a log line or an error.
     """
 
     def __init__(self, url: str, project: str, export_uri: str) -> None:
-        self.url = url
+        self.url, self._authorization = split_credentials(url)
         self.project = project
         self.export_uri = export_uri
 
+    def _open(self, path: str, data: bytes | None = None, headers: dict[str, str] | None = None,
+              method: str | None = None) -> http.client.HTTPResponse:
+        request = urllib.request.Request(f"{self.url}/{path}", data=data, headers=headers or {}, method=method)
+        if self._authorization:
+            request.add_unredirected_header("Authorization", self._authorization)
+        return urllib.request.urlopen(request, timeout=30)
+
     def _call(self, endpoint: str, data: list[tuple[str, str]] | None = None) -> dict:
+        what = endpoint.split("?")[0]
         body = urllib.parse.urlencode(data).encode() if data is not None else None
         try:
-            with urllib.request.urlopen(f"{self.url}/{endpoint}", data=body, timeout=30) as response:
+            with self._open(endpoint, data=body) as response:
                 answer = json.loads(response.read())
-        except (OSError, ValueError) as exc:
-            raise LaunchError(f"scrapyd did not answer {endpoint.split('?')[0]} ({type(exc).__name__})") from None
-        if answer.get("status") != "ok":
-            raise LaunchError(f"scrapyd refused {endpoint.split('?')[0]}: {str(answer.get('message', ''))[:300]}")
+        except (OSError, ValueError, http.client.HTTPException) as exc:
+            raise _scrapyd_failure(what, exc) from None
+        if not isinstance(answer, dict) or answer.get("status") != "ok":
+            message = answer.get("message", "") if isinstance(answer, dict) else ""
+            raise LaunchError(f"scrapyd refused {what}: {str(message)[:300]}")
         return answer
 
     def start(self, arguments: dict[str, str]) -> Job:
+        """Schedule the spider with the export location, run id and progress interval as settings."""
         job = _new_job()
         interval = os.environ.get("ZENDESK_PROGRESS_INTERVAL") or PROGRESS_INTERVAL
         data = [("project", self.project), ("spider", "zendesk"),
@@ -155,19 +208,36 @@ class ScrapydLauncher:
         return Job(self._call("schedule.json", data)["jobid"], job.run_id, job.started_at)
 
     def progress(self, job: Job) -> JobProgress:
+        """Where ``listjobs.json`` lists the job: pending (starting), running or finished (its log tells more).
+
+        A job in no list was cancelled before it ran, or scrapyd restarted (it
+        keeps pending and finished jobs in memory by default): it has ended,
+        and says so. scrapyd moves a job from pending to running within one
+        step of its event loop, so a job it still has is never missing from
+        every list.
+        """
         jobs = self._call(f"listjobs.json?project={urllib.parse.quote(self.project)}")
-        ended = any(entry.get("id") == job.job_id for entry in jobs.get("finished", []))
-        started = ended or any(entry.get("id") == job.job_id for entry in jobs.get("running", []))
-        return progress_from_log(ended, self._log(job.job_id) if started else "")
+
+        def listed(state: str) -> bool:
+            entries = jobs.get(state)
+            return isinstance(entries, list) and any(
+                isinstance(entry, dict) and entry.get("id") == job.job_id for entry in entries)
+
+        if listed("finished") or listed("running"):
+            return progress_from_log(listed("finished"), self._log(job.job_id))
+        if listed("pending"):
+            return JobProgress(ended=False)
+        progress = progress_from_log(True, self._log(job.job_id))
+        return replace(progress, failure=progress.failure or (
+            f"scrapyd no longer lists job {job.job_id} (cancelled before it ran, or scrapyd restarted)"))
 
     def _log(self, job_id: str) -> str:
         """The end of the job's log (its size first: twisted's file server mishandles a suffix range on a short file)."""
-        url = f"{self.url}/logs/{urllib.parse.quote(self.project)}/zendesk/{job_id}.log"
+        path = f"logs/{urllib.parse.quote(self.project)}/zendesk/{urllib.parse.quote(job_id)}.log"
         try:
-            with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=30) as response:
+            with self._open(path, method="HEAD") as response:
                 size = int(response.headers.get("Content-Length") or 0)
-            request = urllib.request.Request(url, headers={"Range": f"bytes={max(0, size - LOG_TAIL_BYTES)}-"})
-            with urllib.request.urlopen(request, timeout=30) as response:
+            with self._open(path, headers={"Range": f"bytes={max(0, size - LOG_TAIL_BYTES)}-"}) as response:
                 return response.read(LOG_TAIL_BYTES).decode("utf-8", "replace")
-        except (OSError, ValueError):
+        except (OSError, ValueError, http.client.HTTPException):
             return ""
