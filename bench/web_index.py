@@ -50,6 +50,7 @@ BODY = ("Здравствуйте, the invoice for last month lists our old VAT 
 
 
 def record(ticket_id: int, updated_at: str, comments: int, rng: random.Random) -> dict:
+    """A ticket shaped like the crawler's records (requester, assignee, group, custom fields, comments)."""
     requester = {"id": 900 + ticket_id % 5000, "name": f"User {ticket_id % 5000}",
                  "email": f"user{ticket_id % 5000}@example.com", "role": "end-user"}
     return {
@@ -65,6 +66,7 @@ def record(ticket_id: int, updated_at: str, comments: int, rng: random.Random) -
 
 
 def write_run(root: Path, run_id: str, ids: list[int], updated_at: str, comments: int) -> None:
+    """A run's ticket batches (JSON, 5000 records a file, the crawler's exporter) and its manifest."""
     rng = random.Random(run_id)
     files = []
     for batch, start in enumerate(range(0, len(ids), BATCH), 1):
@@ -111,12 +113,14 @@ def gzip_lookup(work: Path, comments: int, rng: random.Random) -> tuple[str, str
 
 
 def timed(function, *args):
+    """``function(*args)`` and the seconds it took."""
     started = time.perf_counter()
     result = function(*args)
     return result, time.perf_counter() - started
 
 
 def percentiles(samples: list[float]) -> str:
+    """Median and 95th percentile of durations in seconds, as milliseconds."""
     samples = sorted(samples)
     return (f"median {statistics.median(samples) * 1000:.2f} ms, p95 {samples[int(len(samples) * 0.95)] * 1000:.2f} ms"
             f" ({len(samples)} lookups)")
@@ -137,6 +141,7 @@ def scan_for(location: LocalLocation, runs, ticket_id: int) -> dict | None:
 
 
 def page_latency(root: Path, cache: Path, ids: list[int]) -> str:
+    """``GET /tickets/<id>`` for each id on a real page process over HTTP (its index already built)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -160,6 +165,7 @@ def page_latency(root: Path, cache: Path, ids: list[int]) -> str:
 
 
 def main() -> None:
+    """Write the backup, measure, print one line per measure."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--comments", type=int, default=4)

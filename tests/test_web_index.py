@@ -328,3 +328,34 @@ def test_a_local_crawl_that_exits_non_zero_without_a_failed_line_says_its_status
     launcher.processes["r1"].wait()
     progress = launcher.progress(Job("r1", "r1", "2026-11-29T00:00:00Z"))
     assert progress.ended and progress.tickets == 5 and progress.failure == "the crawl exited with status 3"
+
+
+def test_on_s3_a_rewritten_object_is_indexed_again_from_one_listing(tmp_path, monkeypatch):
+    """moto in process: identities come from list_objects_v2 (ETag, size, LastModified), not a HEAD per file."""
+    import boto3
+    from moto import mock_aws
+
+    from zendesk_crawler.web.location import S3Location
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "testing")
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket="backups")
+        names = [f"tickets-{RUN_1}-00001.jsonl", f"tickets-{RUN_1}-00002.jsonl.gz"]
+        client.put_object(Bucket="backups", Key=f"acme/{names[0]}", Body=jsonl([record(7, "2026-11-01", "seven")]))
+        client.put_object(Bucket="backups", Key=f"acme/{names[1]}",
+                          Body=gzip.compress(jsonl([record(8, "2026-11-01", "eight")])))
+        client.put_object(Bucket="backups", Key=f"acme/manifest-{RUN_1}.json", Body=json.dumps({
+            "run_id": RUN_1, "status": "complete", "files": [f"s3://backups/acme/{name}" for name in names]}))
+        location = S3Location("s3://backups/acme", client)
+        calls: list[str] = []
+        client.meta.events.register("before-call.s3.*", lambda model, **_: calls.append(model.name))
+        identities = location.identities([*names, "tickets-missing.jsonl", "sub/tickets-x.jsonl"])
+        assert sorted(identities) == names and calls == ["ListObjectsV2", "ListObjectsV2"]  # root, then sub/
+        index = TicketIndex(tmp_path / "cache" / "tickets.sqlite", location)
+        assert index.refresh(read_runs(location)) == 2
+        assert index.ticket(7)["subject"] == "seven" and index.ticket(8)["subject"] == "eight"
+        client.put_object(Bucket="backups", Key=f"acme/{names[0]}", Body=jsonl([record(7, "2026-11-01", "SEVEN")]))
+        assert location.identities(names)[names[0]] != identities[names[0]]  # same size, other ETag
+        assert index.refresh(read_runs(location)) == 1 and index.ticket(7)["subject"] == "SEVEN"
