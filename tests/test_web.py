@@ -99,8 +99,9 @@ def page_env(export_dir: Path, tmp: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def get(url: str, auth: tuple[str, str] | None = None, data: bytes | None = None) -> tuple[int, dict[str, str], bytes]:
-    request = urllib.request.Request(url, data=data)
+def get(url: str, auth: tuple[str, str] | None = None, data: bytes | None = None,
+        headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, data=data, headers=headers or {})
     if auth:
         request.add_header("Authorization", "Basic " + base64.b64encode(":".join(auth).encode()).decode())
     opener = urllib.request.build_opener(NoRedirect)
@@ -207,6 +208,47 @@ def test_extract_now_needs_the_form_token_and_allowed_options(page):
     bad_time = get(server.url + "/extract", data=urllib.parse.urlencode({"csrf": token, "start_time": "soon"}).encode())
     assert bad_time[0] == 400 and b"start_time must be" in bad_time[2]
     assert get(server.url + "/extract")[0] == 404  # GET does not start anything
+
+
+def test_only_loopback_host_names_and_same_origin_posts_are_answered(page):
+    """A DNS-rebinding page reaches the port under its own name: it gets nothing, and posts nothing."""
+    server, export, _ = page
+    port = urllib.parse.urlsplit(server.url).port
+    name = f"tickets-{RUN_2}-00001.jsonl"
+    for host in (f"evil.example:{port}", "evil.example", f"127.0.0.1.evil.example:{port}"):
+        status, _, body = get(f"{server.url}/files/{name}", headers={"Host": host})
+        assert status == 403 and b"Dana" not in body, host
+    for host in (f"localhost:{port}", f"127.0.0.1:{port}", f"[::1]:{port}"):
+        assert get(f"{server.url}/", headers={"Host": host})[0] == 200, host
+    html = get(server.url + "/")[2].decode()
+    token = re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+    form = urllib.parse.urlencode({"csrf": token, "streams_shown": "1"}).encode()
+    assert get(server.url + "/extract", data=form, headers={"Origin": "http://evil.example"})[0] == 403
+
+
+def test_files_that_are_not_data_are_served_as_bytes_to_download(page):
+    server, export, _ = page
+    for name, content in (("page.html", b"<script>alert(1)</script>"), ("code.js", b"alert(1)"),
+                          ("image.svg", b"<svg onload='alert(1)'/>"), ("notes.txt", b"plain")):
+        (export / name).write_bytes(content)
+        status, headers, body = get(f"{server.url}/files/{name}")
+        assert status == 200 and body == content
+        assert headers["content-type"] == "application/octet-stream", name
+
+
+def test_odd_searches_are_answers_not_errors(page):
+    server, _, _ = page
+    assert get(server.url + "/tickets?q=" + urllib.parse.quote("²"))[0] == 400  # a digit, but not an id
+    assert get(server.url + "/tickets/99999999999999999999")[0] == 404
+    assert get(server.url + "/tickets/0")[0] == 404
+
+
+def test_extract_now_with_no_stream_ticked_is_refused(page):
+    server, _, _ = page
+    token = re.search(r'name="csrf" value="([^"]+)"', get(server.url + "/")[2].decode()).group(1)
+    status, _, body = get(server.url + "/extract", data=urllib.parse.urlencode(
+        {"csrf": token, "streams_shown": "1"}).encode())
+    assert status == 400 and b"no stream is ticked" in body
 
 
 def test_a_bind_beyond_loopback_needs_a_password(tmp_path):

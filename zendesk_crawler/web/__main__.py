@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from zendesk_crawler.web.app import create_app
 
-    uvicorn.run(create_app(config, settings), host=args.host, port=args.port, log_level="info",
+    uvicorn.run(create_app(config, settings, bind_host=args.host), host=args.host, port=args.port, log_level="info",
                 access_log=False, server_header=False, proxy_headers=False)
     return 0
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import mimetypes
 import threading
 import time
 from dataclasses import asdict, dataclass
@@ -31,14 +30,16 @@ from zendesk_crawler.web.security import CsrfToken, SecurityMiddleware, file_hea
 from zendesk_crawler.web.tickets import TicketIndex
 
 STATIC_DIR = Path(__file__).parent / "static"
-#: Content types of the export's files by extension (the rest: by ``mimetypes``, else binary).
+#: Content types of the export's files by extension; anything else is served as bytes to download (a file
+#: in the location is data: never a script, stylesheet or document of the page's origin).
 FILE_TYPES = {".json": "application/json", ".jsonl": "application/jsonl; charset=utf-8",
               ".xml": "application/xml; charset=utf-8", ".csv": "text/csv; charset=utf-8",
               ".gz": "application/gzip"}
 #: The run options the page may pass to a run (``-a`` arguments), validated as the command line validates them.
 RUN_OPTIONS = ("start_time", "streams", "attachments")
-NOTICES = {"started": "The extraction started.", "busy": "A run is already in progress: not starting another.",
-           "launch-failed": "The extraction could not be started."}
+#: A form field saying the streams' checkboxes were on the form (none ticked is then an error, not "all").
+STREAMS_SHOWN = "streams_shown"
+NOTICES = {"started": "The extraction started.", "busy": "A run is already in progress: not starting another."}
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,6 @@ class WebPage:
         self.jobs: list[Job] = []
         #: Held from the busy check to the start, so two clicks at once start one run.
         self.starting = threading.Lock()
-        self.launch_error: str | None = None
         self.csrf = CsrfToken()
         self.templates = Environment(loader=PackageLoader("zendesk_crawler.web", "templates"),
                                      autoescape=select_autoescape(default=True, default_for_string=True))
@@ -82,12 +82,14 @@ class WebPage:
     # --- reading the location ---------------------------------------------------------------------------
 
     def runs(self) -> list[Run]:
+        """The location's runs, newest first, from their manifests."""
         return read_runs(self.location)
 
     def _document(self, uri: str) -> str | None:
         return documents_for(uri, self.settings).read(uri)
 
     def lock_holder(self, runs: list[Run]) -> LockHolder | None:
+        """The run holding the location's lock now, if any."""
         return lock_holder(self._document(self.config.state_uri + ".lock"), runs)
 
     def job_view(self, runs: list[Run]) -> JobView | None:
@@ -112,24 +114,27 @@ class WebPage:
                        progress.progress and redact(progress.progress))
 
     def render(self, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        """A template rendered with the form token."""
         html = self.templates.get_template(name).render(csrf=self.csrf.value, **context)
         return HTMLResponse(html, status_code=status_code)
 
     def not_found(self, what: str = "Not found") -> HTMLResponse:
+        """The 404 page (the only answer for anything outside the location)."""
         return self.render("message.html", status_code=404, title="Not found", message=what)
 
     # --- routes --------------------------------------------------------------------------------------------
 
     def runs_page(self, request: Request) -> HTMLResponse:
+        """``GET /``: the state, the extraction the page started, Extract now, the runs."""
         runs = self.runs()
         notice = request.query_params.get("notice", "")
         return self.render("runs.html", runs=runs, positions=read_positions(self._document(self.config.state_uri)),
                            job=self.job_view(runs), lock=self.lock_holder(runs), notice=NOTICES.get(notice),
-                           launch_error=self.launch_error if notice == "launch-failed" else None,
                            streams=STREAM_NAMES, export_uri=self.config.export_uri,
                            scrapyd=bool(self.config.scrapyd_url), redact=redact)
 
     def status(self, request: Request) -> JSONResponse:
+        """``GET /status.json``: what the progress script polls."""
         runs = self.runs()
         job = self.job_view(runs)
         lock = self.lock_holder(runs)
@@ -137,15 +142,19 @@ class WebPage:
                              "lock": lock and asdict(lock), "newest_run": runs[0].run_id if runs else None})
 
     async def extract(self, request: Request) -> Response:
+        """``POST /extract``: start a run (form token and run options checked first)."""
         form = await request.form()
         if not self.csrf.valid(form.get("csrf")):
             return self.render("message.html", status_code=403, title="Refused",
                                message="The form was not sent by this page (missing or wrong token).")
-        unknown = sorted(set(form.keys()) - {"csrf", *RUN_OPTIONS})
+        unknown = sorted(set(form.keys()) - {"csrf", STREAMS_SHOWN, *RUN_OPTIONS})
         try:
             if unknown:
                 raise ConfigError(f"unknown run option(s): {', '.join(unknown)}")
-            arguments = run_arguments(form.get("start_time"), form.getlist("streams"), form.get("attachments"))
+            streams = form.getlist("streams")
+            if form.get(STREAMS_SHOWN) and not streams:
+                raise ConfigError("no stream is ticked: tick at least one stream to export")
+            arguments = run_arguments(form.get("start_time"), streams, form.get("attachments"))
         except ConfigError as exc:
             return self.render("message.html", status_code=400, title="Invalid options", message=str(exc))
         return await run_in_threadpool(self._start, arguments)
@@ -159,11 +168,12 @@ class WebPage:
             try:
                 self.jobs.append(self.launcher.start(arguments))
             except LaunchError as exc:
-                self.launch_error = redact(str(exc))
-                return RedirectResponse("/?notice=launch-failed", status_code=303)
+                return self.render("message.html", status_code=502, title="The extraction could not be started",
+                                   message=redact(str(exc)))
             return RedirectResponse("/?notice=started", status_code=303)
 
     def file(self, request: Request) -> Response:
+        """``GET /files/<path>``: a file of the export location, streamed."""
         path = request.path_params["path"]
         if safe_relative_path(path) is None:
             return self.not_found()
@@ -172,16 +182,14 @@ class WebPage:
             chunks = self.location.stream(path)
         except FileNotInLocation:
             return self.not_found()
-        suffix = Path(path).suffix.lower()
-        content_type = FILE_TYPES.get(suffix) or mimetypes.guess_type(path)[0] or "application/octet-stream"
-        if content_type.startswith(("text/html", "image/svg", "application/xhtml")):
-            content_type = "text/plain; charset=utf-8"  # shown as text, never as a document of this origin
+        content_type = FILE_TYPES.get(Path(path).suffix.lower(), "application/octet-stream")
         headers = {**file_headers(), "content-length": str(size)}
         return StreamingResponse(chunks, media_type=content_type, headers=headers)
 
     def search(self, request: Request) -> Response:
+        """``GET /tickets?q=``: a ticket id (redirect) or a requester's e-mail address (a list)."""
         query = request.query_params.get("q", "").strip()
-        if query.isdigit():
+        if query.isascii() and query.isdigit():
             return RedirectResponse(f"/tickets/{int(query)}", status_code=303)
         if "@" not in query:
             return self.render("message.html", status_code=400, title="Find a ticket",
@@ -190,8 +198,11 @@ class WebPage:
         return self.render("search.html", query=query, tickets=self.index.by_requester(query))
 
     def _ticket(self, request: Request) -> dict[str, Any] | None:
+        ticket_id = int(request.path_params["ticket_id"])
+        if not 0 < ticket_id < 2**63:
+            return None  # no Zendesk id (and beyond what the index can hold)
         self.index.refresh(self.runs())
-        return self.index.ticket(int(request.path_params["ticket_id"]))
+        return self.index.ticket(ticket_id)
 
     def _conversation(self, record: dict[str, Any], for_pdf: bool) -> str:
         comments = [comment_view(record["id"], comment) for comment in record.get("comments") or []]
@@ -200,18 +211,20 @@ class WebPage:
             custom_fields=record.get("custom_fields_by_title") or {})
 
     def ticket(self, request: Request) -> Response:
+        """``GET /tickets/<id>``: the newest version of a ticket, as a conversation."""
         record = self._ticket(request)
         if record is None:
             return self.not_found(f"Ticket {request.path_params['ticket_id']} is in no backup of this location.")
         return HTMLResponse(self._conversation(record, for_pdf=False))
 
     def ticket_pdf(self, request: Request) -> Response:
+        """``GET /tickets/<id>.pdf``: the conversation as a PDF."""
         record = self._ticket(request)
         if record is None:
             return self.not_found(f"Ticket {request.path_params['ticket_id']} is in no backup of this location.")
         stylesheet = (STATIC_DIR / "style.css").read_text("utf-8")
         pdf = write_pdf(self._conversation(record, for_pdf=True), stylesheet,
-                        lambda _ticket, attachment: self._image(record, attachment))
+                        lambda ticket, attachment: self._image(record, attachment) if ticket == record["id"] else None)
         return Response(pdf, media_type="application/pdf", headers={
             **file_headers(), "content-disposition": f'attachment; filename="ticket-{record["id"]}.pdf"'})
 
@@ -223,6 +236,7 @@ class WebPage:
         return None if data is None else (data, attachment["content_type"])
 
     def attachment(self, request: Request) -> Response:
+        """``GET /tickets/<id>/attachments/<id>``: a comment's stored attachment file."""
         record = self._ticket(request)
         attachment = find_attachment(record or {}, int(request.path_params["attachment_id"]))
         path = ((attachment or {}).get("stored_file") or {}).get("path") or ""
@@ -255,8 +269,8 @@ def run_arguments(start_time: Any, streams: list[Any], attachments: Any) -> dict
     return arguments
 
 
-def create_app(config: WebConfig, settings: BaseSettings) -> Starlette:
-    """The ASGI application."""
+def create_app(config: WebConfig, settings: BaseSettings, bind_host: str = "127.0.0.1") -> Starlette:
+    """The ASGI application (``bind_host``: the address it listens on, a ``Host`` name it answers to)."""
     page = WebPage(config, settings)
     routes = [
         Route("/", page.runs_page),
@@ -274,5 +288,4 @@ def create_app(config: WebConfig, settings: BaseSettings) -> Starlette:
         return page.not_found()
 
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found})
-    app.state.page = page
-    return SecurityMiddleware(app, config.user, config.password)  # type: ignore[return-value]
+    return SecurityMiddleware(app, config.user, config.password, bind_host)  # type: ignore[return-value]
