@@ -30,7 +30,7 @@ from zendesk_crawler.web.app import run_arguments
 from zendesk_crawler.web.launcher import progress_from_log
 from zendesk_crawler.web.location import LocalLocation, safe_relative_path
 from zendesk_crawler.web.render import comment_view, sanitise_html
-from zendesk_crawler.web.runs import LockHolder, Run, lock_holder, read_runs
+from zendesk_crawler.web.runs import LockHolder, Run, RunCatalog, lock_holder, read_runs
 from zendesk_crawler.web.security import is_loopback
 from zendesk_crawler.web.tickets import TicketIndex
 
@@ -335,6 +335,23 @@ def test_the_ticket_index_follows_runs_added_and_removed(tmp_path):
     (tmp_path / "export" / f"manifest-{RUN_2}.json").unlink()
     assert index.refresh(read_runs(location)) == 0
     assert index.ticket(7)["subject"] == "Old subject" and index.ticket(8) is None
+
+
+def test_runs_are_read_once_and_again_only_when_their_manifest_changes(tmp_path):
+    write_backup(tmp_path / "export")
+    catalog = RunCatalog(LocalLocation(str(tmp_path / "export")))
+    first = catalog.runs()
+    again = catalog.runs()
+    assert [run.run_id for run in first] == [RUN_2, RUN_1]
+    assert all(a is b for a, b in zip(first, again))  # not read again: the same objects
+    manifest_path = tmp_path / "export" / f"manifest-{RUN_2}.json"
+    manifest = json.loads(manifest_path.read_text("utf-8"))
+    manifest_path.write_text(json.dumps({**manifest, "status": "failed", "failure": "rewritten"}), "utf-8")
+    os.utime(manifest_path, ns=(time.time_ns() + 10**9,) * 2)  # a later mtime, whatever the clock's grain
+    rewritten = catalog.runs()
+    assert (rewritten[0].status, rewritten[0].failure) == ("failed", "rewritten") and rewritten[1] is first[1]
+    manifest_path.unlink()
+    assert [run.run_id for run in catalog.runs()] == [RUN_1]
 
 
 def test_a_run_that_fails_shows_failed_with_the_crawlers_reason(tmp_path):

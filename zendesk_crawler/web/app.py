@@ -25,7 +25,7 @@ from zendesk_crawler.web.launcher import Job, Launcher, LaunchError, LocalLaunch
 from zendesk_crawler.web.location import ExportLocation, FileNotInLocation, location_for, safe_relative_path
 from zendesk_crawler.web.pdf import write_pdf
 from zendesk_crawler.web.render import INLINE_IMAGE_TYPES, comment_view, field_value, find_attachment
-from zendesk_crawler.web.runs import LockHolder, Run, lock_holder, read_positions, read_runs
+from zendesk_crawler.web.runs import LockHolder, Run, RunCatalog, lock_holder, read_positions
 from zendesk_crawler.web.security import CsrfToken, SecurityMiddleware, file_headers, redact
 from zendesk_crawler.web.tickets import TicketIndex
 
@@ -68,6 +68,7 @@ class WebPage:
         self.settings = settings
         self.location: ExportLocation = location_for(config.export_uri, settings)
         self.index = TicketIndex(config.cache_dir / "tickets.sqlite", self.location)
+        self.catalog = RunCatalog(self.location)
         self.launcher: Launcher = (
             ScrapydLauncher(config.scrapyd_url, config.scrapyd_project, config.export_uri) if config.scrapyd_url
             else LocalLauncher(config.export_uri, config.cache_dir / "jobs"))
@@ -83,7 +84,7 @@ class WebPage:
 
     def runs(self) -> list[Run]:
         """The location's runs, newest first, from their manifests."""
-        return read_runs(self.location)
+        return self.catalog.runs()
 
     def _document(self, uri: str) -> str | None:
         return documents_for(uri, self.settings).read(uri)

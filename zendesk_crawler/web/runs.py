@@ -74,17 +74,40 @@ class StreamPosition:
 
 def read_runs(location: ExportLocation) -> list[Run]:
     """Every run with a manifest, newest first (run ids sort by their start time)."""
-    runs = []
-    for name in location.names(MANIFEST_PREFIX):
-        if not name.endswith(".json"):
-            continue
+    return RunCatalog(location).runs()
+
+
+class RunCatalog:
+    """The location's runs, each manifest read once and again only when its identity (size and mtime, or
+    ETag) changes: the page lists runs on every request and its progress poll, and on S3 a GET per run each
+    time would grow with the location's age."""
+
+    def __init__(self, location: ExportLocation) -> None:
+        self.location = location
+        #: Manifest name → (its identity when read, its run or None when it was not a manifest).
+        self.read: dict[str, tuple[str | None, Run | None]] = {}
+
+    def runs(self) -> list[Run]:
+        """Every run with a manifest, newest first (run ids sort by their start time)."""
+        names = [name for name in self.location.names(MANIFEST_PREFIX) if name.endswith(".json")]
+        identities = self.location.identities(names)
+        read = {}
+        for name in names:
+            identity = identities.get(name)
+            known = self.read.get(name)
+            read[name] = known if known is not None and identity is not None and known[0] == identity \
+                else (identity, self._run(name))
+        self.read = read  # manifests no longer listed are forgotten
+        return sorted((run for _, run in read.values() if run is not None), key=lambda run: run.run_id,
+                      reverse=True)
+
+    def _run(self, name: str) -> Run | None:
         try:
-            manifest = json.loads(location.read_bytes(name) or b"")
+            manifest = json.loads(self.location.read_bytes(name) or b"")
         except ValueError:
-            continue
-        if isinstance(manifest, dict) and manifest.get("run_id"):
-            runs.append(run_from_manifest(manifest, location))
-    return sorted(runs, key=lambda run: run.run_id, reverse=True)
+            return None
+        return run_from_manifest(manifest, self.location) if isinstance(manifest, dict) and \
+            manifest.get("run_id") else None
 
 
 def run_from_manifest(manifest: dict[str, Any], location: ExportLocation) -> Run:
