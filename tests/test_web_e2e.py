@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -97,15 +98,15 @@ def test_extract_browse_read_print_in_a_browser(browser, tmp_path):
 
             # A file opens in a new tab, with its bytes and content type.
             link = page.locator(f"#run-{run_id} ul.files a[href$='.json'][href*='/tickets-']").first
-            with page.context.expect_page() as new_tab:
+            name = link.get_attribute("title")
+            with page.context.expect_page() as new_tab, page.context.expect_event(
+                    "response", lambda response: response.url.endswith(f"/files/{name}")) as shown:
                 link.click()
             tab = new_tab.value
             tab.wait_for_load_state()
-            name = link.get_attribute("title")
             assert tab.url == f"{web.url}/files/{name}"
-            response = page.request.get(tab.url)
-            assert response.headers["content-type"].startswith("application/json")
-            assert response.body() == (export_dir / name).read_bytes()
+            assert shown.value.headers["content-type"].startswith("application/json")
+            assert shown.value.body() == (export_dir / name).read_bytes()  # what the tab received
             tab.close()
 
             # A ticket found by id reads as its newest conversation.
@@ -228,5 +229,7 @@ def test_extract_now_on_scrapyd(browser, tmp_path):
                 manifest = json.loads((export_dir / f"manifest-{run_id}.json").read_text("utf-8"))
                 assert manifest["status"] == "complete" and manifest["tickets_exported"] >= 3
                 (log,) = (home / "logs" / "zendesk_crawler" / "zendesk").glob("*.log")
-                assert sandbox.crawler_env()["ZENDESK_API_TOKEN"] not in log.read_text("utf-8")
-                assert sandbox.crawler_env()["ZENDESK_API_TOKEN"] not in page.content()
+                token = sandbox.crawler_env()["ZENDESK_API_TOKEN"]
+                assert token not in log.read_text("utf-8") and token not in page.content()
+                with urllib.request.urlopen(f"{scrapyd.url}/listjobs.json?project=zendesk_crawler") as jobs:
+                    assert token not in jobs.read().decode()
