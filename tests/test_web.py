@@ -354,6 +354,17 @@ def test_runs_are_read_once_and_again_only_when_their_manifest_changes(tmp_path)
     assert [run.run_id for run in catalog.runs()] == [RUN_1]
 
 
+def test_filtered_and_person_runs_say_what_they_exported(tmp_path):
+    for run_id, extra in (("20261103T100000Z-cccccc", {"filter": {"query": "tags:vip", "status": ["solved", "closed"],
+                                                                   "search_queries": ["…"], "ids_found": 3}}),
+                          ("20261104T100000Z-dddddd", {"person": {"user": "jane@example.com", "user_id": 5}})):
+        (tmp_path / f"manifest-{run_id}.json").write_text(json.dumps(
+            {"run_id": run_id, "status": "complete", "failure": None, **extra}), "utf-8")
+    person, selected = read_runs(LocalLocation(str(tmp_path)))
+    assert person.scope == "person: jane@example.com"
+    assert selected.scope == "filter: query=tags:vip status=solved,closed"
+
+
 def test_a_run_that_fails_shows_failed_with_the_crawlers_reason(tmp_path):
     write_backup(tmp_path / "export")
     env = page_env(tmp_path / "export", tmp_path)

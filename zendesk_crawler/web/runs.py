@@ -41,6 +41,8 @@ class Run:
     streams: list[StreamCounts]
     #: The run's files, as paths inside the export location.
     files: list[str] = field(default_factory=list)
+    #: What a run that was not a backup exported: ``filter: status=solved …`` or ``person: <user>``.
+    scope: str | None = None
 
     @property
     def requests(self) -> int:
@@ -121,7 +123,20 @@ def run_from_manifest(manifest: dict[str, Any], location: ExportLocation) -> Run
     files = [path for uri in manifest.get("files") or [] if (path := location.relative(uri)) is not None]
     return Run(manifest["run_id"], manifest.get("status", "failed"), manifest.get("failure"),
                manifest.get("started_at"), manifest.get("finished_at"), manifest.get("tickets_exported", 0),
-               manifest.get("comments_exported", 0), streams, files)
+               manifest.get("comments_exported", 0), streams, files, _scope(manifest))
+
+
+def _scope(manifest: dict[str, Any]) -> str | None:
+    """A filtered run's filter or a person export's person, from the manifest (``None``: a backup)."""
+    person, selected = manifest.get("person"), manifest.get("filter")
+    if isinstance(person, dict):
+        return f"person: {person.get('user')}"
+    if isinstance(selected, dict):
+        given = [f"{name}={','.join(map(str, value)) if isinstance(value, list) else value}"
+                 for name, value in selected.items()
+                 if name in ("query", "status", "created_from", "created_to", "ticket_ids")]
+        return "filter: " + " ".join(given)
+    return None
 
 
 def read_positions(state_text: str | None) -> list[StreamPosition]:
