@@ -41,13 +41,15 @@ class PersonStream(SelectedTicketStream):
         super().__init__(crawler, config, export)
         self.user: dict[str, Any] | None = None
         self.identities: list[dict[str, Any]] = []
+        #: Users of the search's earlier pages, none of whom has the address as their e-mail.
+        self.partial_matches: list[dict[str, Any]] = []
 
     def start_requests(self) -> list[Request]:
         person = self.config.person
         if person.isdigit():
             return [self._request(f"/api/v2/users/{person}.json", {}, self.user_found, USER_ENDPOINT)]
-        return [self._request("/api/v2/users/search.json", {"query": f"email:{person}"}, self.users_found,
-                              USERS_SEARCH_ENDPOINT)]
+        return [self._request("/api/v2/users/search.json", {"query": f"email:{person}", "per_page": 100},
+                              self.users_found, USERS_SEARCH_ENDPOINT)]
 
     def _request(self, path: str, params: dict[str, Any], callback: Callable[[Response], Iterator[Any]],
                  endpoint: str) -> Request:
@@ -80,6 +82,14 @@ class PersonStream(SelectedTicketStream):
         users = [user for user in page["users"] if isinstance(user, dict)]
         wanted = self.config.person.casefold()
         exact = [user for user in users if str(user.get("email") or "").casefold() == wanted]
+        next_page = page.get("next_page")
+        if not exact and isinstance(next_page, str) and next_page.startswith(f"{self.config.base_url}/"):
+            # Offset pagination (the only kind the users search has): the address may be on a later page.
+            self.partial_matches += users
+            yield self.request(next_page, self.users_found, self.person_failed, STREAM_PAGE_PRIORITY,
+                               USERS_SEARCH_ENDPOINT, {})
+            return
+        users = self.partial_matches + users
         # One user found by another of their addresses (a secondary identity) is checked against the
         # identities before anything of theirs is exported (see identities_page).
         found = exact or (users if len(users) == 1 else [])
