@@ -35,6 +35,7 @@ def test_oauth_token_is_bearer_and_url_wins_over_subdomain():
     ({"ZENDESK_SUBDOMAIN": "acme.zendesk.com"}, "bare subdomain"),
     ({"ZENDESK_URL": "acme.zendesk.com"}, "http(s) URL"),
     ({"ZENDESK_URL": "https://acme.zendesk.com/api/v2"}, "without a path"),
+    ({"ZENDESK_URL": "http://joe:hunter2@127.0.0.1:8080"}, "must not carry a user or password (http://127.0.0.1:8080"),
     ({"ZENDESK_API_TOKEN": None}, "ZENDESK_API_TOKEN is not set"),
     ({"ZENDESK_EMAIL": None}, "ZENDESK_EMAIL is not set"),
     ({"ZENDESK_OAUTH_TOKEN": "x"}, "keep only one way"),
@@ -92,3 +93,9 @@ def test_export_page_size_is_zendesks_maximum_by_default():
     assert config().tickets_in_progress == 100
     with pytest.raises(ConfigError, match="ZENDESK_TICKETS_IN_PROGRESS must be between 1"):
         config(ZENDESK_TICKETS_IN_PROGRESS="0")
+
+
+def test_a_password_in_zendesk_url_is_refused_without_being_repeated():
+    with pytest.raises(ConfigError) as raised:
+        config(ZENDESK_URL="https://joe:hunter2@acme.zendesk.com")
+    assert "hunter2" not in str(raised.value) and "joe" not in str(raised.value)

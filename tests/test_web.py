@@ -365,6 +365,21 @@ def test_filtered_and_person_runs_say_what_they_exported(tmp_path):
     assert selected.scope == "filter: query=tags:vip status=solved,closed"
 
 
+def test_a_manifest_of_unexpected_shape_is_shown_as_far_as_it_can_be_or_left_out(tmp_path):
+    for run_id, document in (("20300101T000000Z-aaaaaa", {"run_id": "20300101T000000Z-aaaaaa", "streams": "x",
+                                                           "files": {"a": 1}, "tickets_exported": "many",
+                                                           "status": 3, "failure": ["x"]}),
+                             ("20300102T000000Z-bbbbbb", {"run_id": 5}),
+                             ("20300103T000000Z-cccccc", {"run_id": "20300103T000000Z-cccccc",
+                                                           "streams": {"tickets": "x", "users": {"records": "2"}},
+                                                           "files": [1, None]})):
+        (tmp_path / f"manifest-{run_id}.json").write_text(json.dumps(document), "utf-8")
+    third, first = read_runs(LocalLocation(str(tmp_path)))
+    assert (first.run_id, first.status, first.failure, first.tickets, first.files) == \
+        ("20300101T000000Z-aaaaaa", "failed", None, 0, [])
+    assert [(s.stream, s.records) for s in third.streams] == [("users", 0)] and third.files == []
+
+
 def test_a_run_that_fails_shows_failed_with_the_crawlers_reason(tmp_path):
     write_backup(tmp_path / "export")
     env = page_env(tmp_path / "export", tmp_path)

@@ -165,7 +165,7 @@ def _check_selection_args(spider_args: Mapping[str, Any], what: str) -> None:
     """A filtered or person export exports tickets from no saved position: backup-only arguments are refused."""
     given = [name for name in BACKUP_ONLY_ARGS if name in spider_args]
     if given:
-        hint = " (created_from/created_to select by time)" if "start_time" in given else ""
+        hint = " (created_from/created_to select by time)" if "start_time" in given and what != "user" else ""
         raise ConfigError(f"{', '.join(given)} cannot be combined with {what}: it exports every matching ticket "
                           f"and never moves the saved positions{hint}")
     if str(spider_args.get("comments", "tickets")).strip().lower() == "events":
@@ -173,7 +173,9 @@ def _check_selection_args(spider_args: Mapping[str, Any], what: str) -> None:
                           "account; the matching tickets' comments are fetched per ticket")
     streams = spider_args.get("streams")
     if streams is not None and [name.strip() for name in str(streams).split(",") if name.strip()] != ["tickets"]:
-        raise ConfigError(f"streams={streams!r} cannot be combined with {what}: it exports tickets only")
+        exports = ("one document: the user, their identities and their tickets" if what == "user"
+                   else "the matching tickets only")
+        raise ConfigError(f"streams={streams!r} cannot be combined with {what}: it exports {exports}")
 
 
 def _account_fields(settings: BaseSettings) -> dict[str, Any]:
@@ -214,6 +216,10 @@ def _base_url(settings: BaseSettings) -> str:
     subdomain = (settings.get("ZENDESK_SUBDOMAIN") or "").strip()
     if url:
         parts = urlsplit(url)
+        if parts.username is not None or parts.password is not None:
+            shown = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+            raise ConfigError(f"ZENDESK_URL must not carry a user or password ({shown} with them removed): "
+                              "give the credentials in ZENDESK_EMAIL and ZENDESK_API_TOKEN, or ZENDESK_OAUTH_TOKEN")
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigError(f"ZENDESK_URL must be an http(s) URL like https://acme.zendesk.com, got {url!r}")
         if parts.query or parts.fragment or parts.path.strip("/"):

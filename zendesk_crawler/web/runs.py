@@ -108,22 +108,36 @@ class RunCatalog:
             manifest = json.loads(self.location.read_bytes(name) or b"")
         except ValueError:
             return None
-        return run_from_manifest(manifest, self.location) if isinstance(manifest, dict) and \
-            manifest.get("run_id") else None
+        return run_from_manifest(manifest, self.location) if isinstance(manifest, dict) else None
 
 
-def run_from_manifest(manifest: dict[str, Any], location: ExportLocation) -> Run:
-    """A :class:`Run` from a manifest document; file URIs become paths inside the location."""
-    streams = [StreamCounts(name, entry.get("records", 0), entry.get("requests", 0), bool(entry.get("complete")),
-                            entry.get("problem"))
-               for name, entry in (manifest.get("streams") or {}).items()]
+def run_from_manifest(manifest: dict[str, Any], location: ExportLocation) -> Run | None:
+    """A :class:`Run` from a manifest document (``None`` when it names no run); file URIs become paths inside
+    the location. A manifest is a file of the location like any other: a value of an unexpected type is
+    shown as missing, never trusted."""
+    run_id = manifest.get("run_id")
+    if not isinstance(run_id, str) or not run_id:
+        return None
+    entries = manifest.get("streams") if isinstance(manifest.get("streams"), dict) else {}
+    streams = [StreamCounts(str(name), _count(entry.get("records")), _count(entry.get("requests")),
+                            entry.get("complete") is True, _text(entry.get("problem")))
+               for name, entry in entries.items() if isinstance(entry, dict)]
+    failure = _text(manifest.get("failure"))
     if not streams:  # manifests written before streams had their own entries
-        streams = [StreamCounts("tickets", manifest.get("tickets_exported", 0), 0, manifest.get("failure") is None,
-                                manifest.get("failure"))]
-    files = [path for uri in manifest.get("files") or [] if (path := location.relative(uri)) is not None]
-    return Run(manifest["run_id"], manifest.get("status", "failed"), manifest.get("failure"),
-               manifest.get("started_at"), manifest.get("finished_at"), manifest.get("tickets_exported", 0),
-               manifest.get("comments_exported", 0), streams, files, _scope(manifest))
+        streams = [StreamCounts("tickets", _count(manifest.get("tickets_exported")), 0, failure is None, failure)]
+    uris = manifest.get("files") if isinstance(manifest.get("files"), list) else []
+    files = [path for uri in uris if isinstance(uri, str) and (path := location.relative(uri)) is not None]
+    return Run(run_id, _text(manifest.get("status")) or "failed", failure, _text(manifest.get("started_at")),
+               _text(manifest.get("finished_at")), _count(manifest.get("tickets_exported")),
+               _count(manifest.get("comments_exported")), streams, files, _scope(manifest))
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _scope(manifest: dict[str, Any]) -> str | None:
