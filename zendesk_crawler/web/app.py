@@ -176,6 +176,10 @@ class WebPage:
     def file(self, request: Request) -> Response:
         """``GET /files/<path>``: a file of the export location, streamed."""
         path = request.path_params["path"]
+        return self._stream(path, FILE_TYPES.get(Path(path).suffix.lower(), "application/octet-stream"), {})
+
+    def _stream(self, path: str, content_type: str, headers: dict[str, str]) -> Response:
+        """A file of the location streamed with the served files' headers; a 404 for anything else."""
         if safe_relative_path(path) is None:
             return self.not_found()
         try:
@@ -183,9 +187,8 @@ class WebPage:
             chunks = self.location.stream(path)
         except FileNotInLocation:
             return self.not_found()
-        content_type = FILE_TYPES.get(Path(path).suffix.lower(), "application/octet-stream")
-        headers = {**file_headers(), "content-length": str(size)}
-        return StreamingResponse(chunks, media_type=content_type, headers=headers)
+        return StreamingResponse(chunks, media_type=content_type,
+                                 headers={**file_headers(), "content-length": str(size), **headers})
 
     def search(self, request: Request) -> Response:
         """``GET /tickets?q=``: a ticket id (redirect) or a requester's e-mail address (a list)."""
@@ -240,21 +243,14 @@ class WebPage:
         """``GET /tickets/<id>/attachments/<id>``: a comment's stored attachment file."""
         record = self._ticket(request)
         attachment = find_attachment(record or {}, int(request.path_params["attachment_id"]))
-        path = ((attachment or {}).get("stored_file") or {}).get("path") or ""
-        if attachment is None or safe_relative_path(path) is None:
+        if attachment is None:
             return self.not_found()
-        try:
-            size = self.location.size(path)
-            chunks = self.location.stream(path)
-        except FileNotInLocation:
-            return self.not_found()
+        path = (attachment.get("stored_file") or {}).get("path") or ""
         content_type = str(attachment.get("content_type") or "")
         name = quote(str(attachment.get("file_name") or attachment["id"]))
-        disposition = "inline" if content_type in INLINE_IMAGE_TYPES else "attachment"
-        return StreamingResponse(chunks, media_type=content_type if disposition == "inline" else
-                                 "application/octet-stream", headers={
-            **file_headers(), "content-length": str(size),
-            "content-disposition": f"{disposition}; filename*=UTF-8''{name}"})
+        inline = content_type in INLINE_IMAGE_TYPES
+        return self._stream(path, content_type if inline else "application/octet-stream", {
+            "content-disposition": f"{'inline' if inline else 'attachment'}; filename*=UTF-8''{name}"})
 
 
 def run_arguments(start_time: Any, streams: list[Any], attachments: Any) -> dict[str, str]:
