@@ -196,6 +196,10 @@ def test_tickets_changed_after_their_page_keep_their_whole_conversation(tmp_path
                         heavy_tickets=False) as server:
         first_page = [t["id"] for t in server.truth(comments=False, users=False)["tickets"][:100]
                       if t["status"] != "deleted"]
+        # The third export page answers 5 s late: the change below lands while the export is still open (on a
+        # fast machine the crawler could otherwise read the stream to its end before the change is made).
+        server.faults([{"endpoint": "incremental_tickets", "kind": "slow", "delay_ms": 5000, "every": 3,
+                        "count": 1}])
         crawl = RunningCrawl(server.url, tmp_path, "-a", "start_time=0", "-a", f"comments={mode}",
                              ZENDESK_EXPORT_PAGE_SIZE="100", ZENDESK_EXPORT_REQUESTS_PER_MINUTE="10000",
                              ZENDESK_PROGRESS_INTERVAL="0.1")

@@ -40,7 +40,7 @@ from .generator import dumps
 
 ENDPOINTS = ("incremental_tickets", "incremental_ticket_events", "ticket_comments", "users_show_many",
              "incremental_users", "incremental_organizations", "groups", "ticket_fields", "voice_recording",
-             "attachment", "attachment_content", "search_export", "tickets_show_many", "user", "users_search",
+             "attachment", "attachment_content", "search_export", "tickets_show_many", "ticket", "user", "users_search",
              "user_identities", "user_tickets_requested", "user_tickets_ccd", "user_tickets_followed", "any")
 #: Endpoints whose requests name an attachment (or recording) id; ``any`` does not cover the first two.
 DOWNLOADS = ("attachment", "attachment_content")
