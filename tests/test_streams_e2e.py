@@ -150,14 +150,18 @@ def test_a_second_run_exports_only_the_changes_of_each_stream(tmp_path):
         assert len(second.records("ticket_fields")) == len(truth_of(sandbox, "ticket_fields"))
 
 
+def backup_then_change(sandbox: SandboxProcess, tmp_path, **changes: Any) -> dict[str, Any]:
+    """A first full backup, then two tickets updated and ``changes`` made; the state's streams after the backup."""
+    first = run_crawl(sandbox.url, tmp_path, "-a", "start_time=0", **PAGES)
+    assert first.returncode == 0, first.stderr[-3000:]
+    sandbox.change(update=[t["id"] for t in sandbox.truth(comments=False, users=False)["tickets"]][:2], **changes)
+    sandbox.advance_clock(120)
+    return first.state()["streams"]
+
+
 def test_one_stream_alone_leaves_the_other_positions_untouched(tmp_path):
     with SandboxProcess(tickets=40, seed=33, rate_limit=1_000_000, export_rate_limit=0) as sandbox:
-        first = run_crawl(sandbox.url, tmp_path, "-a", "start_time=0", **PAGES)
-        assert first.returncode == 0, first.stderr[-3000:]
-        before = first.state()["streams"]
-        sandbox.change(update=[t["id"] for t in sandbox.truth(comments=False, users=False)["tickets"]][:2],
-                       users={"create": 1})
-        sandbox.advance_clock(120)
+        before = backup_then_change(sandbox, tmp_path, users={"create": 1})
         log_start = sandbox.requests_log()["count"]
         users_only = run_crawl(sandbox.url, tmp_path, "-a", "streams=users", **PAGES)
         assert users_only.returncode == 0, users_only.stderr[-3000:]
@@ -181,12 +185,7 @@ def test_unknown_stream_is_refused_before_any_request(sandbox, tmp_path):
 
 def test_a_stream_failing_forever_keeps_its_position_while_the_others_advance(tmp_path):
     with SandboxProcess(tickets=40, seed=34, rate_limit=1_000_000, export_rate_limit=0) as sandbox:
-        first = run_crawl(sandbox.url, tmp_path, "-a", "start_time=0", **PAGES)
-        assert first.returncode == 0, first.stderr[-3000:]
-        before = first.state()["streams"]
-        sandbox.change(update=[t["id"] for t in sandbox.truth(comments=False, users=False)["tickets"]][:2],
-                       users={"create": 1}, organizations={"create": 1})
-        sandbox.advance_clock(120)
+        before = backup_then_change(sandbox, tmp_path, users={"create": 1}, organizations={"create": 1})
         sandbox.faults([{"endpoint": "incremental_organizations", "kind": "status", "status": 503, "count": -1}])
         second = run_crawl(sandbox.url, tmp_path, RETRY_TIMES="1", ZENDESK_RETRY_BACKOFF_BASE="0", **PAGES)
         assert second.returncode == 1

@@ -322,20 +322,25 @@ def _offset_page(dataset: Dataset, base_url: str, path: str, comments: list[Comm
     return Response(200, [JSON_TYPE], _comments_body(dataset, chunk, query, tail))
 
 
+def show_many_ids(query: dict[str, str], what: str) -> list[int]:
+    """The ``ids`` of a ``show_many`` request: 1 to 100 integers, else a 400 as on Zendesk."""
+    raw = [part for part in query.get("ids", "").split(",") if part.strip()]
+    try:
+        ids = [int(part) for part in raw]
+    except ValueError:
+        raise BadRequest(error(400, "InvalidValue", f"ids must be a comma-separated list of {what} ids")) from None
+    if not ids or len(ids) > 100:
+        raise BadRequest(error(400, "InvalidValue", f"ids must name between 1 and 100 {what}s"))
+    return ids
+
+
 def users_show_many(dataset: Dataset, query: dict[str, str]) -> Response:
     """``GET /api/v2/users/show_many.json?ids=1,2,3``: up to 100 users by id.
 
     Users the account no longer has (deleted users, ids of nobody) are left out,
     as they are from every sideload; more than 100 ids is a 400, as on Zendesk.
     """
-    raw = [part for part in query.get("ids", "").split(",") if part.strip()]
-    try:
-        ids = [int(part) for part in raw]
-    except ValueError:
-        raise BadRequest(error(400, "InvalidValue", "ids must be a comma-separated list of user ids")) from None
-    if not ids or len(ids) > 100:
-        raise BadRequest(error(400, "InvalidValue", "ids must name between 1 and 100 users"))
-    found = dataset.account.sideload_user_ids(ids)
+    found = dataset.account.sideload_user_ids(show_many_ids(query, "user"))
     users = b",".join(dataset.account.user_json(user_id) for user_id in found)
     tail = dumps({"next_page": None, "previous_page": None, "count": len(found)})
     return Response(200, [JSON_TYPE], b'{"users":[' + users + b"]," + tail[1:])
