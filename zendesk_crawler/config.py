@@ -187,7 +187,7 @@ def _account_fields(settings: BaseSettings) -> dict[str, Any]:
         auth_header=auth_header,
         auth_kind=auth_kind,
         export_uri=export_uri,
-        state_uri=settings.get("ZENDESK_STATE_URI") or join_uri(export_uri, "state.json"),
+        state_uri=state_uri_setting(settings),
         export_page_size=_export_page_size(settings),
         comments_page_size=_int_in_range(settings, "ZENDESK_COMMENTS_PAGE_SIZE", 1, 100, default=100),
         list_page_size=_int_in_range(settings, "ZENDESK_LIST_PAGE_SIZE", 1, 100, default=100),
@@ -263,6 +263,11 @@ def export_uri_setting(settings: BaseSettings) -> str:
     if scheme == "s3" and not urlsplit(uri).netloc:
         raise ConfigError(f"ZENDESK_EXPORT_URI names no bucket: {uri!r} (expected s3://bucket/prefix)")
     return uri.rstrip("/") or "/"
+
+
+def state_uri_setting(settings: BaseSettings) -> str:
+    """``ZENDESK_STATE_URI``: the state file, ``state.json`` in the export location unless set."""
+    return settings.get("ZENDESK_STATE_URI") or join_uri(export_uri_setting(settings), "state.json")
 
 
 def _export_page_size(settings: BaseSettings) -> int:

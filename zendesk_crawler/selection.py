@@ -84,7 +84,7 @@ class TicketFilter:
             out["created_to"] = _iso(self.created_to)
         if self.ticket_ids:
             out["ticket_ids"] = list(self.ticket_ids)
-        if not self.ticket_ids:
+        else:
             out["search_queries"] = self.search_queries()
         return out
 

@@ -204,7 +204,7 @@ class SelectedTicketStream(TicketConversations, Stream):
         """The answer for one ticket."""
         page = json_object(response, "ticket", dict)
         if page is None:
-            yield from self.retry_or_fail(response, lambda why: self.fail(f"the {self.label} stopped: {why}"))
+            yield from self.malformed(response)
             return
         self.fetches_running -= 1
         yield from self.take([page["ticket"]], page, 0)

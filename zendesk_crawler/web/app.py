@@ -202,11 +202,8 @@ class WebPage:
         return self.render("search.html", query=query, tickets=self.index.by_requester(query))
 
     def _ticket(self, request: Request) -> dict[str, Any] | None:
-        ticket_id = int(request.path_params["ticket_id"])
-        if not 0 < ticket_id < 2**63:
-            return None  # no Zendesk id (and beyond what the index can hold)
         self.index.refresh(self.runs())
-        return self.index.ticket(ticket_id)
+        return self.index.ticket(int(request.path_params["ticket_id"]))  # ids it cannot hold: None
 
     def _conversation(self, record: dict[str, Any], for_pdf: bool) -> str:
         comments = [comment_view(record["id"], comment) for comment in record.get("comments") or []]

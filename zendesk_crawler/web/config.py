@@ -9,7 +9,7 @@ from pathlib import Path
 
 from scrapy.settings import BaseSettings
 
-from zendesk_crawler.config import export_uri_setting, join_uri
+from zendesk_crawler.config import export_uri_setting, state_uri_setting
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class WebConfig:
         tag = hashlib.sha256(export_uri.encode()).hexdigest()[:16]
         return cls(
             export_uri=export_uri,
-            state_uri=settings.get("ZENDESK_STATE_URI") or join_uri(export_uri, "state.json"),
+            state_uri=state_uri_setting(settings),
             cache_dir=Path(os.environ.get("ZENDESK_WEB_CACHE") or ".scrapy/web") / tag,
             scrapyd_url=(os.environ.get("SCRAPYD_URL") or "").rstrip("/"),
             scrapyd_project=os.environ.get("SCRAPYD_PROJECT") or "zendesk_crawler",
