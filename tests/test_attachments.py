@@ -5,8 +5,8 @@ import json
 import pytest
 from scrapy.utils.test import get_crawler
 
-from zendesk_crawler.attachments.index import AttachmentIndex, digest_path, stored_file
-from zendesk_crawler.attachments.pipeline import why_not_served
+from zendesk_crawler.pipelines.attachment_index import AttachmentIndex, digest_path, stored_file
+from zendesk_crawler.pipelines.attachments import why_not_served
 
 
 @pytest.mark.parametrize("attachment, why", [
@@ -43,7 +43,7 @@ def test_the_index_is_written_in_segments_and_read_back_by_the_next_run(tmp_path
 
 
 def test_many_segments_are_compacted_into_one_at_the_end_of_a_run(tmp_path, monkeypatch):
-    from zendesk_crawler.attachments import index as index_module
+    from zendesk_crawler.pipelines import attachment_index as index_module
 
     monkeypatch.setattr(index_module, "COMPACT_AFTER", 2)
     settings = get_crawler().settings

@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from zendesk_crawler.budget import AnnouncedBudget, SlidingWindowBudget, account_budget, endpoint_budget
+from zendesk_crawler.middlewares.budget import AnnouncedBudget, SlidingWindowBudget, account_budget, endpoint_budget
 
 
 class FakeClock:

@@ -1,6 +1,6 @@
 """PageTracker: the saved position never moves past a record that is not in a stored file."""
 
-from zendesk_crawler.positions import record_version
+from zendesk_crawler.run.positions import record_version
 from zendesk_crawler.state.checkpoint import PageTracker
 
 

@@ -4,7 +4,7 @@ import pytest
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
-from zendesk_crawler.outcome import RUN_FAILURE_COUNT_KEY, stream_failure_key
+from zendesk_crawler.run.outcome import RUN_FAILURE_COUNT_KEY, stream_failure_key
 from zendesk_crawler.state.checks import not_started_key, stream_ended_key, unfinished_key, why_not_save
 
 

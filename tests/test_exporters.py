@@ -7,8 +7,8 @@ import random
 from scrapy.exporters import JsonItemExporter
 
 from tests.xmlfeed import read_xml_feed
-from zendesk_crawler import jsoncodec
-from zendesk_crawler.exporters import (
+from zendesk_crawler.api import jsoncodec
+from zendesk_crawler.feeds.exporters import (
     CompactJsonItemExporter,
     SafeXmlItemExporter,
     escape_forbidden,

@@ -3,7 +3,7 @@
 import json
 
 from zendesk_crawler.items import TicketConversation
-from zendesk_crawler.pipelines import FieldTitles, build_record
+from zendesk_crawler.pipelines.conversations import FieldTitles, build_record
 
 NO_TITLES = FieldTitles([])
 

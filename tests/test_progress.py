@@ -13,7 +13,7 @@ from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
 from tests.crawl import PROJECT_ROOT, crawl_env
-from zendesk_crawler.progress import stream_progress
+from zendesk_crawler.run.progress import stream_progress
 from zendesk_crawler.state.checks import stream_ended_key
 from zendesk_sandbox import SandboxProcess
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from zendesk_crawler.errors import ConfigError
-from zendesk_crawler.selection import TicketFilter, parse_filter, parse_person
+from zendesk_crawler.selection.filters import TicketFilter, parse_filter, parse_person
 
 
 def test_each_status_is_its_own_query_with_the_other_terms():

@@ -10,9 +10,9 @@ from scrapy.http import TextResponse
 from scrapy.utils.test import get_crawler
 
 from zendesk_crawler.items import COMMENTS_COMPLETE, COMMENTS_NOT_FOUND, COMMENTS_TICKET_DELETED, TicketConversation
-from zendesk_crawler import signals as zendesk_signals
+from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.spiders.zendesk import ZendeskSpider
-from zendesk_crawler.streams.conversations import Queued, Sideloads
+from zendesk_crawler.streams.tickets.conversations import Queued, Sideloads
 
 BASE_URL = "https://acme.zendesk.com"
 

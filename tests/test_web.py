@@ -298,7 +298,7 @@ def test_run_options_are_validated_like_the_command_line():
 
 
 def test_progress_comes_from_the_crawler_log():
-    log = ("2026 [zendesk_crawler.progress] INFO: Progress: 12 requests; tickets: 300 records from 1 pages, 45% of the "
+    log = ("2026 [zendesk_crawler.run.progress] INFO: Progress: 12 requests; tickets: 300 records from 1 pages, 45% of the "
            "time range (position 2026-11-01T00:00:00Z), about 2 min left; comments: 9 from 3 comment pages\n"
            "zendesk_crawler: FAILED: the Zendesk API answered 401\n")
     progress = progress_from_log(True, log)

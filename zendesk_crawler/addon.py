@@ -5,44 +5,44 @@ from __future__ import annotations
 from scrapy.settings import BaseSettings
 from scrapy.utils.misc import load_object
 
-from zendesk_crawler.attachments.pipeline import DOWNLOAD_SLOT
+from zendesk_crawler.pipelines.attachments import DOWNLOAD_SLOT
 from zendesk_crawler.config import RUN_OPTIONS_SETTING, attachment_downloads_setting
-from zendesk_crawler.feeds import add_default_feeds
+from zendesk_crawler.feeds.defaults import add_default_feeds
 
 #: Downloader middlewares: credentials for the account's origin only, retry backoff, the budgets, stats.
 DOWNLOADER_MIDDLEWARES = {
-    "zendesk_crawler.middlewares.ZendeskAuthMiddleware": 350,
-    "zendesk_crawler.middlewares.RetryBackoffMiddleware": 540,
-    "zendesk_crawler.middlewares.RateLimitMiddleware": 560,
-    "zendesk_crawler.middlewares.EndpointStatsMiddleware": 950,
+    "zendesk_crawler.middlewares.auth.ZendeskAuthMiddleware": 350,
+    "zendesk_crawler.middlewares.retry.RetryBackoffMiddleware": 540,
+    "zendesk_crawler.middlewares.ratelimit.RateLimitMiddleware": 560,
+    "zendesk_crawler.middlewares.stats.EndpointStatsMiddleware": 950,
 }
 ITEM_PIPELINES = {
-    "zendesk_crawler.pipelines.ConversationPipeline": 300,
+    "zendesk_crawler.pipelines.conversations.ConversationPipeline": 300,
     # Off unless -a attachments=true (it raises NotConfigured).
-    "zendesk_crawler.attachments.pipeline.AttachmentFilesPipeline": 400,
+    "zendesk_crawler.pipelines.attachments.AttachmentFilesPipeline": 400,
 }
 EXTENSIONS = {
     # Scrapy's feed exporter, with batches that also close every ZENDESK_CHECKPOINT_INTERVAL seconds.
     "scrapy.extensions.feedexport.FeedExporter": None,
-    "zendesk_crawler.feedexport.CheckpointingFeedExporter": 0,
+    "zendesk_crawler.feeds.checkpointing.CheckpointingFeedExporter": 0,
     "zendesk_crawler.state.extension.RunStateExtension": 100,
     # Off unless -a user= (it raises NotConfigured).
-    "zendesk_crawler.person_document.PersonDocumentWriter": 200,
-    "zendesk_crawler.progress.ProgressLog": 500,
-    "zendesk_crawler.housekeeping.GarbageCollectorTuning": 900,
-    "zendesk_crawler.housekeeping.CancelledTimerSweep": 900,
+    "zendesk_crawler.selection.person_document.PersonDocumentWriter": 200,
+    "zendesk_crawler.run.progress.ProgressLog": 500,
+    "zendesk_crawler.run.housekeeping.GarbageCollectorTuning": 900,
+    "zendesk_crawler.run.housekeeping.CancelledTimerSweep": 900,
 }
 FEED_EXPORTERS = {
-    "json": "zendesk_crawler.exporters.CompactJsonItemExporter",
-    "jsonl": "zendesk_crawler.exporters.CompactJsonLinesItemExporter",
-    "xml": "zendesk_crawler.exporters.SafeXmlItemExporter",
-    "csv": "zendesk_crawler.csvexport.FlatCsvItemExporter",
-    "ticket_csv": "zendesk_crawler.csvexport.TicketCsvItemExporter",
-    "comment_csv": "zendesk_crawler.csvexport.CommentCsvItemExporter",
+    "json": "zendesk_crawler.feeds.exporters.CompactJsonItemExporter",
+    "jsonl": "zendesk_crawler.feeds.exporters.CompactJsonLinesItemExporter",
+    "xml": "zendesk_crawler.feeds.exporters.SafeXmlItemExporter",
+    "csv": "zendesk_crawler.feeds.csvexport.FlatCsvItemExporter",
+    "ticket_csv": "zendesk_crawler.feeds.csvexport.TicketCsvItemExporter",
+    "comment_csv": "zendesk_crawler.feeds.csvexport.CommentCsvItemExporter",
 }
 FEED_STORAGES = {
-    "": "zendesk_crawler.storages.AtomicFileFeedStorage",
-    "file": "zendesk_crawler.storages.AtomicFileFeedStorage",
+    "": "zendesk_crawler.feeds.storages.AtomicFileFeedStorage",
+    "file": "zendesk_crawler.feeds.storages.AtomicFileFeedStorage",
 }
 
 

@@ -17,8 +17,9 @@ from urllib.parse import urlsplit
 from scrapy.settings import BaseSettings
 
 from zendesk_crawler.errors import ConfigError
-from zendesk_crawler.selection import FILTER_ARGS, TicketFilter, parse_filter, parse_person
-from zendesk_crawler.timestamps import parse_timestamp
+from zendesk_crawler.location.paths import join_uri
+from zendesk_crawler.selection.filters import FILTER_ARGS, TicketFilter, parse_filter, parse_person
+from zendesk_crawler.api.timestamps import parse_timestamp
 
 #: Zendesk refuses a ``start_time`` newer than one minute ago.
 MIN_START_TIME_AGE = 60
@@ -330,11 +331,6 @@ def _number(settings: BaseSettings, name: str, default: float, low: float, high:
         limits = f"at least {low:g}" if high == float("inf") else f"between {low:g} and {high:g}"
         raise ConfigError(f"{name} must be {limits}, got {value:g}")
     return value
-
-
-def join_uri(base: str, name: str) -> str:
-    """Join a file name onto a local directory or an ``s3://`` prefix."""
-    return f"{base.rstrip('/')}/{name}"
 
 
 def _choice(name: str, value: Any, choices: tuple[str, ...]) -> str:

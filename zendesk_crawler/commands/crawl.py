@@ -17,7 +17,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.crawler import Crawler
 
 from zendesk_crawler.config import ConfigError
-from zendesk_crawler.outcome import failure_reason
+from zendesk_crawler.run.outcome import failure_reason
 from zendesk_crawler.state.store import StateError
 
 EXIT_FAILED = 1

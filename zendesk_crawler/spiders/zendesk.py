@@ -15,9 +15,9 @@ from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 
-from zendesk_crawler import signals as zendesk_signals
+from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.config import RUN_OPTIONS_SETTING, ZendeskConfig
-from zendesk_crawler.positions import StreamPosition
+from zendesk_crawler.run.positions import StreamPosition
 from zendesk_crawler.state.checks import not_started_key, unfinished_key
 from zendesk_crawler.streams import DEPENDENCIES, Stream, stream_classes
 

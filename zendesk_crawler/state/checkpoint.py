@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from zendesk_crawler.positions import RecordVersion
+from zendesk_crawler.run.positions import RecordVersion
 
 
 @dataclass

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from scrapy.statscollectors import StatsCollector
 
-from zendesk_crawler.outcome import RUN_FAILURE_COUNT_KEY, stream_failure_key
+from zendesk_crawler.run.outcome import RUN_FAILURE_COUNT_KEY, stream_failure_key
 
 
 def stream_ended_key(stream: str) -> str:

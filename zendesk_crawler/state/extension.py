@@ -15,19 +15,20 @@ from scrapy.extensions.feedexport import FeedExporter
 from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.misc import load_object
 
-from zendesk_crawler import signals as zendesk_signals
-from zendesk_crawler.config import ConfigError, ZendeskConfig, join_uri
+from zendesk_crawler.run import signals as zendesk_signals
+from zendesk_crawler.config import ConfigError, ZendeskConfig
+from zendesk_crawler.location.paths import is_local, join_uri, local_path
 from zendesk_crawler.items import RECORD_CLASSES, STREAM_META, StreamRecord
-from zendesk_crawler.person_document import PersonDocumentWriter
-from zendesk_crawler.outcome import failure_reason, record_failure, stream_failed
-from zendesk_crawler.positions import RecordVersion, StreamPosition, record_version
+from zendesk_crawler.selection.person_document import PersonDocumentWriter
+from zendesk_crawler.run.outcome import failure_reason, record_failure, stream_failed
+from zendesk_crawler.run.positions import RecordVersion, StreamPosition, record_version
 from zendesk_crawler.state.checkpoint import PageTracker
 from zendesk_crawler.state.checks import stream_ended_key, why_not_save
 from zendesk_crawler.state.lock import run_lock_for
 from zendesk_crawler.state.manifest import build_manifest
-from zendesk_crawler.state.store import STATE_VERSION, StateError, StateStore, documents_for, is_local, local_path, \
+from zendesk_crawler.state.store import STATE_VERSION, StateError, StateStore, documents_for, \
     to_json
-from zendesk_crawler.storages import remove_stale_partials
+from zendesk_crawler.location.files import remove_stale_partials
 from zendesk_crawler.streams import STREAMS
 
 logger = logging.getLogger(__name__)

@@ -19,8 +19,9 @@ from typing import Any, Protocol
 
 from scrapy.settings import BaseSettings
 
-from zendesk_crawler.s3 import describe_s3_error, error_code, s3_client, split_s3_uri
-from zendesk_crawler.state.store import StateError, is_local, local_path
+from zendesk_crawler.location.s3 import describe_s3_error, error_code, s3_client, split_s3_uri
+from zendesk_crawler.location.paths import is_local, local_path
+from zendesk_crawler.state.store import StateError
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from scrapy.statscollectors import StatsCollector
 
-from zendesk_crawler.positions import StreamPosition
+from zendesk_crawler.run.positions import StreamPosition
 
 
 def build_manifest(stats: StatsCollector, *, run_id: str, finish_reason: str, failure: str | None, started_at: str,

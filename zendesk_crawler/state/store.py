@@ -10,15 +10,14 @@ leaves either the old document or the new one, never half of either.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from scrapy.settings import BaseSettings
-from w3lib.url import file_uri_to_path
 
-from zendesk_crawler.s3 import describe_s3_error, error_code, s3_client, split_s3_uri
-from zendesk_crawler.storages import write_atomically
+from zendesk_crawler.location.s3 import describe_s3_error, error_code, s3_client, split_s3_uri
+from zendesk_crawler.location.files import write_atomically
+from zendesk_crawler.location.paths import is_local, local_path
 
 #: Version 2 keeps one position per stream (``streams``); version 1 (one ticket cursor) is still read.
 STATE_VERSION = 2
@@ -34,17 +33,6 @@ class Documents(Protocol):
     def read(self, uri: str) -> str | None: ...
 
     def write(self, uri: str, text: str) -> None: ...
-
-
-def local_path(uri: str) -> Path:
-    """The path of a local URI (a plain path or ``file://``)."""
-    return Path(file_uri_to_path(uri) if uri.startswith("file:") else uri)
-
-
-def is_local(uri: str) -> bool:
-    """True for a plain path or a ``file://`` URI."""
-    scheme = urlsplit(uri).scheme
-    return scheme in ("", "file") or len(scheme) == 1  # one letter: a Windows drive
 
 
 class LocalDocuments:

@@ -6,10 +6,10 @@ from zendesk_crawler.config import ZendeskConfig
 from zendesk_crawler.streams.base import Stream
 from zendesk_crawler.streams.groups import GroupStream
 from zendesk_crawler.streams.organizations import OrganizationStream
-from zendesk_crawler.streams.person import PersonStream
-from zendesk_crawler.streams.selected_tickets import SelectedTicketStream
+from zendesk_crawler.selection.person import PersonStream
+from zendesk_crawler.selection.filtered_tickets import SelectedTicketStream
 from zendesk_crawler.streams.ticket_fields import TicketFieldStream
-from zendesk_crawler.streams.tickets import TicketStream
+from zendesk_crawler.streams.tickets.stream import TicketStream
 from zendesk_crawler.streams.users import UserStream
 
 #: Every stream by name.

@@ -29,13 +29,13 @@ from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 from twisted.python.failure import Failure
 
-from zendesk_crawler import signals as zendesk_signals
-from zendesk_crawler.timestamps import epoch
-from zendesk_crawler.api import STREAM_PAGE_PRIORITY, describe, json_object
+from zendesk_crawler.run import signals as zendesk_signals
+from zendesk_crawler.api.timestamps import epoch
+from zendesk_crawler.api.responses import STREAM_PAGE_PRIORITY, describe, json_object
 from zendesk_crawler.config import ZendeskConfig
 from zendesk_crawler.items import ENDPOINT_META, PAGE_META, STREAM_META, StreamRecord
-from zendesk_crawler.outcome import record_failure, stream_failed
-from zendesk_crawler.positions import RecordVersion, StreamPosition, record_version
+from zendesk_crawler.run.outcome import record_failure, stream_failed
+from zendesk_crawler.run.positions import RecordVersion, StreamPosition, record_version
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 
-from zendesk_crawler import signals as zendesk_signals
+from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.config import ZendeskConfig
 from zendesk_crawler.items import TICKET_FIELDS_ENDPOINT, TicketFieldRecord
 from zendesk_crawler.streams.base import ListStream

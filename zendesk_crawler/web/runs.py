@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from zendesk_crawler.timestamps import epoch
+from zendesk_crawler.api.timestamps import epoch
 from zendesk_crawler.web.location import ExportLocation
 
 MANIFEST_PREFIX = "manifest-"

@@ -20,11 +20,11 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from zendesk_crawler.api import STREAM_PAGE_PRIORITY, api_error, json_object
+from zendesk_crawler.api.responses import STREAM_PAGE_PRIORITY, api_error, json_object
 from zendesk_crawler.config import ZendeskConfig
 from zendesk_crawler.items import (IDENTITIES_ENDPOINT, USER_ENDPOINT, USER_TICKETS_ENDPOINT, USERS_SEARCH_ENDPOINT,
                                    PersonProfile)
-from zendesk_crawler.streams.selected_tickets import IdSource, SelectedTicketStream, search_source
+from zendesk_crawler.selection.filtered_tickets import IdSource, SelectedTicketStream, search_source
 
 logger = logging.getLogger(__name__)
 

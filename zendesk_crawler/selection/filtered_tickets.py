@@ -26,13 +26,13 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from zendesk_crawler import signals as zendesk_signals
-from zendesk_crawler.api import STREAM_PAGE_PRIORITY, api_error, by_id, json_object
+from zendesk_crawler.run import signals as zendesk_signals
+from zendesk_crawler.api.responses import STREAM_PAGE_PRIORITY, api_error, by_id, json_object
 from zendesk_crawler.config import ZendeskConfig
 from zendesk_crawler.items import (SEARCH_EXPORT_ENDPOINT, SHOW_MANY_ENDPOINT, TICKET_ENDPOINT, TicketConversation,
                                    TicketRecord)
 from zendesk_crawler.streams.base import Stream
-from zendesk_crawler.streams.conversations import Queued, Sideloads, TicketConversations
+from zendesk_crawler.streams.tickets.conversations import Queued, Sideloads, TicketConversations
 
 logger = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from scrapy.utils.asyncio import create_looping_call
 
 from zendesk_crawler.config import ZendeskConfig
 from zendesk_crawler.state.checks import stream_ended_key
-from zendesk_crawler.timestamps import epoch
+from zendesk_crawler.api.timestamps import epoch
 
 logger = logging.getLogger(__name__)
 

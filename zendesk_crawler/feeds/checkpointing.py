@@ -12,7 +12,7 @@ from scrapy.spiders import Spider
 from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.defer import ensure_awaitable
 
-from zendesk_crawler import signals as zendesk_signals
+from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.config import checkpoint_interval_setting
 
 logger = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ class CheckpointingFeedExporter(FeedExporter):
     the parent's own batch rollover.
 
     It also tells, for each feed file, whether it was stored
-    (``zendesk_crawler.signals.feed_file_stored``): Scrapy counts failed stores
+    (``zendesk_crawler.run.signals.feed_file_stored``): Scrapy counts failed stores
     per storage class and closes slots concurrently, so its stats and its
     ``feed_slot_closed`` signal cannot say which file failed.
     """

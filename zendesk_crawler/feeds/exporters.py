@@ -37,7 +37,7 @@ from typing import Any, Callable
 
 from scrapy.exporters import JsonItemExporter, JsonLinesItemExporter, XmlItemExporter
 
-from zendesk_crawler import jsoncodec
+from zendesk_crawler.api import jsoncodec
 
 _FORBIDDEN_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff"
 _FORBIDDEN = re.compile(f"[{_FORBIDDEN_CHARS}]")

@@ -37,14 +37,14 @@ from scrapy.utils.asyncio import run_in_thread
 from scrapy.utils.defer import deferred_from_coro, ensure_awaitable
 from twisted.python.failure import Failure
 
-from zendesk_crawler import signals as zendesk_signals
-from zendesk_crawler.attachments.index import AttachmentIndex, digest_path, stored_file
+from zendesk_crawler.run import signals as zendesk_signals
+from zendesk_crawler.pipelines.attachment_index import AttachmentIndex, digest_path, stored_file
 from zendesk_crawler.config import ZendeskConfig
 from zendesk_crawler.items import ATTACHMENT_ENDPOINT, ENDPOINT_META, STREAM_META, VOICE_RECORDING_ENDPOINT, \
     TicketRecord
-from zendesk_crawler.outcome import record_failure
-from zendesk_crawler.state.store import is_local
-from zendesk_crawler.storages import write_atomically
+from zendesk_crawler.run.outcome import record_failure
+from zendesk_crawler.location.paths import is_local
+from zendesk_crawler.location.files import write_atomically
 
 logger = logging.getLogger(__name__)
 

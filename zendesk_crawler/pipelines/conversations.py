@@ -6,8 +6,8 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 
-from zendesk_crawler import signals as zendesk_signals
-from zendesk_crawler.comments.events import FIELDS_NOT_IN_EVENTS
+from zendesk_crawler.run import signals as zendesk_signals
+from zendesk_crawler.streams.tickets.events import FIELDS_NOT_IN_EVENTS
 from zendesk_crawler.items import (COMMENTS_TICKET_DELETED, SOURCE_TICKET_EVENTS, StreamRecord, TicketConversation,
                                    TicketRecord)
 

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from zendesk_crawler.errors import ConfigError
-from zendesk_crawler.timestamps import epoch, parse_timestamp
+from zendesk_crawler.api.timestamps import epoch, parse_timestamp
 
 #: The spider arguments of a ticket filter.
 FILTER_ARGS = ("query", "status", "created_from", "created_to", "ticket_ids")

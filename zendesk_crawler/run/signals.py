@@ -6,7 +6,7 @@ arguments they need by name, like Scrapy's own signals. ``stream`` is a stream n
 """
 
 #: The run state was loaded (before the first request): where an incremental stream resumes.
-#: Arguments: ``stream``, ``position`` (a :class:`~zendesk_crawler.positions.StreamPosition`).
+#: Arguments: ``stream``, ``position`` (a :class:`~zendesk_crawler.run.positions.StreamPosition`).
 resume_position = object()
 
 #: A page of a stream arrived. Arguments: ``stream``, ``page`` (1, 2, … in stream order), ``position``

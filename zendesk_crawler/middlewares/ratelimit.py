@@ -1,4 +1,4 @@
-"""Downloader middlewares: authentication, Zendesk's rate-limit rules, per-endpoint stats."""
+"""Zendesk's rate-limit rules: the account budget, the export and search budgets, 429 waits."""
 
 from __future__ import annotations
 
@@ -6,71 +6,32 @@ import asyncio
 import logging
 import time
 from collections import deque
-from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
-from zendesk_crawler.budget import Budget, SlidingWindowBudget, account_budget, endpoint_budget
 from zendesk_crawler.config import AccountConfig
-from zendesk_crawler.items import ATTACHMENT_ENDPOINT, ENDPOINT_META, INCREMENTAL_ENDPOINTS, STREAM_META, \
-    SEARCH_EXPORT_ENDPOINT, USERS_EXPORT_ENDPOINT, VOICE_RECORDING_ENDPOINT
-from zendesk_crawler.outcome import record_failure
+from zendesk_crawler.items import (
+    ATTACHMENT_ENDPOINT,
+    ENDPOINT_META,
+    INCREMENTAL_ENDPOINTS,
+    SEARCH_EXPORT_ENDPOINT,
+    STREAM_META,
+    USERS_EXPORT_ENDPOINT,
+)
+from zendesk_crawler.middlewares.auth import origin
+from zendesk_crawler.middlewares.budget import (
+    Budget,
+    SlidingWindowBudget,
+    account_budget,
+    endpoint_budget,
+)
+from zendesk_crawler.run.outcome import record_failure
 
 logger = logging.getLogger(__name__)
 
-
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
-    return parts.scheme, (parts.hostname or "").lower(), port
-
-
-class ZendeskAuthMiddleware:
-    """Sends the account's credentials to the account's own base URL, and nowhere else.
-
-    Scrapy's ``HttpAuthMiddleware`` knows only Basic auth and matches a domain
-    (any port, any scheme); Zendesk also takes OAuth Bearer tokens, and
-    attachment URLs may point at other hosts, so credentials are bound to the
-    exact origin (scheme, host, port) of the configured base URL.
-
-    A 401 or 403 from the account stops the run at once: retrying rejected
-    credentials only burns the budget.
-    """
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        self.config = AccountConfig.from_settings(crawler.settings)
-        self.origin = _origin(self.config.base_url)
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> ZendeskAuthMiddleware:
-        return cls(crawler)
-
-    def process_request(self, request: Request) -> None:
-        if _origin(request.url) == self.origin:
-            request.headers["Authorization"] = self.config.auth_header
-        else:
-            request.headers.pop("Authorization", None)
-
-    def process_response(self, request: Request, response: Response) -> Response:
-        # A file download answered 401/403 is that file's failure, not the credentials' (see the pipeline).
-        if response.status in (401, 403) and _origin(request.url) == self.origin \
-                and request.meta.get(ENDPOINT_META) not in (ATTACHMENT_ENDPOINT, VOICE_RECORDING_ENDPOINT):
-            what = "rejected" if response.status == 401 else "not allowed (the user needs admin access)"
-            reason = (
-                f"Zendesk answered {response.status}: the credentials ({self.config.auth_kind}) were {what} "
-                f"for {self.config.base_url}"
-            )
-            if self.crawler.stats.get_value("zendesk/auth_failed") is None:
-                self.crawler.stats.set_value("zendesk/auth_failed", response.status)
-                record_failure(self.crawler, reason)
-                assert self.crawler.engine is not None
-                asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="auth_failed"))
-            raise IgnoreRequest(reason)
-        return response
 
 
 class RateLimitMiddleware:
@@ -83,7 +44,7 @@ class RateLimitMiddleware:
 
     - the account budget (``X-Rate-Limit`` / ``ratelimit-limit``,
       ``…-remaining``, ``ratelimit-reset``) is paced by what the answers
-      announce (:class:`~zendesk_crawler.budget.AnnouncedBudget`): requests go
+      announce (:class:`~zendesk_crawler.middlewares.budget.AnnouncedBudget`): requests go
       while the window has room and this crawler has used less than its
       ``ZENDESK_RATE_LIMIT_SHARE`` of it, then wait for the announced reset. The
       window's length is never assumed: a server with 6-second windows is
@@ -115,7 +76,7 @@ class RateLimitMiddleware:
         config = AccountConfig.from_settings(crawler.settings)
         self.crawler = crawler
         self.stats = crawler.stats
-        self.origin = _origin(config.base_url)
+        self.origin = origin(config.base_url)
         self.share = config.rate_limit_share
         self.window = config.rate_limit_window
         self.max_retries = config.rate_limit_max_retries
@@ -165,7 +126,7 @@ class RateLimitMiddleware:
         return max(delays)
 
     async def process_request(self, request: Request) -> None:
-        if request.meta.get(ENDPOINT_META) == ATTACHMENT_ENDPOINT or _origin(request.url) != self.origin:
+        if request.meta.get(ENDPOINT_META) == ATTACHMENT_ENDPOINT or origin(request.url) != self.origin:
             return  # file downloads and other hosts are not API calls: no budget (their own slot bounds them)
         bucket = export_bucket(request.meta.get(ENDPOINT_META))
         self._answered(request)  # a redirected or retried request: its earlier attempt is done
@@ -315,45 +276,3 @@ def _seconds(value: str | None, default: float) -> float:
         return max(1.0, float(value)) if value is not None else default
     except ValueError:
         return default
-
-
-class RetryBackoffMiddleware:
-    """Waits before sending a retried request: 1, 2, 4 … seconds, up to ``ZENDESK_RETRY_BACKOFF_MAX``.
-
-    Scrapy's ``RetryMiddleware`` (and ``get_retry_request``) resend a failed
-    request as soon as the scheduler hands it out; against a struggling server
-    that burns the retries in a second. This delays only the retried request.
-    """
-
-    def __init__(self, crawler: Crawler) -> None:
-        config = AccountConfig.from_settings(crawler.settings)
-        self.base = config.retry_backoff_base
-        self.cap = config.retry_backoff_max
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> RetryBackoffMiddleware:
-        return cls(crawler)
-
-    async def process_request(self, request: Request) -> None:
-        attempt = request.meta.get("retry_times", 0)
-        if attempt and request.meta.get("zendesk_backoff_done") != attempt:
-            request.meta["zendesk_backoff_done"] = attempt
-            await asyncio.sleep(min(self.cap, self.base * 2 ** (attempt - 1)))
-
-
-class EndpointStatsMiddleware:
-    """Counts requests sent per Zendesk endpoint and per stream (retries included) in the stats."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> EndpointStatsMiddleware:
-        return cls(crawler)
-
-    def process_request(self, request: Request) -> None:
-        endpoint = request.meta.get(ENDPOINT_META, "other")
-        self.crawler.stats.inc_value(f"zendesk/requests/{endpoint}")
-        stream = request.meta.get(STREAM_META)
-        if stream is not None:
-            self.crawler.stats.inc_value(f"zendesk/{stream}/requests")

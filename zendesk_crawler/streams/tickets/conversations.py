@@ -16,12 +16,12 @@ from typing import Any
 from scrapy import Request
 from scrapy.crawler import Crawler
 
-from zendesk_crawler import signals as zendesk_signals
-from zendesk_crawler.comments.per_ticket import TicketComments
+from zendesk_crawler.run import signals as zendesk_signals
+from zendesk_crawler.streams.tickets.per_ticket import TicketComments
 from zendesk_crawler.config import ZendeskConfig
 from zendesk_crawler.items import COMMENTS_NOT_REQUESTED, COMMENTS_TICKET_DELETED, TicketConversation
-from zendesk_crawler.positions import record_version
-from zendesk_crawler.timestamps import epoch
+from zendesk_crawler.run.positions import record_version
+from zendesk_crawler.api.timestamps import epoch
 
 logger = logging.getLogger(__name__)
 

@@ -17,14 +17,14 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-from zendesk_crawler import signals as zendesk_signals
-from zendesk_crawler.api import PAGE_PRIORITY, by_id
-from zendesk_crawler.comments.events import EventComments
+from zendesk_crawler.run import signals as zendesk_signals
+from zendesk_crawler.api.responses import PAGE_PRIORITY, by_id
+from zendesk_crawler.streams.tickets.events import EventComments
 from zendesk_crawler.config import ZendeskConfig
 from zendesk_crawler.items import EXPORT_ENDPOINT, TicketConversation, TicketRecord
 from zendesk_crawler.streams.base import CursorExportStream, note_position
-from zendesk_crawler.streams.conversations import Queued, Sideloads, TicketConversations
-from zendesk_crawler.timestamps import epoch
+from zendesk_crawler.streams.tickets.conversations import Queued, Sideloads, TicketConversations
+from zendesk_crawler.api.timestamps import epoch
 
 logger = logging.getLogger(__name__)
 

@@ -34,7 +34,7 @@ from typing import IO, Any
 
 from scrapy.exporters import BaseItemExporter
 
-from zendesk_crawler import jsoncodec
+from zendesk_crawler.api import jsoncodec
 
 #: The ticket CSV's columns before the custom fields.
 TICKET_COLUMNS = (

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 from pathlib import Path
 from typing import IO, Any
 
 from scrapy.extensions.feedexport import FileFeedStorage
 
+from zendesk_crawler.location.files import PARTIAL_DIR, fsync_directory
+
 logger = logging.getLogger(__name__)
 
-PARTIAL_DIR = ".partial"
 
 
 class AtomicFileFeedStorage(FileFeedStorage):
@@ -54,43 +54,3 @@ class AtomicFileFeedStorage(FileFeedStorage):
         """Remove the partial file of a feed that is not to be stored (closed by the caller)."""
         if self.partial_path is not None:
             self.partial_path.unlink(missing_ok=True)
-
-
-def write_atomically(path: Path, data: bytes | memoryview) -> None:
-    """Write a file whole or not at all: a temporary file beside it, fsynced, renamed into place, the rename fsynced."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    fsync_directory(path.parent)
-
-
-def fsync_directory(directory: Path) -> None:
-    """Make a rename in ``directory`` durable (a no-op where directories cannot be opened)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def remove_stale_partials(export_dir: Path) -> None:
-    """Delete files left under ``.partial/`` by a run that was killed (call only while holding the run lock)."""
-    partial_dir = export_dir / PARTIAL_DIR
-    if not partial_dir.is_dir():
-        return
-    for leftover in partial_dir.iterdir():
-        if leftover.is_file():
-            logger.warning("Removing %s, left incomplete by an interrupted run (its tickets are exported again)",
-                           leftover)
-            leftover.unlink()

@@ -8,7 +8,7 @@ from typing import Any
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from zendesk_crawler import jsoncodec
+from zendesk_crawler.api import jsoncodec
 
 #: Scheduler priorities: a ticket's comment pages go before the next ticket export page, so the
 #: tickets in flight stay bounded by one export page however large the account is. The pages of

@@ -13,8 +13,8 @@ from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 from twisted.python.failure import Failure
 
-from zendesk_crawler.api import COMMENTS_PRIORITY, by_id, describe, json_object
-from zendesk_crawler.comments.sink import ConversationSink
+from zendesk_crawler.api.responses import COMMENTS_PRIORITY, by_id, describe, json_object
+from zendesk_crawler.streams.tickets.sink import ConversationSink
 from zendesk_crawler.items import COMMENTS_ENDPOINT, COMMENTS_NOT_FOUND, TicketConversation
 
 logger = logging.getLogger(__name__)

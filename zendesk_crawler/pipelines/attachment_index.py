@@ -24,9 +24,9 @@ from typing import Any
 
 from scrapy.settings import BaseSettings
 
-from zendesk_crawler.config import join_uri
-from zendesk_crawler.s3 import s3_client, split_s3_uri
-from zendesk_crawler.state.store import StateError, documents_for, is_local, local_path
+from zendesk_crawler.location.paths import is_local, join_uri, local_path
+from zendesk_crawler.location.s3 import s3_client, split_s3_uri
+from zendesk_crawler.state.store import StateError, documents_for
 
 INDEX_DIR = "attachments/index"
 #: Segments read at start beyond which the run compacts the index at its end.

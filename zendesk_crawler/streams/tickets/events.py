@@ -35,11 +35,11 @@ from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 from twisted.python.failure import Failure
 
-from zendesk_crawler.comments.sink import ConversationSink
+from zendesk_crawler.streams.tickets.sink import ConversationSink
 from zendesk_crawler.config import ZendeskConfig
 from zendesk_crawler.items import EVENTS_ENDPOINT, SOURCE_TICKET_EVENTS, USERS_ENDPOINT, TicketConversation
-from zendesk_crawler.api import COMMENTS_PRIORITY, PAGE_PRIORITY, by_id, describe, json_object
-from zendesk_crawler.timestamps import epoch
+from zendesk_crawler.api.responses import COMMENTS_PRIORITY, PAGE_PRIORITY, by_id, describe, json_object
+from zendesk_crawler.api.timestamps import epoch
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""Zendesk vocabulary: reading API answers, timestamps, the JSON codec."""

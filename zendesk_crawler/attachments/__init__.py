@@ -1,1 +1,0 @@
-"""Attachment files: every comment attachment and voice recording, downloaded once into ``attachments/``."""

@@ -1,1 +1,0 @@
-"""The comments side of the ticket stream: per-ticket comment pages, and the events mode's bulk comments."""

@@ -1,0 +1,1 @@
+"""Where a run writes: local and S3 paths, atomic local writes, the S3 client."""

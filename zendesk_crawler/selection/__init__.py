@@ -1,0 +1,1 @@
+"""The ways to ask for less than a backup: a ticket filter (search) and one person's export."""
