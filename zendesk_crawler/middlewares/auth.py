@@ -11,12 +11,9 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 from zendesk_crawler.config import AccountConfig
-from zendesk_crawler.items import (
-    ATTACHMENT_ENDPOINT,
-    ENDPOINT_META,
-    VOICE_RECORDING_ENDPOINT,
-)
+from zendesk_crawler.api.endpoints import ATTACHMENT_ENDPOINT, ENDPOINT_META, VOICE_RECORDING_ENDPOINT
 from zendesk_crawler.run.outcome import record_failure
+from zendesk_crawler.run.stats_keys import AUTH_FAILED
 
 
 def origin(url: str) -> tuple[str, str, int | None]:
@@ -62,8 +59,8 @@ class ZendeskAuthMiddleware:
                 f"Zendesk answered {response.status}: the credentials ({self.config.auth_kind}) were {what} "
                 f"for {self.config.base_url}"
             )
-            if self.crawler.stats.get_value("zendesk/auth_failed") is None:
-                self.crawler.stats.set_value("zendesk/auth_failed", response.status)
+            if self.crawler.stats.get_value(AUTH_FAILED) is None:
+                self.crawler.stats.set_value(AUTH_FAILED, response.status)
                 record_failure(self.crawler, reason)
                 assert self.crawler.engine is not None
                 asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="auth_failed"))

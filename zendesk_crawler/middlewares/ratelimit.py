@@ -13,14 +13,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 from zendesk_crawler.config import AccountConfig
-from zendesk_crawler.items import (
-    ATTACHMENT_ENDPOINT,
-    ENDPOINT_META,
-    INCREMENTAL_ENDPOINTS,
-    SEARCH_EXPORT_ENDPOINT,
-    STREAM_META,
-    USERS_EXPORT_ENDPOINT,
-)
+from zendesk_crawler.api.endpoints import ATTACHMENT_ENDPOINT, ENDPOINT_META, INCREMENTAL_ENDPOINTS, SEARCH_EXPORT_ENDPOINT, STREAM_META, USERS_EXPORT_ENDPOINT
 from zendesk_crawler.middlewares.auth import origin
 from zendesk_crawler.middlewares.budget import (
     Budget,
@@ -29,6 +22,7 @@ from zendesk_crawler.middlewares.budget import (
     endpoint_budget,
 )
 from zendesk_crawler.run.outcome import record_failure
+from zendesk_crawler.run.stats_keys import RATE_LIMITED_429, RATE_LIMIT_PACED_SECONDS, RATE_LIMIT_PAUSED_SECONDS
 
 logger = logging.getLogger(__name__)
 
@@ -167,7 +161,7 @@ class RateLimitMiddleware:
         """Add the part of [start, end) not already counted: wall time, not the sum over waiting requests."""
         added = end - max(start, self.paced_until)
         if added > 0:
-            self.stats.inc_value("zendesk/rate_limit_paced_seconds", round(added, 3))
+            self.stats.inc_value(RATE_LIMIT_PACED_SECONDS, round(added, 3))
             self.paced_until = end
 
     def process_exception(self, request: Request, exception: Exception) -> None:
@@ -188,7 +182,7 @@ class RateLimitMiddleware:
         self._answered(request)  # also when the answer announced nothing
         if response.status != 429:
             return response
-        self.stats.inc_value("zendesk/rate_limited_429")
+        self.stats.inc_value(RATE_LIMITED_429)
         self._pause(_seconds(headers.get("retry-after"), self.DEFAULT_RETRY_AFTER), "429 Too Many Requests",
                     export_bucket(request.meta.get(ENDPOINT_META)))
         retries = request.meta.get("zendesk_429_retries", 0) + 1
@@ -232,7 +226,7 @@ class RateLimitMiddleware:
         paused_until = self.bucket_paused_until.get(bucket, 0.0) if bucket else self.paused_until
         if resume_at <= max(paused_until, self.paused_until):
             return
-        self.stats.inc_value("zendesk/rate_limit_paused_seconds",
+        self.stats.inc_value(RATE_LIMIT_PAUSED_SECONDS,
                              round(resume_at - max(paused_until, self.paused_until, time.monotonic()), 3))
         if bucket:
             self.bucket_paused_until[bucket] = resume_at

@@ -5,10 +5,8 @@ from __future__ import annotations
 from scrapy import Request
 from scrapy.crawler import Crawler
 
-from zendesk_crawler.items import (
-    ENDPOINT_META,
-    STREAM_META,
-)
+from zendesk_crawler.api.endpoints import ENDPOINT_META, STREAM_META
+from zendesk_crawler.run.stats_keys import requests_to, stream_requests
 
 
 class EndpointStatsMiddleware:
@@ -23,7 +21,7 @@ class EndpointStatsMiddleware:
 
     def process_request(self, request: Request) -> None:
         endpoint = request.meta.get(ENDPOINT_META, "other")
-        self.crawler.stats.inc_value(f"zendesk/requests/{endpoint}")
+        self.crawler.stats.inc_value(requests_to(endpoint))
         stream = request.meta.get(STREAM_META)
         if stream is not None:
-            self.crawler.stats.inc_value(f"zendesk/{stream}/requests")
+            self.crawler.stats.inc_value(stream_requests(stream))

@@ -40,11 +40,12 @@ from twisted.python.failure import Failure
 from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.pipelines.attachment_index import AttachmentIndex, digest_path, stored_file
 from zendesk_crawler.config import ZendeskConfig
-from zendesk_crawler.items import ATTACHMENT_ENDPOINT, ENDPOINT_META, STREAM_META, VOICE_RECORDING_ENDPOINT, \
-    TicketRecord
+from zendesk_crawler.items import TicketRecord
+from zendesk_crawler.api.endpoints import ATTACHMENT_ENDPOINT, ENDPOINT_META, STREAM_META, VOICE_RECORDING_ENDPOINT
 from zendesk_crawler.run.outcome import record_failure
 from zendesk_crawler.location.paths import is_local
 from zendesk_crawler.location.files import write_atomically
+from zendesk_crawler.run.stats_keys import ATTACHMENTS_ALREADY_STORED, ATTACHMENTS_DOWNLOADED, ATTACHMENTS_DOWNLOADED_BYTES, ATTACHMENTS_FAILED, ATTACHMENTS_FILES_STORED, ATTACHMENTS_SAME_BYTES_ALREADY_STORED, ATTACHMENTS_STORED_BYTES, attachments_skipped
 
 logger = logging.getLogger(__name__)
 
@@ -184,7 +185,7 @@ class AttachmentFilesPipeline(FilesPipeline):
         stored = self.index.get(download.key)
         if stored is not None and download.size in (None, stored["size"]):
             download.holder[download.field] = stored
-            self.crawler.stats.inc_value("zendesk/attachments/already_stored")
+            self.crawler.stats.inc_value(ATTACHMENTS_ALREADY_STORED)
         elif not download.url.startswith(("http://", "https://")):
             self._skip(download, "no_url")
         else:  # not stored yet, or stored with other bytes than Zendesk now declares (redacted since, say)
@@ -192,7 +193,7 @@ class AttachmentFilesPipeline(FilesPipeline):
 
     def _skip(self, download: Download, why: str) -> None:
         download.holder[download.field] = None
-        self.crawler.stats.inc_value(f"zendesk/attachments/skipped/{why}")
+        self.crawler.stats.inc_value(attachments_skipped(why))
         logger.warning("Ticket %s: %s not stored: %s", download.ticket_id, download.name, why)
 
     def get_media_requests(self, item: Any, info: MediaPipeline.SpiderInfo) -> list[Request]:
@@ -242,12 +243,12 @@ class AttachmentFilesPipeline(FilesPipeline):
         sha256 = hashlib.sha256(body).hexdigest()
         path = digest_path(sha256)
         stats = self.crawler.stats
-        stats.inc_value("zendesk/attachments/downloaded")
-        stats.inc_value("zendesk/attachments/downloaded_bytes", len(body))
+        stats.inc_value(ATTACHMENTS_DOWNLOADED)
+        stats.inc_value(ATTACHMENTS_DOWNLOADED_BYTES, len(body))
         while sha256 in self.storing:  # the same bytes are being written for another attachment
             await self.storing[sha256].wait()
         if self.index.has_digest(sha256):
-            stats.inc_value("zendesk/attachments/same_bytes_already_stored")
+            stats.inc_value(ATTACHMENTS_SAME_BYTES_ALREADY_STORED)
         else:
             self.storing[sha256] = done = asyncio.Event()
             try:
@@ -256,8 +257,8 @@ class AttachmentFilesPipeline(FilesPipeline):
             finally:
                 del self.storing[sha256]
                 done.set()
-            stats.inc_value("zendesk/attachments/files_stored")
-            stats.inc_value("zendesk/attachments/stored_bytes", len(body))
+            stats.inc_value(ATTACHMENTS_FILES_STORED)
+            stats.inc_value(ATTACHMENTS_STORED_BYTES, len(body))
         return {"url": request.url, "path": path, "checksum": sha256, "size": len(body), "status": "downloaded"}
 
     def item_completed(self, results: list[tuple[bool, Any]], item: Any, info: MediaPipeline.SpiderInfo) -> Any:
@@ -279,7 +280,7 @@ class AttachmentFilesPipeline(FilesPipeline):
                 failed.append((download, result))
         if failed:
             stats = self.crawler.stats
-            stats.inc_value("zendesk/attachments/failed", len(failed))
+            stats.inc_value(ATTACHMENTS_FAILED, len(failed))
             for download, failure in failed:
                 why = failure.getErrorMessage() if isinstance(failure, Failure) else str(failure)
                 record_failure(self.crawler, f"ticket {download.ticket_id}: {download.name} could not be downloaded"

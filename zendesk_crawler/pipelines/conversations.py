@@ -10,6 +10,7 @@ from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.streams.tickets.events import FIELDS_NOT_IN_EVENTS
 from zendesk_crawler.items import (COMMENTS_TICKET_DELETED, SOURCE_TICKET_EVENTS, StreamRecord, TicketConversation,
                                    TicketRecord)
+from zendesk_crawler.run.stats_keys import COMMENTS_EXPORTED, TICKETS_DELETED, TICKETS_EXPORTED, records_exported
 
 
 class ConversationPipeline:
@@ -50,16 +51,16 @@ class ConversationPipeline:
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, StreamRecord):
-            self.stats.inc_value(f"zendesk/records_exported/{item.stream}")
+            self.stats.inc_value(records_exported(item.stream))
             return item
         if not isinstance(item, TicketConversation):
             return item
         record = build_record(item, self.titles)
-        self.stats.inc_value("zendesk/records_exported/tickets")
-        self.stats.inc_value("zendesk/tickets_exported")
-        self.stats.inc_value("zendesk/comments_exported", len(record["comments"]))
+        self.stats.inc_value(records_exported("tickets"))
+        self.stats.inc_value(TICKETS_EXPORTED)
+        self.stats.inc_value(COMMENTS_EXPORTED, len(record["comments"]))
         if item.comments_status == COMMENTS_TICKET_DELETED:
-            self.stats.inc_value("zendesk/tickets_deleted")
+            self.stats.inc_value(TICKETS_DELETED)
         return record
 
 

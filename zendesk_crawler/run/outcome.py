@@ -11,18 +11,19 @@ from __future__ import annotations
 import logging
 
 from scrapy.crawler import Crawler
+from zendesk_crawler.run.stats_keys import FAILURE_COUNT, FAILURE_REASON, RUN_FAILURE_COUNT, stream_failures
 
-FAILURE_KEY = "zendesk/failure_reason"
-FAILURE_COUNT_KEY = "zendesk/failure_count"
+FAILURE_KEY = FAILURE_REASON
+FAILURE_COUNT_KEY = FAILURE_COUNT
 #: Failures that belong to no stream: every stream keeps its position.
-RUN_FAILURE_COUNT_KEY = "zendesk/run_failure_count"
+RUN_FAILURE_COUNT_KEY = RUN_FAILURE_COUNT
 
 logger = logging.getLogger(__name__)
 
 
 def stream_failure_key(stream: str) -> str:
     """The stat that counts the failures of one stream (its position is then not moved)."""
-    return f"zendesk/{stream}/failures"
+    return stream_failures(stream)
 
 
 def record_failure(crawler: Crawler, reason: str, stream: str | None = None) -> None:

@@ -25,6 +25,8 @@ from scrapy.utils.asyncio import create_looping_call
 from zendesk_crawler.config import ZendeskConfig
 from zendesk_crawler.state.checks import stream_ended_key
 from zendesk_crawler.api.timestamps import epoch
+from zendesk_crawler.api.endpoints import COMMENTS_ENDPOINT
+from zendesk_crawler.run.stats_keys import COMMENTS_EXPORTED, records_exported, stream_first_updated_at, stream_pages, stream_position_updated_at, stream_requests, requests_to
 
 logger = logging.getLogger(__name__)
 
@@ -63,8 +65,8 @@ class StreamProgress:
 def stream_progress(stats: StatsCollector, stream: str, now: float, started: float) -> StreamProgress:
     """The progress of ``stream`` at unix time ``now`` for a run started at ``started``."""
     get = stats.get_value
-    position = get(f"zendesk/{stream}/position_updated_at")
-    first, reached = epoch(get(f"zendesk/{stream}/first_updated_at")), epoch(position)
+    position = get(stream_position_updated_at(stream))
+    first, reached = epoch(get(stream_first_updated_at(stream))), epoch(position)
     ended = bool(get(stream_ended_key(stream)))
     covered = seconds_left = None
     if first is not None and reached is not None and now > first:
@@ -72,8 +74,8 @@ def stream_progress(stats: StatsCollector, stream: str, now: float, started: flo
         elapsed = now - started
         if 0 < covered < 1 and elapsed > 0:
             seconds_left = elapsed * (1 - covered) / covered
-    return StreamProgress(stream, get(f"zendesk/records_exported/{stream}", 0), get(f"zendesk/{stream}/pages", 0),
-                          get(f"zendesk/{stream}/requests", 0), ended, position, 1.0 if ended else covered,
+    return StreamProgress(stream, get(records_exported(stream), 0), get(stream_pages(stream), 0),
+                          get(stream_requests(stream), 0), ended, position, 1.0 if ended else covered,
                           0.0 if ended else seconds_left)
 
 
@@ -129,8 +131,8 @@ class ProgressLog:
     def log(self) -> None:
         get = self.stats.get_value
         logger.info("Progress: %d requests; %s; comments: %d from %d comment pages", get("downloader/request_count", 0),
-                    "; ".join(p.line() for p in self.progress()), get("zendesk/comments_exported", 0),
-                    get("zendesk/requests/ticket_comments", 0))
+                    "; ".join(p.line() for p in self.progress()), get(COMMENTS_EXPORTED, 0),
+                    get(requests_to(COMMENTS_ENDPOINT), 0))
 
     def spider_closed(self) -> None:
         if self.task is not None and self.task.running:

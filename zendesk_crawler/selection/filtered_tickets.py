@@ -29,10 +29,11 @@ from twisted.python.failure import Failure
 from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.api.responses import STREAM_PAGE_PRIORITY, api_error, by_id, json_object
 from zendesk_crawler.config import ZendeskConfig
-from zendesk_crawler.items import (SEARCH_EXPORT_ENDPOINT, SHOW_MANY_ENDPOINT, TICKET_ENDPOINT, TicketConversation,
-                                   TicketRecord)
+from zendesk_crawler.items import TicketConversation, TicketRecord
+from zendesk_crawler.api.endpoints import SEARCH_EXPORT_ENDPOINT, SHOW_MANY_ENDPOINT, TICKET_ENDPOINT
 from zendesk_crawler.streams.base import Stream
 from zendesk_crawler.streams.tickets.conversations import Queued, Sideloads, TicketConversations
+from zendesk_crawler.run.stats_keys import entries_without_id, ids_found, ids_not_found, no_longer_matching, source_pages
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +118,7 @@ class SelectedTicketStream(TicketConversations, Stream):
         if page is None:
             yield from self.retry_or_fail(response, lambda why: self.fail(f"{source.label} stopped: {why}"))
             return
-        self.stats.inc_value(f"zendesk/{self.name}/source_pages")
+        self.stats.inc_value(source_pages(self.name))
         self.add_ids(self.ticket_ids(page[source.list_key], source))
         meta = page.get("meta") if isinstance(page.get("meta"), dict) else {}
         if meta.get("has_more"):
@@ -143,7 +144,7 @@ class SelectedTicketStream(TicketConversations, Stream):
             if isinstance(entry, dict) and _is_id(entry.get("id")):
                 yield entry["id"]
                 continue
-            self.stats.inc_value(f"zendesk/{self.name}/entries_without_id")
+            self.stats.inc_value(entries_without_id(self.name))
             logger.warning("%s: skipped an entry that is not a ticket with an id: %.200r", source.label, entry)
 
     def source_failed(self, failure: Failure) -> None:
@@ -161,7 +162,7 @@ class SelectedTicketStream(TicketConversations, Stream):
             if ticket_id not in self.found_ids:
                 self.found_ids.add(ticket_id)
                 self.pending_ids.append(ticket_id)
-        self.stats.set_value(f"zendesk/{self.name}/ids_found", len(self.found_ids))
+        self.stats.set_value(ids_found(self.name), len(self.found_ids))
 
     # --- the tickets ----------------------------------------------------------
 
@@ -218,7 +219,7 @@ class SelectedTicketStream(TicketConversations, Stream):
         self.fetches_running -= 1
         ticket_id = failure.request.meta[IDS_META][0]  # type: ignore[attr-defined]
         self.not_found.append(ticket_id)
-        self.stats.set_value(f"zendesk/{self.name}/ids_not_found", list(self.not_found))
+        self.stats.set_value(ids_not_found(self.name), list(self.not_found))
         logger.warning("No ticket %d: deleted or never existed (Zendesk answers 404)", ticket_id)
         yield from self.fetch_tickets()
         self.end_if_done()
@@ -239,7 +240,7 @@ class SelectedTicketStream(TicketConversations, Stream):
         since the search, or the index may lag); one that does not is left out and counted."""
         if not isinstance(ticket, dict) or self.config.ticket_filter.admits(ticket):
             return True
-        self.stats.inc_value(f"zendesk/{self.name}/no_longer_matching")
+        self.stats.inc_value(no_longer_matching(self.name))
         logger.info("Ticket %s no longer matches the filter (status %r, created_at %r): left out",
                     ticket.get("id"), ticket.get("status"), ticket.get("created_at"))
         return False

@@ -22,9 +22,10 @@ from twisted.python.failure import Failure
 
 from zendesk_crawler.api.responses import STREAM_PAGE_PRIORITY, api_error, json_object
 from zendesk_crawler.config import ZendeskConfig
-from zendesk_crawler.items import (IDENTITIES_ENDPOINT, USER_ENDPOINT, USER_TICKETS_ENDPOINT, USERS_SEARCH_ENDPOINT,
-                                   PersonProfile)
+from zendesk_crawler.items import PersonProfile
+from zendesk_crawler.api.endpoints import IDENTITIES_ENDPOINT, USER_ENDPOINT, USER_TICKETS_ENDPOINT, USERS_SEARCH_ENDPOINT
 from zendesk_crawler.selection.filtered_tickets import IdSource, SelectedTicketStream, search_source
+from zendesk_crawler.run.stats_keys import PERSON_USER_ID
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +107,7 @@ class PersonStream(SelectedTicketStream):
     def _found(self, user: dict[str, Any]) -> Iterator[Request]:
         """The person is known: their identities next."""
         self.user = user
-        self.stats.set_value("zendesk/person/user_id", user.get("id"))
+        self.stats.set_value(PERSON_USER_ID, user.get("id"))
         logger.info("Person export of user %s (%s)", user.get("id"), "deleted" if user.get("active") is False
                     else user.get("role") or "unknown role")
         yield self._identities_request(None)

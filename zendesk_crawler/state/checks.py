@@ -17,21 +17,22 @@ from __future__ import annotations
 from scrapy.statscollectors import StatsCollector
 
 from zendesk_crawler.run.outcome import RUN_FAILURE_COUNT_KEY, stream_failure_key
+from zendesk_crawler.run.stats_keys import stream_ended, stream_not_started, stream_unfinished
 
 
 def stream_ended_key(stream: str) -> str:
     """Set by the state extension when the stream's last page (``end_of_stream``) was read."""
-    return f"zendesk/{stream}/ended"
+    return stream_ended(stream)
 
 
 def unfinished_key(stream: str) -> str:
     """Set by the spider when it closes: records of the stream accepted but neither exported nor dropped."""
-    return f"zendesk/{stream}/unfinished"
+    return stream_unfinished(stream)
 
 
 def not_started_key(stream: str) -> str:
     """Set by the spider when it closes, for a stream that never started: the streams it waited for."""
-    return f"zendesk/{stream}/not_started"
+    return stream_not_started(stream)
 
 
 class NoRunFailure:

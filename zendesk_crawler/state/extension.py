@@ -18,7 +18,8 @@ from scrapy.utils.misc import load_object
 from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.config import ConfigError, ZendeskConfig
 from zendesk_crawler.location.paths import is_local, join_uri, local_path
-from zendesk_crawler.items import RECORD_CLASSES, STREAM_META, StreamRecord
+from zendesk_crawler.items import RECORD_CLASSES, StreamRecord
+from zendesk_crawler.api.endpoints import STREAM_META
 from zendesk_crawler.selection.person_document import PersonDocumentWriter
 from zendesk_crawler.run.outcome import failure_reason, record_failure, stream_failed
 from zendesk_crawler.run.positions import RecordVersion, StreamPosition, record_version
@@ -30,6 +31,7 @@ from zendesk_crawler.state.store import STATE_VERSION, StateError, StateStore, d
     to_json
 from zendesk_crawler.location.files import remove_stale_partials
 from zendesk_crawler.streams import STREAMS
+from zendesk_crawler.run.stats_keys import COMMENTS_EXPORTED, STATE_SAVED, TICKETS_DELETED, TICKETS_EXPORTED, records_exported, stream_position_updated_at
 
 logger = logging.getLogger(__name__)
 
@@ -339,7 +341,7 @@ class RunStateExtension:
                                                        final=True)
             if any(problem is None for stream, problem in self.outcomes.items() if stream in self.trackers) \
                     and self._save(finished=True):
-                self.crawler.stats.set_value("zendesk/state_saved", self.config.state_uri)
+                self.crawler.stats.set_value(STATE_SAVED, self.config.state_uri)
                 saved = [s for s in self.incremental if self.outcomes[s] is None]
                 logger.info("Saved the final position of %s to %s", ", ".join(saved), self.config.state_uri)
             self._write_manifest(reason)
@@ -357,7 +359,7 @@ class RunStateExtension:
         previous = self.entries.get(stream) or {}
         entry: dict[str, Any] = {
             POSITION_KEYS[stream]: position,
-            "position_updated_at": self.crawler.stats.get_value(f"zendesk/{stream}/position_updated_at",
+            "position_updated_at": self.crawler.stats.get_value(stream_position_updated_at(stream),
                                                                 previous.get("position_updated_at")),
         }
         if not final or beyond:
@@ -383,10 +385,10 @@ class RunStateExtension:
             "streams": self.streams,
             "started_from": {stream: ({"cursor": p.cursor} if p.cursor else {"start_time": p.start_time})
                              for stream, p in self.resume.items()},
-            "tickets_exported": stats.get_value("zendesk/tickets_exported", 0),
-            "comments_exported": stats.get_value("zendesk/comments_exported", 0),
-            "deleted_tickets_exported": stats.get_value("zendesk/tickets_deleted", 0),
-            "records_exported": {stream: stats.get_value(f"zendesk/records_exported/{stream}", 0)
+            "tickets_exported": stats.get_value(TICKETS_EXPORTED, 0),
+            "comments_exported": stats.get_value(COMMENTS_EXPORTED, 0),
+            "deleted_tickets_exported": stats.get_value(TICKETS_DELETED, 0),
+            "records_exported": {stream: stats.get_value(records_exported(stream), 0)
                                  for stream in self.streams},
             "requests": stats.get_value("downloader/request_count", 0),
             "files": list(self.stored_files),

@@ -8,6 +8,7 @@ from typing import Any
 from scrapy.statscollectors import StatsCollector
 
 from zendesk_crawler.run.positions import StreamPosition
+from zendesk_crawler.run.stats_keys import ATTACHMENTS_PREFIX, COMMENTS_EXPORTED, MAX_TICKETS_REACHED, PERSON_USER_ID, TICKETS_DELETED, TICKETS_EXPORTED, records_exported, stream_requests, ids_found, ids_not_found, no_longer_matching
 
 
 def build_manifest(stats: StatsCollector, *, run_id: str, finish_reason: str, failure: str | None, started_at: str,
@@ -34,12 +35,12 @@ def build_manifest(stats: StatsCollector, *, run_id: str, finish_reason: str, fa
         "base_url": base_url,
         "cursor_before": tickets.cursor if tickets is not None else None,
         "cursor_after": saved_positions.get("tickets"),
-        "tickets_exported": get("zendesk/tickets_exported", 0),
-        "comments_exported": get("zendesk/comments_exported", 0),
-        "deleted_tickets_exported": get("zendesk/tickets_deleted", 0),
+        "tickets_exported": get(TICKETS_EXPORTED, 0),
+        "comments_exported": get(COMMENTS_EXPORTED, 0),
+        "deleted_tickets_exported": get(TICKETS_DELETED, 0),
         "streams": {stream: {
-            "records": get(f"zendesk/records_exported/{stream}", 0),
-            "requests": get(f"zendesk/{stream}/requests", 0),
+            "records": get(records_exported(stream), 0),
+            "requests": get(stream_requests(stream), 0),
             "complete": outcomes.get(stream) is None,
             "problem": outcomes.get(stream),
             "position_before": _position(resumed_from.get(stream)),
@@ -47,19 +48,19 @@ def build_manifest(stats: StatsCollector, *, run_id: str, finish_reason: str, fa
         } for stream in streams},
         "files": sorted(files),
     }
-    found = {"ids_found": get("zendesk/tickets/ids_found", 0), "ids_not_found": get("zendesk/tickets/ids_not_found", []),
-             "no_longer_matching": get("zendesk/tickets/no_longer_matching", 0)}
+    found = {"ids_found": get(ids_found("tickets"), 0), "ids_not_found": get(ids_not_found("tickets"), []),
+             "no_longer_matching": get(no_longer_matching("tickets"), 0)}
     if ticket_filter is not None:
         manifest["filter"] = {**ticket_filter, **found}
     if person is not None:
-        manifest["person"] = {"user": person, "user_id": get("zendesk/person/user_id"), **found}
+        manifest["person"] = {"user": person, "user_id": get(PERSON_USER_ID), **found}
     if max_tickets:
         manifest["max_tickets"] = max_tickets
-        manifest["max_tickets_reached"] = get("zendesk/tickets/max_tickets_reached") is not None
+        manifest["max_tickets_reached"] = get(MAX_TICKETS_REACHED) is not None
     if attachments:
-        manifest["attachments"] = {key.removeprefix("zendesk/attachments/"): value
+        manifest["attachments"] = {key.removeprefix(ATTACHMENTS_PREFIX): value
                                    for key, value in sorted(stats.get_stats().items())
-                                   if key.startswith("zendesk/attachments/")}
+                                   if key.startswith(ATTACHMENTS_PREFIX)}
     return manifest
 
 

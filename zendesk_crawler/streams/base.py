@@ -33,9 +33,11 @@ from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.api.timestamps import epoch
 from zendesk_crawler.api.responses import STREAM_PAGE_PRIORITY, describe, json_object
 from zendesk_crawler.config import ZendeskConfig
-from zendesk_crawler.items import ENDPOINT_META, PAGE_META, STREAM_META, StreamRecord
+from zendesk_crawler.items import StreamRecord
+from zendesk_crawler.api.endpoints import ENDPOINT_META, PAGE_META, STREAM_META
 from zendesk_crawler.run.outcome import record_failure, stream_failed
 from zendesk_crawler.run.positions import RecordVersion, StreamPosition, record_version
+from zendesk_crawler.run.stats_keys import MALFORMED_RESPONSES, stream_already_stored, stream_first_updated_at, stream_malformed, stream_pages, stream_position_updated_at, stream_repeated
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +113,7 @@ class Stream:
         if page is None:
             yield from self.malformed(response)
             return
-        self.stats.inc_value(f"zendesk/{self.name}/pages")
+        self.stats.inc_value(stream_pages(self.name))
         yield from self.read_page(page, response.meta[PAGE_META], response)
 
     def read_page(self, page: dict[str, Any], number: int, response: Response) -> Iterator[Any]:
@@ -141,7 +143,7 @@ class Stream:
 
     def retry_or_fail(self, response: Response, give_up: Callable[[str], None]) -> Iterator[Request]:
         """Retry a response whose body is not the expected JSON (truncated, an HTML error page), like a 5xx."""
-        self.stats.inc_value("zendesk/malformed_responses")
+        self.stats.inc_value(MALFORMED_RESPONSES)
         retry = get_retry_request(response.request, spider=self.crawler.spider, reason="malformed_response",
                                   max_retry_times=self.crawler.settings.getint("RETRY_TIMES"))
         if retry is not None:
@@ -165,15 +167,15 @@ class Stream:
         out = []
         for obj in objects:
             if not isinstance(obj, dict):
-                self.stats.inc_value(f"zendesk/{self.name}/malformed")
+                self.stats.inc_value(stream_malformed(self.name))
                 logger.warning("Skipped a %s entry that is not an object: %.200r", self.name, obj)
                 continue
             version = record_version(obj)
             if version[0] is not None and repeats and version in repeats:
-                self.stats.inc_value(f"zendesk/{self.name}/repeated")
+                self.stats.inc_value(stream_repeated(self.name))
                 continue
             if version[0] is not None and version in self.position.already_stored:
-                self.stats.inc_value(f"zendesk/{self.name}/already_stored")
+                self.stats.inc_value(stream_already_stored(self.name))
                 self.tell(zendesk_signals.record_already_stored, page=page, version=version)
                 continue
             out.append(self.record_class.from_page(obj, page))
@@ -314,8 +316,8 @@ def note_position(stream: Stream, objects: list[Any]) -> None:
     stamps = [obj["updated_at"] for obj in (objects[:1] + objects[-1:])
               if isinstance(obj, dict) and isinstance(obj.get("updated_at"), str)]
     if stamps:
-        stream.stats.set_value(f"zendesk/{stream.name}/first_updated_at",
-                               stream.stats.get_value(f"zendesk/{stream.name}/first_updated_at") or stamps[0])
-        stream.stats.set_value(f"zendesk/{stream.name}/position_updated_at", stamps[-1])
+        stream.stats.set_value(stream_first_updated_at(stream.name),
+                               stream.stats.get_value(stream_first_updated_at(stream.name)) or stamps[0])
+        stream.stats.set_value(stream_position_updated_at(stream.name), stamps[-1])
 
 

@@ -12,7 +12,8 @@ from scrapy.crawler import Crawler
 
 from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.config import ZendeskConfig
-from zendesk_crawler.items import TICKET_FIELDS_ENDPOINT, TicketFieldRecord
+from zendesk_crawler.items import TicketFieldRecord
+from zendesk_crawler.api.endpoints import TICKET_FIELDS_ENDPOINT
 from zendesk_crawler.streams.base import ListStream
 
 

@@ -22,6 +22,7 @@ from zendesk_crawler.config import ZendeskConfig
 from zendesk_crawler.items import COMMENTS_NOT_REQUESTED, COMMENTS_TICKET_DELETED, TicketConversation
 from zendesk_crawler.run.positions import record_version
 from zendesk_crawler.api.timestamps import epoch
+from zendesk_crawler.run.stats_keys import MALFORMED_TICKETS, TICKETS_ALREADY_STORED, TICKETS_REPEATED, TICKETS_SUPERSEDED, TICKETS_WITHOUT_ID
 
 logger = logging.getLogger(__name__)
 
@@ -46,25 +47,25 @@ class TicketConversations:
     def accept(self, ticket: Any, sideloads: Sideloads, page: int) -> Iterator[Any]:
         """One outcome per ticket to export: a conversation to hand on, ``Queued`` or ``WAITING``."""
         if not isinstance(ticket, dict):
-            self.stats.inc_value("zendesk/malformed_tickets")
+            self.stats.inc_value(MALFORMED_TICKETS)
             logger.warning("Skipped an entry that is not a ticket object: %.200r", ticket)
             return
         ticket_id = ticket.get("id")
         if not isinstance(ticket_id, int) or isinstance(ticket_id, bool):
             # Without an id there are no comments to ask for; keep what Zendesk sent.
-            self.stats.inc_value("zendesk/tickets_without_id")
+            self.stats.inc_value(TICKETS_WITHOUT_ID)
             logger.warning("Ticket without a numeric id exported as received: %.200r", ticket)
             yield TicketConversation(ticket=ticket, comments_status=COMMENTS_NOT_REQUESTED, export_page=page)
             return
         version = _version(ticket)
         seen_before = ticket_id in self.ticket_versions
         if seen_before and self.ticket_versions[ticket_id] == version:
-            self.stats.inc_value("zendesk/tickets_repeated")
+            self.stats.inc_value(TICKETS_REPEATED)
             return
         self.ticket_versions[ticket_id] = version
         if self.position.already_stored and record_version(ticket) in self.position.already_stored:
             # Stored by the interrupted run this one resumes (after its checkpointed cursor).
-            self.stats.inc_value("zendesk/tickets_already_stored")
+            self.stats.inc_value(TICKETS_ALREADY_STORED)
             self.tell(zendesk_signals.record_already_stored, page=page, version=record_version(ticket))
             return
         conversation = sideloads.conversation(ticket, page)
@@ -100,7 +101,7 @@ class TicketConversations:
         return self.ticket_versions.get(conversation.ticket.get("id")) == _version(conversation.ticket)
 
     def superseded(self, conversation: TicketConversation) -> None:
-        self.stats.inc_value("zendesk/tickets_superseded")
+        self.stats.inc_value(TICKETS_SUPERSEDED)
         self.tell(zendesk_signals.record_superseded, page=conversation.export_page)
 
     def ticket_done(self) -> list[Request]:

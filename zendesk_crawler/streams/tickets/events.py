@@ -37,9 +37,11 @@ from twisted.python.failure import Failure
 
 from zendesk_crawler.streams.tickets.sink import ConversationSink
 from zendesk_crawler.config import ZendeskConfig
-from zendesk_crawler.items import EVENTS_ENDPOINT, SOURCE_TICKET_EVENTS, USERS_ENDPOINT, TicketConversation
+from zendesk_crawler.items import SOURCE_TICKET_EVENTS, TicketConversation
+from zendesk_crawler.api.endpoints import EVENTS_ENDPOINT, USERS_ENDPOINT
 from zendesk_crawler.api.responses import COMMENTS_PRIORITY, PAGE_PRIORITY, by_id, describe, json_object
 from zendesk_crawler.api.timestamps import epoch
+from zendesk_crawler.run.stats_keys import EVENT_PAGES, EVENT_STREAM_PAUSED, TICKETS_CHANGED_DURING_RUN, TICKETS_EVICTED_FROM_EVENTS, TICKETS_FETCHED_PER_TICKET
 
 logger = logging.getLogger(__name__)
 
@@ -206,7 +208,7 @@ class EventComments:
             # A newer version of a ticket whose older version already took the events' comments: the
             # stream no longer holds its whole conversation, so it comes from the comments endpoint.
             events.stop_collecting(ticket_id)
-            self.stats.inc_value("zendesk/tickets_changed_during_run")
+            self.stats.inc_value(TICKETS_CHANGED_DURING_RUN)
         if not deleted:
             completion = events.completion_time(conversation.ticket)
             if completion is not None and (not events.finished or events.covers(completion)):
@@ -240,7 +242,7 @@ class EventComments:
         if page is None:
             yield from self.sink.retry_or_fail(response, self._events_failed)
             return
-        self.stats.inc_value("zendesk/event_pages")
+        self.stats.inc_value(EVENT_PAGES)
         end_time = page.get("end_time")
         if not page.get("end_of_stream") and (not isinstance(end_time, int) or end_time < response.meta["start_time"]):
             self._events_failed(f"the event page at start_time={response.meta['start_time']} has no usable end_time")
@@ -248,11 +250,11 @@ class EventComments:
         self.events.add_page(page)
         evicted = self.events.evict(self.waiting, self.config.events_kept_tickets)
         if evicted:
-            self.stats.inc_value("zendesk/tickets_evicted_from_events", evicted)
+            self.stats.inc_value(TICKETS_EVICTED_FROM_EVENTS, evicted)
         yield from self.release_waiting()
         if not page.get("end_of_stream"):
             if self.events_ahead():
-                self.stats.inc_value("zendesk/event_stream_paused")
+                self.stats.inc_value(EVENT_STREAM_PAUSED)
                 self.held_events_request = self.events_request(end_time)  # until the ticket export catches up
             else:
                 yield self.events_request(end_time)
@@ -303,7 +305,7 @@ class EventComments:
         return out
 
     def _fetch_waiting_per_ticket(self) -> list[Request]:
-        self.stats.inc_value("zendesk/tickets_fetched_per_ticket", len(self.waiting))
+        self.stats.inc_value(TICKETS_FETCHED_PER_TICKET, len(self.waiting))
         waiting = list(self.waiting.values())
         self.waiting, self.waiting_order = {}, []
         return self.sink.fetch_per_ticket(waiting)

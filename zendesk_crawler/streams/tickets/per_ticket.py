@@ -15,7 +15,9 @@ from twisted.python.failure import Failure
 
 from zendesk_crawler.api.responses import COMMENTS_PRIORITY, by_id, describe, json_object
 from zendesk_crawler.streams.tickets.sink import ConversationSink
-from zendesk_crawler.items import COMMENTS_ENDPOINT, COMMENTS_NOT_FOUND, TicketConversation
+from zendesk_crawler.items import COMMENTS_NOT_FOUND, TicketConversation
+from zendesk_crawler.api.endpoints import COMMENTS_ENDPOINT
+from zendesk_crawler.run.stats_keys import COMMENTS_ANSWERED_404, TICKETS_FAILED
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +94,7 @@ class TicketComments:
         if response.status == 404:
             # Deleted between the export page and this request: export what is known, flagged.
             conversation.comments_status = COMMENTS_NOT_FOUND
-            self.stats.inc_value("zendesk/comments_not_found")
+            self.stats.inc_value(COMMENTS_ANSWERED_404)
             logger.warning("Comments of ticket %s answered 404 (deleted during the run?); exported without them",
                            conversation.ticket.get("id"))
             finished = self.sink.finished(conversation)
@@ -123,5 +125,5 @@ class TicketComments:
         return self.sink.ticket_done()
 
     def _ticket_failed(self, conversation: TicketConversation, why: str) -> None:
-        self.stats.inc_value("zendesk/tickets_failed")
+        self.stats.inc_value(TICKETS_FAILED)
         self.sink.fail(f"the comments of ticket {conversation.ticket.get('id')} could not be fetched: {why}")

@@ -21,10 +21,12 @@ from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.api.responses import PAGE_PRIORITY, by_id
 from zendesk_crawler.streams.tickets.events import EventComments
 from zendesk_crawler.config import ZendeskConfig
-from zendesk_crawler.items import EXPORT_ENDPOINT, TicketConversation, TicketRecord
+from zendesk_crawler.items import TicketConversation, TicketRecord
+from zendesk_crawler.api.endpoints import EXPORT_ENDPOINT
 from zendesk_crawler.streams.base import CursorExportStream, note_position
 from zendesk_crawler.streams.tickets.conversations import Queued, Sideloads, TicketConversations
 from zendesk_crawler.api.timestamps import epoch
+from zendesk_crawler.run.stats_keys import MAX_TICKETS_REACHED
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +91,7 @@ class TicketStream(TicketConversations, CursorExportStream):
         self.tickets_read += len(tickets)
         if not self.end_of_stream and self.config.max_tickets and self.tickets_read >= self.config.max_tickets:
             # The end of this run's slice: the cursor after this page is saved once its tickets are stored.
-            self.stats.set_value("zendesk/tickets/max_tickets_reached", self.tickets_read)
+            self.stats.set_value(MAX_TICKETS_REACHED, self.tickets_read)
             logger.info("max_tickets=%d reached after %d tickets: the next run goes on from this page's cursor",
                         self.config.max_tickets, self.tickets_read)
             self.end_of_stream = True
