@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.crawl import RunningCrawl, run_crawl  # noqa: E402
+from tests.support.crawl import RunningCrawl, run_crawl  # noqa: E402
 from zendesk_sandbox import SandboxProcess  # noqa: E402
 
 

@@ -1,20 +1,15 @@
-"""Shared test helpers: paths to the recorded Zendesk samples."""
+"""Fixtures every test can ask for: the recorded Zendesk samples."""
 
-import json
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
-SAMPLES = Path(__file__).parent / "fixtures" / "zendesk-samples"
+from tests.support.paths import SAMPLES
 
 
 @pytest.fixture
-def sample():
+def sample() -> Callable[[str], bytes]:
     """Load one of the recorded/assembled Zendesk responses by file name."""
     def load(name: str) -> bytes:
         return (SAMPLES / name).read_bytes()
     return load
-
-
-def load_json(raw: bytes):
-    return json.loads(raw)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.crawl import CrawlResult, RunningCrawl, run_crawl
+from tests.support.crawl import CrawlResult, RunningCrawl, run_crawl
 from zendesk_sandbox import SandboxProcess
 
 pytestmark = pytest.mark.slow

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.crawl import run_crawl
+from tests.support.crawl import run_crawl
 from zendesk_sandbox import SandboxProcess
 
 pytestmark = pytest.mark.slow

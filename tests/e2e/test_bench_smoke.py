@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from tests.crawl import PROJECT_ROOT
+from tests.support.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 

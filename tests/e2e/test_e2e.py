@@ -10,59 +10,23 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.crawl import RunningCrawl, run_crawl
+from tests.support.crawl import RunningCrawl, run_crawl
+from tests.support.paths import STATE_V1
+from tests.support.truth import assert_matches_truth
 from zendesk_sandbox import DEFAULT_API_TOKEN, DEFAULT_EMAIL, SandboxProcess
 
 pytestmark = pytest.mark.slow
 
 TICKETS_EXPORT = "/api/v2/incremental/tickets/cursor.json"
-ADDED_KEYS = {"requester", "assignee", "organization", "group", "custom_fields_by_title", "comments", "_export"}
-#: The comment fields both comment sources carry (the event export has no plain_body or metadata).
-EVENT_COMMENT_FIELDS = ["id", "author_id", "body", "html_body", "public", "attachments", "created_at", "audit_id",
-                        "type", "via"]
 
 
 @pytest.fixture(scope="module")
 def sandbox():
     with SandboxProcess(tickets=150, seed=7) as server:
         yield server
-
-
-def assert_matches_truth(records: list[dict[str, Any]], truth: dict[str, Any], ids: set[int] | None = None) -> None:
-    """Each record is the truth's ticket, its comments in order, and correctly resolved people."""
-    tickets = {t["id"]: t for t in truth["tickets"]}
-    users = {u["id"]: u for u in truth["users"]}
-    exported_ids = [r["id"] for r in records]
-    assert len(exported_ids) == len(set(exported_ids)), "a ticket version was written twice"
-    assert set(exported_ids) == (set(tickets) if ids is None else ids)
-
-    def person(user_id):
-        if user_id is None:
-            return None
-        user = users[user_id]
-        if user["_deleted"]:
-            return {"id": user_id, "name": None, "email": None, "role": None}
-        return {"id": user_id, "name": user["name"], "email": user["email"], "role": user["role"]}
-
-    for record in records:
-        ticket = tickets[record["id"]]
-        expected_ticket = {k: v for k, v in ticket.items() if k not in ("comments", "_support_type_scope")}
-        assert {k: v for k, v in record.items() if k not in ADDED_KEYS} == expected_ticket
-        if record["_export"].get("comments_source") == "ticket_events":
-            # Comment events carry fewer fields (README, "Bulk comment mode"): compare what they carry.
-            assert [{f: c.get(f) for f in EVENT_COMMENT_FIELDS} for c in record["comments"]] == \
-                   [{f: c.get(f) for f in EVENT_COMMENT_FIELDS} for c in ticket["comments"]]
-        else:
-            assert [{k: v for k, v in c.items() if k != "author"} for c in record["comments"]] == ticket["comments"]
-        assert [c["author"] for c in record["comments"]] == [person(c["author_id"]) for c in ticket["comments"]]
-        assert record["requester"] == person(ticket["requester_id"])
-        assert record["assignee"] == person(ticket["assignee_id"])
-        deleted = ticket["status"] == "deleted"
-        assert record["_export"]["comments"] == ("ticket_deleted" if deleted else "complete")
 
 
 def test_full_export_then_resume_exports_only_the_changes(sandbox, tmp_path):
@@ -281,7 +245,7 @@ def test_a_version_1_state_file_resumes_from_its_cursor(sandbox, tmp_path):
     assert first.returncode == 0, first.stderr[-3000:]
     cursor = first.state()["streams"]["tickets"]["cursor"]
     # The state file as the previous version of the crawler wrote it (tests/fixtures/state/state-v1.json).
-    v1 = json.loads((Path(__file__).parent / "fixtures" / "state" / "state-v1.json").read_text("utf-8"))
+    v1 = json.loads(STATE_V1.read_text("utf-8"))
     v1.update(base_url=sandbox.url, cursor=cursor)
     (tmp_path / "state.json").write_text(json.dumps(v1), encoding="utf-8")
     ids = sorted(t["id"] for t in sandbox.truth(comments=False, users=False)["tickets"] if t["status"] != "deleted")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.crawl import run_crawl
-from tests.test_e2e import assert_matches_truth
+from tests.support.crawl import run_crawl
+from tests.support.truth import assert_matches_truth
 from zendesk_sandbox import SandboxProcess
 
 pytestmark = pytest.mark.slow

@@ -14,9 +14,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.crawl import CrawlResult, run_crawl
-from tests.test_e2e import assert_matches_truth
-from tests.test_faults import CHECKPOINTING, all_exported_records, assert_union_is_complete
+from tests.support.crawl import CHECKPOINTING, CrawlResult, run_crawl
+from tests.support.truth import all_exported_records, assert_matches_truth, assert_union_is_complete
 from zendesk_sandbox import SandboxProcess
 
 pytestmark = pytest.mark.slow

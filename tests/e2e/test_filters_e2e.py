@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.crawl import CrawlResult, run_crawl
-from tests.test_bad_input import assert_records_match_truth
+from tests.support.crawl import CrawlResult, run_crawl
+from tests.e2e.test_bad_input import assert_records_match_truth
 from zendesk_sandbox import SandboxProcess
 
 pytestmark = pytest.mark.slow

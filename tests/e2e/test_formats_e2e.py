@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.crawl import run_crawl
+from tests.support.crawl import run_crawl
 from zendesk_crawler.feeds.csvexport import COMMENT_COLUMNS, TICKET_COLUMNS, cell
 from zendesk_sandbox import SandboxProcess
 

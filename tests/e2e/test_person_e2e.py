@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from tests.crawl import CrawlResult, run_crawl
-from tests.test_bad_input import assert_records_match_truth
-from tests.xmlfeed import read_person_document
+from tests.support.crawl import CrawlResult, run_crawl
+from tests.e2e.test_bad_input import assert_records_match_truth
+from tests.support.xmlfeed import read_person_document
 from zendesk_sandbox import SandboxProcess
 
 pytestmark = pytest.mark.slow

@@ -1,55 +1,21 @@
-"""Fault injection against the real crawler: rate limits, crashes, interrupts, concurrent runs, dead servers.
+"""Rate limits against the real crawler: pacing from the sandbox's headers, 429 pauses, a share of the budget.
 
-Each test runs ``scrapy crawl zendesk`` as a process against the sandbox and
+Each test runs ``scrapy crawl zendesk`` as a process against a rate-limited sandbox and
 checks the export against the sandbox's ground truth.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
-import signal
-import socket
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from tests.crawl import RunningCrawl, run_crawl
-from tests.test_e2e import assert_matches_truth
-from tests.xmlfeed import read_xml_feed
+from tests.support.crawl import run_crawl
+from tests.support.truth import assert_matches_truth
 from zendesk_sandbox import SandboxProcess
 
 pytestmark = pytest.mark.slow
-
-# Many small export pages and batch files, so that checkpoints happen early and often.
-CHECKPOINTING = {
-    "ZENDESK_EXPORT_PAGE_SIZE": "40",
-    "ZENDESK_BATCH_ITEM_COUNT": "25",
-    "ZENDESK_EXPORT_REQUESTS_PER_MINUTE": "10000",
-    "ZENDESK_RETRY_BACKOFF_BASE": "0.05",
-}
-
-
-def all_exported_records(export_dir: Path) -> list[dict]:
-    """Every record of every finished feed file; each file must parse, and JSON and XML must agree."""
-    records = []
-    for json_file in sorted(export_dir.glob("tickets-*.json")):
-        from_json = json.loads(json_file.read_bytes())
-        assert read_xml_feed(json_file.with_suffix(".xml").read_bytes()) == from_json
-        records += from_json
-    return records
-
-
-def assert_union_is_complete(export_dir: Path, truth: dict) -> None:
-    """Across runs every ticket is there, and every record (duplicates included) is right."""
-    records = all_exported_records(export_dir)
-    latest = {record["id"]: record for record in records}
-    assert_matches_truth(list(latest.values()), truth)
-    for record in records:
-        assert_matches_truth([record], truth, ids={record["id"]})
 
 
 def test_rate_limited_sandbox_sees_almost_no_429s(tmp_path):
@@ -101,108 +67,6 @@ def test_429_pauses_every_request_for_retry_after(tmp_path):
         assert len(inside) <= 16, f"{len(inside)} requests sent during the Retry-After pause"
         assert stat(result.stderr, "zendesk/rate_limited_429") == 1
         assert_matches_truth(result.json_records(), sandbox.truth())
-
-
-@pytest.mark.parametrize("stop_signal", [signal.SIGKILL, signal.SIGINT])
-def test_killed_or_interrupted_run_resumes_from_its_checkpoint_and_loses_nothing(tmp_path, stop_signal):
-    with SandboxProcess(tickets=400, seed=13, rate_limit=0, export_rate_limit=0, latency_ms=15) as sandbox:
-        truth = sandbox.truth()
-        first = RunningCrawl(sandbox.url, tmp_path, "-a", "start_time=0", **CHECKPOINTING)
-        first.wait_for("Checkpoint: ")
-        while not json.loads((tmp_path / "state.json").read_text("utf-8"))["streams"].get("tickets", {}).get("cursor"):
-            first.wait_for("Checkpoint: ")  # until a whole export page is stored
-        first.proc.send_signal(stop_signal)
-        stopped = first.finish()
-        assert stopped.returncode != 0
-        if stop_signal == signal.SIGINT:
-            assert "FAILED: the run was stopped before it finished (shutdown)" in stopped.stderr
-        state = json.loads((tmp_path / "state.json").read_text("utf-8"))
-        assert state["streams"]["tickets"]["cursor"] and state["checkpoint"]["files"]
-        all_exported_records(tmp_path)  # every finished file parses, nothing truncated
-
-        second = run_crawl(sandbox.url, tmp_path, "-a", "start_time=0", **CHECKPOINTING)
-        assert second.returncode == 0, second.stderr[-3000:]
-        assert "Resuming from the cursor saved in" in second.stderr
-        first_request = sandbox.requests_log(since=0)["log"]
-        assert any(e["query"].get("cursor") == state["streams"]["tickets"]["cursor"] for e in first_request)
-        assert_union_is_complete(tmp_path, truth)
-        assert not any((tmp_path / ".partial").glob("*"))
-        assert len(second.json_records()) < len(truth["tickets"])  # it did not start from zero
-
-
-def test_a_kill_loses_at_most_the_checkpoint_interval(tmp_path):
-    # Default batch size (5000) and export pages: only the time-based checkpoint can save anything.
-    with SandboxProcess(tickets=600, seed=17, rate_limit=0, export_rate_limit=0, latency_ms=60,
-                        heavy_tickets=False) as sandbox:
-        truth = sandbox.truth()
-        tickets = len(truth["tickets"])
-        first = RunningCrawl(sandbox.url, tmp_path, "-a", "start_time=0", ZENDESK_CHECKPOINT_INTERVAL="1")
-        stored = 0
-        while stored < tickets // 3:
-            line = first.wait_for("Checkpoint: ")
-            found = re.search(r"tickets: (\d+) records", line)
-            stored = int(found.group(1)) if found else stored
-        first.proc.send_signal(signal.SIGKILL)
-        assert first.finish().returncode != 0
-        state = json.loads((tmp_path / "state.json").read_text("utf-8"))
-        on_disk = all_exported_records(tmp_path)
-        assert len(on_disk) >= stored  # what the log line said is in the files
-        listed = {tuple(v) for v in state["streams"]["tickets"]["stored_after_cursor"]}
-        assert listed <= {(r["id"], r["updated_at"]) for r in on_disk}  # never a ticket that is not stored
-        log_start = sandbox.requests_log()["count"]
-
-        second = run_crawl(sandbox.url, tmp_path, "-a", "start_time=0")
-        assert second.returncode == 0, second.stderr[-3000:]
-        rerun = sandbox.requests_log(since=log_start)["log"]
-        comment_tickets = {int(e["path"].split("/")[4]) for e in rerun if e["path"].endswith("/comments.json")}
-        assert not comment_tickets & {ticket_id for ticket_id, _ in listed}  # stored tickets are not fetched again
-        assert len(rerun) <= tickets - stored + 10  # well under a full export (one request per ticket here)
-        assert_union_is_complete(tmp_path, truth)
-
-
-def test_second_run_on_the_same_location_refuses_to_start(tmp_path):
-    with SandboxProcess(tickets=100, seed=14, rate_limit=0, export_rate_limit=0, latency_ms=400) as sandbox:
-        first = RunningCrawl(sandbox.url, tmp_path, "-a", "start_time=0")
-        first.wait_for("Starting from start_time")
-        second = run_crawl(sandbox.url, tmp_path, "-a", "start_time=0")
-        assert second.returncode == 2
-        (line,) = second.failure_lines()
-        assert "another run is using this export location" in line
-        result = first.finish()
-        assert result.returncode == 0, result.stderr[-3000:]
-        run_ids = {path.name.rsplit("-", 1)[0] for path in tmp_path.glob("tickets-*")}
-        assert len(run_ids) == 1  # only the first run wrote files
-        assert_matches_truth(result.json_records(), sandbox.truth())
-
-
-def test_nothing_listening_is_a_clear_failure(tmp_path):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    result = run_crawl(f"http://127.0.0.1:{port}", tmp_path, "-a", "start_time=0",
-                       ZENDESK_RETRY_BACKOFF_BASE="0.01", timeout=120)
-    assert result.returncode == 1
-    (line,) = result.failure_lines()
-    assert "stopped" in line and "refused" in line.lower()
-    assert not (tmp_path / "state.json").exists()
-
-
-def test_wrong_url_answering_404_is_a_clear_failure(tmp_path):
-    # Any web server that is not Zendesk: Python's own, serving an empty directory.
-    site = tmp_path / "site"
-    site.mkdir()
-    server = subprocess.Popen([sys.executable, "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "-d", str(site)],
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        port = int(server.stdout.readline().split(" port ")[1].split()[0])
-        result = run_crawl(f"http://127.0.0.1:{port}", tmp_path / "out", "-a", "start_time=0")
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-    assert result.returncode == 1
-    (line,) = result.failure_lines()
-    assert "HTTP 404" in line and "check ZENDESK_SUBDOMAIN or ZENDESK_URL" in line
-    assert not (tmp_path / "out" / "state.json").exists()
 
 
 @pytest.mark.parametrize("env, allowed, others", [

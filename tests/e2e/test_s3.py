@@ -9,10 +9,10 @@ import time
 import boto3
 import pytest
 
-from tests.crawl import RunningCrawl, run_crawl
-from tests.servers import moto_s3_server
-from tests.test_e2e import assert_matches_truth
-from tests.xmlfeed import read_xml_feed
+from tests.support.crawl import RunningCrawl, run_crawl
+from tests.support.servers import moto_s3_server
+from tests.support.truth import assert_matches_truth
+from tests.support.xmlfeed import read_xml_feed
 from zendesk_sandbox import SandboxProcess
 
 pytestmark = pytest.mark.slow

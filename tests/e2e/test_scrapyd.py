@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.crawl import PROJECT_ROOT
-from tests.servers import VENV_BIN, scrapyd_server
-from tests.test_e2e import assert_matches_truth
-from tests.xmlfeed import read_xml_feed
+from tests.support.paths import PROJECT_ROOT
+from tests.support.servers import VENV_BIN, scrapyd_server
+from tests.support.truth import assert_matches_truth
+from tests.support.xmlfeed import read_xml_feed
 from zendesk_sandbox import DEFAULT_API_TOKEN, SandboxProcess
 
 pytestmark = pytest.mark.slow

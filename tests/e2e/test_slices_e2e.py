@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.crawl import run_crawl
-from tests.test_bad_input import assert_records_match_truth
+from tests.support.crawl import run_crawl
+from tests.e2e.test_bad_input import assert_records_match_truth
 from zendesk_sandbox import SandboxProcess
 
 pytestmark = pytest.mark.slow

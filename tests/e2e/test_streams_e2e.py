@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.crawl import RunningCrawl, run_crawl
+from tests.support.crawl import RunningCrawl, run_crawl
 from zendesk_sandbox import SandboxProcess
 
 pytestmark = pytest.mark.slow

@@ -20,8 +20,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.crawl import PROJECT_ROOT, crawl_env, run_crawl
-from tests.servers import VENV_BIN, scrapyd_server, web_server
+from tests.support.paths import PROJECT_ROOT
+from tests.support.crawl import crawl_env, run_crawl
+from tests.support.servers import VENV_BIN, scrapyd_server, web_server
 from zendesk_sandbox import SandboxProcess
 
 pytestmark = pytest.mark.slow

@@ -1,120 +1,23 @@
 """The web page over HTTP against a small backup written here: runs, files, conversations, security.
 
 A real ``python -m zendesk_crawler.web`` process on a free loopback port; the
-browser and real crawls are in ``test_web_e2e.py``.
+browser and real crawls are in ``test_web_e2e.py``, the page's parts without a server in ``tests/unit/test_web.py``.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
-import os
 import re
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.crawl import PROJECT_ROOT
-from tests.servers import web_server
-from zendesk_crawler.config import ConfigError
-from zendesk_crawler.web.app import run_arguments
-from zendesk_crawler.web.launcher import progress_from_log
-from zendesk_crawler.web.location import LocalLocation, safe_relative_path
-from zendesk_crawler.web.render import comment_view, sanitise_html
-from zendesk_crawler.web.runs import LockHolder, Run, RunCatalog, lock_holder, read_runs
-from zendesk_crawler.web.security import is_loopback
-from zendesk_crawler.web.tickets import TicketIndex
-
-RUN_1 = "20261101T100000Z-aaaaaa"
-RUN_2 = "20261102T100000Z-bbbbbb"
-PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
-SECRET = "s3cret-token-value"
-
-
-def ticket(ticket_id: int, updated_at: str, subject: str, comments: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"id": ticket_id, "subject": subject, "status": "open", "updated_at": updated_at,
-            "created_at": "2026-10-01T00:00:00Z",
-            "requester": {"id": 1, "name": "Dana Requester", "email": "Dana@Example.com", "role": "end-user"},
-            "assignee": {"id": 2, "name": "Agent Smith", "email": "agent@example.com", "role": "agent"},
-            "group": {"id": 3, "name": "Tier 2"}, "organization": {"id": 4, "name": "Acme"},
-            "custom_fields_by_title": {"Plan": ["gold", "silver"]}, "comments": comments}
-
-
-def comment(comment_id: int, author: str, html: str, public: bool = True, **extra: Any) -> dict[str, Any]:
-    return {"id": comment_id, "html_body": html, "plain_body": "", "public": public,
-            "created_at": "2026-10-01T00:00:00Z",
-            "author": {"id": comment_id, "name": author, "email": f"{author.lower()}@example.com", "role": "agent"},
-            **extra}
-
-
-def write_backup(root: Path) -> dict[str, Any]:
-    """Two runs: ticket 7 in both (the second is newer, with a script tag and an inline image); a state file."""
-    root.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256(PNG).hexdigest()
-    image_path = f"attachments/{digest[:2]}/{digest}"
-    (root / image_path).parent.mkdir(parents=True)
-    (root / image_path).write_bytes(PNG)
-    image = {"id": 900, "file_name": "logo.png", "content_type": "image/png", "size": len(PNG), "inline": True,
-             "content_url": "https://acme.zendesk.com/attachments/token/abc/?name=logo.png",
-             "stored_file": {"path": image_path, "sha256": digest, "size": len(PNG)}}
-    old = ticket(7, "2026-11-01T09:00:00Z", "Old subject", [comment(1, "Dana", "<p>first</p>")])
-    new = ticket(7, "2026-11-02T09:00:00Z", "שלום subject 😀", [
-        comment(1, "Dana", "<p>first</p>"),
-        comment(2, "Agent", '<p>hi<script>document.title="pwned"</script>'
-                '<img src="https://acme.zendesk.com/attachments/token/abc/?name=logo.png">'
-                '<img src="https://tracker.example/pixel.gif"></p>', public=False, attachments=[image])])
-    other = ticket(8, "2026-11-02T08:00:00Z", "Another", [comment(3, "Dana", "<p>x</p>")])
-    files = {RUN_1: {f"tickets-{RUN_1}-00001.json": [old]},
-             RUN_2: {f"tickets-{RUN_2}-00001.json": [new, other], f"tickets-{RUN_2}-00001.jsonl": [new, other]}}
-    for run_id, outputs in files.items():
-        for name, records in outputs.items():
-            lines = [json.dumps(record, ensure_ascii=False) for record in records]
-            text = "\n".join(lines) + "\n" if name.endswith(".jsonl") else "[\n" + ",\n".join(lines) + "\n]"
-            (root / name).write_text(text, encoding="utf-8")
-        (root / f"manifest-{run_id}.json").write_text(json.dumps({
-            "run_id": run_id, "status": "complete" if run_id == RUN_2 else "failed",
-            "failure": None if run_id == RUN_2 else f"the Zendesk API answered 500 (echoing {SECRET})", "started_at": "2026-11-01T10:00:00Z",
-            "finished_at": "2026-11-01T10:01:05Z", "tickets_exported": 2, "comments_exported": 3,
-            "streams": {"tickets": {"records": 2, "requests": 5, "complete": True, "problem": None}},
-            "files": [str(root / name) for name in outputs]}), encoding="utf-8")
-    (root / "state.json").write_text(json.dumps({"version": 2, "streams": {
-        "tickets": {"cursor": "abc", "position_updated_at": "2026-11-02T09:00:00Z"}}}), encoding="utf-8")
-    return {"image_path": image_path}
-
-
-def page_env(export_dir: Path, tmp: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ZENDESK_", "SCRAPY", "SCRAPYD_"))}
-    env.update({"ZENDESK_EXPORT_URI": str(export_dir), "ZENDESK_WEB_CACHE": str(tmp / "cache"),
-                "ZENDESK_URL": "http://127.0.0.1:9", "ZENDESK_EMAIL": "a@example.com", "ZENDESK_API_TOKEN": SECRET,
-                "PYTHONPATH": str(PROJECT_ROOT), **extra})
-    return env
-
-
-def get(url: str, auth: tuple[str, str] | None = None, data: bytes | None = None,
-        headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-    request = urllib.request.Request(url, data=data, headers=headers or {})
-    if auth:
-        request.add_header("Authorization", "Basic " + base64.b64encode(":".join(auth).encode()).decode())
-    opener = urllib.request.build_opener(NoRedirect)
-    try:
-        with opener.open(request, timeout=60) as response:
-            return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any) -> None:
-        return None
+from tests.support.paths import PROJECT_ROOT
+from tests.support.servers import web_server
+from tests.support.web import PNG, RUN_1, RUN_2, SECRET, get, page_env, write_backup
 
 
 @pytest.fixture(scope="module")
@@ -270,114 +173,6 @@ def test_with_a_password_every_page_needs_basic_auth(tmp_path):
         assert get(url + "/", auth=("admin", "pa55word"))[0] == 401
         status, _, body = get(url + "/", auth=("auditor", "pa55word"))
         assert status == 200 and b"pa55word" not in body
-
-
-def test_safe_relative_paths():
-    assert safe_relative_path("attachments/ab/abcdef") == "attachments/ab/abcdef"
-    for path in ("", "../x", "a/../b", "/etc/passwd", "a//b", ".hidden", "a\\b", "a/./b", "state.json.lock",
-                 "a\x00b"):
-        assert safe_relative_path(path) is None, path
-
-
-def test_sanitised_bodies_keep_text_and_drop_active_or_remote_content():
-    html = sanitise_html('<p onclick="x()" style="color:red">hi <b>there</b><script>alert(1)</script>'
-                         '<iframe src="https://x"></iframe><a href="javascript:alert(1)">j</a>'
-                         '<img src="https://remote/x.png"><img src="cid:1"></p>', {})
-    assert html == '<p>hi <b>there</b><a rel="noopener noreferrer nofollow">j</a><img><img></p>'
-    view = comment_view(5, {"html_body": "<svg onload=alert(1)><p>ok</p></svg>", "public": False,
-                            "author": {"name": "X"}, "attachments": [{"id": 1, "file_name": "a.txt"}]})
-    assert view.body_html == "<p>ok</p>" and not view.public and view.attachments[0].href is None
-
-
-def test_run_options_are_validated_like_the_command_line():
-    assert run_arguments("", ["tickets", "users"], "true") == {"streams": "users,tickets", "attachments": "true"}
-    assert run_arguments("1700000000", [], "") == {"start_time": "1700000000"}
-    for bad in (("tomorrow", [], ""), ("", ["tickets", "spam"], ""), ("", [], "maybe")):
-        with pytest.raises(ConfigError):
-            run_arguments(*bad)
-
-
-def test_progress_comes_from_the_crawler_log():
-    log = ("2026 [zendesk_crawler.run.progress] INFO: Progress: 12 requests; tickets: 300 records from 1 pages, 45% of the "
-           "time range (position 2026-11-01T00:00:00Z), about 2 min left; comments: 9 from 3 comment pages\n"
-           "zendesk_crawler: FAILED: the Zendesk API answered 401\n")
-    progress = progress_from_log(True, log)
-    assert (progress.tickets, progress.position, progress.failure) == (300, "2026-11-01T00:00:00Z",
-                                                                       "the Zendesk API answered 401")
-
-
-def test_loopback_hosts():
-    assert all(map(is_loopback, ("127.0.0.1", "127.8.9.1", "::1", "[::1]", "localhost")))
-    assert not any(map(is_loopback, ("0.0.0.0", "192.168.1.2", "::", "example.com")))
-
-
-def test_the_lock_holder_is_a_live_process_or_an_unexpired_lease_without_a_manifest():
-    here = socket.gethostname()
-    local = {"run_id": "20990101T000000Z-aaaaaa", "pid": os.getpid(), "host": here, "since": "2099-01-01T00:00:00Z"}
-    assert lock_holder(json.dumps(local), []) == LockHolder(local["run_id"], local["since"])
-    finished = Run(local["run_id"], "complete", None, None, None, 0, 0, [])
-    assert lock_holder(json.dumps(local), [finished]) is None  # its manifest says it ended
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    assert lock_holder(json.dumps({**local, "pid": int(dead.stdout)}), []) is None
-    lease = {"run_id": "r", "pid": 1, "host": "elsewhere", "since": "s"}
-    assert lock_holder(json.dumps({**lease, "expires_at": time.time() + 60}), []) is not None
-    assert lock_holder(json.dumps({**lease, "expires_at": time.time() - 1}), []) is None
-    assert lock_holder(None, []) is None and lock_holder("not json", []) is None
-
-
-def test_the_ticket_index_follows_runs_added_and_removed(tmp_path):
-    write_backup(tmp_path / "export")
-    location = LocalLocation(str(tmp_path / "export"))
-    index = TicketIndex(tmp_path / "cache" / "tickets.sqlite", location)
-    assert index.refresh(read_runs(location)) == 2  # one file per batch: the JSON Lines one when there is one
-    assert index.refresh(read_runs(location)) == 0
-    assert index.ticket(7)["subject"] == "שלום subject 😀"
-    (tmp_path / "export" / f"manifest-{RUN_2}.json").unlink()
-    assert index.refresh(read_runs(location)) == 0
-    assert index.ticket(7)["subject"] == "Old subject" and index.ticket(8) is None
-
-
-def test_runs_are_read_once_and_again_only_when_their_manifest_changes(tmp_path):
-    write_backup(tmp_path / "export")
-    catalog = RunCatalog(LocalLocation(str(tmp_path / "export")))
-    first = catalog.runs()
-    again = catalog.runs()
-    assert [run.run_id for run in first] == [RUN_2, RUN_1]
-    assert all(a is b for a, b in zip(first, again))  # not read again: the same objects
-    manifest_path = tmp_path / "export" / f"manifest-{RUN_2}.json"
-    manifest = json.loads(manifest_path.read_text("utf-8"))
-    manifest_path.write_text(json.dumps({**manifest, "status": "failed", "failure": "rewritten"}), "utf-8")
-    os.utime(manifest_path, ns=(time.time_ns() + 10**9,) * 2)  # a later mtime, whatever the clock's grain
-    rewritten = catalog.runs()
-    assert (rewritten[0].status, rewritten[0].failure) == ("failed", "rewritten") and rewritten[1] is first[1]
-    manifest_path.unlink()
-    assert [run.run_id for run in catalog.runs()] == [RUN_1]
-
-
-def test_filtered_and_person_runs_say_what_they_exported(tmp_path):
-    for run_id, extra in (("20261103T100000Z-cccccc", {"filter": {"query": "tags:vip", "status": ["solved", "closed"],
-                                                                   "search_queries": ["…"], "ids_found": 3}}),
-                          ("20261104T100000Z-dddddd", {"person": {"user": "jane@example.com", "user_id": 5}})):
-        (tmp_path / f"manifest-{run_id}.json").write_text(json.dumps(
-            {"run_id": run_id, "status": "complete", "failure": None, **extra}), "utf-8")
-    person, selected = read_runs(LocalLocation(str(tmp_path)))
-    assert person.scope == "person: jane@example.com"
-    assert selected.scope == "filter: query=tags:vip status=solved,closed"
-
-
-def test_a_manifest_of_unexpected_shape_is_shown_as_far_as_it_can_be_or_left_out(tmp_path):
-    for run_id, document in (("20300101T000000Z-aaaaaa", {"run_id": "20300101T000000Z-aaaaaa", "streams": "x",
-                                                           "files": {"a": 1}, "tickets_exported": "many",
-                                                           "status": 3, "failure": ["x"]}),
-                             ("20300102T000000Z-bbbbbb", {"run_id": 5}),
-                             ("20300103T000000Z-cccccc", {"run_id": "20300103T000000Z-cccccc",
-                                                           "streams": {"tickets": "x", "users": {"records": "2"}},
-                                                           "files": [1, None]})):
-        (tmp_path / f"manifest-{run_id}.json").write_text(json.dumps(document), "utf-8")
-    third, first = read_runs(LocalLocation(str(tmp_path)))
-    assert (first.run_id, first.status, first.failure, first.tickets, first.files) == \
-        ("20300101T000000Z-aaaaaa", "failed", None, 0, [])
-    assert [(s.stream, s.records) for s in third.streams] == [("users", 0)] and third.files == []
 
 
 def test_a_run_that_fails_shows_failed_with_the_crawlers_reason(tmp_path):

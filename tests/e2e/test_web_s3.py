@@ -8,9 +8,9 @@ import time
 import boto3
 import pytest
 
-from tests.crawl import crawl_env, run_crawl
-from tests.servers import moto_s3_server, web_server
-from tests.test_web import get
+from tests.support.crawl import crawl_env, run_crawl
+from tests.support.servers import moto_s3_server, web_server
+from tests.support.web import get
 from zendesk_sandbox import SandboxProcess
 
 pytestmark = pytest.mark.slow

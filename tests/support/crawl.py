@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.xmlfeed import read_xml_feed
+from tests.support.paths import PROJECT_ROOT
+from tests.support.xmlfeed import read_xml_feed
 from zendesk_sandbox import DEFAULT_API_TOKEN, DEFAULT_EMAIL
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass
@@ -65,6 +64,15 @@ class CrawlResult:
 
     def failure_lines(self) -> list[str]:
         return [line for line in self.stderr.splitlines() if line.startswith("zendesk_crawler: FAILED:")]
+
+
+#: Many small export pages and batch files, so that checkpoints happen early and often.
+CHECKPOINTING = {
+    "ZENDESK_EXPORT_PAGE_SIZE": "40",
+    "ZENDESK_BATCH_ITEM_COUNT": "25",
+    "ZENDESK_EXPORT_REQUESTS_PER_MINUTE": "10000",
+    "ZENDESK_RETRY_BACKOFF_BASE": "0.05",
+}
 
 
 def crawl_env(sandbox_url: str, export_dir: Path, **overrides: str) -> dict[str, str]:

@@ -11,6 +11,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from tests.support.paths import PROJECT_ROOT
+
 VENV_BIN = Path(sys.executable).parent
 
 
@@ -95,6 +97,5 @@ def scrapyd_server(home: Path, env: dict[str, str]) -> ServerProcess:
 
 def web_server(env: dict[str, str], host: str = "127.0.0.1") -> ServerProcess:
     """The web page (``python -m zendesk_crawler.web``) on a free port, from the project root."""
-    project_root = Path(__file__).resolve().parent.parent
     return ServerProcess([sys.executable, "-m", "zendesk_crawler.web", "--host", host, "--port", str(free_port())],
-                         ready=r"Uvicorn running on (http://\S+)", env=env, cwd=project_root)
+                         ready=r"Uvicorn running on (http://\S+)", env=env, cwd=PROJECT_ROOT)

@@ -6,7 +6,7 @@ import random
 
 from scrapy.exporters import JsonItemExporter
 
-from tests.xmlfeed import read_xml_feed
+from tests.support.xmlfeed import read_xml_feed
 from zendesk_crawler.api import jsoncodec
 from zendesk_crawler.feeds.exporters import (
     CompactJsonItemExporter,

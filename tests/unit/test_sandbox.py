@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
+from tests.support.paths import SAMPLES
 from zendesk_sandbox import DEFAULT_API_TOKEN, DEFAULT_EMAIL, DEFAULT_OAUTH_TOKEN, SandboxError, SandboxProcess
 from zendesk_sandbox.clock import Clock
 from zendesk_sandbox.content import XML_ILLEGAL
@@ -28,7 +29,6 @@ from zendesk_sandbox.ratelimit import CURSOR_EXPORTS, EXPORTS, RateLimiter
 
 EXPORT = "/api/v2/incremental/tickets/cursor.json"
 BASIC = "Basic " + base64.b64encode(f"{DEFAULT_EMAIL}/token:{DEFAULT_API_TOKEN}".encode()).decode()
-SAMPLES = os.path.join(os.path.dirname(__file__), "fixtures", "zendesk-samples")
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
@@ -67,7 +67,7 @@ def walk_export(sandbox: SandboxProcess, query: str) -> tuple[list[dict[str, Any
 
 
 def sample_keys(name: str, *path: str | int) -> list[str]:
-    with open(os.path.join(SAMPLES, name), encoding="utf-8") as f:
+    with open(SAMPLES / name, encoding="utf-8") as f:
         value = json.load(f)
     for step in path:
         value = value[step]

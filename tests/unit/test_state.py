@@ -1,16 +1,13 @@
 """State documents: version 2 (one position per stream), and version-1 files of earlier versions."""
 
-from pathlib import Path
-
 import pytest
 
+from tests.support.paths import STATE_V1
 from zendesk_crawler.state.store import STATE_VERSION, StateError, parse_state
-
-V1 = Path(__file__).parent / "fixtures" / "state" / "state-v1.json"
 
 
 def test_a_version_1_file_is_read_as_the_ticket_stream_position():
-    state = parse_state(V1.read_text("utf-8"), "state.json")
+    state = parse_state(STATE_V1.read_text("utf-8"), "state.json")
     assert state["version"] == STATE_VERSION == 2
     assert state["streams"] == {"tickets": {"cursor": "MTcxODkwMjIxNS4wfHwxMDQzM3w=",
                                             "position_updated_at": "2024-06-20T16:29:10Z"}}

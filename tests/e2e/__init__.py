@@ -1,0 +1,1 @@
+"""End to end: real crawls of the sandbox, S3 via moto, scrapyd, the web page and the browser."""

@@ -1,0 +1,1 @@
+"""Fast tests of one component each: no crawl process."""
