@@ -6,8 +6,9 @@ from scrapy.settings import BaseSettings
 from scrapy.utils.misc import load_object
 
 from zendesk_crawler.pipelines.attachments import DOWNLOAD_SLOT
-from zendesk_crawler.config import RUN_OPTIONS_SETTING, attachment_downloads_setting
+from zendesk_crawler.config import attachment_downloads_setting
 from zendesk_crawler.feeds.defaults import add_default_feeds
+from zendesk_crawler.run.context import RunContext
 
 #: Downloader middlewares: credentials for the account's origin only, retry backoff, the budgets, stats.
 DOWNLOADER_MIDDLEWARES = {
@@ -67,6 +68,7 @@ class ZendeskAddon:
         downloads = attachment_downloads_setting(settings)
         settings.set("DOWNLOAD_SLOTS", {DOWNLOAD_SLOT: {"concurrency": downloads, "delay": 0},
                                         **settings.getdict("DOWNLOAD_SLOTS")}, priority="addon")
-        if settings.getdict(RUN_OPTIONS_SETTING).get("attachments"):
+        context = RunContext.of(settings)
+        if context is not None and context.attachments:
             settings.set("CONCURRENT_REQUESTS", settings.getint("CONCURRENT_REQUESTS") + downloads,
                          priority=settings.getpriority("CONCURRENT_REQUESTS"))

@@ -102,8 +102,3 @@ class TicketFieldRecord(StreamRecord):
 
     stream = "ticket_fields"
     xml_element = "ticket_field"
-
-
-#: The record class of each stream.
-RECORD_CLASSES: dict[str, type[StreamRecord]] = {
-    cls.stream: cls for cls in (TicketRecord, UserRecord, OrganizationRecord, GroupRecord, TicketFieldRecord)}

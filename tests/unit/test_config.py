@@ -1,11 +1,12 @@
-"""ZendeskConfig: target, credentials, start_time and limits are validated before any request."""
+"""The run context: target, credentials, start_time and limits are validated before any request."""
 
 import base64
 
 import pytest
 from scrapy.settings import Settings
 
-from zendesk_crawler.config import ConfigError, ZendeskConfig, parse_start_time
+from zendesk_crawler.errors import ConfigError
+from zendesk_crawler.spiders.arguments import parse_run_arguments, parse_start_time
 
 NOW = 1_750_000_000.0
 BASE = {"ZENDESK_SUBDOMAIN": "acme", "ZENDESK_EMAIL": "ops@acme.test", "ZENDESK_API_TOKEN": "tok123"}
@@ -13,7 +14,7 @@ BASE = {"ZENDESK_SUBDOMAIN": "acme", "ZENDESK_EMAIL": "ops@acme.test", "ZENDESK_
 
 def config(args=None, **settings):
     values = {**BASE, **settings}
-    return ZendeskConfig.for_run(Settings({k: v for k, v in values.items() if v is not None}), args or {}, now=NOW)
+    return parse_run_arguments(Settings({k: v for k, v in values.items() if v is not None}), args or {}, now=NOW)
 
 
 def test_api_token_auth_is_basic_email_slash_token():

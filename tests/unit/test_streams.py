@@ -8,7 +8,8 @@ from scrapy.http import TextResponse
 from scrapy.utils.test import get_crawler
 
 from zendesk_crawler.run import signals as zendesk_signals
-from zendesk_crawler.config import ConfigError, parse_streams
+from zendesk_crawler.errors import ConfigError
+from zendesk_crawler.spiders.arguments import parse_streams
 from zendesk_crawler.items import GroupRecord, OrganizationRecord, TicketFieldRecord, UserRecord
 from zendesk_crawler.run.positions import StreamPosition
 from zendesk_crawler.spiders.zendesk import ZendeskSpider

@@ -10,15 +10,14 @@ storage works with them, and ``-o``/``-O`` or a ``FEEDS`` setting replace them.
 
 from __future__ import annotations
 
-import secrets
-from datetime import datetime, timezone
 from typing import Any
 
 from scrapy.settings import BaseSettings
 
-from zendesk_crawler.config import RUN_OPTIONS_SETTING, STREAM_NAMES, batch_item_count_setting, export_uri_setting, \
-    formats_setting, join_uri
-from zendesk_crawler.items import RECORD_CLASSES
+from zendesk_crawler.config import batch_item_count_setting, export_uri_setting, formats_setting
+from zendesk_crawler.location.paths import join_uri
+from zendesk_crawler.run.context import RunContext
+from zendesk_crawler.streams import STREAMS
 
 #: The feeds of one stream in each format: (file name prefix, exporter name in FEED_EXPORTERS).
 #: In CSV a ticket record also becomes rows of ``comments-….csv``.
@@ -31,35 +30,28 @@ FORMAT_FEEDS = {
 }
 
 
-def new_run_id(now: datetime | None = None) -> str:
-    """A sortable, unique name for one run: UTC start time plus a random suffix."""
-    now = now or datetime.now(timezone.utc)
-    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
-
-
 def add_default_feeds(settings: BaseSettings) -> None:
-    """Set ``ZENDESK_RUN_ID`` and, unless the user gave feeds, the JSON and XML feeds of each exported stream.
+    """Unless the user gave feeds, set the feeds of each exported stream in each of ``ZENDESK_FORMATS``.
 
-    Add-ons apply after the spider is created, so the streams the spider
-    selected (``-a streams=``) are in the run options already.
+    Add-ons apply after the spider is created, so the run context (the streams the
+    spider selected with ``-a streams=``, the run id) is in the settings already.
     """
-    run_id = settings.get("ZENDESK_RUN_ID") or new_run_id()
-    settings.set("ZENDESK_RUN_ID", run_id, priority="spider")
-    if settings.getdict("FEEDS") or settings.get("FEED_URI"):
+    context = RunContext.of(settings)
+    if context is None or settings.getdict("FEEDS") or settings.get("FEED_URI"):
         return
-    if settings.getdict(RUN_OPTIONS_SETTING).get("person"):
-        return  # a person export writes its own two documents (person_document.py)
+    if context.person:
+        return  # a person export writes its own two documents (selection/person_document.py)
     export_uri = export_uri_setting(settings)
     batch_size = batch_item_count_setting(settings)
     gzip = settings.getbool("ZENDESK_FEED_GZIP")
-    streams = settings.getdict(RUN_OPTIONS_SETTING).get("streams") or STREAM_NAMES
     formats = formats_setting(settings)
     feeds = {}
-    for stream in (name for name in RECORD_CLASSES if name in streams):
-        record_class = RECORD_CLASSES[stream]
+    # Tickets first, as earlier versions listed them (the manifest lists the files in the order they are stored).
+    for stream in (name for name in reversed(STREAMS) if name in context.streams):
+        record_class = STREAMS[stream].record_class
         for fmt in formats:
             for prefix, exporter in FORMAT_FEEDS[fmt](stream):
-                name = f"{prefix}-{run_id}-%(batch_id)05d" if batch_size else f"{prefix}-{run_id}"
+                name = f"{prefix}-{context.run_id}-%(batch_id)05d" if batch_size else f"{prefix}-{context.run_id}"
                 options: dict[str, Any] = {
                     "format": exporter, "batch_item_count": batch_size,
                     "item_classes": [f"{record_class.__module__}.{record_class.__qualname__}"]}

@@ -39,7 +39,7 @@ from twisted.python.failure import Failure
 
 from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.pipelines.attachment_index import AttachmentIndex, digest_path, stored_file
-from zendesk_crawler.config import ZendeskConfig
+from zendesk_crawler.run.context import RunContext
 from zendesk_crawler.items import TicketRecord
 from zendesk_crawler.api.endpoints import ATTACHMENT_ENDPOINT, ENDPOINT_META, STREAM_META, VOICE_RECORDING_ENDPOINT
 from zendesk_crawler.run.outcome import record_failure
@@ -113,7 +113,7 @@ class AttachmentFilesPipeline(FilesPipeline):
     STORE_SCHEMES = {**FilesPipeline.STORE_SCHEMES, "": AtomicFSFilesStore, "file": AtomicFSFilesStore,
                      "s3": S3FilesStoreWithoutAcl}
 
-    def __init__(self, store_uri: str, *, crawler: Crawler, config: ZendeskConfig, index: AttachmentIndex) -> None:
+    def __init__(self, store_uri: str, *, crawler: Crawler, config: RunContext, index: AttachmentIndex) -> None:
         super().__init__(store_uri, crawler=crawler)
         # content_url always redirects to Zendesk's content host; credentials stay behind
         # (ZendeskAuthMiddleware sends them to the account's origin only).
@@ -129,11 +129,11 @@ class AttachmentFilesPipeline(FilesPipeline):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> AttachmentFilesPipeline:
-        config = ZendeskConfig.from_run_settings(crawler.settings)
+        config = RunContext.of(crawler.settings)
         if config is None or not config.attachments:
             raise NotConfigured("attachments are off (-a attachments=true turns them on)")
         cls._update_stores(crawler.settings)
-        index = AttachmentIndex(config.export_uri, crawler.settings.get("ZENDESK_RUN_ID"), crawler.settings)
+        index = AttachmentIndex(config.export_uri, config.run_id, crawler.settings)
         index.load()
         # Scrapy's S3 store puts its prefix right before the path: the location as a "directory".
         store_uri = config.export_uri if is_local(config.export_uri) else config.export_uri.rstrip("/") + "/"

@@ -22,7 +22,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.asyncio import create_looping_call
 
-from zendesk_crawler.config import ZendeskConfig
+from zendesk_crawler.run.context import RunContext
 from zendesk_crawler.state.checks import stream_ended_key
 from zendesk_crawler.api.timestamps import epoch
 from zendesk_crawler.api.endpoints import COMMENTS_ENDPOINT
@@ -101,7 +101,7 @@ class ProgressLog:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ProgressLog:
         interval = crawler.settings.getfloat("ZENDESK_PROGRESS_INTERVAL")
-        config = ZendeskConfig.from_run_settings(crawler.settings)
+        config = RunContext.of(crawler.settings)
         if interval <= 0 or config is None:
             raise NotConfigured
         log_on_terminal = crawler.settings.getbool("LOG_ENABLED") and not crawler.settings.get("LOG_FILE")

@@ -1,1 +1,1 @@
-"""The ways to ask for less than a backup: a ticket filter (search) and one person's export."""
+"""Exports that are not a backup, as streams and documents: a filtered ticket export and one person's export."""

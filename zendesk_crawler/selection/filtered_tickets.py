@@ -28,7 +28,7 @@ from twisted.python.failure import Failure
 
 from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.api.responses import STREAM_PAGE_PRIORITY, api_error, by_id, json_object
-from zendesk_crawler.config import ZendeskConfig
+from zendesk_crawler.run.context import RunContext
 from zendesk_crawler.items import TicketConversation, TicketRecord
 from zendesk_crawler.api.endpoints import SEARCH_EXPORT_ENDPOINT, SHOW_MANY_ENDPOINT, TICKET_ENDPOINT
 from zendesk_crawler.streams.base import Stream
@@ -82,7 +82,7 @@ class SelectedTicketStream(TicketConversations, Stream):
     record_class = TicketRecord
     page_priority = STREAM_PAGE_PRIORITY  # no saved position: the backup's cursors stay where they are
 
-    def __init__(self, crawler: Crawler, config: ZendeskConfig, export: bool = True) -> None:
+    def __init__(self, crawler: Crawler, config: RunContext, export: bool = True) -> None:
         super().__init__(crawler, config, export)
         #: Ids found and not yet asked for, in the order found; every id found so far (no ticket twice).
         self.pending_ids: deque[int] = deque()

@@ -21,7 +21,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from zendesk_crawler.api.responses import STREAM_PAGE_PRIORITY, api_error, json_object
-from zendesk_crawler.config import ZendeskConfig
+from zendesk_crawler.run.context import RunContext
 from zendesk_crawler.items import PersonProfile
 from zendesk_crawler.api.endpoints import IDENTITIES_ENDPOINT, USER_ENDPOINT, USER_TICKETS_ENDPOINT, USERS_SEARCH_ENDPOINT
 from zendesk_crawler.selection.filtered_tickets import IdSource, SelectedTicketStream, search_source
@@ -38,7 +38,7 @@ class PersonStream(SelectedTicketStream):
 
     label = "person export"
 
-    def __init__(self, crawler: Crawler, config: ZendeskConfig, export: bool = True) -> None:
+    def __init__(self, crawler: Crawler, config: RunContext, export: bool = True) -> None:
         super().__init__(crawler, config, export)
         self.user: dict[str, Any] | None = None
         self.identities: list[dict[str, Any]] = []

@@ -28,7 +28,7 @@ from scrapy.utils.misc import build_from_crawler, load_object
 
 from zendesk_crawler.api import jsoncodec
 from zendesk_crawler.run import signals as zendesk_signals
-from zendesk_crawler.config import ZendeskConfig
+from zendesk_crawler.run.context import RunContext
 from zendesk_crawler.location.paths import join_uri
 from zendesk_crawler.feeds.exporters import CompactJsonItemExporter, SafeXmlItemExporter
 from zendesk_crawler.items import PersonProfile, TicketRecord
@@ -90,12 +90,12 @@ class PersonDocumentWriter:
     EXPORTERS = {"json": PersonJsonExporter, "xml": PersonXmlExporter}
 
     def __init__(self, crawler: Crawler) -> None:
-        config = ZendeskConfig.from_run_settings(crawler.settings)
+        config = RunContext.of(crawler.settings)
         if config is None or not config.person:
             raise NotConfigured  # no message: Scrapy would warn about it on every backup run
         self.crawler = crawler
         self.export_uri = config.export_uri
-        self.run_id = crawler.settings.get("ZENDESK_RUN_ID")
+        self.run_id = config.run_id
         self.documents: list[_Document] = []
         self.tickets = 0
         #: Set when a document could not be opened: the run has failed, the records go nowhere.

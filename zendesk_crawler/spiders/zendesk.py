@@ -16,10 +16,13 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 
 from zendesk_crawler.run import signals as zendesk_signals
-from zendesk_crawler.config import RUN_OPTIONS_SETTING, ZendeskConfig
+from zendesk_crawler.run.context import RunContext
 from zendesk_crawler.run.positions import StreamPosition
 from zendesk_crawler.state.checks import not_started_key, unfinished_key
-from zendesk_crawler.streams import DEPENDENCIES, Stream, stream_classes
+from zendesk_crawler.selection.filtered_tickets import SelectedTicketStream
+from zendesk_crawler.selection.person import PersonStream
+from zendesk_crawler.spiders.arguments import parse_run_arguments
+from zendesk_crawler.streams import STREAMS, Stream
 
 
 class ZendeskSpider(Spider):
@@ -29,8 +32,8 @@ class ZendeskSpider(Spider):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ZendeskSpider:
-        config = ZendeskConfig.for_run(crawler.settings, kwargs)
-        crawler.settings.set(RUN_OPTIONS_SETTING, config.run_options(), priority="spider")
+        config = parse_run_arguments(crawler.settings, kwargs)
+        config.put(crawler.settings)
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.streams = _streams_for(crawler, config)
         crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
@@ -58,7 +61,7 @@ class ZendeskSpider(Spider):
         """First requests of the streams not started yet whose dependencies have been read."""
         requests = []
         for name, stream in self.streams.items():
-            if name not in self.started and all(dep in self.ended for dep in DEPENDENCIES.get(name, ())):
+            if name not in self.started and all(dep in self.ended for dep in stream.depends_on):
                 self.started.add(name)
                 if not stream.failed():
                     requests += stream.start_requests()
@@ -87,14 +90,21 @@ class ZendeskSpider(Spider):
         for stream in self.streams.values():
             self.crawler.stats.set_value(unfinished_key(stream.name), stream.unfinished())
             if stream.name not in self.started:
-                waited_for = [dep for dep in DEPENDENCIES.get(stream.name, ()) if dep not in self.ended]
+                waited_for = [dep for dep in stream.depends_on if dep not in self.ended]
                 self.crawler.stats.set_value(not_started_key(stream.name), ", ".join(waited_for))
 
 
-def _streams_for(crawler: Crawler, config: ZendeskConfig) -> dict[str, Stream]:
-    """The selected streams, and the streams they depend on (read, not exported, when not selected)."""
+def _streams_for(crawler: Crawler, config: RunContext) -> dict[str, Stream]:
+    """The selected streams, and the streams they depend on (read, not exported, when not selected).
+
+    A filtered or person export reads its tickets its own way: its ticket stream replaces the backup's.
+    """
+    classes = dict(STREAMS)
+    if config.person:
+        classes["tickets"] = PersonStream
+    elif config.ticket_filter:
+        classes["tickets"] = SelectedTicketStream
     names = list(config.streams)
-    needed = {dep for name in names for dep in DEPENDENCIES.get(name, ())}
-    classes = stream_classes(config)
-    return {name: classes[name](crawler, config, export=name in names)
-            for name in classes if name in names or name in needed}
+    needed = {dep for name in names for dep in classes[name].depends_on}
+    return {name: cls(crawler, config, export=name in names)
+            for name, cls in classes.items() if name in names or name in needed}

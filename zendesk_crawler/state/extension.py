@@ -16,9 +16,10 @@ from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.misc import load_object
 
 from zendesk_crawler.run import signals as zendesk_signals
-from zendesk_crawler.config import ConfigError, ZendeskConfig
+from zendesk_crawler.errors import ConfigError
+from zendesk_crawler.run.context import RunContext
 from zendesk_crawler.location.paths import is_local, join_uri, local_path
-from zendesk_crawler.items import RECORD_CLASSES, StreamRecord
+from zendesk_crawler.items import StreamRecord
 from zendesk_crawler.api.endpoints import STREAM_META
 from zendesk_crawler.selection.person_document import PersonDocumentWriter
 from zendesk_crawler.run.outcome import failure_reason, record_failure, stream_failed
@@ -66,11 +67,11 @@ class RunStateExtension:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        config = ZendeskConfig.from_run_settings(crawler.settings)
+        config = RunContext.of(crawler.settings)
         if config is None:
             raise NotConfigured("not a zendesk spider's crawl")
         self.config = config
-        self.run_id = crawler.settings.get("ZENDESK_RUN_ID")
+        self.run_id = config.run_id
         #: The exported streams (selected with -a streams=), and the incremental ones among them.
         self.streams = list(config.streams)
         self.feed_streams = self._feed_streams()
@@ -159,7 +160,7 @@ class RunStateExtension:
         """
         if self.config.person:
             return {}  # the person document writer takes the records, not feeds
-        classes = {cls: name for name, cls in RECORD_CLASSES.items()}
+        classes = {stream.record_class: name for name, stream in STREAMS.items()}
         out = {}
         for uri, options in (self.crawler.settings.getdict("FEEDS") or {}).items():
             names = {classes.get(load_object(c)) for c in (options or {}).get("item_classes") or ()}

@@ -32,7 +32,7 @@ from twisted.python.failure import Failure
 from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.api.timestamps import epoch
 from zendesk_crawler.api.responses import STREAM_PAGE_PRIORITY, describe, json_object
-from zendesk_crawler.config import ZendeskConfig
+from zendesk_crawler.run.context import RunContext
 from zendesk_crawler.items import StreamRecord
 from zendesk_crawler.api.endpoints import ENDPOINT_META, PAGE_META, STREAM_META
 from zendesk_crawler.run.outcome import record_failure, stream_failed
@@ -62,8 +62,10 @@ class Stream:
     position_key: ClassVar[str | None] = None
     #: The scheduler priority of the stream's pages (see ``api.py``).
     page_priority: ClassVar[int] = STREAM_PAGE_PRIORITY
+    #: Streams read to their end before this one starts (read, not exported, when not selected).
+    depends_on: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, crawler: Crawler, config: ZendeskConfig, export: bool = True) -> None:
+    def __init__(self, crawler: Crawler, config: RunContext, export: bool = True) -> None:
         self.crawler = crawler
         self.config = config
         #: Whether the stream's records are exported (a stream read only for another stream's sake is not).
@@ -232,7 +234,7 @@ class TimeExportStream(Stream):
 
     position_key = "start_time"
 
-    def __init__(self, crawler: Crawler, config: ZendeskConfig, export: bool = True) -> None:
+    def __init__(self, crawler: Crawler, config: RunContext, export: bool = True) -> None:
         super().__init__(crawler, config, export)
         #: Versions of the last page's ``end_time`` second (the next page starts with them again).
         self.repeats: set[RecordVersion] = set()

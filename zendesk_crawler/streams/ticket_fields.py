@@ -11,7 +11,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 
 from zendesk_crawler.run import signals as zendesk_signals
-from zendesk_crawler.config import ZendeskConfig
+from zendesk_crawler.run.context import RunContext
 from zendesk_crawler.items import TicketFieldRecord
 from zendesk_crawler.api.endpoints import TICKET_FIELDS_ENDPOINT
 from zendesk_crawler.streams.base import ListStream
@@ -27,7 +27,7 @@ class TicketFieldStream(ListStream):
     endpoint = TICKET_FIELDS_ENDPOINT
     record_class = TicketFieldRecord
 
-    def __init__(self, crawler: Crawler, config: ZendeskConfig, export: bool = True) -> None:
+    def __init__(self, crawler: Crawler, config: RunContext, export: bool = True) -> None:
         super().__init__(crawler, config, export)
         self.fields: list[Any] = []
 

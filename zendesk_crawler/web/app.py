@@ -18,7 +18,9 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from zendesk_crawler.config import STREAM_NAMES, ConfigError, parse_bool, parse_start_time, parse_streams
+from zendesk_crawler.errors import ConfigError
+from zendesk_crawler.spiders.arguments import parse_bool, parse_start_time, parse_streams
+from zendesk_crawler.streams import STREAMS
 from zendesk_crawler.state.store import documents_for
 from zendesk_crawler.web.config import WebConfig
 from zendesk_crawler.web.launcher import Job, Launcher, LaunchError, LocalLauncher, ScrapydLauncher
@@ -131,7 +133,7 @@ class WebPage:
         notice = request.query_params.get("notice", "")
         return self.render("runs.html", runs=runs, positions=read_positions(self._document(self.config.state_uri)),
                            job=self.job_view(runs), lock=self.lock_holder(runs), notice=NOTICES.get(notice),
-                           streams=STREAM_NAMES, export_uri=self.config.export_uri,
+                           streams=tuple(STREAMS), export_uri=self.config.export_uri,
                            scrapyd=bool(self.config.scrapyd_url), redact=redact)
 
     def status(self, request: Request) -> JSONResponse:
@@ -256,7 +258,7 @@ def run_arguments(start_time: Any, streams: list[Any], attachments: Any) -> dict
     if isinstance(start_time, str) and start_time.strip():
         arguments["start_time"] = str(parse_start_time(start_time, time.time()))
     selected = [name for name in streams if isinstance(name, str)]
-    if selected and set(selected) != set(STREAM_NAMES):
+    if selected and set(selected) != set(STREAMS):
         arguments["streams"] = ",".join(parse_streams(",".join(selected)))
     if isinstance(attachments, str) and attachments.strip():
         arguments["attachments"] = "true" if parse_bool("attachments", attachments) else "false"

@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol
 
-from zendesk_crawler.feeds.defaults import new_run_id
+from zendesk_crawler.run.context import new_run_id
 
 #: Seconds between the crawler's progress lines in runs the page starts (unless ZENDESK_PROGRESS_INTERVAL is set).
 PROGRESS_INTERVAL = "2"

@@ -18,7 +18,7 @@ from scrapy.crawler import Crawler
 
 from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.streams.tickets.per_ticket import TicketComments
-from zendesk_crawler.config import ZendeskConfig
+from zendesk_crawler.run.context import RunContext
 from zendesk_crawler.items import COMMENTS_NOT_REQUESTED, COMMENTS_TICKET_DELETED, TicketConversation
 from zendesk_crawler.run.positions import record_version
 from zendesk_crawler.api.timestamps import epoch
@@ -34,7 +34,10 @@ class TicketConversations:
     comments are few) and may override :meth:`waits_for_events`.
     """
 
-    def __init__(self, crawler: Crawler, config: ZendeskConfig, export: bool = True) -> None:
+    #: The records name custom fields by title: the ticket fields are read first.
+    depends_on = ("ticket_fields",)
+
+    def __init__(self, crawler: Crawler, config: RunContext, export: bool = True) -> None:
         super().__init__(crawler, config, export)  # type: ignore[call-arg]  # the Stream class mixed with
         # Newest updated_at seen per ticket id (see _version): drops repeats of a version and
         # versions superseded while their comments were being fetched.

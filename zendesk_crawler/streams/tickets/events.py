@@ -36,7 +36,7 @@ from scrapy.statscollectors import StatsCollector
 from twisted.python.failure import Failure
 
 from zendesk_crawler.streams.tickets.sink import ConversationSink
-from zendesk_crawler.config import ZendeskConfig
+from zendesk_crawler.run.context import RunContext
 from zendesk_crawler.items import SOURCE_TICKET_EVENTS, TicketConversation
 from zendesk_crawler.api.endpoints import EVENTS_ENDPOINT, USERS_ENDPOINT
 from zendesk_crawler.api.responses import COMMENTS_PRIORITY, PAGE_PRIORITY, by_id, describe, json_object
@@ -167,7 +167,7 @@ class EventComments:
     - When the spider is idle, waiting tickets are fetched per ticket (``idle``).
     """
 
-    def __init__(self, sink: ConversationSink, crawler: Crawler, config: ZendeskConfig) -> None:
+    def __init__(self, sink: ConversationSink, crawler: Crawler, config: RunContext) -> None:
         self.sink = sink
         self.crawler = crawler
         self.config = config

@@ -20,7 +20,7 @@ from scrapy.http import Response
 from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.api.responses import PAGE_PRIORITY, by_id
 from zendesk_crawler.streams.tickets.events import EventComments
-from zendesk_crawler.config import ZendeskConfig
+from zendesk_crawler.run.context import RunContext
 from zendesk_crawler.items import TicketConversation, TicketRecord
 from zendesk_crawler.api.endpoints import EXPORT_ENDPOINT
 from zendesk_crawler.streams.base import CursorExportStream, note_position
@@ -42,7 +42,7 @@ class TicketStream(TicketConversations, CursorExportStream):
     record_class = TicketRecord
     page_priority = PAGE_PRIORITY  # after the comment pages (api.py)
 
-    def __init__(self, crawler: Crawler, config: ZendeskConfig, export: bool = True) -> None:
+    def __init__(self, crawler: Crawler, config: RunContext, export: bool = True) -> None:
         super().__init__(crawler, config, export)
         #: Newest ``updated_at`` (unix seconds) the ticket export has reached.
         self.export_position: int | None = None

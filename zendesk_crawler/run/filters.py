@@ -88,19 +88,6 @@ class TicketFilter:
             out["search_queries"] = self.search_queries()
         return out
 
-    def options(self) -> dict[str, Any]:
-        """The filter as the run options setting keeps it (see :meth:`from_options`)."""
-        return {"query": self.query, "statuses": list(self.statuses), "created_from": self.created_from,
-                "created_to": self.created_to, "ticket_ids": list(self.ticket_ids)}
-
-    @classmethod
-    def from_options(cls, options: Mapping[str, Any] | None) -> TicketFilter:
-        """The filter :meth:`options` described (an empty one for ``None``)."""
-        options = options or {}
-        return cls(query=options.get("query", ""), statuses=tuple(options.get("statuses") or ()),
-                   created_from=options.get("created_from"), created_to=options.get("created_to"),
-                   ticket_ids=tuple(options.get("ticket_ids") or ()))
-
 
 def parse_filter(args: Mapping[str, Any]) -> TicketFilter:
     """The ticket filter of the spider arguments (empty when none of ``FILTER_ARGS`` is given)."""
