@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install apt system-packages web-packages demo test web
+.PHONY: install install-web install-dev apt system-packages web-packages demo test web lint
 
 # Debian packages of the web page's conversation PDFs: pango and fonts (Arabic, Hebrew, CJK, emoji).
 WEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji \
@@ -11,8 +11,12 @@ WEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core fonts-noto-cjk 
 # And what the tests add: the browser they drive and pdftotext. Each set is installed only when one is missing.
 TEST_PACKAGES := $(WEB_PACKAGES) chromium poppler-utils
 
-# The crawler and the demo need no Debian package.
-install: $(VENV)/.installed
+# The Python packages, pinned in requirements/ (from pyproject.toml): the crawler and the demo (runtime.txt), the
+# web page (web.txt), and everything the tests, the benchmarks and the lint need (dev.txt). Each file includes the
+# one before it. The crawler and the demo need no Debian package.
+install: $(VENV)/.installed-runtime
+install-web: $(VENV)/.installed-web
+install-dev: $(VENV)/.installed-dev
 
 web-packages:
 	@$(MAKE) --no-print-directory apt PACKAGES="$(WEB_PACKAGES)"
@@ -31,17 +35,29 @@ apt:
 		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-$(VENV)/.installed: requirements.txt bench/requirements.txt
+$(PY):
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -r bench/requirements.txt
+
+$(VENV)/.installed-runtime: requirements/runtime.txt
+$(VENV)/.installed-web: requirements/web.txt requirements/runtime.txt
+$(VENV)/.installed-dev: requirements/dev.txt requirements/web.txt requirements/runtime.txt
+$(VENV)/.installed-%: | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/$*.txt
 	touch $@
 
 demo: install
 	$(PY) -m zendesk_sandbox.demo
 
-test: system-packages install
+test: system-packages install-dev
 	$(PY) -m pytest
 
 # The web page on http://127.0.0.1:8000 (same environment as a crawl; README, "The web page").
-web: web-packages install
+web: web-packages install-web
 	$(PY) -m zendesk_crawler.web --host 127.0.0.1 --port 8000
+
+# Lint and type checks (configured in pyproject.toml); both run, so that one report shows every finding.
+lint: install-dev
+	@status=0; \
+	$(VENV)/bin/ruff check zendesk_crawler zendesk_sandbox tests bench docs || status=1; \
+	$(VENV)/bin/mypy zendesk_crawler || status=1; \
+	exit $$status

@@ -1,12 +1,9 @@
-"""Packaging for scrapyd: ``scrapyd-deploy`` builds an egg of the project from this file."""
+"""The project is declared in pyproject.toml; this shim is for scrapyd-deploy.
 
-from setuptools import find_packages, setup
+scrapyd-deploy builds the egg with ``python setup.py bdist_egg``. Without a setup.py it writes its own into the
+project, one that packages every package found (the sandbox, the tests and the benchmarks too).
+"""
 
-setup(
-    name="zendesk_crawler",
-    version="1.0",
-    # The egg scrapyd runs holds the crawler only: the sandbox Zendesk (zendesk_sandbox/), the
-    # tests and the benchmarks stay out of it.
-    packages=find_packages(include=["zendesk_crawler", "zendesk_crawler.*"]),
-    entry_points={"scrapy": ["settings = zendesk_crawler.settings"]},
-)
+from setuptools import setup
+
+setup()
