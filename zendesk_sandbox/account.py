@@ -16,7 +16,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .clock import Clock
-from .generator import DELETED_GROUP_ID, GROUP_IDS, Generator, dumps, iso
+from .encoding import dumps, iso
+from .generator import Generator
+from .generator.groups import DELETED_GROUP_ID, GROUP_IDS
+from .generator.ticket_fields import ticket_field_ids
+from .generator.users import deleted_user
 
 STREAMS = ("users", "organizations", "groups", "ticket_fields")
 #: The change operations each stream takes in ``POST /_sandbox/changes``.
@@ -28,6 +32,11 @@ STREAM_OPERATIONS = {
 }
 #: Records changed (and created) in the most recent minute are not exported yet (as for tickets).
 EXPORT_DELAY = 60
+
+
+def renamed(name: str, change: int) -> str:
+    """The name (or title) a record gets from its ``change``-th update change."""
+    return f"{name} \u270e{change}"
 
 
 def unix(timestamp: str) -> int:
@@ -48,10 +57,10 @@ class Account:
         self._json: dict[str, dict[int, bytes]] = {stream: {} for stream in STREAMS}
         self._created_users: list[int] = []
         self._created_organizations: list[int] = []
-        self._next_user_id = generator.end_user_ids[-1] + 1
-        self._next_organization_id = generator.organization_ids[-1] + 1
-        self._deleted_users: set[int] = set(generator.deleted_user_ids)
-        self._deleted_organizations: set[int] = set(generator.deleted_organization_ids)
+        self._next_user_id = generator.users.end_user_ids[-1] + 1
+        self._next_organization_id = generator.organizations.ids[-1] + 1
+        self._deleted_users: set[int] = set(generator.users.deleted_ids)
+        self._deleted_organizations: set[int] = set(generator.organizations.deleted_ids)
         #: Export orders, (updated_at, id), built on first use.
         self._user_order: list[tuple[int, int]] | None = None
         self._organization_order: list[tuple[int, int]] | None = None
@@ -61,14 +70,14 @@ class Account:
 
     def user_ids(self) -> list[int]:
         """Every user id: agents (admins first), end users, then users created by changes."""
-        generator = self.generator
-        return [*generator.agent_ids, *generator.end_user_ids, *self._created_users]
+        users = self.generator.users
+        return [*users.agent_ids, *users.end_user_ids, *self._created_users]
 
     def is_user(self, user_id: Any) -> bool:
         """Whether an id (of any JSON type) names a user of the account, deleted or not."""
         if type(user_id) is not int:
             return False
-        return self.generator.is_user(user_id) or user_id in self._changed["users"]
+        return self.generator.users.is_user(user_id) or user_id in self._changed["users"]
 
     def is_deleted_user(self, user_id: int) -> bool:
         return user_id in self._deleted_users
@@ -76,21 +85,21 @@ class Account:
     def user(self, user_id: int) -> dict[str, Any]:
         """The user object as it is now."""
         changed = self._changed["users"].get(user_id)
-        return changed if changed is not None else self.generator.user(user_id)
+        return changed if changed is not None else self.generator.users.user(user_id)
 
     def user_json(self, user_id: int) -> bytes:
         """The user's JSON as every endpoint serves it now."""
         changed = self._json["users"].get(user_id)
-        return changed if changed is not None else self.generator.user_json(user_id)
+        return changed if changed is not None else self.generator.users.json(user_id)
 
     def _email_index(self) -> dict[str, int]:
         """Lower-cased e-mail → id of every seeded user (their addresses never change but by a change), built once."""
         index = getattr(self, "_emails", None)
         if index is None:
-            generator = self.generator
+            users = self.generator.users
             index = {}
-            for uid in (*generator.agent_ids, *generator.end_user_ids):
-                index.setdefault(generator._identity(uid)[1].lower(), uid)
+            for uid in (*users.agent_ids, *users.end_user_ids):
+                index.setdefault(users.identity(uid)[1].lower(), uid)
             self._emails = index
         return index
 
@@ -99,7 +108,7 @@ class Account:
         if user_id in self._deleted_users:
             return None
         changed = self._changed["users"].get(user_id)
-        return changed.get("email") if changed is not None else self.generator._identity(user_id)[1]
+        return changed.get("email") if changed is not None else self.generator.users.identity(user_id)[1]
 
     def user_id_by_email(self, email: str) -> int | None:
         """The live user with this e-mail address (case-insensitive), else None."""
@@ -132,7 +141,7 @@ class Account:
                     continue
                 changed = self._changed["users"].get(uid)
                 name, email = (changed["name"], changed.get("email") or "") if changed is not None \
-                    else self.generator._identity(uid)[:2]
+                    else self.generator.users.identity(uid)[:2]
                 if wanted in email.lower() or (not email_only and wanted in name.lower()):
                     out.append(uid)
         return sorted(out)
@@ -148,7 +157,7 @@ class Account:
         if self._user_order is None:
             generator, changed = self.generator, self._changed["users"]
             self._user_order = sorted(
-                (unix(changed[uid]["updated_at"]) if uid in changed else generator.user_updated_at(uid), uid)
+                (unix(changed[uid]["updated_at"]) if uid in changed else generator.users.updated_at(uid), uid)
                 for uid in self.user_ids())
         return self._user_order
 
@@ -171,21 +180,21 @@ class Account:
     # ---------------------------------------------------------- organizations
 
     def organization_ids(self) -> list[int]:
-        return [*self.generator.organization_ids, *self._created_organizations]
+        return [*self.generator.organizations.ids, *self._created_organizations]
 
     def is_organization(self, organization_id: Any) -> bool:
         if type(organization_id) is not int:
             return False
-        seeded = self.generator.organization_ids
+        seeded = self.generator.organizations.ids
         return seeded[0] <= organization_id <= seeded[-1] or organization_id in self._changed["organizations"]
 
     def organization(self, organization_id: int) -> dict[str, Any]:
         changed = self._changed["organizations"].get(organization_id)
-        return changed if changed is not None else self.generator.organization(organization_id)
+        return changed if changed is not None else self.generator.organizations.organization(organization_id)
 
     def organization_json(self, organization_id: int) -> bytes:
         changed = self._json["organizations"].get(organization_id)
-        return changed if changed is not None else self.generator.organization_json(organization_id)
+        return changed if changed is not None else self.generator.organizations.json(organization_id)
 
     def sideload_organization_ids(self, organization_ids: Iterable[Any]) -> list[int]:
         """Ids for an ``organizations`` sideload: unique, ascending, existing and not deleted."""
@@ -232,11 +241,11 @@ class Account:
 
     def group(self, group_id: int) -> dict[str, Any]:
         changed = self._changed["groups"].get(group_id)
-        return changed if changed is not None else self.generator.group(group_id)
+        return changed if changed is not None else self.generator.groups.group(group_id)
 
     def group_json(self, group_id: int) -> bytes:
         changed = self._json["groups"].get(group_id)
-        return changed if changed is not None else self.generator.group_json(group_id)
+        return changed if changed is not None else self.generator.groups.json(group_id)
 
     def sideload_group_ids(self, group_ids: Iterable[Any]) -> list[int]:
         """Ids for a ``groups`` sideload: unique, ascending, existing and not deleted."""
@@ -252,20 +261,20 @@ class Account:
 
     def ticket_field(self, field_id: int) -> dict[str, Any]:
         changed = self._changed["ticket_fields"].get(field_id)
-        return changed if changed is not None else self.generator.ticket_field(field_id)
+        return changed if changed is not None else self.generator.ticket_fields.field(field_id)
 
     def ticket_field_json(self, field_id: int) -> bytes:
         changed = self._json["ticket_fields"].get(field_id)
-        return changed if changed is not None else self.generator.ticket_field_json(field_id)
+        return changed if changed is not None else self.generator.ticket_fields.json(field_id)
 
     def ticket_fields_by_id(self) -> list[int]:
         """Every ticket field id in cursor order (by id)."""
-        return list(self.generator.ticket_field_ids())
+        return list(ticket_field_ids())
 
     def ticket_fields_by_position(self) -> list[int]:
         """Every ticket field id in the unpaginated list's order: by position, then id."""
         with self._lock:
-            return sorted(self.generator.ticket_field_ids(), key=lambda fid: (self.ticket_field(fid)["position"], fid))
+            return sorted(ticket_field_ids(), key=lambda fid: (self.ticket_field(fid)["position"], fid))
 
     # ------------------------------------------------------------------ truth
 
@@ -290,7 +299,7 @@ class Account:
     def stats(self) -> dict[str, int]:
         with self._lock:
             groups = [self.group(gid) for gid in GROUP_IDS]
-            fields = [self.ticket_field(fid) for fid in self.generator.ticket_field_ids()]
+            fields = [self.ticket_field(fid) for fid in ticket_field_ids()]
             return {
                 "users": len(self.user_ids()),
                 "deleted_users": len(self._deleted_users),
@@ -347,7 +356,7 @@ class Account:
             "users": self.is_user,
             "organizations": self.is_organization,
             "groups": lambda gid: type(gid) is int and gid in GROUP_IDS,
-            "ticket_fields": lambda fid: type(fid) is int and fid in self.generator.ticket_field_ids(),
+            "ticket_fields": lambda fid: type(fid) is int and fid in ticket_field_ids(),
         }[stream]
         if not exists(record_id):
             raise ValueError(f"{stream}.{operation}: no record {record_id!r}")
@@ -371,7 +380,7 @@ class Account:
         for record_id in plan.get("update", []):
             self._renames += 1
             record = dict(current(record_id))
-            record[title] = self.generator.renamed(record[title], self._renames)
+            record[title] = renamed(record[title], self._renames)
             if stream == "ticket_fields":
                 record["raw_title"] = record["title"]
             record["updated_at"] = stamp
@@ -381,7 +390,7 @@ class Account:
             record = dict(current(record_id))
             record["updated_at"] = stamp
             if stream == "users":
-                record = self.generator.deleted_user(record)
+                record = deleted_user(record)
                 self._deleted_users.add(record_id)
             else:
                 record["name"] = f"{record_id}_deleted_{record['name']}"
@@ -392,11 +401,11 @@ class Account:
         for _ in range(plan.get("create", 0)):
             if stream == "users":
                 record_id, self._next_user_id = self._next_user_id, self._next_user_id + 1
-                record = {**self.generator.user(record_id), "last_login_at": None}
+                record = {**self.generator.users.user(record_id), "last_login_at": None}
                 self._created_users.append(record_id)
             else:
                 record_id, self._next_organization_id = self._next_organization_id, self._next_organization_id + 1
-                record = dict(self.generator.organization(record_id))
+                record = dict(self.generator.organizations.organization(record_id))
                 self._created_organizations.append(record_id)
             record.update(created_at=stamp, updated_at=stamp)
             self._store(stream, record_id, record, created=True)

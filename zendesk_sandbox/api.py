@@ -16,7 +16,9 @@ from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from .data import EXPORT_DELAY, Dataset
-from .generator import Comment, Generator, dumps
+from .encoding import dumps
+from .generator.comments import Comment
+from .generator.tickets import ticket_user_ids
 
 JSON_TYPE = ("Content-Type", "application/json; charset=utf-8")
 EXPORT_PATH = "/api/v2/incremental/tickets/cursor.json"
@@ -133,8 +135,8 @@ def incremental_tickets(dataset: Dataset, base_url: str, query: dict[str, str]) 
     if position is None:
         return TOO_RECENT
     states, end_of_stream = dataset.export_page(position, per_page, scope, exclude_deleted)
-    generator = dataset.generator
-    tickets = [generator.render_ticket(state) for state in states]
+    render = dataset.generator.tickets.render
+    tickets = [render(state) for state in states]
     after_cursor = encode_export_cursor(states[-1].key) if states else cursor
     params = [("cursor", after_cursor)] + [(name, query[name]) for name in EXPORT_PARAMS if name in query]
     body: dict[str, Any] = {
@@ -171,7 +173,7 @@ def _ticket_sideloads(dataset: Dataset, tickets: list[dict[str, Any]], include: 
     after the page's other members): the live records the page's tickets refer to, unique, by ascending id."""
     account, parts = dataset.account, []
     if "users" in include:
-        user_ids = account.sideload_user_ids(uid for t in tickets for uid in Generator.ticket_user_ids(t))
+        user_ids = account.sideload_user_ids(uid for t in tickets for uid in ticket_user_ids(t))
         parts.append(b',"users":[' + b",".join(account.user_json(uid) for uid in user_ids) + b"]")
     if "groups" in include:
         group_ids = account.sideload_group_ids(t.get("group_id") for t in tickets)

@@ -14,8 +14,9 @@ from . import api, auth, control, downloads, faults, people, search
 from .api import JSON_TYPE, Response
 from .clock import Clock
 from .data import Dataset
+from .encoding import dumps
 from .faults import Faults, Rule
-from .generator import Options, dumps
+from .generator import Options
 from .ratelimit import CURSOR_EXPORTS, EXPORTS, SEARCH_EXPORT, RateLimiter
 from .requestlog import RequestLog
 

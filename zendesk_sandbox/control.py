@@ -11,7 +11,7 @@ from .account import STREAMS
 from .api import JSON_TYPE, Response
 from .data import Dataset
 from .faults import Faults
-from .generator import dumps
+from .encoding import dumps
 from .requestlog import RequestLog
 
 
@@ -96,7 +96,7 @@ def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, lo
         if method == "GET" and path.startswith("/_sandbox/truth/person"):
             from .people import person_truth
             rest = path[len("/_sandbox/truth/person"):].strip("/")
-            user_id = int(rest) if rest else dataset.generator.person_id
+            user_id = int(rest) if rest else dataset.generator.users.person_id
             if not dataset.account.is_user(user_id):
                 return _bad(f"no user {user_id}", 404)
             return _ok(person_truth(dataset, user_id))

@@ -18,9 +18,14 @@ from typing import Any
 
 from .account import STREAMS, Account
 from .clock import Clock
-from .generator import (ATTACH, COMMENT_ID_BASE, COMMENT_ID_STEP, HISTORY_SECONDS, HUGE,
-                        MAX_ATTACHMENTS, MAX_COMMENTS, ODD_COMMENTS, RECORDING_OFFSET, TICKET_ID_RANGE,
-                        UPDATE_AUDIT_BASE, Attached, Comment, Generator, Options, Recording, TicketState, dumps)
+from .encoding import dumps
+from .generator import Generator, Options
+from .generator.comment_files import Attached
+from .generator.comments import ATTACH, HUGE, ODD_COMMENTS, Comment
+from .generator.layout import (COMMENT_ID_BASE, COMMENT_ID_STEP, HISTORY_SECONDS, MAX_ATTACHMENTS, MAX_COMMENTS,
+                               RECORDING_OFFSET, TICKET_ID_RANGE, UPDATE_AUDIT_BASE)
+from .generator.states import TicketState
+from .generator.voice import Recording
 
 #: Tickets changed (and ticket events of) the most recent minute are not exported yet.
 EXPORT_DELAY = 60
@@ -48,7 +53,7 @@ class Dataset:
         self._lock = threading.Lock()
         #: Users, organizations, groups and ticket fields.
         self.account = Account(self.generator, clock)
-        self._states = {state.id: state for state in self.generator.initial_states()}
+        self._states = {state.id: state for state in self.generator.history.initial_states()}
         self._order = sorted(state.key for state in self._states.values())
         self._next_ticket_id = max(self._states, default=0) + 1
         self._comment_cache: OrderedDict[tuple[int, int], list[Comment]] = OrderedDict()
@@ -109,7 +114,7 @@ class Dataset:
         Archived tickets stay searchable, readable by id and in the per-user lists (not in ``GET /tickets``).
         """
         return (not state.deleted and not state.updates and state.created_status is None
-                and state.id % 3 == 0 and self.generator.people(state.id).status == "closed")
+                and state.id % 3 == 0 and self.generator.tickets.people(state.id).status == "closed")
 
     def archived_ids(self) -> list[int]:
         """Every archived ticket's id, ascending (``/_sandbox/truth/archived``)."""
@@ -148,11 +153,11 @@ class Dataset:
             index = self._person_index
             generator = self.generator
             for state in states:
-                people = generator.people(state.id)
+                people = generator.tickets.people(state.id)
                 index["requested"].setdefault(people.requester, []).append(state.id)
                 for uid in people.collaborators[:1]:
                     index["ccd"].setdefault(uid, []).append(state.id)
-                for uid in generator.ticket_followers(state.id, state.number):
+                for uid in generator.tickets.followers(state.id, state.number):
                     index["followed"].setdefault(uid, []).append(state.id)
             self._person_indexed_upto += len(states)
             return sorted(index[relation].get(user_id, ()))
@@ -184,7 +189,7 @@ class Dataset:
             if cached is not None:
                 self._comment_cache.move_to_end(key)
                 return cached
-        comments = self.generator.comments(state)
+        comments = self.generator.comments.of_ticket(state)
         with self._lock:
             self._comment_cache[key] = comments
             while len(self._comment_cache) > COMMENT_CACHE:
@@ -239,7 +244,7 @@ class Dataset:
                         "inline": attachment.inline, "deleted": attachment.deleted,
                         "malware_scan_result": attachment.scan, "malware_access_override": attachment.override,
                         "servable": attachment.why_not is None, "why_not": attachment.why_not,
-                        "url": generator.content_url(attachment).decode("ascii")})
+                        "url": generator.files.content_url(attachment).decode("ascii")})
                 if comment.recording is not None:
                     recording = comment.recording
                     spec = catalog.spec(recording.file)
@@ -249,7 +254,7 @@ class Dataset:
                         "size": spec.size, "sha256": catalog.digest(recording.file), "inline": False,
                         "deleted": False, "malware_scan_result": None, "malware_access_override": None,
                         "servable": True, "why_not": None,
-                        "url": generator.recording_url(recording).decode("ascii")})
+                        "url": generator.voice.recording_url(recording).decode("ascii")})
         return dumps({"now": self.clock.now_int(), "attachments": entries})
 
     # ---------------------------------------------------------- ticket events
@@ -268,7 +273,7 @@ class Dataset:
                     base, buckets = self._event_base, [array("Q") for _ in range(HISTORY_SECONDS // 3600 + 2)]
                     for state in states:
                         first = state.id * TICKET_ID_RANGE
-                        for i, t in enumerate(self.generator.base_comment_times(state)):
+                        for i, t in enumerate(self.generator.comments.base_times(state)):
                             buckets[(t - base) // 3600].append(((t - base) << EVENT_SHIFT) | (first + i * COMMENT_ID_STEP))
                     packed = array("Q")
                     for bucket in buckets:
@@ -324,11 +329,11 @@ class Dataset:
         events = []
         for timestamp, event_id, state in picked:
             if event_id >= UPDATE_AUDIT_BASE:
-                events.append(generator.update_event(state, updates[event_id]))
+                events.append(generator.events.update_event(state, updates[event_id]))
                 continue
             index = (event_id - COMMENT_ID_BASE) % TICKET_ID_RANGE // COMMENT_ID_STEP
-            comment = generator.comment(state, index, timestamp, dict(state.special).get(index))
-            events.append(generator.comment_event(state, index, comment, comment_events))
+            comment = generator.comments.comment(state, index, timestamp, dict(state.special).get(index))
+            events.append(generator.events.comment_event(state, index, comment, comment_events))
         if not picked:
             return [], start_time, True
         end_time = picked[-1][0]
@@ -350,7 +355,7 @@ class Dataset:
             states = [self._states[key[1]] for key in keys]
         parts = [b'{"now":%d,"tickets":[' % self.clock.now_int()]
         for i, state in enumerate(states):
-            ticket = dumps(generator.render_ticket(state))[:-1]
+            ticket = dumps(generator.tickets.render(state))[:-1]
             if comments:
                 listed = [] if state.deleted else self._comments(state)
                 ticket += b',"comments":[' + b",".join(c.json for c in listed) + b"]"
@@ -462,7 +467,7 @@ class Dataset:
             for ticket_id in lists["update"]:
                 updates += 1
                 state = current(ticket_id)
-                pending[ticket_id] = state._replace(overrides=self.generator.updated_overrides(state, updates),
+                pending[ticket_id] = state._replace(overrides=self.generator.history.updated_overrides(state, updates),
                                                     updates=state.updates + ((now, updates),))
                 update_audits[UPDATE_AUDIT_BASE + 10 * updates] = (ticket_id, len(state.updates))
                 events.append((now, UPDATE_AUDIT_BASE + 10 * updates))
@@ -472,7 +477,7 @@ class Dataset:
                 changed.append(ticket_id)
             # nothing can fail from here on
             for _ in range(create):
-                state = self.generator.new_state(self._next_ticket_id, len(self._states), now)
+                state = self.generator.history.new_state(self._next_ticket_id, len(self._states), now)
                 self._next_ticket_id += 1
                 self._states[state.id] = state
                 bisect.insort(self._order, state.key)

@@ -24,7 +24,8 @@ import re
 from .api import NOT_FOUND, Response
 from .attachments import ACCOUNT_ID, CONTENT_TOKEN_TTL, content_disposition
 from .data import Dataset
-from .generator import Attached, Recording
+from .generator.comment_files import Attached
+from .generator.voice import Recording
 
 ATTACHMENT_PATH = re.compile(r"/attachments/token/([A-Za-z0-9]{1,64})/(malware_detected)?")
 RECORDING_PATH = re.compile(r"/api/v2/channels/voice/calls/([A-Za-z0-9]{1,64})/twilio/call/recording(?:\.json)?")

@@ -36,7 +36,7 @@ from http import HTTPStatus
 from typing import Any
 
 from .api import JSON_TYPE, Response
-from .generator import dumps
+from .encoding import dumps
 
 ENDPOINTS = ("incremental_tickets", "incremental_ticket_events", "ticket_comments", "users_show_many",
              "incremental_users", "incremental_organizations", "groups", "ticket_fields", "voice_recording",

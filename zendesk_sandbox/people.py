@@ -13,7 +13,7 @@ from typing import Any
 from .api import (JSON_TYPE, MAX_LIST_PAGE, NOT_FOUND, BadRequest, Response, _int, _is_cursor_request,
                   _list_cursor_page, _ticket_sideloads, error, offset_list, show_many_ids)
 from .data import Dataset
-from .generator import dumps
+from .encoding import dumps
 
 TICKETS_SHOW_MANY_PATH = re.compile(r"/api/v2/tickets/show_many(?:\.json)?")
 TICKET_PATH = re.compile(r"/api/v2/tickets/(\d+)(?:\.json)?")
@@ -33,7 +33,7 @@ def tickets_show_many(dataset: Dataset, query: dict[str, str]) -> Response:
     ``include=users,groups,organizations`` sideloads them as the ticket export does (Zendesk's side-loading page
     lists these sideloads for the Tickets API)."""
     ids = show_many_ids(query, "ticket")
-    render = dataset.generator.render_ticket
+    render = dataset.generator.tickets.render
     tickets = []
     for ticket_id in sorted(set(ids)):
         state = dataset.state(ticket_id)
@@ -51,7 +51,7 @@ def show_ticket(dataset: Dataset, ticket_id: int, query: dict[str, str]) -> Resp
     state = dataset.state(ticket_id)
     if state is None or state.deleted:
         return NOT_FOUND
-    ticket = dataset.generator.render_ticket(state)
+    ticket = dataset.generator.tickets.render(state)
     include = {name.strip() for name in query.get("include", "").split(",") if name.strip()}
     return Response(200, [JSON_TYPE], b'{"ticket":' + dumps(ticket) + _ticket_sideloads(dataset, [ticket], include)
                     + b"}")
@@ -129,7 +129,7 @@ def user_identities(dataset: Dataset, base_url: str, user_id: int, query: dict[s
 
 def person_ticket_ids(dataset: Dataset, relation: str, user_id: int, exclude_archived: bool = False) -> list[int]:
     """Live tickets the user requested / is e-mail CC'd on / follows now, ascending id."""
-    render = dataset.generator.render_ticket
+    render = dataset.generator.tickets.render
     field = {"requested": "requester_id", "ccd": "email_cc_ids", "followed": "follower_ids"}[relation]
     out = []
     for ticket_id in dataset.person_candidates(relation, user_id):
@@ -152,7 +152,7 @@ def user_tickets(dataset: Dataset, base_url: str, user_id: int, relation: str, q
         return NOT_FOUND
     exclude = query.get("exclude_archived", "").lower() in ("true", "1")
     ids = person_ticket_ids(dataset, relation, user_id, exclude)
-    render = dataset.generator.render_ticket
+    render = dataset.generator.tickets.render
     path = f"/api/v2/users/{user_id}/tickets/{relation}.json"
     if _is_cursor_request(query):
         # render only the page: the cursor page picks by key, so give it lazily rendered JSON

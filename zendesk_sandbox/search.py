@@ -32,7 +32,8 @@ from typing import Any
 
 from .api import BadRequest, Response, JSON_TYPE, _int, _url, error
 from .data import Dataset
-from .generator import TicketState, dumps
+from .encoding import dumps
+from .generator.states import TicketState
 
 SEARCH_EXPORT_PATH = re.compile(r"/api/v2/search/export(?:\.json)?")
 SEARCH_EXPORT_URL_PATH = "/api/v2/search/export.json"
@@ -159,7 +160,7 @@ def _created_check(op: str, low: int, high: int) -> Callable[[TicketState, dict[
 
 def matching(dataset: Dataset, query: Query, after: tuple[int, int] | None = None) -> Iterator[tuple[TicketState, dict[str, Any]]]:
     """(state, rendered ticket) of every live ticket the query matches, in the export's order, after ``after``."""
-    render = dataset.generator.render_ticket
+    render = dataset.generator.tickets.render
     for state in dataset.search_after(after):
         ticket = render(state)
         if query.matches(state, ticket):

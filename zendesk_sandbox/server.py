@@ -25,7 +25,7 @@ from http import HTTPStatus
 from . import api
 from .api import JSON_TYPE, Response
 from .app import ACCOUNT, CONTENT, App, Config
-from .generator import dumps
+from .encoding import dumps
 
 MAX_HEAD = 65536
 #: Smaller answers are sent uncompressed even when the client accepts gzip.

@@ -1423,7 +1423,7 @@ def test_attachment_edge_cases_exist_in_a_60_ticket_sandbox(seed):
     assert len({e["comment_id"] for e in same}) < len(same) and len({e["sha256"] for e in same}) == 2
     # voice comments: with recordings (some voicemails), and without (recording_url null or absent)
     voice = [json.loads(c.json) for state in dataset._states.values() if not state.deleted
-             for c in dataset.generator.comments(state) if c.type == "VoiceComment"]
+             for c in dataset.generator.comments.of_ticket(state) if c.type == "VoiceComment"]
     assert any(v["data"].get("recording_url") for v in voice)
     assert any("recording_url" in v["data"] and v["data"]["recording_url"] is None for v in voice)
     assert any("recording_url" not in v["data"] for v in voice)
