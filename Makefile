@@ -46,7 +46,7 @@ $(VENV)/.installed-%: | $(PY)
 	touch $@
 
 demo: install
-	$(PY) -m zendesk_sandbox.demo
+	$(PY) -m zendesk_crawler.demo
 
 test: system-packages install-dev
 	$(PY) -m pytest

@@ -4,7 +4,9 @@ Starts the sandbox on a free loopback port, runs the real ``scrapy crawl zendesk
 against it (no credentials of yours needed; every stream: tickets, users,
 organizations, groups, ticket fields, with the attachment files), changes a few tickets, users and
 organizations in the sandbox, runs again from the saved positions, and prints a
-summary per run and stream.
+summary per run and stream. Run from the project root: ``python -m zendesk_crawler.demo``.
+
+It drives the crawler against the sandbox, so it lives beside the crawler, not in the fake Zendesk.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from zendesk_sandbox import DEFAULT_API_TOKEN, DEFAULT_EMAIL, SandboxProcess
@@ -66,11 +68,12 @@ def summary(title: str, export_dir: Path, wall: float) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Two crawls of a fresh sandbox, with changes between them; the exit status of the first that failed, else 0."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=500, help="tickets in the sandbox (default 500)")
     parser.add_argument("--export-dir", type=Path, help="where to write (default output/demo-<time>)")
     args = parser.parse_args(argv)
-    export_dir = args.export_dir or PROJECT_ROOT / "output" / f"demo-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}"
+    export_dir = args.export_dir or PROJECT_ROOT / "output" / f"demo-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
     with SandboxProcess(tickets=args.tickets, seed=1) as sandbox:
         print(f"Sandbox Zendesk with {args.tickets} tickets at {sandbox.url}; exporting to {export_dir}", flush=True)
         status, wall = crawl(sandbox.url, export_dir, 1)
