@@ -1,7 +1,7 @@
 """The Zendesk API endpoints the sandbox serves, as pure functions of the dataset and the query.
 
-Shapes follow ``shared/zendesk-samples``: key names, key order and types. Bodies are compact
-UTF-8 JSON (non-ASCII characters unescaped), ``application/json; charset=utf-8``.
+Shapes follow the recorded responses in ``tests/fixtures/zendesk-samples``: key names, key order and types. Bodies
+are compact UTF-8 JSON (non-ASCII characters unescaped), ``application/json; charset=utf-8``.
 """
 
 from __future__ import annotations
