@@ -27,6 +27,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from zendesk_crawler.run import signals as zendesk_signals
+from zendesk_crawler.api.pagination import PaginationError, next_page_cursor
 from zendesk_crawler.api.responses import STREAM_PAGE_PRIORITY, api_error, by_id, json_object
 from zendesk_crawler.run.context import RunContext
 from zendesk_crawler.items import TicketConversation, TicketRecord
@@ -120,17 +121,13 @@ class SelectedTicketStream(TicketConversations, Stream):
             return
         self.stats.inc_value(source_pages(self.name))
         self.add_ids(self.ticket_ids(page[source.list_key], source))
-        meta = page.get("meta") if isinstance(page.get("meta"), dict) else {}
-        if meta.get("has_more"):
-            if not meta.get("after_cursor"):
-                self.fail(f"{source.label} stopped: a page says has_more but gives no after_cursor")
-                return
-            yield self.source_request(source, meta["after_cursor"])
-        elif page.get("next_page"):
-            # An offset-paginated answer to a cursor request: following it is another protocol; stopping
-            # here would silently lose the rest.
-            self.fail(f"{source.label} stopped: the answer has a next_page but no cursor pagination")
+        try:
+            after = next_page_cursor(page)
+        except PaginationError as error:
+            self.fail(f"{source.label} stopped: {error} ({response.url})")
             return
+        if after is not None:
+            yield self.source_request(source, after)
         else:
             self.sources_running -= 1
         yield from self.fetch_tickets()

@@ -20,6 +20,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from zendesk_crawler.api.pagination import PaginationError, next_page_cursor
 from zendesk_crawler.api.responses import STREAM_PAGE_PRIORITY, api_error, json_object
 from zendesk_crawler.run.context import RunContext
 from zendesk_crawler.items import PersonProfile
@@ -134,15 +135,13 @@ class PersonStream(SelectedTicketStream):
             yield from self.malformed(response)
             return
         self.identities += [identity for identity in page["identities"] if isinstance(identity, dict)]
-        meta = page.get("meta") if isinstance(page.get("meta"), dict) else {}
-        if meta.get("has_more"):
-            if not meta.get("after_cursor"):
-                self.fail("the person export stopped: an identities page says has_more but gives no after_cursor")
-                return
-            yield self._identities_request(meta["after_cursor"])
+        try:
+            after = next_page_cursor(page)
+        except PaginationError as error:
+            self.fail(f"the person export stopped: the identities: {error} ({response.url})")
             return
-        if page.get("next_page"):
-            self.fail("the person export stopped: an identities page has a next_page but no cursor pagination")
+        if after is not None:
+            yield self._identities_request(after)
             return
         assert self.user is not None
         if "@" in self.config.person and not self._has_address(self.config.person):

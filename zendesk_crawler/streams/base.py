@@ -31,6 +31,7 @@ from twisted.python.failure import Failure
 
 from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.api.timestamps import epoch
+from zendesk_crawler.api.pagination import PaginationError, export_page_end, next_page_cursor
 from zendesk_crawler.api.responses import STREAM_PAGE_PRIORITY, describe, json_object
 from zendesk_crawler.run.context import RunContext
 from zendesk_crawler.items import StreamRecord
@@ -208,13 +209,12 @@ class CursorExportStream(Stream):
     def export_request(self, position: dict[str, Any]) -> Request:
         return self.page_request({**position, **self.export_params()})
 
-    def page_end(self, page: dict[str, Any]) -> tuple[str | None, bool]:
-        """The page's ``after_cursor`` and whether the stream ends with it."""
-        cursor = page.get("after_cursor")
-        return cursor, bool(page.get("end_of_stream") or not cursor)
-
     def read_page(self, page: dict[str, Any], number: int, response: Response) -> Iterator[Any]:
-        cursor, end = self.page_end(page)
+        try:
+            cursor, end = export_page_end(page)
+        except PaginationError as error:
+            self.fail(f"the {self.label} stopped: {error} ({response.url})")
+            return
         self.tell(zendesk_signals.page_received, page=number, position=cursor, end_of_stream=end, repeats=[])
         yield from self.hand_on(self.records(page[self.list_key], number), number)
         note_position(self, page[self.list_key])
@@ -291,16 +291,13 @@ class ListStream(Stream):
         objects = page[self.list_key]
         self.page_read(objects)
         yield from [] if not self.export else self.records(objects, 0)
-        meta = page.get("meta") if isinstance(page.get("meta"), dict) else {}
-        if meta.get("has_more"):
-            if not meta.get("after_cursor"):
-                self.fail(f"the {self.label} stopped: a page says there is more but gives no cursor ({response.url})")
-                return
-            yield self.page_request({**self.list_params(), "page[after]": meta["after_cursor"]})
+        try:
+            after = next_page_cursor(page)
+        except PaginationError as error:
+            self.fail(f"the {self.label} stopped: {error} ({response.url})")
             return
-        if not meta and page.get("next_page"):
-            # Offset pagination instead of the cursor pagination asked for: stopping here would cut the list.
-            self.fail(f"the {self.label} stopped: the answer is not cursor-paginated ({response.url})")
+        if after is not None:
+            yield self.page_request({**self.list_params(), "page[after]": after})
             return
         self.tell(zendesk_signals.page_received, page=number, position=None, end_of_stream=True, repeats=[])
         self.list_ended()

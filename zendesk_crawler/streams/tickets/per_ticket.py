@@ -13,6 +13,7 @@ from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 from twisted.python.failure import Failure
 
+from zendesk_crawler.api.pagination import PaginationError, next_page_cursor
 from zendesk_crawler.api.responses import COMMENTS_PRIORITY, by_id, describe, json_object
 from zendesk_crawler.streams.tickets.sink import ConversationSink
 from zendesk_crawler.items import COMMENTS_NOT_FOUND, TicketConversation
@@ -108,10 +109,14 @@ class TicketComments:
             return
         conversation.comments.extend(page["comments"])
         conversation.users.update(by_id(page.get("users")))
-        meta = page.get("meta")
-        meta = meta if isinstance(meta, dict) else {}
-        if meta.get("has_more") and meta.get("after_cursor"):
-            yield self.comments_request(conversation, {"page[after]": meta["after_cursor"]})
+        try:
+            after = next_page_cursor(page)
+        except PaginationError as error:
+            self._ticket_failed(conversation, f"{error} ({response.url})")
+            yield from self.sink.ticket_done()
+            return
+        if after is not None:
+            yield self.comments_request(conversation, {"page[after]": after})
             return
         finished = self.sink.finished(conversation)
         # The next tickets' requests before the record: Scrapy handles a callback's output in order, and the

@@ -18,6 +18,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from zendesk_crawler.run import signals as zendesk_signals
+from zendesk_crawler.api.pagination import PaginationError, export_page_end
 from zendesk_crawler.api.responses import PAGE_PRIORITY, by_id
 from zendesk_crawler.streams.tickets.events import EventComments
 from zendesk_crawler.run.context import RunContext
@@ -72,7 +73,11 @@ class TicketStream(TicketConversations, CursorExportStream):
         sideloads = Sideloads(by_id(page.get("users")), by_id(page.get("groups")), by_id(page.get("organizations")))
         if self.event_comments is not None:
             self.event_comments.users_seen(sideloads.users)
-        cursor, self.end_of_stream = self.page_end(page)
+        try:
+            cursor, self.end_of_stream = export_page_end(page)
+        except PaginationError as error:
+            self.fail(f"the {self.label} stopped: {error} ({response.url})")
+            return
         self.tell(zendesk_signals.page_received, page=number, position=cursor, end_of_stream=self.end_of_stream,
                   repeats=[])
         # One outcome per ticket still to export; counted before any is handed on.
