@@ -6,8 +6,9 @@ from __future__ import annotations
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
 from . import api, auth, control, downloads, faults, people, search
@@ -21,7 +22,8 @@ from .ratelimit import CURSOR_EXPORTS, EXPORTS, SEARCH_EXPORT, RateLimiter
 from .requestlog import RequestLog
 
 INTERNAL_ERROR = Response(500, [JSON_TYPE], dumps({"error": "InternalError", "description": "sandbox bug"}))
-RATE_LIMITED = dumps({"error": "APIRateLimitExceeded", "description": "Number of allowed API requests per minute exceeded"})
+RATE_LIMITED = dumps({"error": "APIRateLimitExceeded",
+                      "description": "Number of allowed API requests per minute exceeded"})
 #: Placeholder answer of a dropped request: the server sends nothing.
 DROPPED = Response(0, [], b"")
 #: The two listeners: the account (API, control API, download redirects) and the content host (file bytes).
@@ -240,6 +242,8 @@ class App:
         response = Response(response.status, response.headers + decision.headers, response.body)
         if rule is not None and rule.kind == "garbage":
             response = faults.garbage(response)
+        elif rule is not None and rule.kind == "no_cursor":
+            response = faults.no_cursor(response)
         return response, rule  # truncate and slow: the server cuts or delays the real answer
 
     def _route(self, method: str, path: str, params: dict[str, str]) -> Response:

@@ -3,13 +3,20 @@
 Armed with ``POST /_sandbox/faults`` ``{"rules": [...]}`` (which replaces every armed rule;
 ``{"rules": []}`` clears them). A rule is a JSON object:
 
-- ``endpoint``: ``"incremental_tickets"``, ``"incremental_ticket_events"``, ``"ticket_comments"``,
-  ``"users_show_many"``, ``"incremental_users"``, ``"incremental_organizations"``, ``"groups"``,
-  ``"ticket_fields"``, ``"voice_recording"``, ``"attachment"`` (the account host's download redirect),
-  ``"attachment_content"`` (the content host) or ``"any"`` (the request log's names; ``any`` is every API
+- ``endpoint``: one of ``ENDPOINTS``, the request log's names: ``"incremental_tickets"``,
+  ``"incremental_ticket_events"``, ``"ticket_comments"``, ``"users_show_many"``, ``"incremental_users"``,
+  ``"incremental_organizations"``, ``"groups"``, ``"ticket_fields"``, ``"voice_recording"``, ``"search_export"``,
+  ``"tickets_show_many"``, ``"ticket"``, ``"user"``, ``"users_search"``, ``"user_identities"``,
+  ``"user_tickets_requested"``, ``"user_tickets_ccd"``, ``"user_tickets_followed"``, ``"attachment"`` (the
+  account host's download redirect), ``"attachment_content"`` (the content host) or ``"any"`` (every API
   request, not the two download endpoints);
-- ``kind``: ``"status"`` (with ``status``), ``"drop"``, ``"truncate"``, ``"html"``, ``"garbage"`` or
-  ``"slow"`` (with ``delay_ms``);
+- ``kind``: ``"status"`` (with ``status``), ``"drop"``, ``"truncate"``, ``"html"``, ``"garbage"``,
+  ``"slow"`` (with ``delay_ms``) or ``"no_cursor"``: only with the endpoints that answer pages
+  (``PAGED_ENDPOINTS``, ``any`` among them), the real page, but saying there is more while giving no way to it:
+  a cursor page with ``meta.has_more: true``, ``meta.after_cursor: null`` and ``links.next: null``; a cursor
+  export page with ``end_of_stream: false``, ``after_url: null`` and ``after_cursor: null``; a time-based export
+  page with ``end_of_stream: false``, ``next_page: null`` and ``end_time: null``; any other answer, an offset
+  page or an error, passes unchanged;
 - ``count``: how many times it fires before it is spent (``-1``: until cleared);
 - ``every``: fire on every N-th matching request (default 1: each one);
 - ``ticket_ids``: only with ``ticket_comments``: match only the comments of these tickets;
@@ -19,17 +26,18 @@ Armed with ``POST /_sandbox/faults`` ``{"rules": [...]}`` (which replaces every 
   with ``X-Rate-Limit-Remaining: 0`` as Zendesk sends it.
 
 Only authenticated requests inside the rate limits meet the rules (a 401 or 429 is answered
-first, as Zendesk's own front would); on the content host, which takes no credentials, every request does. A request is offered to the rules in order: each live
-rule it matches counts it, and the first rule whose turn it is fires; later rules do not see
-that request. No randomness: the same request sequence meets the same faults.
+first, as Zendesk's own front would); on the content host, which takes no credentials, every request does.
+A request is offered to the rules in order: each live rule it matches counts it, and the first rule whose
+turn it is fires; later rules do not see that request. No randomness: the same request sequence meets the same faults.
 
 ``status``, ``drop`` and ``html`` answer without asking the API (the request never reached
-Zendesk); ``truncate``, ``garbage`` and ``slow`` damage or delay the real answer, so the API's
+Zendesk); ``truncate``, ``garbage``, ``slow`` and ``no_cursor`` damage or delay the real answer, so the API's
 side effects (``delete_on_comment_read``) happen for them.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -45,7 +53,12 @@ ENDPOINTS = ("incremental_tickets", "incremental_ticket_events", "ticket_comment
 #: Endpoints whose requests name an attachment (or recording) id; ``any`` does not cover the first two.
 DOWNLOADS = ("attachment", "attachment_content")
 ITEM_ENDPOINTS = ("attachment", "attachment_content", "voice_recording")
-KINDS = ("status", "drop", "truncate", "html", "garbage", "slow")
+KINDS = ("status", "drop", "truncate", "html", "garbage", "slow", "no_cursor")
+#: Endpoints whose answers are pages to follow (by cursor, or by ``end_time`` for the time-based exports): those a
+#: ``no_cursor`` rule takes.
+PAGED_ENDPOINTS = ("incremental_tickets", "incremental_users", "incremental_ticket_events", "incremental_organizations",
+                   "ticket_comments", "groups", "ticket_fields", "search_export", "user_identities",
+                   "user_tickets_requested", "user_tickets_ccd", "user_tickets_followed", "any")
 HTML_TYPE = ("Content-Type", "text/html; charset=utf-8")
 _FIELDS = {"endpoint", "kind", "count", "every", "ticket_ids", "attachment_ids", "status", "delay_ms", "retry_after"}
 
@@ -149,6 +162,8 @@ def parse_rule(raw: Any) -> Rule:
         if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
             raise ValueError("fault rule: attachment_ids must be a list of integers")
         rule.attachment_ids = frozenset(ids)
+    if kind == "no_cursor" and endpoint not in PAGED_ENDPOINTS:
+        raise ValueError(f"fault rule: kind no_cursor only applies to {', '.join(PAGED_ENDPOINTS)}")
     if kind == "status":
         rule.status = _integer(raw, "status")
         if not 400 <= rule.status <= 599:
@@ -237,6 +252,31 @@ def garbage(real: Response) -> Response:
     body = real.body[: len(real.body) // 2] or b'{"'  # a JSON object cut short never parses
     headers = [h for h in real.headers if h[0].lower() != "content-type"]
     return Response(200, [JSON_TYPE, *headers], body)
+
+
+def no_cursor(real: Response) -> Response:
+    """The real page saying there is more but giving no cursor, link or time to go on from (see the module's
+    docstring); any answer that is no such page, an error included, unchanged."""
+    if real.status != 200:
+        return real
+    try:
+        page = json.loads(real.body)
+    except ValueError:
+        return real
+    if not isinstance(page, dict):
+        return real
+    meta, links = page.get("meta"), page.get("links")
+    if isinstance(meta, dict) and "has_more" in meta:
+        meta.update(has_more=True, after_cursor=None)
+        if isinstance(links, dict):
+            links["next"] = None
+    elif "end_of_stream" in page and "after_url" in page:
+        page.update(end_of_stream=False, after_url=None, after_cursor=None)
+    elif "end_of_stream" in page and "next_page" in page:
+        page.update(end_of_stream=False, next_page=None, end_time=None)
+    else:
+        return real
+    return Response(real.status, real.headers, dumps(page))
 
 
 def garbage_download(real: Response) -> Response:

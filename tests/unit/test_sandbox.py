@@ -1857,3 +1857,63 @@ def test_new_endpoints_take_fault_rules(faults):
     uid = faults.person_truth()["user_id"]
     assert get(f"{faults.url}/api/v2/users/{uid}/tickets/followed.json").status == 500
     assert get(f"{faults.url}/api/v2/users/{uid}/tickets/followed.json").status == 200
+
+
+def no_cursor_targets(server: SandboxProcess) -> dict[str, str]:
+    """A paginated request per endpoint a ``no_cursor`` rule takes, each asking for pages (cursor ones by size)."""
+    uid = server.person_truth()["user_id"]
+    users = f"/api/v2/users/{uid}"
+    return {
+        "ticket_comments": comments_target(live_ids(server)[0]),
+        "groups": "/api/v2/groups.json?page[size]=2",
+        "ticket_fields": "/api/v2/ticket_fields.json?page[size]=3",
+        "search_export": search_url(server, "status:open", size=2)[len(server.url):],
+        "user_identities": f"{users}/identities.json?page[size]=1",
+        "user_tickets_requested": f"{users}/tickets/requested.json?page[size]=1",
+        "user_tickets_ccd": f"{users}/tickets/ccd.json?page[size]=1",
+        "user_tickets_followed": f"{users}/tickets/followed.json?page[size]=1",
+        "incremental_tickets": f"{EXPORT}?start_time=0&per_page=5",
+        "incremental_users": f"{USERS_EXPORT}?start_time=0&per_page=5",
+        "incremental_ticket_events": f"{EVENTS}?start_time=0&per_page=5",
+        "incremental_organizations": f"{ORGANIZATIONS_EXPORT}?start_time=0&per_page=5",
+    }
+
+
+def test_fault_no_cursor_says_there_is_more_but_gives_no_way_to_it(faults):
+    for endpoint, target in no_cursor_targets(faults).items():
+        real = get(f"{faults.url}{target}")
+        assert real.status == 200, endpoint
+        faults.faults([{"endpoint": endpoint, "kind": "no_cursor", "count": 1}])
+        hostile = get(f"{faults.url}{target}")
+        assert hostile.status == 200 and hostile.headers["Content-Type"] == "application/json; charset=utf-8"
+        assert (last_entry(faults)["status"], last_entry(faults)["fault"]) == (200, "no_cursor")
+        expected = json.loads(real.raw)
+        if "meta" in expected:  # cursor pagination
+            expected["meta"].update(has_more=True, after_cursor=None)
+            expected["links"]["next"] = None
+        elif "after_url" in expected:  # the cursor exports
+            expected.update(end_of_stream=False, after_url=None, after_cursor=None)
+        else:  # the time-based exports
+            expected.update(end_of_stream=False, next_page=None, end_time=None)
+        assert hostile.json == expected, endpoint  # the same records, nothing else changed
+        assert list(hostile.json) == list(expected), endpoint  # members in the same order
+        assert get(f"{faults.url}{target}").json == real.json, endpoint  # spent: the real page again
+
+
+def test_fault_no_cursor_targets_one_ticket_and_passes_other_answers_unchanged(faults):
+    one, two = live_ids(faults)[:2]
+    offset = f"{faults.url}/api/v2/tickets/{one}/comments.json"  # an offset page: no cursor to take away
+    groups = f"{faults.url}/api/v2/groups.json"
+    real_offset, real_groups = get(offset).raw, get(groups).raw
+    faults.faults([{"endpoint": "ticket_comments", "kind": "no_cursor", "count": -1, "ticket_ids": [one]}])
+    assert get(f"{faults.url}{comments_target(one)}").json["links"]["next"] is None
+    assert get(f"{faults.url}{comments_target(two)}").json["meta"]["after_cursor"] is not None  # not matched
+    assert get(offset).raw == real_offset
+    faults.faults([{"endpoint": "any", "kind": "no_cursor", "count": -1}])
+    assert get(f"{groups}?page[size]=2").json["meta"]["has_more"] is True
+    assert get(groups).raw == real_groups
+    assert get(f"{faults.url}/api/v2/tickets/1/comments.json?page[size]=5").status == 404  # an error, unchanged
+    assert faults.fault_rules()[0]["fired"] == 3
+    for endpoint in ("users_search", "users_show_many", "tickets_show_many", "ticket", "attachment"):
+        with pytest.raises(SandboxError, match="400"):
+            faults.faults([{"endpoint": endpoint, "kind": "no_cursor", "count": 1}])
