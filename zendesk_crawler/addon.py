@@ -30,6 +30,7 @@ EXTENSIONS = {
     # Off unless -a user= (it raises NotConfigured).
     "zendesk_crawler.selection.person_document.PersonDocumentWriter": 200,
     "zendesk_crawler.run.progress.ProgressLog": 500,
+    "zendesk_crawler.run.status.StatusDocumentWriter": 510,
     "zendesk_crawler.run.housekeeping.GarbageCollectorTuning": 900,
     "zendesk_crawler.run.housekeeping.CancelledTimerSweep": 900,
 }

@@ -15,7 +15,7 @@ import pytest
 from tests.support.web import RUN_1, RUN_2, write_backup
 from zendesk_crawler.config import ConfigError
 from zendesk_crawler.web.app import run_arguments
-from zendesk_crawler.web.launcher import progress_from_log
+from zendesk_crawler.web.launcher import failure_line
 from zendesk_crawler.web.location import LocalLocation, safe_relative_path
 from zendesk_crawler.web.render import comment_view, sanitise_html
 from zendesk_crawler.web.runs import LockHolder, Run, RunCatalog, lock_holder, read_runs
@@ -48,13 +48,11 @@ def test_run_options_are_validated_like_the_command_line():
             run_arguments(*bad)
 
 
-def test_progress_comes_from_the_crawler_log():
-    log = ("2026 [zendesk_crawler.run.progress] INFO: Progress: 12 requests; tickets: 300 records from 1 pages, 45% of the "
-           "time range (position 2026-11-01T00:00:00Z), about 2 min left; comments: 9 from 3 comment pages\n"
-           "zendesk_crawler: FAILED: the Zendesk API answered 401\n")
-    progress = progress_from_log(True, log)
-    assert (progress.tickets, progress.position, progress.failure) == (300, "2026-11-01T00:00:00Z",
-                                                                       "the Zendesk API answered 401")
+def test_a_failed_run_is_explained_by_the_last_failure_line_of_its_log():
+    log = ("2026 [zendesk_crawler.run.progress] INFO: Progress: 12 requests; tickets: 300 records from 1 pages\n"
+           "zendesk_crawler: FAILED: the Zendesk API answered 401\r\n")
+    assert failure_line(log) == "the Zendesk API answered 401"
+    assert failure_line("INFO: a line that mentions zendesk_crawler: FAILED: in passing\n") is None
 
 
 def test_loopback_hosts():

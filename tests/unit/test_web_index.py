@@ -1,18 +1,14 @@
-"""The web page's ticket index, its gzip reads and its launcher, on real files in temporary directories."""
+"""The web page's ticket index and its gzip reads, on real files in temporary directories."""
 
 from __future__ import annotations
 
-import base64
 import gzip
 import json
 import os
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from zendesk_crawler.web import tickets
-from zendesk_crawler.web.launcher import JobProgress
 from zendesk_crawler.web.location import LocalLocation
 from zendesk_crawler.web.runs import read_runs
 from zendesk_crawler.web.tickets import INFLATE_STEP, TicketIndex, content
@@ -207,127 +203,6 @@ def test_gzip_members_lines_too_long_and_corrupt_data(tmp_path, monkeypatch):
     assert index.ticket(5) is None  # longer than a record may be: skipped
     assert index.ticket(9)["subject"] == "nine"  # before the corrupt data: kept
     assert index.refresh(read_runs(location)) == 0
-
-
-class FakeScrapyd:
-    """A scrapyd stand-in over real HTTP on loopback: answers schedule, listjobs and logs, records each request."""
-
-    def __init__(self, authorization: str | None = None) -> None:
-        import http.server
-        import threading
-
-        self.jobs: dict[str, list[dict[str, Any]]] = {"pending": [], "running": [], "finished": []}
-        self.log = b""
-        self.requests: list[tuple[str, str, str | None]] = []  # method, path, Authorization
-        fake = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def answer(self, method: str) -> None:
-                fake.requests.append((method, self.path, self.headers.get("Authorization")))
-                if authorization and self.headers.get("Authorization") != authorization:
-                    self.send_response(401)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                if self.path.startswith("/logs/"):
-                    body = fake.log
-                elif self.path.startswith("/schedule.json"):
-                    self.rfile.read(int(self.headers["Content-Length"]))
-                    body = b'{"status": "ok", "jobid": "j1"}'
-                else:
-                    body = json.dumps({"status": "ok", **fake.jobs}).encode()
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if method != "HEAD":
-                    self.wfile.write(body)
-
-            def do_GET(self) -> None:
-                self.answer("GET")
-
-            def do_HEAD(self) -> None:
-                self.answer("HEAD")
-
-            def do_POST(self) -> None:
-                self.answer("POST")
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def __enter__(self) -> FakeScrapyd:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def test_a_scrapyd_job_is_starting_while_pending_and_ended_once_scrapyd_no_longer_lists_it():
-    from zendesk_crawler.web.launcher import ScrapydLauncher
-
-    with FakeScrapyd() as scrapyd:
-        launcher = ScrapydLauncher(f"http://127.0.0.1:{scrapyd.port}", "zendesk_crawler", "/export")
-        job = launcher.start({})
-        assert job.job_id == "j1"
-        scrapyd.jobs["pending"] = [{"id": "j1"}]
-        assert launcher.progress(job) == JobProgress(ended=False)  # the page shows it "starting"
-        scrapyd.jobs = {"pending": [], "running": [{"id": "j1"}], "finished": []}
-        scrapyd.log = b"INFO: zendesk_crawler: Progress: tickets: 40 records (position 2026-11-01T00:00:00Z)\n"
-        running = launcher.progress(job)
-        assert not running.ended and running.tickets == 40
-        scrapyd.jobs = {"pending": [], "running": [], "finished": []}  # cancelled, or scrapyd restarted
-        gone = launcher.progress(job)
-        assert gone.ended and gone.tickets == 40
-        assert gone.failure == "scrapyd no longer lists job j1 (cancelled before it ran, or scrapyd restarted)"
-        scrapyd.log = b""
-        scrapyd.jobs["finished"] = [{"id": "j1"}]
-        assert launcher.progress(job) == JobProgress(ended=True)
-
-
-def test_scrapyd_credentials_in_the_url_go_in_a_header_and_never_in_an_error():
-    from zendesk_crawler.web.launcher import LaunchError, ScrapydLauncher
-
-    header = "Basic " + base64.b64encode(b"bob:zq@secret").decode()
-    with FakeScrapyd(authorization=header) as scrapyd:
-        launcher = ScrapydLauncher(f"http://bob:zq%40secret@127.0.0.1:{scrapyd.port}", "zendesk_crawler", "/export")
-        assert launcher.url == f"http://127.0.0.1:{scrapyd.port}"
-        job = launcher.start({})
-        scrapyd.jobs["running"] = [{"id": "j1"}]
-        scrapyd.log = b"Progress: tickets: 3 records\n"
-        assert launcher.progress(job).tickets == 3
-        assert {method for method, _, _ in scrapyd.requests} == {"POST", "GET", "HEAD"}
-        assert all(auth == header and "secret" not in path for _, path, auth in scrapyd.requests)
-        wrong = ScrapydLauncher(f"http://bob:zqwrong@127.0.0.1:{scrapyd.port}", "zendesk_crawler", "/export")
-        with pytest.raises(LaunchError) as refused:
-            wrong.start({})
-        assert str(refused.value) == ("scrapyd answered schedule.json with HTTP 401 "
-                                      "(check the user and password in SCRAPYD_URL)")
-    for url in ("http://bob:zqsecret@127.0.0.1:1", "http://bob:zqsecret@127.0.0.1:notaport",
-                "http://bob:zq/secret@127.0.0.1:6800", "http://bob:zq:secret@[::1"):
-        with pytest.raises(LaunchError) as failed:
-            ScrapydLauncher(url, "zendesk_crawler", "/export").start({})
-        assert "zq" not in str(failed.value) and "secret" not in str(failed.value), (url, failed.value)
-        assert "scrapyd" in str(failed.value)
-
-
-def test_a_local_crawl_that_exits_non_zero_without_a_failed_line_says_its_status(tmp_path):
-    import subprocess
-    import sys
-
-    from zendesk_crawler.web.launcher import Job, LocalLauncher
-
-    launcher = LocalLauncher(str(tmp_path / "export"), tmp_path / "jobs")
-    (tmp_path / "jobs").mkdir()
-    (tmp_path / "jobs" / "r1.log").write_text("Progress: tickets: 5 records\n", encoding="utf-8")
-    launcher.processes["r1"] = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
-    launcher.processes["r1"].wait()
-    progress = launcher.progress(Job("r1", "r1", "2026-11-29T00:00:00Z"))
-    assert progress.ended and progress.tickets == 5 and progress.failure == "the crawl exited with status 3"
 
 
 def test_on_s3_a_rewritten_object_is_indexed_again_from_one_listing(tmp_path, monkeypatch):

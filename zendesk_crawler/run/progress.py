@@ -22,13 +22,24 @@ from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.asyncio import create_looping_call
 
-from zendesk_crawler.run.context import RunContext
-from zendesk_crawler.state.checks import stream_ended_key
-from zendesk_crawler.api.timestamps import epoch
 from zendesk_crawler.api.endpoints import COMMENTS_ENDPOINT
-from zendesk_crawler.run.stats_keys import COMMENTS_EXPORTED, records_exported, stream_first_updated_at, stream_pages, stream_position_updated_at, stream_requests, requests_to
+from zendesk_crawler.api.timestamps import epoch
+from zendesk_crawler.run.context import RunContext
+from zendesk_crawler.run.stats_keys import (
+    COMMENTS_EXPORTED,
+    records_exported,
+    requests_to,
+    stream_first_updated_at,
+    stream_pages,
+    stream_position_updated_at,
+    stream_requests,
+)
+from zendesk_crawler.state.checks import stream_ended_key
 
 logger = logging.getLogger(__name__)
+
+#: Scrapy's own count of the requests sent (retries included).
+REQUEST_COUNT = "downloader/request_count"
 
 #: Seconds between redraws of the live display.
 LIVE_REFRESH = 0.5
@@ -51,7 +62,8 @@ class StreamProgress:
     seconds_left: float | None
 
     def line(self) -> str:
-        """One line for a log: ``tickets: 1200 records from 2 pages, 45% of the time range (position …), about 3 min left``."""
+        """One line for a log: ``tickets: 1200 records from 2 pages, 45% of the time range (position …), about 3 min
+        left``."""
         text = f"{self.stream}: {self.records} records from {self.pages} pages"
         if self.ended:
             return text + ", done"
@@ -77,6 +89,12 @@ def stream_progress(stats: StatsCollector, stream: str, now: float, started: flo
     return StreamProgress(stream, get(records_exported(stream), 0), get(stream_pages(stream), 0),
                           get(stream_requests(stream), 0), ended, position, 1.0 if ended else covered,
                           0.0 if ended else seconds_left)
+
+
+def progress_summary(requests: int, streams: list[StreamProgress], comments: int, comment_pages: int) -> str:
+    """The progress line's text: ``12 requests; tickets: …; users: …; comments: 9 from 3 comment pages``."""
+    return "; ".join([f"{requests} requests", *(entry.line() for entry in streams),
+                      f"comments: {comments} from {comment_pages} comment pages"])
 
 
 def _duration(seconds: float) -> str:
@@ -130,9 +148,8 @@ class ProgressLog:
 
     def log(self) -> None:
         get = self.stats.get_value
-        logger.info("Progress: %d requests; %s; comments: %d from %d comment pages", get("downloader/request_count", 0),
-                    "; ".join(p.line() for p in self.progress()), get(COMMENTS_EXPORTED, 0),
-                    get(requests_to(COMMENTS_ENDPOINT), 0))
+        logger.info("Progress: %s", progress_summary(get(REQUEST_COUNT, 0), self.progress(), get(COMMENTS_EXPORTED, 0),
+                                                     get(requests_to(COMMENTS_ENDPOINT), 0)))
 
     def spider_closed(self) -> None:
         if self.task is not None and self.task.running:

@@ -151,8 +151,13 @@ class S3RunLock:
         self.etag = None
 
 
+def lock_uri(state_uri: str) -> str:
+    """The lock beside a state document: ``<state URI>.lock`` (its holder is JSON: run_id, pid, host, since)."""
+    return f"{state_uri}.lock"
+
+
 def run_lock_for(state_uri: str, settings: BaseSettings, ttl: float) -> RunLock:
-    """The lock beside a state document: ``<state URI>.lock``."""
+    """The lock beside a state document (:func:`lock_uri`)."""
     if is_local(state_uri):
-        return LocalRunLock(Path(f"{local_path(state_uri)}.lock"))
-    return S3RunLock(s3_client(settings), f"{state_uri}.lock", ttl)
+        return LocalRunLock(local_path(lock_uri(state_uri)))
+    return S3RunLock(s3_client(settings), lock_uri(state_uri), ttl)

@@ -19,15 +19,17 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from zendesk_crawler.errors import ConfigError
+from zendesk_crawler.run.status import status_uri
 from zendesk_crawler.spiders.arguments import parse_bool, parse_start_time, parse_streams
+from zendesk_crawler.state.readers import RunStatus, lock_uri, read_positions, read_status
+from zendesk_crawler.state.store import StateError, documents_for
 from zendesk_crawler.streams import STREAMS
-from zendesk_crawler.state.store import documents_for
 from zendesk_crawler.web.config import WebConfig
 from zendesk_crawler.web.launcher import Job, Launcher, LaunchError, LocalLauncher, ScrapydLauncher
 from zendesk_crawler.web.location import ExportLocation, FileNotInLocation, location_for, safe_relative_path
 from zendesk_crawler.web.pdf import write_pdf
 from zendesk_crawler.web.render import INLINE_IMAGE_TYPES, comment_view, field_value, find_attachment
-from zendesk_crawler.web.runs import LockHolder, Run, RunCatalog, lock_holder, read_positions
+from zendesk_crawler.web.runs import LockHolder, Run, RunCatalog, lock_holder
 from zendesk_crawler.web.security import CsrfToken, SecurityMiddleware, file_headers, redact
 from zendesk_crawler.web.tickets import TicketIndex
 
@@ -46,7 +48,8 @@ NOTICES = {"started": "The extraction started.", "busy": "A run is already in pr
 
 @dataclass(frozen=True)
 class JobView:
-    """The extraction the page started last, as shown: its state, progress and how it ended."""
+    """The extraction the page started last, as shown: its state, progress (from its status document) and how it
+    ended (from its manifest)."""
 
     job_id: str
     run_id: str
@@ -93,28 +96,51 @@ class WebPage:
 
     def lock_holder(self, runs: list[Run]) -> LockHolder | None:
         """The run holding the location's lock now, if any."""
-        return lock_holder(self._document(self.config.state_uri + ".lock"), runs)
+        return lock_holder(self._document(lock_uri(self.config.state_uri)), runs)
+
+    def run_status(self, run_id: str) -> RunStatus | None:
+        """A run's status document, from the export location (``None``: none yet, or it cannot be read now)."""
+        try:
+            return read_status(self._document(status_uri(self.config.export_uri, run_id)), run_id)
+        except StateError:
+            return None
 
     def job_view(self, runs: list[Run]) -> JobView | None:
-        """The last job the page started, told by its manifest once written, else by its log."""
+        """The last job the page started: how it ended from its manifest once written, else how far it got from its
+        status document and whether it has ended from its launcher."""
         if not self.jobs:
             return None
         job = self.jobs[-1]
-        run = next((run for run in runs if run.run_id == job.run_id), None)
-        if run is not None:
-            return JobView(job.job_id, job.run_id, job.started_at, run.status, run.tickets,
-                           failure=run.failure and redact(run.failure))
+        ended = self._ended_view(job, runs)
+        if ended is not None:
+            return ended
         try:
-            progress = self.launcher.progress(job)
+            state = self.launcher.state(job)
         except (LaunchError, KeyError) as exc:
             return JobView(job.job_id, job.run_id, job.started_at, "unknown", failure=redact(str(exc)))
-        if progress.ended:
-            reason = progress.failure or "the run ended without writing its manifest (see its log)"
-            return JobView(job.job_id, job.run_id, job.started_at, "failed", progress.tickets, progress.position,
-                           progress.progress and redact(progress.progress), redact(reason))
-        state = "running" if progress.progress else "starting"
-        return JobView(job.job_id, job.run_id, job.started_at, state, progress.tickets, progress.position,
-                       progress.progress and redact(progress.progress))
+        # A job that ended just now may have written its manifest since ``runs`` was read.
+        ended = self._ended_view(job, self.runs()) if state.ended else None
+        if ended is not None:
+            return ended
+        status = self.run_status(job.run_id)
+        progress = redact(status.summary()) if status is not None else None
+        tickets, position = (status.tickets, status.position) if status is not None else (None, None)
+        if state.ended:
+            reason = state.failure or (status.failure if status is not None else None) or \
+                "the run ended without writing its manifest (see its log)"
+            return JobView(job.job_id, job.run_id, job.started_at, "failed", tickets, position, progress,
+                           redact(reason))
+        return JobView(job.job_id, job.run_id, job.started_at, "running" if status else "starting", tickets,
+                       position, progress)
+
+    @staticmethod
+    def _ended_view(job: Job, runs: list[Run]) -> JobView | None:
+        """The job as its manifest tells it (``None``: no manifest yet)."""
+        run = next((run for run in runs if run.run_id == job.run_id), None)
+        if run is None:
+            return None
+        return JobView(job.job_id, job.run_id, job.started_at, run.status, run.tickets,
+                       failure=run.failure and redact(run.failure))
 
     def render(self, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         """A template rendered with the form token."""

@@ -1,9 +1,10 @@
-"""Starting a run of ``scrapy crawl zendesk`` and following it: as a local process, or on scrapyd.
+"""Starting a run of ``scrapy crawl zendesk`` and telling whether it has ended: as a local process, or on scrapyd.
 
 The page names each run it starts (the ``ZENDESK_RUN_ID`` setting), so the run's
-manifest tells how it ended. While it goes on, its progress comes from the
-crawler's own log: the progress lines of ``progress.py``; a run that ends
-without a manifest (it could not start) is explained by its ``FAILED`` line.
+manifest tells how it ended and its status document (``run/status.py``, read by
+the page from the export location) how far it got. A launcher only knows whether
+its job has ended; a run that ends without a manifest (it could not start) is
+explained by the crawl command's ``FAILED`` line at the end of its log.
 """
 
 from __future__ import annotations
@@ -12,13 +13,12 @@ import base64
 import http.client
 import json
 import os
-import re
 import subprocess
 import sys
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol
@@ -27,12 +27,10 @@ from zendesk_crawler.run.context import new_run_id
 
 #: Seconds between the crawler's progress lines in runs the page starts (unless ZENDESK_PROGRESS_INTERVAL is set).
 PROGRESS_INTERVAL = "2"
-#: The end of a log the page reads for progress and the failure line.
+#: The end of a log the page reads for the failure line.
 LOG_TAIL_BYTES = 64 * 1024
-_PROGRESS = re.compile(r"Progress: (.*)$", re.MULTILINE)
-_TICKETS = re.compile(r"tickets: (\d+) records")
-_POSITION = re.compile(r"tickets: [^;]*?\(position ([^)]+)\)")
-_FAILED = re.compile(r"zendesk_crawler: FAILED: (.*)$", re.MULTILINE)
+#: How the ``crawl`` command (``commands/crawl.py``) starts its one line saying why a run failed.
+FAILURE_LINE_PREFIX = "zendesk_crawler: FAILED: "
 
 
 class LaunchError(RuntimeError):
@@ -49,25 +47,18 @@ class Job:
 
 
 @dataclass(frozen=True)
-class JobProgress:
-    """What a job's log says so far."""
+class JobState:
+    """Whether a job has ended, and why it failed when the launcher can tell (its exit, its failure line)."""
 
     ended: bool
-    tickets: int | None = None
-    position: str | None = None
-    progress: str | None = None
     failure: str | None = None
 
 
-def progress_from_log(ended: bool, log: str) -> JobProgress:
-    """The last progress line of a crawler's log (tickets so far, position reached) and its failure line."""
-    lines = _PROGRESS.findall(log)
-    last = lines[-1] if lines else None
-    tickets = _TICKETS.search(last) if last else None
-    position = _POSITION.search(last) if last else None
-    failed = _FAILED.findall(log)
-    return JobProgress(ended, int(tickets.group(1)) if tickets else None, position.group(1) if position else None,
-                       last, failed[-1] if failed else None)
+def failure_line(log: str) -> str | None:
+    """The reason in the last ``FAILED`` line of a crawler's log, if it has one."""
+    reasons = [line[len(FAILURE_LINE_PREFIX):].rstrip("\r") for line in log.splitlines()
+               if line.startswith(FAILURE_LINE_PREFIX)]
+    return reasons[-1] if reasons else None
 
 
 class Launcher(Protocol):
@@ -76,8 +67,8 @@ class Launcher(Protocol):
     def start(self, arguments: dict[str, str]) -> Job:
         """Start a run with these ``-a`` arguments (:class:`LaunchError` if it cannot be started)."""
 
-    def progress(self, job: Job) -> JobProgress:
-        """How a job this launcher started is doing (:class:`LaunchError` if that cannot be told now)."""
+    def state(self, job: Job) -> JobState:
+        """Whether a job this launcher started has ended (:class:`LaunchError` if that cannot be told now)."""
 
 
 def _new_job(job_id: str | None = None) -> Job:
@@ -89,7 +80,7 @@ def _new_job(job_id: str | None = None) -> Job:
 class LocalLauncher:
     """Runs ``python -m scrapy crawl zendesk`` in the page's directory with the page's environment.
 
-    Its output goes to ``<cache>/jobs/<run id>.log``; the process is reaped when its progress is asked for.
+    Its output goes to ``<cache>/jobs/<run id>.log``; the process is reaped when its state is asked for.
     """
 
     def __init__(self, export_uri: str, log_dir: Path) -> None:
@@ -114,13 +105,15 @@ class LocalLauncher:
                 raise LaunchError(f"could not start scrapy: {exc.strerror}") from None
         return job
 
-    def progress(self, job: Job) -> JobProgress:
-        """Ended once the process exited (reaped here); a non-zero status without a ``FAILED`` line is the reason."""
+    def state(self, job: Job) -> JobState:
+        """Ended once the process exited (reaped here); its ``FAILED`` line, else a non-zero status, is the reason."""
         returncode = self.processes[job.job_id].poll()
-        progress = progress_from_log(returncode is not None, _tail(self.log_dir / f"{job.job_id}.log"))
-        if returncode not in (None, 0) and progress.failure is None:
-            return replace(progress, failure=f"the crawl exited with status {returncode}")
-        return progress
+        if returncode is None:
+            return JobState(ended=False)
+        failure = failure_line(_tail(self.log_dir / f"{job.job_id}.log"))
+        if failure is None and returncode != 0:
+            failure = f"the crawl exited with status {returncode}"
+        return JobState(ended=True, failure=failure)
 
 
 def _tail(path: Path) -> str:
@@ -207,8 +200,8 @@ class ScrapydLauncher:
                 ("setting", f"ZENDESK_PROGRESS_INTERVAL={interval}"), *arguments.items()]
         return Job(self._call("schedule.json", data)["jobid"], job.run_id, job.started_at)
 
-    def progress(self, job: Job) -> JobProgress:
-        """Where ``listjobs.json`` lists the job: pending (starting), running or finished (its log tells more).
+    def state(self, job: Job) -> JobState:
+        """Where ``listjobs.json`` lists the job: pending or running (not ended), finished (its log's failure line).
 
         A job in no list was cancelled before it ran, or scrapyd restarted (it
         keeps pending and finished jobs in memory by default): it has ended,
@@ -223,16 +216,17 @@ class ScrapydLauncher:
             return isinstance(entries, list) and any(
                 isinstance(entry, dict) and entry.get("id") == job.job_id for entry in entries)
 
-        if listed("finished") or listed("running"):
-            return progress_from_log(listed("finished"), self._log(job.job_id))
-        if listed("pending"):
-            return JobProgress(ended=False)
-        progress = progress_from_log(True, self._log(job.job_id))
-        return replace(progress, failure=progress.failure or (
+        if listed("running") or listed("pending"):
+            return JobState(ended=False)
+        failure = failure_line(self._log(job.job_id))
+        if listed("finished"):
+            return JobState(ended=True, failure=failure)
+        return JobState(ended=True, failure=failure or (
             f"scrapyd no longer lists job {job.job_id} (cancelled before it ran, or scrapyd restarted)"))
 
     def _log(self, job_id: str) -> str:
-        """The end of the job's log (its size first: twisted's file server mishandles a suffix range on a short file)."""
+        """The end of the job's log (its size first: twisted's file server mishandles a suffix range on a short
+        file)."""
         path = f"logs/{urllib.parse.quote(self.project)}/zendesk/{urllib.parse.quote(job_id)}.log"
         try:
             with self._open(path, method="HEAD") as response:

@@ -1,30 +1,15 @@
-"""The runs of an export location, newest first, from their manifests; the saved state; the run holding the lock."""
+"""The runs of an export location, newest first, from their manifests (read by ``state/readers.py``); the run holding
+the lock."""
 
 from __future__ import annotations
 
-import json
-import os
-import socket
-import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any
 
 from zendesk_crawler.api.timestamps import epoch
+from zendesk_crawler.state.readers import LockHolder, ManifestSummary, StreamCounts, read_lock_holder, read_manifest
 from zendesk_crawler.web.location import ExportLocation
 
 MANIFEST_PREFIX = "manifest-"
-
-
-@dataclass(frozen=True)
-class StreamCounts:
-    """One stream's line in a run: records exported, API requests, complete or its problem."""
-
-    stream: str
-    records: int
-    requests: int
-    complete: bool
-    problem: str | None
 
 
 @dataclass(frozen=True)
@@ -58,22 +43,6 @@ class Run:
         return f"{seconds // 60} min {seconds % 60} s" if seconds >= 60 else f"{seconds} s"
 
 
-@dataclass(frozen=True)
-class LockHolder:
-    """The run that holds the location's lock now."""
-
-    run_id: str
-    since: str
-
-
-@dataclass(frozen=True)
-class StreamPosition:
-    """Where a stream's next run starts: the saved position as a date."""
-
-    stream: str
-    position: str
-
-
 def read_runs(location: ExportLocation) -> list[Run]:
     """Every run with a manifest, newest first (run ids sort by their start time)."""
     return RunCatalog(location).runs()
@@ -104,102 +73,33 @@ class RunCatalog:
                       reverse=True)
 
     def _run(self, name: str) -> Run | None:
-        try:
-            manifest = json.loads(self.location.read_bytes(name) or b"")
-        except ValueError:
-            return None
-        return run_from_manifest(manifest, self.location) if isinstance(manifest, dict) else None
+        data = self.location.read_bytes(name)
+        manifest = read_manifest(data.decode("utf-8", "replace") if data is not None else None)
+        return run_from_manifest(manifest, self.location) if manifest is not None else None
 
 
-def run_from_manifest(manifest: dict[str, Any], location: ExportLocation) -> Run | None:
-    """A :class:`Run` from a manifest document (``None`` when it names no run); file URIs become paths inside
-    the location. A manifest is a file of the location like any other: a value of an unexpected type is
-    shown as missing, never trusted."""
-    run_id = manifest.get("run_id")
-    if not isinstance(run_id, str) or not run_id:
-        return None
-    entries = manifest.get("streams") if isinstance(manifest.get("streams"), dict) else {}
-    streams = [StreamCounts(str(name), _count(entry.get("records")), _count(entry.get("requests")),
-                            entry.get("complete") is True, _text(entry.get("problem")))
-               for name, entry in entries.items() if isinstance(entry, dict)]
-    failure = _text(manifest.get("failure"))
-    if not streams:  # manifests written before streams had their own entries
-        streams = [StreamCounts("tickets", _count(manifest.get("tickets_exported")), 0, failure is None, failure)]
-    uris = manifest.get("files") if isinstance(manifest.get("files"), list) else []
-    files = [path for uri in uris if isinstance(uri, str) and (path := location.relative(uri)) is not None]
-    return Run(run_id, _text(manifest.get("status")) or "failed", failure, _text(manifest.get("started_at")),
-               _text(manifest.get("finished_at")), _count(manifest.get("tickets_exported")),
-               _count(manifest.get("comments_exported")), streams, files, _scope(manifest))
+def run_from_manifest(manifest: ManifestSummary, location: ExportLocation) -> Run:
+    """A :class:`Run` from a manifest's summary; file URIs become paths inside the location (others left out)."""
+    files = [path for uri in manifest.files if (path := location.relative(uri)) is not None]
+    return Run(manifest.run_id, manifest.status, manifest.failure, manifest.started_at, manifest.finished_at,
+               manifest.tickets, manifest.comments, manifest.streams, files, _scope(manifest))
 
 
-def _count(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _scope(manifest: dict[str, Any]) -> str | None:
-    """A filtered run's filter or a person export's person, from the manifest (``None``: a backup)."""
-    person, selected = manifest.get("person"), manifest.get("filter")
-    if isinstance(person, dict):
-        return f"person: {person.get('user')}"
-    if isinstance(selected, dict):
+def _scope(manifest: ManifestSummary) -> str | None:
+    """A filtered run's filter or a person export's person (``None``: a backup)."""
+    if manifest.person is not None:
+        return f"person: {manifest.person}"
+    if manifest.ticket_filter is not None:
         given = [f"{name}={','.join(map(str, value)) if isinstance(value, list) else value}"
-                 for name, value in selected.items()
+                 for name, value in manifest.ticket_filter.items()
                  if name in ("query", "status", "created_from", "created_to", "ticket_ids")]
         return "filter: " + " ".join(given)
     return None
 
 
-def read_positions(state_text: str | None) -> list[StreamPosition]:
-    """Each stream's saved position in the state document, as a date (empty when there is no state yet)."""
-    try:
-        state = json.loads(state_text or "{}")
-    except ValueError:
-        return []
-    positions = []
-    for stream, entry in sorted((state.get("streams") or {}).items()):
-        moment = entry.get("position_updated_at")
-        if moment is None and isinstance(entry.get("start_time"), int):
-            moment = datetime.fromtimestamp(entry["start_time"], timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        positions.append(StreamPosition(stream, moment or "the start"))
-    return positions
-
-
 def lock_holder(lock_text: str | None, runs: list[Run]) -> LockHolder | None:
-    """The run holding the location's lock (the text of ``state.json.lock``) now, if any.
-
-    The lock is only looked at, never taken (taking it, even for a moment, could
-    make a starting run fail). Locally the holder is running while its process
-    lives and has not written its manifest; on S3 while its lease lasts.
-    """
-    try:
-        holder = json.loads(lock_text or "null")
-    except ValueError:
+    """The run holding the location's lock now, if any: a holder whose manifest is written has ended."""
+    holder = read_lock_holder(lock_text)
+    if holder is None or any(run.run_id == holder.run_id for run in runs):
         return None
-    if not isinstance(holder, dict):
-        return None
-    run_id = str(holder.get("run_id", ""))
-    if any(run.run_id == run_id for run in runs):
-        return None
-    if "expires_at" in holder:
-        alive = holder["expires_at"] > time.time()
-    elif holder.get("host") == socket.gethostname():
-        alive = _process_alive(int(holder.get("pid", 0)))
-    else:
-        alive = True  # held on another machine: only its manifest tells when it ends
-    return LockHolder(run_id, str(holder.get("since", ""))) if alive else None
-
-
-def _process_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return holder
