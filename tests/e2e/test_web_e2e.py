@@ -71,7 +71,7 @@ def extract_and_watch(page: Page, base_url: str, first_run: str) -> str:
     expect(page.locator("#job-state")).to_have_text(re.compile(r"^(starting|running)$"))
     page.get_by_role("button", name="Extract now", exact=True).click()  # a second click while it runs
     expect(page.locator(".notice")).to_have_text("A run is already in progress: not starting another.")
-    expect(page.locator("#job-progress")).to_contain_text("tickets:", timeout=60_000)  # live, from the crawler's log
+    expect(page.locator("#job-progress")).to_contain_text("tickets:", timeout=60_000)  # live, from its status document
     expect(page.locator("#job-state")).to_have_text("complete", timeout=120_000)
     run_id = page.locator(".job .run-id").inner_text()
     row = page.locator("tr.run").first
