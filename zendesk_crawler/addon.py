@@ -26,7 +26,17 @@ EXTENSIONS = {
     # Scrapy's feed exporter, with batches that also close every ZENDESK_CHECKPOINT_INTERVAL seconds.
     "scrapy.extensions.feedexport.FeedExporter": None,
     "zendesk_crawler.feeds.checkpointing.CheckpointingFeedExporter": 0,
-    "zendesk_crawler.state.extension.RunStateExtension": 100,
+    # The run state, built in this order (state/shutdown.py has the order they shut down in): the FEEDS check
+    # before the lock is taken, the stale files' cleanup and the state's loading under it.
+    "zendesk_crawler.state.feed_coverage.FeedCoverageCheck": 100,
+    "zendesk_crawler.state.run_lock.RunLockHolder": 101,
+    "zendesk_crawler.state.stale_partials.StalePartialCleanup": 102,
+    "zendesk_crawler.state.loader.StateLoader": 103,
+    "zendesk_crawler.state.failures.FailureRecorder": 104,
+    "zendesk_crawler.state.checkpoint_saver.CheckpointSaver": 105,
+    "zendesk_crawler.state.final_save.FinalSave": 106,
+    "zendesk_crawler.state.manifest_writer.ManifestWriter": 107,
+    "zendesk_crawler.state.shutdown.ShutdownCoordinator": 108,
     # Off unless -a user= (it raises NotConfigured).
     "zendesk_crawler.selection.person_document.PersonDocumentWriter": 200,
     "zendesk_crawler.run.progress.ProgressLog": 500,

@@ -1,4 +1,5 @@
-"""The crawler's own Scrapy signals: how the streams, the spider and the run-state extension talk, one way each.
+"""The crawler's own Scrapy signals: how the streams, the spider, the output writers and the run-state components
+talk, one way each.
 
 Sent with ``crawler.signals.send_catch_log(signal, **arguments)``; receivers take the
 arguments they need by name, like Scrapy's own signals. ``stream`` is a stream name
@@ -36,3 +37,23 @@ feed_file_stored = object()
 
 #: The person document writer is done: its documents were stored (each told with ``feed_file_stored``) or not.
 person_documents_closed = object()
+
+#: The person document writer is on (sent when the spider opens): ``person_documents_closed`` will follow.
+person_documents_opened = object()
+
+#: A component refused to start the run while the crawler was being built (its exception follows):
+#: what was taken for the run (the run lock) is let go.
+start_refused = object()
+
+#: The run state was loaded (sent when the spider opens, before ``resume_position``). Argument: ``state``
+#: (the :class:`~zendesk_crawler.state.run_state.RunState` the run-state components share).
+state_loaded = object()
+
+#: The shutdown steps, sent in this order by ``state/shutdown.py`` once the spider closed (see its docstring);
+#: each is sent when every receiver of the one before has finished. Argument: ``reason`` (the finish reason).
+#: 1. Every output writer that is on (the feeds, the person documents) has stored its files, or failed to.
+outputs_closed = object()
+#: 2. The final save is over: each stream's final checks ran and the positions they allow were saved (or not).
+final_save_done = object()
+#: 3. Everything of the run is written (the manifest last): the run lock may be let go.
+run_closed = object()

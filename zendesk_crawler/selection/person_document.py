@@ -104,9 +104,14 @@ class PersonDocumentWriter:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PersonDocumentWriter:
         writer = cls(crawler)
+        crawler.signals.connect(writer.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(writer.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(writer.spider_closed, signal=signals.spider_closed)
         return writer
+
+    def spider_opened(self) -> None:
+        """Say that the writer is on: the run's shutdown waits for its ``person_documents_closed``."""
+        self.crawler.signals.send_catch_log(zendesk_signals.person_documents_opened)
 
     def item_scraped(self, item: Any) -> None:
         if isinstance(item, PersonProfile):
@@ -137,9 +142,9 @@ class PersonDocumentWriter:
             self.documents.append(_Document(uri, storage, file, exporter))
 
     async def spider_closed(self, reason: str) -> None:
-        """Store the documents if the export is complete, else leave none; then tell the run state.
+        """Store the documents if the export is complete, else leave none; then tell the run's shutdown.
 
-        Complete means what the state extension means by it for the ticket stream (``state/checks.py``):
+        Complete means what the final save means by it for the ticket stream (``state/checks.py``):
         the same checks, run on the same stats, before the documents are stored.
         """
         try:
