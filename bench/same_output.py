@@ -46,10 +46,10 @@ Normalised, and only this:
 - run ids (the UTC start time plus a random suffix): each crawl's run id is replaced by ``<run N>`` (N the
   crawl's number in its shape) in file names and file contents; instead, the form of each run id (which
   characters are digits or hex letters) is compared;
-- in manifests, the state file and its lock file only: the values of ``started_at``, ``finished_at``,
-  ``saved_at`` and ``since``, which are wall-clock times the crawler stamps itself, become ``<wall clock>``
-  when they are an ISO 8601 UTC second (any other value is kept, so a change of format shows), and the lock's
-  ``pid``;
+- in manifests, the state file, its lock file and status documents (``status/status-<run id>.json``) only: the
+  values of ``started_at``, ``finished_at``, ``saved_at``, ``since`` and ``updated_at``, which are wall-clock
+  times the crawler stamps itself, become ``<wall clock>`` when they are an ISO 8601 UTC second (any other value
+  is kept, so a change of format shows), and the lock's ``pid``;
 - the request log: each request's real time and rate-limit window are dropped, and the requests are compared
   as a multiset, since comment pages of concurrently fetched tickets are asked for in any order;
 - log messages: only WARNING and higher, the first line of each, without its time stamp and logger name, and
@@ -102,7 +102,8 @@ CHANGE_AHEAD = 3600
 MAX_DIFFERENCES = 5
 CRAWL_TIMEOUT = 600
 RUN_ID_RE = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]+")
-WALL_CLOCK_RE = re.compile(rb'("(?:started_at|finished_at|saved_at|since)": ?)"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"')
+WALL_CLOCK_RE = re.compile(
+    rb'("(?:started_at|finished_at|saved_at|since|updated_at)": ?)"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"')
 PID_RE = re.compile(rb'("pid": ?)\d+')
 LOG_RE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \[[^\]]+\] (WARNING|ERROR|CRITICAL): (.*)$")
 #: A dotted path into the crawler's modules, as log messages name components ("Disabled <class '…'>").
@@ -359,9 +360,10 @@ def snapshot(export_dir: Path, run_ids: list[str | None]) -> dict[str, bytes]:
 
 
 def is_run_record(name: str) -> bool:
-    """Manifests, the state file and its lock: the files in which the crawler writes wall-clock times."""
+    """Manifests, the state file, its lock and status documents: the files the crawler stamps with wall-clock
+    times."""
     base = name.rsplit("/", 1)[-1]
-    return base.startswith("manifest-") or base in ("state.json", "state.json.lock")
+    return base.startswith(("manifest-", "status-")) or base in ("state.json", "state.json.lock")
 
 
 # ---------------------------------------------------------------- comparing
