@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.support.crawl import CrawlResult, run_crawl
-from tests.e2e.test_bad_input import assert_records_match_truth
+from tests.support.truth import assert_matches_truth
 from zendesk_sandbox import SandboxProcess
 
 pytestmark = pytest.mark.slow
@@ -49,9 +49,7 @@ def expected_comment_pages(tickets: list[dict[str, Any]]) -> int:
 
 def assert_exactly(records: list[dict[str, Any]], truth: dict[str, Any], ids: set[int]) -> None:
     """The records are exactly the tickets ``ids``, each complete (fields, comments, authors) against the truth."""
-    assert {r["id"] for r in records} == ids
-    assert_records_match_truth(records, {"tickets": [t for t in truth["tickets"] if t["id"] in ids],
-                                         "users": truth["users"]})
+    assert_matches_truth(records, truth, ids=ids)
 
 
 def assert_cost(counts: dict[str, int], truth: dict[str, Any], ids: set[int], searches: int,

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.support.crawl import CrawlResult, run_crawl
-from tests.e2e.test_bad_input import assert_records_match_truth
+from tests.support.truth import assert_matches_truth
 from tests.support.xmlfeed import read_person_document
 from zendesk_sandbox import SandboxProcess
 
@@ -45,8 +45,7 @@ def assert_complete(doc: dict[str, Any], sandbox: SandboxProcess, truth: dict[st
     assert doc["user"] == users[person["user_id"]]
     assert doc["identities"] == person["identities"]
     wanted = set(person["requested"]) | set(person["ccd"]) | set(person["followed"]) | set(person["commented"])
-    assert_records_match_truth(doc["tickets"], {"tickets": [t for t in truth["tickets"] if t["id"] in wanted],
-                                                "users": truth["users"]}, comment_fields)
+    assert_matches_truth(doc["tickets"], truth, ids=wanted, comment_fields=comment_fields)
 
 
 def test_a_person_found_by_email_gets_every_ticket_in_one_json_and_one_xml_document(account):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.crawl import run_crawl
-from tests.e2e.test_bad_input import assert_records_match_truth
+from tests.support.truth import assert_matches_truth
 from zendesk_sandbox import SandboxProcess
 
 pytestmark = pytest.mark.slow
@@ -31,7 +31,7 @@ def test_two_slices_together_lose_nothing_and_the_second_does_not_start_over(tmp
         assert exports[0]["query"]["cursor"] == cursor  # it goes on from the first slice's cursor
         assert not second.manifest()["max_tickets_reached"]
     assert len(second.json_records()) == len(truth["tickets"]) - 150
-    assert_records_match_truth(first.json_records() + second.json_records(), truth)
+    assert_matches_truth(first.json_records() + second.json_records(), truth)
 
 
 def test_max_tickets_must_be_a_positive_number_and_needs_the_per_ticket_mode(tmp_path):
