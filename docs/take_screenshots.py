@@ -17,10 +17,10 @@ sys.path.insert(0, str(PROJECT_ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from tests.support.crawl import crawl_env, run_crawl  # noqa: E402
-from tests.support.servers import web_server  # noqa: E402
-from tests.e2e.test_web_e2e import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from zendesk_sandbox import SandboxProcess  # noqa: E402
+from zendesk_sandbox.child_servers import web_server  # noqa: E402
+from zendesk_sandbox.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from zendesk_sandbox.crawl import crawl_env, run_crawl  # noqa: E402
 
 DOCS = PROJECT_ROOT / "docs"
 

@@ -24,13 +24,10 @@ from tests.support.paths import PROJECT_ROOT
 from tests.support.crawl import crawl_env, run_crawl
 from tests.support.servers import VENV_BIN, scrapyd_server, web_server
 from zendesk_sandbox import SandboxProcess
+from zendesk_sandbox.chromium import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = "/usr/bin/chromium"
-#: Chromium as root in a closed network: no sandbox, no GPU, nothing phoning home.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 RTL = re.compile(r"[\u0590-\u05ff\u0600-\u06ff]{4,}")
 BIDI_MARKS = re.compile(r"[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
