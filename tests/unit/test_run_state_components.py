@@ -6,6 +6,7 @@ closes. What each shutdown step sees on disk and of the run lock shows the order
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import json
 from pathlib import Path
@@ -177,3 +178,18 @@ def test_a_person_export_without_its_document_writer_fails(tmp_path):
     assert failure_reason(crawler) == ("a person export needs the PersonDocumentWriter extension, which EXTENSIONS "
                                        "disables: no document was written")
     assert not lock_is_held(tmp_path)
+
+
+def test_the_add_on_wires_the_run_state_components_and_the_state_imports_nothing_of_selection():
+    state = Path(__file__).parents[2] / "zendesk_crawler" / "state"
+    for module in state.glob("*.py"):
+        imported = [node.module or "" for node in ast.walk(ast.parse(module.read_text()))
+                    if isinstance(node, ast.ImportFrom)]
+        assert not [name for name in imported if name.startswith("zendesk_crawler.selection")], module.name
+    components = [path for path in EXTENSIONS if path.startswith("zendesk_crawler.state.")]
+    assert components[:4] == ["zendesk_crawler.state.feed_coverage.FeedCoverageCheck",
+                              "zendesk_crawler.state.run_lock.RunLockHolder",
+                              "zendesk_crawler.state.stale_partials.StalePartialCleanup",
+                              "zendesk_crawler.state.loader.StateLoader"]  # the FEEDS check before the lock
+    assert "zendesk_crawler.state.shutdown.ShutdownCoordinator" in components
+    assert "zendesk_crawler.state.extension.RunStateExtension" not in EXTENSIONS

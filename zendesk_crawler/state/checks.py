@@ -1,11 +1,11 @@
 """The checks that decide, at the end of a run, whether each stream's final position may be saved.
 
-A feed file that could not be stored is recorded (by the state extension) as a
+A feed file that could not be stored is recorded (by ``failures.py``) as a
 failure of the stream whose records it holds, or of the run when it holds
 several streams' records, so the stream and run checks below cover it.
 
 In the spirit of spidermon's monitors: each check is a small class that reads
-the run's stats and says what is wrong (or ``None``); the state extension acts
+the run's stats and says what is wrong (or ``None``); the final save (``final_save.py``) acts
 on what they find (no final save for that stream, a failed manifest, exit status 1).
 Deciding stays apart from acting. Run checks hold back every stream; stream
 checks hold back only their own stream, so a failing stream keeps its position
@@ -21,7 +21,7 @@ from zendesk_crawler.run.stats_keys import stream_ended, stream_not_started, str
 
 
 def stream_ended_key(stream: str) -> str:
-    """Set by the state extension when the stream's last page (``end_of_stream``) was read."""
+    """Set by the final save when the stream's last page (``end_of_stream``) was read."""
     return stream_ended(stream)
 
 

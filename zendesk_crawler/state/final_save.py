@@ -29,7 +29,7 @@ class FinalSave:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        run_context(crawler)
+        run_context(crawler)  # off for another spider's crawl
         self.state: RunState | None = None
 
     @classmethod

@@ -34,7 +34,7 @@ class RunLockedError(StateError):
 
 
 class RunLock(Protocol):
-    """What the state extension needs from a lock."""
+    """What the run lock holder (``run_lock.py``) needs from a lock."""
 
     def acquire(self, run_id: str) -> None: ...
 

@@ -16,7 +16,7 @@ def build_manifest(stats: StatsCollector, *, run_id: str, finish_reason: str, fa
                    resumed_from: Mapping[str, StreamPosition], saved_positions: Mapping[str, Any], files: list[str],
                    max_tickets: int, attachments: bool, ticket_filter: dict[str, Any] | None = None,
                    person: str | None = None) -> dict[str, Any]:
-    """The manifest document of a run, from its stats and the state extension's final decisions.
+    """The manifest document of a run, from its stats and the final save's decisions.
 
     ``outcomes``: each exported stream's problem (``None``: complete);
     ``resumed_from``: where each incremental stream started; ``saved_positions``:

@@ -17,7 +17,7 @@ class ManifestWriter:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        run_context(crawler)
+        run_context(crawler)  # off for another spider's crawl
         self.state: RunState | None = None
 
     @classmethod
