@@ -8,8 +8,9 @@ completion (the conversations of tickets fetched concurrently):
   each file count, the same file framing (JSON brackets, XML prolog and root, CSV header), and the same records
   byte for byte as a multiset over the run's files (which batch holds a ticket follows completion order too);
 - the state file: parsed, with its ``streams`` sorted by name (a stream's entry is added when it first
-  checkpoints, so the order of streams whose batches fill at the same time varies) and its
-  ``stored_after_cursor`` lists (in storing order) sorted;
+  checkpoints, so the order of streams whose batches fill at the same time varies), and the ``files`` of
+  ``last_run`` and ``checkpoint`` and the ``stored_after_cursor`` lists sorted (both are in storing order,
+  which interleaves the streams by timing);
 - person documents: their ``tickets`` are compared sorted by id, parsed (key order and value types included).
 
 Every other file (the other streams' feeds, manifests, attachment files, the lock) is compared byte for byte.
@@ -123,9 +124,15 @@ def parse(name: str, data: bytes) -> Any:
 
 
 def canonical_state(state: Any) -> Any:
-    """The state document with its ``streams`` by name and every ``stored_after_cursor`` list sorted."""
-    if isinstance(state, dict) and isinstance(state.get("streams"), dict):
+    """The state document with its ``streams`` by name, and its ``files`` lists and ``stored_after_cursor``
+    lists sorted."""
+    if not isinstance(state, dict):
+        return state
+    if isinstance(state.get("streams"), dict):
         state = {**state, "streams": dict(sorted(state["streams"].items()))}
+    for facts in ("last_run", "checkpoint"):
+        if isinstance(state.get(facts), dict) and isinstance(state[facts].get("files"), list):
+            state = {**state, facts: {**state[facts], "files": sorted(state[facts]["files"])}}
     return sort_stored_after_cursor(state)
 
 

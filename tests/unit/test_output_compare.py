@@ -61,9 +61,11 @@ def test_other_streams_are_compared_in_order_and_byte_for_byte():
 
 
 def test_the_state_is_the_same_whatever_order_streams_checkpointed_in_but_not_whatever_positions():
-    state = {"streams": {"users": {"cursor": "u"}, "tickets": {"cursor": "t", "stored_after_cursor": [[2], [1]]}}}
-    reordered = {"streams": {"tickets": {"cursor": "t", "stored_after_cursor": [[1], [2]]}, "users": {"cursor": "u"}}}
-    moved = {"streams": {"tickets": {"cursor": "t2", "stored_after_cursor": [[1], [2]]}, "users": {"cursor": "u"}}}
+    state = {"streams": {"users": {"cursor": "u"}, "tickets": {"cursor": "t", "stored_after_cursor": [[2], [1]]}},
+             "last_run": {"files": ["users-1.json", "tickets-1.json"]}}
+    reordered = {"streams": {"tickets": {"cursor": "t", "stored_after_cursor": [[1], [2]]}, "users": {"cursor": "u"}},
+                 "last_run": {"files": ["tickets-1.json", "users-1.json"]}}
+    moved = {**reordered, "streams": {"tickets": {"cursor": "t2"}, "users": {"cursor": "u"}}}
     same = output_compare.compare_files({"state.json": json.dumps(state).encode()},
                                         {"state.json": json.dumps(reordered).encode()})
     differs = output_compare.compare_files({"state.json": json.dumps(state).encode()},
