@@ -65,7 +65,8 @@ def test_the_state_is_the_same_whatever_order_streams_checkpointed_in_but_not_wh
              "last_run": {"files": ["users-1.json", "tickets-1.json"]}}
     reordered = {"streams": {"tickets": {"cursor": "t", "stored_after_cursor": [[1], [2]]}, "users": {"cursor": "u"}},
                  "last_run": {"files": ["tickets-1.json", "users-1.json"]}}
-    moved = {**reordered, "streams": {"tickets": {"cursor": "t2"}, "users": {"cursor": "u"}}}
+    moved = {**reordered, "streams": {"tickets": {"cursor": "t2", "stored_after_cursor": [[1], [2]]},
+                                          "users": {"cursor": "u"}}}
     same = output_compare.compare_files({"state.json": json.dumps(state).encode()},
                                         {"state.json": json.dumps(reordered).encode()})
     differs = output_compare.compare_files({"state.json": json.dumps(state).encode()},
