@@ -135,10 +135,18 @@ def test_credentials_never_appear_in_logs_or_files(sandbox, tmp_path):
 def test_ticket_changed_during_the_run_is_exported_in_its_newest_version(tmp_path, mode):
     with SandboxProcess(tickets=300, seed=5, rate_limit=1000000, export_rate_limit=0, latency_ms=20) as server:
         first_ticket = server.truth(comments=False)["tickets"][0]["id"]
+        # The third export page answers late, so the export is still open when the change lands (a loaded
+        # machine could otherwise read the stream to its end before the first progress line); the change waits
+        # until the first page's records (the first ticket's among them) are exported, else its first version
+        # would rightly be superseded instead of exported.
+        server.faults([{"endpoint": "incremental_tickets", "kind": "slow", "delay_ms": 5000, "every": 3,
+                        "count": 1}])
         crawl = RunningCrawl(server.url, tmp_path, "-a", "start_time=0", "-a", f"comments={mode}",
                              ZENDESK_EXPORT_PAGE_SIZE="30", ZENDESK_EXPORT_REQUESTS_PER_MINUTE="10000",
                              ZENDESK_PROGRESS_INTERVAL="0.2")
-        crawl.wait_for("Progress: ")
+        exported = 0
+        while exported < 30:
+            exported = int(re.search(r"tickets: (\d+) records", crawl.wait_for("Progress: ")).group(1))
         server.change(add_comments=[first_ticket])
         server.advance_clock(120)  # the change is now old enough for the export to show it
         result = crawl.finish()

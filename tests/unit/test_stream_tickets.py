@@ -60,10 +60,10 @@ def query(request: Request) -> dict:
 
 def start_comments(spider, ticket, page=1):
     """The first comments request of ``ticket``, taken from the stream's queue of tickets to fetch."""
-    (queued,) = list(spider.accept(ticket, NO_SIDELOADS, page))
+    (queued,) = list(spider.conversations.accept([ticket], NO_SIDELOADS, page, set()))
     assert isinstance(queued, Queued)
-    spider.per_ticket.queue([queued.conversation])
-    (request,) = spider.per_ticket.start()
+    spider.conversations.per_ticket.queue([queued.conversation])
+    (request,) = spider.conversations.per_ticket.start()
     return request
 
 
@@ -118,11 +118,11 @@ def test_deleted_ticket_is_exported_without_asking_for_comments(spider, sample):
 def test_comment_pages_are_followed_then_the_conversation_is_handed_on(spider, sample):
     ticket = json.loads(sample("incremental_tickets_cursor.json"))["tickets"][1]
     first = start_comments(spider, ticket)
-    (second,) = list(spider.per_ticket.parse_comments(respond(first, sample("ticket_comments.json"))))
+    (second,) = list(spider.conversations.per_ticket.parse_comments(respond(first, sample("ticket_comments.json"))))
     assert query(second)["page[after]"] == "eyJvIjoiY3JlYXRlZF9hdCIsInYiOiJ4eHgifQ"
     last_page = json.loads(sample("ticket_comments_offset.json"))
     last_page.update({"meta": {"has_more": False, "after_cursor": None}, "users": []})
-    (item,) = list(spider.per_ticket.parse_comments(respond(second, json.dumps(last_page).encode())))
+    (item,) = list(spider.conversations.per_ticket.parse_comments(respond(second, json.dumps(last_page).encode())))
     assert item.comments_status == COMMENTS_COMPLETE
     assert [c["id"] for c in item.comments] == [24001000001, 24001000011, 24001000021, 288845689548]
     assert set(item.users) == {90000000002, 90000000003}
@@ -132,7 +132,7 @@ def test_comments_404_exports_the_ticket_flagged(spider, sample):
     ticket = json.loads(sample("incremental_tickets_cursor.json"))["tickets"][0]
     request = start_comments(spider, ticket)
     body = b'{"error":"RecordNotFound","description":"Not found"}'
-    (item,) = list(spider.per_ticket.parse_comments(respond(request, body, status=404)))
+    (item,) = list(spider.conversations.per_ticket.parse_comments(respond(request, body, status=404)))
     assert item.comments_status == COMMENTS_NOT_FOUND
     assert spider.crawler.stats.get_value("zendesk/comments_not_found") == 1
 
@@ -141,12 +141,12 @@ def test_a_ticket_version_is_fetched_once_and_a_superseded_version_is_dropped(sp
     ticket = json.loads(sample("incremental_tickets_cursor.json"))["tickets"][0]
     dropped = told(spider, zendesk_signals.record_superseded)
     request = start_comments(spider, ticket)
-    assert list(spider.accept(dict(ticket), NO_SIDELOADS, 1)) == []  # same id and updated_at
+    assert list(spider.conversations.accept([dict(ticket)], NO_SIDELOADS, 1, set())) == []  # same id and updated_at
     newer = {**ticket, "updated_at": "2024-06-21T09:00:00Z"}
     newer_request = start_comments(spider, newer)
     empty = b'{"comments": [], "meta": {"has_more": false}}'
-    assert list(spider.per_ticket.parse_comments(respond(request, empty))) == []
-    (item,) = list(spider.per_ticket.parse_comments(respond(newer_request, empty)))
+    assert list(spider.conversations.per_ticket.parse_comments(respond(request, empty))) == []
+    (item,) = list(spider.conversations.per_ticket.parse_comments(respond(newer_request, empty)))
     assert item.ticket["updated_at"] == "2024-06-21T09:00:00Z"
     assert spider.crawler.stats.get_value("zendesk/tickets_superseded") == 1
     assert dropped == [{"stream": "tickets", "page": 1}]  # the dropped version no longer holds its page open
@@ -161,8 +161,9 @@ def test_a_ticket_version_is_fetched_once_and_a_superseded_version_is_dropped(sp
 ])
 def test_repeats_are_told_apart_by_the_exact_updated_at(spider, sample, first, second, same):
     ticket = json.loads(sample("incremental_tickets_cursor.json"))["tickets"][0]
-    assert len(list(spider.accept({**ticket, "updated_at": first}, NO_SIDELOADS, 1))) == 1
-    assert len(list(spider.accept({**ticket, "updated_at": second}, NO_SIDELOADS, 1))) == (0 if same else 1)
+    accept = spider.conversations.accept
+    assert len(accept([{**ticket, "updated_at": first}], NO_SIDELOADS, 1, set())) == 1
+    assert len(accept([{**ticket, "updated_at": second}], NO_SIDELOADS, 1, set())) == (0 if same else 1)
 
 
 @pytest.mark.parametrize("body", [b"<html>502 Bad Gateway</html>", b'{"tickets": [{"id": 1', b'{"error": "x"}', b"null"])
@@ -182,7 +183,7 @@ def test_malformed_comments_page_names_the_ticket(spider, sample):
     ticket = json.loads(sample("incremental_tickets_cursor.json"))["tickets"][0]
     request = start_comments(spider, ticket)
     request.meta["retry_times"] = spider.crawler.settings.getint("RETRY_TIMES")
-    assert list(spider.per_ticket.parse_comments(respond(request, b'{"comments": "oops"}'))) == []
+    assert list(spider.conversations.per_ticket.parse_comments(respond(request, b'{"comments": "oops"}'))) == []
     assert "comments of ticket 10431" in spider.crawler.stats.get_value("zendesk/failure_reason")
     assert spider.crawler.stats.get_value("zendesk/tickets_failed") == 1
 
@@ -279,10 +280,11 @@ def test_a_page_starts_only_a_few_tickets_and_holds_the_next_page_while_a_page_w
     assert [urlsplit(r.url).path for r in out] == [f"/api/v2/tickets/{i}/comments.json" for i in range(1, 6)]
     assert spider.held_export_request is not None  # 295 tickets wait: more than a page
     done = b'{"comments": [], "meta": {"has_more": false}}'
-    for request in out[:3]:
-        following, finished = list(spider.per_ticket.parse_comments(respond(request, done)))
-        assert isinstance(finished, TicketConversation) and "comments.json" in following.url
-    released = []
+    comment_requests, released = list(out), []
     while spider.held_export_request is not None:
-        released += spider.ticket_done()  # one more ticket finished: the next takes its turn
-    assert len(spider.per_ticket.queued) == 99 and "cursor=c1" in released[-1].url  # released once less than a page waits
+        # One more ticket finished: the next takes its turn, and the export page once less than a page waits.
+        *following, finished = spider.conversations.per_ticket.parse_comments(respond(comment_requests.pop(0), done))
+        assert isinstance(finished, TicketConversation)
+        comment_requests += [request for request in following if "comments.json" in request.url]
+        released += [request for request in following if "comments.json" not in request.url]
+    assert len(spider.conversations.per_ticket.queued) == 99 and "cursor=c1" in released[-1].url  # released once less than a page waits

@@ -30,10 +30,10 @@ from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.api.pagination import PaginationError, next_page_cursor
 from zendesk_crawler.api.responses import STREAM_PAGE_PRIORITY, api_error, by_id, json_object
 from zendesk_crawler.run.context import RunContext
-from zendesk_crawler.items import TicketConversation, TicketRecord
+from zendesk_crawler.items import TicketRecord
 from zendesk_crawler.api.endpoints import SEARCH_EXPORT_ENDPOINT, SHOW_MANY_ENDPOINT, TICKET_ENDPOINT
 from zendesk_crawler.streams.base import Stream
-from zendesk_crawler.streams.tickets.conversations import Queued, Sideloads, TicketConversations
+from zendesk_crawler.streams.tickets.conversations import Conversations, Sideloads
 from zendesk_crawler.run.stats_keys import entries_without_id, ids_found, ids_not_found, no_longer_matching, source_pages
 
 logger = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ def search_source(query: str, page_size: int) -> IdSource:
                     "results", SEARCH_EXPORT_ENDPOINT, page_size)
 
 
-class SelectedTicketStream(TicketConversations, Stream):
+class SelectedTicketStream(Stream):
     """The tickets of a filter (or a person, see ``person.py``): ids from their sources, then the tickets."""
 
     name = "tickets"
@@ -82,9 +82,14 @@ class SelectedTicketStream(TicketConversations, Stream):
     endpoint = SHOW_MANY_ENDPOINT
     record_class = TicketRecord
     page_priority = STREAM_PAGE_PRIORITY  # no saved position: the backup's cursors stay where they are
+    #: The records name custom fields by title: the ticket fields are read first.
+    depends_on = ("ticket_fields",)
 
     def __init__(self, crawler: Crawler, config: RunContext, export: bool = True) -> None:
         super().__init__(crawler, config, export)
+        self.conversations = Conversations(self, crawler, config, next_work=self.release_export)
+        #: Whether every id source was read and every ticket fetched (their comments may still be coming).
+        self.end_of_stream = False
         #: Ids found and not yet asked for, in the order found; every id found so far (no ticket twice).
         self.pending_ids: deque[int] = deque()
         self.found_ids: set[int] = set()
@@ -172,9 +177,9 @@ class SelectedTicketStream(TicketConversations, Stream):
         requests = []
         room = max(self.config.tickets_in_progress, SHOW_MANY_IDS)
         while self.pending_ids and not self.failed() and \
-                self.per_ticket.backlog() + SHOW_MANY_IDS * self.fetches_running < room:
+                self.conversations.waiting_for_comments() + SHOW_MANY_IDS * self.fetches_running < room:
             if len(self.pending_ids) < SHOW_MANY_IDS and self.sources_running and \
-                    (self.fetches_running or self.per_ticket.unfinished()):
+                    (self.fetches_running or self.conversations.unfinished()):
                 break  # a fuller request later
             ids = [self.pending_ids.popleft() for _ in range(min(SHOW_MANY_IDS, len(self.pending_ids)))]
             self.fetches_running += 1
@@ -225,10 +230,8 @@ class SelectedTicketStream(TicketConversations, Stream):
         """Tickets fetched: those the filter still admits are queued for their comments."""
         sideloads = Sideloads(by_id(page.get("users")), by_id(page.get("groups")), by_id(page.get("organizations")))
         admitted = [ticket for ticket in tickets if self.admits(ticket)]
-        outcomes = [out for ticket in admitted for out in self.accept(ticket, sideloads, number)]
-        yield from (out for out in outcomes if isinstance(out, TicketConversation))
-        self.per_ticket.queue([out.conversation for out in outcomes if isinstance(out, Queued)])
-        yield from self.per_ticket.start()
+        yield from self.conversations.hand_on(
+            self.conversations.accept(admitted, sideloads, number, self.position.already_stored))
         yield from self.fetch_tickets()
         self.end_if_done()
 
@@ -252,6 +255,15 @@ class SelectedTicketStream(TicketConversations, Stream):
     def release_export(self) -> list[Request]:
         """More tickets as the comments of earlier ones finish (called by the per-ticket queue and when idle)."""
         return self.fetch_tickets()
+
+    def idle(self) -> list[Request]:
+        """Never end with tickets still waiting for their comments."""
+        if self.failed():
+            return []  # the run already failed; closing is right
+        return self.conversations.idle()
+
+    def unfinished(self) -> int:
+        return self.conversations.unfinished()
 
 
 def _is_id(value: Any) -> bool:

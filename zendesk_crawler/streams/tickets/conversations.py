@@ -1,133 +1,114 @@
-"""What every ticket stream shares: each ticket once, in its newest version, with its whole conversation.
+"""What every ticket stream has: each ticket once, in its newest version, with its whole conversation.
 
-:class:`TicketConversations` is mixed into the streams that read tickets (the incremental ticket export of a
-backup, a filter's or a person's selection): it accepts the ticket objects of a page, drops repeats and
-superseded versions, fetches each ticket's comments per ticket (``comments/per_ticket.py``, a bounded number
-at once) and hands each finished conversation on. It is the ``ConversationSink`` the comment fetchers use.
+A ticket stream (the incremental ticket export of a backup, a filter's or a person's selection) reads the
+ticket objects of its pages and hands them to its :class:`Conversations`, which drops repeats, superseded
+versions and tickets an interrupted run already stored, and fetches each ticket's comments: per ticket
+(``per_ticket.py``, a bounded number at once) or from the ticket event export (``events.py``, ``-a
+comments=events``). The fetchers see the stream only through :class:`~.handle.StreamHandle`, and ask for
+the stream's next source page through the one :data:`~.handle.NextWork` callable they are given.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Iterator
-from typing import Any
+from typing import Any, Union
 
 from scrapy import Request
 from scrapy.crawler import Crawler
+from scrapy.statscollectors import StatsCollector
 
-from zendesk_crawler.run import signals as zendesk_signals
-from zendesk_crawler.streams.tickets.per_ticket import TicketComments
-from zendesk_crawler.run.context import RunContext
 from zendesk_crawler.items import COMMENTS_NOT_REQUESTED, COMMENTS_TICKET_DELETED, TicketConversation
-from zendesk_crawler.run.positions import record_version
-from zendesk_crawler.api.timestamps import epoch
-from zendesk_crawler.run.stats_keys import MALFORMED_TICKETS, TICKETS_ALREADY_STORED, TICKETS_REPEATED, TICKETS_SUPERSEDED, TICKETS_WITHOUT_ID
+from zendesk_crawler.run import signals as zendesk_signals
+from zendesk_crawler.run.context import RunContext
+from zendesk_crawler.run.positions import RecordVersion, record_version
+from zendesk_crawler.run.stats_keys import MALFORMED_TICKETS, TICKETS_ALREADY_STORED, TICKETS_REPEATED, \
+    TICKETS_WITHOUT_ID
+from zendesk_crawler.streams.tickets.events import EventComments
+from zendesk_crawler.streams.tickets.handle import NextWork, StreamHandle
+from zendesk_crawler.streams.tickets.per_ticket import TicketComments
+from zendesk_crawler.streams.tickets.versions import TicketVersions
 
 logger = logging.getLogger(__name__)
 
 
-class TicketConversations:
-    """The conversation half of a ticket stream; the stream class it is mixed into brings the pages.
+class Conversations:
+    """A ticket stream's conversations: which tickets are exported, and where their comments come from.
 
-    The stream implements :meth:`release_export` (the next page of its source, when the tickets waiting for
-    comments are few) and may override :meth:`waits_for_events`.
+    ``events``: the comments of the tickets the event export covers come from it (``-a comments=events``).
     """
 
-    #: The records name custom fields by title: the ticket fields are read first.
-    depends_on = ("ticket_fields",)
+    def __init__(self, handle: StreamHandle, crawler: Crawler, config: RunContext, next_work: NextWork,
+                 events: bool = False) -> None:
+        self.handle = handle
+        self.crawler = crawler
+        self.versions = TicketVersions(handle, crawler)
+        self.per_ticket = TicketComments(handle, self.versions, next_work, crawler, config)
+        #: The event export's comments (events mode only).
+        self.events = EventComments(handle, self.versions, self.per_ticket, next_work, crawler, config) \
+            if events else None
+        self.next_work = next_work
 
-    def __init__(self, crawler: Crawler, config: RunContext, export: bool = True) -> None:
-        super().__init__(crawler, config, export)  # type: ignore[call-arg]  # the Stream class mixed with
-        # Newest updated_at seen per ticket id (see _version): drops repeats of a version and
-        # versions superseded while their comments were being fetched.
-        self.ticket_versions: dict[int, Any] = {}
-        #: Whether the stream's source has been read to its end (its comments may still be coming).
-        self.end_of_stream = False
-        self.per_ticket = TicketComments(self, crawler, config.base_url, config.comments_page_size,
-                                         config.tickets_in_progress, inline_images=config.attachments)
+    @property
+    def stats(self) -> StatsCollector:
+        """The crawler's stats (created after the spider, so looked up when used)."""
+        return self.crawler.stats
 
-    def accept(self, ticket: Any, sideloads: Sideloads, page: int) -> Iterator[Any]:
-        """One outcome per ticket to export: a conversation to hand on, ``Queued`` or ``WAITING``."""
+    def accept(self, tickets: list[Any], sideloads: Sideloads, page: int,
+               already_stored: set[RecordVersion]) -> list[Outcome]:
+        """One outcome per ticket of page ``page`` to export: a conversation to hand on now, ``Queued`` for its
+        comments, or ``WAITING`` for the event export. ``already_stored``: versions an interrupted run stored."""
+        return [outcome for ticket in tickets for outcome in self._accept(ticket, sideloads, page, already_stored)]
+
+    def _accept(self, ticket: Any, sideloads: Sideloads, page: int,
+                already_stored: set[RecordVersion]) -> list[Outcome]:
         if not isinstance(ticket, dict):
             self.stats.inc_value(MALFORMED_TICKETS)
             logger.warning("Skipped an entry that is not a ticket object: %.200r", ticket)
-            return
+            return []
         ticket_id = ticket.get("id")
         if not isinstance(ticket_id, int) or isinstance(ticket_id, bool):
             # Without an id there are no comments to ask for; keep what Zendesk sent.
             self.stats.inc_value(TICKETS_WITHOUT_ID)
             logger.warning("Ticket without a numeric id exported as received: %.200r", ticket)
-            yield TicketConversation(ticket=ticket, comments_status=COMMENTS_NOT_REQUESTED, export_page=page)
-            return
-        version = _version(ticket)
-        seen_before = ticket_id in self.ticket_versions
-        if seen_before and self.ticket_versions[ticket_id] == version:
+            return [TicketConversation(ticket=ticket, comments_status=COMMENTS_NOT_REQUESTED, export_page=page)]
+        seen_before = self.versions.seen(ticket_id)
+        if not self.versions.see(ticket):
             self.stats.inc_value(TICKETS_REPEATED)
-            return
-        self.ticket_versions[ticket_id] = version
-        if self.position.already_stored and record_version(ticket) in self.position.already_stored:
+            return []
+        if already_stored and record_version(ticket) in already_stored:
             # Stored by the interrupted run this one resumes (after its checkpointed cursor).
             self.stats.inc_value(TICKETS_ALREADY_STORED)
-            self.tell(zendesk_signals.record_already_stored, page=page, version=record_version(ticket))
-            return
+            self.handle.tell(zendesk_signals.record_already_stored, page=page, version=record_version(ticket))
+            return []
         conversation = sideloads.conversation(ticket, page)
         deleted = ticket.get("status") == "deleted"
-        if self.waits_for_events(conversation, seen_before, deleted):
-            yield WAITING
-            return
+        if self.events is not None and self.events.offer(conversation, seen_before, deleted):
+            return [WAITING]
         if deleted:
             # Zendesk deletes a deleted ticket's comments: asking would be a 404.
             conversation.comments_status = COMMENTS_TICKET_DELETED
-            yield from self.finished(conversation)
-            return
-        yield Queued(conversation)
+            return list(self.versions.finished(conversation))
+        return [Queued(conversation)]
 
-    def waits_for_events(self, conversation: TicketConversation, seen_before: bool, deleted: bool) -> bool:
-        """Whether the ticket's comments come from the event export instead (only in events mode)."""
-        return False
+    def hand_on(self, outcomes: list[Outcome]) -> list[TicketConversation | Request]:
+        """The conversations ready now, then the first comment requests of the tickets queued for them."""
+        ready: list[TicketConversation | Request] = [out for out in outcomes if isinstance(out, TicketConversation)]
+        self.per_ticket.queue([out.conversation for out in outcomes if isinstance(out, Queued)])
+        return ready + self.per_ticket.start()
 
-    def release_export(self) -> list[Request]:
-        """The next page of the stream's source, if it may go now."""
-        raise NotImplementedError
-
-    # --- what the comment fetchers need (comments/sink.py) ------------------
-
-    def finished(self, conversation: TicketConversation) -> list[TicketConversation]:
-        if not self.is_current(conversation):
-            # A newer version of this ticket came later in the stream; it is exported instead.
-            self.superseded(conversation)
-            return []
-        return [conversation]
-
-    def is_current(self, conversation: TicketConversation) -> bool:
-        return self.ticket_versions.get(conversation.ticket.get("id")) == _version(conversation.ticket)
-
-    def superseded(self, conversation: TicketConversation) -> None:
-        self.stats.inc_value(TICKETS_SUPERSEDED)
-        self.tell(zendesk_signals.record_superseded, page=conversation.export_page)
-
-    def ticket_done(self) -> list[Request]:
-        self.per_ticket.done()
-        return self.per_ticket.start() + self.release_export()
-
-    def fetch_per_ticket(self, conversations: list[TicketConversation]) -> list[Request]:
-        self.per_ticket.queue(conversations)
-        return self.per_ticket.start() + self.release_export()
-
-    def export_progress(self) -> tuple[bool, int | None]:
-        return self.end_of_stream, None
-
-    # --- the spider's hooks -------------------------------------------------
+    def waiting_for_comments(self) -> int:
+        """Tickets queued for their comments and not started yet."""
+        return self.per_ticket.backlog()
 
     def idle(self) -> list[Request]:
-        """Never end with tickets still waiting for their comments."""
-        if self.failed():
-            return []  # the run already failed; closing is right
-        return self.per_ticket.start() + self.release_export()
+        """Requests for tickets still waiting when the spider is idle (never end with tickets waiting)."""
+        requests = self.events.idle() if self.events is not None else []
+        return requests or (self.per_ticket.start() + self.next_work())
 
     def unfinished(self) -> int:
-        return self.per_ticket.unfinished()
+        """Tickets accepted whose conversation is not finished yet."""
+        waiting = self.events.unfinished() if self.events is not None else 0
+        return waiting + self.per_ticket.unfinished()
 
 
 class Sideloads:
@@ -161,22 +142,14 @@ class Queued:
         self.conversation = conversation
 
 
-#: Outcome of a ticket that waits for the event stream.
-WAITING = object()
+class Waiting:
+    """Outcome of a ticket that waits for the event stream."""
 
-_WHOLE_SECOND_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+    __slots__ = ()
 
 
-def _version(ticket: dict[str, Any]) -> Any:
-    """A ticket version as the dedupe map keeps it: ``updated_at`` as unix seconds, else as given.
+WAITING = Waiting()
 
-    The map holds an entry for every ticket of the run; an int takes half the
-    memory of the timestamp string. Only Zendesk's whole-second form
-    (``2026-01-31T12:00:00Z``) is converted, so two different versions never
-    become one.
-    """
-    updated_at = ticket.get("updated_at")
-    if isinstance(updated_at, str) and _WHOLE_SECOND_UTC.fullmatch(updated_at):
-        seconds = epoch(updated_at)
-        return updated_at if seconds is None else seconds
-    return updated_at
+
+#: What :meth:`Conversations.accept` makes of a ticket.
+Outcome = Union[TicketConversation, Queued, Waiting]

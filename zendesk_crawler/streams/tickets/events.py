@@ -35,7 +35,9 @@ from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 from twisted.python.failure import Failure
 
-from zendesk_crawler.streams.tickets.sink import ConversationSink
+from zendesk_crawler.streams.tickets.handle import NextWork, StreamHandle
+from zendesk_crawler.streams.tickets.per_ticket import TicketComments
+from zendesk_crawler.streams.tickets.versions import TicketVersions
 from zendesk_crawler.run.context import RunContext
 from zendesk_crawler.items import SOURCE_TICKET_EVENTS, TicketConversation
 from zendesk_crawler.api.endpoints import EVENTS_ENDPOINT, USERS_ENDPOINT
@@ -167,8 +169,15 @@ class EventComments:
     - When the spider is idle, waiting tickets are fetched per ticket (``idle``).
     """
 
-    def __init__(self, sink: ConversationSink, crawler: Crawler, config: RunContext) -> None:
-        self.sink = sink
+    def __init__(self, handle: StreamHandle, versions: TicketVersions, per_ticket: TicketComments,
+                 next_work: NextWork, crawler: Crawler, config: RunContext) -> None:
+        self.handle = handle
+        self.versions = versions
+        self.per_ticket = per_ticket
+        self.next_work = next_work
+        #: Whether the ticket export ended, and the newest ``updated_at`` (unix seconds) it reached.
+        self.export_ended = False
+        self.export_position: int | None = None
         self.crawler = crawler
         self.config = config
         self.events = CommentEvents(config.start_time)
@@ -214,12 +223,16 @@ class EventComments:
             if completion is not None and (not events.finished or events.covers(completion)):
                 older = self.waiting.get(ticket_id)
                 if older is not None:
-                    self.sink.superseded(older)
+                    self.versions.superseded(older)
                 self.waiting[ticket_id] = conversation
                 heapq.heappush(self.waiting_order, (completion, next(self.waiting_sequence), ticket_id, conversation))
                 return True
         events.drop(ticket_id)  # deleted, or fetched per ticket: the events' copy is not needed
         return False
+
+    def export_reached(self, ended: bool, position: int | None) -> None:
+        """How far the ticket export has read (told by the ticket stream after each of its pages)."""
+        self.export_ended, self.export_position = ended, position
 
     def after_export_page(self) -> list[Request | TicketConversation]:
         """An export page was read: release what the events cover, resume a held event page."""
@@ -233,14 +246,14 @@ class EventComments:
 
     def events_request(self, start_time: int) -> Request:
         params = {"start_time": start_time, "include": "comment_events", "support_type_scope": "all"}
-        return self.sink.request(f"{self.config.base_url}{EVENTS_PATH}?{urlencode(params)}", self.parse_events_page,
+        return self.handle.request(f"{self.config.base_url}{EVENTS_PATH}?{urlencode(params)}", self.parse_events_page,
                                  self.events_failed, PAGE_PRIORITY, EVENTS_ENDPOINT, {"start_time": start_time})
 
     def parse_events_page(self, response: Response) -> Iterator[Request | TicketConversation]:
         """One page of ticket events: keep its comments, release the tickets they complete, go on."""
         page = json_object(response, "ticket_events")
         if page is None:
-            yield from self.sink.retry_or_fail(response, self._events_failed)
+            yield from self.handle.retry_or_fail(response, self._events_failed)
             return
         self.stats.inc_value(EVENT_PAGES)
         end_time = page.get("end_time")
@@ -258,7 +271,7 @@ class EventComments:
                 self.held_events_request = self.events_request(end_time)  # until the ticket export catches up
             else:
                 yield self.events_request(end_time)
-        yield from self.sink.release_export()
+        yield from self.next_work()
 
     def events_ahead(self) -> bool:
         """Whether the event stream is so far ahead of the ticket export that it should wait.
@@ -267,7 +280,7 @@ class EventComments:
         position, so the event stream is not ahead of them), and never once
         the ticket export has ended: the two holds cannot block each other.
         """
-        export_ended, export_position = self.sink.export_progress()
+        export_ended, export_position = self.export_ended, self.export_position
         if export_ended or len(self.events.comments) <= self.config.events_buffered_tickets:
             return False
         return export_position is None or self.events.covered_until > export_position
@@ -277,7 +290,7 @@ class EventComments:
         self._events_failed(describe(failure))
 
     def _events_failed(self, why: str) -> None:
-        self.sink.fail(f"the ticket event export stopped: {why}")
+        self.handle.fail(f"the ticket event export stopped: {why}")
 
     def release_waiting(self) -> list[Request | TicketConversation]:
         """Hand on the waiting tickets the event stream now covers; fetch the rest per ticket once it ended.
@@ -308,7 +321,7 @@ class EventComments:
         self.stats.inc_value(TICKETS_FETCHED_PER_TICKET, len(self.waiting))
         waiting = list(self.waiting.values())
         self.waiting, self.waiting_order = {}, []
-        return self.sink.fetch_per_ticket(waiting)
+        return self.per_ticket.fetch(waiting)
 
     def idle(self) -> list[Request]:
         """Never close with tickets still waiting: resume the event stream, fetch them per ticket, or look up authors."""
@@ -336,7 +349,7 @@ class EventComments:
             else:
                 missing.add(author_id)
         if not missing:
-            return self.sink.finished(conversation)
+            return self.versions.finished(conversation)
         self.unresolved.append(conversation)
         self.unresolved_ids |= missing
         return []
@@ -349,7 +362,7 @@ class EventComments:
         requests = []
         for start in range(0, len(ids), USERS_PER_REQUEST):
             chunk = ",".join(str(user_id) for user_id in ids[start:start + USERS_PER_REQUEST])
-            requests.append(self.sink.request(
+            requests.append(self.handle.request(
                 f"{self.config.base_url}{USERS_PATH}?{urlencode({'ids': chunk})}", self.parse_users,
                 self.users_failed, COMMENTS_PRIORITY, USERS_ENDPOINT, {"lookup": lookup}))
         lookup.pending = len(requests)
@@ -359,7 +372,7 @@ class EventComments:
         """Users found are remembered; users Zendesk no longer has stay unresolved (deleted users)."""
         page = json_object(response, "users")
         if page is None:
-            yield from self.sink.retry_or_fail(response, self._users_failed)
+            yield from self.handle.retry_or_fail(response, self._users_failed)
             return
         self.known_users.update((uid, slim_user(user)) for uid, user in by_id(page["users"]).items())
         lookup: UserLookup = response.meta["lookup"]
@@ -372,7 +385,7 @@ class EventComments:
                 author_id = comment.get("author_id") if isinstance(comment, dict) else None
                 if isinstance(author_id, int) and author_id in self.known_users:
                     conversation.users.setdefault(author_id, self.known_users[author_id])
-            finished += self.sink.finished(conversation)
+            finished += self.versions.finished(conversation)
         yield from finished
 
     def users_failed(self, failure: Failure) -> None:
@@ -380,4 +393,4 @@ class EventComments:
         self._users_failed(describe(failure))
 
     def _users_failed(self, why: str) -> None:
-        self.sink.fail(f"the authors of some comments could not be looked up: {why}")
+        self.handle.fail(f"the authors of some comments could not be looked up: {why}")

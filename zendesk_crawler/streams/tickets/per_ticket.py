@@ -15,7 +15,9 @@ from twisted.python.failure import Failure
 
 from zendesk_crawler.api.pagination import PaginationError, next_page_cursor
 from zendesk_crawler.api.responses import COMMENTS_PRIORITY, by_id, describe, json_object
-from zendesk_crawler.streams.tickets.sink import ConversationSink
+from zendesk_crawler.run.context import RunContext
+from zendesk_crawler.streams.tickets.handle import NextWork, StreamHandle
+from zendesk_crawler.streams.tickets.versions import TicketVersions
 from zendesk_crawler.items import COMMENTS_NOT_FOUND, TicketConversation
 from zendesk_crawler.api.endpoints import COMMENTS_ENDPOINT
 from zendesk_crawler.run.stats_keys import COMMENTS_ANSWERED_404, TICKETS_FAILED
@@ -33,15 +35,17 @@ class TicketComments:
     meantime is skipped.
     """
 
-    def __init__(self, sink: ConversationSink, crawler: Crawler, base_url: str, page_size: int,
-                 tickets_in_progress: int, inline_images: bool) -> None:
-        self.sink = sink
+    def __init__(self, handle: StreamHandle, versions: TicketVersions, next_work: NextWork, crawler: Crawler,
+                 config: RunContext) -> None:
+        self.handle = handle
+        self.versions = versions
+        self.next_work = next_work
         #: Ask for inline images among the attachments (Zendesk lists them only when asked).
-        self.inline_images = inline_images
+        self.inline_images = config.attachments
         self.crawler = crawler
-        self.base_url = base_url
-        self.page_size = page_size
-        self.limit = tickets_in_progress
+        self.base_url = config.base_url
+        self.page_size = config.comments_page_size
+        self.limit = config.tickets_in_progress
         self.queued: deque[TicketConversation] = deque()
         self.in_progress = 0
 
@@ -63,28 +67,34 @@ class TicketComments:
 
     def start(self) -> list[Request]:
         """First comment requests of queued tickets, while fewer than the limit are being fetched."""
-        if self.sink.failed():
+        if self.handle.failed():
             return []  # the run failed (rejected credentials, say): no point in more requests
         requests = []
         while self.queued and self.in_progress < self.limit:
             conversation = self.queued.popleft()
-            if not self.sink.is_current(conversation):
-                self.sink.superseded(conversation)  # a newer version came while this one waited its turn
+            if not self.versions.is_current(conversation):
+                self.versions.superseded(conversation)  # a newer version came while this one waited its turn
                 continue
             self.in_progress += 1
             requests.append(self.comments_request(conversation, {}))
         return requests
 
-    def done(self) -> None:
-        """A ticket's comments were fetched (or failed): its place is free."""
+    def fetch(self, conversations: list[TicketConversation]) -> list[Request]:
+        """Queue conversations for their comments; the requests that may go now."""
+        self.queue(conversations)
+        return self.start() + self.next_work()
+
+    def _done(self) -> list[Request]:
+        """A ticket's comments were fetched (or failed): its place is free; the requests that may go now."""
         self.in_progress -= 1
+        return self.start() + self.next_work()
 
     def comments_request(self, conversation: TicketConversation, position: dict[str, str]) -> Request:
         ticket_id = conversation.ticket["id"]
         params = {"page[size]": self.page_size, "include": "users", **position}
         if self.inline_images:
             params["include_inline_images"] = "true"
-        return self.sink.request(
+        return self.handle.request(
             f"{self.base_url}{COMMENTS_PATH.format(ticket_id=ticket_id)}?{urlencode(params)}",
             self.parse_comments, self.comments_failed, COMMENTS_PRIORITY, COMMENTS_ENDPOINT,
             {"conversation": conversation, "handle_httpstatus_list": [404]})
@@ -98,14 +108,14 @@ class TicketComments:
             self.stats.inc_value(COMMENTS_ANSWERED_404)
             logger.warning("Comments of ticket %s answered 404 (deleted during the run?); exported without them",
                            conversation.ticket.get("id"))
-            finished = self.sink.finished(conversation)
-            yield from self.sink.ticket_done()  # requests first: the record may wait in the pipelines
+            finished = self.versions.finished(conversation)
+            yield from self._done()  # requests first: the record may wait in the pipelines
             yield from finished
             return
         page = json_object(response, "comments")
         if page is None:
-            retry = list(self.sink.retry_or_fail(response, lambda why: self._ticket_failed(conversation, why)))
-            yield from retry or self.sink.ticket_done()
+            retry = list(self.handle.retry_or_fail(response, lambda why: self._ticket_failed(conversation, why)))
+            yield from retry or self._done()
             return
         conversation.comments.extend(page["comments"])
         conversation.users.update(by_id(page.get("users")))
@@ -113,22 +123,22 @@ class TicketComments:
             after = next_page_cursor(page)
         except PaginationError as error:
             self._ticket_failed(conversation, f"{error} ({response.url})")
-            yield from self.sink.ticket_done()
+            yield from self._done()
             return
         if after is not None:
             yield self.comments_request(conversation, {"page[after]": after})
             return
-        finished = self.sink.finished(conversation)
+        finished = self.versions.finished(conversation)
         # The next tickets' requests before the record: Scrapy handles a callback's output in order, and the
         # record may wait in the pipelines (for its attachment files) before what follows it is scheduled.
-        yield from self.sink.ticket_done()
+        yield from self._done()
         yield from finished
 
     def comments_failed(self, failure: Failure) -> list[Request]:
         """Errback of comment pages: the ticket is named and the run fails (the cursor stays)."""
         self._ticket_failed(failure.request.meta["conversation"], describe(failure))  # type: ignore[attr-defined]
-        return self.sink.ticket_done()
+        return self._done()
 
     def _ticket_failed(self, conversation: TicketConversation, why: str) -> None:
         self.stats.inc_value(TICKETS_FAILED)
-        self.sink.fail(f"the comments of ticket {conversation.ticket.get('id')} could not be fetched: {why}")
+        self.handle.fail(f"the comments of ticket {conversation.ticket.get('id')} could not be fetched: {why}")

@@ -2,9 +2,8 @@
 
 Crawling only: the stream hands the raw API data of each ticket (a
 :class:`~zendesk_crawler.items.TicketConversation`) to the pipelines, which
-shape the exported record. Comments come per ticket (``comments/per_ticket.py``)
-or, with ``-a comments=events``, from the Incremental Ticket Event Export
-(``comments/events.py``).
+shape the exported record. The stream's :class:`~.conversations.Conversations` fetch the comments, per ticket
+(``per_ticket.py``) or, with ``-a comments=events``, from the Incremental Ticket Event Export (``events.py``).
 """
 
 from __future__ import annotations
@@ -20,19 +19,18 @@ from scrapy.http import Response
 from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.api.pagination import PaginationError, export_page_end
 from zendesk_crawler.api.responses import PAGE_PRIORITY, by_id
-from zendesk_crawler.streams.tickets.events import EventComments
 from zendesk_crawler.run.context import RunContext
-from zendesk_crawler.items import TicketConversation, TicketRecord
+from zendesk_crawler.items import TicketRecord
 from zendesk_crawler.api.endpoints import EXPORT_ENDPOINT
 from zendesk_crawler.streams.base import CursorExportStream, note_position
-from zendesk_crawler.streams.tickets.conversations import Queued, Sideloads, TicketConversations
+from zendesk_crawler.streams.tickets.conversations import Conversations, Sideloads
 from zendesk_crawler.api.timestamps import epoch
 from zendesk_crawler.run.stats_keys import MAX_TICKETS_REACHED
 
 logger = logging.getLogger(__name__)
 
 
-class TicketStream(TicketConversations, CursorExportStream):
+class TicketStream(CursorExportStream):
     """Every ticket changed since the saved cursor (or ``start_time``), with all its comments."""
 
     name = "tickets"
@@ -41,7 +39,9 @@ class TicketStream(TicketConversations, CursorExportStream):
     label = "ticket export"
     endpoint = EXPORT_ENDPOINT
     record_class = TicketRecord
-    page_priority = PAGE_PRIORITY  # after the comment pages (api.py)
+    page_priority = PAGE_PRIORITY  # after the comment pages (api/responses.py)
+    #: The records name custom fields by title: the ticket fields are read first.
+    depends_on = ("ticket_fields",)
 
     def __init__(self, crawler: Crawler, config: RunContext, export: bool = True) -> None:
         super().__init__(crawler, config, export)
@@ -50,7 +50,11 @@ class TicketStream(TicketConversations, CursorExportStream):
         self.held_export_request: Request | None = None
         #: Tickets of the export pages read so far (for ``-a max_tickets``).
         self.tickets_read = 0
-        self.event_comments = EventComments(self, crawler, config) if config.comments_mode == "events" else None
+        #: Whether the export has been read to its end (the tickets' comments may still be coming).
+        self.end_of_stream = False
+        self.conversations = Conversations(self, crawler, config, next_work=self.release_export,
+                                           events=config.comments_mode == "events")
+        self.event_comments = self.conversations.events
 
     def export_params(self) -> dict[str, Any]:
         return {
@@ -81,17 +85,16 @@ class TicketStream(TicketConversations, CursorExportStream):
         self.tell(zendesk_signals.page_received, page=number, position=cursor, end_of_stream=self.end_of_stream,
                   repeats=[])
         # One outcome per ticket still to export; counted before any is handed on.
-        outcomes = [out for ticket in tickets for out in self.accept(ticket, sideloads, number)]
+        outcomes = self.conversations.accept(tickets, sideloads, number, self.position.already_stored)
         self.tell(zendesk_signals.page_records, page=number, count=len(outcomes))
-        yield from (out for out in outcomes if isinstance(out, TicketConversation))
-        self.per_ticket.queue([out.conversation for out in outcomes if isinstance(out, Queued)])
-        yield from self.per_ticket.start()
+        yield from self.conversations.hand_on(outcomes)
         note_position(self, tickets)
         if tickets and isinstance(tickets[-1], dict):
             position = epoch(tickets[-1].get("updated_at"))
             if position is not None:
                 self.export_position = max(position, self.export_position or position)
         if self.event_comments is not None:
+            self.event_comments.export_reached(self.end_of_stream, self.export_position)
             yield from self.event_comments.after_export_page()
         self.tickets_read += len(tickets)
         if not self.end_of_stream and self.config.max_tickets and self.tickets_read >= self.config.max_tickets:
@@ -106,20 +109,14 @@ class TicketStream(TicketConversations, CursorExportStream):
         self.held_export_request = self.export_request({"cursor": cursor})
         yield from self.release_export()
 
-    def waits_for_events(self, conversation: TicketConversation, seen_before: bool, deleted: bool) -> bool:
-        return self.event_comments is not None and self.event_comments.offer(conversation, seen_before, deleted)
-
     def release_export(self) -> list[Request]:
         """The next export page, unless a page's worth of tickets still waits here (for events or a turn)."""
-        if self.held_export_request is None or self.per_ticket.backlog() >= self.config.export_page_size:
+        if self.held_export_request is None or self.conversations.waiting_for_comments() >= self.config.export_page_size:
             return []
         if self.event_comments is not None and self.event_comments.holds_export():
             return []  # until the event stream catches up
         request, self.held_export_request = self.held_export_request, None
         return [request]
-
-    def export_progress(self) -> tuple[bool, int | None]:
-        return self.end_of_stream, self.export_position
 
     # --- the spider's hooks -------------------------------------------------
 
@@ -127,9 +124,7 @@ class TicketStream(TicketConversations, CursorExportStream):
         """Never end with tickets still waiting: fetch them per ticket, or look their authors up."""
         if self.failed():
             return []  # the run already failed; closing is right
-        requests = self.event_comments.idle() if self.event_comments is not None else []
-        return requests or (self.per_ticket.start() + self.release_export())
+        return self.conversations.idle()
 
     def unfinished(self) -> int:
-        waiting = self.event_comments.unfinished() if self.event_comments is not None else 0
-        return waiting + self.per_ticket.unfinished()
+        return self.conversations.unfinished()
