@@ -393,7 +393,8 @@ def incremental_organizations(dataset: Dataset, base_url: str, query: dict[str, 
         return TOO_RECENT
     account = dataset.account
     organization_ids, end_time, end_of_stream = account.organizations_page(start_time, per_page)
-    params = sorted(([("per_page", query["per_page"])] if "per_page" in query else []) + [("start_time", str(end_time))])
+    kept = [("per_page", query["per_page"])] if "per_page" in query else []
+    params = sorted(kept + [("start_time", str(end_time))])
     body = b"".join((b'{"organizations":[', b",".join(account.organization_json(oid) for oid in organization_ids),
                      b'],"next_page":', dumps(_url(base_url, ORGANIZATIONS_EXPORT_PATH, params)),
                      b',"count":%d,"end_of_stream":%s,"end_time":%d}' % (

@@ -13,7 +13,8 @@ its bytes; the bytes are made on the first download (exactly ``size`` of them, w
 bytes: valid PNG and PDF, JPEG/ZIP/MP3 headers) and kept in a small LRU, their SHA-256 for ever.
 
 Tokens are deterministic (same seed, same URLs) and opaque: an attachment token is 25 letters and digits
-like Zendesk's (``vqeBqaBsgjXG7r8hsct9yXbnD``); the content host's signed token looks like the JWE Zendesk uses and carries an expiry.
+like Zendesk's (``vqeBqaBsgjXG7r8hsct9yXbnD``); the content host's signed token looks like the JWE Zendesk uses
+and carries an expiry.
 """
 
 from __future__ import annotations
@@ -311,8 +312,8 @@ def _csv(spec: FileSpec, rng: random.Random) -> bytes:
     names = ("Müller", "Ωmega", "O'Brien", "\"quoted\"", "日本", "Zoë; semi", "plain")
 
     def line(r: random.Random) -> bytes:
-        return ("%d;%s;%d.%02d;%s\r\n" % (r.randint(1, 10**6), r.choice(names), r.randint(0, 9999), r.randint(0, 99),
-                                          r.choice(("ok", "refund", "n/a", "")))).encode()
+        return (f"{r.randint(1, 10**6)};{r.choice(names)};{r.randint(0, 9999)}.{r.randint(0, 99):02d};"
+                f"{r.choice(('ok', 'refund', 'n/a', ''))}\r\n").encode()
 
     first = "\ufeffid;name;amount;note\r\n".encode()
     return _text_lines(spec, rng, first, line) if spec.size >= len(first) else first[: spec.size]
@@ -322,9 +323,9 @@ def _txt(spec: FileSpec, rng: random.Random) -> bytes:
     levels = ("INFO", "WARN", "ERROR", "DEBUG")
 
     def line(r: random.Random) -> bytes:
-        return ("2024-05-%02d %02d:%02d:%02d %s worker-%d: request %08x took %d ms – ünïcode ✓\n" % (
-            r.randint(1, 28), r.randint(0, 23), r.randint(0, 59), r.randint(0, 59), r.choice(levels),
-            r.randint(1, 16), r.getrandbits(32), r.randint(1, 9000))).encode()
+        return (f"2024-05-{r.randint(1, 28):02d} {r.randint(0, 23):02d}:{r.randint(0, 59):02d}:"
+                f"{r.randint(0, 59):02d} {r.choice(levels)} worker-{r.randint(1, 16)}: request "
+                f"{r.getrandbits(32):08x} took {r.randint(1, 9000)} ms – ünïcode ✓\n").encode()
 
     return _text_lines(spec, rng, b"", line)
 
@@ -355,7 +356,8 @@ _TO_ALNUM = bytes(_ALNUM[b % 62] for b in range(256))
 _MASK48 = (1 << 48) - 1
 _MULT = 0x9E3779B97F4B & _MASK48 | 1
 _INV = pow(_MULT, -1, 1 << 48)
-_JWE_HEADER = base64.urlsafe_b64encode(json.dumps({"alg": "dir", "enc": "A128CBC-HS256"}, separators=(",", ":")).encode()).rstrip(b"=").decode()
+_JWE_HEADER = base64.urlsafe_b64encode(
+    json.dumps({"alg": "dir", "enc": "A128CBC-HS256"}, separators=(",", ":")).encode()).rstrip(b"=").decode()
 
 
 def _b64(raw: bytes) -> str:
@@ -417,7 +419,7 @@ class Tokens:
         iv = self._mac(b"iv%d,%d" % (item_id, expires), 16)
         plain = struct.pack(">QQ", item_id, expires)
         stream = self._mac(b"ks" + iv, 16)
-        cipher = bytes(a ^ b for a, b in zip(plain, stream))
+        cipher = bytes(a ^ b for a, b in zip(plain, stream, strict=True))
         tag = self._mac(b"tag" + iv + cipher, 16)
         return f"{_JWE_HEADER}..{_b64(iv)}.{_b64(cipher)}.{_b64(tag)}"
 
@@ -433,7 +435,7 @@ class Tokens:
         if len(iv) != 16 or len(cipher) != 16 or not hmac.compare_digest(tag, self._mac(b"tag" + iv + cipher, 16)):
             return None
         stream = self._mac(b"ks" + iv, 16)
-        item_id, expires = struct.unpack(">QQ", bytes(a ^ b for a, b in zip(cipher, stream)))
+        item_id, expires = struct.unpack(">QQ", bytes(a ^ b for a, b in zip(cipher, stream, strict=True)))
         return item_id, expires
 
 

@@ -10,8 +10,8 @@ from urllib.parse import parse_qsl
 from .account import STREAMS
 from .api import JSON_TYPE, Response
 from .data import Dataset
-from .faults import Faults
 from .encoding import dumps
+from .faults import Faults
 from .requestlog import RequestLog
 
 
@@ -90,7 +90,8 @@ def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, lo
                 truth_ids(dataset, params["query"])
             except BadRequest as exc:
                 return exc.response
-            return _ok({"now": dataset.clock.now_int(), "query": params["query"], "ids": truth_ids(dataset, params["query"])})
+            return _ok({"now": dataset.clock.now_int(), "query": params["query"],
+                        "ids": truth_ids(dataset, params["query"])})
         if (method, path) == ("GET", "/_sandbox/truth/archived"):
             return _ok({"now": dataset.clock.now_int(), "ids": dataset.archived_ids()})
         if method == "GET" and path.startswith("/_sandbox/truth/person"):

@@ -22,8 +22,16 @@ from .encoding import dumps
 from .generator import Generator, Options
 from .generator.comment_files import Attached
 from .generator.comments import ATTACH, HUGE, ODD_COMMENTS, Comment
-from .generator.layout import (COMMENT_ID_BASE, COMMENT_ID_STEP, HISTORY_SECONDS, MAX_ATTACHMENTS, MAX_COMMENTS,
-                               RECORDING_OFFSET, TICKET_ID_RANGE, UPDATE_AUDIT_BASE)
+from .generator.layout import (
+    COMMENT_ID_BASE,
+    COMMENT_ID_STEP,
+    HISTORY_SECONDS,
+    MAX_ATTACHMENTS,
+    MAX_COMMENTS,
+    RECORDING_OFFSET,
+    TICKET_ID_RANGE,
+    UPDATE_AUDIT_BASE,
+)
 from .generator.states import TicketState
 from .generator.voice import Recording
 
@@ -274,7 +282,8 @@ class Dataset:
                     for state in states:
                         first = state.id * TICKET_ID_RANGE
                         for i, t in enumerate(self.generator.comments.base_times(state)):
-                            buckets[(t - base) // 3600].append(((t - base) << EVENT_SHIFT) | (first + i * COMMENT_ID_STEP))
+                            key = ((t - base) << EVENT_SHIFT) | (first + i * COMMENT_ID_STEP)
+                            buckets[(t - base) // 3600].append(key)
                     packed = array("Q")
                     for bucket in buckets:
                         packed.extend(sorted(bucket))
@@ -282,7 +291,8 @@ class Dataset:
         return self._initial_events
 
     def _events_from(self, packed: array[int], start_time: int) -> Iterator[tuple[int, int]]:
-        """Every ticket event at or after ``start_time`` as (timestamp, audit id), in that order. Caller holds the lock."""
+        """Every ticket event at or after ``start_time`` as (timestamp, audit id), in that order. Caller holds the
+        lock."""
         base, mask = self._event_base, (1 << EVENT_SHIFT) - 1
 
         def seeded() -> Iterator[tuple[int, int]]:

@@ -10,8 +10,20 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .api import (JSON_TYPE, MAX_LIST_PAGE, NOT_FOUND, BadRequest, Response, _int, _is_cursor_request,
-                  _list_cursor_page, _ticket_sideloads, error, offset_list, show_many_ids)
+from .api import (
+    JSON_TYPE,
+    MAX_LIST_PAGE,
+    NOT_FOUND,
+    BadRequest,
+    Response,
+    _int,
+    _is_cursor_request,
+    _list_cursor_page,
+    _ticket_sideloads,
+    error,
+    offset_list,
+    show_many_ids,
+)
 from .data import Dataset
 from .encoding import dumps
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 #: What the headers announce when the account budget is unlimited (0).
 DISPLAYED_UNLIMITED = 700
@@ -120,5 +120,6 @@ class RateLimiter:
             limit = self._export_limit(bucket)
             total = limit or {CURSOR_EXPORTS: 20, SEARCH_EXPORT: 100}.get(bucket, 10)
             export_remaining = max(0, limit - self._export_used[bucket]) if limit else total
-            headers.append((f"Zendesk-RateLimit-{bucket}", f"total={total}; remaining={export_remaining}; resets={reset}"))
+            headers.append((f"Zendesk-RateLimit-{bucket}",
+                            f"total={total}; remaining={export_remaining}; resets={reset}"))
         return headers

@@ -51,7 +51,8 @@ class RequestLog:
             entries = list(self._entries)[skip:]
             result: dict[str, Any] = {"count": self._count, "by_endpoint": dict(self._by_endpoint),
                                       "statuses": dict(self._statuses), "since": first_kept + skip}
-        result["log"] = [{"t": t, "method": method, "path": path, "query": dict(parse_qsl(query, keep_blank_values=True)),
+        result["log"] = [{"t": t, "method": method, "path": path,
+                          "query": dict(parse_qsl(query, keep_blank_values=True)),
                           "status": status, "auth": auth, "fault": fault, "window": window, "host": host,
                           "authorization": authorization}
                          for t, method, path, query, status, auth, fault, window, host, authorization in entries]

@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .api import BadRequest, Response, JSON_TYPE, _int, _url, error
+from .api import JSON_TYPE, BadRequest, Response, _int, _url, error
 from .data import Dataset
 from .encoding import dumps
 from .generator.states import TicketState
@@ -80,7 +80,8 @@ class Query:
             checks.append((0, lambda s, t: t.get("status") in STATUSES and compare(STATUSES.index(t["status"]), rank)))
         elif key in ("tags", "tag"):
             wanted = value.lower()
-            checks.append((0, lambda s, t: isinstance(t.get("tags"), list) and wanted in (x.lower() for x in t["tags"])))
+            checks.append((0, lambda s, t: isinstance(t.get("tags"), list)
+                           and wanted in (x.lower() for x in t["tags"])))
         elif key == "created":
             low, high = _time_range(value)
             checks.append((0, _created_check(op, low, high)))
@@ -112,7 +113,9 @@ class Query:
 
 def _text(ticket: dict[str, Any]) -> str:
     subject, description = ticket.get("subject"), ticket.get("description")
-    return f"{subject if isinstance(subject, str) else ''}\n{description if isinstance(description, str) else ''}".lower()
+    subject = subject if isinstance(subject, str) else ""
+    description = description if isinstance(description, str) else ""
+    return f"{subject}\n{description}".lower()
 
 
 def _ccs(ticket: dict[str, Any]) -> set[Any]:
@@ -158,7 +161,8 @@ def _created_check(op: str, low: int, high: int) -> Callable[[TicketState, dict[
     return lambda s, t: s.created_at >= low
 
 
-def matching(dataset: Dataset, query: Query, after: tuple[int, int] | None = None) -> Iterator[tuple[TicketState, dict[str, Any]]]:
+def matching(dataset: Dataset, query: Query,
+             after: tuple[int, int] | None = None) -> Iterator[tuple[TicketState, dict[str, Any]]]:
     """(state, rendered ticket) of every live ticket the query matches, in the export's order, after ``after``."""
     render = dataset.generator.tickets.render
     for state in dataset.search_after(after):
@@ -220,7 +224,8 @@ def search_export(dataset: Dataset, base_url: str, query: dict[str, str]) -> Res
         raise BadRequest(error(400, "InvalidSearchQuery", "query is required"))
     filter_type = query.get("filter[type]")
     if not filter_type:
-        raise BadRequest(error(400, "InvalidSearchQuery", "filter[type] is required: ticket, organization, user or group"))
+        raise BadRequest(error(400, "InvalidSearchQuery",
+                               "filter[type] is required: ticket, organization, user or group"))
     if filter_type not in TYPES:
         raise BadRequest(error(400, "InvalidSearchQuery", "filter[type] must be ticket, organization, user or group"))
     size = _int(query, "page[size]", DEFAULT_PAGE, 1, MAX_PAGE)

@@ -137,7 +137,8 @@ class SandboxServer:
             return False
         body = await reader.readexactly(request.content_length) if request.content_length else b""
         path = request.target.partition("?")[0]
-        if site == CONTENT or path == api.EXPORT_PATH or path.startswith("/_sandbox/") or api.EVENTS_PATH.fullmatch(path):
+        slow = path == api.EXPORT_PATH or path.startswith("/_sandbox/") or api.EVENTS_PATH.fullmatch(path)
+        if site == CONTENT or slow:
             # slow answers (export pages, the truth, a file's first rendering) on a worker thread
             answer, delay, close = await asyncio.get_running_loop().run_in_executor(
                 self._executor, self._respond, request, body, site)
@@ -205,7 +206,8 @@ def _gzipped(response: Response) -> Response:
     """The answer gzip-compressed, as Zendesk answers clients that accept it (fast level: CPU matters more)."""
     compressor = zlib.compressobj(1, zlib.DEFLATED, 31)
     body = compressor.compress(response.body) + compressor.flush()
-    return Response(response.status, [*response.headers, ("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding")], body)
+    headers = [*response.headers, ("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding")]
+    return Response(response.status, headers, body)
 
 
 def _error(status: int) -> Response:
