@@ -16,11 +16,13 @@ from tests.support.paths import PROJECT_ROOT
 
 RUN_1 = "20261101T100000Z-aaaaaa"
 RUN_2 = "20261102T100000Z-bbbbbb"
-PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5E"
+                       "rkJggg==")
 SECRET = "s3cret-token-value"
 
 
 def ticket(ticket_id: int, updated_at: str, subject: str, comments: list[dict[str, Any]]) -> dict[str, Any]:
+    """A ticket record as the crawler writes it, with people and names resolved."""
     return {"id": ticket_id, "subject": subject, "status": "open", "updated_at": updated_at,
             "created_at": "2026-10-01T00:00:00Z",
             "requester": {"id": 1, "name": "Dana Requester", "email": "Dana@Example.com", "role": "end-user"},
@@ -30,6 +32,7 @@ def ticket(ticket_id: int, updated_at: str, subject: str, comments: list[dict[st
 
 
 def comment(comment_id: int, author: str, html: str, public: bool = True, **extra: Any) -> dict[str, Any]:
+    """A comment of a ticket record, its author resolved."""
     return {"id": comment_id, "html_body": html, "plain_body": "", "public": public,
             "created_at": "2026-10-01T00:00:00Z",
             "author": {"id": comment_id, "name": author, "email": f"{author.lower()}@example.com", "role": "agent"},
@@ -62,7 +65,8 @@ def write_backup(root: Path) -> dict[str, Any]:
             (root / name).write_text(text, encoding="utf-8")
         (root / f"manifest-{run_id}.json").write_text(json.dumps({
             "run_id": run_id, "status": "complete" if run_id == RUN_2 else "failed",
-            "failure": None if run_id == RUN_2 else f"the Zendesk API answered 500 (echoing {SECRET})", "started_at": "2026-11-01T10:00:00Z",
+            "failure": None if run_id == RUN_2 else f"the Zendesk API answered 500 (echoing {SECRET})",
+            "started_at": "2026-11-01T10:00:00Z",
             "finished_at": "2026-11-01T10:01:05Z", "tickets_exported": 2, "comments_exported": 3,
             "streams": {"tickets": {"records": 2, "requests": 5, "complete": True, "problem": None}},
             "files": [str(root / name) for name in outputs]}), encoding="utf-8")
@@ -72,6 +76,7 @@ def write_backup(root: Path) -> dict[str, Any]:
 
 
 def page_env(export_dir: Path, tmp: Path, **extra: str) -> dict[str, str]:
+    """A clean environment for the web page over ``export_dir`` (an account that answers nothing, a token to hide)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ZENDESK_", "SCRAPY", "SCRAPYD_"))}
     env.update({"ZENDESK_EXPORT_URI": str(export_dir), "ZENDESK_WEB_CACHE": str(tmp / "cache"),
                 "ZENDESK_URL": "http://127.0.0.1:9", "ZENDESK_EMAIL": "a@example.com", "ZENDESK_API_TOKEN": SECRET,
@@ -81,6 +86,7 @@ def page_env(export_dir: Path, tmp: Path, **extra: str) -> dict[str, str]:
 
 def get(url: str, auth: tuple[str, str] | None = None, data: bytes | None = None,
         headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """Status, lower-case headers and body of one request (a POST with ``data``); redirects are not followed."""
     request = urllib.request.Request(url, data=data, headers=headers or {})
     if auth:
         request.add_header("Authorization", "Basic " + base64.b64encode(":".join(auth).encode()).decode())
@@ -93,6 +99,8 @@ def get(url: str, auth: tuple[str, str] | None = None, data: bytes | None = None
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Hands a redirect back as the answer instead of following it."""
+
     def redirect_request(self, *args: Any) -> None:
         return None
 
