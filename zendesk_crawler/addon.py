@@ -39,10 +39,10 @@ EXTENSIONS = {
     "zendesk_crawler.state.shutdown.ShutdownCoordinator": 108,
     # Off unless -a user= (it raises NotConfigured).
     "zendesk_crawler.selection.person_document.PersonDocumentWriter": 200,
-    "zendesk_crawler.run.progress.ProgressLog": 500,
-    "zendesk_crawler.run.status.StatusDocumentWriter": 510,
-    "zendesk_crawler.run.housekeeping.GarbageCollectorTuning": 900,
-    "zendesk_crawler.run.housekeeping.CancelledTimerSweep": 900,
+    "zendesk_crawler.extensions.progress.ProgressLog": 500,
+    "zendesk_crawler.extensions.status.StatusDocumentWriter": 510,
+    "zendesk_crawler.extensions.housekeeping.GarbageCollectorTuning": 900,
+    "zendesk_crawler.extensions.housekeeping.CancelledTimerSweep": 900,
 }
 FEED_EXPORTERS = {
     "json": "zendesk_crawler.feeds.exporters.CompactJsonItemExporter",

@@ -6,7 +6,7 @@ import pytest
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
-from zendesk_crawler.run.progress import stream_progress
+from zendesk_crawler.extensions.progress import stream_progress
 from zendesk_crawler.state.checks import stream_ended_key
 
 

@@ -13,7 +13,7 @@ from scrapy.utils.test import get_crawler
 from zendesk_crawler.config import account_fields
 from zendesk_crawler.run.context import RUN_CONTEXT_SETTING, RunContext
 from zendesk_crawler.run.stats_keys import FAILURE_REASON, records_exported, stream_position_updated_at
-from zendesk_crawler.run.status import StatusDocumentWriter, status_uri
+from zendesk_crawler.extensions.status import StatusDocumentWriter, status_uri
 from zendesk_crawler.state.readers import SavedPosition, read_manifest, read_positions, read_status
 
 RUN_ID = "20261201T100000Z-abcdef"
@@ -78,7 +78,7 @@ def test_the_document_is_replaced_whole_while_it_is_read(tmp_path):
 def test_a_write_that_fails_is_one_warning_and_never_the_runs_failure(tmp_path, caplog):
     (tmp_path / "status").write_text("a file where the folder should be", "utf-8")
     writer = writer_for(tmp_path)
-    with caplog.at_level(logging.WARNING, logger="zendesk_crawler.run.status"):
+    with caplog.at_level(logging.WARNING, logger="zendesk_crawler.extensions.status"):
         writer.spider_opened()
         writer.write()
         writer.spider_closed("finished")

@@ -49,7 +49,7 @@ def test_run_options_are_validated_like_the_command_line():
 
 
 def test_a_failed_run_is_explained_by_the_last_failure_line_of_its_log():
-    log = ("2026 [zendesk_crawler.run.progress] INFO: Progress: 12 requests; tickets: 300 records from 1 pages\n"
+    log = ("2026 [zendesk_crawler.extensions.progress] INFO: Progress: 12 requests; tickets: 300 records from 1 pages\n"
            "zendesk_crawler: FAILED: the Zendesk API answered 401\r\n")
     assert failure_line(log) == "the Zendesk API answered 401"
     assert failure_line("INFO: a line that mentions zendesk_crawler: FAILED: in passing\n") is None

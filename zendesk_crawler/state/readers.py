@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from zendesk_crawler.run.progress import StreamProgress, progress_summary
-from zendesk_crawler.run.status import STATUS_VERSION
+from zendesk_crawler.extensions.progress import StreamProgress, progress_summary
+from zendesk_crawler.extensions.status import STATUS_VERSION
 from zendesk_crawler.state.lock import lock_uri
 from zendesk_crawler.state.store import StateError, parse_state
 
@@ -186,7 +186,7 @@ def _process_alive(pid: int) -> bool:
 
 @dataclass(frozen=True)
 class RunStatus:
-    """A run's status document (``run/status.py``): how far it got, and, once it ended, how."""
+    """A run's status document (``extensions/status.py``): how far it got, and, once it ended, how."""
 
     run_id: str
     state: str

@@ -1,7 +1,7 @@
 """Starting a run of ``scrapy crawl zendesk`` and telling whether it has ended: as a local process, or on scrapyd.
 
 The page names each run it starts (the ``ZENDESK_RUN_ID`` setting), so the run's
-manifest tells how it ended and its status document (``run/status.py``, read by
+manifest tells how it ended and its status document (``extensions/status.py``, read by
 the page from the export location) how far it got. A launcher only knows whether
 its job has ended; a run that ends without a manifest (it could not start) is
 explained by the crawl command's ``FAILED`` line at the end of its log.

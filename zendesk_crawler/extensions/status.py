@@ -35,7 +35,7 @@ from scrapy.utils.asyncio import create_looping_call
 from zendesk_crawler.api.endpoints import COMMENTS_ENDPOINT
 from zendesk_crawler.location.paths import join_uri
 from zendesk_crawler.run.context import RunContext
-from zendesk_crawler.run.progress import REQUEST_COUNT, StreamProgress, stream_progress
+from zendesk_crawler.extensions.progress import REQUEST_COUNT, StreamProgress, stream_progress
 from zendesk_crawler.run.stats_keys import COMMENTS_EXPORTED, FAILURE_REASON, requests_to
 from zendesk_crawler.state.store import Documents, documents_for, to_json
 

@@ -34,7 +34,7 @@ from zendesk_crawler.run.stats_keys import (
     stream_position_updated_at,
     stream_requests,
 )
-from zendesk_crawler.state.checks import stream_ended_key
+from zendesk_crawler.run.stats_keys import stream_ended
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def stream_progress(stats: StatsCollector, stream: str, now: float, started: flo
     get = stats.get_value
     position = get(stream_position_updated_at(stream))
     first, reached = epoch(get(stream_first_updated_at(stream))), epoch(position)
-    ended = bool(get(stream_ended_key(stream)))
+    ended = bool(get(stream_ended(stream)))
     covered = seconds_left = None
     if first is not None and reached is not None and now > first:
         covered = min(1.0, max(0.0, (reached - first) / (now - first)))
