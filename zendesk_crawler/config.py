@@ -157,9 +157,8 @@ def _export_page_size(settings: BaseSettings) -> int:
 
     The export budget is 10 requests a minute: with 1000 tickets a page it
     lets through 10,000 tickets a minute, so the account budget, not the
-    export budget, limits a backfill (with 200 a page it capped every account
-    at 2000 tickets a minute). Memory stays bounded because the spider starts
-    the comments of at most ``ZENDESK_TICKETS_IN_PROGRESS`` tickets at a time.
+    export budget, limits a backfill. Memory stays bounded because the spider
+    starts the comments of at most ``ZENDESK_TICKETS_IN_PROGRESS`` tickets at a time.
     """
     return _int_in_range(settings, "ZENDESK_EXPORT_PAGE_SIZE", 1, 1000, default=1000)
 

@@ -3,8 +3,8 @@
 Scrapy asks the log formatter for a "Crawled (200) <GET …>" message for every
 response and a "Scraped from …" message for every item, and logs them at DEBUG.
 The root logger is at DEBUG, so each one builds a log record that the handler
-then drops at the usual INFO level: profiled, that was about a seventh of
-Scrapy's own cost per item. Returning ``None`` tells Scrapy not to log at all.
+then drops at the usual INFO level, a cost paid for every response and item.
+Returning ``None`` tells Scrapy not to log at all.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """JSON for API answers and feed records: orjson where it is exact, the standard library where it is not.
 
-Parsing the API's answers and writing the JSON feed were a third of the
-crawler's CPU with the standard library (profiled with py-spy); orjson does the
-same work several times faster. It differs from ``json`` in three ways that
-would lose data, so those cases go to the standard library:
+orjson parses and writes JSON several times faster than the standard library, and
+JSON is most of the crawler's work (BENCHMARKS.md, "What changed in this session, and
+why", has the profiles). It differs from ``json`` in three ways that would lose
+data, so those cases go to the standard library:
 
 - it reads an integer beyond 64 bits as a float (``json`` keeps it exact): a
   body with a run of 20 digits anywhere is parsed by ``json``;

@@ -4,22 +4,21 @@ Garbage collector
 -----------------
 
 A crawl allocates millions of short-lived containers (every parsed ticket,
-comment and event is a dict). With the default thresholds (a collection every
-700 net allocations) the cyclic collector ran thousands of times a run, each
-time also walking everything Scrapy, Twisted and the settings keep alive.
-Reference counting frees this data anyway (parsed JSON holds no cycles), so
-collecting less often costs no memory (BENCHMARKS.md, "Garbage collector",
-has the measurements).
+comment and event is a dict). With the default thresholds the cyclic collector
+runs very often, each time also walking everything Scrapy, Twisted and the
+settings keep alive. Reference counting frees this data anyway (parsed JSON
+holds no cycles), so collecting less often costs no memory (BENCHMARKS.md,
+"Garbage collector", has the measurements).
 
 Cancelled timers
 ----------------
 Scrapy arms a Twisted timer (``DOWNLOAD_TIMEOUT``, 120 s) for every request
 and cancels it when the answer comes. Twisted only sweeps cancelled timers out
 of its queue when some timer fires, and with the asyncio reactor none fires
-while every request answers in time, so the queue grew by one entry per
-request for the whole run: the largest part of the memory that grew with the
-account's size (BENCHMARKS.md, "a sweep of Twisted's cancelled timers").
-A do-nothing Twisted timer every few seconds lets the reactor sweep them.
+while every request answers in time, so the queue would grow by one entry per
+request for the whole run, with the account's size (BENCHMARKS.md, "a sweep of
+Twisted's cancelled timers"). A do-nothing Twisted timer every few seconds lets
+the reactor sweep them.
 """
 
 from __future__ import annotations

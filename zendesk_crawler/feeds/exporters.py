@@ -2,8 +2,7 @@
 
 :class:`CompactJsonItemExporter` is Scrapy's ``JsonItemExporter`` (same
 ``[`` … ``]`` layout, one record per line) writing each record with orjson
-(``jsoncodec.dumps``): the standard library's encoder was 0.2 ms of CPU per
-ticket, a tenth of the crawler's whole budget in bulk mode.
+(``jsoncodec.dumps``), the faster encoder (BENCHMARKS.md has the profile).
 
 Scrapy's ``XmlItemExporter`` uses dict keys as element names and writes text as
 given, so a custom-field key such as ``"1st"`` or a control character in a
@@ -143,9 +142,8 @@ class SafeXmlItemExporter(XmlItemExporter):
     """``XmlItemExporter`` with the naming, typing and escaping rules of this module.
 
     Each item is serialised to one string and written at once (one ``<ticket>``
-    per line), with the markup of each key built once: going through
-    ``XMLGenerator`` element by element made the XML feed the crawler's largest
-    CPU cost (profiled: half the run time).
+    per line), with the markup of each key built once, instead of going through
+    ``XMLGenerator`` element by element, the XML feed's largest cost (BENCHMARKS.md).
     """
 
     def __init__(self, file: Any, **kwargs: Any) -> None:
@@ -201,7 +199,7 @@ class SafeXmlItemExporter(XmlItemExporter):
             tags, field, not_literal = self._tags, self._field, _NOT_LITERAL.search
             for subname, subvalue in value.items():
                 subtag = tags.get(subname) or self._tag(subname)
-                # Plain strings and nulls, most of a ticket, inline: a call per value was a third of the cost.
+                # Plain strings and nulls, most of a ticket, are written inline rather than with a call per value.
                 if subvalue is None:
                     append(subtag.null)
                 elif type(subvalue) is str and not_literal(subvalue) is None:
