@@ -5,9 +5,11 @@
 
 The baseline's code is checked out with ``git worktree add --detach`` into a temporary folder (removed
 afterwards) and run from there (cwd and ``PYTHONPATH`` the worktree, this venv's python); the current code is
-this working tree as it is, uncommitted changes included. Both run the real ``scrapy crawl zendesk`` against
-the sandbox Zendesk of this working tree, with ``ZENDESK_FORMATS=json,jsonl,xml,csv``, feed gzip off, batches
-of 40 records (so that every stream of tickets spans several files and checkpoints), in these shapes:
+this working tree as it is, uncommitted changes included (or ``--current REV``, checked out the same way). Both
+run the real ``scrapy crawl zendesk`` against the sandbox Zendesk of the baseline revision (so the data does not
+depend on what the working tree's sandbox is going through), with ``ZENDESK_FORMATS=json,jsonl,xml,csv``, feed
+gzip off and batches of 20 records (so that tickets, users and organizations span several files and
+checkpoints), in these shapes:
 
 - ``backup``: every stream from ``start_time=0``;
 - ``incremental``: that backup, then tickets, users, organizations, groups and ticket fields change in the
@@ -50,15 +52,19 @@ Normalised, and only this:
   values of ``started_at``, ``finished_at``, ``saved_at``, ``since`` and ``updated_at``, which are wall-clock
   times the crawler stamps itself, become ``<wall clock>`` when they are an ISO 8601 UTC second (any other value
   is kept, so a change of format shows), and the lock's ``pid``;
-- the request log: each request's real time and rate-limit window are dropped, and the requests are compared
-  as a multiset, since comment pages of concurrently fetched tickets are asked for in any order;
+- the request log: each request's real time and rate-limit window are dropped, so is the signed ``token`` of a
+  download from the content host (the sandbox signs it with an expiry read from its clock), and the requests
+  are compared as a multiset, since comment pages of concurrently fetched tickets are asked for in any order;
 - log messages: only WARNING and higher, the first line of each, without its time stamp and logger name, and
   with dotted paths into ``zendesk_crawler`` cut to their last name (``zendesk_crawler.….AttachmentFilesPipeline``
   in Scrapy's "Disabled <class …>" warning): module paths are what the reshape moves. Compared as a sorted list
   (concurrent requests log in any order).
 
-Records are compared in file order, not as sets: runs of the same code against the same sandbox write them in
-the same order (checked with a baseline of the working tree's own HEAD).
+Compared order-free (see ``output_compare.py``), because two runs of the same code differ there (seen with
+``--baseline HEAD --current HEAD``, 899bf07 as much as later revisions): ticket records, comment CSV rows, the
+attachment index and a person document's tickets come in the order conversations complete; the state's
+streams, its ``files`` lists and ``stored_after_cursor`` in the order streams checkpoint and batches are stored.
+Every other stream's records are compared in order, byte for byte.
 """
 
 from __future__ import annotations
