@@ -32,20 +32,29 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.http import Response
 from scrapy.http.request import NO_CALLBACK
 from scrapy.pipelines.files import FilesPipeline, FSFilesStore, S3FilesStore
-from scrapy.pipelines.media import FileException, MediaPipeline
-from scrapy.utils.asyncio import run_in_thread
-from scrapy.utils.defer import deferred_from_coro, ensure_awaitable
+from scrapy.pipelines.media import FileException, FileInfo, MediaPipeline
+from scrapy.utils.defer import ensure_awaitable
 from twisted.python.failure import Failure
 
-from zendesk_crawler.run import signals as zendesk_signals
-from zendesk_crawler.pipelines.attachment_index import AttachmentIndex, digest_path, stored_file
-from zendesk_crawler.run.context import RunContext
-from zendesk_crawler.items import TicketRecord
+from zendesk_crawler import compat
 from zendesk_crawler.api.endpoints import ATTACHMENT_ENDPOINT, ENDPOINT_META, STREAM_META, VOICE_RECORDING_ENDPOINT
-from zendesk_crawler.run.outcome import record_failure
-from zendesk_crawler.location.paths import is_local
+from zendesk_crawler.items import TicketRecord
 from zendesk_crawler.location.files import write_atomically
-from zendesk_crawler.run.stats_keys import ATTACHMENTS_ALREADY_STORED, ATTACHMENTS_DOWNLOADED, ATTACHMENTS_DOWNLOADED_BYTES, ATTACHMENTS_FAILED, ATTACHMENTS_FILES_STORED, ATTACHMENTS_SAME_BYTES_ALREADY_STORED, ATTACHMENTS_STORED_BYTES, attachments_skipped
+from zendesk_crawler.location.paths import is_local
+from zendesk_crawler.pipelines.attachment_index import AttachmentIndex, digest_path, stored_file
+from zendesk_crawler.run import signals as zendesk_signals
+from zendesk_crawler.run.context import RunContext
+from zendesk_crawler.run.outcome import record_failure
+from zendesk_crawler.run.stats_keys import (
+    ATTACHMENTS_ALREADY_STORED,
+    ATTACHMENTS_DOWNLOADED,
+    ATTACHMENTS_DOWNLOADED_BYTES,
+    ATTACHMENTS_FAILED,
+    ATTACHMENTS_FILES_STORED,
+    ATTACHMENTS_SAME_BYTES_ALREADY_STORED,
+    ATTACHMENTS_STORED_BYTES,
+    attachments_skipped,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -74,12 +83,7 @@ class S3FilesStoreWithoutAcl(S3FilesStore):
 
     def persist_file(self, path: str, buf: BytesIO, info: MediaPipeline.SpiderInfo, meta: Any = None,
                      headers: Any = None) -> Any:
-        buf.seek(0)
-        extra = self._headers_to_botocore_kwargs(self.HEADERS)
-        if self.POLICY:
-            extra["ACL"] = self.POLICY
-        return deferred_from_coro(run_in_thread(self.s3_client.put_object, Bucket=self.bucket,
-                                                Key=f"{self.prefix}{path}", Body=buf, **extra))
+        return compat.put_s3_file(self, path, buf)
 
 
 def why_not_served(attachment: dict[str, Any]) -> str | None:
@@ -117,22 +121,22 @@ class AttachmentFilesPipeline(FilesPipeline):
         super().__init__(store_uri, crawler=crawler)
         # content_url always redirects to Zendesk's content host; credentials stay behind
         # (ZendeskAuthMiddleware sends them to the account's origin only).
-        self.allow_redirects = True
-        self._handle_statuses(True)
+        compat.follow_redirects(self)
         self.config = config
         self.index = index
         self.pending: dict[int, tuple[list[Download], list[Request]]] = {}
         #: Digests whose file is being written now, and the event set when it is done.
         self.storing: dict[str, asyncio.Event] = {}
-        #: Downloads handed to the downloader at once (see ``_check_media_to_download``).
+        #: Downloads handed to the downloader at once (see ``media_to_download``), and the requests holding a place.
         self.downloading = asyncio.Semaphore(config.attachment_downloads)
+        self.holding_place: set[Request] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> AttachmentFilesPipeline:
         config = RunContext.of(crawler.settings)
         if config is None or not config.attachments:
             raise NotConfigured("attachments are off (-a attachments=true turns them on)")
-        cls._update_stores(crawler.settings)
+        compat.configure_file_stores(cls, crawler.settings)
         index = AttachmentIndex(config.export_uri, config.run_id, crawler.settings)
         index.load()
         # Scrapy's S3 store puts its prefix right before the path: the location as a "directory".
@@ -208,18 +212,26 @@ class AttachmentFilesPipeline(FilesPipeline):
 
     # --- storing a download ----------------------------------------------------
 
-    async def _check_media_to_download(self, request: Request, info: MediaPipeline.SpiderInfo, item: Any) -> Any:
+    # Scrapy awaits whatever media_to_download returns (ensure_awaitable): a coroutine too.
+    async def media_to_download(self, request: Request, info: MediaPipeline.SpiderInfo, *,  # type: ignore[override]
+                                item: Any = None) -> FileInfo | None:
+        # "Already stored" was decided from the index (see the module docstring): every request here is downloaded.
         # At most ZENDESK_ATTACHMENT_DOWNLOADS files are handed to the downloader at once. MediaPipeline
         # hands it every file of every waiting record at once, and Scrapy counts requests waiting for their
         # downloader slot against CONCURRENT_REQUESTS: hundreds of queued files stopped the API requests
-        # (BENCHMARKS.md). This also bounds the bodies in memory to that many times the size cap.
-        async with self.downloading:
-            return await super()._check_media_to_download(request, info, item)
+        # (BENCHMARKS.md). This also bounds the bodies in memory to that many times the size cap. The place
+        # is held until media_downloaded (the file stored) or media_failed, whichever ends the download.
+        await self.downloading.acquire()
+        self.holding_place.add(request)
+        return None
 
-    def media_to_download(self, request: Request, info: MediaPipeline.SpiderInfo, *, item: Any = None) -> None:
-        return None  # "already stored" was decided from the index (see the module docstring)
+    def _give_place_back(self, request: Request) -> None:
+        if request in self.holding_place:  # media_failed also follows a media_downloaded that raised
+            self.holding_place.remove(request)
+            self.downloading.release()
 
     def media_failed(self, failure: Failure, request: Request, info: MediaPipeline.SpiderInfo) -> Any:
+        self._give_place_back(request)
         try:
             super().media_failed(failure, request, info)
         except FileException as exc:
@@ -227,6 +239,13 @@ class AttachmentFilesPipeline(FilesPipeline):
 
     async def media_downloaded(self, response: Response, request: Request, info: MediaPipeline.SpiderInfo, *,
                                item: Any = None) -> dict[str, Any]:
+        try:
+            return await self._file_of(response, request, info, item)
+        finally:
+            self._give_place_back(request)
+
+    async def _file_of(self, response: Response, request: Request, info: MediaPipeline.SpiderInfo,
+                       item: Any) -> dict[str, Any]:
         if response.status == 404 and request.meta.get(ENDPOINT_META) == VOICE_RECORDING_ENDPOINT:
             return {"skipped": "not_found"}  # a call whose recording Zendesk no longer keeps
         if response.status != 200:
@@ -236,9 +255,9 @@ class AttachmentFilesPipeline(FilesPipeline):
             # Not the file's bytes: a page in its place (a file flagged as malware since), or a changed file.
             return {"skipped": "unexpected_content"}
         # An empty body is a file too (a redacted attachment); FilesPipeline would call it an error.
-        return await self._store(response, request)
+        return await self._store(response, request, info)
 
-    async def _store(self, response: Response, request: Request) -> dict[str, Any]:
+    async def _store(self, response: Response, request: Request, info: MediaPipeline.SpiderInfo) -> dict[str, Any]:
         body = response.body
         sha256 = hashlib.sha256(body).hexdigest()
         path = digest_path(sha256)
@@ -252,7 +271,7 @@ class AttachmentFilesPipeline(FilesPipeline):
         else:
             self.storing[sha256] = done = asyncio.Event()
             try:
-                await ensure_awaitable(self.store.persist_file(path, BytesIO(body), self.spiderinfo))
+                await ensure_awaitable(compat.file_store(self).persist_file(path, BytesIO(body), info))
                 self.index.digests.add(sha256)
             finally:
                 del self.storing[sha256]
@@ -263,8 +282,8 @@ class AttachmentFilesPipeline(FilesPipeline):
 
     def item_completed(self, results: list[tuple[bool, Any]], item: Any, info: MediaPipeline.SpiderInfo) -> Any:
         downloads, requests = self.pending.pop(id(item), ([], []))
-        for request in requests:  # MediaPipeline keeps every result for the run; the index remembers them
-            info.downloaded.pop(self._fingerprinter.fingerprint(request), None)
+        # MediaPipeline keeps every result for the run; the index remembers them.
+        compat.forget_results(info, (self.crawler.request_fingerprinter.fingerprint(r) for r in requests))
         failed = []
         for download, (ok, result) in zip(downloads, results):
             why = result.getErrorMessage() if not ok and isinstance(result, Failure) else ""
