@@ -21,6 +21,7 @@ The format (``version`` 1), also in the README::
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -35,8 +36,9 @@ from scrapy.utils.asyncio import create_looping_call
 from zendesk_crawler.api.endpoints import COMMENTS_ENDPOINT
 from zendesk_crawler.location.paths import join_uri
 from zendesk_crawler.run.context import RunContext
-from zendesk_crawler.extensions.progress import REQUEST_COUNT, StreamProgress, stream_progress
+from zendesk_crawler.extensions.progress import REQUEST_COUNT, StreamProgress, progress_summary, stream_progress
 from zendesk_crawler.run.stats_keys import COMMENTS_EXPORTED, FAILURE_REASON, requests_to
+from zendesk_crawler.state.readers import as_count, as_json, as_mapping, as_number, as_text
 from zendesk_crawler.state.store import Documents, documents_for, to_json
 
 logger = logging.getLogger(__name__)
@@ -143,3 +145,51 @@ class StatusDocumentWriter:
             self.failing = True
             return
         self.failing = False
+
+
+@dataclass(frozen=True)
+class RunStatus:
+    """A run's status document (``extensions/status.py``): how far it got, and, once it ended, how."""
+
+    run_id: str
+    state: str
+    started_at: str | None
+    updated_at: str | None
+    finish_reason: str | None
+    failure: str | None
+    requests: int
+    comments: int
+    comment_pages: int
+    streams: list[StreamProgress]
+
+    @property
+    def tickets(self) -> int | None:
+        """Ticket records exported so far (``None``: the run exports no tickets)."""
+        return next((entry.records for entry in self.streams if entry.stream == "tickets"), None)
+
+    @property
+    def position(self) -> str | None:
+        """The ticket stream's position reached: the ``updated_at`` of the newest ticket read."""
+        return next((entry.position for entry in self.streams if entry.stream == "tickets"), None)
+
+    def summary(self) -> str:
+        """The text of the crawler's progress line for this status."""
+        return progress_summary(self.requests, self.streams, self.comments, self.comment_pages)
+
+
+def read_status(text: str | None, run_id: str) -> RunStatus | None:
+    """The status document of run ``run_id`` (``None``: none yet, another run's, another version, not one)."""
+    document = as_json(text)
+    if not isinstance(document, dict) or document.get("version") != STATUS_VERSION \
+            or document.get("run_id") != run_id or as_text(document.get("state")) is None:
+        return None
+    entries = as_mapping(document.get("streams"))
+    streams = [StreamProgress(str(name), as_count(entry.get("records")), as_count(entry.get("pages")),
+                              as_count(entry.get("requests")), entry.get("ended") is True,
+                              as_text(entry.get("position_updated_at")), as_number(entry.get("covered")),
+                              as_number(entry.get("seconds_left")))
+               for name, entry in entries.items() if isinstance(entry, dict)]
+    return RunStatus(run_id, document["state"], as_text(document.get("started_at")), as_text(document.get("updated_at")),
+                     as_text(document.get("finish_reason")), as_text(document.get("failure")),
+                     as_count(document.get("requests")), as_count(document.get("comments_exported")),
+                     as_count(document.get("comment_pages")), streams)

@@ -18,7 +18,7 @@ from scrapy.exceptions import DontCloseSpider
 from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.run.context import RunContext
 from zendesk_crawler.run.positions import StreamPosition
-from zendesk_crawler.state.checks import not_started_key, unfinished_key
+from zendesk_crawler.run.stats_keys import stream_not_started, stream_unfinished
 from zendesk_crawler.selection.filtered_tickets import SelectedTicketStream
 from zendesk_crawler.selection.person import PersonStream
 from zendesk_crawler.spiders.arguments import parse_run_arguments
@@ -88,10 +88,10 @@ class ZendeskSpider(Spider):
         """Leave in the stats what the run-state checks need: records accepted but neither exported nor
         dropped, and the streams that never started because a stream they need did not end."""
         for stream in self.streams.values():
-            self.crawler.stats.set_value(unfinished_key(stream.name), stream.unfinished())
+            self.crawler.stats.set_value(stream_unfinished(stream.name), stream.unfinished())
             if stream.name not in self.started:
                 waited_for = [dep for dep in stream.depends_on if dep not in self.ended]
-                self.crawler.stats.set_value(not_started_key(stream.name), ", ".join(waited_for))
+                self.crawler.stats.set_value(stream_not_started(stream.name), ", ".join(waited_for))
 
 
 def _streams_for(crawler: Crawler, config: RunContext) -> dict[str, Stream]:

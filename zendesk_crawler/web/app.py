@@ -19,9 +19,10 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from zendesk_crawler.errors import ConfigError
-from zendesk_crawler.run.status import status_uri
+from zendesk_crawler.extensions.status import status_uri
 from zendesk_crawler.spiders.arguments import parse_bool, parse_start_time, parse_streams
-from zendesk_crawler.state.readers import RunStatus, lock_uri, read_positions, read_status
+from zendesk_crawler.extensions.status import RunStatus, read_status
+from zendesk_crawler.state.readers import lock_uri, read_positions
 from zendesk_crawler.state.store import StateError, documents_for
 from zendesk_crawler.streams import STREAMS
 from zendesk_crawler.web.config import WebConfig
