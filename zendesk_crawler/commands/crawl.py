@@ -18,7 +18,7 @@ from scrapy.crawler import Crawler
 
 from zendesk_crawler.config import ConfigError
 from zendesk_crawler.run.outcome import failure_reason
-from zendesk_crawler.state.store import StateError
+from zendesk_crawler.errors import StateError
 
 EXIT_FAILED = 1
 EXIT_CONFIG = 2

@@ -39,7 +39,7 @@ from zendesk_crawler.run.context import RunContext
 from zendesk_crawler.extensions.progress import REQUEST_COUNT, StreamProgress, progress_summary, stream_progress
 from zendesk_crawler.run.stats_keys import COMMENTS_EXPORTED, FAILURE_REASON, requests_to
 from zendesk_crawler.state.readers import as_count, as_json, as_mapping, as_number, as_text
-from zendesk_crawler.state.store import Documents, documents_for, to_json
+from zendesk_crawler.location.documents import Documents, documents_for, to_json
 
 logger = logging.getLogger(__name__)
 

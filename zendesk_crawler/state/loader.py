@@ -14,7 +14,8 @@ from zendesk_crawler.run.context import RunContext
 from zendesk_crawler.run.positions import StreamPosition
 from zendesk_crawler.state.checkpoint import PageTracker
 from zendesk_crawler.state.run_state import POSITION_KEYS, RunState, run_context, utc_now
-from zendesk_crawler.state.store import StateError, StateStore, documents_for
+from zendesk_crawler.location.documents import documents_for
+from zendesk_crawler.state.store import StateError, StateStore
 
 logger = logging.getLogger(__name__)
 
