@@ -23,7 +23,7 @@ class CheckpointingFeedExporter(BatchFeedExporter):
 
     Scrapy closes a batch only when it holds ``batch_item_count`` items, and
     the state can checkpoint the cursor only past stored files: with 5000
-    tickets a file, a slow backfill killed after minutes had stored nothing.
+    tickets a file, a slow backfill killed after minutes would have stored nothing.
     Here every batch feed with items closes (and the next batch starts) when
     the interval has passed, whichever comes first; all feeds roll together,
     so the JSON and XML batches keep holding the same records. Empty batches

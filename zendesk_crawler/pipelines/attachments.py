@@ -218,7 +218,7 @@ class AttachmentFilesPipeline(FilesPipeline):
         # "Already stored" was decided from the index (see the module docstring): every request here is downloaded.
         # At most ZENDESK_ATTACHMENT_DOWNLOADS files are handed to the downloader at once. MediaPipeline
         # hands it every file of every waiting record at once, and Scrapy counts requests waiting for their
-        # downloader slot against CONCURRENT_REQUESTS: hundreds of queued files stopped the API requests
+        # downloader slot against CONCURRENT_REQUESTS: hundreds of queued files would stop the API requests
         # (BENCHMARKS.md). This also bounds the bodies in memory to that many times the size cap. The place
         # is held until media_downloaded (the file stored) or media_failed, whichever ends the download.
         await self.downloading.acquire()
