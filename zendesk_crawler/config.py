@@ -132,7 +132,8 @@ def _auth_header(settings: BaseSettings) -> tuple[str, str]:
         return "api_token", "Basic " + base64.b64encode(userpass).decode("ascii")
     if email or api_token:
         missing = "ZENDESK_API_TOKEN" if email else "ZENDESK_EMAIL"
-        raise ConfigError(f"API token authentication needs both ZENDESK_EMAIL and ZENDESK_API_TOKEN: {missing} is not set")
+        raise ConfigError("API token authentication needs both ZENDESK_EMAIL and ZENDESK_API_TOKEN: "
+                          f"{missing} is not set")
     raise ConfigError("no credentials: set ZENDESK_EMAIL and ZENDESK_API_TOKEN, or ZENDESK_OAUTH_TOKEN")
 
 

@@ -22,8 +22,8 @@ ZENDESK_OAUTH_TOKEN = os.environ.get("ZENDESK_OAUTH_TOKEN", "")
 ZENDESK_EXPORT_URI = os.environ.get("ZENDESK_EXPORT_URI", "output")
 # Empty: ``<ZENDESK_EXPORT_URI>/state.json``, so an export location describes itself.
 ZENDESK_STATE_URI = os.environ.get("ZENDESK_STATE_URI", "")
-# Records per incremental export page: tickets, users, organizations (1-1000; Zendesk's maximum, so that the export budget of
-# 10 pages a minute never limits a backfill: see config._export_page_size).
+# Records per incremental export page: tickets, users, organizations (1-1000; Zendesk's maximum, so that the export
+# budget of 10 pages a minute never limits a backfill: see config._export_page_size).
 ZENDESK_EXPORT_PAGE_SIZE = os.environ.get("ZENDESK_EXPORT_PAGE_SIZE", "1000")
 # Tickets whose comments are fetched at the same time; the rest of an export page waits its turn.
 ZENDESK_TICKETS_IN_PROGRESS = os.environ.get("ZENDESK_TICKETS_IN_PROGRESS", "100")

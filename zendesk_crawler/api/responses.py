@@ -31,7 +31,8 @@ def json_object(response: Response, list_key: str, kind: type = list) -> dict[st
 
 
 def by_id(objects: Any) -> dict[int, dict[str, Any]]:
-    """A list of API objects (a sideload: users, groups, organizations) by id; entries without an integer id left out."""
+    """A list of API objects (a sideload: users, groups, organizations) by id; entries without an integer id are
+    left out."""
     if not isinstance(objects, list):
         return {}
     return {obj["id"]: obj for obj in objects if isinstance(obj, dict) and isinstance(obj.get("id"), int)}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from zendesk_crawler.errors import ConfigError
@@ -35,5 +35,5 @@ def parse_timestamp(name: str, value: Any) -> int:
             f"2024-06-01T12:00:00Z), got {text!r}"
         ) from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return max(0, int(moment.timestamp()))

@@ -17,8 +17,8 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.crawler import Crawler
 
 from zendesk_crawler.config import ConfigError
-from zendesk_crawler.run.outcome import failure_reason
 from zendesk_crawler.errors import StateError
+from zendesk_crawler.run.outcome import failure_reason
 
 EXIT_FAILED = 1
 EXIT_CONFIG = 2

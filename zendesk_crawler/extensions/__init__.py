@@ -1,1 +1,2 @@
-"""The crawler's small extensions that watch a run: the progress log, the status document the web page reads, housekeeping."""
+"""The crawler's small extensions that watch a run: the progress log, the status document the web page reads,
+housekeeping."""

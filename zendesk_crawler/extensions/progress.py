@@ -29,12 +29,12 @@ from zendesk_crawler.run.stats_keys import (
     COMMENTS_EXPORTED,
     records_exported,
     requests_to,
+    stream_ended,
     stream_first_updated_at,
     stream_pages,
     stream_position_updated_at,
     stream_requests,
 )
-from zendesk_crawler.run.stats_keys import stream_ended
 
 logger = logging.getLogger(__name__)
 

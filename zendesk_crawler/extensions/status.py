@@ -21,8 +21,8 @@ The format (``version`` 1), also in the README::
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,12 +34,12 @@ from scrapy.statscollectors import StatsCollector
 from scrapy.utils.asyncio import create_looping_call
 
 from zendesk_crawler.api.endpoints import COMMENTS_ENDPOINT
+from zendesk_crawler.extensions.progress import REQUEST_COUNT, StreamProgress, progress_summary, stream_progress
+from zendesk_crawler.location.documents import Documents, documents_for, to_json
 from zendesk_crawler.location.paths import join_uri
 from zendesk_crawler.run.context import RunContext
-from zendesk_crawler.extensions.progress import REQUEST_COUNT, StreamProgress, progress_summary, stream_progress
 from zendesk_crawler.run.stats_keys import COMMENTS_EXPORTED, FAILURE_REASON, requests_to
 from zendesk_crawler.state.readers import as_count, as_json, as_mapping, as_number, as_text
-from zendesk_crawler.location.documents import Documents, documents_for, to_json
 
 logger = logging.getLogger(__name__)
 
@@ -189,7 +189,8 @@ def read_status(text: str | None, run_id: str) -> RunStatus | None:
                               as_text(entry.get("position_updated_at")), as_number(entry.get("covered")),
                               as_number(entry.get("seconds_left")))
                for name, entry in entries.items() if isinstance(entry, dict)]
-    return RunStatus(run_id, document["state"], as_text(document.get("started_at")), as_text(document.get("updated_at")),
+    return RunStatus(run_id, document["state"], as_text(document.get("started_at")),
+                     as_text(document.get("updated_at")),
                      as_text(document.get("finish_reason")), as_text(document.get("failure")),
                      as_count(document.get("requests")), as_count(document.get("comments_exported")),
                      as_count(document.get("comment_pages")), streams)

@@ -100,7 +100,8 @@ class TicketCsvItemExporter(_CsvRowsExporter):
             "requester_name": _get(item, "requester", "name"), "requester_email": _get(item, "requester", "email"),
             "assignee_name": _get(item, "assignee", "name"), "assignee_email": _get(item, "assignee", "email"),
             "organization_name": _get(item, "organization", "name"), "group_name": _get(item, "group", "name"),
-            "tags": " ".join(str(tag) for tag in item["tags"]) if isinstance(item.get("tags"), list) else item.get("tags"),
+            "tags": " ".join(str(tag) for tag in item["tags"]) if isinstance(item.get("tags"), list)
+            else item.get("tags"),
             "comment_count": _get(item, "_export", "comment_count"),
         }
         self.writer.writerow([cell(row[column] if column in row else item.get(column)) for column in TICKET_COLUMNS]

@@ -4,8 +4,9 @@ One feed per stream and format, routed by record class (``item_classes``).
 Records are split into files of ``ZENDESK_BATCH_ITEM_COUNT`` records
 (``tickets-<run id>-00001.json``, ``users-<run id>-00001.json`` …) with Scrapy's batch feeds, so
 a long backfill stores its work as it goes and the state can checkpoint the
-cursor; ``ZENDESK_FEED_GZIP`` compresses them (``.json.gz``, ``.xml.gz``). They are plain Scrapy ``FEEDS`` entries, so every feed option and
-storage works with them, and ``-o``/``-O`` or a ``FEEDS`` setting replace them.
+cursor; ``ZENDESK_FEED_GZIP`` compresses them (``.json.gz``, ``.xml.gz``). They
+are plain Scrapy ``FEEDS`` entries, so every feed option and storage works with
+them, and ``-o``/``-O`` or a ``FEEDS`` setting replace them.
 """
 
 from __future__ import annotations

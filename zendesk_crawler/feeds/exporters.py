@@ -32,7 +32,8 @@ import codecs
 import json
 import math
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from scrapy.exporters import JsonItemExporter, JsonLinesItemExporter, XmlItemExporter
 

@@ -10,8 +10,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
-from zendesk_crawler.config import AccountConfig
 from zendesk_crawler.api.endpoints import ATTACHMENT_ENDPOINT, ENDPOINT_META, VOICE_RECORDING_ENDPOINT
+from zendesk_crawler.config import AccountConfig
 from zendesk_crawler.run.outcome import record_failure
 from zendesk_crawler.run.stats_keys import AUTH_FAILED
 

@@ -12,8 +12,15 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
+from zendesk_crawler.api.endpoints import (
+    ATTACHMENT_ENDPOINT,
+    ENDPOINT_META,
+    INCREMENTAL_ENDPOINTS,
+    SEARCH_EXPORT_ENDPOINT,
+    STREAM_META,
+    USERS_EXPORT_ENDPOINT,
+)
 from zendesk_crawler.config import AccountConfig
-from zendesk_crawler.api.endpoints import ATTACHMENT_ENDPOINT, ENDPOINT_META, INCREMENTAL_ENDPOINTS, SEARCH_EXPORT_ENDPOINT, STREAM_META, USERS_EXPORT_ENDPOINT
 from zendesk_crawler.middlewares.auth import origin
 from zendesk_crawler.middlewares.budget import (
     Budget,
@@ -22,7 +29,7 @@ from zendesk_crawler.middlewares.budget import (
     endpoint_budget,
 )
 from zendesk_crawler.run.outcome import record_failure
-from zendesk_crawler.run.stats_keys import RATE_LIMITED_429, RATE_LIMIT_PACED_SECONDS, RATE_LIMIT_PAUSED_SECONDS
+from zendesk_crawler.run.stats_keys import RATE_LIMIT_PACED_SECONDS, RATE_LIMIT_PAUSED_SECONDS, RATE_LIMITED_429
 
 logger = logging.getLogger(__name__)
 
@@ -154,7 +161,7 @@ class RateLimitMiddleware:
             self._wake = asyncio.Event()
         try:
             await asyncio.wait_for(self._wake.wait(), timeout=seconds)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
     def _count_paced(self, start: float, end: float) -> None:

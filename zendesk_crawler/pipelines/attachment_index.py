@@ -24,10 +24,10 @@ from typing import Any
 
 from scrapy.settings import BaseSettings
 
-from zendesk_crawler.location.paths import is_local, join_uri, local_path
-from zendesk_crawler.location.s3 import s3_client, split_s3_uri
 from zendesk_crawler.errors import StateError
 from zendesk_crawler.location.documents import documents_for
+from zendesk_crawler.location.paths import is_local, join_uri, local_path
+from zendesk_crawler.location.s3 import s3_client, split_s3_uri
 
 INDEX_DIR = "attachments/index"
 #: Segments read at start beyond which the run compacts the index at its end.

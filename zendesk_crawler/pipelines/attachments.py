@@ -285,7 +285,7 @@ class AttachmentFilesPipeline(FilesPipeline):
         # MediaPipeline keeps every result for the run; the index remembers them.
         compat.forget_results(info, (self.crawler.request_fingerprinter.fingerprint(r) for r in requests))
         failed = []
-        for download, (ok, result) in zip(downloads, results):
+        for download, (ok, result) in zip(downloads, results, strict=True):  # one result per request, in order
             why = result.getErrorMessage() if not ok and isinstance(result, Failure) else ""
             if ok and "skipped" in result:
                 self._skip(download, result["skipped"])

@@ -6,11 +6,16 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 
+from zendesk_crawler.items import (
+    COMMENTS_TICKET_DELETED,
+    SOURCE_TICKET_EVENTS,
+    StreamRecord,
+    TicketConversation,
+    TicketRecord,
+)
 from zendesk_crawler.run import signals as zendesk_signals
-from zendesk_crawler.streams.tickets.events import FIELDS_NOT_IN_EVENTS
-from zendesk_crawler.items import (COMMENTS_TICKET_DELETED, SOURCE_TICKET_EVENTS, StreamRecord, TicketConversation,
-                                   TicketRecord)
 from zendesk_crawler.run.stats_keys import COMMENTS_EXPORTED, TICKETS_DELETED, TICKETS_EXPORTED, records_exported
+from zendesk_crawler.streams.tickets.events import FIELDS_NOT_IN_EVENTS
 
 
 class ConversationPipeline:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from scrapy.settings import BaseSettings
 
@@ -28,7 +28,7 @@ RUN_ID_SETTING = "ZENDESK_RUN_ID"
 
 def new_run_id(now: datetime | None = None) -> str:
     """A sortable, unique name for one run: UTC start time plus a random suffix."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 

@@ -8,12 +8,13 @@ or a list of ticket ids for ``tickets/show_many``; a person is an id or an e-mai
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Mapping
+from datetime import UTC, datetime
+from typing import Any
 
-from zendesk_crawler.errors import ConfigError
 from zendesk_crawler.api.timestamps import epoch, parse_timestamp
+from zendesk_crawler.errors import ConfigError
 
 #: The spider arguments of a ticket filter.
 FILTER_ARGS = ("query", "status", "created_from", "created_to", "ticket_ids")
@@ -158,4 +159,4 @@ def _ticket_ids(value: Any) -> tuple[int, ...]:
 
 
 def _iso(seconds: int) -> str:
-    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

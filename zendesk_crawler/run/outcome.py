@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from scrapy.crawler import Crawler
+
 from zendesk_crawler.run.stats_keys import FAILURE_COUNT, FAILURE_REASON, RUN_FAILURE_COUNT, stream_failures
 
 FAILURE_KEY = FAILURE_REASON

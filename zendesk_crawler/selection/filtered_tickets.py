@@ -26,15 +26,21 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from zendesk_crawler.run import signals as zendesk_signals
+from zendesk_crawler.api.endpoints import SEARCH_EXPORT_ENDPOINT, SHOW_MANY_ENDPOINT, TICKET_ENDPOINT
 from zendesk_crawler.api.pagination import PaginationError, next_page_cursor
 from zendesk_crawler.api.responses import STREAM_PAGE_PRIORITY, api_error, by_id, json_object
-from zendesk_crawler.run.context import RunContext
 from zendesk_crawler.items import TicketRecord
-from zendesk_crawler.api.endpoints import SEARCH_EXPORT_ENDPOINT, SHOW_MANY_ENDPOINT, TICKET_ENDPOINT
+from zendesk_crawler.run import signals as zendesk_signals
+from zendesk_crawler.run.context import RunContext
+from zendesk_crawler.run.stats_keys import (
+    entries_without_id,
+    ids_found,
+    ids_not_found,
+    no_longer_matching,
+    source_pages,
+)
 from zendesk_crawler.streams.base import Stream
 from zendesk_crawler.streams.tickets.conversations import Conversations, Sideloads
-from zendesk_crawler.run.stats_keys import entries_without_id, ids_found, ids_not_found, no_longer_matching, source_pages
 
 logger = logging.getLogger(__name__)
 

@@ -20,13 +20,18 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from zendesk_crawler.api.endpoints import (
+    IDENTITIES_ENDPOINT,
+    USER_ENDPOINT,
+    USER_TICKETS_ENDPOINT,
+    USERS_SEARCH_ENDPOINT,
+)
 from zendesk_crawler.api.pagination import PaginationError, next_page_cursor
 from zendesk_crawler.api.responses import STREAM_PAGE_PRIORITY, api_error, json_object
-from zendesk_crawler.run.context import RunContext
 from zendesk_crawler.items import PersonProfile
-from zendesk_crawler.api.endpoints import IDENTITIES_ENDPOINT, USER_ENDPOINT, USER_TICKETS_ENDPOINT, USERS_SEARCH_ENDPOINT
-from zendesk_crawler.selection.filtered_tickets import IdSource, SelectedTicketStream, search_source
+from zendesk_crawler.run.context import RunContext
 from zendesk_crawler.run.stats_keys import PERSON_USER_ID
+from zendesk_crawler.selection.filtered_tickets import IdSource, SelectedTicketStream, search_source
 
 logger = logging.getLogger(__name__)
 

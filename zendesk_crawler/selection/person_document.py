@@ -27,11 +27,11 @@ from scrapy.utils.defer import ensure_awaitable
 from scrapy.utils.misc import build_from_crawler, load_object
 
 from zendesk_crawler.api import jsoncodec
-from zendesk_crawler.run import signals as zendesk_signals
-from zendesk_crawler.run.context import RunContext
-from zendesk_crawler.location.paths import join_uri
 from zendesk_crawler.feeds.exporters import CompactJsonItemExporter, SafeXmlItemExporter
 from zendesk_crawler.items import PersonProfile, TicketRecord
+from zendesk_crawler.location.paths import join_uri
+from zendesk_crawler.run import signals as zendesk_signals
+from zendesk_crawler.run.context import RunContext
 from zendesk_crawler.run.outcome import failure_reason, record_failure
 from zendesk_crawler.state.checks import why_not_save
 

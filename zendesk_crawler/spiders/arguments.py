@@ -7,7 +7,8 @@ validates the arguments of the runs it starts with the same functions.
 from __future__ import annotations
 
 import time
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from scrapy.settings import BaseSettings
 
@@ -28,7 +29,9 @@ FALSE_WORDS = {"0", "false", "no", "off", ""}
 
 
 def parse_run_arguments(settings: BaseSettings, spider_args: Mapping[str, Any], now: float | None = None) -> RunContext:
-    """The run context of the ``zendesk`` spider's arguments and the crawler's settings; :class:`ConfigError` if invalid."""
+    """The run context of the ``zendesk`` spider's arguments and the crawler's settings.
+
+    Raises :class:`ConfigError` when an argument or a setting is invalid."""
     now = time.time() if now is None else now
     known_args = {"start_time", "ignore_cursor", "comments", "streams", "attachments", "max_tickets", "user",
                   *FILTER_ARGS}

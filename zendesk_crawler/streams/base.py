@@ -29,16 +29,24 @@ from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 from twisted.python.failure import Failure
 
-from zendesk_crawler.run import signals as zendesk_signals
-from zendesk_crawler.api.timestamps import epoch
+from zendesk_crawler.api.endpoints import ENDPOINT_META, PAGE_META, STREAM_META
 from zendesk_crawler.api.pagination import PaginationError, export_page_end, next_page_cursor
 from zendesk_crawler.api.responses import STREAM_PAGE_PRIORITY, describe, json_object
-from zendesk_crawler.run.context import RunContext
+from zendesk_crawler.api.timestamps import epoch
 from zendesk_crawler.items import StreamRecord
-from zendesk_crawler.api.endpoints import ENDPOINT_META, PAGE_META, STREAM_META
+from zendesk_crawler.run import signals as zendesk_signals
+from zendesk_crawler.run.context import RunContext
 from zendesk_crawler.run.outcome import record_failure, stream_failed
 from zendesk_crawler.run.positions import RecordVersion, StreamPosition, record_version
-from zendesk_crawler.run.stats_keys import MALFORMED_RESPONSES, stream_already_stored, stream_first_updated_at, stream_malformed, stream_pages, stream_position_updated_at, stream_repeated
+from zendesk_crawler.run.stats_keys import (
+    MALFORMED_RESPONSES,
+    stream_already_stored,
+    stream_first_updated_at,
+    stream_malformed,
+    stream_pages,
+    stream_position_updated_at,
+    stream_repeated,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from zendesk_crawler.items import GroupRecord
 from zendesk_crawler.api.endpoints import GROUPS_ENDPOINT
+from zendesk_crawler.items import GroupRecord
 from zendesk_crawler.streams.base import ListStream
 
 

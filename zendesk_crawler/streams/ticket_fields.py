@@ -10,10 +10,10 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 
+from zendesk_crawler.api.endpoints import TICKET_FIELDS_ENDPOINT
+from zendesk_crawler.items import TicketFieldRecord
 from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.run.context import RunContext
-from zendesk_crawler.items import TicketFieldRecord
-from zendesk_crawler.api.endpoints import TICKET_FIELDS_ENDPOINT
 from zendesk_crawler.streams.base import ListStream
 
 

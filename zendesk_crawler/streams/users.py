@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from zendesk_crawler.items import UserRecord
 from zendesk_crawler.api.endpoints import USERS_EXPORT_ENDPOINT
+from zendesk_crawler.items import UserRecord
 from zendesk_crawler.streams.base import CursorExportStream
 
 

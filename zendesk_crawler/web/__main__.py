@@ -1,4 +1,5 @@
-"""``python -m zendesk_crawler.web --host 127.0.0.1 --port 8000``: serve the page, refusing an open bind without a password."""
+"""``python -m zendesk_crawler.web --host 127.0.0.1 --port 8000``: serve the page, refusing an open bind without a
+password."""
 
 from __future__ import annotations
 

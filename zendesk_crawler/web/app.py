@@ -18,13 +18,11 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from zendesk_crawler.errors import ConfigError
-from zendesk_crawler.extensions.status import status_uri
-from zendesk_crawler.spiders.arguments import parse_bool, parse_start_time, parse_streams
-from zendesk_crawler.extensions.status import RunStatus, read_status
-from zendesk_crawler.state.readers import lock_uri, read_positions
-from zendesk_crawler.errors import StateError
+from zendesk_crawler.errors import ConfigError, StateError
+from zendesk_crawler.extensions.status import RunStatus, read_status, status_uri
 from zendesk_crawler.location.documents import documents_for
+from zendesk_crawler.spiders.arguments import parse_bool, parse_start_time, parse_streams
+from zendesk_crawler.state.readers import lock_uri, read_positions
 from zendesk_crawler.streams import STREAMS
 from zendesk_crawler.web.config import WebConfig
 from zendesk_crawler.web.launcher import Job, Launcher, LaunchError, LocalLauncher, ScrapydLauncher

@@ -19,7 +19,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -72,7 +72,7 @@ class Launcher(Protocol):
 
 
 def _new_job(job_id: str | None = None) -> Job:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     run_id = new_run_id(now)
     return Job(job_id or run_id, run_id, f"{now:%Y-%m-%dT%H:%M:%SZ}")
 

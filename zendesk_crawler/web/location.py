@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 
 from scrapy.settings import BaseSettings
 
-from zendesk_crawler.location.s3 import error_code, s3_client, split_s3_uri
 from zendesk_crawler.location.paths import is_local, local_path
+from zendesk_crawler.location.s3 import error_code, s3_client, split_s3_uri
 
 #: Bytes per read when streaming a file.
 CHUNK_SIZE = 256 * 1024

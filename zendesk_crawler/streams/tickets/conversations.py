@@ -11,7 +11,7 @@ the stream's next source page through the one :data:`~.handle.NextWork` callable
 from __future__ import annotations
 
 import logging
-from typing import Any, Union
+from typing import Any
 
 from scrapy import Request
 from scrapy.crawler import Crawler
@@ -21,8 +21,12 @@ from zendesk_crawler.items import COMMENTS_NOT_REQUESTED, COMMENTS_TICKET_DELETE
 from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.run.context import RunContext
 from zendesk_crawler.run.positions import RecordVersion, record_version
-from zendesk_crawler.run.stats_keys import MALFORMED_TICKETS, TICKETS_ALREADY_STORED, TICKETS_REPEATED, \
-    TICKETS_WITHOUT_ID
+from zendesk_crawler.run.stats_keys import (
+    MALFORMED_TICKETS,
+    TICKETS_ALREADY_STORED,
+    TICKETS_REPEATED,
+    TICKETS_WITHOUT_ID,
+)
 from zendesk_crawler.streams.tickets.events import EventComments
 from zendesk_crawler.streams.tickets.handle import NextWork, StreamHandle
 from zendesk_crawler.streams.tickets.per_ticket import TicketComments
@@ -152,4 +156,4 @@ WAITING = Waiting()
 
 
 #: What :meth:`Conversations.accept` makes of a ticket.
-Outcome = Union[TicketConversation, Queued, Waiting]
+Outcome = TicketConversation | Queued | Waiting

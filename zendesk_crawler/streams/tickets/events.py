@@ -35,15 +35,21 @@ from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 from twisted.python.failure import Failure
 
-from zendesk_crawler.streams.tickets.handle import NextWork, StreamHandle
-from zendesk_crawler.streams.tickets.per_ticket import TicketComments
-from zendesk_crawler.streams.tickets.versions import TicketVersions
-from zendesk_crawler.run.context import RunContext
-from zendesk_crawler.items import SOURCE_TICKET_EVENTS, TicketConversation
 from zendesk_crawler.api.endpoints import EVENTS_ENDPOINT, USERS_ENDPOINT
 from zendesk_crawler.api.responses import COMMENTS_PRIORITY, PAGE_PRIORITY, by_id, describe, json_object
 from zendesk_crawler.api.timestamps import epoch
-from zendesk_crawler.run.stats_keys import EVENT_PAGES, EVENT_STREAM_PAUSED, TICKETS_CHANGED_DURING_RUN, TICKETS_EVICTED_FROM_EVENTS, TICKETS_FETCHED_PER_TICKET
+from zendesk_crawler.items import SOURCE_TICKET_EVENTS, TicketConversation
+from zendesk_crawler.run.context import RunContext
+from zendesk_crawler.run.stats_keys import (
+    EVENT_PAGES,
+    EVENT_STREAM_PAUSED,
+    TICKETS_CHANGED_DURING_RUN,
+    TICKETS_EVICTED_FROM_EVENTS,
+    TICKETS_FETCHED_PER_TICKET,
+)
+from zendesk_crawler.streams.tickets.handle import NextWork, StreamHandle
+from zendesk_crawler.streams.tickets.per_ticket import TicketComments
+from zendesk_crawler.streams.tickets.versions import TicketVersions
 
 logger = logging.getLogger(__name__)
 
@@ -324,7 +330,8 @@ class EventComments:
         return self.per_ticket.fetch(waiting)
 
     def idle(self) -> list[Request]:
-        """Never close with tickets still waiting: resume the event stream, fetch them per ticket, or look up authors."""
+        """Never close with tickets still waiting: resume the event stream, fetch them per ticket, or look up
+        authors."""
         if not (self.waiting or self.unresolved or self.held_events_request):
             return []
         if self.held_events_request is not None:

@@ -13,14 +13,14 @@ from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 from twisted.python.failure import Failure
 
+from zendesk_crawler.api.endpoints import COMMENTS_ENDPOINT
 from zendesk_crawler.api.pagination import PaginationError, next_page_cursor
 from zendesk_crawler.api.responses import COMMENTS_PRIORITY, by_id, describe, json_object
+from zendesk_crawler.items import COMMENTS_NOT_FOUND, TicketConversation
 from zendesk_crawler.run.context import RunContext
+from zendesk_crawler.run.stats_keys import COMMENTS_ANSWERED_404, TICKETS_FAILED
 from zendesk_crawler.streams.tickets.handle import NextWork, StreamHandle
 from zendesk_crawler.streams.tickets.versions import TicketVersions
-from zendesk_crawler.items import COMMENTS_NOT_FOUND, TicketConversation
-from zendesk_crawler.api.endpoints import COMMENTS_ENDPOINT
-from zendesk_crawler.run.stats_keys import COMMENTS_ANSWERED_404, TICKETS_FAILED
 
 logger = logging.getLogger(__name__)
 

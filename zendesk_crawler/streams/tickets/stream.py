@@ -16,16 +16,16 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-from zendesk_crawler.run import signals as zendesk_signals
+from zendesk_crawler.api.endpoints import EXPORT_ENDPOINT
 from zendesk_crawler.api.pagination import PaginationError, export_page_end
 from zendesk_crawler.api.responses import PAGE_PRIORITY, by_id
-from zendesk_crawler.run.context import RunContext
+from zendesk_crawler.api.timestamps import epoch
 from zendesk_crawler.items import TicketRecord
-from zendesk_crawler.api.endpoints import EXPORT_ENDPOINT
+from zendesk_crawler.run import signals as zendesk_signals
+from zendesk_crawler.run.context import RunContext
+from zendesk_crawler.run.stats_keys import MAX_TICKETS_REACHED
 from zendesk_crawler.streams.base import CursorExportStream, note_position
 from zendesk_crawler.streams.tickets.conversations import Conversations, Sideloads
-from zendesk_crawler.api.timestamps import epoch
-from zendesk_crawler.run.stats_keys import MAX_TICKETS_REACHED
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +111,8 @@ class TicketStream(CursorExportStream):
 
     def release_export(self) -> list[Request]:
         """The next export page, unless a page's worth of tickets still waits here (for events or a turn)."""
-        if self.held_export_request is None or self.conversations.waiting_for_comments() >= self.config.export_page_size:
+        if self.held_export_request is None or \
+                self.conversations.waiting_for_comments() >= self.config.export_page_size:
             return []
         if self.event_comments is not None and self.event_comments.holds_export():
             return []  # until the event stream catches up
