@@ -57,6 +57,9 @@ FEED_STORAGES = {
     "file": "zendesk_crawler.feeds.storages.AtomicFileFeedStorage",
 }
 
+#: Set by the add-on: the requests it added to ``CONCURRENT_REQUESTS`` for attachment downloads.
+ATTACHMENT_ROOM_SETTING = "ZENDESK_ATTACHMENT_REQUEST_ROOM"
+
 
 class ZendeskAddon:
     """Adds the middlewares, pipeline, extensions, exporters, storages and default feeds of a backup run.
@@ -79,7 +82,11 @@ class ZendeskAddon:
         downloads = attachment_downloads_setting(settings)
         settings.set("DOWNLOAD_SLOTS", {DOWNLOAD_SLOT: {"concurrency": downloads, "delay": 0},
                                         **settings.getdict("DOWNLOAD_SLOTS")}, priority="addon")
+        # The room is remembered, so a second application does not add it again.
         context = RunContext.of(settings)
-        if context is not None and context.attachments:
-            settings.set("CONCURRENT_REQUESTS", settings.getint("CONCURRENT_REQUESTS") + downloads,
+        room = downloads if context is not None and context.attachments else 0
+        added = settings.getint(ATTACHMENT_ROOM_SETTING, 0)
+        if room != added:
+            settings.set("CONCURRENT_REQUESTS", settings.getint("CONCURRENT_REQUESTS") - added + room,
                          priority=settings.getpriority("CONCURRENT_REQUESTS"))
+            settings.set(ATTACHMENT_ROOM_SETTING, room, priority="addon")

@@ -51,17 +51,22 @@ def test_it_adds_every_component_and_replaces_scrapys_feed_exporter(tmp_path):
     assert paths(settings.getwithbase("EXTENSIONS"))["scrapy.extensions.feedexport.FeedExporter"] is None
 
 
-@pytest.mark.parametrize("arguments", [
-    {},
-    pytest.param({"attachments": "true"}, marks=pytest.mark.xfail(
-        strict=True, reason="each application adds the attachment downloads to CONCURRENT_REQUESTS again")),
-])
+@pytest.mark.parametrize("arguments", [{}, {"attachments": "true"}])
 def test_applying_it_twice_changes_nothing(tmp_path, arguments):
     settings = run_settings(tmp_path, **arguments)
     ZendeskAddon().update_settings(settings)
     once = applied(settings)
     ZendeskAddon().update_settings(settings)
     assert applied(settings) == once
+
+
+def test_attachment_downloads_get_room_beside_the_api_requests_only_when_on(tmp_path):
+    for arguments, room in (({}, 0), ({"attachments": "true"}, 5)):
+        settings = run_settings(tmp_path, {"CONCURRENT_REQUESTS": 16, "ZENDESK_ATTACHMENT_DOWNLOADS": "5"},
+                                **arguments)
+        ZendeskAddon().update_settings(settings)
+        assert settings.getint("CONCURRENT_REQUESTS") == 16 + room
+        assert settings.getdict("DOWNLOAD_SLOTS")["zendesk-attachments"]["concurrency"] == 5
 
 
 def test_the_users_own_settings_win(tmp_path):
