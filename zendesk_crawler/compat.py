@@ -165,7 +165,7 @@ def watch_store(slot: FeedSlot, tell: Callable[[bool], None]) -> None:
             raise
         tell(True)
 
-    slot.storage.store = store_and_tell  # type: ignore[assignment]
+    slot.storage.store = store_and_tell  # type: ignore[assignment]  # this one storage's store, wrapped in place
 
 
 # --- the media pipeline -------------------------------------------------------

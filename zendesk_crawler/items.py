@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 #: Values of ``TicketConversation.comments_source``.
 SOURCE_TICKET_COMMENTS = "ticket_comments"
@@ -60,7 +60,7 @@ class StreamRecord(dict):
     page: int = 0
 
     @classmethod
-    def from_page(cls, data: dict[str, Any], page: int) -> StreamRecord:
+    def from_page(cls, data: dict[str, Any], page: int) -> Self:
         """The record of an API object of page ``page``, every field as Zendesk returned it."""
         record = cls(data)
         record.page = page

@@ -32,8 +32,10 @@ class QuietLogFormatter(LogFormatter):
         numeric = level if isinstance(level, int) else logging.getLevelName(str(level).upper())
         return cls(settings.getbool("LOG_ENABLED") and isinstance(numeric, int) and numeric <= logging.DEBUG)
 
-    def crawled(self, request: Request, response: Response, spider: Spider) -> LogFormatterResult | None:
+    def crawled(  # type: ignore[override]  # None means "do not log" in Scrapy's docs, not its annotation
+            self, request: Request, response: Response, spider: Spider) -> LogFormatterResult | None:
         return super().crawled(request, response, spider) if self.debug else None
 
-    def scraped(self, item: Any, response: Response | Failure | None, spider: Spider) -> LogFormatterResult | None:
+    def scraped(  # type: ignore[override]  # None means "do not log" in Scrapy's docs, not its annotation
+            self, item: Any, response: Response | Failure | None, spider: Spider) -> LogFormatterResult | None:
         return super().scraped(item, response, spider) if self.debug else None

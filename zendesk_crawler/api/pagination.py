@@ -30,7 +30,9 @@ def next_page_cursor(page: dict[str, Any]) -> str | None:
 
     The cursor is ``meta.after_cursor``, else the ``page[after]`` of ``links.next``.
     """
-    meta = page.get("meta") if isinstance(page.get("meta"), dict) else {}
+    meta = page.get("meta")
+    if not isinstance(meta, dict):
+        meta = {}
     if meta.get("has_more"):
         cursor = meta.get("after_cursor") or _link_cursor(page)
         if not isinstance(cursor, str) or not cursor:
@@ -57,7 +59,9 @@ def export_page_end(page: dict[str, Any]) -> tuple[str | None, bool]:
 
 
 def _link_cursor(page: dict[str, Any]) -> str | None:
-    links = page.get("links") if isinstance(page.get("links"), dict) else {}
+    links = page.get("links")
+    if not isinstance(links, dict):
+        links = {}
     url = links.get("next")
     if not isinstance(url, str):
         return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from scrapy.http import Response
 from twisted.python.failure import Failure
@@ -45,7 +45,8 @@ def describe(failure: Failure) -> str:
         return f"HTTP {response.status} from {response.url}"
     request = getattr(failure, "request", None)
     where = f" ({request.url})" if request is not None else ""
-    return f"{failure.getErrorMessage() or failure.type.__name__}{where}"
+    # A Failure holds its exception's class once made (its annotation allows None for the moment before).
+    return f"{failure.getErrorMessage() or cast(type[BaseException], failure.type).__name__}{where}"
 
 
 def api_error(failure: Failure) -> str:

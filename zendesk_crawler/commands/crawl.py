@@ -12,9 +12,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from typing import cast
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.crawler import Crawler
+from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
 
 from zendesk_crawler.config import ConfigError
 from zendesk_crawler.errors import StateError
@@ -36,12 +39,21 @@ class Command(ScrapyCrawlCommand):
         except ConfigError as exc:
             return self._fail(EXIT_CONFIG, f"configuration error: {exc}")
         startup_errors: list[BaseException] = []
+
+        def note_task_error(task: asyncio.Future[None]) -> None:
+            if not task.cancelled() and (error := task.exception()):
+                startup_errors.append(error)
+
+        def note_failure(failure: Failure) -> None:
+            # A Failure holds its exception once made (its annotation allows None for the moment before).
+            startup_errors.append(cast(BaseException, failure.value))
+
         crawl = self.crawler_process.crawl(crawler, **opts.spargs)
         if isinstance(crawl, asyncio.Future):
-            crawl.add_done_callback(
-                lambda task: task.cancelled() or not task.exception() or startup_errors.append(task.exception()))
+            crawl.add_done_callback(note_task_error)
         else:
-            crawl.addErrback(lambda failure: startup_errors.append(failure.value))
+            # AsyncCrawlerProcess gives the Task above; CrawlerProcess, on the Twisted reactor, a Deferred.
+            cast("Deferred[None]", crawl).addErrback(note_failure)
         if not startup_errors:
             self.crawler_process.start()
         if startup_errors:

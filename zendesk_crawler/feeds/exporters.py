@@ -32,7 +32,7 @@ import codecs
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from scrapy.exporters import JsonItemExporter, JsonLinesItemExporter, XmlItemExporter
@@ -74,6 +74,13 @@ def unescape_forbidden(text: str) -> str:
                   lambda m: "\\" if m.group(1) == "\\" else chr(int(m.group(1)[1:], 16)), text)
 
 
+def _is_utf8(encoding: str | None) -> bool:
+    """Whether a feed's ``encoding`` option names UTF-8 (unset: Scrapy's own encoder decides)."""
+    if not encoding:
+        return False
+    return codecs.lookup(encoding).name == "utf-8"
+
+
 class CompactJsonItemExporter(JsonItemExporter):
     """``JsonItemExporter`` writing each record as compact UTF-8 JSON with orjson.
 
@@ -83,7 +90,7 @@ class CompactJsonItemExporter(JsonItemExporter):
 
     def __init__(self, file: Any, **kwargs: Any) -> None:
         super().__init__(file, **kwargs)
-        self._compact = bool(self.encoding) and codecs.lookup(self.encoding).name == "utf-8" and not self.indent
+        self._compact = _is_utf8(self.encoding) and not self.indent
 
     def export_item(self, item: Any) -> None:
         if not self._compact:
@@ -106,7 +113,7 @@ class CompactJsonLinesItemExporter(JsonLinesItemExporter):
 
     def __init__(self, file: Any, **kwargs: Any) -> None:
         super().__init__(file, **kwargs)
-        self._compact = bool(self.encoding) and codecs.lookup(self.encoding).name == "utf-8"
+        self._compact = _is_utf8(self.encoding)
 
     def export_item(self, item: Any) -> None:
         if not self._compact:
@@ -155,6 +162,7 @@ class SafeXmlItemExporter(XmlItemExporter):
         self._value_tag = _Tag("value")
 
     def export_item(self, item: Any) -> None:
+        fields: Iterable[tuple[Any, Any]]
         if self.fields_to_export is None and isinstance(item, dict):
             fields = item.items()
         else:

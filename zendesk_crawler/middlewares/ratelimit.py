@@ -11,6 +11,7 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.statscollectors import StatsCollector
 
 from zendesk_crawler.api.endpoints import (
     ATTACHMENT_ENDPOINT,
@@ -168,7 +169,7 @@ class RateLimitMiddleware:
         """Add the part of [start, end) not already counted: wall time, not the sum over waiting requests."""
         added = end - max(start, self.paced_until)
         if added > 0:
-            self.stats.inc_value(RATE_LIMIT_PACED_SECONDS, round(added, 3))
+            _add_seconds(self.stats, RATE_LIMIT_PACED_SECONDS, added)
             self.paced_until = end
 
     def process_exception(self, request: Request, exception: Exception) -> None:
@@ -233,8 +234,8 @@ class RateLimitMiddleware:
         paused_until = self.bucket_paused_until.get(bucket, 0.0) if bucket else self.paused_until
         if resume_at <= max(paused_until, self.paused_until):
             return
-        self.stats.inc_value(RATE_LIMIT_PAUSED_SECONDS,
-                             round(resume_at - max(paused_until, self.paused_until, time.monotonic()), 3))
+        _add_seconds(self.stats, RATE_LIMIT_PAUSED_SECONDS,
+                     resume_at - max(paused_until, self.paused_until, time.monotonic()))
         if bucket:
             self.bucket_paused_until[bucket] = resume_at
             logger.info("Pausing the requests of the %s budget for %.1f s: %s", bucket, seconds, why)
@@ -277,3 +278,8 @@ def _seconds(value: str | None, default: float) -> float:
         return max(1.0, float(value)) if value is not None else default
     except ValueError:
         return default
+
+
+def _add_seconds(stats: StatsCollector, key: str, seconds: float) -> None:
+    """Add ``seconds``, to the millisecond, to a stat counted in seconds."""
+    stats.inc_value(key, round(seconds, 3))  # type: ignore[arg-type]  # annotated int, but inc_value adds any number

@@ -58,7 +58,7 @@ class AttachmentIndex:
         """Read every segment of the index (missing: an empty index); one that cannot be read stops the run."""
         try:
             texts = self._segments()
-        except Exception as exc:  # noqa: BLE001 - any storage error: the run must not start without the index
+        except Exception as exc:  # any storage error: the run must not start without the index
             raise StateError(f"the attachment index in {join_uri(self.export_uri, INDEX_DIR)} cannot be read: "
                              f"{exc}") from None
         for uri, text in texts:

@@ -23,6 +23,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from io import BytesIO
+from os import PathLike
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,7 @@ EXPECTED_SIZE_META = "zendesk_expected_size"
 class AtomicFSFilesStore(FSFilesStore):
     """``FSFilesStore`` that writes each file to a temporary name, fsyncs it and renames it into place."""
 
-    def persist_file(self, path: str, buf: BytesIO, info: MediaPipeline.SpiderInfo, meta: Any = None,
+    def persist_file(self, path: str | PathLike[str], buf: BytesIO, info: MediaPipeline.SpiderInfo, meta: Any = None,
                      headers: Any = None) -> None:
         write_atomically(Path(self.basedir, path), buf.getbuffer())  # durable before a feed or the index names it
 
@@ -158,7 +159,7 @@ class AttachmentFilesPipeline(FilesPipeline):
 
     def downloads(self, record: TicketRecord) -> list[Download]:
         """The files of a record still to download; the others get their ``stored_file`` now."""
-        out = []
+        out: list[Download] = []
         for comment in record.get("comments") or []:
             if not isinstance(comment, dict):
                 continue
@@ -212,9 +213,8 @@ class AttachmentFilesPipeline(FilesPipeline):
 
     # --- storing a download ----------------------------------------------------
 
-    # Scrapy awaits whatever media_to_download returns (ensure_awaitable): a coroutine too.
-    async def media_to_download(self, request: Request, info: MediaPipeline.SpiderInfo, *,  # type: ignore[override]
-                                item: Any = None) -> FileInfo | None:
+    async def media_to_download(  # type: ignore[override]  # Scrapy awaits what this returns: a coroutine too
+            self, request: Request, info: MediaPipeline.SpiderInfo, *, item: Any = None) -> FileInfo | None:
         # "Already stored" was decided from the index (see the module docstring): every request here is downloaded.
         # At most ZENDESK_ATTACHMENT_DOWNLOADS files are handed to the downloader at once. MediaPipeline
         # hands it every file of every waiting record at once, and Scrapy counts requests waiting for their
@@ -237,15 +237,16 @@ class AttachmentFilesPipeline(FilesPipeline):
         except FileException as exc:
             raise FileException(str(failure.value) or str(exc)) from exc  # keep why (FilesPipeline drops it)
 
-    async def media_downloaded(self, response: Response, request: Request, info: MediaPipeline.SpiderInfo, *,
-                               item: Any = None) -> dict[str, Any]:
+    async def media_downloaded(  # type: ignore[override]  # a skipped file's result is no FileInfo: {"skipped": why}
+            self, response: Response, request: Request, info: MediaPipeline.SpiderInfo, *,
+            item: Any = None) -> FileInfo | dict[str, Any]:
         try:
             return await self._file_of(response, request, info, item)
         finally:
             self._give_place_back(request)
 
     async def _file_of(self, response: Response, request: Request, info: MediaPipeline.SpiderInfo,
-                       item: Any) -> dict[str, Any]:
+                       item: Any) -> FileInfo | dict[str, Any]:
         if response.status == 404 and request.meta.get(ENDPOINT_META) == VOICE_RECORDING_ENDPOINT:
             return {"skipped": "not_found"}  # a call whose recording Zendesk no longer keeps
         if response.status != 200:
@@ -280,7 +281,8 @@ class AttachmentFilesPipeline(FilesPipeline):
             stats.inc_value(ATTACHMENTS_STORED_BYTES, len(body))
         return {"url": request.url, "path": path, "checksum": sha256, "size": len(body), "status": "downloaded"}
 
-    def item_completed(self, results: list[tuple[bool, Any]], item: Any, info: MediaPipeline.SpiderInfo) -> Any:
+    def item_completed(  # type: ignore[override]  # the results are media_downloaded's, not only FileInfo
+            self, results: list[tuple[bool, Any]], item: Any, info: MediaPipeline.SpiderInfo) -> Any:
         downloads, requests = self.pending.pop(id(item), ([], []))
         # MediaPipeline keeps every result for the run; the index remembers them.
         compat.forget_results(info, (self.crawler.request_fingerprinter.fingerprint(r) for r in requests))

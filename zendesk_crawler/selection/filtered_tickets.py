@@ -157,7 +157,7 @@ class SelectedTicketStream(Stream):
 
     def source_failed(self, failure: Failure) -> None:
         """An id source could not be read: a query Zendesk rejects is named with Zendesk's reason."""
-        request = failure.request  # type: ignore[attr-defined]
+        request = failure.request  # type: ignore[attr-defined]  # Scrapy sets it on the Failure an errback gets
         source: IdSource = request.meta[SOURCE_META]
         response = getattr(failure.value, "response", None)
         # A first page refused as a bad request is the query; a later one is the cursor (expired, say).
@@ -225,7 +225,8 @@ class SelectedTicketStream(Stream):
             self.fail(f"the {self.label} stopped: {api_error(failure)}")
             return
         self.fetches_running -= 1
-        ticket_id = failure.request.meta[IDS_META][0]  # type: ignore[attr-defined]
+        request = failure.request  # type: ignore[attr-defined]  # Scrapy sets it on the Failure an errback gets
+        ticket_id = request.meta[IDS_META][0]
         self.not_found.append(ticket_id)
         self.stats.set_value(ids_not_found(self.name), list(self.not_found))
         logger.warning("No ticket %d: deleted or never existed (Zendesk answers 404)", ticket_id)

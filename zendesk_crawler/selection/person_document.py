@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, ClassVar
 from urllib.parse import urlparse
 
 from scrapy import signals
@@ -87,7 +87,8 @@ class _Document:
 class PersonDocumentWriter:
     """Writes a person export's JSON and XML documents (see the module docstring); off for other runs."""
 
-    EXPORTERS = {"json": PersonJsonExporter, "xml": PersonXmlExporter}
+    EXPORTERS: ClassVar[dict[str, type[PersonJsonExporter] | type[PersonXmlExporter]]] = {
+        "json": PersonJsonExporter, "xml": PersonXmlExporter}
 
     def __init__(self, crawler: Crawler) -> None:
         config = RunContext.of(crawler.settings)
@@ -117,7 +118,7 @@ class PersonDocumentWriter:
         if isinstance(item, PersonProfile):
             try:
                 self._open(item)
-            except Exception as exc:  # noqa: BLE001 - any storage error: no complete document can be written
+            except Exception as exc:  # any storage error: no complete document can be written
                 self.broken = True
                 record_failure(self.crawler, f"the person document could not be opened: {exc!r}", stream="tickets")
         elif isinstance(item, TicketRecord) and not self.broken:
@@ -165,7 +166,7 @@ class PersonDocumentWriter:
     async def _store(self, document: _Document) -> None:
         try:
             await ensure_awaitable(document.storage.store(document.file))
-        except Exception as exc:  # noqa: BLE001 - any storage error means the document is missing
+        except Exception as exc:  # any storage error means the document is missing
             logger.error("Could not store %s: %r", document.uri, exc)
             stored = False
         else:

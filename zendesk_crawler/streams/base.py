@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 from urllib.parse import urlencode
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Response
+from scrapy.spiders import Spider
 from scrapy.statscollectors import StatsCollector
 from twisted.python.failure import Failure
 
@@ -155,7 +156,9 @@ class Stream:
     def retry_or_fail(self, response: Response, give_up: Callable[[str], None]) -> Iterator[Request]:
         """Retry a response whose body is not the expected JSON (truncated, an HTML error page), like a 5xx."""
         self.stats.inc_value(MALFORMED_RESPONSES)
-        retry = get_retry_request(response.request, spider=self.crawler.spider, reason="malformed_response",
+        # A response a callback gets carries its request, and the spider is running while callbacks are.
+        request, spider = cast(Request, response.request), cast(Spider, self.crawler.spider)
+        retry = get_retry_request(request, spider=spider, reason="malformed_response",
                                   max_retry_times=self.crawler.settings.getint("RETRY_TIMES"))
         if retry is not None:
             yield retry

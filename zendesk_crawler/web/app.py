@@ -291,7 +291,7 @@ def run_arguments(start_time: Any, streams: list[Any], attachments: Any) -> dict
     return arguments
 
 
-def create_app(config: WebConfig, settings: BaseSettings, bind_host: str = "127.0.0.1") -> Starlette:
+def create_app(config: WebConfig, settings: BaseSettings, bind_host: str = "127.0.0.1") -> SecurityMiddleware:
     """The ASGI application (``bind_host``: the address it listens on, a ``Host`` name it answers to)."""
     page = WebPage(config, settings)
     routes = [
@@ -310,4 +310,4 @@ def create_app(config: WebConfig, settings: BaseSettings, bind_host: str = "127.
         return page.not_found()
 
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found})
-    return SecurityMiddleware(app, config.user, config.password, bind_host)  # type: ignore[return-value]
+    return SecurityMiddleware(app, config.user, config.password, bind_host)

@@ -8,6 +8,7 @@ import ipaddress
 import os
 import secrets
 import socket
+from typing import cast
 from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -34,7 +35,8 @@ def is_loopback(host: str) -> bool:
     except ValueError:
         pass
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+        # An IPv4 or IPv6 address is a string (the stub's int is a Python built with --disable-ipv6).
+        addresses = {cast(str, info[4][0]) for info in socket.getaddrinfo(host, None)}
     except (OSError, UnicodeError):
         return False
     return bool(addresses) and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses)

@@ -19,7 +19,7 @@ import re
 import sqlite3
 import threading
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,7 +83,7 @@ def ticket_files(run: Run) -> list[str]:
     return sorted(path for _, path in best.values())
 
 
-def content(location: ExportLocation, path: str) -> Iterator[bytes]:
+def content(location: ExportLocation, path: str) -> Generator[bytes, None, None]:
     """A file's content in chunks; ``.gz`` decompressed as a stream, at most :data:`INFLATE_STEP` bytes a step.
 
     Closing the iterator (or stopping a ``for`` over it) closes the file or the GET.
@@ -114,7 +114,10 @@ def content(location: ExportLocation, path: str) -> Iterator[bytes]:
 
 def lines(location: ExportLocation, path: str) -> Iterator[tuple[int, int, bytes | None]]:
     """(offset, length, line) of each line of a file's content; the line is ``None`` beyond MAX_RECORD_BYTES."""
-    offset, pending, pending_size, too_long = 0, [], 0, False  # the current line: its pieces read so far
+    offset = 0
+    # The current line: its pieces read so far, their size, and whether it is longer than MAX_RECORD_BYTES.
+    pending: list[bytes] = []
+    pending_size, too_long = 0, False
     for data in content(location, path):
         start = 0
         while (end := data.find(b"\n", start)) != -1:

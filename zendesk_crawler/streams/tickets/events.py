@@ -263,20 +263,24 @@ class EventComments:
             return
         self.stats.inc_value(EVENT_PAGES)
         end_time = page.get("end_time")
-        if not page.get("end_of_stream") and (not isinstance(end_time, int) or end_time < response.meta["start_time"]):
-            self._events_failed(f"the event page at start_time={response.meta['start_time']} has no usable end_time")
-            return
+        next_start: int | None = None  # where the next event page starts; None: the stream ends with this page
+        if not page.get("end_of_stream"):
+            if not isinstance(end_time, int) or end_time < response.meta["start_time"]:
+                self._events_failed(f"the event page at start_time={response.meta['start_time']} has no usable "
+                                    "end_time")
+                return
+            next_start = end_time
         self.events.add_page(page)
         evicted = self.events.evict(self.waiting, self.config.events_kept_tickets)
         if evicted:
             self.stats.inc_value(TICKETS_EVICTED_FROM_EVENTS, evicted)
         yield from self.release_waiting()
-        if not page.get("end_of_stream"):
+        if next_start is not None:
             if self.events_ahead():
                 self.stats.inc_value(EVENT_STREAM_PAUSED)
-                self.held_events_request = self.events_request(end_time)  # until the ticket export catches up
+                self.held_events_request = self.events_request(next_start)  # until the ticket export catches up
             else:
-                yield self.events_request(end_time)
+                yield self.events_request(next_start)
         yield from self.next_work()
 
     def events_ahead(self) -> bool:

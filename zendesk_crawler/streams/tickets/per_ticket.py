@@ -136,7 +136,8 @@ class TicketComments:
 
     def comments_failed(self, failure: Failure) -> list[Request]:
         """Errback of comment pages: the ticket is named and the run fails (the cursor stays)."""
-        self._ticket_failed(failure.request.meta["conversation"], describe(failure))  # type: ignore[attr-defined]
+        request = failure.request  # type: ignore[attr-defined]  # Scrapy sets it on the Failure an errback gets
+        self._ticket_failed(request.meta["conversation"], describe(failure))
         return self._done()
 
     def _ticket_failed(self, conversation: TicketConversation, why: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
@@ -45,7 +45,9 @@ class TicketVersions:
 
     def is_current(self, conversation: TicketConversation) -> bool:
         """Whether the conversation is of the newest version of its ticket seen."""
-        return self.newest.get(conversation.ticket.get("id")) == _version(conversation.ticket)
+        # Only a ticket with an integer id gets a conversation that comes here (``Conversations._accept``).
+        ticket_id = cast(int, conversation.ticket.get("id"))
+        return self.newest.get(ticket_id) == _version(conversation.ticket)
 
     def finished(self, conversation: TicketConversation) -> list[TicketConversation]:
         """The conversation to hand on, unless a newer version of its ticket came since (then nothing)."""
