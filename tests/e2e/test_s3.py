@@ -7,6 +7,7 @@ import json
 import time
 
 import boto3
+from botocore.exceptions import ClientError
 import pytest
 
 from tests.support.crawl import RunningCrawl, run_crawl
@@ -47,6 +48,20 @@ def crawl_s3(sandbox, s3_url, export_uri, workdir, *args, **env):
 
 def objects(s3, bucket, prefix=""):
     return sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", []))
+
+
+def delete_bucket(s3, bucket: str) -> None:
+    """Empty and delete a bucket a running crawl still writes to (its status document): again until it is gone."""
+    for _ in range(50):
+        for key in objects(s3, bucket):
+            s3.delete_object(Bucket=bucket, Key=key)
+        try:
+            s3.delete_bucket(Bucket=bucket)
+            return
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "BucketNotEmpty":
+                raise
+    raise AssertionError(f"bucket {bucket} never stayed empty long enough to be deleted")
 
 
 def body(s3, bucket, key) -> bytes:
@@ -133,9 +148,7 @@ def test_failed_upload_leaves_the_old_state_in_place(s3, s3_url, tmp_path):
         server.advance_clock(120)
         crawl = RunningCrawl(server.url, tmp_path, "-a", "start_time=0", **env)
         crawl.wait_for("Resuming from the cursor")
-        for key in objects(s3, "exports"):
-            s3.delete_object(Bucket="exports", Key=key)
-        s3.delete_bucket(Bucket="exports")  # the upload at the end of the run fails
+        delete_bucket(s3, "exports")  # the upload at the end of the run fails
         result = crawl.finish()
     assert result.returncode == 1
     (line,) = result.failure_lines()
