@@ -48,7 +48,8 @@ $(VENV)/.installed-%: | $(PY)
 demo: install
 	$(PY) -m zendesk_crawler.demo
 
-test: system-packages install-dev
+# Lint and types first: a finding fails the tests as a failing test would.
+test: system-packages install-dev lint
 	$(PY) -m pytest
 
 # The web page on http://127.0.0.1:8000 (same environment as a crawl; README, "The web page").

@@ -128,8 +128,7 @@ def measure(command: list[str], env: dict[str, str], workdir: Path, cwd: Path = 
     """Run a command in ``cwd`` through bench/launch.py; its exit status, CPU seconds and peak RSS."""
     result_path = workdir.parent / f"{workdir.name}-measure.json"
     proc = subprocess.run([sys.executable, str(PROJECT_ROOT / "bench" / "launch.py"), str(result_path), *command],
-                          cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True)
+                          cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True)
     if proc.returncode:
         print(proc.stderr[-2000:], file=sys.stderr)
     return {**json.loads(result_path.read_text("utf-8")), "stdout": proc.stdout}

@@ -5,9 +5,9 @@ from __future__ import annotations
 from scrapy.settings import BaseSettings
 from scrapy.utils.misc import load_object
 
-from zendesk_crawler.pipelines.attachments import DOWNLOAD_SLOT
 from zendesk_crawler.config import attachment_downloads_setting
 from zendesk_crawler.feeds.defaults import add_default_feeds
+from zendesk_crawler.pipelines.attachments import DOWNLOAD_SLOT
 from zendesk_crawler.run.context import RunContext
 
 #: Downloader middlewares: credentials for the account's origin only, retry backoff, the budgets, stats.
@@ -74,8 +74,8 @@ class ZendeskAddon:
                                  ("ITEM_PIPELINES", ITEM_PIPELINES), ("EXTENSIONS", EXTENSIONS)):
             for path, order in components.items():
                 settings.setdefault_in_component_priority_dict(name, load_object(path), order)
-        for name, components in (("FEED_EXPORTERS", FEED_EXPORTERS), ("FEED_STORAGES", FEED_STORAGES)):
-            settings.set(name, {**components, **settings.getdict(name)}, priority="addon")
+        for name, classes in (("FEED_EXPORTERS", FEED_EXPORTERS), ("FEED_STORAGES", FEED_STORAGES)):
+            settings.set(name, {**classes, **settings.getdict(name)}, priority="addon")
         add_default_feeds(settings)
         # Attachment downloads get a downloader slot of their own, with its own concurrency, and room in
         # CONCURRENT_REQUESTS beside the API requests (which wait for their budget inside it).
@@ -88,5 +88,5 @@ class ZendeskAddon:
         added = settings.getint(ATTACHMENT_ROOM_SETTING, 0)
         if room != added:
             settings.set("CONCURRENT_REQUESTS", settings.getint("CONCURRENT_REQUESTS") - added + room,
-                         priority=settings.getpriority("CONCURRENT_REQUESTS"))
+                         priority=settings.getpriority("CONCURRENT_REQUESTS") or "addon")
             settings.set(ATTACHMENT_ROOM_SETTING, room, priority="addon")

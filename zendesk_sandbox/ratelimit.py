@@ -98,7 +98,7 @@ class RateLimiter:
             left = self._roll(self._monotonic())
             reset = max(1, math.ceil(left))
             limit = self._export_limit(bucket) if bucket else 0
-            export_over = bool(limit) and self._export_used[bucket] >= limit  # type: ignore[index]
+            export_over = bool(limit) and self._export_used[bucket] >= limit  # type: ignore[index]  # limit is 0 without a bucket
             account_over = bool(self.limit) and self._used + self._others >= self.limit
             allowed = not export_over and not account_over
             if allowed and consume:

@@ -31,7 +31,9 @@ def stored_files(records: list[dict[str, Any]]) -> dict[tuple[str, Any], Any]:
 
 
 def truth_key(entry: dict[str, Any]) -> tuple[str, Any]:
-    return ("attachment", entry["attachment_id"]) if entry["kind"] == "attachment" else ("recording", entry["comment_id"])
+    if entry["kind"] == "attachment":
+        return ("attachment", entry["attachment_id"])
+    return ("recording", entry["comment_id"])
 
 
 def assert_files_match_truth(result: CrawlResult, truth: list[dict[str, Any]], export_dir: Path) -> None:

@@ -34,7 +34,7 @@ def test_events_mode_matches_per_ticket_mode_with_a_fraction_of_the_requests(tmp
         assert {k: v for k, v in got.items() if k != "comments" and k != "_export"} == \
                {k: v for k, v in expected.items() if k != "comments" and k != "_export"}
         assert [c["id"] for c in got["comments"]] == [c["id"] for c in expected["comments"]]
-        for mine, theirs in zip(got["comments"], expected["comments"]):
+        for mine, theirs in zip(got["comments"], expected["comments"], strict=True):
             assert {f: mine.get(f) for f in EVENT_COMMENT_FIELDS} == {f: theirs.get(f) for f in EVENT_COMMENT_FIELDS}
             assert "plain_body" not in mine and "metadata" not in mine
         if expected["status"] != "deleted":

@@ -165,7 +165,8 @@ def test_a_ticket_failing_forever_fails_the_run_and_the_cursor_stays_before_it(t
         from_victim_on = {page["after_cursor"] for page in pages[where:]}
         state = first.state()
         assert state is not None, "earlier pages were stored in full: a checkpoint should have been saved"
-        assert state["streams"]["tickets"]["cursor"] in before and state["streams"]["tickets"]["cursor"] not in from_victim_on
+        cursor = state["streams"]["tickets"]["cursor"]
+        assert cursor in before and cursor not in from_victim_on
         assert state["streams"]["tickets"]["cursor"] != pages[-1]["after_cursor"]
         records = all_exported_records(tmp_path)
         assert victim not in {r["id"] for r in records}

@@ -43,7 +43,7 @@ def test_the_ticket_csv_has_a_row_per_ticket_equal_to_the_json(export):
     assert len(rows) == len(records) == len({r["id"] for r in records})
     custom_keys = [key[len("custom: "):] for key in rows[0] if key.startswith("custom: ")]
     assert list(rows[0])[:len(TICKET_COLUMNS)] == list(TICKET_COLUMNS) and custom_keys
-    for record, row in zip(records, rows):
+    for record, row in zip(records, rows, strict=True):
         assert row["id"] == cell(record["id"]) and row["subject"] == cell(record.get("subject"))
         assert row["requester_name"] == cell((record["requester"] or {}).get("name"))
         assert row["group_name"] == cell((record["group"] or {}).get("name"))
@@ -60,7 +60,7 @@ def test_the_comment_csv_has_a_row_per_comment_with_the_exact_body(export):
     assert len(rows) == len(comments) and list(rows[0]) == list(COMMENT_COLUMNS)
     assert any(len(comment.get("body") or "") > 500_000 for _, comment in comments)  # the 1 MB bodies
     assert any("\r" in (comment.get("body") or "") or "\n" in (comment.get("body") or "") for _, comment in comments)
-    for (record, comment), row in zip(comments, rows):
+    for (record, comment), row in zip(comments, rows, strict=True):
         assert row["ticket_id"] == cell(record["id"]) and row["id"] == cell(comment.get("id"))
         assert row["body"] == cell(comment.get("body"))  # exact, newlines, quotes, commas and all
         assert row["author_name"] == cell((comment.get("author") or {}).get("name"))
@@ -72,7 +72,7 @@ def test_the_other_streams_csv_hold_every_field(export, stream):
     records = export.records(stream)
     rows = [row for path in export.feeds(".csv", stream) for row in read_csv(path)]
     assert len(rows) == len(records)
-    for record, row in zip(records, rows):
+    for record, row in zip(records, rows, strict=True):
         extra = json.loads(row["_extra"]) if row["_extra"] else {}
         for key, value in record.items():
             assert (row[key] if key in row else cell(extra[key])) == cell(value), (stream, key)

@@ -1,4 +1,5 @@
-"""Progress on a terminal: a real crawl under a pseudo-terminal shows rich's live display, and the log goes to its file."""
+"""Progress on a terminal: a real crawl under a pseudo-terminal shows rich's live display, and the log goes to its
+file."""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import pairwise
 
 import pytest
 
@@ -44,7 +45,7 @@ def test_pacing_follows_the_announced_windows_it_was_not_told_about(tmp_path):
         # none empty; waiting out a 60-second minute would leave 14 in a row empty. One empty window is a stalled
         # machine, not the crawler.
         windows = sorted({e["window"] for e in log["log"]})
-        assert max(later - earlier for earlier, later in zip(windows, windows[1:])) <= 2, windows
+        assert max(later - earlier for earlier, later in pairwise(windows)) <= 2, windows
         # Time held back, not a sum over the waiting requests: never more than the windows the run spanned (4 s).
         paced = stat(result.stderr, "zendesk/rate_limit_paced_seconds")
         assert paced <= (windows[-1] - windows[0] + 1) * 4.0

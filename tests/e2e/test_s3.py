@@ -7,8 +7,8 @@ import json
 import time
 
 import boto3
-from botocore.exceptions import ClientError
 import pytest
+from botocore.exceptions import ClientError
 
 from tests.support.crawl import RunningCrawl, run_crawl
 from tests.support.servers import moto_s3_server
@@ -116,7 +116,8 @@ def test_export_to_s3_then_resume_from_the_state_stored_there(sandbox, s3, s3_ur
 
 def test_gzip_batches_on_s3(sandbox, s3, s3_url, tmp_path):
     s3.create_bucket(Bucket="gzipped")
-    result = crawl_s3(sandbox, s3_url, "s3://gzipped/zd", tmp_path, ZENDESK_FEED_GZIP="true", ZENDESK_BATCH_ITEM_COUNT="25")
+    result = crawl_s3(sandbox, s3_url, "s3://gzipped/zd", tmp_path, ZENDESK_FEED_GZIP="true",
+                      ZENDESK_BATCH_ITEM_COUNT="25")
     assert result.returncode == 0, result.stderr[-3000:]
     json_keys = [k for k in objects(s3, "gzipped", "zd/tickets-") if k.endswith(".json.gz")]
     assert len(json_keys) == 4  # 80 tickets, 25 a file
@@ -153,7 +154,8 @@ def test_failed_upload_leaves_the_old_state_in_place(s3, s3_url, tmp_path):
     assert result.returncode == 1
     (line,) = result.failure_lines()
     assert "could not be stored" in line
-    assert json.loads(body(s3, "state-store", "zd/state.json")) == json.loads(saved), body(s3, "state-store", "zd/state.json").decode()[-1500:]
+    stored = body(s3, "state-store", "zd/state.json")
+    assert json.loads(stored) == json.loads(saved), stored.decode()[-1500:]
 
 
 def test_a_second_run_on_the_same_s3_location_refuses_and_an_expired_lock_is_taken_over(sandbox, s3, s3_url, tmp_path):

@@ -20,8 +20,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.support.paths import PROJECT_ROOT
 from tests.support.crawl import crawl_env, run_crawl
+from tests.support.paths import PROJECT_ROOT
 from tests.support.servers import VENV_BIN, scrapyd_server, web_server
 from zendesk_sandbox import SandboxProcess
 from zendesk_sandbox.chromium import CHROMIUM, CHROMIUM_ARGS
@@ -120,7 +120,8 @@ def test_extract_browse_read_print_in_a_browser(browser, tmp_path):
             assert len(exported["comments"]) == len(comments)
             authors = [c["author"]["name"] for c in exported["comments"]]
             assert page.locator("li.comment .author").all_inner_texts() == authors
-            expect(page.locator("li.comment.internal .visibility").first).to_have_text(re.compile("internal note", re.I))
+            internal = page.locator("li.comment.internal .visibility").first
+            expect(internal).to_have_text(re.compile("internal note", re.I))
 
             # Its PDF holds the subject and a right-to-left body as text.
             rtl_ticket = next(t for t in truth.values() if t["status"] != "deleted" and any(

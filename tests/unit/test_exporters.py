@@ -40,7 +40,8 @@ def export(records, exporter_cls):
 def random_value(rng: random.Random, depth: int = 0):
     kind = rng.choice(["str", "int", "float", "bool", "null", "list", "dict"] if depth < 3 else ["str", "int", "null"])
     if kind == "str":
-        return rng.choice(HOSTILE_TEXT[:-1]) + "".join(rng.choice(FORBIDDEN + ["a", "\\", "\r", "é"]) for _ in range(rng.randint(0, 4)))
+        tail = "".join(rng.choice(FORBIDDEN + ["a", "\\", "\r", "é"]) for _ in range(rng.randint(0, 4)))
+        return rng.choice(HOSTILE_TEXT[:-1]) + tail
     if kind == "int":
         return rng.randint(-2**63, 2**63)
     if kind == "float":

@@ -14,6 +14,7 @@ import struct
 import time
 import urllib.error
 import urllib.request
+from itertools import pairwise
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -289,7 +290,7 @@ def test_hostile_content(truth):
     for ticket in tickets:
         stamps = [(c["created_at"], c["id"]) for c in ticket["comments"]]
         assert stamps == sorted(stamps)
-    assert any(a["created_at"] == b["created_at"] for t in tickets for a, b in zip(t["comments"], t["comments"][1:]))
+    assert any(a["created_at"] == b["created_at"] for t in tickets for a, b in pairwise(t["comments"]))
 
 
 def test_changes_clock_and_reappearing_ticket():
@@ -661,7 +662,7 @@ def test_ticket_events_with_comment_events_equal_the_truth(event_pages, truth):
                     for c in ticket["comments"]]
         got = by_ticket.pop(ticket["id"])
         assert got == expected, ticket["id"]  # ids, order, bodies, authors, public, attachments, created_at
-        for child, comment in zip(got, ticket["comments"]):
+        for child, comment in zip(got, ticket["comments"], strict=True):
             assert list(child) == event_keys(comment)
     # deleted tickets keep their past events (their comments are no longer served per ticket)
     deleted = {t["id"] for t in truth["tickets"] if t["status"] == "deleted"}
@@ -685,7 +686,7 @@ def test_ticket_events_with_comment_events_equal_the_truth(event_pages, truth):
 
 def test_ticket_events_pagination_repeats_the_boundary_second(sandbox, event_pages):
     assert len(event_pages) > 20
-    for page, following in zip(event_pages, event_pages[1:]):
+    for page, following in pairwise(event_pages):
         events = page["ticket_events"]
         assert page["count"] == len(events) >= 50 and page["end_of_stream"] is False
         stamps = [(e["timestamp"], e["id"]) for e in events]
@@ -772,7 +773,8 @@ def test_ticket_events_of_changes():
         stamp = calendar.timegm(time.strptime(new_truth[live[0]]["updated_at"], "%Y-%m-%dT%H:%M:%SZ"))
         assert stamp >= now and all(e["timestamp"] == stamp for e in added)  # one request, one sandbox-now
         (update,) = [e for e in added if e["ticket_id"] == live[1]]
-        changes = {k: v for c in update["child_events"] for k, v in c.items() if k not in ("id", "via", "via_reference_id")}
+        changes = {k: v for c in update["child_events"] for k, v in c.items()
+                   if k not in ("id", "via", "via_reference_id")}
         ticket = new_truth[live[1]]
         assert changes["status"] == ticket["status"] and changes["priority"] == ticket["priority"]
         assert changes["tags"] == ticket["tags"] and changes["event_type"] == "Change"
@@ -1034,7 +1036,8 @@ def test_users_export_walk_equals_truth(sandbox):
     last = first["users"][-1]
     assert base64.b64decode(first["after_cursor"]).decode() == f"{unix(last['updated_at'])}.0||{last['id']}|"
     after = urlsplit(first["after_url"])
-    assert after.path == USERS_EXPORT and parse_qs(after.query) == {"cursor": [first["after_cursor"]], "per_page": ["7"]}
+    assert after.path == USERS_EXPORT
+    assert parse_qs(after.query) == {"cursor": [first["after_cursor"]], "per_page": ["7"]}
     # the cursor stays usable after end_of_stream: an empty page that keeps it
     end = pages[-1]
     again = get(end["after_url"]).json
@@ -1059,7 +1062,7 @@ def test_organizations_export_repeats_the_end_time_second(sandbox):
     # the repeat really happens: the records of each page's end_time second come again on the next page
     repeated = [o["id"] for o in served]
     assert len(repeated) > len(truth)
-    for page, following in zip(pages, pages[1:]):
+    for page, following in pairwise(pages):
         assert page["count"] == len(page["organizations"])
         stamps = [unix(o["updated_at"]) for o in page["organizations"]]
         assert stamps == sorted(stamps) and page["end_time"] in (stamps[-1], stamps[-1] + 1)
@@ -1213,23 +1216,28 @@ def test_too_recent_start_time_and_bad_parameters_on_the_new_exports(sandbox):
 
 def test_account_changes_and_resumed_exports():
     with SandboxProcess(tickets=60, seed=7, rate_limit=0, export_rate_limit=0) as server:
-        before = {stream: server.stream_truth(stream) for stream in ("users", "organizations", "groups", "ticket_fields")}
+        before = {stream: server.stream_truth(stream)
+                  for stream in ("users", "organizations", "groups", "ticket_fields")}
         stats = server.stats()
         users_end = walk_users(server, f"{server.url}{USERS_EXPORT}?start_time=0")[1][-1]
         organizations_end = walk_organizations(server, "")[-1]
         export = get(f"{server.url}{EXPORT}?start_time=0&include=users&support_type_scope=all").json
-        ticket = next(t for t in export["tickets"] if t["requester_id"] == t["submitter_id"] and t["status"] != "deleted")
+        ticket = next(t for t in export["tickets"]
+                      if t["requester_id"] == t["submitter_id"] and t["status"] != "deleted")
         requester = ticket["requester_id"]  # a live end user whom tickets and comments sideload
         assert requester in {u["id"] for u in export["users"]}
-        victim = next(u["id"] for u in before["users"] if u["active"] and u["id"] != requester and u["role"] == "end-user"
-                      and u["id"] in {t["requester_id"] for t in export["tickets"]})
+        requesters = {t["requester_id"] for t in export["tickets"]}
+        victim = next(u["id"] for u in before["users"]
+                      if u["active"] and u["id"] != requester and u["role"] == "end-user" and u["id"] in requesters)
         live_organizations = [o["id"] for o in before["organizations"] if o["deleted_at"] is None]
         group = before["groups"][0]["id"]
         field = before["ticket_fields"][-2]["id"]
         # all or nothing
-        for ops in ({"users": {"update": [1]}}, {"users": {"delete": [u["id"] for u in before["users"] if not u["active"]][:1]}},
-                    {"organizations": {"update": [live_organizations[0]], "merge": [1]}}, {"groups": {"delete": [group]}},
-                    {"groups": {"update": [70000000008]}}, {"ticket_fields": {"update": [42]}}, {"users": {"create": -1}},
+        inactive = [u["id"] for u in before["users"] if not u["active"]][:1]
+        for ops in ({"users": {"update": [1]}}, {"users": {"delete": inactive}},
+                    {"organizations": {"update": [live_organizations[0]], "merge": [1]}},
+                    {"groups": {"delete": [group]}}, {"groups": {"update": [70000000008]}},
+                    {"ticket_fields": {"update": [42]}}, {"users": {"create": -1}},
                     {"users": [1]}, {"projects": {"update": [1]}},
                     {"organizations": {"delete": [live_organizations[0]]}, "users": {"update": [2]}}):
             refused(server, **ops)
@@ -1501,7 +1509,8 @@ def test_shared_files_are_byte_identical_across_attachments(files):
     pdf = next(group for group in ([e for e in entries if e["sha256"] == sha] for sha in {e["sha256"] for e in entries})
                if len({e["ticket_id"] for e in group}) >= 2 and group[0]["content_type"] == "application/pdf")
     for group in (logo[:3], pdf[:3]):
-        assert len(group) >= 2 and len({e["attachment_id"] for e in group}) == len({e["url"] for e in group}) == len(group)
+        assert len(group) >= 2
+        assert len({e["attachment_id"] for e in group}) == len({e["url"] for e in group}) == len(group)
         bodies = {download(e["url"])[1].raw for e in group}
         assert len(bodies) == 1 and sha256(bodies.pop()) == group[0]["sha256"]
 
@@ -1578,7 +1587,7 @@ def test_inline_images_only_with_include_inline_images(files):
     assert plain == truth  # the truth's comments are the default answer
     assert [c["id"] for c in plain] == [c["id"] for c in both]
     seen_inline = 0
-    for default, with_inline in zip(plain, both):
+    for default, with_inline in zip(plain, both, strict=True):
         assert {k: v for k, v in default.items() if k != "attachments"} == \
                {k: v for k, v in with_inline.items() if k != "attachments"}
         assert not any(a["inline"] for a in default["attachments"])
@@ -1772,7 +1781,8 @@ def test_tickets_show_many(sandbox, truth):
     assert answer.status == 200
     assert [t["id"] for t in answer.json["tickets"]] == sorted(live)
     for ticket in answer.json["tickets"]:
-        assert ticket == {k: v for k, v in exported[ticket["id"]].items() if k not in ("comments", "_support_type_scope")}
+        assert ticket == {k: v for k, v in exported[ticket["id"]].items()
+                          if k not in ("comments", "_support_type_scope")}
     too_many = ",".join(str(10001 + i) for i in range(101))
     assert get(f"{sandbox.url}/api/v2/tickets/show_many.json?ids={too_many}").status == 400
 

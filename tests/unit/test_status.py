@@ -11,10 +11,9 @@ from pathlib import Path
 from scrapy.utils.test import get_crawler
 
 from zendesk_crawler.config import account_fields
+from zendesk_crawler.extensions.status import StatusDocumentWriter, read_status, status_uri
 from zendesk_crawler.run.context import RUN_CONTEXT_SETTING, RunContext
 from zendesk_crawler.run.stats_keys import FAILURE_REASON, records_exported, stream_position_updated_at
-from zendesk_crawler.extensions.status import StatusDocumentWriter, status_uri
-from zendesk_crawler.extensions.status import read_status
 from zendesk_crawler.state.readers import SavedPosition, read_manifest, read_positions
 
 RUN_ID = "20261201T100000Z-abcdef"

@@ -166,7 +166,8 @@ def test_repeats_are_told_apart_by_the_exact_updated_at(spider, sample, first, s
     assert len(accept([{**ticket, "updated_at": second}], NO_SIDELOADS, 1, set())) == (0 if same else 1)
 
 
-@pytest.mark.parametrize("body", [b"<html>502 Bad Gateway</html>", b'{"tickets": [{"id": 1', b'{"error": "x"}', b"null"])
+@pytest.mark.parametrize("body", [b"<html>502 Bad Gateway</html>", b'{"tickets": [{"id": 1', b'{"error": "x"}',
+                                  b"null"])
 def test_malformed_export_page_is_retried_then_fails_the_run(spider, body):
     pages = told(spider, zendesk_signals.page_received)
     request = spider.export_request({"start_time": 0})
@@ -189,7 +190,8 @@ def test_malformed_comments_page_names_the_ticket(spider, sample):
 
 
 def test_odd_export_entries_do_not_break_the_page(spider):
-    page = {"tickets": [None, {"subject": "no id"}, {"id": "12", "status": "open"}], "after_cursor": "c", "end_of_stream": True}
+    page = {"tickets": [None, {"subject": "no id"}, {"id": "12", "status": "open"}], "after_cursor": "c",
+            "end_of_stream": True}
     out = list(spider.parse_page(respond(spider.export_request({"cursor": "c0"}), json.dumps(page).encode())))
     assert [item.ticket for item in out] == [{"subject": "no id"}, {"id": "12", "status": "open"}]
     assert all(item.comments_status == "not_requested" for item in out)
@@ -287,4 +289,5 @@ def test_a_page_starts_only_a_few_tickets_and_holds_the_next_page_while_a_page_w
         assert isinstance(finished, TicketConversation)
         comment_requests += [request for request in following if "comments.json" in request.url]
         released += [request for request in following if "comments.json" not in request.url]
-    assert len(spider.conversations.per_ticket.queued) == 99 and "cursor=c1" in released[-1].url  # released once less than a page waits
+    # The export page is released once less than a page's worth of tickets waits.
+    assert len(spider.conversations.per_ticket.queued) == 99 and "cursor=c1" in released[-1].url

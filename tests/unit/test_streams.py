@@ -7,11 +7,11 @@ import pytest
 from scrapy.http import TextResponse
 from scrapy.utils.test import get_crawler
 
-from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.errors import ConfigError
-from zendesk_crawler.spiders.arguments import parse_streams
 from zendesk_crawler.items import GroupRecord, OrganizationRecord, TicketFieldRecord, UserRecord
+from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.run.positions import StreamPosition
+from zendesk_crawler.spiders.arguments import parse_streams
 from zendesk_crawler.spiders.zendesk import ZendeskSpider
 from zendesk_crawler.streams import STREAMS
 
@@ -188,9 +188,11 @@ def test_a_repeated_second_is_listed_for_a_checkpoint_only_once_its_page_is_stor
     organizations = spider.streams["organizations"]
     tracker = PageTracker()
     receivers = [
-        (zendesk_signals.page_received, lambda page, position, repeats, **_: tracker.page_started(page, position, repeats)),
+        (zendesk_signals.page_received,
+         lambda page, position, repeats, **_: tracker.page_started(page, position, repeats)),
         (zendesk_signals.page_records, lambda page, count, **_: tracker.records_pending(page, count)),
-        (zendesk_signals.record_already_stored, lambda page, version, **_: tracker.record_already_stored(page, version)),
+        (zendesk_signals.record_already_stored,
+         lambda page, version, **_: tracker.record_already_stored(page, version)),
     ]
     organizations._receivers = receivers  # pydispatcher keeps weak references
     for signal, receiver in receivers:
@@ -198,7 +200,8 @@ def test_a_repeated_second_is_listed_for_a_checkpoint_only_once_its_page_is_stor
     (request,) = organizations.start_requests()
     t = 1717200000
     first = {"organizations": [{"id": 1, "updated_at": "2024-06-01T00:00:05Z"},
-                               {"id": 2, "updated_at": "2024-06-01T00:00:09Z"}], "end_time": t + 9, "end_of_stream": False}
+                               {"id": 2, "updated_at": "2024-06-01T00:00:09Z"}],
+            "end_time": t + 9, "end_of_stream": False}
     records = list(organizations.parse_page(respond(request, first)))
     for record in records[:-1]:
         tracker.record_exported(record.page, (record["id"], record["updated_at"]))

@@ -8,7 +8,12 @@ from scrapy.utils.test import get_crawler
 from twisted.internet.task import Clock
 from twisted.python.failure import Failure
 
-from zendesk_crawler.extensions.housekeeping import GC_THRESHOLDS, TIMER_SWEEP_INTERVAL, CancelledTimerSweep, GarbageCollectorTuning
+from zendesk_crawler.extensions.housekeeping import (
+    GC_THRESHOLDS,
+    TIMER_SWEEP_INTERVAL,
+    CancelledTimerSweep,
+    GarbageCollectorTuning,
+)
 from zendesk_crawler.logformatter import QuietLogFormatter
 
 

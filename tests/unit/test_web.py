@@ -92,7 +92,7 @@ def test_runs_are_read_once_and_again_only_when_their_manifest_changes(tmp_path)
     first = catalog.runs()
     again = catalog.runs()
     assert [run.run_id for run in first] == [RUN_2, RUN_1]
-    assert all(a is b for a, b in zip(first, again))  # not read again: the same objects
+    assert all(a is b for a, b in zip(first, again, strict=True))  # not read again: the same objects
     manifest_path = tmp_path / "export" / f"manifest-{RUN_2}.json"
     manifest = json.loads(manifest_path.read_text("utf-8"))
     manifest_path.write_text(json.dumps({**manifest, "status": "failed", "failure": "rewritten"}), "utf-8")

@@ -87,7 +87,8 @@ class PageTracker:
         return moved
 
     def stored_beyond_position(self, items_stored: int) -> list[RecordVersion]:
-        """Versions after ``safe_position`` already stored: its page's repeats, and the stored records of later pages."""
+        """Versions after ``safe_position`` already stored: its page's repeats, and the stored records of later
+        pages."""
         later = [version for page in sorted(self.pages) for number, version in self.pages[page].exported
                  if number <= items_stored]
         return list(dict.fromkeys([*self.safe_repeats, *later]))

@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 
+from zendesk_crawler.location.documents import documents_for
 from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.run.context import RunContext
 from zendesk_crawler.run.positions import StreamPosition
 from zendesk_crawler.state.checkpoint import PageTracker
 from zendesk_crawler.state.run_state import POSITION_KEYS, RunState, run_context, utc_now
-from zendesk_crawler.location.documents import documents_for
 from zendesk_crawler.state.store import StateError, StateStore
 
 logger = logging.getLogger(__name__)
 
 
 def _iso(seconds: int) -> str:
-    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class StateLoader:

@@ -13,14 +13,14 @@ import logging
 import os
 import socket
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 from scrapy.settings import BaseSettings
 
-from zendesk_crawler.location.s3 import describe_s3_error, error_code, s3_client, split_s3_uri
 from zendesk_crawler.location.paths import is_local, local_path
+from zendesk_crawler.location.s3 import describe_s3_error, error_code, s3_client, split_s3_uri
 from zendesk_crawler.state.store import StateError
 
 logger = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ class RunLock(Protocol):
 
 def _holder(run_id: str, **extra: Any) -> dict[str, Any]:
     return {"pid": os.getpid(), "host": socket.gethostname(), "run_id": run_id,
-            "since": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), **extra}
+            "since": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), **extra}
 
 
 def _locked(where: str, holder: str) -> RunLockedError:

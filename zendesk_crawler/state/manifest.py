@@ -8,7 +8,19 @@ from typing import Any
 from scrapy.statscollectors import StatsCollector
 
 from zendesk_crawler.run.positions import StreamPosition
-from zendesk_crawler.run.stats_keys import ATTACHMENTS_PREFIX, COMMENTS_EXPORTED, MAX_TICKETS_REACHED, PERSON_USER_ID, TICKETS_DELETED, TICKETS_EXPORTED, records_exported, stream_requests, ids_found, ids_not_found, no_longer_matching
+from zendesk_crawler.run.stats_keys import (
+    ATTACHMENTS_PREFIX,
+    COMMENTS_EXPORTED,
+    MAX_TICKETS_REACHED,
+    PERSON_USER_ID,
+    TICKETS_DELETED,
+    TICKETS_EXPORTED,
+    ids_found,
+    ids_not_found,
+    no_longer_matching,
+    records_exported,
+    stream_requests,
+)
 
 
 def build_manifest(stats: StatsCollector, *, run_id: str, finish_reason: str, failure: str | None, started_at: str,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from scrapy.crawler import Crawler
 
+from zendesk_crawler.errors import StateError
+from zendesk_crawler.location.documents import documents_for, to_json
 from zendesk_crawler.location.paths import join_uri
 from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.run.outcome import failure_reason, record_failure
 from zendesk_crawler.state.manifest import build_manifest
 from zendesk_crawler.state.run_state import POSITION_KEYS, RunState, run_context, utc_now
-from zendesk_crawler.errors import StateError
-from zendesk_crawler.location.documents import documents_for, to_json
 
 
 class ManifestWriter:

@@ -9,7 +9,7 @@ receivers of its signals: no component reads it out of another.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -19,8 +19,13 @@ from scrapy.statscollectors import StatsCollector
 from zendesk_crawler.run.context import RunContext
 from zendesk_crawler.run.outcome import record_failure
 from zendesk_crawler.run.positions import StreamPosition
-from zendesk_crawler.run.stats_keys import COMMENTS_EXPORTED, TICKETS_DELETED, TICKETS_EXPORTED, records_exported, \
-    stream_position_updated_at
+from zendesk_crawler.run.stats_keys import (
+    COMMENTS_EXPORTED,
+    TICKETS_DELETED,
+    TICKETS_EXPORTED,
+    records_exported,
+    stream_position_updated_at,
+)
 from zendesk_crawler.state.checkpoint import PageTracker
 from zendesk_crawler.state.store import STATE_VERSION, StateError, StateStore
 from zendesk_crawler.streams import STREAMS
@@ -31,7 +36,7 @@ POSITION_KEYS = {name: stream.position_key for name, stream in STREAMS.items() i
 
 def utc_now() -> str:
     """Now, as the state file and the manifest write times (ISO 8601, UTC, seconds)."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def run_context(crawler: Crawler) -> RunContext:

@@ -22,13 +22,13 @@ class FastRandom(random.Random):
     below 2**-40 here, and the sequence is still fully determined by the seed.
     """
 
-    def choice(self, seq: Any) -> Any:  # type: ignore[override]
+    def choice(self, seq: Any) -> Any:  # type: ignore[override]  # any sequence, as random.Random takes
         return seq[int(self.random() * len(seq))]
 
     def randint(self, a: int, b: int) -> int:
         return a + int(self.random() * (b - a + 1))
 
-    def randrange(self, stop: int) -> int:  # type: ignore[override]
+    def randrange(self, stop: int) -> int:  # type: ignore[override]  # only the one-argument form is used
         return int(self.random() * stop)
 
 
