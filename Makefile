@@ -59,6 +59,6 @@ web: web-packages install-web
 # Lint and type checks (configured in pyproject.toml); both run, so that one report shows every finding.
 lint: install-dev
 	@status=0; \
-	$(VENV)/bin/ruff check zendesk_crawler zendesk_sandbox tests bench docs || status=1; \
+	$(VENV)/bin/ruff check zendesk_crawler zendesk_sandbox harness tests bench docs || status=1; \
 	$(VENV)/bin/mypy zendesk_crawler || status=1; \
 	exit $$status

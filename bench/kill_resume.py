@@ -16,8 +16,8 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from zendesk_sandbox import SandboxProcess  # noqa: E402
-from zendesk_sandbox.crawl import RunningCrawl, run_crawl  # noqa: E402
+from harness.crawl import RunningCrawl, run_crawl  # noqa: E402 - imported after the project root is put on sys.path
+from zendesk_sandbox import SandboxProcess  # noqa: E402 - imported after the project root is put on sys.path
 
 
 def main() -> None:

@@ -28,7 +28,7 @@ from typing import Any
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from zendesk_sandbox import SandboxProcess  # noqa: E402
+from zendesk_sandbox import SandboxProcess  # noqa: E402 - imported after the project root is put on sys.path
 
 UNLIMITED = 1_000_000_000
 

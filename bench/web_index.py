@@ -37,12 +37,12 @@ import orjson
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from scrapy.exporters import JsonLinesItemExporter  # noqa: E402
+from scrapy.exporters import JsonLinesItemExporter  # noqa: E402 - imported after the project root is put on sys.path
 
-from zendesk_crawler.feeds.exporters import CompactJsonItemExporter  # noqa: E402
-from zendesk_crawler.web.location import LocalLocation  # noqa: E402
-from zendesk_crawler.web.runs import read_runs  # noqa: E402
-from zendesk_crawler.web.tickets import TicketIndex  # noqa: E402
+from zendesk_crawler.feeds.exporters import CompactJsonItemExporter  # noqa: E402 - imported after the project root is put on sys.path
+from zendesk_crawler.web.location import LocalLocation  # noqa: E402 - imported after the project root is put on sys.path
+from zendesk_crawler.web.runs import read_runs  # noqa: E402 - imported after the project root is put on sys.path
+from zendesk_crawler.web.tickets import TicketIndex  # noqa: E402 - imported after the project root is put on sys.path
 
 BATCH = 5000
 BODY = ("Здравствуйте, the invoice for last month lists our old VAT number. שלום, יש לי בעיה עם החשבון. "

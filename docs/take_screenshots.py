@@ -15,12 +15,12 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from playwright.sync_api import sync_playwright  # noqa: E402
+from playwright.sync_api import sync_playwright  # noqa: E402 - imported after the project root is put on sys.path
 
-from zendesk_sandbox import SandboxProcess  # noqa: E402
-from zendesk_sandbox.child_servers import web_server  # noqa: E402
-from zendesk_sandbox.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from zendesk_sandbox.crawl import crawl_env, run_crawl  # noqa: E402
+from harness.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402 - imported after the project root is put on sys.path
+from harness.crawl import crawl_env, run_crawl  # noqa: E402 - imported after the project root is put on sys.path
+from harness.servers import web_server  # noqa: E402 - imported after the project root is put on sys.path
+from zendesk_sandbox import SandboxProcess  # noqa: E402 - imported after the project root is put on sys.path
 
 DOCS = PROJECT_ROOT / "docs"
 

@@ -29,6 +29,7 @@ import struct
 import threading
 import zipfile
 import zlib
+from collections.abc import Callable
 from functools import lru_cache
 from typing import NamedTuple
 from urllib.parse import quote
@@ -295,7 +296,7 @@ def _zip(spec: FileSpec, rng: random.Random) -> bytes:
     return out.getvalue()
 
 
-def _text_lines(spec: FileSpec, rng: random.Random, first: bytes, line) -> bytes:  # type: ignore[no-untyped-def]
+def _text_lines(spec: FileSpec, rng: random.Random, first: bytes, line: Callable[[random.Random], bytes]) -> bytes:
     parts, used = [first], len(first)
     while True:
         row = line(rng)

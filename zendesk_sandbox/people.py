@@ -174,14 +174,14 @@ def user_tickets(dataset: Dataset, base_url: str, user_id: int, relation: str, q
         prefix = b'{"tickets":['
         end = body.index(b"]", len(prefix))
         listed = [int(x) for x in body[len(prefix):end].split(b",") if x]
-        rendered = b",".join(dumps(render(dataset.state(tid))) for tid in listed)  # type: ignore[arg-type]
+        rendered = b",".join(dumps(render(dataset.state(tid))) for tid in listed)  # type: ignore[arg-type]  # listed ids are live tickets
         return Response(response.status, response.headers, prefix + rendered + body[end:])
     per_page = _int(query, "per_page", MAX_LIST_PAGE, 1, MAX_LIST_PAGE)
     page = _int(query, "page", 1, 1)
     window = ids[(page - 1) * per_page: page * per_page]
     records = [b""] * len(ids)
     for offset, tid in enumerate(window):
-        records[(page - 1) * per_page + offset] = dumps(render(dataset.state(tid)))  # type: ignore[arg-type]
+        records[(page - 1) * per_page + offset] = dumps(render(dataset.state(tid)))  # type: ignore[arg-type]  # live ids
     return offset_list(base_url, path, "tickets", records, query)
 
 
@@ -195,7 +195,7 @@ def person_truth(dataset: Dataset, user_id: int) -> dict[str, Any]:
     followed = person_ticket_ids(dataset, "followed", user_id)
     commented = sorted(state.id for state, _ in matching(dataset, Query(dataset, f"commenter:{user_id}")))
     every = sorted(set(requested) | set(ccd) | set(followed) | set(commented))
-    archived = [tid for tid in every if dataset.is_archived(dataset.state(tid))]  # type: ignore[arg-type]
+    archived = [tid for tid in every if dataset.is_archived(dataset.state(tid))]  # type: ignore[arg-type]  # live ids
     return {"now": dataset.clock.now_int(), "user_id": user_id, "email": dataset.account.user_email(user_id),
             "requested": requested, "ccd": ccd, "followed": followed, "commented": commented, "archived": archived,
             "identities": identities(dataset, user_id)}

@@ -20,11 +20,11 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
+from harness.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.support.crawl import crawl_env, run_crawl
 from tests.support.paths import PROJECT_ROOT
 from tests.support.servers import VENV_BIN, scrapyd_server, web_server
 from zendesk_sandbox import SandboxProcess
-from zendesk_sandbox.chromium import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.slow
 

@@ -1,4 +1,4 @@
-"""The crawl runner of ``zendesk_sandbox.crawl`` with results that also read the XML feeds; crawl settings the
+"""The crawl runner of ``harness.crawl`` with results that also read the XML feeds; crawl settings the
 tests share."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+from harness import crawl
+from harness.crawl import crawl_env
 from tests.support.xmlfeed import read_xml_feed
-from zendesk_sandbox import crawl
-from zendesk_sandbox.crawl import crawl_env
 
 __all__ = ["CHECKPOINTING", "CrawlResult", "RunningCrawl", "crawl_env", "run_crawl"]
 

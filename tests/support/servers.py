@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from zendesk_sandbox.child_servers import ServerProcess, free_port, web_server
+from harness.servers import ServerProcess, free_port, web_server
 
 __all__ = ["VENV_BIN", "ServerProcess", "moto_s3_server", "scrapyd_server", "web_server"]
 

@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from zendesk_sandbox.crawl import PROJECT_ROOT
+from harness.crawl import PROJECT_ROOT
 
 
 class ServerProcess:
