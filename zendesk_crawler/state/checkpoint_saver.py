@@ -15,12 +15,12 @@ from zendesk_crawler.run.outcome import stream_failed
 from zendesk_crawler.run.positions import RecordVersion, record_version
 from zendesk_crawler.state.checkpoint import PageTracker
 from zendesk_crawler.state.feed_coverage import streams_by_feed
-from zendesk_crawler.state.run_state import POSITION_KEYS, RunState, run_context
+from zendesk_crawler.state.run_state import POSITION_KEYS, RunStateReceiver
 
 logger = logging.getLogger(__name__)
 
 
-class CheckpointSaver:
+class CheckpointSaver(RunStateReceiver):
     """Follows each incremental stream's pages to stored files and saves the positions that became safe.
 
     Each time a batch of feed files is stored, saves for each incremental
@@ -30,10 +30,8 @@ class CheckpointSaver:
     """
 
     def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        context = run_context(crawler)
-        self.feed_streams = streams_by_feed(crawler.settings, context)
-        self.state: RunState | None = None
+        super().__init__(crawler)
+        self.feed_streams = streams_by_feed(crawler.settings, self.context)
         #: Items in each stored batch file, by feed.
         self.stored_batches: dict[str, dict[int, int]] = defaultdict(dict)
         #: How many stored records after its saved position each stream's last checkpoint listed.
@@ -43,7 +41,6 @@ class CheckpointSaver:
     def from_crawler(cls, crawler: Crawler) -> CheckpointSaver:
         saver = cls(crawler)
         for handler, signal in [
-            (saver.state_loaded, zendesk_signals.state_loaded),
             (saver.page_received, zendesk_signals.page_received),
             (saver.page_records, zendesk_signals.page_records),
             (saver.record_superseded, zendesk_signals.record_superseded),
@@ -53,9 +50,6 @@ class CheckpointSaver:
         ]:
             crawler.signals.connect(handler, signal=signal)
         return saver
-
-    def state_loaded(self, state: RunState) -> None:
-        self.state = state
 
     @property
     def trackers(self) -> dict[str, PageTracker]:

@@ -11,12 +11,12 @@ from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.run.outcome import record_failure
 from zendesk_crawler.run.stats_keys import STATE_SAVED
 from zendesk_crawler.state.checks import stream_ended_key, why_not_save
-from zendesk_crawler.state.run_state import RunState, run_context
+from zendesk_crawler.state.run_state import RunStateReceiver
 
 logger = logging.getLogger(__name__)
 
 
-class FinalSave:
+class FinalSave(RunStateReceiver):
     """Saves a stream's final position only when the checks in ``checks.py`` pass for it.
 
     The run finished, every feed was stored, the stream reached its end and
@@ -27,21 +27,12 @@ class FinalSave:
     the run state for the manifest.
     """
 
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        run_context(crawler)  # off for another spider's crawl
-        self.state: RunState | None = None
-
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FinalSave:
         final_save = cls(crawler)
-        crawler.signals.connect(final_save.state_loaded, signal=zendesk_signals.state_loaded)
         crawler.signals.connect(final_save.stream_ended, signal=zendesk_signals.stream_ended)
         crawler.signals.connect(final_save.outputs_closed, signal=zendesk_signals.outputs_closed)
         return final_save
-
-    def state_loaded(self, state: RunState) -> None:
-        self.state = state
 
     def stream_ended(self, stream: str) -> None:
         """The stream was read to its end (or to the end of this run's slice, ``-a max_tickets``)."""

@@ -10,26 +10,17 @@ from zendesk_crawler.location.paths import join_uri
 from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.run.outcome import failure_reason, record_failure
 from zendesk_crawler.state.manifest import build_manifest
-from zendesk_crawler.state.run_state import POSITION_KEYS, RunState, run_context, utc_now
+from zendesk_crawler.state.run_state import POSITION_KEYS, RunStateReceiver, utc_now
 
 
-class ManifestWriter:
+class ManifestWriter(RunStateReceiver):
     """Leaves the run's manifest: what it stored, and whether it is complete (on ``final_save_done``)."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        run_context(crawler)  # off for another spider's crawl
-        self.state: RunState | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ManifestWriter:
         writer = cls(crawler)
-        crawler.signals.connect(writer.state_loaded, signal=zendesk_signals.state_loaded)
         crawler.signals.connect(writer.final_save_done, signal=zendesk_signals.final_save_done)
         return writer
-
-    def state_loaded(self, state: RunState) -> None:
-        self.state = state
 
     def final_save_done(self, reason: str) -> None:
         state = self.state

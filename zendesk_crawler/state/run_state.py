@@ -16,6 +16,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
+from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.run.context import RunContext
 from zendesk_crawler.run.outcome import record_failure
 from zendesk_crawler.run.positions import StreamPosition
@@ -129,3 +130,19 @@ class RunState:
             state["last_run"] = previous.get("last_run")
             state["checkpoint"] = {**self._run_facts(stats), "saved_at": utc_now()}
         return state
+
+
+class RunStateReceiver:
+    """Base of the components that act on the run state the loader hands round with ``state_loaded``.
+
+    Off (``NotConfigured``) for another spider's crawl; ``state`` is ``None`` until the state is loaded.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.context = run_context(crawler)
+        self.state: RunState | None = None
+        crawler.signals.connect(self.state_loaded, signal=zendesk_signals.state_loaded)
+
+    def state_loaded(self, state: RunState) -> None:
+        self.state = state
