@@ -16,6 +16,7 @@ import time
 
 from .app import Config
 from .auth import DEFAULT_API_TOKEN, DEFAULT_EMAIL, DEFAULT_OAUTH_TOKEN, Credentials
+from .features import FEATURES, parse_without
 from .server import ContentHostError, SandboxServer
 
 
@@ -50,6 +51,8 @@ def parse_args(argv: list[str] | None = None) -> Config:
                         help="no tickets with hundreds of comments (1-8 each, about 4): the benchmarks' shape")
     parser.add_argument("--no-gzip", action="store_true",
                         help="never compress answers (Zendesk gzips them for clients that accept it)")
+    parser.add_argument("--without", default="", metavar="FEATURE[,FEATURE]",
+                        help=f"features the account lacks, answered with Zendesk's 403 or 404 ({', '.join(FEATURES)})")
     parser.add_argument("--email", default=DEFAULT_EMAIL)
     parser.add_argument("--api-token", default=DEFAULT_API_TOKEN)
     parser.add_argument("--oauth-token", default=DEFAULT_OAUTH_TOKEN)
@@ -58,6 +61,10 @@ def parse_args(argv: list[str] | None = None) -> Config:
         parser.error("--tickets, --rate-limit, --export-rate-limit and --latency-ms must not be negative")
     if args.other_usage < 0 or (args.rate_limit and args.other_usage >= args.rate_limit):
         parser.error("--other-usage must be between 0 and --rate-limit")
+    try:
+        without = parse_without(args.without)
+    except ValueError as exc:
+        parser.error(f"--without: {exc}")
     if args.time_scale <= 0:
         parser.error("--time-scale must be positive")
     if args.epoch is not None and args.epoch > time.time() - 120:
@@ -70,7 +77,7 @@ def parse_args(argv: list[str] | None = None) -> Config:
                   search_export_rate_limit=args.search_export_rate_limit,
                   time_scale=args.time_scale, other_usage=args.other_usage, latency_ms=args.latency_ms,
                   export_budget_header=args.export_budget_header, gzip=not args.no_gzip, epoch=args.epoch,
-                  heavy_tickets=not args.no_heavy_tickets,
+                  heavy_tickets=not args.no_heavy_tickets, without=without,
                   credentials=Credentials(args.email, args.api_token, args.oauth_token))
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
-from . import api, auth, control, downloads, faults, people, search
+from . import api, auth, control, downloads, faults, features, people, search
 from .api import JSON_TYPE, Response
 from .clock import Clock
 from .data import Dataset
@@ -64,6 +64,8 @@ class Config:
     gzip: bool = True
     heavy_tickets: bool = True
     epoch: int | None = None
+    #: Features the account lacks (``features.FEATURES``): their endpoints answer as Zendesk does without them.
+    without: frozenset[str] = frozenset()
     credentials: auth.Credentials = field(default_factory=auth.Credentials)
 
 
@@ -235,6 +237,9 @@ class App:
         faulty = self._fault(rule, decision.headers)
         if faulty is not None:
             return faulty, rule
+        missing = features.missing_feature(endpoint, self.config.without)
+        if missing is not None:
+            return Response(missing[0], [JSON_TYPE, *decision.headers], missing[1]), rule
         try:
             response = self._route(method, path, dict(parse_qsl(query, keep_blank_values=True)))
         except api.BadRequest as exc:

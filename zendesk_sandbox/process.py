@@ -41,7 +41,7 @@ class SandboxProcess:
                  search_export_rate_limit: int = 100,
                  time_scale: float = 1.0, latency_ms: float = 0, export_budget_header: bool = False,
                  other_usage: int = 0, gzip: bool = True, heavy_tickets: bool = True, epoch: int | None = None,
-                 email: str = DEFAULT_EMAIL, api_token: str = DEFAULT_API_TOKEN,
+                 without: tuple[str, ...] = (), email: str = DEFAULT_EMAIL, api_token: str = DEFAULT_API_TOKEN,
                  oauth_token: str = DEFAULT_OAUTH_TOKEN, host: str = "127.0.0.1", port: int = 0,
                  content_host: str = "127.0.0.2", content_port: int = 0,
                  startup_timeout: float = 120.0, stop_timeout: float = 10.0) -> None:
@@ -61,6 +61,8 @@ class SandboxProcess:
             self.args.append("--no-heavy-tickets")
         if epoch is not None:
             self.args += ["--epoch", str(epoch)]
+        if without:
+            self.args += ["--without", ",".join(without)]
         self.startup_timeout = startup_timeout
         self.stop_timeout = stop_timeout
         self.url = ""
