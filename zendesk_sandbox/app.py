@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
-from . import api, auth, control, downloads, faults, features, people, search
+from . import api, auth, configuration, control, downloads, faults, features, people, search
 from .api import JSON_TYPE, Response
 from .clock import Clock
 from .data import Dataset
@@ -111,6 +111,9 @@ def endpoint_name(path: str) -> str:
         return "groups"
     if api.TICKET_FIELDS_PATH.fullmatch(path):
         return "ticket_fields"
+    config = configuration.endpoint_of(path)
+    if config is not None:
+        return config.stream
     if downloads.RECORDING_PATH.fullmatch(path):
         return "voice_recording"
     if downloads.ATTACHMENT_PATH.fullmatch(path):
@@ -289,4 +292,7 @@ class App:
             return people.user_tickets(self.dataset, self.base_url, int(match.group(1)), match.group(2), params)
         if method == "GET" and downloads.RECORDING_PATH.fullmatch(path):
             return downloads.recording(self.dataset, self.content_url, path)
+        config = configuration.endpoint_of(path)
+        if method == "GET" and config is not None:
+            return configuration.config_list(self.dataset, self.base_url, config, params)
         return api.INVALID_ENDPOINT

@@ -7,12 +7,17 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl
 
+from . import configuration
 from .account import STREAMS
 from .api import JSON_TYPE, Response
 from .data import Dataset
 from .encoding import dumps
 from .faults import Faults
 from .requestlog import RequestLog
+
+
+#: The configuration streams, each served whole by ``GET /_sandbox/truth/<stream>``.
+CONFIGURATION_STREAMS = tuple(e.stream for e in configuration.ENDPOINTS)
 
 
 def _ok(value: Any) -> Response:
@@ -41,7 +46,11 @@ def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, lo
       groups ``deleted: true``; inactive ticket fields ``active: false``), in export order for users and
       organizations (``updated_at``, id; records changed in the last minute included, though the exports do
       not show them yet), list order for groups (name, id; as with ``exclude_deleted=false``) and cursor
-      order for ticket fields (id). Unknown streams: 404.
+      order for ticket fields (id). The configuration streams (``ticket_forms``, ``user_fields``,
+      ``organization_fields``, ``brands``, ``custom_statuses``, ``macros``, ``triggers``, ``automations``, ``views``,
+      ``sla_policies``, ``schedules``, ``dynamic_content``, ``group_memberships``, ``organization_memberships``):
+      every object as its list serves it, in the list's order (their key is the stream's name, the items of
+      ``dynamic_content`` included). Unknown streams: 404.
     - ``GET /_sandbox/truth/archived``: ``{"now", "ids"}``, the archived tickets (``show_many`` leaves them out).
     - ``GET /_sandbox/truth/attachments[?offset=N&limit=M]``: ``{"now", "attachments": [...]}``, every attachment of
       every current comment and every voice recording (see :meth:`Dataset.attachments_truth_json`).
@@ -103,8 +112,10 @@ def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, lo
             return _ok(person_truth(dataset, user_id))
         if method == "GET" and path.startswith("/_sandbox/truth/"):
             stream = path[len("/_sandbox/truth/"):]
+            if stream in CONFIGURATION_STREAMS:
+                return Response(200, [JSON_TYPE], configuration.truth_json(dataset, stream))
             if stream not in STREAMS:
-                return _bad(f"no stream {stream!r}; streams: {', '.join(STREAMS)}", 404)
+                return _bad(f"no stream {stream!r}; streams: {', '.join((*STREAMS, *CONFIGURATION_STREAMS))}", 404)
             return Response(200, [JSON_TYPE], dataset.account.truth_json(stream))
         if (method, path) == ("POST", "/_sandbox/changes"):
             return _ok(dataset.apply_changes(payload))

@@ -7,7 +7,8 @@ Armed with ``POST /_sandbox/faults`` ``{"rules": [...]}`` (which replaces every 
   ``"incremental_ticket_events"``, ``"ticket_comments"``, ``"users_show_many"``, ``"incremental_users"``,
   ``"incremental_organizations"``, ``"groups"``, ``"ticket_fields"``, ``"voice_recording"``, ``"search_export"``,
   ``"tickets_show_many"``, ``"ticket"``, ``"user"``, ``"users_search"``, ``"user_identities"``,
-  ``"user_tickets_requested"``, ``"user_tickets_ccd"``, ``"user_tickets_followed"``, ``"attachment"`` (the
+  ``"user_tickets_requested"``, ``"user_tickets_ccd"``, ``"user_tickets_followed"``, the configuration lists
+  (``CONFIGURATION_ENDPOINTS``: ``"ticket_forms"``, ``"macros"``, ``"sla_policies"``, ...), ``"attachment"`` (the
   account host's download redirect), ``"attachment_content"`` (the content host) or ``"any"`` (every API
   request, not the two download endpoints);
 - ``kind``: ``"status"`` (with ``status``), ``"drop"``, ``"truncate"``, ``"html"``, ``"garbage"``,
@@ -46,10 +47,18 @@ from typing import Any
 from .api import JSON_TYPE, Response
 from .encoding import dumps
 
+#: The configuration lists (``configuration.ENDPOINTS``), by their streams' names.
+CONFIGURATION_ENDPOINTS = ("ticket_forms", "user_fields", "organization_fields", "brands", "custom_statuses", "macros",
+                           "triggers", "automations", "views", "sla_policies", "schedules", "dynamic_content",
+                           "group_memberships", "organization_memberships")
+#: Those of them with cursor pagination (``configuration.CURSOR_ENDPOINTS``).
+CONFIGURATION_CURSOR_ENDPOINTS = ("user_fields", "organization_fields", "brands", "macros", "triggers", "automations",
+                                  "views", "dynamic_content", "group_memberships", "organization_memberships")
 ENDPOINTS = ("incremental_tickets", "incremental_ticket_events", "ticket_comments", "users_show_many",
              "incremental_users", "incremental_organizations", "groups", "ticket_fields", "voice_recording",
              "attachment", "attachment_content", "search_export", "tickets_show_many", "ticket", "user", "users_search",
-             "user_identities", "user_tickets_requested", "user_tickets_ccd", "user_tickets_followed", "any")
+             "user_identities", "user_tickets_requested", "user_tickets_ccd", "user_tickets_followed",
+             *CONFIGURATION_ENDPOINTS, "any")
 #: Endpoints whose requests name an attachment (or recording) id; ``any`` does not cover the first two.
 DOWNLOADS = ("attachment", "attachment_content")
 ITEM_ENDPOINTS = ("attachment", "attachment_content", "voice_recording")
@@ -58,7 +67,8 @@ KINDS = ("status", "drop", "truncate", "html", "garbage", "slow", "no_cursor")
 #: ``no_cursor`` rule takes.
 PAGED_ENDPOINTS = ("incremental_tickets", "incremental_users", "incremental_ticket_events", "incremental_organizations",
                    "ticket_comments", "groups", "ticket_fields", "search_export", "user_identities",
-                   "user_tickets_requested", "user_tickets_ccd", "user_tickets_followed", "any")
+                   "user_tickets_requested", "user_tickets_ccd", "user_tickets_followed",
+                   *CONFIGURATION_CURSOR_ENDPOINTS, "any")
 HTML_TYPE = ("Content-Type", "text/html; charset=utf-8")
 _FIELDS = {"endpoint", "kind", "count", "every", "ticket_ids", "attachment_ids", "status", "delay_ms", "retry_after"}
 

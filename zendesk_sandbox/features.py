@@ -38,7 +38,15 @@ ANSWERS: dict[str, tuple[int, bytes]] = {
 }
 
 #: The feature each endpoint (by the request log's name) needs; endpoints not listed need none.
-ENDPOINT_FEATURES: dict[str, str] = {}
+ENDPOINT_FEATURES: dict[str, str] = {
+    "sla_policies": SLA_POLICIES,
+    # Documented for admins only (schedules), or for agents whose role may manage them (triggers, automations,
+    # dynamic content): an agent's credentials get 403.
+    "schedules": ADMIN_ROLE,
+    "triggers": ADMIN_ROLE,
+    "automations": ADMIN_ROLE,
+    "dynamic_content": ADMIN_ROLE,
+}
 
 
 def parse_without(text: str) -> frozenset[str]:
