@@ -15,7 +15,6 @@ from .encoding import dumps
 from .faults import Faults
 from .requestlog import RequestLog
 
-
 #: The configuration streams, each served whole by ``GET /_sandbox/truth/<stream>``.
 CONFIGURATION_STREAMS = tuple(e.stream for e in configuration.ENDPOINTS)
 

@@ -204,8 +204,8 @@ class Configuration:
                 [fid for fid in custom if rng.random() < 0.7]
             raw_name = name.replace("{{dc.category}}", "").strip()
             out.append(((form_id,), {
-                "url": self._url(f"ticket_forms/{form_id}"),
                 "id": form_id,
+                "url": self._url(f"ticket_forms/{form_id}"),
                 "name": raw_name if "{{" in name else name,
                 "raw_name": name,
                 "display_name": raw_name,
@@ -285,8 +285,8 @@ class Configuration:
                 "thumbnails": [],
             }
             out.append(((name, brand_id), {
-                "url": self._url(f"brands/{brand_id}"),
                 "id": brand_id,
+                "url": self._url(f"brands/{brand_id}"),
                 "name": name,
                 "brand_url": f"https://{subdomain}.example.com",
                 "has_help_center": default,
@@ -463,7 +463,7 @@ class Configuration:
         return out
 
     def _sla_policies(self) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
-        rows = (("Urgent incidents ⏱", [{"field": "ticket_type_id", "operator": "is", "value": 2}]),
+        rows = (("Urgent incidents ⏱", [{"field": "ticket_type_id", "operator": "is", "value": "2"}]),
                 ("VIP brand · فرع", [{"field": "brand_id", "operator": "is", "value": str(BRAND_IDS[1])},
                                       {"field": "group_id", "operator": "is", "value": str(GROUP_IDS[1])}]),
                 ("<Billing> & \"refunds\"", [{"field": "ticket_form_id", "operator": "is",
@@ -575,7 +575,8 @@ class Configuration:
     def _organization_memberships(self) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
         out = []
         number = 0
-        for user_id in self.users.end_user_ids:
+        ids = self.organizations.ids
+        for index, user_id in enumerate(self.users.end_user_ids):
             if user_id in self.users.deleted_ids:
                 continue
             organization = self.users.identity(user_id)[2]
@@ -583,10 +584,9 @@ class Configuration:
                 continue
             rng = self._rng(14, user_id)
             organizations = [organization]
-            if rng.random() < 0.15:
-                other = rng.choice(self.organizations.ids)
-                if other != organization:
-                    organizations.append(other)
+            other = ids[(ids.index(organization) + 1 + index) % len(ids)]
+            if index % 4 == 1 and other != organization:  # a second, not the default, organization
+                organizations.append(other)
             for k, oid in enumerate(organizations):
                 membership_id = FIRST_IDS["organization_memberships"] + number
                 number += 1
