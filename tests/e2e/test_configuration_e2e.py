@@ -52,7 +52,7 @@ def backup(sandbox, tmp_path_factory):
     export_dir = tmp_path_factory.mktemp("configuration")
     log_start = sandbox.requests_log()["count"]
     result = run_crawl(sandbox.url, export_dir, "-a", f"streams={','.join(CONFIGURATION)}",
-                       ZENDESK_LIST_PAGE_SIZE=str(PAGE_SIZE), ZENDESK_FORMATS="json,xml,csv")
+                       ZENDESK_LIST_PAGE_SIZE=str(PAGE_SIZE), ZENDESK_FORMATS="json,jsonl,xml,csv")
     assert result.returncode == 0, result.stderr[-3000:]
     result.log = sandbox.requests_log(since=log_start)["log"]  # type: ignore[attr-defined]  # the run's requests
     return result
@@ -69,9 +69,11 @@ def test_every_object_of_every_configuration_stream_with_every_field(sandbox, ba
 
 
 @pytest.mark.parametrize("stream", CONFIGURATION)
-def test_the_xml_and_csv_files_hold_the_same_records(backup, stream):
+def test_the_xml_json_lines_and_csv_files_hold_the_same_records(backup, stream):
     records = backup.records(stream)
     assert backup.records(stream, ".xml") == records
+    assert [json.loads(line) for path in backup.feeds(".jsonl", stream) for line in path.read_bytes().splitlines()] \
+        == records
     rows = [row for path in backup.feeds(".csv", stream) for row in read_csv(path)]
     assert len(rows) == len(records)
     for record, row in zip(records, rows, strict=True):
