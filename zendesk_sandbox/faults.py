@@ -44,16 +44,13 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
+from . import configuration
 from .api import JSON_TYPE, Response
 from .encoding import dumps
 
-#: The configuration lists (``configuration.ENDPOINTS``), by their streams' names.
-CONFIGURATION_ENDPOINTS = ("ticket_forms", "user_fields", "organization_fields", "brands", "custom_statuses", "macros",
-                           "triggers", "automations", "views", "sla_policies", "schedules", "dynamic_content",
-                           "group_memberships", "organization_memberships")
-#: Those of them with cursor pagination (``configuration.CURSOR_ENDPOINTS``).
-CONFIGURATION_CURSOR_ENDPOINTS = ("user_fields", "organization_fields", "brands", "macros", "triggers", "automations",
-                                  "views", "dynamic_content", "group_memberships", "organization_memberships")
+#: The configuration lists, by their streams' names, and those of them with cursor pagination.
+CONFIGURATION_ENDPOINTS = tuple(endpoint.stream for endpoint in configuration.ENDPOINTS)
+CONFIGURATION_CURSOR_ENDPOINTS = configuration.CURSOR_ENDPOINTS
 ENDPOINTS = ("incremental_tickets", "incremental_ticket_events", "ticket_comments", "users_show_many",
              "incremental_users", "incremental_organizations", "groups", "ticket_fields", "voice_recording",
              "attachment", "attachment_content", "search_export", "tickets_show_many", "ticket", "user", "users_search",

@@ -40,11 +40,9 @@ ANSWERS: dict[str, tuple[int, bytes]] = {
 #: The feature each endpoint (by the request log's name) needs; endpoints not listed need none.
 ENDPOINT_FEATURES: dict[str, str] = {
     "sla_policies": SLA_POLICIES,
-    # Documented for admins only (schedules), or for agents whose role may manage them (triggers, automations,
-    # dynamic content): an agent's credentials get 403.
+    # Documented for admins only (schedules: "List All Schedules … Allowed For: Admins"), or for admins and the
+    # agents who may manage them (dynamic content items): other credentials get 403.
     "schedules": ADMIN_ROLE,
-    "triggers": ADMIN_ROLE,
-    "automations": ADMIN_ROLE,
     "dynamic_content": ADMIN_ROLE,
 }
 

@@ -97,5 +97,5 @@ def test_a_whole_list_that_says_more_follows_fails_its_stream(tmp_path, sample):
 
 def test_the_streams_an_account_or_role_may_lack_name_what_they_need():
     needs = {name: cls.needs_feature for name, cls in STREAMS.items() if cls.needs_feature}
-    assert set(needs) == {"ticket_forms", "triggers", "automations", "sla_policies", "schedules", "dynamic_content"}
+    assert set(needs) == {"sla_policies", "schedules", "dynamic_content"}
     assert "SLA policies on the plan" in needs["sla_policies"] and "admin role" in needs["schedules"]

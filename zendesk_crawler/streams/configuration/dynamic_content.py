@@ -9,7 +9,8 @@ from zendesk_crawler.streams.base import ListStream
 
 class DynamicContentStream(ListStream):
     """Every dynamic content item with its ``variants``: ``/api/v2/dynamic_content/items.json``, cursor pages
-    (the list carries the variants: no request per item)."""
+    (the list carries the variants: no request per item). Documented for admins and the agents who may manage
+    dynamic content: other credentials get 403."""
 
     name = "dynamic_content"
     path = "/api/v2/dynamic_content/items.json"

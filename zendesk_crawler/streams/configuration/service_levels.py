@@ -17,7 +17,7 @@ class SlaPolicyStream(WholeListStream):
     label = "SLA policy list"
     endpoint = SLA_POLICIES_ENDPOINT
     record_class = SlaPolicyRecord
-    needs_feature = "SLA policies on the plan (and an admin role)"
+    needs_feature = "SLA policies on the plan"
 
 
 class SchedulesStream(WholeListStream):
