@@ -37,6 +37,8 @@ def test_slices_of_n_inside_one_export_page_take_n_tickets_each_and_together_eve
                                "-a", "max_tickets=100", **ZENDESK_PAGES)
             assert result.returncode == 0, result.stderr[-3000:]
             runs += 1
+            if records:
+                assert f"Skipping {len(records)} records an earlier run already stored" in result.stderr
             log = sandbox.requests_log(since=start)["log"]
             exported = result.json_records()
             ids = {r["id"] for r in exported}
@@ -125,3 +127,54 @@ def test_max_tickets_must_be_a_positive_number_and_needs_the_per_ticket_mode(tmp
             assert result.returncode == 2, args
             assert "max_tickets" in result.failure_lines()[0]
         assert sandbox.requests_log()["count"] == 0
+
+
+def test_slices_lose_nothing_when_tickets_change_between_them(tmp_path):
+    with SandboxProcess(tickets=300, seed=42, rate_limit=0, export_rate_limit=0, heavy_tickets=False) as sandbox:
+        slice_of_100 = ["-a", "start_time=0", "-a", "streams=tickets", "-a", "max_tickets=100"]
+        first = run_crawl(sandbox.url, tmp_path, *slice_of_100, **ZENDESK_PAGES)
+        assert first.returncode == 0, first.stderr[-3000:]
+        stored = {r["id"] for r in first.json_records()}
+        live = [t["id"] for t in sandbox.truth(comments=False, users=False)["tickets"] if t["status"] != "deleted"]
+        changed_stored = next(i for i in live if i in stored)
+        changed_left = next(i for i in live if i not in stored)
+        sandbox.change(add_comments=[changed_stored], update=[changed_left])
+        sandbox.advance_clock(120)
+        records = first.json_records()
+        for _ in range(6):
+            result = run_crawl(sandbox.url, tmp_path, *slice_of_100, **ZENDESK_PAGES)
+            assert result.returncode == 0, result.stderr[-3000:]
+            records += result.json_records()
+            if not result.manifest()["max_tickets_reached"]:
+                break
+        truth = sandbox.truth()
+    # The ticket stored before it changed comes again in its new version; every other ticket once.
+    assert Counter(r["id"] for r in records) == {**{t["id"]: 1 for t in truth["tickets"]}, changed_stored: 2}
+    latest = {r["id"]: r for r in records}
+    assert_matches_truth(list(latest.values()), truth)
+
+
+def test_a_slice_whose_ticket_fails_keeps_what_it_stored_and_the_next_slice_goes_on(tmp_path):
+    settings = {**ZENDESK_PAGES, "ZENDESK_BATCH_ITEM_COUNT": "10", "ZENDESK_RETRY_BACKOFF_BASE": "0.05"}
+    with SandboxProcess(tickets=300, seed=43, rate_limit=0, export_rate_limit=0, heavy_tickets=False) as sandbox:
+        truth = sandbox.truth()
+        live = [t["id"] for t in truth["tickets"] if t["status"] != "deleted"]
+        failing = live[60]  # among the first slice's tickets
+        sandbox.faults([{"endpoint": "ticket_comments", "kind": "status", "status": 500, "count": 1000,
+                         "ticket_ids": [failing]}])
+        slice_of_100 = ["-a", "start_time=0", "-a", "streams=tickets", "-a", "max_tickets=100"]
+        first = run_crawl(sandbox.url, tmp_path, *slice_of_100, **settings)
+        assert first.returncode == 1 and f"ticket {failing}" in first.stderr
+        assert first.manifest()["status"] == "failed"
+        listed = {tuple(v) for v in first.state()["streams"]["tickets"]["stored_after_cursor"]}
+        assert listed and failing not in {ticket_id for ticket_id, _ in listed}
+        sandbox.faults([])
+        start = sandbox.requests_log()["count"]
+        for _ in range(5):
+            result = run_crawl(sandbox.url, tmp_path, *slice_of_100, **settings)
+            assert result.returncode == 0, result.stderr[-3000:]
+            if not result.manifest()["max_tickets_reached"]:
+                break
+        asked = first_comment_requests(sandbox.requests_log(since=start)["log"])
+        assert failing in asked and not set(asked) & {ticket_id for ticket_id, _ in listed}
+        assert_union_is_complete(tmp_path, truth)
