@@ -4,6 +4,7 @@ Crawling only: the stream hands the raw API data of each ticket (a
 :class:`~zendesk_crawler.items.TicketConversation`) to the pipelines, which
 shape the exported record. The stream's :class:`~.conversations.Conversations` fetch the comments, per ticket
 (``per_ticket.py``) or, with ``-a comments=events``, from the Incremental Ticket Event Export (``events.py``).
+With ``-a max_tickets=N`` the stream takes N tickets and ends, inside an export page if need be (``slice.py``).
 """
 
 from __future__ import annotations
@@ -128,7 +129,7 @@ class TicketStream(CursorExportStream):
             if not isinstance(ticket_id, int) or isinstance(ticket_id, bool):
                 candidates.append(Candidate(None))
             else:
-                candidates.append(Candidate(ticket_id, self.conversations.versions.is_current(conversation)))
+                candidates.append(Candidate(ticket_id, self.conversations.is_current(conversation)))
         kept, cut = self.slice.take(candidates)
         return [outcomes[index] for index in kept], cut
 
