@@ -109,9 +109,9 @@ class TicketStream(CursorExportStream):
             # The end of this run's slice: once its tickets are stored, the cursor after this page is saved, or,
             # when tickets of this page are left, the cursor before it with the page's stored tickets.
             self.stats.set_value(MAX_TICKETS_REACHED, len(self.slice.taken))
-            logger.info("max_tickets=%d reached: the next run goes on from %s", self.config.max_tickets,
-                        "inside this export page (its stored tickets are skipped)" if cut
-                        else "this export page's cursor")
+            logger.info("max_tickets=%d: this run's slice has its tickets and reads no more export pages; once they "
+                        "are stored, the next run goes on from %s", self.config.max_tickets,
+                        "inside this export page (it skips the tickets stored)" if cut else "this export page's cursor")
             self.end_of_stream = True
         if self.end_of_stream:
             self.tell(zendesk_signals.stream_ended)
