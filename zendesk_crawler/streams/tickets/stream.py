@@ -94,7 +94,8 @@ class TicketStream(CursorExportStream):
             if cut:
                 self.tell(zendesk_signals.page_cut, page=number)
                 # The position reached is that of the tickets taken, not of the page's end.
-                tickets = [_conversation(outcome).ticket for outcome in outcomes]
+                tickets = [_conversation(outcome).ticket for outcome in outcomes
+                           if isinstance(outcome, Queued | TicketConversation)]
         self.tell(zendesk_signals.page_records, page=number, count=len(outcomes))
         yield from self.conversations.hand_on(outcomes)
         note_position(self, tickets)
@@ -120,10 +121,17 @@ class TicketStream(CursorExportStream):
         yield from self.release_export()
 
     def _slice_of(self, outcomes: list[Outcome]) -> tuple[list[Outcome], bool]:
-        """The outcomes of a page this run's slice takes, and whether some of the page's tickets are left."""
+        """The outcomes of a page this run's slice takes, and whether some of the page's tickets are left.
+
+        A ticket to hand on now or queued for its comments is the slice's to take or leave; any other outcome
+        (work already under way for its ticket) is taken as it is, without counting.
+        """
         assert self.slice is not None
-        candidates = []
-        for outcome in outcomes:
+        sliceable, candidates = [], []
+        for index, outcome in enumerate(outcomes):
+            if not isinstance(outcome, Queued | TicketConversation):
+                continue
+            sliceable.append(index)
             conversation = _conversation(outcome)
             ticket_id = conversation.ticket.get("id")
             if not isinstance(ticket_id, int) or isinstance(ticket_id, bool):
@@ -131,7 +139,8 @@ class TicketStream(CursorExportStream):
             else:
                 candidates.append(Candidate(ticket_id, self.conversations.is_current(conversation)))
         kept, cut = self.slice.take(candidates)
-        return [outcomes[index] for index in kept], cut
+        left = set(sliceable) - {sliceable[index] for index in kept}
+        return [outcome for index, outcome in enumerate(outcomes) if index not in left], cut
 
     def release_export(self) -> list[Request]:
         """The next export page, unless a page's worth of tickets still waits here (for events or a turn)."""
@@ -155,8 +164,6 @@ class TicketStream(CursorExportStream):
         return self.conversations.unfinished()
 
 
-def _conversation(outcome: Outcome) -> TicketConversation:
-    """The conversation of a per-ticket outcome (``-a max_tickets`` refuses events mode: nothing waits for it)."""
-    conversation = outcome.conversation if isinstance(outcome, Queued) else outcome
-    assert isinstance(conversation, TicketConversation)
-    return conversation
+def _conversation(outcome: Queued | TicketConversation) -> TicketConversation:
+    """The conversation of a ticket queued for its comments, or to hand on now."""
+    return outcome.conversation if isinstance(outcome, Queued) else outcome
