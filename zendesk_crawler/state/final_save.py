@@ -8,7 +8,7 @@ import logging
 from scrapy.crawler import Crawler
 
 from zendesk_crawler.run import signals as zendesk_signals
-from zendesk_crawler.run.outcome import record_failure, stream_failure_key, unavailable_streams
+from zendesk_crawler.run.outcome import record_failure, unavailable_streams
 from zendesk_crawler.run.stats_keys import STATE_SAVED
 from zendesk_crawler.state.checks import stream_ended_key, why_not_save
 from zendesk_crawler.state.run_state import RunStateReceiver
@@ -50,7 +50,7 @@ class FinalSave(RunStateReceiver):
         assert self.crawler.stats is not None
         unavailable = unavailable_streams(self.crawler)
         for stream in state.context.streams:
-            if stream in unavailable and not self.crawler.stats.get_value(stream_failure_key(stream)):
+            if stream in unavailable:
                 state.outcomes[stream] = f"unavailable: {unavailable[stream]}"
                 continue
             problem = why_not_save(self.crawler.stats, reason, stream)
