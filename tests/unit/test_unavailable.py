@@ -188,3 +188,10 @@ def test_nothing_is_remembered_as_unavailable(tmp_path):
     manifest = manifest_of(tmp_path, crawler)
     assert manifest["unavailable"] == {} and manifest["streams"]["organizations"]["complete"] is True
     assert state(tmp_path)["streams"]["organizations"]["start_time"] == 1767225600
+
+
+def test_an_unavailable_stream_is_stopped_and_sends_nothing_more(tmp_path):
+    stream = feature_stream(tmp_path)
+    assert not stream.stopped()
+    failed_with(stream, 404, NOT_FOUND)
+    assert stream.stopped() and not stream.failed()

@@ -69,7 +69,7 @@ class ZendeskSpider(Spider):
         for name, stream in self.streams.items():
             if name not in self.started and all(dep in self.ended for dep in stream.depends_on):
                 self.started.add(name)
-                if not stream.failed():
+                if not stream.stopped():
                     requests += stream.start_requests()
         return requests
 
