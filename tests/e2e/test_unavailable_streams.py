@@ -18,6 +18,7 @@ import pytest
 
 from harness.servers import free_port
 from tests.support.crawl import CrawlResult, run_crawl
+from zendesk_crawler import settings as project_settings
 from zendesk_crawler.streams import STREAMS
 from zendesk_sandbox import SandboxProcess
 from zendesk_sandbox.features import ANSWERS, ENDPOINT_FEATURES
@@ -116,7 +117,9 @@ def test_a_500_of_the_same_endpoint_still_fails_the_run(tmp_path, stream):
     with sandbox(free_port(), int(time.time()) - 120) as failing:
         failing.faults([{"endpoint": cls.endpoint, "kind": "status", "status": 500, "count": 100}])
         result = crawl(failing.url, tmp_path, stream)
+        asked = requests_to(failing, cls.endpoint)
     assert result.returncode == 1, result.stderr[-3000:]
+    assert asked == 1 + project_settings.RETRY_TIMES  # retried, as before
     manifest = result.manifest()
     assert manifest["status"] == "failed" and manifest["unavailable"] == {}
     assert manifest["streams"][stream]["complete"] is False and manifest["streams"][stream]["unavailable"] is None
