@@ -11,11 +11,14 @@ import pytest
 
 from tests.support.crawl import RunningCrawl, run_crawl
 from zendesk_crawler.streams import STREAMS
+from zendesk_crawler.streams.configuration import CONFIGURATION_STREAMS
 from zendesk_sandbox import SandboxProcess
 
 pytestmark = pytest.mark.slow
 
 OTHER_STREAMS = ("users", "organizations", "groups", "ticket_fields")
+#: The configuration streams, which a default run takes too.
+CONFIGURATION = tuple(stream.name for stream in CONFIGURATION_STREAMS)
 #: Small pages, so every stream paginates.
 PAGES = {"ZENDESK_EXPORT_PAGE_SIZE": "25", "ZENDESK_LIST_PAGE_SIZE": "4"}
 
@@ -54,7 +57,7 @@ def full_backup(sandbox, tmp_path_factory):
     return result
 
 
-@pytest.mark.parametrize("stream", OTHER_STREAMS)
+@pytest.mark.parametrize("stream", OTHER_STREAMS + CONFIGURATION)
 def test_every_stream_is_complete_and_exact(sandbox, full_backup, stream):
     truth = truth_of(sandbox, stream)
     records = full_backup.records(stream)
