@@ -182,7 +182,8 @@ class Configuration:
         if choice == 0:
             return f"{kind} (same title)", f"{kind} (same title)"
         if choice == 1:
-            return f"{rng.choice(content.SCRIPTS)[:40]} #{index}", f"{rng.choice(content.SCRIPTS)[:40]} #{index}"
+            title = f"{rng.choice(content.SCRIPTS)[:40]} #{index}"
+            return title, title
         if choice == 2:
             return f"Greeting #{index}", "{{dc.greeting}} " + f"#{index}"
         if choice == 3:
