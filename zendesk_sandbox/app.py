@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
-from . import api, auth, control, downloads, faults, features, people, search
+from . import api, auth, control, downloads, faults, features, hc_api, people, search
 from .api import JSON_TYPE, Response
 from .clock import Clock
 from .data import Dataset
@@ -111,6 +111,14 @@ def endpoint_name(path: str) -> str:
         return "groups"
     if api.TICKET_FIELDS_PATH.fullmatch(path):
         return "ticket_fields"
+    if hc_api.RATINGS_PATH.fullmatch(path):
+        return "satisfaction_ratings"
+    if hc_api.CATEGORIES_PATH.fullmatch(path):
+        return "help_center_categories"
+    if hc_api.SECTIONS_PATH.fullmatch(path):
+        return "help_center_sections"
+    if hc_api.ARTICLES_EXPORT_PATH.fullmatch(path):
+        return "help_center_incremental_articles"
     if downloads.RECORDING_PATH.fullmatch(path):
         return "voice_recording"
     if downloads.ATTACHMENT_PATH.fullmatch(path):
@@ -289,4 +297,12 @@ class App:
             return people.user_tickets(self.dataset, self.base_url, int(match.group(1)), match.group(2), params)
         if method == "GET" and downloads.RECORDING_PATH.fullmatch(path):
             return downloads.recording(self.dataset, self.content_url, path)
+        if method == "GET" and hc_api.RATINGS_PATH.fullmatch(path):
+            return hc_api.satisfaction_ratings(self.dataset.satisfaction, self.base_url, params)
+        if method == "GET" and hc_api.CATEGORIES_PATH.fullmatch(path):
+            return hc_api.categories(self.dataset.help_center, self.base_url, params)
+        if method == "GET" and hc_api.SECTIONS_PATH.fullmatch(path):
+            return hc_api.sections(self.dataset.help_center, self.base_url, params)
+        if method == "GET" and hc_api.ARTICLES_EXPORT_PATH.fullmatch(path):
+            return hc_api.incremental_articles(self.dataset.help_center, self.base_url, params)
         return api.INVALID_ENDPOINT

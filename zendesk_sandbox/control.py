@@ -42,6 +42,9 @@ def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, lo
       organizations (``updated_at``, id; records changed in the last minute included, though the exports do
       not show them yet), list order for groups (name, id; as with ``exclude_deleted=false``) and cursor
       order for ticket fields (id). Unknown streams: 404.
+    - ``GET /_sandbox/truth/satisfaction_ratings``, ``/categories``, ``/sections``, ``/articles``:
+      ``{"now", "<stream>": [...]}``, every record as the API serves it now, in id order (Help Center records
+      with ``translations`` as ``include=translations`` embeds them).
     - ``GET /_sandbox/truth/archived``: ``{"now", "ids"}``, the archived tickets (``show_many`` leaves them out).
     - ``GET /_sandbox/truth/attachments[?offset=N&limit=M]``: ``{"now", "attachments": [...]}``, every attachment of
       every current comment and every voice recording (see :meth:`Dataset.attachments_truth_json`).
@@ -50,7 +53,8 @@ def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, lo
       "delete_on_comment_read": [ids], "grow": {"<id>": n}, "huge_comment": [ids], "odd": [ids],
       "users": {"update": [ids], "create": n, "delete": [ids]},
       "organizations": {"update": [ids], "create": n, "delete": [ids]},
-      "groups": {"update": [ids]}, "ticket_fields": {"update": [ids]}}`` →
+      "groups": {"update": [ids]}, "ticket_fields": {"update": [ids]},
+      "satisfaction_ratings": {"update": [ids], "create": n}, "articles": {"update": [ids], "create": n}}`` →
       ``{"changed": [...], "created": [...], "<stream>": {"changed": [...], "created": [...]}, ...}`` (a key
       per stream named in the request). Every change stamps ``updated_at`` with sandbox-now: ``update``
       renames (name, or title and raw_title, gets `` ✎<n>``); ``delete`` makes a user inactive (email null) or
@@ -101,6 +105,11 @@ def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, lo
             if not dataset.account.is_user(user_id):
                 return _bad(f"no user {user_id}", 404)
             return _ok(person_truth(dataset, user_id))
+        if (method, path) == ("GET", "/_sandbox/truth/satisfaction_ratings"):
+            return _ok({"now": dataset.clock.now_int(), "satisfaction_ratings": dataset.satisfaction.truth()})
+        if method == "GET" and path[len("/_sandbox/truth/"):] in ("categories", "sections", "articles"):
+            stream = path[len("/_sandbox/truth/"):]
+            return _ok({"now": dataset.clock.now_int(), stream: dataset.help_center.truth(stream)})
         if method == "GET" and path.startswith("/_sandbox/truth/"):
             stream = path[len("/_sandbox/truth/"):]
             if stream not in STREAMS:

@@ -38,7 +38,11 @@ ANSWERS: dict[str, tuple[int, bytes]] = {
 }
 
 #: The feature each endpoint (by the request log's name) needs; endpoints not listed need none.
-ENDPOINT_FEATURES: dict[str, str] = {}
+ENDPOINT_FEATURES: dict[str, str] = {
+    "help_center_categories": HELP_CENTER,
+    "help_center_sections": HELP_CENTER,
+    "help_center_incremental_articles": HELP_CENTER,
+}
 
 
 def parse_without(text: str) -> frozenset[str]:

@@ -57,11 +57,16 @@ def test_the_registry_has_the_five_streams_with_their_endpoints():
         "organizations": "/api/v2/incremental/organizations.json",
         "groups": "/api/v2/groups.json",
         "ticket_fields": "/api/v2/ticket_fields.json",
+        "satisfaction_ratings": "/api/v2/satisfaction_ratings.json",
+        "categories": "/api/v2/help_center/categories.json",
+        "sections": "/api/v2/help_center/sections.json",
+        "articles": "/api/v2/help_center/incremental/articles.json",
     }
 
 
 @pytest.mark.parametrize("value, streams", [
-    (None, ("ticket_fields", "groups", "organizations", "users", "tickets")),
+    (None, ("ticket_fields", "groups", "organizations", "users", "tickets", "satisfaction_ratings", "categories",
+            "sections", "articles")),
     ("users", ("users",)),
     ("tickets, users ,users", ("users", "tickets")),
 ])
