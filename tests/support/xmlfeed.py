@@ -55,7 +55,8 @@ def read_xml_feed(data: bytes) -> list[dict[str, Any]]:
 
 
 ITEM_ELEMENTS = {"tickets": "ticket", "users": "user", "organizations": "organization", "groups": "group",
-                 "ticket_fields": "ticket_field"}
+                 "ticket_fields": "ticket_field", "satisfaction_ratings": "satisfaction_rating",
+                 "categories": "category", "sections": "section", "articles": "article"}
 
 
 def read_person_document(data: bytes) -> dict[str, Any]:
