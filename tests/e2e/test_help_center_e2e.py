@@ -71,7 +71,8 @@ def test_every_record_every_field_then_exactly_the_changes(tmp_path):
         assert paths(log)[RATINGS] == -(-(len(ratings) + 1) // 100)
         expected_ratings = [r["id"] for r in oldest] + changed["satisfaction_ratings"]["created"]
         assert sorted(r["id"] for r in second.records("satisfaction_ratings")) == sorted(expected_ratings)
-        assert sorted(r["id"] for r in second.records("articles")) == sorted(article_ids + changed["articles"]["created"])
+        expected_articles = article_ids + changed["articles"]["created"]
+        assert sorted(r["id"] for r in second.records("articles")) == sorted(expected_articles)
         truth = {stream: by_id(sandbox.stream_truth(stream)) for stream in ("satisfaction_ratings", "articles")}
         for stream in truth:
             assert all(record == truth[stream][record["id"]] for record in second.records(stream))
