@@ -44,7 +44,8 @@ def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, lo
       order for ticket fields (id). Unknown streams: 404.
     - ``GET /_sandbox/truth/satisfaction_ratings``, ``/categories``, ``/sections``, ``/articles``:
       ``{"now", "<stream>": [...]}``, every record as the API serves it now, in id order (Help Center records
-      with ``translations`` as ``include=translations`` embeds them).
+      with ``translations`` as ``include=translations`` embeds them); ``/article_attachments``: every article
+      attachment as listed, with the ``sha256`` of its bytes.
     - ``GET /_sandbox/truth/archived``: ``{"now", "ids"}``, the archived tickets (``show_many`` leaves them out).
     - ``GET /_sandbox/truth/attachments[?offset=N&limit=M]``: ``{"now", "attachments": [...]}``, every attachment of
       every current comment and every voice recording (see :meth:`Dataset.attachments_truth_json`).
@@ -105,6 +106,8 @@ def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, lo
             if not dataset.account.is_user(user_id):
                 return _bad(f"no user {user_id}", 404)
             return _ok(person_truth(dataset, user_id))
+        if (method, path) == ("GET", "/_sandbox/truth/article_attachments"):
+            return _ok({"now": dataset.clock.now_int(), "article_attachments": dataset.help_center.attachments_truth()})
         if (method, path) == ("GET", "/_sandbox/truth/satisfaction_ratings"):
             return _ok({"now": dataset.clock.now_int(), "satisfaction_ratings": dataset.satisfaction.truth()})
         if method == "GET" and path[len("/_sandbox/truth/"):] in ("categories", "sections", "articles"):

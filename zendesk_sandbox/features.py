@@ -42,6 +42,7 @@ ENDPOINT_FEATURES: dict[str, str] = {
     "help_center_categories": HELP_CENTER,
     "help_center_sections": HELP_CENTER,
     "help_center_incremental_articles": HELP_CENTER,
+    "help_center_article_attachments": HELP_CENTER,
 }
 
 

@@ -9,14 +9,27 @@
   exports*); so the next page starts with that second's articles again. ``next_page`` is null on a page that is
   not full. Members: ``articles``, ``next_page``, ``end_time``, ``count`` (``count``: the page's articles).
   ``include=translations`` embeds each article's translations (the List Articles sideloads).
+- ``GET /api/v2/help_center/articles/{id}/attachments``: an article's attachments (inline ones too).
 - ``GET /api/v2/satisfaction_ratings``: see :mod:`.satisfaction`.
 """
 
 from __future__ import annotations
 
+import json
 import re
 
-from .api import JSON_TYPE, BadRequest, Response, _int, _is_cursor_request, _list_cursor_page, _url, error, offset_list
+from .api import (
+    JSON_TYPE,
+    NOT_FOUND,
+    BadRequest,
+    Response,
+    _int,
+    _is_cursor_request,
+    _list_cursor_page,
+    _url,
+    error,
+    offset_list,
+)
 from .encoding import dumps
 from .help_center import HelpCenter
 from .satisfaction import PATH as RATINGS_URL_PATH
@@ -26,6 +39,7 @@ CATEGORIES_PATH = re.compile(r"/api/v2/help_center(?:/[a-z-]+)?/categories(?:\.j
 SECTIONS_PATH = re.compile(r"/api/v2/help_center(?:/[a-z-]+)?/sections(?:\.json)?")
 ARTICLES_EXPORT_PATH = re.compile(r"/api/v2/help_center/incremental/articles(?:\.json)?")
 ARTICLES_EXPORT_URL_PATH = "/api/v2/help_center/incremental/articles.json"
+ARTICLE_ATTACHMENTS_PATH = re.compile(r"/api/v2/help_center(?:/[a-z-]+)?/articles/(\d+)/attachments(?:\.json)?")
 RATINGS_PATH = re.compile(r"/api/v2/satisfaction_ratings(?:\.json)?")
 #: The incremental article export's page: "up to 1,000 articles per page".
 ARTICLE_EXPORT_PAGE = 1000
@@ -69,6 +83,20 @@ def incremental_articles(hc: HelpCenter, base_url: str, query: dict[str, str]) -
                      b'],"next_page":', dumps(next_page), b',"end_time":',
                      dumps(end_time if end_time is not None else start_time), b',"count":%d}' % len(ids)))
     return Response(200, [JSON_TYPE], body)
+
+
+def article_attachments(hc: HelpCenter, base_url: str, path: str, query: dict[str, str]) -> Response:
+    """``GET /api/v2/help_center/articles/{id}/attachments``: every attachment, inline ones too; cursor pagination
+    (``page[size]`` ≤ 100, id order) or offset pagination ("the maximum attachments per page, which is 100");
+    404 RecordNotFound for no such article."""
+    match = ARTICLE_ATTACHMENTS_PATH.fullmatch(path)
+    aid = int(match.group(1)) if match else 0
+    found = hc.article_attachments(aid)
+    if found is None:
+        return NOT_FOUND
+    records = [((att["id"],), dumps(att)) for att in json.loads(b"[" + b",".join(found) + b"]")]
+    url_path = f"/api/v2/help_center/articles/{aid}/attachments.json"
+    return _list(base_url, url_path, "article_attachments", records, query)
 
 
 def satisfaction_ratings(ratings: SatisfactionRatings, base_url: str, query: dict[str, str]) -> Response:

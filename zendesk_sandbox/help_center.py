@@ -1,5 +1,11 @@
 """The Help Center: categories, sections in categories (one nested in another), articles in sections, each with
-its translations in several locales (Unicode bodies, drafts, outdated ones).
+its translations in several locales (Unicode bodies, drafts, outdated ones), and the articles' attachments.
+
+Attachment files are files of the account's catalog (the comment attachments' too: the e-mail signature logo and
+the shared PDF are also article attachments, so the same bytes are stored once across comments and articles);
+an article's first image attachment is inline (referenced by an ``<img>`` in the body, ``inline: true``, with a
+``locale``). ``content_url`` is ``{account}/hc/article_attachments/{id}/{file name}``, served like a comment
+attachment's: credentials, then a redirect to the content host (see ``downloads.py``).
 
 Field sets follow Zendesk's Help Center OpenAPI schemas (``CategoryObject``, ``SectionObject``, ``ArticleObject``,
 ``TranslationObject``, ``ArticleAttachmentObject``); samples in ``tests/fixtures/zendesk-samples/help_center_*.json``.
@@ -13,6 +19,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from .attachments import HOSTILE_FIRST, LOGO, SHARED_PDF, name_parts
 from .encoding import dumps, iso
 from .generator import Generator
 from .generator.randomness import FastRandom, mix
@@ -21,6 +28,9 @@ FIRST_CATEGORY_ID = 360_001_000_000
 FIRST_SECTION_ID = 360_002_000_000
 FIRST_ARTICLE_ID = 360_003_000_000
 FIRST_TRANSLATION_ID = 360_004_000_000
+FIRST_ARTICLE_ATTACHMENT_ID = 360_005_000_000
+#: The catalog files articles attach: shared with comments first, then files of hostile names.
+ARTICLE_FILES = (LOGO, SHARED_PDF, *range(HOSTILE_FIRST, HOSTILE_FIRST + 6))
 LOCALES = ("en-us", "de", "ja", "ar", "pt-br", "zh-cn")
 TITLES = ("Getting started", "Réinitialiser le mot de passe", "パスワードを変更する", "إعادة تعيين كلمة المرور",
           "Billing & invoices <2024>", "Zahlungen über 💳", "FAQ: \"quotes\" and 'apostrophes'", "Über uns")
@@ -44,6 +54,10 @@ class HelpCenter:
         self.articles: dict[int, dict[str, Any]] = {}
         #: Article id → its translations (the article's own locale first).
         self.translations: dict[int, list[dict[str, Any]]] = {}
+        #: Article id → its attachments; attachment id → the catalog key of its bytes.
+        self.attachments: dict[int, list[dict[str, Any]]] = {}
+        self.attachment_files: dict[int, int] = {}
+        self._next_attachment = FIRST_ARTICLE_ATTACHMENT_ID
         self._next_translation = FIRST_TRANSLATION_ID
         self._changes = 0
         agents = generator.users.agent_ids
@@ -86,6 +100,10 @@ class HelpCenter:
         title = f"{TITLES[aid % len(TITLES)]} #{aid - FIRST_ARTICLE_ID}"
         body = BODIES[aid % len(BODIES)]
         draft = aid % 7 == 3
+        attachments = self._make_attachments(aid, created, rng)
+        inline = [a for a in attachments if a["inline"]]
+        if inline:
+            body += f'<p><img src="{inline[0]["content_url"]}" alt="{inline[0]["file_name"]}"></p>'
         outdated_locales = [loc for i, loc in enumerate(locales[1:]) if (aid + i) % 3 == 0]
         url, html_url = self._url("articles", aid)
         self.articles[aid] = {
@@ -102,6 +120,7 @@ class HelpCenter:
                                                     draft if loc == "en-us" else (aid + i) % 4 == 1,
                                                     loc in outdated_locales)
                                   for i, loc in enumerate(locales)]
+        self.attachments[aid] = attachments
 
     def _translation(self, aid: int, locale: str, title: str, body: str, created: int, updated: int, author: int,
                      draft: bool, outdated: bool) -> dict[str, Any]:
@@ -114,7 +133,51 @@ class HelpCenter:
                 "created_at": iso(created), "updated_at": iso(updated), "updated_by_id": author,
                 "created_by_id": author}
 
+    def _make_attachments(self, aid: int, created: int, rng: FastRandom) -> list[dict[str, Any]]:
+        """0–3 attachments, the first image among them inline; members and order as ``ArticleAttachmentObject``'s
+        documented list (the example's order is alphabetical: not confirmed)."""
+        catalog = self.generator.catalog
+        out = []
+        for k in range(rng.choice((0, 1, 1, 2, 3))):
+            att_id = self._next_attachment
+            self._next_attachment += 1
+            key = ARTICLE_FILES[(aid + 3 * k) % len(ARTICLE_FILES)]
+            spec = catalog.spec(key)
+            inline = spec.content_type.startswith("image/") and not any(a["inline"] for a in out)
+            self.attachment_files[att_id] = key
+            quoted = name_parts(spec.name)[1].decode("ascii")
+            out.append({"id": att_id, "url": f"{self.base_url}/api/v2/help_center/articles/attachments/{att_id}",
+                        "article_id": aid, "display_file_name": spec.name, "file_name": spec.name,
+                        "locale": "en-us" if inline else None,
+                        "content_url": f"{self.base_url}/hc/article_attachments/{att_id}/{quoted}",
+                        "relative_path": f"/hc/article_attachments/{att_id}/{quoted}",
+                        "content_type": spec.content_type, "size": spec.size, "inline": inline,
+                        "created_at": iso(created), "updated_at": iso(created)})
+        return out
+
     # -------------------------------------------------------------- reading
+
+    def article_attachments(self, aid: int) -> list[bytes] | None:
+        """The JSON of an article's attachments (None: no such article)."""
+        with self._lock:
+            found = self.attachments.get(aid)
+            return None if found is None else [dumps(a) for a in found]
+
+    def attachment_file(self, att_id: int) -> tuple[str, int] | None:
+        """(file name, catalog key) of an article attachment, None for ids of none."""
+        with self._lock:
+            key = self.attachment_files.get(att_id)
+            if key is None:
+                return None
+            aid = next(a for a, atts in self.attachments.items() if any(x["id"] == att_id for x in atts))
+            return next(x["file_name"] for x in self.attachments[aid] if x["id"] == att_id), key
+
+    def attachments_truth(self) -> list[dict[str, Any]]:
+        """Every article attachment as listed, with the ``sha256`` of its bytes, by article then id."""
+        catalog = self.generator.catalog
+        with self._lock:
+            return [{**att, "sha256": catalog.digest(self.attachment_files[att["id"]])}
+                    for aid in sorted(self.attachments) for att in self.attachments[aid]]
 
     def article_json(self, aid: int, translations: bool) -> bytes:
         with self._lock:

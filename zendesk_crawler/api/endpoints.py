@@ -34,6 +34,8 @@ SATISFACTION_RATINGS_ENDPOINT = "satisfaction_ratings"
 HELP_CENTER_CATEGORIES_ENDPOINT = "help_center_categories"
 HELP_CENTER_SECTIONS_ENDPOINT = "help_center_sections"
 HELP_CENTER_ARTICLES_ENDPOINT = "help_center_incremental_articles"
+#: An article's attachment list (``-a attachments=true`` only); the files themselves are ``ATTACHMENT_ENDPOINT``.
+HELP_CENTER_ARTICLE_ATTACHMENTS_ENDPOINT = "help_center_article_attachments"
 #: Endpoints under Zendesk's Incremental Export budget (10 requests a minute).
 INCREMENTAL_ENDPOINTS = frozenset({EXPORT_ENDPOINT, EVENTS_ENDPOINT, USERS_EXPORT_ENDPOINT,
                                    ORGANIZATIONS_EXPORT_ENDPOINT})
