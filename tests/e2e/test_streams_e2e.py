@@ -182,6 +182,7 @@ def test_unknown_stream_is_refused_before_any_request(sandbox, tmp_path):
     result = run_crawl(sandbox.url, tmp_path, "-a", "streams=tickets,comments")
     assert result.returncode == 2
     assert "streams must be a comma list" in result.failure_lines()[0]
+    assert all(name in result.failure_lines()[0] for name in STREAMS)  # the known names, listed
     assert sandbox.requests_log()["count"] == log_start
 
 

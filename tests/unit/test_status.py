@@ -13,7 +13,12 @@ from scrapy.utils.test import get_crawler
 from zendesk_crawler.config import account_fields
 from zendesk_crawler.extensions.status import StatusDocumentWriter, read_status, status_uri
 from zendesk_crawler.run.context import RUN_CONTEXT_SETTING, RunContext
-from zendesk_crawler.run.stats_keys import FAILURE_REASON, records_exported, stream_position_updated_at
+from zendesk_crawler.run.stats_keys import (
+    FAILURE_REASON,
+    UNAVAILABLE_STREAMS,
+    records_exported,
+    stream_position_updated_at,
+)
 from zendesk_crawler.state.readers import SavedPosition, read_manifest, read_positions
 
 RUN_ID = "20261201T100000Z-abcdef"
@@ -116,3 +121,21 @@ def test_a_manifest_summary_keeps_only_values_of_the_right_type():
     assert (summary.status, summary.files, summary.person, summary.ticket_filter) == \
         ("complete", ["/x/a.json"], "jane@example.com", None)
     assert read_manifest("{") is None and read_manifest(json.dumps({"run_id": ""})) is None
+
+
+def test_the_document_and_the_manifest_summary_carry_the_streams_the_account_lacks(tmp_path):
+    writer = writer_for(tmp_path)
+    why = "needs the Help Center; Zendesk answered HTTP 404 (RecordNotFound: Not found)"
+    writer.stats.set_value(UNAVAILABLE_STREAMS, {"users": why})
+    writer.spider_opened()
+    text = document(tmp_path).read_text("utf-8")
+    assert json.loads(text)["unavailable"] == {"users": why}
+    assert read_status(text, RUN_ID).unavailable == {"users": why}
+    assert read_status(json.dumps({**json.loads(text), "unavailable": {"users": 3}}), RUN_ID).unavailable == {}
+
+    summary = read_manifest(json.dumps({"run_id": RUN_ID, "status": "complete", "streams": {
+        "users": {"records": 0, "requests": 1, "complete": False, "problem": f"unavailable: {why}",
+                  "unavailable": why},
+        "tickets": {"records": 2, "requests": 3, "complete": True, "problem": None}}}))  # a manifest of before
+    assert [(s.stream, s.complete, s.unavailable) for s in summary.streams] == \
+        [("users", False, why), ("tickets", True, None)]

@@ -7,6 +7,9 @@ from __future__ import annotations
 ENDPOINT_META = "zendesk_endpoint"  # which Zendesk endpoint a request calls (for stats and budgets)
 PAGE_META = "zendesk_page"  # the number (1, 2, … in stream order) of the stream page a request fetches
 STREAM_META = "zendesk_stream"  # the stream a request belongs to (its failures are that stream's)
+#: What the request's stream needs that an account may lack (``Stream.needs_feature``): a 403 of such a request
+#: is the feature's answer, not rejected credentials (the auth middleware lets it through to the stream).
+FEATURE_META = "zendesk_needs_feature"
 EXPORT_ENDPOINT = "incremental_tickets"
 EVENTS_ENDPOINT = "incremental_ticket_events"
 COMMENTS_ENDPOINT = "ticket_comments"

@@ -14,6 +14,7 @@ The format (``version`` 1), also in the README::
     {"version": 1, "run_id": "...", "state": "running" | "finished" | "failed",
      "started_at": "...Z", "updated_at": "...Z", "finish_reason": null | "finished" | ...,
      "failure": null | "one line", "requests": 12, "comments_exported": 9, "comment_pages": 3,
+     "unavailable": {"sla_policies": "needs SLA policies on the plan; Zendesk answered HTTP 403 (...)"},
      "streams": {"tickets": {"records": 300, "pages": 1, "requests": 4, "position_updated_at": "...Z" | null,
                              "ended": false, "covered": 0.45 | null, "seconds_left": 120.0 | null}, ...}}
 """
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,6 +39,7 @@ from zendesk_crawler.extensions.progress import REQUEST_COUNT, StreamProgress, p
 from zendesk_crawler.location.documents import Documents, documents_for, to_json
 from zendesk_crawler.location.paths import join_uri
 from zendesk_crawler.run.context import RunContext
+from zendesk_crawler.run.outcome import unavailable_in
 from zendesk_crawler.run.stats_keys import COMMENTS_EXPORTED, FAILURE_REASON, requests_to
 from zendesk_crawler.state.readers import as_count, as_json, as_mapping, as_number, as_text
 
@@ -73,6 +75,7 @@ def build_status(stats: StatsCollector, *, run_id: str, state: str, started: flo
         "requests": get(REQUEST_COUNT, 0),
         "comments_exported": get(COMMENTS_EXPORTED, 0),
         "comment_pages": get(requests_to(COMMENTS_ENDPOINT), 0),
+        "unavailable": unavailable_in(stats),
         "streams": {entry.stream: {"records": entry.records, "pages": entry.pages, "requests": entry.requests,
                                    "position_updated_at": entry.position, "ended": entry.ended,
                                    "covered": entry.covered, "seconds_left": entry.seconds_left}
@@ -161,6 +164,8 @@ class RunStatus:
     comments: int
     comment_pages: int
     streams: list[StreamProgress]
+    #: The streams the account does not have, with what they need and Zendesk's answer.
+    unavailable: dict[str, str] = field(default_factory=dict)
 
     @property
     def tickets(self) -> int | None:
@@ -193,4 +198,6 @@ def read_status(text: str | None, run_id: str) -> RunStatus | None:
                      as_text(document.get("updated_at")),
                      as_text(document.get("finish_reason")), as_text(document.get("failure")),
                      as_count(document.get("requests")), as_count(document.get("comments_exported")),
-                     as_count(document.get("comment_pages")), streams)
+                     as_count(document.get("comment_pages")), streams,
+                     {str(name): why for name, why in as_mapping(document.get("unavailable")).items()
+                      if isinstance(why, str)})

@@ -28,6 +28,11 @@ record_already_stored = object()
 #: Every page of ``stream`` was read (the ticket fields, say, so the tickets can name their custom fields).
 stream_ended = object()
 
+#: The account does not have what ``stream`` needs (a plan feature, an add-on, a role): the stream is
+#: unavailable, not failed (``run/outcome.py``'s ``mark_unavailable`` sends it once per stream). Arguments:
+#: ``stream``, ``why`` (what it needs and Zendesk's answer).
+stream_unavailable = object()
+
 #: The account's ticket fields were read. Argument: ``fields`` (the ticket field objects, as Zendesk sent them).
 ticket_fields_loaded = object()
 
