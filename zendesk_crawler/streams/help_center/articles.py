@@ -18,7 +18,7 @@ position never passes an article whose attachments are not stored.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import urlencode
 
 from scrapy import Request
@@ -48,7 +48,7 @@ class ArticleStream(TimeExportStream):
     label = "Help Center article export"
     endpoint = HELP_CENTER_ARTICLES_ENDPOINT
     record_class = ArticleRecord
-    needs_feature: ClassVar[str | None] = "the Help Center"
+    needs_feature = "the Help Center"
 
     def export_params(self, start_time: int) -> dict[str, Any]:
         return {"start_time": start_time, "include": "translations"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from zendesk_crawler.api.endpoints import HELP_CENTER_CATEGORIES_ENDPOINT, HELP_CENTER_SECTIONS_ENDPOINT
 from zendesk_crawler.items import CategoryRecord, SectionRecord
@@ -13,7 +13,7 @@ class HelpCenterList(ListStream):
     """A Help Center list: cursor pagination (documented as recommended), ``include=translations`` (the
     translations "are embedded within the category/section because they're not shared between resources")."""
 
-    needs_feature: ClassVar[str | None] = "the Help Center"
+    needs_feature = "the Help Center"
 
     def list_params(self) -> dict[str, Any]:
         return {**super().list_params(), "include": "translations"}
