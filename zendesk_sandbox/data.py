@@ -69,7 +69,7 @@ class Dataset:
         self._order = sorted(state.key for state in self._states.values())
         self._next_ticket_id = max(self._states, default=0) + 1
         #: Satisfaction ratings of the seeded tickets, and the Help Center (their own changes: ``apply_changes``).
-        self.satisfaction = SatisfactionRatings(self.generator, options.base_url, clock,
+        self.satisfaction = SatisfactionRatings(self.generator, options.base_url,
                                                 [(s.id, s.created_at) for s in self._states.values()
                                                  if not s.deleted])
         self.help_center = HelpCenter(self.generator, options.base_url)

@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 from .api import (
@@ -94,7 +93,7 @@ def article_attachments(hc: HelpCenter, base_url: str, path: str, query: dict[st
     found = hc.article_attachments(aid)
     if found is None:
         return NOT_FOUND
-    records = [((att["id"],), dumps(att)) for att in json.loads(b"[" + b",".join(found) + b"]")]
+    records = [((att_id,), body) for att_id, body in found]
     url_path = f"/api/v2/help_center/articles/{aid}/attachments.json"
     return _list(base_url, url_path, "article_attachments", records, query)
 

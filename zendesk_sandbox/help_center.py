@@ -16,9 +16,11 @@ the incremental article export orders by). Thread-safe.
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
+from .account import unix
 from .attachments import HOSTILE_FIRST, LOGO, SHARED_PDF, name_parts
 from .encoding import dumps, iso
 from .generator import Generator
@@ -54,9 +56,9 @@ class HelpCenter:
         self.articles: dict[int, dict[str, Any]] = {}
         #: Article id → its translations (the article's own locale first).
         self.translations: dict[int, list[dict[str, Any]]] = {}
-        #: Article id → its attachments; attachment id → the catalog key of its bytes.
+        #: Article id → its attachments; attachment id → (file name, catalog key of its bytes).
         self.attachments: dict[int, list[dict[str, Any]]] = {}
-        self.attachment_files: dict[int, int] = {}
+        self.attachment_files: dict[int, tuple[str, int]] = {}
         self._next_attachment = FIRST_ARTICLE_ATTACHMENT_ID
         self._next_translation = FIRST_TRANSLATION_ID
         self._changes = 0
@@ -71,11 +73,10 @@ class HelpCenter:
                 sid = FIRST_SECTION_ID + c * SECTIONS_PER_CATEGORY + s
                 section = self._hc_object("sections", sid, created + s * 60, created + 2 * 86400 + s, s,
                                           f"Section {c}.{s} {TITLES[(c + s + 3) % len(TITLES)]}", "")
-                self.sections[sid] = {
-                    **{k: section[k] for k in ("id", "url", "html_url", "category_id") if k in section},
-                    "category_id": cid, **{k: v for k, v in section.items() if k not in ("id", "url", "html_url")},
-                    "parent_section_id": FIRST_SECTION_ID + c * SECTIONS_PER_CATEGORY if s else None,
-                    "theme_template": "section_page"}
+                head = {k: section.pop(k) for k in ("id", "url", "html_url")}
+                self.sections[sid] = {**head, "category_id": cid, **section,
+                                      "parent_section_id": FIRST_SECTION_ID + c * SECTIONS_PER_CATEGORY if s else None,
+                                      "theme_template": "section_page"}
         for sid in sorted(self.sections):
             for a in range(ARTICLES_PER_SECTION):
                 rng = FastRandom(mix(seed, 71, sid, a))
@@ -144,7 +145,7 @@ class HelpCenter:
             key = ARTICLE_FILES[(aid + 3 * k) % len(ARTICLE_FILES)]
             spec = catalog.spec(key)
             inline = spec.content_type.startswith("image/") and not any(a["inline"] for a in out)
-            self.attachment_files[att_id] = key
+            self.attachment_files[att_id] = (spec.name, key)
             quoted = name_parts(spec.name)[1].decode("ascii")
             out.append({"id": att_id, "url": f"{self.base_url}/api/v2/help_center/articles/attachments/{att_id}",
                         "article_id": aid, "display_file_name": spec.name, "file_name": spec.name,
@@ -157,26 +158,22 @@ class HelpCenter:
 
     # -------------------------------------------------------------- reading
 
-    def article_attachments(self, aid: int) -> list[bytes] | None:
-        """The JSON of an article's attachments (None: no such article)."""
+    def article_attachments(self, aid: int) -> list[tuple[int, bytes]] | None:
+        """(id, JSON) of an article's attachments in id order (None: no such article)."""
         with self._lock:
             found = self.attachments.get(aid)
-            return None if found is None else [dumps(a) for a in found]
+            return None if found is None else [(a["id"], dumps(a)) for a in found]
 
     def attachment_file(self, att_id: int) -> tuple[str, int] | None:
         """(file name, catalog key) of an article attachment, None for ids of none."""
         with self._lock:
-            key = self.attachment_files.get(att_id)
-            if key is None:
-                return None
-            aid = next(a for a, atts in self.attachments.items() if any(x["id"] == att_id for x in atts))
-            return next(x["file_name"] for x in self.attachments[aid] if x["id"] == att_id), key
+            return self.attachment_files.get(att_id)
 
     def attachments_truth(self) -> list[dict[str, Any]]:
         """Every article attachment as listed, with the ``sha256`` of its bytes, by article then id."""
         catalog = self.generator.catalog
         with self._lock:
-            return [{**att, "sha256": catalog.digest(self.attachment_files[att["id"]])}
+            return [{**att, "sha256": catalog.digest(self.attachment_files[att["id"]][1])}
                     for aid in sorted(self.attachments) for att in self.attachments[aid]]
 
     def article_json(self, aid: int, translations: bool) -> bytes:
@@ -187,7 +184,6 @@ class HelpCenter:
     def export_page(self, start_time: int, size: int) -> tuple[list[int], int | None]:
         """The incremental article export from ``start_time`` (inclusive: the next page starts at the last second
         again): up to ``size`` article ids by (updated_at, id), and the ``end_time`` (the last one's second)."""
-        from .account import unix
         with self._lock:
             order = sorted((unix(a["updated_at"]), aid) for aid, a in self.articles.items())
         page = [key for key in order if key[0] >= start_time][:size]
@@ -213,7 +209,6 @@ class HelpCenter:
     def truth(self, stream: str) -> list[dict[str, Any]]:
         """Every record of ``categories``, ``sections`` or ``articles``, with ``translations``, as the API serves it
         with ``include=translations`` now, in id order."""
-        import json
         with self._lock:
             if stream == "categories":
                 return [json.loads(self.category_json(cid, True)) for cid in sorted(self.categories)]

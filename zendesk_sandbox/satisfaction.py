@@ -18,7 +18,6 @@ import threading
 from typing import Any
 
 from .account import unix
-from .clock import Clock
 from .encoding import dumps, iso
 from .generator import Generator
 from .generator.randomness import FastRandom, mix
@@ -46,10 +45,9 @@ SCORE_FILTERS: dict[str, tuple[tuple[str, ...] | None, bool | None]] = {
 class SatisfactionRatings:
     """Every satisfaction rating as it is now, seeded from the tickets, changed by the control API."""
 
-    def __init__(self, generator: Generator, base_url: str, clock: Clock, ticket_ids: list[tuple[int, int]]) -> None:
+    def __init__(self, generator: Generator, base_url: str, ticket_ids: list[tuple[int, int]]) -> None:
         """``ticket_ids``: (ticket id, created_at) of every seeded ticket."""
         self.base_url = base_url
-        self.clock = clock
         self.generator = generator
         self._lock = threading.Lock()
         self._ticket_ids = [ticket_id for ticket_id, _ in ticket_ids]
