@@ -69,6 +69,8 @@ ENDPOINT_FEATURES: dict[str, str] = {
     "help_center_sections": HELP_CENTER,
     "help_center_incremental_articles": HELP_CENTER,
     "help_center_article_attachments": HELP_CENTER,
+    # "Allowed For: Admins" (List Satisfaction Ratings).
+    "satisfaction_ratings": ADMIN_ROLE,
 }
 
 

@@ -40,6 +40,8 @@ class SatisfactionRatingStream(Stream):
     endpoint = SATISFACTION_RATINGS_ENDPOINT
     record_class = SatisfactionRatingRecord
     position_key = "start_time"
+    #: "Allowed For: Admins": an agent's credentials are answered 403, which makes the stream unavailable.
+    needs_feature = "an admin role"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
