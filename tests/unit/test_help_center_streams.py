@@ -3,6 +3,8 @@
 import json
 from urllib.parse import urlsplit
 
+from scrapy.http import TextResponse
+
 from tests.unit.test_streams import create_spider, query, respond, told
 from zendesk_crawler.items import ArticleRecord, CategoryRecord, SatisfactionRatingRecord, SectionRecord
 from zendesk_crawler.run import signals as zendesk_signals
@@ -85,3 +87,20 @@ def test_ratings_of_the_saved_second_already_stored_are_not_exported_again(tmp_p
                                        already_stored={(changed["id"], changed["updated_at"])}))
     (request,) = ratings.start_requests()
     assert list(ratings.parse_page(respond(request, body))) == []
+
+
+def test_a_rating_changed_while_the_list_is_read_keeps_the_position_at_the_first_answer(tmp_path, sample):
+    ratings = create_spider(tmp_path, streams="satisfaction_ratings").streams["satisfaction_ratings"]
+    pages = told(ratings, zendesk_signals.page_received)
+    (request,) = ratings.start_requests()
+    rating = json.loads(sample("satisfaction_ratings.json"))["satisfaction_ratings"][0]
+    answered = 1700000000  # Tue, 14 Nov 2023 22:13:20 GMT
+    first = TextResponse(request.url, request=request, headers={
+        "Content-Type": "application/json", "Date": "Tue, 14 Nov 2023 22:13:20 GMT"}, body=json.dumps({
+            "satisfaction_ratings": [{**rating, "id": 1, "updated_at": "2023-11-14T22:00:00Z"}],
+            "meta": {"has_more": True, "after_cursor": "c1"}}).encode())
+    following = list(ratings.parse_page(first))[-1]
+    during = {**rating, "id": 2, "updated_at": "2023-11-14T22:13:25Z"}  # changed after the first answer
+    last = {"satisfaction_ratings": [during], "meta": {"has_more": False}}
+    assert [r["id"] for r in ratings.parse_page(respond(following, last))] == [2]
+    assert pages[-1]["position"] == answered and pages[-1]["repeats"] == [(2, during["updated_at"])]
