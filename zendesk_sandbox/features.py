@@ -28,10 +28,12 @@ What Zendesk sends, and how sure we are (also in ``zendesk_sandbox/README.md``):
   not documented; the sandbox answers the 403 above, as for any access the account lacks.
 - **No Collaboration add-on: 403.** Side conversations need the Collaboration add-on (or a plan that includes it);
   the status without it is not documented either: the sandbox answers the 403 above.
-- **An agent, not an admin: 403**, but only for endpoints documented "Allowed For: Admins" (SLA policies, say).
+- **A role that may not read them: 403**, for endpoints documented "Allowed For: Admins" (SLA policies, say).
   Many business rules are readable by agents: ``GET /api/v2/triggers`` is documented "Allowed For: Agents" (so are
-  macros, automations and views), so an agent's token gets them with 200, and they must not be registered under
-  :data:`ADMIN_ROLE`.
+  macros, automations and views), so an agent's token gets them with 200. The incremental exports are "Allowed
+  For: Admins" too (Zendesk's OpenAPI for the Incremental Export), so a plain agent's token cannot run a backup at
+  all: Zendesk refuses the ticket export and the crawl stops on the credentials. The switch leaves the exports
+  open: it plays a role that may read them but not the endpoints registered under :data:`ADMIN_ROLE`.
 """
 
 from __future__ import annotations
@@ -44,8 +46,8 @@ HELP_CENTER = "help_center"
 COLLABORATION = "collaboration"
 #: SLA policies are not on the plan (Team): ``/api/v2/slas/policies`` answers 403.
 SLA_POLICIES = "sla_policies"
-#: The credentials are an agent's, not an admin's: the endpoints documented "Allowed For: Admins" answer 403
-#: (not triggers, macros, automations or views, which agents may read).
+#: The credentials' role may not read the endpoints registered for it (documented "Allowed For: Admins"): they
+#: answer 403 (not triggers, macros, automations or views, which agents may read; not the exports, see above).
 ADMIN_ROLE = "admin_role"
 
 FEATURES = (HELP_CENTER, COLLABORATION, SLA_POLICIES, ADMIN_ROLE)

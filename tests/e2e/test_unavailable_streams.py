@@ -135,3 +135,21 @@ def test_a_404_of_a_stream_every_account_has_fails_the_run(tmp_path):
     assert manifest["status"] == "failed" and manifest["unavailable"] == {}
     assert "HTTP 404" in manifest["failure"] and "check ZENDESK_SUBDOMAIN" in manifest["failure"]
     assert manifest["streams"]["organizations"]["complete"] is True
+
+
+@pytest.mark.skipif(not FEATURE_STREAMS, reason="no stream in STREAMS declares needs_feature yet")
+def test_a_default_run_on_an_account_without_any_of_the_features_names_them_and_misses_nothing_else(tmp_path):
+    """The issue's account: no Help Center, no Collaboration add-on, no SLA policies, an agent's token."""
+    lacking = {stream for stream in FEATURE_STREAMS if feature_of(stream)}
+    while extra := {name for name, cls in STREAMS.items() if set(cls.depends_on) & lacking} - lacking:
+        lacking |= extra  # a stream that waits for an unavailable one is unavailable too
+    with sandbox(free_port(), int(time.time()) - 120, without=tuple(sorted(set(ENDPOINT_FEATURES.values())))) as s:
+        result = run_crawl(s.url, tmp_path, "-a", "start_time=0", **FAST)
+    assert result.returncode == 0, result.stderr[-3000:]
+    manifest = result.manifest()
+    assert manifest["status"] == "complete" and set(manifest["unavailable"]) == lacking
+    assert set(manifest["streams"]) == set(STREAMS)  # the default is every stream
+    incomplete = {name for name, entry in manifest["streams"].items() if not entry["complete"]}
+    assert incomplete == lacking
+    for stream in lacking:
+        assert result.stderr.count(f"The {stream} stream is unavailable") == 1

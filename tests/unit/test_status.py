@@ -24,12 +24,13 @@ from zendesk_crawler.state.readers import SavedPosition, read_manifest, read_pos
 RUN_ID = "20261201T100000Z-abcdef"
 
 
-def writer_for(export: Path) -> StatusDocumentWriter:
+def writer_for(export: Path, max_tickets: int = 0) -> StatusDocumentWriter:
     """The extension of a crawl exporting tickets and users to ``export``, with no periodic writes."""
     account = get_crawler(settings_dict={"ZENDESK_URL": "http://127.0.0.1:9", "ZENDESK_EMAIL": "a@example.com",
                                          "ZENDESK_API_TOKEN": "t", "ZENDESK_EXPORT_URI": str(export)}).settings
     context = RunContext(**account_fields(account), run_id=RUN_ID, streams=("tickets", "users"), start_time=0,
-                         start_time_given=False, ignore_cursor=False, comments_mode="per_ticket")
+                         start_time_given=False, ignore_cursor=False, comments_mode="per_ticket",
+                         max_tickets=max_tickets)
     crawler = get_crawler(settings_dict={RUN_CONTEXT_SETTING: context, "ZENDESK_PROGRESS_INTERVAL": 0})
     return StatusDocumentWriter.from_crawler(crawler)
 
@@ -55,6 +56,17 @@ def test_the_document_says_how_far_the_run_got_and_then_how_it_ended(tmp_path):
     assert (ended["state"], ended["finish_reason"], ended["failure"]) == \
         ("failed", "finished", "the Zendesk API answered 401")
     assert sorted(path.name for path in document(tmp_path).parent.iterdir()) == [f"status-{RUN_ID}.json"]
+
+
+def test_a_slice_tells_its_limit_and_the_page_reads_its_progress_as_a_share_of_it(tmp_path):
+    writer = writer_for(tmp_path, max_tickets=80)
+    writer.stats.set_value(records_exported("tickets"), 40)
+    writer.spider_opened()
+    text = document(tmp_path).read_text("utf-8")
+    streams = json.loads(text)["streams"]
+    assert streams["tickets"]["limit"] == 80 and "limit" not in streams["users"]
+    status = read_status(text, RUN_ID)
+    assert "tickets: 40 records from 0 pages, 50% of the slice (max_tickets=80)" in status.summary()
 
 
 def test_the_document_is_replaced_whole_while_it_is_read(tmp_path):

@@ -35,7 +35,13 @@ from scrapy.statscollectors import StatsCollector
 from scrapy.utils.asyncio import create_looping_call
 
 from zendesk_crawler.api.endpoints import COMMENTS_ENDPOINT
-from zendesk_crawler.extensions.progress import REQUEST_COUNT, StreamProgress, progress_summary, stream_progress
+from zendesk_crawler.extensions.progress import (
+    REQUEST_COUNT,
+    StreamProgress,
+    progress_summary,
+    stream_limits,
+    stream_progress,
+)
 from zendesk_crawler.location.documents import Documents, documents_for, to_json
 from zendesk_crawler.location.paths import join_uri
 from zendesk_crawler.run.context import RunContext
@@ -78,7 +84,8 @@ def build_status(stats: StatsCollector, *, run_id: str, state: str, started: flo
         "unavailable": unavailable_in(stats),
         "streams": {entry.stream: {"records": entry.records, "pages": entry.pages, "requests": entry.requests,
                                    "position_updated_at": entry.position, "ended": entry.ended,
-                                   "covered": entry.covered, "seconds_left": entry.seconds_left}
+                                   "covered": entry.covered, "seconds_left": entry.seconds_left,
+                                   **({"limit": entry.limit} if entry.limit else {})}
                     for entry in progress},
     }
 
@@ -92,6 +99,7 @@ class StatusDocumentWriter:
         self.settings: BaseSettings = crawler.settings
         self.run_id = context.run_id
         self.streams = list(context.streams)
+        self.limits = stream_limits(context)
         self.uri = status_uri(context.export_uri, context.run_id)
         self.interval = interval
         self.documents: Documents | None = None
@@ -135,7 +143,8 @@ class StatusDocumentWriter:
         """Replace the document; a failure is a warning (the first of a row of them), never the run's failure."""
         assert self.started is not None
         now = time.time()
-        progress = [stream_progress(self.stats, stream, now, self.started) for stream in self.streams]
+        progress = [stream_progress(self.stats, stream, now, self.started, self.limits.get(stream, 0))
+                    for stream in self.streams]
         document = build_status(self.stats, run_id=self.run_id, state=state, started=self.started, now=now,
                                 progress=progress, finish_reason=self.finish_reason if state != RUNNING else None)
         try:
@@ -192,7 +201,7 @@ def read_status(text: str | None, run_id: str) -> RunStatus | None:
     streams = [StreamProgress(str(name), as_count(entry.get("records")), as_count(entry.get("pages")),
                               as_count(entry.get("requests")), entry.get("ended") is True,
                               as_text(entry.get("position_updated_at")), as_number(entry.get("covered")),
-                              as_number(entry.get("seconds_left")))
+                              as_number(entry.get("seconds_left")), as_count(entry.get("limit")))
                for name, entry in entries.items() if isinstance(entry, dict)]
     return RunStatus(run_id, document["state"], as_text(document.get("started_at")),
                      as_text(document.get("updated_at")),

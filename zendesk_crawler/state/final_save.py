@@ -63,10 +63,8 @@ class FinalSave(RunStateReceiver):
                                  else "the previous position" if (state.entries.get(stream) or {})
                                  else "start_time")
             elif stream in state.trackers:
-                tracker = state.trackers[stream]
-                position = tracker.last_position if tracker.last_position is not None else \
-                    state.saved_position(stream)
-                state.entries[stream] = state.entry(stream, position, [list(v) for v in tracker.last_repeats],
+                position, beyond = state.trackers[stream].final_position()
+                state.entries[stream] = state.entry(stream, position, [list(v) for v in beyond if v[0] is not None],
                                                     final=True, stats=self.crawler.stats)
         if any(problem is None for stream, problem in state.outcomes.items() if stream in state.trackers) \
                 and state.save(self.crawler, finished=True):
