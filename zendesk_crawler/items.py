@@ -200,3 +200,32 @@ class OrganizationMembershipRecord(StreamRecord):
 
     stream = "organization_memberships"
     xml_element = "organization_membership"
+
+
+
+class SatisfactionRatingRecord(StreamRecord):
+    """A satisfaction rating as ``/api/v2/satisfaction_ratings`` returned it."""
+
+    stream = "satisfaction_ratings"
+    xml_element = "satisfaction_rating"
+
+
+class CategoryRecord(StreamRecord):
+    """A Help Center category with its ``translations``, as ``/api/v2/help_center/categories`` returned it."""
+
+    stream = "categories"
+    xml_element = "category"
+
+
+class SectionRecord(StreamRecord):
+    """A Help Center section with its ``translations``, as ``/api/v2/help_center/sections`` returned it."""
+
+    stream = "sections"
+    xml_element = "section"
+
+
+class ArticleRecord(StreamRecord):
+    """A Help Center article with its ``translations``, as the incremental article export returned it."""
+
+    stream = "articles"
+    xml_element = "article"

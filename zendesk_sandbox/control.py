@@ -50,6 +50,10 @@ def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, lo
       ``sla_policies``, ``schedules``, ``dynamic_content``, ``group_memberships``, ``organization_memberships``):
       every object as its list serves it, in the list's order (their key is the stream's name, the items of
       ``dynamic_content`` included). Unknown streams: 404.
+    - ``GET /_sandbox/truth/satisfaction_ratings``, ``/categories``, ``/sections``, ``/articles``:
+      ``{"now", "<stream>": [...]}``, every record as the API serves it now, in id order (Help Center records
+      with ``translations`` as ``include=translations`` embeds them); ``/article_attachments``: every article
+      attachment as listed, with the ``sha256`` of its bytes.
     - ``GET /_sandbox/truth/archived``: ``{"now", "ids"}``, the archived tickets (``show_many`` leaves them out).
     - ``GET /_sandbox/truth/attachments[?offset=N&limit=M]``: ``{"now", "attachments": [...]}``, every attachment of
       every current comment and every voice recording (see :meth:`Dataset.attachments_truth_json`).
@@ -58,7 +62,8 @@ def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, lo
       "delete_on_comment_read": [ids], "grow": {"<id>": n}, "huge_comment": [ids], "odd": [ids],
       "users": {"update": [ids], "create": n, "delete": [ids]},
       "organizations": {"update": [ids], "create": n, "delete": [ids]},
-      "groups": {"update": [ids]}, "ticket_fields": {"update": [ids]}}`` →
+      "groups": {"update": [ids]}, "ticket_fields": {"update": [ids]},
+      "satisfaction_ratings": {"update": [ids], "create": n}, "articles": {"update": [ids], "create": n}}`` →
       ``{"changed": [...], "created": [...], "<stream>": {"changed": [...], "created": [...]}, ...}`` (a key
       per stream named in the request). Every change stamps ``updated_at`` with sandbox-now: ``update``
       renames (name, or title and raw_title, gets `` ✎<n>``); ``delete`` makes a user inactive (email null) or
@@ -109,6 +114,13 @@ def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, lo
             if not dataset.account.is_user(user_id):
                 return _bad(f"no user {user_id}", 404)
             return _ok(person_truth(dataset, user_id))
+        if (method, path) == ("GET", "/_sandbox/truth/article_attachments"):
+            return _ok({"now": dataset.clock.now_int(), "article_attachments": dataset.help_center.attachments_truth()})
+        if (method, path) == ("GET", "/_sandbox/truth/satisfaction_ratings"):
+            return _ok({"now": dataset.clock.now_int(), "satisfaction_ratings": dataset.satisfaction.truth()})
+        if method == "GET" and path[len("/_sandbox/truth/"):] in ("categories", "sections", "articles"):
+            stream = path[len("/_sandbox/truth/"):]
+            return _ok({"now": dataset.clock.now_int(), stream: dataset.help_center.truth(stream)})
         if method == "GET" and path.startswith("/_sandbox/truth/"):
             stream = path[len("/_sandbox/truth/"):]
             if stream in CONFIGURATION_STREAMS:

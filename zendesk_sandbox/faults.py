@@ -55,16 +55,18 @@ ENDPOINTS = ("incremental_tickets", "incremental_ticket_events", "ticket_comment
              "incremental_users", "incremental_organizations", "groups", "ticket_fields", "voice_recording",
              "attachment", "attachment_content", "search_export", "tickets_show_many", "ticket", "user", "users_search",
              "user_identities", "user_tickets_requested", "user_tickets_ccd", "user_tickets_followed",
-             *CONFIGURATION_ENDPOINTS, "any")
-#: Endpoints whose requests name an attachment (or recording) id; ``any`` does not cover the first two.
-DOWNLOADS = ("attachment", "attachment_content")
-ITEM_ENDPOINTS = ("attachment", "attachment_content", "voice_recording")
+             *CONFIGURATION_ENDPOINTS, "satisfaction_ratings", "help_center_categories", "help_center_sections",
+             "help_center_incremental_articles", "help_center_article_attachments", "article_attachment", "any")
+#: Endpoints whose requests name an attachment (or recording) id; ``any`` does not cover the downloads.
+DOWNLOADS = ("attachment", "attachment_content", "article_attachment")
+ITEM_ENDPOINTS = ("attachment", "attachment_content", "voice_recording", "article_attachment")
 KINDS = ("status", "drop", "truncate", "html", "garbage", "slow", "no_cursor")
 #: Endpoints whose answers are pages to follow (by cursor, or by ``end_time`` for the time-based exports): those a
 #: ``no_cursor`` rule takes.
 PAGED_ENDPOINTS = ("incremental_tickets", "incremental_users", "incremental_ticket_events", "incremental_organizations",
                    "ticket_comments", "groups", "ticket_fields", "search_export", "user_identities",
-                   "user_tickets_requested", "user_tickets_ccd", "user_tickets_followed",
+                   "user_tickets_requested", "user_tickets_ccd", "user_tickets_followed", "satisfaction_ratings",
+                   "help_center_categories", "help_center_sections", "help_center_article_attachments",
                    *CONFIGURATION_CURSOR_ENDPOINTS, "any")
 HTML_TYPE = ("Content-Type", "text/html; charset=utf-8")
 _FIELDS = {"endpoint", "kind", "count", "every", "ticket_ids", "attachment_ids", "status", "delay_ms", "retry_after"}

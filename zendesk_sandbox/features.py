@@ -72,6 +72,12 @@ ENDPOINT_FEATURES: dict[str, str] = {
     # agents who may manage them (dynamic content items): other credentials get 403.
     "schedules": ADMIN_ROLE,
     "dynamic_content": ADMIN_ROLE,
+    "help_center_categories": HELP_CENTER,
+    "help_center_sections": HELP_CENTER,
+    "help_center_incremental_articles": HELP_CENTER,
+    "help_center_article_attachments": HELP_CENTER,
+    # "Allowed For: Admins" (List Satisfaction Ratings).
+    "satisfaction_ratings": ADMIN_ROLE,
 }
 
 

@@ -171,6 +171,11 @@ class SandboxProcess:
         the API serves it now, deleted ones included, in export or list order."""
         return self._control("GET", f"/_sandbox/truth/{stream}")[stream]
 
+    def article_attachments_truth(self) -> list[dict[str, Any]]:
+        """``GET /_sandbox/truth/article_attachments``: every Help Center article attachment as listed, with the
+        ``sha256`` of its bytes."""
+        return self._control("GET", "/_sandbox/truth/article_attachments")["article_attachments"]
+
     def attachments_truth(self, offset: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
         """``GET /_sandbox/truth/attachments``: every attachment of every current comment and every voice recording
         (tickets in stream order, sliced by ``offset``/``limit``), each with its ``sha256``, ``size``, ``servable``

@@ -242,7 +242,7 @@ def test_the_log_tells_the_truth(tmp_path):
     stored = [int(n) for n in re.findall(r"Stored json feed \((\d+) items\) in: .*/tickets-", result.stderr)]
     assert stored == sizes
     final = re.findall(r"Progress: (\d+) requests; .*tickets: (\d+) records from (\d+) pages, done; "
-                       r"comments: (\d+) from (\d+) comment pages", result.stderr)[-1]
+                       r"(?:.*; )?comments: (\d+) from (\d+) comment pages", result.stderr)[-1]
     by_endpoint = requests["by_endpoint"]
     assert [int(n) for n in final] == [
         requests["count"], len(records), by_endpoint["incremental_tickets"],

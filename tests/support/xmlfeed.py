@@ -62,7 +62,9 @@ ITEM_ELEMENTS = {"tickets": "ticket", "users": "user", "organizations": "organiz
                  "brands": "brand", "custom_statuses": "custom_status", "macros": "macro", "triggers": "trigger",
                  "automations": "automation", "views": "view", "sla_policies": "sla_policy", "schedules": "schedule",
                  "dynamic_content": "item", "group_memberships": "group_membership",
-                 "organization_memberships": "organization_membership"}
+                 "organization_memberships": "organization_membership",
+                 "satisfaction_ratings": "satisfaction_rating",
+                 "categories": "category", "sections": "section", "articles": "article"}
 
 
 def read_person_document(data: bytes) -> dict[str, Any]:

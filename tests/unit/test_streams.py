@@ -77,11 +77,16 @@ def test_the_registry_has_every_stream_with_its_endpoint():
         "groups": "/api/v2/groups.json",
         "ticket_fields": "/api/v2/ticket_fields.json",
         **CONFIGURATION_PATHS,
+        "satisfaction_ratings": "/api/v2/satisfaction_ratings.json",
+        "categories": "/api/v2/help_center/categories.json",
+        "sections": "/api/v2/help_center/sections.json",
+        "articles": "/api/v2/help_center/incremental/articles.json",
     }
 
 
 @pytest.mark.parametrize("value, streams", [
-    (None, ("ticket_fields", "groups", *CONFIGURATION_PATHS, "organizations", "users", "tickets")),
+    (None, ("ticket_fields", "groups", *CONFIGURATION_PATHS, "organizations", "users", "tickets",
+            "satisfaction_ratings", "categories", "sections", "articles")),
     ("users", ("users",)),
     ("tickets, users ,users", ("users", "tickets")),
 ])

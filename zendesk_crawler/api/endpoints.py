@@ -46,6 +46,14 @@ USER_TICKETS_ENDPOINT = "user_tickets"
 ATTACHMENT_ENDPOINT = "attachment"
 #: A voice comment's recording (``data.recording_url``): an API call.
 VOICE_RECORDING_ENDPOINT = "voice_recording"
+SATISFACTION_RATINGS_ENDPOINT = "satisfaction_ratings"
+#: The Help Center's lists and its incremental article export (not under the Incremental Export budget: the
+#: Help Center API shares the account's budget; the export is not among the documented incremental exports).
+HELP_CENTER_CATEGORIES_ENDPOINT = "help_center_categories"
+HELP_CENTER_SECTIONS_ENDPOINT = "help_center_sections"
+HELP_CENTER_ARTICLES_ENDPOINT = "help_center_incremental_articles"
+#: An article's attachment list (``-a attachments=true`` only); the files themselves are ``ATTACHMENT_ENDPOINT``.
+HELP_CENTER_ARTICLE_ATTACHMENTS_ENDPOINT = "help_center_article_attachments"
 #: Endpoints under Zendesk's Incremental Export budget (10 requests a minute).
 INCREMENTAL_ENDPOINTS = frozenset({EXPORT_ENDPOINT, EVENTS_ENDPOINT, USERS_EXPORT_ENDPOINT,
                                    ORGANIZATIONS_EXPORT_ENDPOINT})

@@ -290,12 +290,19 @@ class TimeExportStream(Stream):
         return [self.export_request(self.position.start_time)]
 
     def export_request(self, start_time: int) -> Request:
-        return self.page_request({"start_time": start_time, "per_page": self.config.export_page_size},
-                                 meta={START_TIME_META: start_time})
+        return self.page_request(self.export_params(start_time), meta={START_TIME_META: start_time})
+
+    def export_params(self, start_time: int) -> dict[str, Any]:
+        """The parameters of the page at ``start_time``."""
+        return {"start_time": start_time, "per_page": self.config.export_page_size}
+
+    def page_ends(self, page: dict[str, Any]) -> bool:
+        """Whether the stream ends with this page (the Incremental Exports' ``end_of_stream``)."""
+        return bool(page.get("end_of_stream"))
 
     def read_page(self, page: dict[str, Any], number: int, response: Response) -> Iterator[Any]:
         start_time = response.meta[START_TIME_META]
-        end = bool(page.get("end_of_stream"))
+        end = self.page_ends(page)
         end_time = page.get("end_time")
         objects = page[self.list_key]
         if end and not objects and end_time is None and start_time is not None:
