@@ -113,8 +113,9 @@ def crawl(sandbox: SandboxProcess, scenario: Scenario, export_dir: Path, *args: 
     streams = last.get("streams") or {}
     if len(streams) > 1:  # a run of several streams: what each cost, beside the table
         total = after["count"] - before["count"]
-        print(f"# {scenario.name}: requests by stream (the crawler's per-stream stats; {total} in the sandbox's "
-              "log): " + ", ".join(f"{name} {facts.get('requests', 0)}" for name, facts in streams.items()),
+        print(f"# {scenario.name}: requests (records) by stream, the crawler's per-stream stats ({total} requests "
+              "in the sandbox's log): " + ", ".join(f"{name} {facts.get('requests', 0)} ({facts.get('records', 0)})"
+                                                      for name, facts in streams.items()),
               file=sys.stderr, flush=True)
     if files:  # the file downloads of an attachments scenario, beside the table
         print(f"# {scenario.name}: {files.get('downloaded', 0)} files downloaded "
