@@ -38,7 +38,10 @@ ANSWERS: dict[str, tuple[int, bytes]] = {
 }
 
 #: The feature each endpoint (by the request log's name) needs; endpoints not listed need none.
-ENDPOINT_FEATURES: dict[str, str] = {}
+ENDPOINT_FEATURES: dict[str, str] = {
+    "incremental_side_conversation_events": COLLABORATION,
+    "ticket_side_conversations": COLLABORATION,
+}
 
 
 def parse_without(text: str) -> frozenset[str]:

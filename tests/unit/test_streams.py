@@ -57,11 +57,12 @@ def test_the_registry_has_the_five_streams_with_their_endpoints():
         "organizations": "/api/v2/incremental/organizations.json",
         "groups": "/api/v2/groups.json",
         "ticket_fields": "/api/v2/ticket_fields.json",
+        "side_conversations": "/api/v2/tickets/side_conversations/events.json",
     }
 
 
 @pytest.mark.parametrize("value, streams", [
-    (None, ("ticket_fields", "groups", "organizations", "users", "tickets")),
+    (None, ("ticket_fields", "groups", "organizations", "users", "tickets", "side_conversations")),
     ("users", ("users",)),
     ("tickets, users ,users", ("users", "tickets")),
 ])

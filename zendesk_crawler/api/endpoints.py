@@ -18,6 +18,12 @@ USERS_EXPORT_ENDPOINT = "incremental_users"
 ORGANIZATIONS_EXPORT_ENDPOINT = "incremental_organizations"
 GROUPS_ENDPOINT = "groups"
 TICKET_FIELDS_ENDPOINT = "ticket_fields"
+#: Side conversations (the Collaboration add-on): the Incremental Side Conversation Event Export, and the side
+#: conversations of one ticket (``include=events``).
+SIDE_CONVERSATION_EVENTS_ENDPOINT = "incremental_side_conversation_events"
+SIDE_CONVERSATIONS_ENDPOINT = "ticket_side_conversations"
+#: A messaging ticket's conversation log (``/api/v2/tickets/{id}/conversation_log``).
+CONVERSATION_LOG_ENDPOINT = "ticket_conversation_log"
 #: A filtered or person export: ticket ids from the Search Export API, tickets from ``tickets/show_many``.
 SEARCH_EXPORT_ENDPOINT = "search_export"
 SHOW_MANY_ENDPOINT = "tickets_show_many"
