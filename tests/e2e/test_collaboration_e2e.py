@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import math
+import signal
 import urllib.request
 from collections import Counter
 from typing import Any
 
 import pytest
 
-from tests.support.crawl import run_crawl
+from tests.support.crawl import CHECKPOINTING, RunningCrawl, run_crawl
 from zendesk_sandbox import SandboxProcess
 
 pytestmark = pytest.mark.slow
@@ -128,3 +129,47 @@ def test_an_account_without_collaboration_costs_one_probe(tmp_path):
     assert "side_conversations stream is unavailable" in result.stderr
     assert result.json_records()  # the rest of the backup is there
 
+
+
+@pytest.fixture(scope="module")
+def big_sandbox():
+    """Enough side conversation events for three export pages (1000 events a page)."""
+    with SandboxProcess(tickets=2500, seed=7, rate_limit=0, export_rate_limit=0, latency_ms=5) as server:
+        yield server
+
+
+def test_export_pages_are_followed_and_each_ticket_is_listed_once(big_sandbox, tmp_path):
+    before = requests_by_endpoint(big_sandbox)
+    result = run_crawl(big_sandbox.url, tmp_path, "-a", "start_time=0", "-a", "streams=side_conversations")
+    assert result.returncode == 0, result.stderr[-3000:]
+    spent = requests_by_endpoint(big_sandbox) - before
+    truth = big_sandbox.stream_truth("side_conversations")
+    records = result.records("side_conversations")
+    assert Counter(r["id"] for r in records) == Counter(s["id"] for s in truth)
+    assert {r["id"]: r for r in records} == {s["id"]: s for s in truth}
+    pages, tickets = export_tickets(big_sandbox)
+    assert pages >= 3
+    # export pages + one list per ticket with events: a ticket whose events span pages is not listed twice.
+    assert spent == Counter({"incremental_side_conversation_events": pages, "ticket_side_conversations": len(tickets)})
+    assert isinstance(result.state()["streams"]["side_conversations"]["start_time"], int)
+
+
+def test_a_killed_run_resumes_and_loses_no_side_conversation(big_sandbox, tmp_path):
+    truth = big_sandbox.stream_truth("side_conversations")
+    args = ("-a", "start_time=0", "-a", "streams=side_conversations")
+    first = RunningCrawl(big_sandbox.url, tmp_path, *args, **CHECKPOINTING)
+    state_file = tmp_path / "state.json"
+    while not (state_file.exists() and json.loads(state_file.read_text("utf-8"))["streams"]
+               .get("side_conversations", {}).get("start_time")):
+        first.wait_for("Checkpoint: ")  # until a whole export page's side conversations are stored
+    first.proc.send_signal(signal.SIGKILL)
+    assert first.finish().returncode != 0
+    saved = json.loads(state_file.read_text("utf-8"))["streams"]["side_conversations"]["start_time"]
+    before = big_sandbox.requests_log()["count"]
+    second = run_crawl(big_sandbox.url, tmp_path, *args, **CHECKPOINTING)
+    assert second.returncode == 0, second.stderr[-3000:]
+    resumed = [e for e in big_sandbox.requests_log(since=before)["log"] if e["path"] == SIDE_EXPORT]
+    assert resumed[0]["query"]["start_time"] == str(saved) != "0"
+    stored = [r for path in sorted(tmp_path.glob("side_conversations-*.json")) for r in json.loads(path.read_bytes())]
+    assert {r["id"]: r for r in stored} == {s["id"]: s for s in truth}  # the two runs together: every one, exact
+    assert len(second.records("side_conversations")) < len(truth)  # it did not start from zero

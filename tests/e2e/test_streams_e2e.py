@@ -106,7 +106,7 @@ def test_ticket_records_name_their_group_organization_and_custom_fields(sandbox,
 def test_the_manifest_and_state_cover_every_stream(full_backup):
     manifest = full_backup.manifest()
     assert manifest["status"] == "complete"
-    assert set(manifest["streams"]) == {"tickets", *OTHER_STREAMS}
+    assert set(manifest["streams"]) == {"tickets", "side_conversations", *OTHER_STREAMS}
     for stream, facts in manifest["streams"].items():
         assert facts["complete"] and facts["records"] == len(full_backup.records(stream)) and facts["requests"] > 0
     streams = full_backup.state()["streams"]

@@ -16,14 +16,16 @@ in all for an account without the add-on (the export's first page answers 403: t
 unavailable). A page's position is saved only once the side conversations of every ticket of the
 page are in stored files (each ticket counts as one pending record until its list is read), so a
 killed run loses none. The events of a page's last second come again on the next page; a ticket
-whose events there are all repeats is not listed again, and a side conversation version is
-exported once per run.
+whose events there are all repeats, or older than the newest ``updated_at`` its list had when this
+run listed it, is not listed again, and a side conversation version is exported once per run.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from scrapy import Request
@@ -45,16 +47,32 @@ logger = logging.getLogger(__name__)
 SIDE_CONVERSATIONS_PATH = "/api/v2/tickets/{ticket_id}/side_conversations.json"
 
 
-def page_tickets(events: list[Any], repeats: set[Any]) -> list[int]:
-    """The tickets (in first-seen order) with an event on an export page that is not one of ``repeats``."""
+def page_tickets(events: list[Any], repeats: set[Any], covered: dict[int, float]) -> list[int]:
+    """The tickets (in first-seen order) to list for an export page: those with an event that is not one of
+    ``repeats`` (the previous page's last second) and is newer than what this run's list of the ticket held
+    (``covered``: the newest ``updated_at`` among its side conversations when it was listed)."""
     tickets: dict[int, None] = {}
     for event in events:
         if not isinstance(event, dict) or event.get("id") in repeats:
             continue
         ticket_id = event.get("ticket_id")
-        if isinstance(ticket_id, int) and not isinstance(ticket_id, bool):
-            tickets.setdefault(ticket_id)
+        if not isinstance(ticket_id, int) or isinstance(ticket_id, bool):
+            continue
+        if ticket_id in covered and precise_time(event.get("created_at")) <= covered[ticket_id]:
+            continue  # an event the ticket's list already held (listed for an earlier page)
+        tickets.setdefault(ticket_id)
     return list(tickets)
+
+
+def precise_time(timestamp: Any) -> float:
+    """Unix time of a side conversation timestamp with its fraction (``2018-11-20T16:58:36.453+00:00``);
+    ``inf`` when it is not one (such an event is never taken as covered)."""
+    if isinstance(timestamp, str):
+        try:
+            return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            pass
+    return math.inf
 
 
 def last_second_ids(events: list[Any], end_time: int) -> set[Any]:
@@ -97,6 +115,9 @@ class SideConversationStream(TimeExportStream):
         self.repeat_ids: set[Any] = set()
         #: Side conversation versions ``(id, updated_at)`` exported in this run.
         self.exported: set[tuple[Any, Any]] = set()
+        #: Per ticket listed in this run: the newest ``updated_at`` of its side conversations then (its events up to
+        #: there need no new list); ``inf`` for a ticket that answered 403/404.
+        self.covered: dict[int, float] = {}
         #: Tickets of the current page whose list is not read yet, and the next export page held until then.
         self.open_tickets = 0
         self.held: Request | None = None
@@ -119,7 +140,7 @@ class SideConversationStream(TimeExportStream):
             self.fail(f"the {self.label} stopped: more side conversation events in the second {end_time} than one "
                       "page holds")
             return
-        tickets = page_tickets(events, self.repeat_ids)
+        tickets = page_tickets(events, self.repeat_ids, self.covered)
         self.repeat_ids = last_second_ids(events, end_time) if events else self.repeat_ids
         self.tell(zendesk_signals.page_received, page=number, position=end_time, end_of_stream=end, repeats=[])
         # Each ticket is one pending record of this page until its side conversations are handed on.
@@ -155,6 +176,7 @@ class SideConversationStream(TimeExportStream):
         if response.status in (403, 404):
             # The export answered, so the add-on is there: the ticket was deleted, or is not visible to us.
             self.stats.inc_value(SIDE_CONVERSATION_TICKETS_GONE)
+            self.covered[ticket_id] = math.inf
             logger.warning("The side conversations of ticket %s answered %d (deleted?); none exported for it",
                            ticket_id, response.status)
             yield from self.ticket_done(number)
@@ -164,8 +186,10 @@ class SideConversationStream(TimeExportStream):
             yield from self.retry_or_fail(response, lambda why: self.fail(
                 f"the side conversations of ticket {ticket_id} could not be read: {why}"))
             return
-        records = [record for record in side_conversation_records(page, ticket_id, number)
-                   if (record.get("id"), record.get("updated_at")) not in self.exported]
+        listed = side_conversation_records(page, ticket_id, number)
+        self.covered[ticket_id] = max([self.covered.get(ticket_id, -math.inf),
+                                       *(precise_time(record.get("updated_at")) for record in listed)])
+        records = [record for record in listed if (record.get("id"), record.get("updated_at")) not in self.exported]
         self.exported.update((record.get("id"), record.get("updated_at")) for record in records)
         if not self.export:
             records = []
