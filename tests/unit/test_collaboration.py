@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+from scrapy.utils.test import get_crawler
 
 from tests.support.paths import SAMPLES
 from tests.unit.test_sandbox import get
+from tests.unit.test_stream_tickets import BASE_URL, create_spider, query, respond, start_comments, told
+from zendesk_crawler.items import TicketConversation
+from zendesk_crawler.pipelines.conversations import FieldTitles, build_record
+from zendesk_crawler.run import signals as zendesk_signals
+from zendesk_crawler.spiders.zendesk import ZendeskSpider
 from zendesk_crawler.streams.side_conversations import (
     last_second_ids,
     page_tickets,
@@ -110,3 +117,85 @@ def test_without_collaboration_side_conversations_answer_403_and_conversation_lo
         ticket_id = next(iter(server.stream_truth("conversation_logs")))
         assert get(f"{server.url}/api/v2/tickets/{ticket_id}/side_conversations.json").status == 403
         assert get(f"{server.url}/api/v2/tickets/{ticket_id}/conversation_log").status == 200
+
+
+# --- the crawler's callbacks on the documented answers ----------------------------------------------------------
+
+@pytest.fixture
+def tickets(tmp_path):
+    """The ticket stream of a spider made as ``scrapy crawl`` makes it (its router holds every stream)."""
+    crawler = get_crawler(ZendeskSpider, {
+        "ZENDESK_URL": BASE_URL, "ZENDESK_EMAIL": "ops@acme.test", "ZENDESK_API_TOKEN": "tok",
+        "ZENDESK_EXPORT_URI": str(tmp_path), "ZENDESK_COMMENTS_PAGE_SIZE": 3,
+    })
+    return create_spider(crawler, start_time="0").streams["tickets"]
+
+
+def last_comments_page() -> bytes:
+    page = json.loads((SAMPLES / "ticket_comments_offset.json").read_text("utf-8"))
+    page.update({"meta": {"has_more": False, "after_cursor": None}, "users": []})
+    return json.dumps(page).encode()
+
+
+def messaging_ticket() -> dict[str, Any]:
+    ticket = sample("incremental_tickets_cursor.json")["tickets"][1]
+    return {**ticket, "via": {"channel": "native_messaging", "source": {"from": {}, "to": {}, "rel": None}},
+            "from_messaging_channel": True}
+
+
+def test_a_messaging_ticket_is_finished_only_once_every_page_of_its_log_is_read(tickets):
+    first = start_comments(tickets, messaging_ticket())
+    (log_request,) = list(tickets.conversations.per_ticket.parse_comments(respond(first, last_comments_page())))
+    assert urlsplit(log_request.url).path == "/api/v2/tickets/10432/conversation_log"
+    assert query(log_request) == {"page[size]": "3"}
+    documented = sample("ticket_conversation_log.json")
+    more = {**documented, "meta": {**documented["meta"], "has_more": True, "after_cursor": "next-please"}}
+    logs = tickets.conversations.logs
+    (second,) = list(logs.parse_log(respond(log_request, json.dumps(more).encode())))
+    assert query(second) == {"page[size]": "3", "page[after]": "next-please"} and tickets.unfinished() == 1
+    (item,) = list(logs.parse_log(respond(second, json.dumps(documented).encode())))
+    assert isinstance(item, TicketConversation) and tickets.unfinished() == 0
+    assert item.conversation_log == documented["events"] * 2
+    assert build_record(item, FieldTitles([]))["conversation_log"] == documented["events"] * 2
+
+
+def test_other_tickets_are_finished_without_a_log(tickets):
+    ticket = sample("incremental_tickets_cursor.json")["tickets"][1]
+    first = start_comments(tickets, ticket)
+    (item,) = list(tickets.conversations.per_ticket.parse_comments(respond(first, last_comments_page())))
+    assert isinstance(item, TicketConversation) and item.conversation_log is None
+    assert "conversation_log" not in build_record(item, FieldTitles([]))
+
+
+def test_a_log_404_exports_the_ticket_without_it_and_a_bad_cursor_fails_the_stream(tickets):
+    logs = tickets.conversations.logs
+    request = list(tickets.conversations.per_ticket.parse_comments(
+        respond(start_comments(tickets, messaging_ticket()), last_comments_page())))[0]
+    (item,) = list(logs.parse_log(respond(request, b'{"error":"RecordNotFound"}', status=404)))
+    assert item.conversation_log == []
+    other = {**messaging_ticket(), "id": 77, "updated_at": "2024-01-01T00:00:00Z"}
+    request = list(tickets.conversations.per_ticket.parse_comments(
+        respond(start_comments(tickets, other), last_comments_page())))[0]
+    broken = {"events": [], "meta": {"has_more": True}, "links": {}}
+    assert list(logs.parse_log(respond(request, json.dumps(broken).encode()))) == []
+    assert tickets.failed() and "conversation log of ticket 77" in tickets.crawler.stats.get_value(
+        "zendesk/failure_reason")
+
+
+def test_side_conversation_export_page_lists_its_tickets_then_goes_on(tickets):
+    stream = tickets.crawler.spider.streams["side_conversations"]
+    pending = told(tickets, zendesk_signals.page_records)
+    export = sample("side_conversation_events_incremental.json")
+    event = {**export["events"][0], "ticket_id": 12}
+    page = {**export, "events": [event, {**event, "id": "other", "ticket_id": 13}], "end_of_stream": False}
+    (start,) = stream.start_requests()
+    assert query(start) == {"start_time": "0"}
+    first, second = list(stream.parse_page(respond(start, json.dumps(page).encode())))
+    assert [urlsplit(r.url).path for r in (first, second)] == [f"/api/v2/tickets/{i}/side_conversations.json"
+                                                                for i in (12, 13)]
+    assert query(first) == {"include": "events"}
+    (record,) = list(stream.parse_list(respond(first, (SAMPLES / "ticket_side_conversations.json").read_bytes())))
+    assert record["ticket_id"] == 12 and record["events"] and record.page == 1
+    (next_export,) = list(stream.parse_list(respond(second, b'{"error":"RecordNotFound"}', status=404)))
+    assert query(next_export) == {"start_time": str(export["end_time"])}
+    assert [p["count"] for p in pending if p["stream"] == "side_conversations"] == [2, 1]
