@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.support.crawl import RunningCrawl, run_crawl
+from zendesk_crawler.streams import STREAMS
 from zendesk_sandbox import SandboxProcess
 
 pytestmark = pytest.mark.slow
@@ -180,6 +181,7 @@ def test_unknown_stream_is_refused_before_any_request(sandbox, tmp_path):
     result = run_crawl(sandbox.url, tmp_path, "-a", "streams=tickets,comments")
     assert result.returncode == 2
     assert "streams must be a comma list" in result.failure_lines()[0]
+    assert all(name in result.failure_lines()[0] for name in STREAMS)  # the known names, listed
     assert sandbox.requests_log()["count"] == log_start
 
 

@@ -72,8 +72,15 @@ def test_streams_argument(value, streams):
 
 @pytest.mark.parametrize("value", ["", "users,comments", ","])
 def test_unknown_or_empty_streams_are_refused(value):
-    with pytest.raises(ConfigError, match="streams must be a comma list"):
+    with pytest.raises(ConfigError, match="streams must be a comma list") as refused:
         parse_streams(value)
+    assert all(name in str(refused.value) for name in STREAMS)  # the message lists every known name
+
+
+def test_the_default_is_every_registered_stream_and_each_one_may_be_picked():
+    assert parse_streams(None) == tuple(STREAMS)
+    for name in STREAMS:
+        assert parse_streams(name) == (name,)
 
 
 def test_only_the_selected_streams_and_their_dependencies_are_created(tmp_path):

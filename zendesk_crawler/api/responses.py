@@ -79,7 +79,7 @@ def zendesk_reason(response: Response) -> str | None:
     if not isinstance(body, dict):
         return None
     error = body.get("error")
-    if isinstance(error, dict):  # {"error": {"title": …, "message": …}}
-        error = error.get("title") or error.get("message")
-    reason = ": ".join(str(part) for part in (error, body.get("description")) if isinstance(part, str) and part)
+    # {"error": {"title": "Forbidden", "message": …}} or {"error": "RecordNotFound", "description": …}
+    parts = [error.get("title"), error.get("message")] if isinstance(error, dict) else [error]
+    reason = ": ".join(part for part in (*parts, body.get("description")) if isinstance(part, str) and part)
     return reason or None

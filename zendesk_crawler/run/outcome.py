@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 
 from scrapy.crawler import Crawler
+from scrapy.statscollectors import StatsCollector
 
 from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.run.stats_keys import (
@@ -77,7 +78,7 @@ def mark_unavailable(crawler: Crawler, stream: str, why: str) -> None:
     too), listed in the manifest; the stream's saved position is not moved.
     """
     assert crawler.stats is not None
-    unavailable = unavailable_streams(crawler)
+    unavailable = dict(crawler.stats.get_value(UNAVAILABLE_STREAMS) or {})
     if stream in unavailable:
         return
     crawler.stats.set_value(UNAVAILABLE_STREAMS, {**unavailable, stream: why})
@@ -87,6 +88,13 @@ def mark_unavailable(crawler: Crawler, stream: str, why: str) -> None:
 
 
 def unavailable_streams(crawler: Crawler) -> dict[str, str]:
-    """The streams marked unavailable in this run, with why (a copy)."""
+    """The streams marked unavailable in this run, with why; a stream that also failed is not among them (a
+    failure of the stream is the stronger news)."""
     assert crawler.stats is not None
-    return dict(crawler.stats.get_value(UNAVAILABLE_STREAMS) or {})
+    return unavailable_in(crawler.stats)
+
+
+def unavailable_in(stats: StatsCollector) -> dict[str, str]:
+    """:func:`unavailable_streams` of a run's stats."""
+    marked = stats.get_value(UNAVAILABLE_STREAMS) or {}
+    return {stream: why for stream, why in marked.items() if not stats.get_value(stream_failure_key(stream))}

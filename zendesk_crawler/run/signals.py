@@ -19,6 +19,10 @@ page_received = object()
 #: ``count`` records of page ``page`` of ``stream`` are to be exported (a record or a drop follows for each).
 page_records = object()
 
+#: The run's slice (``-a max_tickets``) ended inside page ``page`` of ``stream``: some of its records are left
+#: for the next run, so no position after that page may be saved.
+page_cut = object()
+
 #: A record of ``page`` of ``stream`` needs no export: a newer version of it comes later in the stream.
 record_superseded = object()
 

@@ -41,7 +41,7 @@ from zendesk_crawler.api.timestamps import epoch
 from zendesk_crawler.items import StreamRecord
 from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.run.context import RunContext
-from zendesk_crawler.run.outcome import mark_unavailable, record_failure, stream_failed
+from zendesk_crawler.run.outcome import mark_unavailable, record_failure, stream_failed, unavailable_streams
 from zendesk_crawler.run.positions import RecordVersion, StreamPosition, record_version
 from zendesk_crawler.run.stats_keys import (
     MALFORMED_RESPONSES,
@@ -172,6 +172,11 @@ class Stream:
     def failed(self) -> bool:
         """Whether this stream (or the whole run) failed: no point in more requests for it."""
         return stream_failed(self.crawler, self.name)
+
+    def stopped(self) -> bool:
+        """Whether the stream failed (or the run did) or the account does not have it: no point in more requests
+        for it (a stream with requests of its own, one per ticket say, asks before each)."""
+        return self.failed() or self.name in unavailable_streams(self.crawler)
 
     def tell(self, signal: object, **arguments: Any) -> None:
         self.crawler.signals.send_catch_log(signal, stream=self.name, **arguments)

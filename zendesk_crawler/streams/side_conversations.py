@@ -157,7 +157,7 @@ class SideConversationStream(TimeExportStream):
 
     def release(self) -> list[Request]:
         """The next export page, once every ticket of the current page was listed."""
-        if self.open_tickets or self.held is None or self.failed():
+        if self.open_tickets or self.held is None or self.stopped():
             return []
         request, self.held = self.held, None
         return [request]
