@@ -7,7 +7,9 @@ Armed with ``POST /_sandbox/faults`` ``{"rules": [...]}`` (which replaces every 
   ``"incremental_ticket_events"``, ``"ticket_comments"``, ``"users_show_many"``, ``"incremental_users"``,
   ``"incremental_organizations"``, ``"groups"``, ``"ticket_fields"``, ``"voice_recording"``, ``"search_export"``,
   ``"tickets_show_many"``, ``"ticket"``, ``"user"``, ``"users_search"``, ``"user_identities"``,
-  ``"user_tickets_requested"``, ``"user_tickets_ccd"``, ``"user_tickets_followed"``, ``"attachment"`` (the
+  ``"user_tickets_requested"``, ``"user_tickets_ccd"``, ``"user_tickets_followed"``,
+  ``"incremental_side_conversation_events"``, ``"ticket_side_conversations"``, ``"ticket_conversation_log"``,
+  ``"attachment"`` (the
   account host's download redirect), ``"attachment_content"`` (the content host) or ``"any"`` (every API
   request, not the two download endpoints);
 - ``kind``: ``"status"`` (with ``status``), ``"drop"``, ``"truncate"``, ``"html"``, ``"garbage"``,
@@ -49,7 +51,8 @@ from .encoding import dumps
 ENDPOINTS = ("incremental_tickets", "incremental_ticket_events", "ticket_comments", "users_show_many",
              "incremental_users", "incremental_organizations", "groups", "ticket_fields", "voice_recording",
              "attachment", "attachment_content", "search_export", "tickets_show_many", "ticket", "user", "users_search",
-             "user_identities", "user_tickets_requested", "user_tickets_ccd", "user_tickets_followed", "any")
+             "user_identities", "user_tickets_requested", "user_tickets_ccd", "user_tickets_followed",
+             "incremental_side_conversation_events", "ticket_side_conversations", "ticket_conversation_log", "any")
 #: Endpoints whose requests name an attachment (or recording) id; ``any`` does not cover the first two.
 DOWNLOADS = ("attachment", "attachment_content")
 ITEM_ENDPOINTS = ("attachment", "attachment_content", "voice_recording")
@@ -58,7 +61,8 @@ KINDS = ("status", "drop", "truncate", "html", "garbage", "slow", "no_cursor")
 #: ``no_cursor`` rule takes.
 PAGED_ENDPOINTS = ("incremental_tickets", "incremental_users", "incremental_ticket_events", "incremental_organizations",
                    "ticket_comments", "groups", "ticket_fields", "search_export", "user_identities",
-                   "user_tickets_requested", "user_tickets_ccd", "user_tickets_followed", "any")
+                   "user_tickets_requested", "user_tickets_ccd", "user_tickets_followed",
+                   "incremental_side_conversation_events", "ticket_conversation_log", "any")
 HTML_TYPE = ("Content-Type", "text/html; charset=utf-8")
 _FIELDS = {"endpoint", "kind", "count", "every", "ticket_ids", "attachment_ids", "status", "delay_ms", "retry_after"}
 

@@ -173,3 +173,18 @@ def test_a_killed_run_resumes_and_loses_no_side_conversation(big_sandbox, tmp_pa
     stored = [r for path in sorted(tmp_path.glob("side_conversations-*.json")) for r in json.loads(path.read_bytes())]
     assert {r["id"]: r for r in stored} == {s["id"]: s for s in truth}  # the two runs together: every one, exact
     assert len(second.records("side_conversations")) < len(truth)  # it did not start from zero
+
+
+@pytest.mark.parametrize("endpoint, why", [
+    ("ticket_conversation_log", "the conversation log of ticket"),
+    ("incremental_side_conversation_events", "the side conversation export stopped"),
+])
+def test_a_page_that_says_more_but_gives_no_way_on_fails_the_run(tmp_path, endpoint, why):
+    with SandboxProcess(tickets=40, seed=31, rate_limit=0, export_rate_limit=0) as sandbox:
+        sandbox.faults([{"endpoint": endpoint, "kind": "no_cursor", "count": -1}])
+        result = run_crawl(sandbox.url, tmp_path, "-a", "start_time=0", "-a", "streams=tickets,side_conversations",
+                           **ENV)
+    assert result.returncode == 1
+    assert why in result.manifest()["failure"] or any(why in line for line in result.failure_lines())
+    if endpoint == "incremental_side_conversation_events":
+        assert "side_conversations" not in (result.state() or {"streams": {}})["streams"]  # no position saved
