@@ -56,10 +56,10 @@ def summary(title: str, export_dir: Path, wall: float) -> None:
     manifest = json.loads(sorted(export_dir.glob("manifest-*.json"))[-1].read_text("utf-8"))
     print(f"\n== {title}: {manifest['status']}, wall time {wall:.1f} s "
           f"(log: {export_dir / 'logs'})")
-    print(f"   {'stream':<14} {'records':>8} {'requests':>9}")
+    print(f"   {'stream':<24} {'records':>8} {'requests':>9}")
     for stream, facts in manifest["streams"].items():
         unavailable = facts.get("unavailable")
-        print(f"   {stream:<14} {facts['records']:>8} {facts['requests']:>9}"
+        print(f"   {stream:<24} {facts['records']:>8} {facts['requests']:>9}"
               + (f"   unavailable: {unavailable}" if unavailable else ""))
     print(f"   tickets: {manifest['tickets_exported']} ({manifest['deleted_tickets_exported']} deleted), "
           f"comments: {manifest['comments_exported']}, feed files: {len(manifest['files'])}")

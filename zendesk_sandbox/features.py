@@ -67,6 +67,17 @@ ANSWERS: dict[str, tuple[int, bytes]] = {
 
 #: The feature each endpoint (by the request log's name) needs; endpoints not listed need none.
 ENDPOINT_FEATURES: dict[str, str] = {
+    "sla_policies": SLA_POLICIES,
+    # Documented for admins only (schedules: "List All Schedules … Allowed For: Admins"), or for admins and the
+    # agents who may manage them (dynamic content items): other credentials get 403.
+    "schedules": ADMIN_ROLE,
+    "dynamic_content": ADMIN_ROLE,
+    "help_center_categories": HELP_CENTER,
+    "help_center_sections": HELP_CENTER,
+    "help_center_incremental_articles": HELP_CENTER,
+    "help_center_article_attachments": HELP_CENTER,
+    # "Allowed For: Admins" (List Satisfaction Ratings).
+    "satisfaction_ratings": ADMIN_ROLE,
     "incremental_side_conversation_events": COLLABORATION,
     "ticket_side_conversations": COLLABORATION,
 }

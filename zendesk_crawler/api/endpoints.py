@@ -24,6 +24,22 @@ SIDE_CONVERSATION_EVENTS_ENDPOINT = "incremental_side_conversation_events"
 SIDE_CONVERSATIONS_ENDPOINT = "ticket_side_conversations"
 #: A messaging ticket's conversation log (``/api/v2/tickets/{id}/conversation_log``).
 CONVERSATION_LOG_ENDPOINT = "ticket_conversation_log"
+
+#: The configuration lists, named after their streams.
+TICKET_FORMS_ENDPOINT = "ticket_forms"
+USER_FIELDS_ENDPOINT = "user_fields"
+ORGANIZATION_FIELDS_ENDPOINT = "organization_fields"
+BRANDS_ENDPOINT = "brands"
+CUSTOM_STATUSES_ENDPOINT = "custom_statuses"
+MACROS_ENDPOINT = "macros"
+TRIGGERS_ENDPOINT = "triggers"
+AUTOMATIONS_ENDPOINT = "automations"
+VIEWS_ENDPOINT = "views"
+SLA_POLICIES_ENDPOINT = "sla_policies"
+SCHEDULES_ENDPOINT = "schedules"
+DYNAMIC_CONTENT_ENDPOINT = "dynamic_content"
+GROUP_MEMBERSHIPS_ENDPOINT = "group_memberships"
+ORGANIZATION_MEMBERSHIPS_ENDPOINT = "organization_memberships"
 #: A filtered or person export: ticket ids from the Search Export API, tickets from ``tickets/show_many``.
 SEARCH_EXPORT_ENDPOINT = "search_export"
 SHOW_MANY_ENDPOINT = "tickets_show_many"
@@ -37,6 +53,14 @@ USER_TICKETS_ENDPOINT = "user_tickets"
 ATTACHMENT_ENDPOINT = "attachment"
 #: A voice comment's recording (``data.recording_url``): an API call.
 VOICE_RECORDING_ENDPOINT = "voice_recording"
+SATISFACTION_RATINGS_ENDPOINT = "satisfaction_ratings"
+#: The Help Center's lists and its incremental article export (not under the Incremental Export budget: the
+#: Help Center API shares the account's budget; the export is not among the documented incremental exports).
+HELP_CENTER_CATEGORIES_ENDPOINT = "help_center_categories"
+HELP_CENTER_SECTIONS_ENDPOINT = "help_center_sections"
+HELP_CENTER_ARTICLES_ENDPOINT = "help_center_incremental_articles"
+#: An article's attachment list (``-a attachments=true`` only); the files themselves are ``ATTACHMENT_ENDPOINT``.
+HELP_CENTER_ARTICLE_ATTACHMENTS_ENDPOINT = "help_center_article_attachments"
 #: Endpoints under Zendesk's Incremental Export budget (10 requests a minute).
 INCREMENTAL_ENDPOINTS = frozenset({EXPORT_ENDPOINT, EVENTS_ENDPOINT, USERS_EXPORT_ENDPOINT,
                                    ORGANIZATIONS_EXPORT_ENDPOINT})

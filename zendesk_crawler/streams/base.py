@@ -7,7 +7,10 @@
   ``start_time``; each page says its ``end_time`` (its last record's second) and the
   next page starts at ``end_time`` again, so that second's records come twice.
 - :class:`ListStream`: a plain list with cursor pagination (``page[size]``,
-  ``meta.has_more``, ``meta.after_cursor``), read in full every run (groups, ticket fields).
+  ``meta.has_more``, ``meta.after_cursor``), read in full every run (groups, ticket fields,
+  most configuration streams).
+- :class:`WholeListStream`: a list Zendesk returns whole in one answer, without pagination,
+  read in full every run (ticket forms, custom statuses, SLA policies, schedules).
 
 A stream builds its requests, reads its pages and yields its records; it tells the
 run state what happens through signals (a page arrived, how many records it holds,
@@ -35,7 +38,7 @@ from scrapy.statscollectors import StatsCollector
 from twisted.python.failure import Failure
 
 from zendesk_crawler.api.endpoints import ENDPOINT_META, FEATURE_META, PAGE_META, STREAM_META
-from zendesk_crawler.api.pagination import PaginationError, export_page_end, next_page_cursor
+from zendesk_crawler.api.pagination import PaginationError, check_whole_list, export_page_end, next_page_cursor
 from zendesk_crawler.api.responses import STREAM_PAGE_PRIORITY, describe, json_object, short_answer
 from zendesk_crawler.api.timestamps import epoch
 from zendesk_crawler.items import StreamRecord
@@ -117,7 +120,8 @@ class Stream:
     def page_request(self, params: dict[str, Any], meta: dict[str, Any] | None = None) -> Request:
         """A request for the next page of the stream, numbered in stream order."""
         self.pages_requested += 1
-        return self.request(f"{self.config.base_url}{self.path}?{urlencode(params)}", self.parse_page,
+        query = f"?{urlencode(params)}" if params else ""
+        return self.request(f"{self.config.base_url}{self.path}{query}", self.parse_page,
                             self.page_failed, self.page_priority, self.endpoint,
                             {PAGE_META: self.pages_requested, **(meta or {})})
 
@@ -286,12 +290,19 @@ class TimeExportStream(Stream):
         return [self.export_request(self.position.start_time)]
 
     def export_request(self, start_time: int) -> Request:
-        return self.page_request({"start_time": start_time, "per_page": self.config.export_page_size},
-                                 meta={START_TIME_META: start_time})
+        return self.page_request(self.export_params(start_time), meta={START_TIME_META: start_time})
+
+    def export_params(self, start_time: int) -> dict[str, Any]:
+        """The parameters of the page at ``start_time``."""
+        return {"start_time": start_time, "per_page": self.config.export_page_size}
+
+    def page_ends(self, page: dict[str, Any]) -> bool:
+        """Whether the stream ends with this page (the Incremental Exports' ``end_of_stream``)."""
+        return bool(page.get("end_of_stream"))
 
     def read_page(self, page: dict[str, Any], number: int, response: Response) -> Iterator[Any]:
         start_time = response.meta[START_TIME_META]
-        end = bool(page.get("end_of_stream"))
+        end = self.page_ends(page)
         end_time = page.get("end_time")
         objects = page[self.list_key]
         if end and not objects and end_time is None and start_time is not None:
@@ -351,6 +362,27 @@ class ListStream(Stream):
 
     def list_ended(self) -> None:
         """Hook: every page of the list was read."""
+
+
+class WholeListStream(Stream):
+    """A list Zendesk returns whole in one answer (no pagination documented), read in full every run.
+
+    One request; an answer that says more follows (``next_page``, ``meta.has_more``) fails the stream,
+    as nothing could ask for the rest.
+    """
+
+    def start_requests(self) -> list[Request]:
+        return [self.page_request({})]
+
+    def read_page(self, page: dict[str, Any], number: int, response: Response) -> Iterator[Any]:
+        try:
+            check_whole_list(page)
+        except PaginationError as error:
+            self.fail(f"the {self.label} stopped: {error} ({response.url})")
+            return
+        yield from [] if not self.export else self.records(page[self.list_key], 0)
+        self.tell(zendesk_signals.page_received, page=number, position=None, end_of_stream=True, repeats=[])
+        self.tell(zendesk_signals.stream_ended)
 
 
 def note_position(stream: Stream, objects: list[Any]) -> None:
