@@ -18,6 +18,7 @@ from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.spiders.zendesk import ZendeskSpider
 from zendesk_crawler.streams.side_conversations import (
     last_second_ids,
+    page_ends_stream,
     page_tickets,
     precise_time,
     side_conversation_records,
@@ -64,6 +65,13 @@ def test_a_ticket_listed_in_this_run_is_listed_again_only_for_newer_events():
     assert page_tickets(events, set(), {5: listed_until, 6: listed_until}) == [6]
     newer = [{"id": "new", "ticket_id": 5, "created_at": "2024-01-01T00:00:01.201+00:00"}]
     assert page_tickets(newer, set(), {5: listed_until}) == [5]
+
+
+def test_an_export_page_without_end_of_stream_ends_when_it_is_not_full():
+    assert page_ends_stream({"end_of_stream": False}, []) is False
+    assert page_ends_stream({"end_of_stream": True}, [{}] * 1000) is True
+    assert page_ends_stream({}, [{}] * 999) is True  # the documented example has no end_of_stream
+    assert page_ends_stream({}, [{}] * 1000) is False
 
 
 def test_the_documented_export_sample_names_its_events_ticket_and_end_time():

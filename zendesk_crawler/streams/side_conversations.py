@@ -45,6 +45,8 @@ from zendesk_crawler.streams.base import START_TIME_META, TimeExportStream
 logger = logging.getLogger(__name__)
 
 SIDE_CONVERSATIONS_PATH = "/api/v2/tickets/{ticket_id}/side_conversations.json"
+#: Events a full export page holds (Zendesk's time-based exports return up to 1000 items a page).
+EXPORT_PAGE_EVENTS = 1000
 
 
 def page_tickets(events: list[Any], repeats: set[Any], covered: dict[int, float]) -> list[int]:
@@ -79,6 +81,14 @@ def last_second_ids(events: list[Any], end_time: int) -> set[Any]:
     """Ids of a page's events of its ``end_time`` second (the next page starts with them again)."""
     return {event.get("id") for event in events
             if isinstance(event, dict) and epoch(event.get("created_at")) == end_time}
+
+
+def page_ends_stream(page: dict[str, Any], events: list[Any]) -> bool:
+    """Whether an export page is the last: its ``end_of_stream`` (every incremental export has it, the docs say);
+    the documented example of this export shows none, so without one a page of fewer than 1000 events (the
+    exports' page size) is the last."""
+    end = page.get("end_of_stream")
+    return bool(end) if isinstance(end, bool) else len(events) < EXPORT_PAGE_EVENTS
 
 
 def side_conversation_records(page: dict[str, Any], ticket_id: int, number: int) -> list[SideConversationRecord]:
@@ -128,8 +138,8 @@ class SideConversationStream(TimeExportStream):
 
     def read_page(self, page: dict[str, Any], number: int, response: Response) -> Iterator[Any]:
         start_time = response.meta[START_TIME_META]
-        end = bool(page.get("end_of_stream"))
         events = page[self.list_key]
+        end = page_ends_stream(page, events)
         end_time = page.get("end_time")
         if end and not events and end_time is None:
             end_time = start_time
