@@ -102,3 +102,11 @@ class TicketFieldRecord(StreamRecord):
 
     stream = "ticket_fields"
     xml_element = "ticket_field"
+
+
+class TicketEventRecord(StreamRecord):
+    """An audit of a ticket as the Incremental Ticket Event Export returned it, with its ``child_events`` (field
+    changes with their ``previous_value``, comments with ``include=comment_events``, notifications, …)."""
+
+    stream = "ticket_events"
+    xml_element = "ticket_event"

@@ -42,6 +42,8 @@ def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, lo
       organizations (``updated_at``, id; records changed in the last minute included, though the exports do
       not show them yet), list order for groups (name, id; as with ``exclude_deleted=false``) and cursor
       order for ticket fields (id). Unknown streams: 404.
+    - ``GET /_sandbox/truth/ticket_events``: ``{"now", "ticket_events": [...]}``, every ticket event once, as the
+      export with ``include=comment_events`` serves it (the last minute's too), in (timestamp, id) order.
     - ``GET /_sandbox/truth/archived``: ``{"now", "ids"}``, the archived tickets (``show_many`` leaves them out).
     - ``GET /_sandbox/truth/attachments[?offset=N&limit=M]``: ``{"now", "attachments": [...]}``, every attachment of
       every current comment and every voice recording (see :meth:`Dataset.attachments_truth_json`).
@@ -101,6 +103,8 @@ def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, lo
             if not dataset.account.is_user(user_id):
                 return _bad(f"no user {user_id}", 404)
             return _ok(person_truth(dataset, user_id))
+        if (method, path) == ("GET", "/_sandbox/truth/ticket_events"):
+            return Response(200, [JSON_TYPE], dataset.ticket_events_truth_json())
         if method == "GET" and path.startswith("/_sandbox/truth/"):
             stream = path[len("/_sandbox/truth/"):]
             if stream not in STREAMS:

@@ -67,7 +67,7 @@ def test_the_comment_csv_has_a_row_per_comment_with_the_exact_body(export):
         assert row["public"] == cell(comment.get("public"))
 
 
-@pytest.mark.parametrize("stream", ["users", "organizations", "groups", "ticket_fields"])
+@pytest.mark.parametrize("stream", ["users", "organizations", "groups", "ticket_fields", "ticket_events"])
 def test_the_other_streams_csv_hold_every_field(export, stream):
     records = export.records(stream)
     rows = [row for path in export.feeds(".csv", stream) for row in read_csv(path)]

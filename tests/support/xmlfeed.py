@@ -55,7 +55,7 @@ def read_xml_feed(data: bytes) -> list[dict[str, Any]]:
 
 
 ITEM_ELEMENTS = {"tickets": "ticket", "users": "user", "organizations": "organization", "groups": "group",
-                 "ticket_fields": "ticket_field"}
+                 "ticket_fields": "ticket_field", "ticket_events": "ticket_event"}
 
 
 def read_person_document(data: bytes) -> dict[str, Any]:

@@ -8,6 +8,7 @@ ENDPOINT_META = "zendesk_endpoint"  # which Zendesk endpoint a request calls (fo
 PAGE_META = "zendesk_page"  # the number (1, 2, … in stream order) of the stream page a request fetches
 STREAM_META = "zendesk_stream"  # the stream a request belongs to (its failures are that stream's)
 EXPORT_ENDPOINT = "incremental_tickets"
+#: The Incremental Ticket Event Export: the ``ticket_events`` stream and the comments of ``-a comments=events``.
 EVENTS_ENDPOINT = "incremental_ticket_events"
 COMMENTS_ENDPOINT = "ticket_comments"
 USERS_ENDPOINT = "users_show_many"

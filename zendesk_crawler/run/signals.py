@@ -25,6 +25,12 @@ record_superseded = object()
 #: A record of ``page`` of ``stream`` an earlier run already stored (``version``: id and ``updated_at``).
 record_already_stored = object()
 
+#: A page of the Incremental Ticket Event Export read by the ticket stream's event reader (``-a comments=events``
+#: with the ``ticket_events`` stream selected: one read for both). Arguments: ``page`` (the page's JSON object),
+#: ``start_time`` (the second it was asked from). The ``ticket_events`` stream returns the records it makes of
+#: it, and the reader hands them on with its own output.
+ticket_event_page = object()
+
 #: Every page of ``stream`` was read (the ticket fields, say, so the tickets can name their custom fields).
 stream_ended = object()
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 from zendesk_crawler.streams.base import Stream
 from zendesk_crawler.streams.groups import GroupStream
 from zendesk_crawler.streams.organizations import OrganizationStream
+from zendesk_crawler.streams.ticket_events import TicketEventStream
 from zendesk_crawler.streams.ticket_fields import TicketFieldStream
 from zendesk_crawler.streams.tickets.stream import TicketStream
 from zendesk_crawler.streams.users import UserStream
 
 #: Every stream of a backup by name, in the order they start (all of them when ``-a streams=`` is not given).
 STREAMS: dict[str, type[Stream]] = {
-    cls.name: cls for cls in (TicketFieldStream, GroupStream, OrganizationStream, UserStream, TicketStream)}
+    cls.name: cls for cls in (TicketFieldStream, GroupStream, OrganizationStream, UserStream, TicketStream,
+                               TicketEventStream)}
 
 __all__ = ["STREAMS", "Stream"]

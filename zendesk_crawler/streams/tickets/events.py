@@ -41,8 +41,10 @@ from zendesk_crawler.api import jsoncodec
 from zendesk_crawler.api.endpoints import EVENTS_ENDPOINT, USERS_ENDPOINT
 from zendesk_crawler.api.responses import COMMENTS_PRIORITY, PAGE_PRIORITY, by_id, describe, json_object
 from zendesk_crawler.api.timestamps import epoch
-from zendesk_crawler.items import SOURCE_TICKET_EVENTS, TicketConversation
+from zendesk_crawler.items import SOURCE_TICKET_EVENTS, StreamRecord, TicketConversation
+from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.run.context import RunContext
+from zendesk_crawler.run.positions import StreamPosition
 from zendesk_crawler.run.stats_keys import (
     EVENT_PAGES,
     EVENT_STREAM_PAUSED,
@@ -50,6 +52,7 @@ from zendesk_crawler.run.stats_keys import (
     TICKETS_EVICTED_FROM_EVENTS,
     TICKETS_FETCHED_PER_TICKET,
 )
+from zendesk_crawler.streams.ticket_events import TICKET_EVENTS, shares_event_reads
 from zendesk_crawler.streams.tickets.handle import NextWork, StreamHandle
 from zendesk_crawler.streams.tickets.per_ticket import TicketComments
 from zendesk_crawler.streams.tickets.ticket_ids import TicketIdSet
@@ -100,6 +103,9 @@ class CommentEvents:
         for event in page.get("ticket_events") or []:
             if not isinstance(event, dict):
                 continue
+            timestamp = event.get("timestamp")
+            if isinstance(timestamp, int) and timestamp < self.start_time:
+                continue  # of a ticket created before start_time: fetched per ticket (the reader may start earlier)
             for child in event.get("child_events") or []:
                 if isinstance(child, dict) and child.get("event_type") in COMMENT_EVENT_TYPES and "body" in child:
                     self._keep(event.get("ticket_id"), child)
@@ -273,13 +279,24 @@ class EventComments:
         self.known_users = KnownUsers(KNOWN_USERS_KEPT)
         self.unresolved: list[TicketConversation] = []
         self.unresolved_ids: set[int] = set()
+        #: Where the ``ticket_events`` stream resumes, when this reader brings its pages too (else the run's
+        #: ``start_time``): the reader starts at the earlier of the two (``streams/ticket_events.py``).
+        self.history_start = config.start_time
+        self.shares_reads = shares_event_reads(config)
+        if self.shares_reads:
+            crawler.signals.connect(self.history_resumes, signal=zendesk_signals.resume_position)
 
     @property
     def stats(self) -> StatsCollector:
         return self.crawler.stats
 
     def start_requests(self) -> list[Request]:
-        return [self.events_request(self.events.start_time)]
+        return [self.events_request(min(self.events.start_time, self.history_start))]
+
+    def history_resumes(self, stream: str, position: StreamPosition) -> None:
+        """Where the ``ticket_events`` stream resumes: the reader starts there if that is earlier."""
+        if stream == TICKET_EVENTS:
+            self.history_start = position.start_time
 
     def unfinished(self) -> int:
         """Tickets waiting for the events or for their authors."""
@@ -333,7 +350,7 @@ class EventComments:
         return self.handle.request(f"{self.config.base_url}{EVENTS_PATH}?{urlencode(params)}", self.parse_events_page,
                                  self.events_failed, PAGE_PRIORITY, EVENTS_ENDPOINT, {"start_time": start_time})
 
-    def parse_events_page(self, response: Response) -> Iterator[Request | TicketConversation]:
+    def parse_events_page(self, response: Response) -> Iterator[Request | TicketConversation | StreamRecord]:
         """One page of ticket events: keep its comments, release the tickets they complete, go on."""
         page = json_object(response, "ticket_events")
         if page is None:
@@ -348,6 +365,8 @@ class EventComments:
                                     "end_time")
                 return
             next_start = end_time
+        if self.shares_reads:
+            yield from self._history_records(page, response.meta["start_time"])
         self.events.add_page(page)
         yield from self._evict()
         yield from self.release_waiting()
@@ -358,6 +377,12 @@ class EventComments:
             else:
                 yield self.events_request(next_start)
         yield from self.next_work()
+
+    def _history_records(self, page: dict[str, Any], start_time: int) -> list[StreamRecord]:
+        """The ``ticket_events`` stream's records of this page (one read for both: ``ticket_event_page``)."""
+        answers = self.crawler.signals.send_catch_log(zendesk_signals.ticket_event_page, page=page,
+                                                      start_time=start_time)
+        return [record for _, records in answers if isinstance(records, list) for record in records]
 
     def _evict(self) -> list[Request]:
         """Hold the kept comments under their bounds; the tickets let go are fetched per ticket.
