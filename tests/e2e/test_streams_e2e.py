@@ -106,12 +106,13 @@ def test_ticket_records_name_their_group_organization_and_custom_fields(sandbox,
 def test_the_manifest_and_state_cover_every_stream(full_backup):
     manifest = full_backup.manifest()
     assert manifest["status"] == "complete"
-    assert set(manifest["streams"]) == {"tickets", *OTHER_STREAMS}
+    assert set(manifest["streams"]) == {"tickets", *OTHER_STREAMS, "ticket_events"}
     for stream, facts in manifest["streams"].items():
         assert facts["complete"] and facts["records"] == len(full_backup.records(stream)) and facts["requests"] > 0
     streams = full_backup.state()["streams"]
     assert streams["tickets"]["cursor"] and streams["users"]["cursor"]
     assert isinstance(streams["organizations"]["start_time"], int)
+    assert isinstance(streams["ticket_events"]["start_time"], int)
     assert "groups" not in streams and "ticket_fields" not in streams  # read in full every run: no position
 
 

@@ -3,7 +3,7 @@ talk, one way each.
 
 Sent with ``crawler.signals.send_catch_log(signal, **arguments)``; receivers take the
 arguments they need by name, like Scrapy's own signals. ``stream`` is a stream name
-(``tickets``, ``users``, ``organizations``, ``groups``, ``ticket_fields``).
+(``tickets``, ``users``, ``organizations``, ``groups``, ``ticket_fields``, ``ticket_events``, …).
 """
 
 #: The run state was loaded (before the first request): where an incremental stream resumes.

@@ -26,7 +26,7 @@ from zendesk_crawler.streams import STREAMS, Stream
 
 
 class ZendeskSpider(Spider):
-    """Exports the selected streams (``-a streams=``; all five by default) from their saved positions."""
+    """Exports the selected streams (``-a streams=``; all of them by default) from their saved positions."""
 
     name = "zendesk"
 

@@ -72,7 +72,7 @@ USERS_PER_REQUEST = 100
 TICKET_OVERHEAD = 300
 COMMENT_OVERHEAD = 120
 #: Users kept for comment authors (about 300 bytes each); the least recently used beyond it are looked up again.
-KNOWN_USERS_KEPT = 20_000
+KNOWN_USERS_KEPT = 10_000
 
 
 class CommentEvents:
@@ -350,8 +350,15 @@ class EventComments:
         return self.handle.request(f"{self.config.base_url}{EVENTS_PATH}?{urlencode(params)}", self.parse_events_page,
                                  self.events_failed, PAGE_PRIORITY, EVENTS_ENDPOINT, {"start_time": start_time})
 
-    def parse_events_page(self, response: Response) -> Iterator[Request | TicketConversation | StreamRecord]:
-        """One page of ticket events: keep its comments, release the tickets they complete, go on."""
+    def parse_events_page(self, response: Response) -> list[Request | TicketConversation | StreamRecord]:
+        """One page of ticket events: keep its comments, release the tickets they complete, go on.
+
+        Eager (a list): the decoded page, which can hold thousands of events when they share a second, is let go
+        before Scrapy hands on what it releases, not after.
+        """
+        return list(self._read_events_page(response))
+
+    def _read_events_page(self, response: Response) -> Iterator[Request | TicketConversation | StreamRecord]:
         page = json_object(response, "ticket_events")
         if page is None:
             yield from self.handle.retry_or_fail(response, self._events_failed)
