@@ -2,7 +2,8 @@
 
 Starts the sandbox on a free loopback port, runs the real ``scrapy crawl zendesk``
 against it (no credentials of yours needed; every stream: tickets, users,
-organizations, groups, ticket fields, with the attachment files), changes a few tickets, users and
+organizations, groups, ticket fields, with the attachment files; a stream the account does not have is
+shown as unavailable), changes a few tickets, users and
 organizations in the sandbox, runs again from the saved positions, and prints a
 summary per run and stream. Run from the project root: ``python -m zendesk_crawler.demo``.
 
@@ -55,9 +56,11 @@ def summary(title: str, export_dir: Path, wall: float) -> None:
     manifest = json.loads(sorted(export_dir.glob("manifest-*.json"))[-1].read_text("utf-8"))
     print(f"\n== {title}: {manifest['status']}, wall time {wall:.1f} s "
           f"(log: {export_dir / 'logs'})")
-    print(f"   {'stream':<14} {'records':>8} {'requests':>9}")
+    print(f"   {'stream':<24} {'records':>8} {'requests':>9}")
     for stream, facts in manifest["streams"].items():
-        print(f"   {stream:<14} {facts['records']:>8} {facts['requests']:>9}")
+        unavailable = facts.get("unavailable")
+        print(f"   {stream:<24} {facts['records']:>8} {facts['requests']:>9}"
+              + (f"   unavailable: {unavailable}" if unavailable else ""))
     print(f"   tickets: {manifest['tickets_exported']} ({manifest['deleted_tickets_exported']} deleted), "
           f"comments: {manifest['comments_exported']}, feed files: {len(manifest['files'])}")
     files = manifest.get("attachments") or {}
@@ -72,9 +75,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=500, help="tickets in the sandbox (default 500)")
     parser.add_argument("--export-dir", type=Path, help="where to write (default output/demo-<time>)")
+    parser.add_argument("--without", default="", metavar="FEATURE[,FEATURE]",
+                        help="features the sandbox account lacks (help_center, collaboration, sla_policies, "
+                             "admin_role): their streams are shown unavailable")
     args = parser.parse_args(argv)
     export_dir = args.export_dir or PROJECT_ROOT / "output" / f"demo-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
-    with SandboxProcess(tickets=args.tickets, seed=1) as sandbox:
+    without = tuple(name.strip() for name in args.without.split(",") if name.strip())
+    with SandboxProcess(tickets=args.tickets, seed=1, without=without) as sandbox:
         print(f"Sandbox Zendesk with {args.tickets} tickets at {sandbox.url}; exporting to {export_dir}", flush=True)
         status, wall = crawl(sandbox.url, export_dir, 1)
         if status:

@@ -110,3 +110,130 @@ class TicketEventRecord(StreamRecord):
 
     stream = "ticket_events"
     xml_element = "ticket_event"
+
+
+class TicketFormRecord(StreamRecord):
+    """A ticket form as ``/api/v2/ticket_forms.json`` returned it (its ``ticket_field_ids``, conditions, brands)."""
+
+    stream = "ticket_forms"
+    xml_element = "ticket_form"
+
+
+class UserFieldRecord(StreamRecord):
+    """A custom user field as ``/api/v2/user_fields.json`` returned it."""
+
+    stream = "user_fields"
+    xml_element = "user_field"
+
+
+class OrganizationFieldRecord(StreamRecord):
+    """A custom organization field as ``/api/v2/organization_fields.json`` returned it."""
+
+    stream = "organization_fields"
+    xml_element = "organization_field"
+
+
+class BrandRecord(StreamRecord):
+    """A brand as ``/api/v2/brands.json`` returned it."""
+
+    stream = "brands"
+    xml_element = "brand"
+
+
+class CustomStatusRecord(StreamRecord):
+    """A custom ticket status as ``/api/v2/custom_statuses.json`` returned it."""
+
+    stream = "custom_statuses"
+    xml_element = "custom_status"
+
+
+class MacroRecord(StreamRecord):
+    """A macro as ``/api/v2/macros.json`` returned it (its ``actions`` and ``restriction``)."""
+
+    stream = "macros"
+    xml_element = "macro"
+
+
+class TriggerRecord(StreamRecord):
+    """A ticket trigger as ``/api/v2/triggers.json`` returned it (its ``conditions`` and ``actions``)."""
+
+    stream = "triggers"
+    xml_element = "trigger"
+
+
+class AutomationRecord(StreamRecord):
+    """An automation as ``/api/v2/automations.json`` returned it (its ``conditions`` and ``actions``)."""
+
+    stream = "automations"
+    xml_element = "automation"
+
+
+class ViewRecord(StreamRecord):
+    """A view as ``/api/v2/views.json`` returned it (its ``conditions``, ``execution`` and columns)."""
+
+    stream = "views"
+    xml_element = "view"
+
+
+class SlaPolicyRecord(StreamRecord):
+    """An SLA policy as ``/api/v2/slas/policies.json`` returned it (its ``filter`` and ``policy_metrics``)."""
+
+    stream = "sla_policies"
+    xml_element = "sla_policy"
+
+
+class ScheduleRecord(StreamRecord):
+    """A business-hours schedule as ``/api/v2/business_hours/schedules.json`` returned it (its ``intervals``)."""
+
+    stream = "schedules"
+    xml_element = "schedule"
+
+
+class DynamicContentRecord(StreamRecord):
+    """A dynamic content item as ``/api/v2/dynamic_content/items.json`` returned it, with its ``variants``."""
+
+    stream = "dynamic_content"
+    xml_element = "item"
+
+
+class GroupMembershipRecord(StreamRecord):
+    """A group membership (agent and group) as ``/api/v2/group_memberships.json`` returned it."""
+
+    stream = "group_memberships"
+    xml_element = "group_membership"
+
+
+class OrganizationMembershipRecord(StreamRecord):
+    """An organization membership (user and organization) as ``/api/v2/organization_memberships.json`` returned it."""
+
+    stream = "organization_memberships"
+    xml_element = "organization_membership"
+
+
+
+class SatisfactionRatingRecord(StreamRecord):
+    """A satisfaction rating as ``/api/v2/satisfaction_ratings`` returned it."""
+
+    stream = "satisfaction_ratings"
+    xml_element = "satisfaction_rating"
+
+
+class CategoryRecord(StreamRecord):
+    """A Help Center category with its ``translations``, as ``/api/v2/help_center/categories`` returned it."""
+
+    stream = "categories"
+    xml_element = "category"
+
+
+class SectionRecord(StreamRecord):
+    """A Help Center section with its ``translations``, as ``/api/v2/help_center/sections`` returned it."""
+
+    stream = "sections"
+    xml_element = "section"
+
+
+class ArticleRecord(StreamRecord):
+    """A Help Center article with its ``translations``, as the incremental article export returned it."""
+
+    stream = "articles"
+    xml_element = "article"

@@ -416,7 +416,8 @@ def _encode_list_cursor(order: str, key: tuple[Any, ...]) -> str:
 
 
 #: The types of the sort key each list order's cursors name.
-LIST_KEY_TYPES = {"name,id": (str, int), "id": (int,)}
+LIST_KEY_TYPES = {"name,id": (str, int), "id": (int,), "title,id": (str, int), "position,id": (int, int),
+                  "created_at,id": (str, int)}
 
 
 def _decode_list_cursor(cursor: str, order: str, name: str) -> tuple[Any, ...]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
-from . import api, auth, control, downloads, faults, features, people, search
+from . import api, auth, configuration, control, downloads, faults, features, hc_api, people, search
 from .api import JSON_TYPE, Response
 from .clock import Clock
 from .data import Dataset
@@ -111,6 +111,21 @@ def endpoint_name(path: str) -> str:
         return "groups"
     if api.TICKET_FIELDS_PATH.fullmatch(path):
         return "ticket_fields"
+    config = configuration.endpoint_of(path)
+    if config is not None:
+        return config.stream
+    if hc_api.ARTICLE_ATTACHMENTS_PATH.fullmatch(path):
+        return "help_center_article_attachments"
+    if downloads.ARTICLE_ATTACHMENT_PATH.fullmatch(path):
+        return "article_attachment"
+    if hc_api.RATINGS_PATH.fullmatch(path):
+        return "satisfaction_ratings"
+    if hc_api.CATEGORIES_PATH.fullmatch(path):
+        return "help_center_categories"
+    if hc_api.SECTIONS_PATH.fullmatch(path):
+        return "help_center_sections"
+    if hc_api.ARTICLES_EXPORT_PATH.fullmatch(path):
+        return "help_center_incremental_articles"
     if downloads.RECORDING_PATH.fullmatch(path):
         return "voice_recording"
     if downloads.ATTACHMENT_PATH.fullmatch(path):
@@ -159,8 +174,8 @@ class App:
         try:
             if site == CONTENT:
                 response, rule = self._content(method, path, query, authorization, endpoint)
-            elif endpoint == "attachment":
-                response, rule = self._attachment(method, path, authorization)
+            elif endpoint in ("attachment", "article_attachment"):
+                response, rule = self._attachment(method, path, authorization, endpoint)
             else:
                 response, rule = self._api(method, path, query, authorization, endpoint)
         except Exception:  # noqa: BLE001 - a sandbox bug must answer 500, not drop the connection
@@ -186,19 +201,24 @@ class App:
             return faults.maintenance_page()
         return None
 
-    def _attachment(self, method: str, path: str, authorization: str | None) -> tuple[Response, Rule | None]:
-        """An attachment's ``content_url`` on the account host: credentials as for the API, no rate limit."""
+    def _attachment(self, method: str, path: str, authorization: str | None,
+                    endpoint: str = "attachment") -> tuple[Response, Rule | None]:
+        """An attachment's ``content_url`` on the account host (a comment's or a Help Center article's):
+        credentials as for the API, no rate limit."""
         failure = auth.authenticate(authorization, self.config.credentials)
         if failure is not None:
             extra = [] if auth.scheme(authorization) == "bearer" else [auth.WWW_AUTHENTICATE]
             return Response(401, [JSON_TYPE, *extra], failure), None
-        rule = self.faults.pick("attachment", None, downloads.item_of("attachment", path, self.dataset))
+        rule = self.faults.pick(endpoint, None, downloads.item_of(endpoint, path, self.dataset))
         faulty = self._fault(rule, [])
         if faulty is not None:
             return faulty, rule
         if method != "GET":
             return api.INVALID_ENDPOINT, rule
-        response = downloads.attachment(self.dataset, self.base_url, self.content_url, path)
+        if endpoint == "article_attachment":
+            response = downloads.article_attachment(self.dataset, self.content_url, path)
+        else:
+            response = downloads.attachment(self.dataset, self.base_url, self.content_url, path)
         if rule is not None and rule.kind == "garbage":
             response = faults.garbage(response)
         return response, rule
@@ -289,4 +309,17 @@ class App:
             return people.user_tickets(self.dataset, self.base_url, int(match.group(1)), match.group(2), params)
         if method == "GET" and downloads.RECORDING_PATH.fullmatch(path):
             return downloads.recording(self.dataset, self.content_url, path)
+        config = configuration.endpoint_of(path)
+        if method == "GET" and config is not None:
+            return configuration.config_list(self.dataset, self.base_url, config, params)
+        if method == "GET" and hc_api.ARTICLE_ATTACHMENTS_PATH.fullmatch(path):
+            return hc_api.article_attachments(self.dataset.help_center, self.base_url, path, params)
+        if method == "GET" and hc_api.RATINGS_PATH.fullmatch(path):
+            return hc_api.satisfaction_ratings(self.dataset.satisfaction, self.base_url, params)
+        if method == "GET" and hc_api.CATEGORIES_PATH.fullmatch(path):
+            return hc_api.categories(self.dataset.help_center, self.base_url, params)
+        if method == "GET" and hc_api.SECTIONS_PATH.fullmatch(path):
+            return hc_api.sections(self.dataset.help_center, self.base_url, params)
+        if method == "GET" and hc_api.ARTICLES_EXPORT_PATH.fullmatch(path):
+            return hc_api.incremental_articles(self.dataset.help_center, self.base_url, params)
         return api.INVALID_ENDPOINT

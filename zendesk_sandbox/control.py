@@ -7,12 +7,16 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl
 
+from . import configuration
 from .account import STREAMS
 from .api import JSON_TYPE, Response
 from .data import Dataset
 from .encoding import dumps
 from .faults import Faults
 from .requestlog import RequestLog
+
+#: The configuration streams, each served whole by ``GET /_sandbox/truth/<stream>``.
+CONFIGURATION_STREAMS = tuple(e.stream for e in configuration.ENDPOINTS)
 
 
 def _ok(value: Any) -> Response:
@@ -41,7 +45,15 @@ def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, lo
       groups ``deleted: true``; inactive ticket fields ``active: false``), in export order for users and
       organizations (``updated_at``, id; records changed in the last minute included, though the exports do
       not show them yet), list order for groups (name, id; as with ``exclude_deleted=false``) and cursor
-      order for ticket fields (id). Unknown streams: 404.
+      order for ticket fields (id). The configuration streams (``ticket_forms``, ``user_fields``,
+      ``organization_fields``, ``brands``, ``custom_statuses``, ``macros``, ``triggers``, ``automations``, ``views``,
+      ``sla_policies``, ``schedules``, ``dynamic_content``, ``group_memberships``, ``organization_memberships``):
+      every object as its list serves it, in the list's order (their key is the stream's name, the items of
+      ``dynamic_content`` included). Unknown streams: 404.
+    - ``GET /_sandbox/truth/satisfaction_ratings``, ``/categories``, ``/sections``, ``/articles``:
+      ``{"now", "<stream>": [...]}``, every record as the API serves it now, in id order (Help Center records
+      with ``translations`` as ``include=translations`` embeds them); ``/article_attachments``: every article
+      attachment as listed, with the ``sha256`` of its bytes.
     - ``GET /_sandbox/truth/ticket_events``: ``{"now", "ticket_events": [...]}``, every ticket event once, as the
       export with ``include=comment_events`` serves it (the last minute's too), in (timestamp, id) order.
     - ``GET /_sandbox/truth/archived``: ``{"now", "ids"}``, the archived tickets (``show_many`` leaves them out).
@@ -52,7 +64,8 @@ def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, lo
       "delete_on_comment_read": [ids], "grow": {"<id>": n}, "huge_comment": [ids], "odd": [ids],
       "users": {"update": [ids], "create": n, "delete": [ids]},
       "organizations": {"update": [ids], "create": n, "delete": [ids]},
-      "groups": {"update": [ids]}, "ticket_fields": {"update": [ids]}}`` →
+      "groups": {"update": [ids]}, "ticket_fields": {"update": [ids]},
+      "satisfaction_ratings": {"update": [ids], "create": n}, "articles": {"update": [ids], "create": n}}`` →
       ``{"changed": [...], "created": [...], "<stream>": {"changed": [...], "created": [...]}, ...}`` (a key
       per stream named in the request). Every change stamps ``updated_at`` with sandbox-now: ``update``
       renames (name, or title and raw_title, gets `` ✎<n>``); ``delete`` makes a user inactive (email null) or
@@ -105,10 +118,19 @@ def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, lo
             return _ok(person_truth(dataset, user_id))
         if (method, path) == ("GET", "/_sandbox/truth/ticket_events"):
             return Response(200, [JSON_TYPE], dataset.ticket_events_truth_json())
+        if (method, path) == ("GET", "/_sandbox/truth/article_attachments"):
+            return _ok({"now": dataset.clock.now_int(), "article_attachments": dataset.help_center.attachments_truth()})
+        if (method, path) == ("GET", "/_sandbox/truth/satisfaction_ratings"):
+            return _ok({"now": dataset.clock.now_int(), "satisfaction_ratings": dataset.satisfaction.truth()})
+        if method == "GET" and path[len("/_sandbox/truth/"):] in ("categories", "sections", "articles"):
+            stream = path[len("/_sandbox/truth/"):]
+            return _ok({"now": dataset.clock.now_int(), stream: dataset.help_center.truth(stream)})
         if method == "GET" and path.startswith("/_sandbox/truth/"):
             stream = path[len("/_sandbox/truth/"):]
+            if stream in CONFIGURATION_STREAMS:
+                return Response(200, [JSON_TYPE], configuration.truth_json(dataset, stream))
             if stream not in STREAMS:
-                return _bad(f"no stream {stream!r}; streams: {', '.join(STREAMS)}", 404)
+                return _bad(f"no stream {stream!r}; streams: {', '.join((*STREAMS, *CONFIGURATION_STREAMS))}", 404)
             return Response(200, [JSON_TYPE], dataset.account.truth_json(stream))
         if (method, path) == ("POST", "/_sandbox/changes"):
             return _ok(dataset.apply_changes(payload))

@@ -34,6 +34,8 @@ from .generator.layout import (
 )
 from .generator.states import TicketState
 from .generator.voice import Recording
+from .help_center import HelpCenter
+from .satisfaction import SatisfactionRatings
 
 #: Tickets changed (and ticket events of) the most recent minute are not exported yet.
 EXPORT_DELAY = 60
@@ -41,6 +43,8 @@ EXPORT_DELAY = 60
 COMMENT_CACHE = 256
 CHANGES = ("create", "add_comments", "grow", "huge_comment", "odd", "update", "delete", "delete_on_comment_read")
 #: Changes that name tickets in a list (``add_comments`` also takes ``{"id": …, "attachments": n}`` objects).
+#: Changes of the satisfaction ratings and the Help Center articles: ``{"update": [ids], "create": n}``.
+OWN_CHANGES = ("satisfaction_ratings", "articles")
 TICKET_LISTS = ("add_comments", "huge_comment", "odd", "update", "delete", "delete_on_comment_read")
 #: The seeded history's ticket events are packed as ``(timestamp - base) << EVENT_SHIFT | audit id - COMMENT_ID_BASE``.
 EVENT_SHIFT = 40
@@ -64,6 +68,11 @@ class Dataset:
         self._states = {state.id: state for state in self.generator.history.initial_states()}
         self._order = sorted(state.key for state in self._states.values())
         self._next_ticket_id = max(self._states, default=0) + 1
+        #: Satisfaction ratings of the seeded tickets, and the Help Center (their own changes: ``apply_changes``).
+        self.satisfaction = SatisfactionRatings(self.generator, options.base_url,
+                                                [(s.id, s.created_at) for s in self._states.values()
+                                                 if not s.deleted])
+        self.help_center = HelpCenter(self.generator, options.base_url)
         self._comment_cache: OrderedDict[tuple[int, int], list[Comment]] = OrderedDict()
         self._armed: set[int] = set()
         self._updates = 0
@@ -435,10 +444,19 @@ class Dataset:
         ``{"update": [ids], "create": n, "delete": [ids]}`` (see :meth:`Account.plan`); their answer is
         ``{"<stream>": {"changed": [...], "created": [...]}}`` beside the tickets' ``changed`` and ``created``.
         """
-        unknown = set(ops) - set(CHANGES) - set(STREAMS)
+        unknown = set(ops) - set(CHANGES) - set(STREAMS) - set(OWN_CHANGES)
         if unknown:
             raise ValueError(f"unknown change operations: {sorted(unknown)}")
         account_changes = self.account.plan({stream: ops[stream] for stream in STREAMS if stream in ops})
+        own = {name: ops[name] for name in OWN_CHANGES if name in ops}
+        for name, value in own.items():  # checked before anything changes
+            if not isinstance(value, dict) or set(value) - {"update", "create"}:
+                raise ValueError(f"{name}: {{\"update\": [ids], \"create\": n}} is expected")
+            known = set(self.satisfaction.ids()) if name == "satisfaction_ratings" else set(self.help_center.articles)
+            unknown_ids = [i for i in value.get("update", []) if i not in known] \
+                if isinstance(value.get("update", []), list) else ["?"]
+            if unknown_ids:
+                raise ValueError(f"{name}: no record {unknown_ids[0]!r}")
         lists = {name: ops.get(name, []) for name in TICKET_LISTS}
         for name, ids in lists.items():
             if not isinstance(ids, list):
@@ -522,6 +540,10 @@ class Dataset:
                 bisect.insort(self._change_events, event)
             self._armed.update(lists["delete_on_comment_read"])
             streams = account_changes(now)
+            if "satisfaction_ratings" in own:
+                streams["satisfaction_ratings"] = self.satisfaction.apply(own["satisfaction_ratings"], now)
+            if "articles" in own:
+                streams["articles"] = self.help_center.apply(own["articles"], now)
         return {"changed": list(dict.fromkeys(changed)), "created": created, **streams}
 
     def _store(self, state: TicketState, now: int) -> int:

@@ -9,6 +9,8 @@
 - ``GET {account}/api/v2/channels/voice/calls/{call sid}/twilio/call/recording`` (a voice comment's
   ``recording_url``): an API request (credentials, rate limit); ``302`` to the content host like an
   attachment, ``404`` RecordNotFound when the call has no recording here.
+- ``GET {account}/hc/article_attachments/{id}/{file name}`` (a Help Center article attachment's
+  ``content_url``): like an attachment's (credentials, ``302`` to the content host), 404 for ids of none.
 - ``GET {content}/attachment/{account id}/{token}?token={signed}``: no credentials; a request that carries an
   ``Authorization`` header is refused (``403``), so is a signed token that is missing, forged, for another
   file or expired (``CONTENT_TOKEN_TTL`` sandbox seconds after the redirect); ``404`` for a file no current
@@ -27,6 +29,7 @@ from .data import Dataset
 from .generator.comment_files import Attached
 from .generator.voice import Recording
 
+ARTICLE_ATTACHMENT_PATH = re.compile(r"/hc/article_attachments/(\d{1,15})/[^/]+")
 ATTACHMENT_PATH = re.compile(r"/attachments/token/([A-Za-z0-9]{1,64})/(malware_detected)?")
 RECORDING_PATH = re.compile(r"/api/v2/channels/voice/calls/([A-Za-z0-9]{1,64})/twilio/call/recording(?:\.json)?")
 CONTENT_PATH = re.compile(r"/attachment/(\d{1,12})/([A-Za-z0-9]{1,64})")
@@ -77,6 +80,14 @@ def attachment(dataset: Dataset, base_url: str, content_url: str, path: str) -> 
     return _redirect(content_location(dataset, content_url, item.id))
 
 
+def article_attachment(dataset: Dataset, content_url: str, path: str) -> Response:
+    """``GET /hc/article_attachments/{id}/{name}`` on the account host."""
+    match = ARTICLE_ATTACHMENT_PATH.fullmatch(path)
+    if match is None or dataset.help_center.attachment_file(int(match.group(1))) is None:
+        return _NOT_FOUND_PAGE
+    return _redirect(content_location(dataset, content_url, int(match.group(1))))
+
+
 def recording(dataset: Dataset, content_url: str, path: str) -> Response:
     """``GET /api/v2/channels/voice/calls/{sid}/twilio/call/recording`` (an API request)."""
     match = RECORDING_PATH.fullmatch(path)
@@ -102,12 +113,18 @@ def content(dataset: Dataset, path: str, query: dict[str, str], authorization: s
     if signed[1] < dataset.clock.now_int():
         return forbidden("token expired")
     found = dataset.download(item_id)
+    article_file = dataset.help_center.attachment_file(item_id) if found is None else None
+    catalog = dataset.generator.catalog
+    if article_file is not None:
+        spec = catalog.spec(article_file[1])
+        return Response(200, [("Content-Type", spec.content_type), ("Content-Disposition",
+                                                                    content_disposition(article_file[0]))],
+                        catalog.content(article_file[1]))
     if found is None:
         return Response(404, [TEXT_TYPE], b"Not Found\n")
     item = found[2]
     if isinstance(item, Attached) and item.why_not is not None:
         return forbidden(item.why_not)
-    catalog = dataset.generator.catalog
     spec = catalog.spec(item.file)
     name = item.name if isinstance(item, Attached) else spec.name
     return Response(200, [("Content-Type", spec.content_type), ("Content-Disposition", content_disposition(name))],
@@ -117,6 +134,9 @@ def content(dataset: Dataset, path: str, query: dict[str, str], authorization: s
 def item_of(endpoint: str, path: str, dataset: Dataset) -> int | None:
     """The attachment or recording id a download request names (for fault rules' ``attachment_ids``)."""
     tokens = dataset.generator.tokens
+    if endpoint == "article_attachment":
+        match = ARTICLE_ATTACHMENT_PATH.fullmatch(path)
+        return int(match.group(1)) if match else None
     if endpoint == "attachment":
         match = ATTACHMENT_PATH.fullmatch(path)
         return tokens.attachment_id(match.group(1)) if match else None

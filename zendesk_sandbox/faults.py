@@ -7,7 +7,8 @@ Armed with ``POST /_sandbox/faults`` ``{"rules": [...]}`` (which replaces every 
   ``"incremental_ticket_events"``, ``"ticket_comments"``, ``"users_show_many"``, ``"incremental_users"``,
   ``"incremental_organizations"``, ``"groups"``, ``"ticket_fields"``, ``"voice_recording"``, ``"search_export"``,
   ``"tickets_show_many"``, ``"ticket"``, ``"user"``, ``"users_search"``, ``"user_identities"``,
-  ``"user_tickets_requested"``, ``"user_tickets_ccd"``, ``"user_tickets_followed"``, ``"attachment"`` (the
+  ``"user_tickets_requested"``, ``"user_tickets_ccd"``, ``"user_tickets_followed"``, the configuration lists
+  (``CONFIGURATION_ENDPOINTS``: ``"ticket_forms"``, ``"macros"``, ``"sla_policies"``, ...), ``"attachment"`` (the
   account host's download redirect), ``"attachment_content"`` (the content host) or ``"any"`` (every API
   request, not the two download endpoints);
 - ``kind``: ``"status"`` (with ``status``), ``"drop"``, ``"truncate"``, ``"html"``, ``"garbage"``,
@@ -43,22 +44,30 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
+from . import configuration
 from .api import JSON_TYPE, Response
 from .encoding import dumps
 
+#: The configuration lists, by their streams' names, and those of them with cursor pagination.
+CONFIGURATION_ENDPOINTS = tuple(endpoint.stream for endpoint in configuration.ENDPOINTS)
+CONFIGURATION_CURSOR_ENDPOINTS = configuration.CURSOR_ENDPOINTS
 ENDPOINTS = ("incremental_tickets", "incremental_ticket_events", "ticket_comments", "users_show_many",
              "incremental_users", "incremental_organizations", "groups", "ticket_fields", "voice_recording",
              "attachment", "attachment_content", "search_export", "tickets_show_many", "ticket", "user", "users_search",
-             "user_identities", "user_tickets_requested", "user_tickets_ccd", "user_tickets_followed", "any")
-#: Endpoints whose requests name an attachment (or recording) id; ``any`` does not cover the first two.
-DOWNLOADS = ("attachment", "attachment_content")
-ITEM_ENDPOINTS = ("attachment", "attachment_content", "voice_recording")
+             "user_identities", "user_tickets_requested", "user_tickets_ccd", "user_tickets_followed",
+             *CONFIGURATION_ENDPOINTS, "satisfaction_ratings", "help_center_categories", "help_center_sections",
+             "help_center_incremental_articles", "help_center_article_attachments", "article_attachment", "any")
+#: Endpoints whose requests name an attachment (or recording) id; ``any`` does not cover the downloads.
+DOWNLOADS = ("attachment", "attachment_content", "article_attachment")
+ITEM_ENDPOINTS = ("attachment", "attachment_content", "voice_recording", "article_attachment")
 KINDS = ("status", "drop", "truncate", "html", "garbage", "slow", "no_cursor")
 #: Endpoints whose answers are pages to follow (by cursor, or by ``end_time`` for the time-based exports): those a
 #: ``no_cursor`` rule takes.
 PAGED_ENDPOINTS = ("incremental_tickets", "incremental_users", "incremental_ticket_events", "incremental_organizations",
                    "ticket_comments", "groups", "ticket_fields", "search_export", "user_identities",
-                   "user_tickets_requested", "user_tickets_ccd", "user_tickets_followed", "any")
+                   "user_tickets_requested", "user_tickets_ccd", "user_tickets_followed", "satisfaction_ratings",
+                   "help_center_categories", "help_center_sections", "help_center_article_attachments",
+                   *CONFIGURATION_CURSOR_ENDPOINTS, "any")
 HTML_TYPE = ("Content-Type", "text/html; charset=utf-8")
 _FIELDS = {"endpoint", "kind", "count", "every", "ticket_ids", "attachment_ids", "status", "delay_ms", "retry_after"}
 

@@ -166,9 +166,15 @@ class SandboxProcess:
         return self._control("GET", "/_sandbox/truth" + query + ("" if limit is None else f"&limit={limit}"))
 
     def stream_truth(self, stream: str) -> list[dict[str, Any]]:
-        """``GET /_sandbox/truth/<stream>``: every record of ``users``, ``organizations``, ``groups`` or
-        ``ticket_fields`` exactly as the API serves it now, deleted ones included, in export or list order."""
+        """``GET /_sandbox/truth/<stream>``: every record of ``users``, ``organizations``, ``groups``,
+        ``ticket_fields`` or a configuration stream (``macros``, ``triggers``, ``dynamic_content``, ...) exactly as
+        the API serves it now, deleted ones included, in export or list order."""
         return self._control("GET", f"/_sandbox/truth/{stream}")[stream]
+
+    def article_attachments_truth(self) -> list[dict[str, Any]]:
+        """``GET /_sandbox/truth/article_attachments``: every Help Center article attachment as listed, with the
+        ``sha256`` of its bytes."""
+        return self._control("GET", "/_sandbox/truth/article_attachments")["article_attachments"]
 
     def attachments_truth(self, offset: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
         """``GET /_sandbox/truth/attachments``: every attachment of every current comment and every voice recording

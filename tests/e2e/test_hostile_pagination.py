@@ -28,6 +28,9 @@ def small_sandbox() -> SandboxProcess:
     ("incremental_users", "users", "end_of_stream is false but gives no after_cursor"),
     ("groups", "groups", "has_more but gives neither meta.after_cursor nor links.next"),
     ("ticket_fields", "ticket_fields", "has_more but gives neither meta.after_cursor nor links.next"),
+    ("macros", "macros", "has_more but gives neither meta.after_cursor nor links.next"),
+    ("satisfaction_ratings", "satisfaction_ratings", "has_more but gives neither meta.after_cursor nor links.next"),
+    ("help_center_categories", "categories", "has_more but gives neither meta.after_cursor nor links.next"),
 ])
 def test_a_backup_stream_whose_page_cannot_be_followed_fails_and_keeps_its_position(tmp_path, endpoint, stream,
                                                                                     why):

@@ -14,6 +14,7 @@ from tests.support.crawl import RunningCrawl, run_crawl
 from tests.support.servers import moto_s3_server
 from tests.support.truth import assert_matches_truth
 from tests.support.xmlfeed import read_xml_feed
+from zendesk_crawler.streams import STREAMS
 from zendesk_sandbox import SandboxProcess
 
 pytestmark = pytest.mark.slow
@@ -93,9 +94,8 @@ def test_export_to_s3_then_resume_from_the_state_stored_there(sandbox, s3, s3_ur
     (manifest_key,) = [k for k in keys if "/manifest-" in k]
     manifest = json.loads(body(s3, "backups", manifest_key))
     assert manifest["status"] == "complete" and manifest["cursor_after"] == state["streams"]["tickets"]["cursor"]
-    every_feed = [k for k in keys if k.split("/")[-1].split("-")[0] in
-                  ("tickets", "users", "organizations", "groups", "ticket_fields")]
-    assert len(every_feed) == 10 and manifest["files"] == sorted(f"s3://backups/{k}" for k in every_feed)
+    every_feed = [k for k in keys if k.split("/")[-1].split("-")[0] in STREAMS]
+    assert len(every_feed) == 2 * len(STREAMS) and manifest["files"] == sorted(f"s3://backups/{k}" for k in every_feed)
 
     ids = sorted(t["id"] for t in sandbox.truth(comments=False)["tickets"] if t["status"] != "deleted")
     changed = sandbox.change(add_comments=ids[:4], update=ids[4:6])

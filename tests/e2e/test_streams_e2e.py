@@ -10,11 +10,15 @@ from typing import Any
 import pytest
 
 from tests.support.crawl import RunningCrawl, run_crawl
+from zendesk_crawler.streams import STREAMS
+from zendesk_crawler.streams.configuration import CONFIGURATION_STREAMS
 from zendesk_sandbox import SandboxProcess
 
 pytestmark = pytest.mark.slow
 
 OTHER_STREAMS = ("users", "organizations", "groups", "ticket_fields")
+#: The configuration streams, which a default run takes too.
+CONFIGURATION = tuple(stream.name for stream in CONFIGURATION_STREAMS)
 #: Small pages, so every stream paginates.
 PAGES = {"ZENDESK_EXPORT_PAGE_SIZE": "25", "ZENDESK_LIST_PAGE_SIZE": "4"}
 
@@ -53,7 +57,7 @@ def full_backup(sandbox, tmp_path_factory):
     return result
 
 
-@pytest.mark.parametrize("stream", OTHER_STREAMS)
+@pytest.mark.parametrize("stream", OTHER_STREAMS + CONFIGURATION)
 def test_every_stream_is_complete_and_exact(sandbox, full_backup, stream):
     truth = truth_of(sandbox, stream)
     records = full_backup.records(stream)
@@ -106,7 +110,7 @@ def test_ticket_records_name_their_group_organization_and_custom_fields(sandbox,
 def test_the_manifest_and_state_cover_every_stream(full_backup):
     manifest = full_backup.manifest()
     assert manifest["status"] == "complete"
-    assert set(manifest["streams"]) == {"tickets", *OTHER_STREAMS, "ticket_events"}
+    assert set(manifest["streams"]) == set(STREAMS)  # a default run takes every stream
     for stream, facts in manifest["streams"].items():
         assert facts["complete"] and facts["records"] == len(full_backup.records(stream)) and facts["requests"] > 0
     streams = full_backup.state()["streams"]
@@ -114,6 +118,7 @@ def test_the_manifest_and_state_cover_every_stream(full_backup):
     assert isinstance(streams["organizations"]["start_time"], int)
     assert isinstance(streams["ticket_events"]["start_time"], int)
     assert "groups" not in streams and "ticket_fields" not in streams  # read in full every run: no position
+    assert "categories" not in streams and "sections" not in streams
 
 
 def test_a_second_run_exports_only_the_changes_of_each_stream(tmp_path):
@@ -181,6 +186,7 @@ def test_unknown_stream_is_refused_before_any_request(sandbox, tmp_path):
     result = run_crawl(sandbox.url, tmp_path, "-a", "streams=tickets,comments")
     assert result.returncode == 2
     assert "streams must be a comma list" in result.failure_lines()[0]
+    assert all(name in result.failure_lines()[0] for name in STREAMS)  # the known names, listed
     assert sandbox.requests_log()["count"] == log_start
 
 
@@ -295,5 +301,5 @@ def test_feeds_that_take_no_records_of_a_selected_stream_are_refused(sandbox, tm
     result = run_crawl(sandbox.url, tmp_path, "-a", "start_time=0", "-s", f"FEEDS={feeds}")
     assert result.returncode == 2
     (line,) = result.failure_lines()
-    assert "no feed takes the records of ticket_fields, groups, organizations, users" in line
+    assert f"no feed takes the records of {', '.join(name for name in STREAMS if name != 'tickets')}" in line
     assert sandbox.requests_log()["count"] == log_start

@@ -14,10 +14,13 @@ import time
 import urllib.parse
 
 import pytest
+from scrapy.utils.test import get_crawler
 
 from tests.support.paths import PROJECT_ROOT
 from tests.support.servers import web_server
 from tests.support.web import PNG, RUN_1, RUN_2, SECRET, get, page_env, write_backup
+from zendesk_crawler.run.stats_keys import records_exported
+from zendesk_crawler.state.manifest import build_manifest
 
 
 @pytest.fixture(scope="module")
@@ -190,3 +193,26 @@ def test_a_run_that_fails_shows_failed_with_the_crawlers_reason(tmp_path):
         assert job["state"] == "failed" and job["failure"].startswith("configuration error: no credentials")
         html = get(server.url + "/")[2].decode()
         assert '<span id="job-state" class="status">failed</span>' in html and "no credentials" in html
+
+
+def test_the_runs_list_shows_an_unavailable_stream_as_such(tmp_path):
+    """A run whose account lacks a feature: complete, and the stream listed as unavailable with Zendesk's answer."""
+    export = tmp_path / "export"
+    write_backup(export)
+    run_id = "20261103T100000Z-cccccc"
+    why = ("needs SLA policies on the plan; Zendesk answered HTTP 403 (Forbidden: You do not have access to this "
+           "page. Please contact the account owner of this help desk for further help.)")
+    stats = get_crawler().stats
+    stats.set_value(records_exported("groups"), 3)
+    manifest = build_manifest(  # the crawler's own manifest writer, as the final save leaves the outcomes
+        stats, run_id=run_id, finish_reason="finished", failure=None, started_at="2026-11-03T10:00:00Z",
+        finished_at="2026-11-03T10:00:09Z", base_url="https://acme.zendesk.com", streams=["groups", "sla_policies"],
+        outcomes={"groups": None, "sla_policies": f"unavailable: {why}"}, resumed_from={}, saved_positions={},
+        files=[], max_tickets=0, attachments=False, unavailable={"sla_policies": why})
+    (export / f"manifest-{run_id}.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with web_server(page_env(export, tmp_path)) as server:
+        html = get(server.url + "/")[2].decode()
+    row = html[html.index(f'id="run-{run_id}"'):html.index(f'id="run-{RUN_2}"')]
+    assert f'<tr class="run complete" id="run-{run_id}">' in html
+    assert "<li>groups: 3 records, 0 requests</li>" in row
+    assert f'<li class="unavailable">sla_policies: unavailable: {why}</li>' in row

@@ -8,7 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.xmlfeed import read_xml_feed
+from zendesk_crawler.streams.configuration import CONFIGURATION_STREAMS
 
+#: The API paths of the configuration streams (read in full every run, whatever the tickets cost).
+CONFIGURATION_PATHS = frozenset(stream.path for stream in CONFIGURATION_STREAMS)
 #: What the crawler adds to a ticket as the API serves it.
 ADDED_KEYS = {"requester", "assignee", "organization", "group", "custom_fields_by_title", "comments", "_export"}
 #: What a comment event of the Incremental Ticket Event Export carries of a comment (no plain_body, no metadata).

@@ -55,7 +55,16 @@ def read_xml_feed(data: bytes) -> list[dict[str, Any]]:
 
 
 ITEM_ELEMENTS = {"tickets": "ticket", "users": "user", "organizations": "organization", "groups": "group",
-                 "ticket_fields": "ticket_field", "ticket_events": "ticket_event"}
+                 "ticket_fields": "ticket_field", "ticket_events": "ticket_event",
+                 # the configuration streams
+                 "ticket_forms": "ticket_form", "user_fields": "user_field",
+                 "organization_fields": "organization_field",
+                 "brands": "brand", "custom_statuses": "custom_status", "macros": "macro", "triggers": "trigger",
+                 "automations": "automation", "views": "view", "sla_policies": "sla_policy", "schedules": "schedule",
+                 "dynamic_content": "item", "group_memberships": "group_membership",
+                 "organization_memberships": "organization_membership",
+                 "satisfaction_ratings": "satisfaction_rating",
+                 "categories": "category", "sections": "section", "articles": "article"}
 
 
 def read_person_document(data: bytes) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
 from scrapy.utils.test import get_crawler
 
-from zendesk_crawler.api.endpoints import ATTACHMENT_ENDPOINT, ENDPOINT_META
+from zendesk_crawler.api.endpoints import ATTACHMENT_ENDPOINT, ENDPOINT_META, FEATURE_META
 from zendesk_crawler.middlewares.auth import ZendeskAuthMiddleware
 from zendesk_crawler.run.stats_keys import AUTH_FAILED, FAILURE_REASON, RUN_FAILURE_COUNT
 
@@ -95,3 +95,20 @@ def test_a_401_of_a_download_or_of_another_host_is_that_requests_own_answer(midd
         assert middleware.process_response(request, response) is response
     assert middleware.crawler.engine.reasons == []
     assert middleware.crawler.stats.get_value(AUTH_FAILED) is None
+
+
+def test_a_403_to_a_stream_of_a_feature_goes_on_to_the_stream_but_a_401_still_stops_the_run(middleware):
+    """A 403 to a request of a stream that needs a feature is the feature's answer (the stream decides)."""
+    request = sent(middleware, "https://acme.zendesk.com/api/v2/slas/policies")
+    request.meta[FEATURE_META] = "SLA policies on the plan"
+    forbidden = TextResponse(request.url, status=403, request=request)
+    assert middleware.process_response(request, forbidden) is forbidden
+    assert middleware.crawler.stats.get_value(AUTH_FAILED) is None
+
+    async def rejected() -> None:
+        with pytest.raises(IgnoreRequest):
+            middleware.process_response(request, TextResponse(request.url, status=401, request=request))
+        await asyncio.gather(*(asyncio.all_tasks() - {asyncio.current_task()}))
+
+    asyncio.run(rejected())
+    assert middleware.crawler.stats.get_value(AUTH_FAILED) == 401

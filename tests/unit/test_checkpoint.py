@@ -68,3 +68,32 @@ def test_a_time_based_page_lists_its_repeated_second_with_the_position():
     assert pages.advance(items_stored=3) and pages.safe_position == 1000
     assert pages.stored_beyond_position(items_stored=3) == [(2, "t1000"), (3, "t1005")]
     assert pages.last_position == 1010 and pages.last_repeats == [(4, "t1010")]
+
+
+def test_no_position_passes_a_cut_page_and_the_final_one_is_before_it_with_its_stored_records():
+    pages = PageTracker()
+    started(pages, 1, "c1", 1)
+    started(pages, 2, "c2", 2)           # the slice ends inside page 2: the rest of it is left for the next run
+    pages.page_cut(2)
+    pages.record_exported(1, (11, "a"))  # item 1
+    pages.record_already_stored(2, (20, "a"))  # stored by the run this one resumes
+    pages.record_exported(2, (21, "a"))  # item 2
+    pages.record_exported(2, (22, "a"))  # item 3
+    assert pages.advance(items_stored=3) and pages.safe_position == "c1"  # never "c2"
+    assert pages.stored_beyond_position(items_stored=3) == [(20, "a"), (21, "a"), (22, "a")]
+    assert pages.final_position() == ("c1", [(20, "a"), (21, "a"), (22, "a")])
+
+
+def test_a_first_page_cut_goes_on_from_where_the_run_resumed():
+    pages = PageTracker()
+    started(pages, 1, "c1", 1)
+    pages.page_cut(1)
+    pages.record_exported(1, (11, "a"))
+    assert pages.final_position() == (None, [(11, "a")])  # None: the position this run started from
+
+
+def test_without_a_cut_the_final_position_is_after_the_last_page_read():
+    pages = PageTracker()
+    started(pages, 1, "c1", 1)
+    started(pages, 2, "c2", 0)
+    assert pages.final_position() == ("c2", [])

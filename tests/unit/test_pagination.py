@@ -2,7 +2,7 @@
 
 import pytest
 
-from zendesk_crawler.api.pagination import PaginationError, export_page_end, next_page_cursor
+from zendesk_crawler.api.pagination import PaginationError, check_whole_list, export_page_end, next_page_cursor
 
 
 @pytest.mark.parametrize("page, cursor", [
@@ -39,3 +39,21 @@ def test_an_export_page_ends_the_stream_only_when_it_says_so():
     for page in ({"after_cursor": None, "end_of_stream": False}, {"end_of_stream": False}, {"after_cursor": ""}):
         with pytest.raises(PaginationError, match="end_of_stream is false"):
             export_page_end(page)
+
+
+@pytest.mark.parametrize("page", [
+    {"ticket_forms": []},
+    {"sla_policies": [{"id": 1}], "next_page": None, "previous_page": None, "count": 1},
+    {"custom_statuses": [], "meta": {"has_more": False}},
+])
+def test_a_whole_list_is_whole_when_it_says_nothing_more_follows(page):
+    check_whole_list(page)
+
+
+@pytest.mark.parametrize("page", [
+    {"sla_policies": [{"id": 1}], "next_page": "https://acme.zendesk.com/api/v2/slas/policies.json?page=2", "count": 2},
+    {"schedules": [], "meta": {"has_more": True, "after_cursor": "abc"}},
+])
+def test_a_whole_list_that_says_more_follows_is_an_error_not_the_end(page):
+    with pytest.raises(PaginationError, match="says more follows"):
+        check_whole_list(page)

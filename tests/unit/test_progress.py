@@ -36,3 +36,16 @@ def test_a_stream_at_its_end_is_done_and_one_without_positions_says_only_its_rec
     collector.set_value(stream_ended_key("groups"), True)
     done = stream_progress(collector, "groups", 1e9, 0)
     assert done.line() == "groups: 8 records from 1 pages, done" and done.covered == 1.0
+
+
+def test_a_slice_of_max_tickets_is_measured_by_its_tickets_not_by_the_time_range():
+    now = 1704067200 + 4000
+    collector = stats(**{"zendesk__tickets__first_updated_at": "2024-01-01T00:00:00Z",
+                         "zendesk__tickets__position_updated_at": "2024-01-01T00:00:10Z",
+                         "zendesk__records_exported__tickets": 25, "zendesk__tickets__pages": 1})
+    progress = stream_progress(collector, "tickets", now, started=now - 20, limit=100)
+    assert progress.covered == pytest.approx(0.25) and progress.seconds_left == pytest.approx(60)
+    assert progress.line() == "tickets: 25 records from 1 pages, 25% of the slice (max_tickets=100), about 60 s left"
+    collector.set_value(stream_ended_key("tickets"), True)
+    assert stream_progress(collector, "tickets", now, now - 30, limit=100).line() == \
+        "tickets: 25 records from 1 pages, done"

@@ -21,7 +21,14 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 
 from tests.support.paths import SAMPLES
-from zendesk_sandbox import DEFAULT_API_TOKEN, DEFAULT_EMAIL, DEFAULT_OAUTH_TOKEN, SandboxError, SandboxProcess
+from zendesk_sandbox import (
+    DEFAULT_API_TOKEN,
+    DEFAULT_EMAIL,
+    DEFAULT_OAUTH_TOKEN,
+    SandboxError,
+    SandboxProcess,
+    features,
+)
 from zendesk_sandbox.clock import Clock
 from zendesk_sandbox.content import XML_ILLEGAL
 from zendesk_sandbox.data import Dataset
@@ -1966,3 +1973,17 @@ def test_fault_no_cursor_targets_one_ticket_and_passes_other_answers_unchanged(f
     for endpoint in ("users_search", "users_show_many", "tickets_show_many", "ticket", "attachment"):
         with pytest.raises(SandboxError, match="400"):
             faults.faults([{"endpoint": endpoint, "kind": "no_cursor", "count": 1}])
+
+
+def test_a_feature_switched_off_answers_as_zendesk_does(monkeypatch):
+    monkeypatch.setitem(features.ENDPOINT_FEATURES, "help_center_articles", features.HELP_CENTER)
+    monkeypatch.setitem(features.ENDPOINT_FEATURES, "sla_policies", features.SLA_POLICIES)
+    assert features.missing_feature("help_center_articles", frozenset()) is None
+    assert features.missing_feature("groups", frozenset(features.FEATURES)) is None
+    status, body = features.missing_feature("help_center_articles", features.parse_without("help_center"))
+    assert (status, json.loads(body)) == (404, {"error": "RecordNotFound", "description": "Not found"})
+    status, body = features.missing_feature("sla_policies", features.parse_without("sla_policies, help_center"))
+    assert status == 403 and json.loads(body)["error"]["title"] == "Forbidden"
+    assert json.loads(body)["error"]["message"].startswith("You do not have access to this page.")
+    with pytest.raises(ValueError, match="unknown feature"):
+        features.parse_without("help_centre")

@@ -13,18 +13,24 @@ from scrapy.utils.test import get_crawler
 from zendesk_crawler.config import account_fields
 from zendesk_crawler.extensions.status import StatusDocumentWriter, read_status, status_uri
 from zendesk_crawler.run.context import RUN_CONTEXT_SETTING, RunContext
-from zendesk_crawler.run.stats_keys import FAILURE_REASON, records_exported, stream_position_updated_at
+from zendesk_crawler.run.stats_keys import (
+    FAILURE_REASON,
+    UNAVAILABLE_STREAMS,
+    records_exported,
+    stream_position_updated_at,
+)
 from zendesk_crawler.state.readers import SavedPosition, read_manifest, read_positions
 
 RUN_ID = "20261201T100000Z-abcdef"
 
 
-def writer_for(export: Path) -> StatusDocumentWriter:
+def writer_for(export: Path, max_tickets: int = 0) -> StatusDocumentWriter:
     """The extension of a crawl exporting tickets and users to ``export``, with no periodic writes."""
     account = get_crawler(settings_dict={"ZENDESK_URL": "http://127.0.0.1:9", "ZENDESK_EMAIL": "a@example.com",
                                          "ZENDESK_API_TOKEN": "t", "ZENDESK_EXPORT_URI": str(export)}).settings
     context = RunContext(**account_fields(account), run_id=RUN_ID, streams=("tickets", "users"), start_time=0,
-                         start_time_given=False, ignore_cursor=False, comments_mode="per_ticket")
+                         start_time_given=False, ignore_cursor=False, comments_mode="per_ticket",
+                         max_tickets=max_tickets)
     crawler = get_crawler(settings_dict={RUN_CONTEXT_SETTING: context, "ZENDESK_PROGRESS_INTERVAL": 0})
     return StatusDocumentWriter.from_crawler(crawler)
 
@@ -50,6 +56,17 @@ def test_the_document_says_how_far_the_run_got_and_then_how_it_ended(tmp_path):
     assert (ended["state"], ended["finish_reason"], ended["failure"]) == \
         ("failed", "finished", "the Zendesk API answered 401")
     assert sorted(path.name for path in document(tmp_path).parent.iterdir()) == [f"status-{RUN_ID}.json"]
+
+
+def test_a_slice_tells_its_limit_and_the_page_reads_its_progress_as_a_share_of_it(tmp_path):
+    writer = writer_for(tmp_path, max_tickets=80)
+    writer.stats.set_value(records_exported("tickets"), 40)
+    writer.spider_opened()
+    text = document(tmp_path).read_text("utf-8")
+    streams = json.loads(text)["streams"]
+    assert streams["tickets"]["limit"] == 80 and "limit" not in streams["users"]
+    status = read_status(text, RUN_ID)
+    assert "tickets: 40 records from 0 pages, 50% of the slice (max_tickets=80)" in status.summary()
 
 
 def test_the_document_is_replaced_whole_while_it_is_read(tmp_path):
@@ -116,3 +133,21 @@ def test_a_manifest_summary_keeps_only_values_of_the_right_type():
     assert (summary.status, summary.files, summary.person, summary.ticket_filter) == \
         ("complete", ["/x/a.json"], "jane@example.com", None)
     assert read_manifest("{") is None and read_manifest(json.dumps({"run_id": ""})) is None
+
+
+def test_the_document_and_the_manifest_summary_carry_the_streams_the_account_lacks(tmp_path):
+    writer = writer_for(tmp_path)
+    why = "needs the Help Center; Zendesk answered HTTP 404 (RecordNotFound: Not found)"
+    writer.stats.set_value(UNAVAILABLE_STREAMS, {"users": why})
+    writer.spider_opened()
+    text = document(tmp_path).read_text("utf-8")
+    assert json.loads(text)["unavailable"] == {"users": why}
+    assert read_status(text, RUN_ID).unavailable == {"users": why}
+    assert read_status(json.dumps({**json.loads(text), "unavailable": {"users": 3}}), RUN_ID).unavailable == {}
+
+    summary = read_manifest(json.dumps({"run_id": RUN_ID, "status": "complete", "streams": {
+        "users": {"records": 0, "requests": 1, "complete": False, "problem": f"unavailable: {why}",
+                  "unavailable": why},
+        "tickets": {"records": 2, "requests": 3, "complete": True, "problem": None}}}))  # a manifest of before
+    assert [(s.stream, s.complete, s.unavailable) for s in summary.streams] == \
+        [("users", False, why), ("tickets", True, None)]

@@ -354,3 +354,29 @@ def test_a_page_starts_only_a_few_tickets_and_holds_the_next_page_while_a_page_w
         released += [request for request in following if "comments.json" not in request.url]
     # The export page is released once less than a page's worth of tickets waits.
     assert len(spider.conversations.per_ticket.queued) == 99 and "cursor=c1" in released[-1].url
+
+
+def test_a_slice_ends_inside_an_export_page_and_asks_comments_only_for_the_tickets_it_takes(tmp_path):
+    crawler = get_crawler(ZendeskSpider, {
+        "ZENDESK_URL": BASE_URL, "ZENDESK_EMAIL": "ops@acme.test", "ZENDESK_API_TOKEN": "tok",
+        "ZENDESK_EXPORT_URI": str(tmp_path), "ZENDESK_TICKETS_IN_PROGRESS": 10,
+    })
+    spider = create_spider(crawler, start_time="0", max_tickets="3").streams["tickets"]
+    cut, counted, ended = (told(spider, signal) for signal in
+                           (zendesk_signals.page_cut, zendesk_signals.page_records, zendesk_signals.stream_ended))
+    tickets = [open_ticket(1, "2024-01-01T00:00:00Z"),  # superseded by its newer version later in the page
+               open_ticket(2, "2024-01-01T00:00:01Z"),
+               {**open_ticket(3, "2024-01-01T00:00:02Z"), "status": "deleted"},
+               open_ticket(1, "2024-01-01T00:00:03Z"),
+               open_ticket(4, "2024-01-01T00:00:04Z"), open_ticket(5, "2024-01-01T00:00:05Z")]
+    page = {"tickets": tickets, "after_cursor": "c1", "end_of_stream": False}
+    out = list(spider.parse_page(respond(spider.export_request({"start_time": 0}), json.dumps(page).encode())))
+    deleted, *requests = out
+    assert isinstance(deleted, TicketConversation) and deleted.ticket["id"] == 3
+    # Ticket 1's older version needs no comments; 4 and 5 are left for the next run: no request, no cursor c1.
+    assert [urlsplit(r.url).path for r in requests] == ["/api/v2/tickets/2/comments.json",
+                                                         "/api/v2/tickets/1/comments.json"]
+    assert cut == [{"stream": "tickets", "page": 1}] and counted == [{"stream": "tickets", "page": 1, "count": 4}]
+    assert ended == [{"stream": "tickets"}] and spider.held_export_request is None
+    assert spider.crawler.stats.get_value("zendesk/tickets/max_tickets_reached") == 3
+    assert spider.crawler.stats.get_value("zendesk/tickets/position_updated_at") == "2024-01-01T00:00:03Z"

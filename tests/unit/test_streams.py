@@ -53,19 +53,44 @@ def query(request):
     return {k: v[0] for k, v in parse_qs(urlsplit(request.url).query).items()}
 
 
-def test_the_registry_has_the_five_streams_with_their_endpoints():
+#: The configuration streams and their endpoints, in the order they start.
+CONFIGURATION_PATHS = {
+    "ticket_forms": "/api/v2/ticket_forms.json",
+    "user_fields": "/api/v2/user_fields.json",
+    "organization_fields": "/api/v2/organization_fields.json",
+    "brands": "/api/v2/brands.json",
+    "custom_statuses": "/api/v2/custom_statuses.json",
+    "macros": "/api/v2/macros.json",
+    "triggers": "/api/v2/triggers.json",
+    "automations": "/api/v2/automations.json",
+    "views": "/api/v2/views.json",
+    "sla_policies": "/api/v2/slas/policies.json",
+    "schedules": "/api/v2/business_hours/schedules.json",
+    "dynamic_content": "/api/v2/dynamic_content/items.json",
+    "group_memberships": "/api/v2/group_memberships.json",
+    "organization_memberships": "/api/v2/organization_memberships.json",
+}
+
+
+def test_the_registry_has_every_stream_with_its_endpoint():
     assert {name: cls.path for name, cls in STREAMS.items()} == {
         "tickets": "/api/v2/incremental/tickets/cursor.json",
         "users": "/api/v2/incremental/users/cursor.json",
         "organizations": "/api/v2/incremental/organizations.json",
         "groups": "/api/v2/groups.json",
         "ticket_fields": "/api/v2/ticket_fields.json",
+        **CONFIGURATION_PATHS,
+        "satisfaction_ratings": "/api/v2/satisfaction_ratings.json",
+        "categories": "/api/v2/help_center/categories.json",
+        "sections": "/api/v2/help_center/sections.json",
+        "articles": "/api/v2/help_center/incremental/articles.json",
         "ticket_events": "/api/v2/incremental/ticket_events.json",
     }
 
 
 @pytest.mark.parametrize("value, streams", [
-    (None, ("ticket_fields", "groups", "organizations", "users", "tickets", "ticket_events")),
+    (None, ("ticket_fields", "groups", *CONFIGURATION_PATHS, "organizations", "users", "tickets",
+            "satisfaction_ratings", "categories", "sections", "articles", "ticket_events")),
     ("users", ("users",)),
     ("tickets, users ,users", ("users", "tickets")),
 ])
@@ -75,8 +100,15 @@ def test_streams_argument(value, streams):
 
 @pytest.mark.parametrize("value", ["", "users,comments", ","])
 def test_unknown_or_empty_streams_are_refused(value):
-    with pytest.raises(ConfigError, match="streams must be a comma list"):
+    with pytest.raises(ConfigError, match="streams must be a comma list") as refused:
         parse_streams(value)
+    assert all(name in str(refused.value) for name in STREAMS)  # the message lists every known name
+
+
+def test_the_default_is_every_registered_stream_and_each_one_may_be_picked():
+    assert parse_streams(None) == tuple(STREAMS)
+    for name in STREAMS:
+        assert parse_streams(name) == (name,)
 
 
 def test_only_the_selected_streams_and_their_dependencies_are_created(tmp_path):

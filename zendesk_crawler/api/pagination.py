@@ -1,12 +1,14 @@
 """Zendesk's cursor pagination, read one way everywhere.
 
-Two shapes use cursors:
+Two shapes use cursors (and a third reading checks the lists that have no pagination at all):
 
 - Cursor pagination of lists (``page[size]``, ``page[after]``): each page has ``meta.has_more``,
   ``meta.after_cursor`` and ``links.next``. Groups, ticket fields, a ticket's comments, the Search
   Export, a user's identities and ticket lists, and every list stream to come.
 - The cursor-based incremental exports (tickets, users): ``after_cursor``/``after_url`` and
   ``end_of_stream``.
+- Lists Zendesk returns whole, without pagination (ticket forms, custom statuses, SLA policies, schedules):
+  :func:`check_whole_list` refuses an answer that says more follows, since there is no way to ask for it.
 
 A page that says more follows but gives no way to ask for it, or an offset-paginated answer
 (``next_page``) to a cursor request, is never taken as the end: :class:`PaginationError` says why
@@ -56,6 +58,17 @@ def export_page_end(page: dict[str, Any]) -> tuple[str | None, bool]:
     if cursor is None:
         raise PaginationError("a page says end_of_stream is false but gives no after_cursor")
     return cursor, False
+
+
+def check_whole_list(page: dict[str, Any]) -> None:
+    """Check that an answer of an unpaginated list is the whole list: it must not say that more follows.
+
+    Such a list has no parameter to ask for more, so a ``next_page`` or ``meta.has_more: true`` (a proxy's
+    doing, or an endpoint that started to paginate) means records the crawler cannot reach: :class:`PaginationError`.
+    """
+    meta = page.get("meta")
+    if page.get("next_page") or (isinstance(meta, dict) and meta.get("has_more")):
+        raise PaginationError("a list that Zendesk returns whole says more follows, and has no way to ask for it")
 
 
 def _link_cursor(page: dict[str, Any]) -> str | None:

@@ -53,16 +53,33 @@ def api_error(failure: Failure) -> str:
     """:func:`describe`, plus Zendesk's own reason when a 4xx answer carries one (``error``, ``description``)."""
     line = describe(failure)
     response = getattr(failure.value, "response", None)
-    if response is None or not 400 <= response.status < 500:
-        return line
+    reason = zendesk_reason(response) if response is not None and 400 <= response.status < 500 else None
+    return f"{line}: Zendesk says {reason!r}" if reason else line
+
+
+#: How much of Zendesk's reason a short answer keeps (its descriptions can run to a paragraph).
+SHORT_REASON_CHARS = 160
+
+
+def short_answer(response: Response) -> str:
+    """Zendesk's answer in one short line: the status and the body's ``error`` and ``description``
+    (``HTTP 404 (RecordNotFound: Not found)``); never the request, so never its credentials."""
+    reason = zendesk_reason(response)
+    if reason and len(reason) > SHORT_REASON_CHARS:
+        reason = reason[:SHORT_REASON_CHARS - 1].rstrip() + "…"
+    return f"HTTP {response.status} ({reason})" if reason else f"HTTP {response.status}"
+
+
+def zendesk_reason(response: Response) -> str | None:
+    """The ``error`` and ``description`` of a JSON error answer (``{"error": {"title": …}}`` too), else ``None``."""
     try:
         body = json.loads(response.body)
     except ValueError:
-        return line
+        return None
     if not isinstance(body, dict):
-        return line
+        return None
     error = body.get("error")
-    if isinstance(error, dict):  # {"error": {"title": …, "message": …}}
-        error = error.get("title") or error.get("message")
-    reason = ": ".join(str(part) for part in (error, body.get("description")) if isinstance(part, str) and part)
-    return f"{line}: Zendesk says {reason!r}" if reason else line
+    # {"error": {"title": "Forbidden", "message": …}} or {"error": "RecordNotFound", "description": …}
+    parts = [error.get("title"), error.get("message")] if isinstance(error, dict) else [error]
+    reason = ": ".join(part for part in (*parts, body.get("description")) if isinstance(part, str) and part)
+    return reason or None

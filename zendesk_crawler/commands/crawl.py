@@ -4,7 +4,8 @@ Scrapy's own ``crawl`` exits 0 whenever the spider could start, even if every
 request failed. This one exits 0 only when the run finished and nothing was
 recorded as failed (see ``outcome.py``); otherwise it prints one line saying why
 and exits 1. Configuration and state errors are reported the same way, before
-any request is sent, instead of as a traceback.
+any request is sent, instead of as a traceback. Streams the account does not have
+(unavailable, not failed) are named on a last line of their own, whatever the exit.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from twisted.python.failure import Failure
 
 from zendesk_crawler.config import ConfigError
 from zendesk_crawler.errors import StateError
-from zendesk_crawler.run.outcome import failure_reason
+from zendesk_crawler.run.outcome import failure_reason, unavailable_streams
 
 EXIT_FAILED = 1
 EXIT_CONFIG = 2
@@ -65,6 +66,9 @@ class Command(ScrapyCrawlCommand):
         reason = self._failure(crawler)
         if reason:
             self._fail(EXIT_FAILED, reason)
+        if crawler.stats is not None and (unavailable := unavailable_streams(crawler)):
+            print("zendesk_crawler: unavailable (the account does not have them; not a failure): "
+                  + "; ".join(f"{stream}: {why}" for stream, why in unavailable.items()), file=sys.stderr, flush=True)
 
     @staticmethod
     def _failure(crawler: Crawler) -> str | None:

@@ -60,6 +60,9 @@ class StreamProgress:
     covered: float | None
     #: Estimated seconds left at the rate so far, if known.
     seconds_left: float | None
+    #: The records this run takes at most (``-a max_tickets`` for the tickets; 0: no limit): then ``covered`` is
+    #: the share of the slice, not of the time range.
+    limit: int = 0
 
     def line(self) -> str:
         """One line for a log: ``tickets: 1200 records from 2 pages, 45% of the time range (position …), about 3 min
@@ -67,28 +70,40 @@ class StreamProgress:
         text = f"{self.stream}: {self.records} records from {self.pages} pages"
         if self.ended:
             return text + ", done"
-        if self.covered is not None:
+        if self.limit:
+            text += f", {self.covered or 0:.0%} of the slice (max_tickets={self.limit})"
+        elif self.covered is not None:
             text += f", {self.covered:.0%} of the time range (position {self.position})"
         if self.seconds_left is not None:
             text += f", about {_duration(self.seconds_left)} left"
         return text
 
 
-def stream_progress(stats: StatsCollector, stream: str, now: float, started: float) -> StreamProgress:
-    """The progress of ``stream`` at unix time ``now`` for a run started at ``started``."""
+def stream_progress(stats: StatsCollector, stream: str, now: float, started: float,
+                    limit: int = 0) -> StreamProgress:
+    """The progress of ``stream`` at unix time ``now`` for a run started at ``started``; ``limit``: the records
+    the run takes at most (a slice of ``-a max_tickets``; 0: to the end of the stream)."""
     get = stats.get_value
     position = get(stream_position_updated_at(stream))
     first, reached = epoch(get(stream_first_updated_at(stream))), epoch(position)
     ended = bool(get(stream_ended(stream)))
+    records = get(records_exported(stream), 0)
     covered = seconds_left = None
-    if first is not None and reached is not None and now > first:
+    if limit:
+        covered = min(1.0, records / limit)
+    elif first is not None and reached is not None and now > first:
         covered = min(1.0, max(0.0, (reached - first) / (now - first)))
-        elapsed = now - started
-        if 0 < covered < 1 and elapsed > 0:
-            seconds_left = elapsed * (1 - covered) / covered
-    return StreamProgress(stream, get(records_exported(stream), 0), get(stream_pages(stream), 0),
+    elapsed = now - started
+    if covered is not None and 0 < covered < 1 and elapsed > 0:
+        seconds_left = elapsed * (1 - covered) / covered
+    return StreamProgress(stream, records, get(stream_pages(stream), 0),
                           get(stream_requests(stream), 0), ended, position, 1.0 if ended else covered,
-                          0.0 if ended else seconds_left)
+                          0.0 if ended else seconds_left, limit)
+
+
+def stream_limits(context: RunContext) -> dict[str, int]:
+    """The records each stream of the run takes at most: the tickets' ``-a max_tickets`` (others: none)."""
+    return {"tickets": context.max_tickets} if context.max_tickets else {}
 
 
 def progress_summary(requests: int, streams: list[StreamProgress], comments: int, comment_pages: int) -> str:
@@ -108,10 +123,12 @@ def _duration(seconds: float) -> str:
 class ProgressLog:
     """Shows each exported stream's progress: a live display on a terminal, else a log line every so often."""
 
-    def __init__(self, crawler: Crawler, interval: float, streams: list[str], live: bool) -> None:
+    def __init__(self, crawler: Crawler, interval: float, streams: list[str], live: bool,
+                 limits: dict[str, int] | None = None) -> None:
         self.stats = crawler.stats
         self.interval = interval
         self.streams = streams
+        self.limits = limits or {}
         self.live = LiveDisplay(streams) if live else None
         self.started = time.time()
         self.task: Any = None
@@ -124,7 +141,7 @@ class ProgressLog:
             raise NotConfigured
         log_on_terminal = crawler.settings.getbool("LOG_ENABLED") and not crawler.settings.get("LOG_FILE")
         live = sys.stderr.isatty() and not log_on_terminal and crawler.settings.getbool("ZENDESK_PROGRESS_LIVE")
-        ext = cls(crawler, interval, list(config.streams), live)
+        ext = cls(crawler, interval, list(config.streams), live, stream_limits(config))
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
@@ -138,7 +155,8 @@ class ProgressLog:
 
     def progress(self) -> list[StreamProgress]:
         now = time.time()
-        return [stream_progress(self.stats, stream, now, self.started) for stream in self.streams]
+        return [stream_progress(self.stats, stream, now, self.started, self.limits.get(stream, 0))
+                for stream in self.streams]
 
     def show(self) -> None:
         if self.live is not None:

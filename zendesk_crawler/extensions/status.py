@@ -14,6 +14,7 @@ The format (``version`` 1), also in the README::
     {"version": 1, "run_id": "...", "state": "running" | "finished" | "failed",
      "started_at": "...Z", "updated_at": "...Z", "finish_reason": null | "finished" | ...,
      "failure": null | "one line", "requests": 12, "comments_exported": 9, "comment_pages": 3,
+     "unavailable": {"sla_policies": "needs SLA policies on the plan; Zendesk answered HTTP 403 (...)"},
      "streams": {"tickets": {"records": 300, "pages": 1, "requests": 4, "position_updated_at": "...Z" | null,
                              "ended": false, "covered": 0.45 | null, "seconds_left": 120.0 | null}, ...}}
 """
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,10 +35,17 @@ from scrapy.statscollectors import StatsCollector
 from scrapy.utils.asyncio import create_looping_call
 
 from zendesk_crawler.api.endpoints import COMMENTS_ENDPOINT
-from zendesk_crawler.extensions.progress import REQUEST_COUNT, StreamProgress, progress_summary, stream_progress
+from zendesk_crawler.extensions.progress import (
+    REQUEST_COUNT,
+    StreamProgress,
+    progress_summary,
+    stream_limits,
+    stream_progress,
+)
 from zendesk_crawler.location.documents import Documents, documents_for, to_json
 from zendesk_crawler.location.paths import join_uri
 from zendesk_crawler.run.context import RunContext
+from zendesk_crawler.run.outcome import unavailable_in
 from zendesk_crawler.run.stats_keys import COMMENTS_EXPORTED, FAILURE_REASON, requests_to
 from zendesk_crawler.state.readers import as_count, as_json, as_mapping, as_number, as_text
 
@@ -73,9 +81,11 @@ def build_status(stats: StatsCollector, *, run_id: str, state: str, started: flo
         "requests": get(REQUEST_COUNT, 0),
         "comments_exported": get(COMMENTS_EXPORTED, 0),
         "comment_pages": get(requests_to(COMMENTS_ENDPOINT), 0),
+        "unavailable": unavailable_in(stats),
         "streams": {entry.stream: {"records": entry.records, "pages": entry.pages, "requests": entry.requests,
                                    "position_updated_at": entry.position, "ended": entry.ended,
-                                   "covered": entry.covered, "seconds_left": entry.seconds_left}
+                                   "covered": entry.covered, "seconds_left": entry.seconds_left,
+                                   **({"limit": entry.limit} if entry.limit else {})}
                     for entry in progress},
     }
 
@@ -89,6 +99,7 @@ class StatusDocumentWriter:
         self.settings: BaseSettings = crawler.settings
         self.run_id = context.run_id
         self.streams = list(context.streams)
+        self.limits = stream_limits(context)
         self.uri = status_uri(context.export_uri, context.run_id)
         self.interval = interval
         self.documents: Documents | None = None
@@ -132,7 +143,8 @@ class StatusDocumentWriter:
         """Replace the document; a failure is a warning (the first of a row of them), never the run's failure."""
         assert self.started is not None
         now = time.time()
-        progress = [stream_progress(self.stats, stream, now, self.started) for stream in self.streams]
+        progress = [stream_progress(self.stats, stream, now, self.started, self.limits.get(stream, 0))
+                    for stream in self.streams]
         document = build_status(self.stats, run_id=self.run_id, state=state, started=self.started, now=now,
                                 progress=progress, finish_reason=self.finish_reason if state != RUNNING else None)
         try:
@@ -161,6 +173,8 @@ class RunStatus:
     comments: int
     comment_pages: int
     streams: list[StreamProgress]
+    #: The streams the account does not have, with what they need and Zendesk's answer.
+    unavailable: dict[str, str] = field(default_factory=dict)
 
     @property
     def tickets(self) -> int | None:
@@ -187,10 +201,12 @@ def read_status(text: str | None, run_id: str) -> RunStatus | None:
     streams = [StreamProgress(str(name), as_count(entry.get("records")), as_count(entry.get("pages")),
                               as_count(entry.get("requests")), entry.get("ended") is True,
                               as_text(entry.get("position_updated_at")), as_number(entry.get("covered")),
-                              as_number(entry.get("seconds_left")))
+                              as_number(entry.get("seconds_left")), as_count(entry.get("limit")))
                for name, entry in entries.items() if isinstance(entry, dict)]
     return RunStatus(run_id, document["state"], as_text(document.get("started_at")),
                      as_text(document.get("updated_at")),
                      as_text(document.get("finish_reason")), as_text(document.get("failure")),
                      as_count(document.get("requests")), as_count(document.get("comments_exported")),
-                     as_count(document.get("comment_pages")), streams)
+                     as_count(document.get("comment_pages")), streams,
+                     {str(name): why for name, why in as_mapping(document.get("unavailable")).items()
+                      if isinstance(why, str)})

@@ -10,7 +10,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
-from zendesk_crawler.api.endpoints import ATTACHMENT_ENDPOINT, ENDPOINT_META, VOICE_RECORDING_ENDPOINT
+from zendesk_crawler.api.endpoints import ATTACHMENT_ENDPOINT, ENDPOINT_META, FEATURE_META, VOICE_RECORDING_ENDPOINT
 from zendesk_crawler.config import AccountConfig
 from zendesk_crawler.run.outcome import record_failure
 from zendesk_crawler.run.stats_keys import AUTH_FAILED
@@ -32,7 +32,9 @@ class ZendeskAuthMiddleware:
     exact origin (scheme, host, port) of the configured base URL.
 
     A 401 or 403 from the account stops the run at once: retrying rejected
-    credentials only burns the budget.
+    credentials only burns the budget. But a 403 to a stream of a feature the
+    account may lack (``FEATURE_META``, from ``Stream.needs_feature``) is that
+    feature's answer: it goes on to the stream, which decides.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -53,7 +55,8 @@ class ZendeskAuthMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         # A file download answered 401/403 is that file's failure, not the credentials' (see the pipeline).
         if response.status in (401, 403) and origin(request.url) == self.origin \
-                and request.meta.get(ENDPOINT_META) not in (ATTACHMENT_ENDPOINT, VOICE_RECORDING_ENDPOINT):
+                and request.meta.get(ENDPOINT_META) not in (ATTACHMENT_ENDPOINT, VOICE_RECORDING_ENDPOINT) \
+                and not (response.status == 403 and request.meta.get(FEATURE_META)):
             what = "rejected" if response.status == 401 else "not allowed (the user needs admin access)"
             reason = (
                 f"Zendesk answered {response.status}: the credentials ({self.config.auth_kind}) were {what} "

@@ -11,8 +11,9 @@ Why a subclass, and where it departs from ``FilesPipeline``:
   where ``FilesPipeline`` calls it an error;
 - the result goes into each attachment object as ``stored_file`` (the record stays
   otherwise byte-exact) instead of a ``files`` field, and a download that fails after
-  the retries fails the ticket stream by name and drops the record, so no stored feed
-  file ever holds a record whose files are missing and the cursor never passes it;
+  the retries fails the record's stream (tickets, articles) by name and drops the record,
+  so no stored feed file ever holds a record whose files are missing and the position
+  never passes it;
 - local files are written atomically (a temporary file renamed into place).
 """
 
@@ -39,7 +40,7 @@ from twisted.python.failure import Failure
 
 from zendesk_crawler import compat
 from zendesk_crawler.api.endpoints import ATTACHMENT_ENDPOINT, ENDPOINT_META, STREAM_META, VOICE_RECORDING_ENDPOINT
-from zendesk_crawler.items import TicketRecord
+from zendesk_crawler.items import ArticleRecord, StreamRecord, TicketRecord
 from zendesk_crawler.location.files import write_atomically
 from zendesk_crawler.location.paths import is_local
 from zendesk_crawler.pipelines.attachment_index import AttachmentIndex, digest_path, stored_file
@@ -105,15 +106,21 @@ class Download:
     #: The object that gets the result, under ``field`` (``stored_file`` or ``recording_stored_file``).
     holder: dict[str, Any]
     field: str
-    ticket_id: Any
+    #: The record the file belongs to, for a person: ``ticket 12``, ``article 360003000004``.
+    owner: str
     name: str
     endpoint: str
     #: The size Zendesk declares (attachments), to tell the file's bytes from anything else served.
     size: int | None = None
 
 
+#: The records whose files the pipeline stores, and what a person calls their owner.
+OWNERS: dict[type[StreamRecord], str] = {TicketRecord: "ticket", ArticleRecord: "article"}
+
+
 class AttachmentFilesPipeline(FilesPipeline):
-    """Stores every attachment and voice recording of each ticket record, then lets the record go on."""
+    """Stores every attachment and voice recording of each ticket record, and every attachment of each Help
+    Center article record (``attachments``, listed by the article stream), then lets the record go on."""
 
     STORE_SCHEMES = {**FilesPipeline.STORE_SCHEMES, "": AtomicFSFilesStore, "file": AtomicFSFilesStore,
                      "s3": S3FilesStoreWithoutAcl}
@@ -157,28 +164,36 @@ class AttachmentFilesPipeline(FilesPipeline):
 
     # --- which files a record needs --------------------------------------------
 
-    def downloads(self, record: TicketRecord) -> list[Download]:
+    def downloads(self, record: StreamRecord) -> list[Download]:
         """The files of a record still to download; the others get their ``stored_file`` now."""
         out: list[Download] = []
+        if isinstance(record, ArticleRecord):
+            owner = f"article {record.get('id')}"
+            for attachment in record.get("attachments") or []:
+                if isinstance(attachment, dict):
+                    self._plan_attachment(out, attachment, f"article_attachment:{attachment.get('id')}", owner)
+            return out
+        owner = f"ticket {record.get('id')}"
         for comment in record.get("comments") or []:
             if not isinstance(comment, dict):
                 continue
             for attachment in comment.get("attachments") or []:
-                if not isinstance(attachment, dict):
-                    continue
-                size = attachment.get("size")
-                self._plan(out, Download(
-                    f"attachment:{attachment.get('id')}", str(attachment.get("content_url")), attachment,
-                    "stored_file", record.get("id"),
-                    f"attachment {attachment.get('id')} ({attachment.get('file_name')!r})", ATTACHMENT_ENDPOINT,
-                    size if isinstance(size, int) and not isinstance(size, bool) else None), why_not_served(attachment))
+                if isinstance(attachment, dict):
+                    self._plan_attachment(out, attachment, f"attachment:{attachment.get('id')}", owner)
             data = comment.get("data")
             recording = data.get("recording_url") if isinstance(data, dict) else None
             if isinstance(recording, str) and recording:
                 self._plan(out, Download(f"recording:{recording}", recording, comment, "recording_stored_file",
-                                         record.get("id"), f"the recording of comment {comment.get('id')}",
+                                         owner, f"the recording of comment {comment.get('id')}",
                                          VOICE_RECORDING_ENDPOINT))
         return out
+
+    def _plan_attachment(self, out: list[Download], attachment: dict[str, Any], key: str, owner: str) -> None:
+        size = attachment.get("size")
+        self._plan(out, Download(
+            key, str(attachment.get("content_url")), attachment, "stored_file", owner,
+            f"attachment {attachment.get('id')} ({attachment.get('file_name')!r})", ATTACHMENT_ENDPOINT,
+            size if isinstance(size, int) and not isinstance(size, bool) else None), why_not_served(attachment))
 
     def _plan(self, out: list[Download], download: Download, why_not: str | None = None) -> None:
         """Give a file its ``stored_file`` now (skipped, or stored already), or add it to the downloads."""
@@ -199,14 +214,14 @@ class AttachmentFilesPipeline(FilesPipeline):
     def _skip(self, download: Download, why: str) -> None:
         download.holder[download.field] = None
         self.crawler.stats.inc_value(attachments_skipped(why))
-        logger.warning("Ticket %s: %s not stored: %s", download.ticket_id, download.name, why)
+        logger.warning("%s: %s not stored: %s", download.owner.capitalize(), download.name, why)
 
     def get_media_requests(self, item: Any, info: MediaPipeline.SpiderInfo) -> list[Request]:
-        if not isinstance(item, TicketRecord):
+        if type(item) not in OWNERS:
             return []
         downloads = self.downloads(item)
         requests = [Request(d.url, callback=NO_CALLBACK, meta={
-            ENDPOINT_META: d.endpoint, STREAM_META: "tickets", "download_slot": DOWNLOAD_SLOT,
+            ENDPOINT_META: d.endpoint, STREAM_META: item.stream, "download_slot": DOWNLOAD_SLOT,
             "download_maxsize": self.config.attachment_max_bytes, EXPECTED_SIZE_META: d.size}) for d in downloads]
         self.pending[id(item)] = (downloads, requests)
         return requests
@@ -304,8 +319,9 @@ class AttachmentFilesPipeline(FilesPipeline):
             stats.inc_value(ATTACHMENTS_FAILED, len(failed))
             for download, failure in failed:
                 why = failure.getErrorMessage() if isinstance(failure, Failure) else str(failure)
-                record_failure(self.crawler, f"ticket {download.ticket_id}: {download.name} could not be downloaded"
+                record_failure(self.crawler, f"{download.owner}: {download.name} could not be downloaded"
                                              f" from {download.url}: {why or 'see the error above'}",
-                               stream="tickets")
-            raise DropItem(f"ticket {item.get('id')}: {len(failed)} attachment file(s) could not be stored")
+                               stream=item.stream)
+            raise DropItem(f"{OWNERS[type(item)]} {item.get('id')}: {len(failed)} attachment file(s) could not be "
+                           "stored")
         return item

@@ -19,6 +19,10 @@ page_received = object()
 #: ``count`` records of page ``page`` of ``stream`` are to be exported (a record or a drop follows for each).
 page_records = object()
 
+#: The run's slice (``-a max_tickets``) ended inside page ``page`` of ``stream``: some of its records are left
+#: for the next run, so no position after that page may be saved.
+page_cut = object()
+
 #: A record of ``page`` of ``stream`` needs no export: a newer version of it comes later in the stream.
 record_superseded = object()
 
@@ -33,6 +37,11 @@ ticket_event_page = object()
 
 #: Every page of ``stream`` was read (the ticket fields, say, so the tickets can name their custom fields).
 stream_ended = object()
+
+#: The account does not have what ``stream`` needs (a plan feature, an add-on, a role): the stream is
+#: unavailable, not failed (``run/outcome.py``'s ``mark_unavailable`` sends it once per stream). Arguments:
+#: ``stream``, ``why`` (what it needs and Zendesk's answer).
+stream_unavailable = object()
 
 #: The account's ticket fields were read. Argument: ``fields`` (the ticket field objects, as Zendesk sent them).
 ticket_fields_loaded = object()

@@ -22,6 +22,9 @@ RUN_FAILURE_COUNT = "zendesk/run_failure_count"
 AUTH_FAILED = "zendesk/auth_failed"
 #: The state file the final positions were saved to.
 STATE_SAVED = "zendesk/state_saved"
+#: The streams the account does not have (a plan feature, an add-on, a role): ``{stream: Zendesk's answer}``.
+#: Not failures: the run goes on and their saved positions stay as they were.
+UNAVAILABLE_STREAMS = "zendesk/unavailable_streams"
 
 # --- requests and budgets (middlewares/) --------------------------------------------------------
 RATE_LIMITED_429 = "zendesk/rate_limited_429"

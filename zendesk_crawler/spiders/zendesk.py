@@ -4,6 +4,10 @@ Each stream (``zendesk_crawler/streams/``) builds its own requests and reads its
 own pages; the spider only decides when a stream starts (after the streams it
 depends on have been read), asks the streams for waiting work when the engine is
 idle, and leaves what the run-state checks need in the stats when it closes.
+
+A stream the account does not have (``stream_unavailable``) makes the streams that
+depend on it unavailable too: they would wait for it forever, and what they lack is
+the same feature, not a failure.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from scrapy.exceptions import DontCloseSpider
 
 from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.run.context import RunContext
+from zendesk_crawler.run.outcome import mark_unavailable
 from zendesk_crawler.run.positions import StreamPosition
 from zendesk_crawler.run.stats_keys import stream_not_started, stream_unfinished
 from zendesk_crawler.selection.filtered_tickets import SelectedTicketStream
@@ -26,7 +31,7 @@ from zendesk_crawler.streams import STREAMS, Stream
 
 
 class ZendeskSpider(Spider):
-    """Exports the selected streams (``-a streams=``; all of them by default) from their saved positions."""
+    """Exports the selected streams (``-a streams=``; every stream by default) from their saved positions."""
 
     name = "zendesk"
 
@@ -39,6 +44,7 @@ class ZendeskSpider(Spider):
         crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(spider.resume_from, signal=zendesk_signals.resume_position)
         crawler.signals.connect(spider.stream_ended, signal=zendesk_signals.stream_ended)
+        crawler.signals.connect(spider.stream_unavailable, signal=zendesk_signals.stream_unavailable)
         return spider
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -63,7 +69,7 @@ class ZendeskSpider(Spider):
         for name, stream in self.streams.items():
             if name not in self.started and all(dep in self.ended for dep in stream.depends_on):
                 self.started.add(name)
-                if not stream.failed():
+                if not stream.stopped():
                     requests += stream.start_requests()
         return requests
 
@@ -73,6 +79,13 @@ class ZendeskSpider(Spider):
         assert self.crawler.engine is not None
         for request in self._ready_requests():
             self.crawler.engine.crawl(request)
+
+    def stream_unavailable(self, stream: str, why: str) -> None:
+        """The account does not have what ``stream`` needs: the streams waiting for it are unavailable too."""
+        for name, waiting in self.streams.items():
+            if stream in waiting.depends_on and name not in self.started:
+                self.started.add(name)  # it never starts: unavailable, not waiting
+                mark_unavailable(self.crawler, name, f"needs the {stream} stream, which {why}")
 
     def spider_idle(self) -> None:
         """Never close while a stream still has work waiting (tickets waiting for events, say)."""

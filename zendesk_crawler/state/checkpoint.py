@@ -15,10 +15,16 @@ already in stored files: a resumed run reads those pages again (one export
 request each) but skips those records (for tickets: their comments). A
 time-based export's next page starts with the records of the saved second
 again; those are listed too.
+
+A run's slice (``-a max_tickets``) may end inside a page: that page is *cut*,
+some of its records left for the next run. No position is ever saved past a
+cut page; the final position is the one before it, with the page's stored
+records listed after it.
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +53,8 @@ class PageTracker:
         #: Position after the last page read, and that page's repeated versions (the final save's).
         self.last_position: Any = None
         self.last_repeats: list[RecordVersion] = []
+        #: The page inside which this run's slice ended (``None``: none).
+        self.cut_page: int | None = None
 
     def page_started(self, page: int, position: Any, repeats: list[RecordVersion]) -> None:
         """Page ``page`` (numbered 1, 2, … in stream order) arrived; its records are being looked at."""
@@ -73,10 +81,15 @@ class PageTracker:
         """A record of ``page`` needs no export (a newer version of it comes later in the stream)."""
         self.pages[page].pending -= 1
 
+    def page_cut(self, page: int) -> None:
+        """The run's slice ended inside ``page``: some of its records are left for the next run."""
+        self.cut_page = page
+
     def advance(self, items_stored: int) -> bool:
-        """Move ``safe_position`` past every leading page whose records are among the first ``items_stored``."""
+        """Move ``safe_position`` past every leading page whose records are among the first ``items_stored``
+        (never past a cut page)."""
         moved = False
-        while (entry := self.pages.get(self.next_page)) is not None:
+        while self.next_page != self.cut_page and (entry := self.pages.get(self.next_page)) is not None:
             if entry.pending > 0 or (entry.exported and entry.exported[-1][0] > items_stored):
                 break
             if entry.position is not None:
@@ -92,3 +105,12 @@ class PageTracker:
         later = [version for page in sorted(self.pages) for number, version in self.pages[page].exported
                  if number <= items_stored]
         return list(dict.fromkeys([*self.safe_repeats, *later]))
+
+    def final_position(self) -> tuple[Any, list[RecordVersion]]:
+        """Where the next run goes on once every record exported is stored: the position after the last page
+        read and that page's repeats; for a slice cut inside a page, the position before it (``None``: the
+        one this run resumed from) and the records stored after it."""
+        if self.cut_page is None:
+            return self.last_position, list(self.last_repeats)
+        self.advance(sys.maxsize)
+        return self.safe_position, self.stored_beyond_position(sys.maxsize)

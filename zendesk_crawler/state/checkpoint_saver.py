@@ -43,6 +43,7 @@ class CheckpointSaver(RunStateReceiver):
         for handler, signal in [
             (saver.page_received, zendesk_signals.page_received),
             (saver.page_records, zendesk_signals.page_records),
+            (saver.page_cut, zendesk_signals.page_cut),
             (saver.record_superseded, zendesk_signals.record_superseded),
             (saver.record_already_stored, zendesk_signals.record_already_stored),
             (saver.item_scraped, signals.item_scraped),
@@ -63,6 +64,10 @@ class CheckpointSaver(RunStateReceiver):
     def page_records(self, stream: str, page: int, count: int) -> None:
         if stream in self.trackers:
             self.trackers[stream].records_pending(page, count)
+
+    def page_cut(self, stream: str, page: int) -> None:
+        if stream in self.trackers:
+            self.trackers[stream].page_cut(page)
 
     def record_superseded(self, stream: str, page: int) -> None:
         if stream in self.trackers:

@@ -8,7 +8,7 @@ import logging
 from scrapy.crawler import Crawler
 
 from zendesk_crawler.run import signals as zendesk_signals
-from zendesk_crawler.run.outcome import record_failure
+from zendesk_crawler.run.outcome import record_failure, unavailable_streams
 from zendesk_crawler.run.stats_keys import STATE_SAVED
 from zendesk_crawler.state.checks import stream_ended_key, why_not_save
 from zendesk_crawler.state.run_state import RunStateReceiver
@@ -25,6 +25,10 @@ class FinalSave(RunStateReceiver):
     Duplicates are possible on the next run, losses are not. Acts on
     ``outputs_closed`` (``state/shutdown.py``); each stream's outcome is left in
     the run state for the manifest.
+
+    A stream the account does not have (``run/outcome.py``'s ``mark_unavailable``)
+    and that did not fail is neither saved nor a failure: its outcome says it is
+    unavailable, and its saved position stays as the previous run left it.
     """
 
     @classmethod
@@ -44,7 +48,11 @@ class FinalSave(RunStateReceiver):
         if state is None:
             return
         assert self.crawler.stats is not None
+        unavailable = unavailable_streams(self.crawler)
         for stream in state.context.streams:
+            if stream in unavailable:
+                state.outcomes[stream] = f"unavailable: {unavailable[stream]}"
+                continue
             problem = why_not_save(self.crawler.stats, reason, stream)
             state.outcomes[stream] = problem
             if problem:
@@ -55,10 +63,8 @@ class FinalSave(RunStateReceiver):
                                  else "the previous position" if (state.entries.get(stream) or {})
                                  else "start_time")
             elif stream in state.trackers:
-                tracker = state.trackers[stream]
-                position = tracker.last_position if tracker.last_position is not None else \
-                    state.saved_position(stream)
-                state.entries[stream] = state.entry(stream, position, [list(v) for v in tracker.last_repeats],
+                position, beyond = state.trackers[stream].final_position()
+                state.entries[stream] = state.entry(stream, position, [list(v) for v in beyond if v[0] is not None],
                                                     final=True, stats=self.crawler.stats)
         if any(problem is None for stream, problem in state.outcomes.items() if stream in state.trackers) \
                 and state.save(self.crawler, finished=True):

@@ -73,10 +73,13 @@ class StateLoader:
                 logger.warning("%s: start_time is ignored: a saved cursor exists. "
                                "Pass -a ignore_cursor=true to export again from start_time.", stream)
             return
-        if position.start_time != context.start_time:
-            why = ("the start_time of the interrupted run checkpointed in the state file"
-                   if POSITION_KEYS[stream] == "cursor" else f"the position saved in {context.state_uri}")
-            if context.start_time_given:
+        saved = not context.ignore_cursor and bool(self.state.entries.get(stream))
+        if position.start_time != context.start_time or saved:
+            # A cursor stream without a cursor: an earlier run stopped inside its first page (interrupted, or a
+            # slice of -a max_tickets), with the records it stored listed after that start_time.
+            why = (f"the start_time saved in {context.state_uri}" if POSITION_KEYS[stream] == "cursor"
+                   else f"the position saved in {context.state_uri}")
+            if context.start_time_given and position.start_time != context.start_time:
                 logger.warning("%s: start_time is ignored: %s exists. "
                                "Pass -a ignore_cursor=true to export again from start_time.", stream, why)
         else:

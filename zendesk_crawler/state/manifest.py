@@ -27,14 +27,19 @@ def build_manifest(stats: StatsCollector, *, run_id: str, finish_reason: str, fa
                    finished_at: str, base_url: str, streams: list[str], outcomes: Mapping[str, str | None],
                    resumed_from: Mapping[str, StreamPosition], saved_positions: Mapping[str, Any], files: list[str],
                    max_tickets: int, attachments: bool, ticket_filter: dict[str, Any] | None = None,
-                   person: str | None = None) -> dict[str, Any]:
+                   person: str | None = None, unavailable: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The manifest document of a run, from its stats and the final save's decisions.
 
     ``outcomes``: each exported stream's problem (``None``: complete);
     ``resumed_from``: where each incremental stream started; ``saved_positions``:
     the final position saved for each incremental stream that completed;
-    ``ticket_filter``: a filtered run's filter; ``person``: a person export's ``-a user=``.
+    ``ticket_filter``: a filtered run's filter; ``person``: a person export's ``-a user=``;
+    ``unavailable``: the streams the account does not have, with what they need and
+    Zendesk's answer (listed as ``unavailable`` and in their stream's entry: not complete,
+    not a failure of the run; their ``problem`` says ``unavailable: …`` for readers that
+    know no ``unavailable`` key).
     """
+    unavailable = dict(unavailable or {})
     get = stats.get_value
     tickets = resumed_from.get("tickets")
     manifest: dict[str, Any] = {
@@ -57,7 +62,9 @@ def build_manifest(stats: StatsCollector, *, run_id: str, finish_reason: str, fa
             "problem": outcomes.get(stream),
             "position_before": _position(resumed_from.get(stream)),
             "position_after": saved_positions.get(stream),
+            "unavailable": unavailable.get(stream),
         } for stream in streams},
+        "unavailable": unavailable,
         "files": sorted(files),
     }
     found = {"ids_found": get(ids_found("tickets"), 0), "ids_not_found": get(ids_not_found("tickets"), []),

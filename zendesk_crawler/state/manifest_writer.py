@@ -8,7 +8,7 @@ from zendesk_crawler.errors import StateError
 from zendesk_crawler.location.documents import documents_for, to_json
 from zendesk_crawler.location.paths import join_uri
 from zendesk_crawler.run import signals as zendesk_signals
-from zendesk_crawler.run.outcome import failure_reason, record_failure
+from zendesk_crawler.run.outcome import failure_reason, record_failure, unavailable_streams
 from zendesk_crawler.state.manifest import build_manifest
 from zendesk_crawler.state.run_state import POSITION_KEYS, RunStateReceiver, utc_now
 
@@ -37,7 +37,7 @@ class ManifestWriter(RunStateReceiver):
             saved_positions=saved, files=state.stored_files, max_tickets=context.max_tickets,
             attachments=context.attachments,
             ticket_filter=context.ticket_filter.describe() if context.ticket_filter else None,
-            person=context.person or None)
+            person=context.person or None, unavailable=unavailable_streams(self.crawler))
         uri = join_uri(context.export_uri, f"manifest-{context.run_id}.json")
         try:
             documents_for(uri, self.crawler.settings).write(uri, to_json(manifest))

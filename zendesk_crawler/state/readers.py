@@ -90,6 +90,8 @@ class StreamCounts:
     requests: int
     complete: bool
     problem: str | None
+    #: What the stream needs that the account does not have, and Zendesk's answer (not a failure), else ``None``.
+    unavailable: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,8 @@ def read_manifest(text: str | None) -> ManifestSummary | None:
         return None
     entries = as_mapping(manifest.get("streams"))
     streams = [StreamCounts(str(name), as_count(entry.get("records")), as_count(entry.get("requests")),
-                            entry.get("complete") is True, as_text(entry.get("problem")))
+                            entry.get("complete") is True, as_text(entry.get("problem")),
+                            as_text(entry.get("unavailable")))
                for name, entry in entries.items() if isinstance(entry, dict)]
     failure = as_text(manifest.get("failure"))
     if not streams:  # manifests written before streams had their own entries

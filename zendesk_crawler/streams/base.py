@@ -7,12 +7,19 @@
   ``start_time``; each page says its ``end_time`` (its last record's second) and the
   next page starts at ``end_time`` again, so that second's records come twice.
 - :class:`ListStream`: a plain list with cursor pagination (``page[size]``,
-  ``meta.has_more``, ``meta.after_cursor``), read in full every run (groups, ticket fields).
+  ``meta.has_more``, ``meta.after_cursor``), read in full every run (groups, ticket fields,
+  most configuration streams).
+- :class:`WholeListStream`: a list Zendesk returns whole in one answer, without pagination,
+  read in full every run (ticket forms, custom statuses, SLA policies, schedules).
 
 A stream builds its requests, reads its pages and yields its records; it tells the
 run state what happens through signals (a page arrived, how many records it holds,
 a record needs no export) and records its failures under its own name, so a failing
 stream keeps its saved position while the others save theirs.
+
+A stream of a feature an account may not have (``needs_feature``: the Help Center, an
+add-on, a plan feature, an admin role) whose first page Zendesk answers 403 or 404
+is *unavailable*, not failed (``run/outcome.py``'s ``mark_unavailable``).
 """
 
 from __future__ import annotations
@@ -30,14 +37,14 @@ from scrapy.spiders import Spider
 from scrapy.statscollectors import StatsCollector
 from twisted.python.failure import Failure
 
-from zendesk_crawler.api.endpoints import ENDPOINT_META, PAGE_META, STREAM_META
-from zendesk_crawler.api.pagination import PaginationError, export_page_end, next_page_cursor
-from zendesk_crawler.api.responses import STREAM_PAGE_PRIORITY, describe, json_object
+from zendesk_crawler.api.endpoints import ENDPOINT_META, FEATURE_META, PAGE_META, STREAM_META
+from zendesk_crawler.api.pagination import PaginationError, check_whole_list, export_page_end, next_page_cursor
+from zendesk_crawler.api.responses import STREAM_PAGE_PRIORITY, describe, json_object, short_answer
 from zendesk_crawler.api.timestamps import epoch
 from zendesk_crawler.items import StreamRecord
 from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.run.context import RunContext
-from zendesk_crawler.run.outcome import record_failure, stream_failed
+from zendesk_crawler.run.outcome import mark_unavailable, record_failure, stream_failed, unavailable_streams
 from zendesk_crawler.run.positions import RecordVersion, StreamPosition, record_version, version_time
 from zendesk_crawler.run.stats_keys import (
     MALFORMED_RESPONSES,
@@ -74,6 +81,10 @@ class Stream:
     page_priority: ClassVar[int] = STREAM_PAGE_PRIORITY
     #: Streams read to their end before this one starts (read, not exported, when not selected).
     depends_on: ClassVar[tuple[str, ...]] = ()
+    #: What the endpoint needs that an account may lack, as a person names it ("the Help Center", "the
+    #: Collaboration add-on", "SLA policies on the plan", "an admin role"); ``None``: every account has it.
+    #: A 403 or 404 of the stream's first page then marks the stream unavailable instead of failing it.
+    needs_feature: ClassVar[str | None] = None
 
     def __init__(self, crawler: Crawler, config: RunContext, export: bool = True) -> None:
         self.crawler = crawler
@@ -109,15 +120,17 @@ class Stream:
     def page_request(self, params: dict[str, Any], meta: dict[str, Any] | None = None) -> Request:
         """A request for the next page of the stream, numbered in stream order."""
         self.pages_requested += 1
-        return self.request(f"{self.config.base_url}{self.path}?{urlencode(params)}", self.parse_page,
+        query = f"?{urlencode(params)}" if params else ""
+        return self.request(f"{self.config.base_url}{self.path}{query}", self.parse_page,
                             self.page_failed, self.page_priority, self.endpoint,
                             {PAGE_META: self.pages_requested, **(meta or {})})
 
     def request(self, url: str, callback: Callable[..., Any], errback: Callable[[Failure], Any], priority: int,
                 endpoint: str, meta: dict[str, Any]) -> Request:
         """A request of this stream (its failures are this stream's)."""
+        feature = {FEATURE_META: self.needs_feature} if self.needs_feature else {}
         return Request(url, callback=callback, errback=errback, priority=priority,
-                       meta={ENDPOINT_META: endpoint, STREAM_META: self.name, **meta})
+                       meta={ENDPOINT_META: endpoint, STREAM_META: self.name, **feature, **meta})
 
     def parse_page(self, response: Response) -> Iterator[Any]:
         """Callback of the stream's pages: a page that is not the expected JSON is retried, else read."""
@@ -133,10 +146,28 @@ class Stream:
         raise NotImplementedError
 
     def page_failed(self, failure: Failure) -> None:
-        """Errback of the stream's pages: after Scrapy's retries, the stream cannot be complete."""
+        """Errback of the stream's pages: after Scrapy's retries, the stream cannot be complete.
+
+        But a stream that ``needs_feature`` and whose first page is answered 403 or
+        404 is unavailable: the account does not have the feature (a later page so
+        answered is a failure: the account had it a moment ago).
+        """
         response = getattr(failure.value, "response", None)
+        if response is not None and self.feature_missing(response):
+            self.unavailable(f"needs {self.needs_feature}; Zendesk answered {short_answer(response)}")
+            return
         hint = " (check ZENDESK_SUBDOMAIN or ZENDESK_URL)" if response is not None and response.status == 404 else ""
         self.fail(f"the {self.label} stopped: {describe(failure)}{hint}")
+
+    def feature_missing(self, response: Response) -> bool:
+        """Whether ``response`` (a failed request's) is Zendesk's answer to a stream of a feature the account
+        does not have: a 403 or 404 before any page of the stream was read."""
+        return (self.needs_feature is not None and response.status in (403, 404)
+                and not self.stats.get_value(stream_pages(self.name)))
+
+    def unavailable(self, why: str) -> None:
+        """The account does not have what the stream needs: not a failure, the saved position stays."""
+        mark_unavailable(self.crawler, self.name, why)
 
     def fail(self, why: str) -> None:
         """The stream cannot be complete: the run fails and the stream keeps its saved position."""
@@ -145,6 +176,11 @@ class Stream:
     def failed(self) -> bool:
         """Whether this stream (or the whole run) failed: no point in more requests for it."""
         return stream_failed(self.crawler, self.name)
+
+    def stopped(self) -> bool:
+        """Whether the stream failed (or the run did) or the account does not have it: no point in more requests
+        for it (a stream with requests of its own, one per ticket say, asks before each)."""
+        return self.failed() or self.name in unavailable_streams(self.crawler)
 
     def tell(self, signal: object, **arguments: Any) -> None:
         self.crawler.signals.send_catch_log(signal, stream=self.name, **arguments)
@@ -253,13 +289,16 @@ class TimeExportStream(Stream):
     def start_requests(self) -> list[Request]:
         return [self.export_request(self.position.start_time)]
 
-    def export_params(self) -> dict[str, Any]:
-        """Parameters every page request carries besides ``start_time``."""
-        return {"per_page": self.config.export_page_size}
-
     def export_request(self, start_time: int) -> Request:
-        return self.page_request({"start_time": start_time, **self.export_params()},
-                                 meta={START_TIME_META: start_time})
+        return self.page_request(self.export_params(start_time), meta={START_TIME_META: start_time})
+
+    def export_params(self, start_time: int) -> dict[str, Any]:
+        """The parameters of the page at ``start_time``."""
+        return {"start_time": start_time, "per_page": self.config.export_page_size}
+
+    def page_ends(self, page: dict[str, Any]) -> bool:
+        """Whether the stream ends with this page (the Incremental Exports' ``end_of_stream``)."""
+        return bool(page.get("end_of_stream"))
 
     def read_page(self, page: dict[str, Any], number: int, response: Response) -> Iterator[Any]:
         records, next_start = self.read_time_page(page, number, response.meta[START_TIME_META])
@@ -276,7 +315,7 @@ class TimeExportStream(Stream):
         pages, see ``streams/ticket_events.py``): what lies before it was stored by an earlier run and is skipped,
         and the position told never goes back before it.
         """
-        end = bool(page.get("end_of_stream"))
+        end = self.page_ends(page)
         end_time = page.get("end_time")
         objects = page[self.list_key]
         if end and not objects and end_time is None and start_time is not None:
@@ -341,6 +380,27 @@ class ListStream(Stream):
 
     def list_ended(self) -> None:
         """Hook: every page of the list was read."""
+
+
+class WholeListStream(Stream):
+    """A list Zendesk returns whole in one answer (no pagination documented), read in full every run.
+
+    One request; an answer that says more follows (``next_page``, ``meta.has_more``) fails the stream,
+    as nothing could ask for the rest.
+    """
+
+    def start_requests(self) -> list[Request]:
+        return [self.page_request({})]
+
+    def read_page(self, page: dict[str, Any], number: int, response: Response) -> Iterator[Any]:
+        try:
+            check_whole_list(page)
+        except PaginationError as error:
+            self.fail(f"the {self.label} stopped: {error} ({response.url})")
+            return
+        yield from [] if not self.export else self.records(page[self.list_key], 0)
+        self.tell(zendesk_signals.page_received, page=number, position=None, end_of_stream=True, repeats=[])
+        self.tell(zendesk_signals.stream_ended)
 
 
 def note_position(stream: Stream, objects: list[Any]) -> None:

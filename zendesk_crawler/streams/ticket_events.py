@@ -62,9 +62,9 @@ class TicketEventStream(TimeExportStream):
         if self.shared:
             crawler.signals.connect(self.shared_page, signal=zendesk_signals.ticket_event_page)
 
-    def export_params(self) -> dict[str, Any]:
+    def export_params(self, start_time: int) -> dict[str, Any]:
         # Comments are part of the history; Zendesk's default scope ("agent") would miss AI-agent tickets.
-        return {"per_page": self.config.export_page_size, "include": "comment_events", "support_type_scope": "all"}
+        return {**super().export_params(start_time), "include": "comment_events", "support_type_scope": "all"}
 
     def start_requests(self) -> list[Request]:
         return [] if self.shared else super().start_requests()

@@ -3,7 +3,8 @@
 ``users``, ``organizations``, ``groups`` and ``ticket_fields`` make those records; ``states`` the tickets' history
 (a small :class:`~.states.TicketState` per ticket), ``tickets`` a ticket's JSON for a state, ``texts`` the pool of
 hostile bodies, ``comments`` the comments, with their files from ``comment_files`` and their calls from ``voice``,
-``events`` the ticket event export's audits. ``layout`` holds the id ranges, ``randomness`` the seeded generators.
+``events`` the ticket event export's audits, ``configuration`` the forms, fields, brands, business rules and
+memberships that point at all of them. ``layout`` holds the id ranges, ``randomness`` the seeded generators.
 
 Every object is a pure function of the :class:`Options` (seed, size, epoch, base URL) and, for tickets and
 comments, of a ticket's state; nothing is stored but bounded caches. Field sets and key order copy the recorded
@@ -16,6 +17,7 @@ from __future__ import annotations
 from .. import attachments as files
 from .comment_files import CommentFiles
 from .comments import Comments
+from .configuration import Configuration
 from .events import TicketEvents
 from .groups import Groups
 from .options import Options
@@ -49,3 +51,5 @@ class Generator:
         self.voice = Voice(options, self.catalog, self.tokens, self.users)
         self.comments = Comments(options, self.users, self.tickets, texts, self.files, self.voice)
         self.events = TicketEvents(self.tickets, self.history, self.comments)
+        #: Forms, custom fields, brands, statuses, business rules, SLAs, schedules, dynamic content, memberships.
+        self.configuration = Configuration(options, self.users, self.organizations)

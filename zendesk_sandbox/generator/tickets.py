@@ -18,8 +18,9 @@ from .texts import Texts
 from .ticket_fields import CUSTOM_FIELD_ID
 from .users import Users
 
-TICKET_FORM_ID = 360000222333
-BRAND_ID = 360000333444
+#: The ticket forms and brands tickets carry (the first two of ``configuration.TICKET_FORMS`` and ``BRANDS``).
+TICKET_FORM_IDS = (360000222333, 360000222334)
+BRAND_IDS = (360000333444, 360000333445)
 CHANNELS = ("web", "email", "api", "mobile")
 
 
@@ -113,8 +114,8 @@ class Tickets:
             "custom_status_id": CUSTOM_STATUS_IDS[people.status],
             "fields": [dict(field) for field in custom_fields],
             "followup_ids": [],
-            "ticket_form_id": TICKET_FORM_ID,
-            "brand_id": BRAND_ID,
+            "ticket_form_id": TICKET_FORM_IDS[ticket_id % 4 == 1],
+            "brand_id": BRAND_IDS[ticket_id % 3 == 2],
             "allow_channelback": False,
             "allow_attachments": True,
             "from_messaging_channel": False,

@@ -100,6 +100,10 @@ class Conversations:
         self.per_ticket.queue([out.conversation for out in outcomes if isinstance(out, Queued)])
         return ready + self.per_ticket.start()
 
+    def is_current(self, conversation: TicketConversation) -> bool:
+        """Whether the conversation is of the newest version of its ticket seen (else it will be dropped)."""
+        return self.versions.is_current(conversation)
+
     def waiting_for_comments(self) -> int:
         """Tickets queued for their comments and not started yet."""
         return self.per_ticket.backlog()

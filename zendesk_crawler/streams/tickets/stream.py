@@ -4,6 +4,7 @@ Crawling only: the stream hands the raw API data of each ticket (a
 :class:`~zendesk_crawler.items.TicketConversation`) to the pipelines, which
 shape the exported record. The stream's :class:`~.conversations.Conversations` fetch the comments, per ticket
 (``per_ticket.py``) or, with ``-a comments=events``, from the Incremental Ticket Event Export (``events.py``).
+With ``-a max_tickets=N`` the stream takes N tickets and ends, inside an export page if need be (``slice.py``).
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ from zendesk_crawler.api.endpoints import EXPORT_ENDPOINT
 from zendesk_crawler.api.pagination import PaginationError, export_page_end
 from zendesk_crawler.api.responses import PAGE_PRIORITY, by_id
 from zendesk_crawler.api.timestamps import epoch
-from zendesk_crawler.items import TicketRecord
+from zendesk_crawler.items import TicketConversation, TicketRecord
 from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.run.context import RunContext
 from zendesk_crawler.run.stats_keys import MAX_TICKETS_REACHED
 from zendesk_crawler.streams.base import CursorExportStream, note_position
-from zendesk_crawler.streams.tickets.conversations import Conversations, Sideloads
+from zendesk_crawler.streams.tickets.conversations import Conversations, Outcome, Queued, Sideloads
+from zendesk_crawler.streams.tickets.slice import Candidate, TicketSlice
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +50,8 @@ class TicketStream(CursorExportStream):
         #: Newest ``updated_at`` (unix seconds) the ticket export has reached.
         self.export_position: int | None = None
         self.held_export_request: Request | None = None
-        #: Tickets of the export pages read so far (for ``-a max_tickets``).
-        self.tickets_read = 0
+        #: The tickets this run's slice takes (``-a max_tickets``; ``None``: no limit).
+        self.slice = TicketSlice(config.max_tickets) if config.max_tickets else None
         #: Whether the export has been read to its end (the tickets' comments may still be coming).
         self.end_of_stream = False
         self.conversations = Conversations(self, crawler, config, next_work=self.release_export,
@@ -86,6 +88,14 @@ class TicketStream(CursorExportStream):
                   repeats=[])
         # One outcome per ticket still to export; counted before any is handed on.
         outcomes = self.conversations.accept(tickets, sideloads, number, self.position.already_stored)
+        cut = False
+        if self.slice is not None:
+            outcomes, cut = self._slice_of(outcomes)
+            if cut:
+                self.tell(zendesk_signals.page_cut, page=number)
+                # The position reached is that of the tickets taken, not of the page's end.
+                tickets = [_conversation(outcome).ticket for outcome in outcomes
+                           if isinstance(outcome, Queued | TicketConversation)]
         self.tell(zendesk_signals.page_records, page=number, count=len(outcomes))
         yield from self.conversations.hand_on(outcomes)
         note_position(self, tickets)
@@ -96,18 +106,41 @@ class TicketStream(CursorExportStream):
         if self.event_comments is not None:
             self.event_comments.export_reached(self.end_of_stream, self.export_position)
             yield from self.event_comments.after_export_page()
-        self.tickets_read += len(tickets)
-        if not self.end_of_stream and self.config.max_tickets and self.tickets_read >= self.config.max_tickets:
-            # The end of this run's slice: the cursor after this page is saved once its tickets are stored.
-            self.stats.set_value(MAX_TICKETS_REACHED, self.tickets_read)
-            logger.info("max_tickets=%d reached after %d tickets: the next run goes on from this page's cursor",
-                        self.config.max_tickets, self.tickets_read)
+        if self.slice is not None and self.slice.full and (cut or not self.end_of_stream):
+            # The end of this run's slice: once its tickets are stored, the cursor after this page is saved, or,
+            # when tickets of this page are left, the cursor before it with the page's stored tickets.
+            self.stats.set_value(MAX_TICKETS_REACHED, len(self.slice.taken))
+            logger.info("max_tickets=%d: this run's slice has its tickets and reads no more export pages; once they "
+                        "are stored, the next run goes on from %s", self.config.max_tickets,
+                        "inside this export page (it skips the tickets stored)" if cut else "this export page's cursor")
             self.end_of_stream = True
         if self.end_of_stream:
             self.tell(zendesk_signals.stream_ended)
             return
         self.held_export_request = self.export_request({"cursor": cursor})
         yield from self.release_export()
+
+    def _slice_of(self, outcomes: list[Outcome]) -> tuple[list[Outcome], bool]:
+        """The outcomes of a page this run's slice takes, and whether some of the page's tickets are left.
+
+        A ticket to hand on now or queued for its comments is the slice's to take or leave; any other outcome
+        (work already under way for its ticket) is taken as it is, without counting.
+        """
+        assert self.slice is not None
+        sliceable, candidates = [], []
+        for index, outcome in enumerate(outcomes):
+            if not isinstance(outcome, Queued | TicketConversation):
+                continue
+            sliceable.append(index)
+            conversation = _conversation(outcome)
+            ticket_id = conversation.ticket.get("id")
+            if not isinstance(ticket_id, int) or isinstance(ticket_id, bool):
+                candidates.append(Candidate(None))
+            else:
+                candidates.append(Candidate(ticket_id, self.conversations.is_current(conversation)))
+        kept, cut = self.slice.take(candidates)
+        left = set(sliceable) - {sliceable[index] for index in kept}
+        return [outcome for index, outcome in enumerate(outcomes) if index not in left], cut
 
     def release_export(self) -> list[Request]:
         """The next export page, unless a page's worth of tickets still waits here (for events or a turn)."""
@@ -129,3 +162,8 @@ class TicketStream(CursorExportStream):
 
     def unfinished(self) -> int:
         return self.conversations.unfinished()
+
+
+def _conversation(outcome: Queued | TicketConversation) -> TicketConversation:
+    """The conversation of a ticket queued for its comments, or to hand on now."""
+    return outcome.conversation if isinstance(outcome, Queued) else outcome
