@@ -150,10 +150,10 @@ class CommentEvents:
         """Whether every comment created up to ``completion_time`` has been read."""
         return completion_time <= self.covered_until
 
-    def take(self, ticket_id: Any) -> list[dict[str, Any]]:
-        """The comments read for a ticket (forgotten afterwards)."""
+    def take(self, ticket_id: Any) -> list[bytes]:
+        """The comments read for a ticket, as their JSON (forgotten here afterwards)."""
         self.kept_bytes -= self.sizes.pop(ticket_id, 0)
-        return [jsoncodec.loads(data) for data in self.comments.pop(ticket_id, {}).values()]
+        return list(self.comments.pop(ticket_id, {}).values())
 
     def evict(self, keep: set[Any] | dict[Any, Any], limit: int, budget_bytes: int) -> list[Any]:
         """Let go of comments until at most ``limit`` tickets' and ``budget_bytes`` are kept; the tickets let go.
@@ -222,6 +222,14 @@ class KnownUsers:
         if user is not None:
             self.users.move_to_end(user_id)
         return user
+
+
+@dataclass
+class Released:
+    """A waiting ticket the event stream completed, with its comments' JSON (decoded when handed on)."""
+
+    conversation: TicketConversation
+    comments: list[bytes]
 
 
 @dataclass
@@ -335,13 +343,32 @@ class EventComments:
         """How far the ticket export has read (told by the ticket stream after each of its pages)."""
         self.export_ended, self.export_position = ended, position
 
-    def after_export_page(self) -> list[Request | TicketConversation]:
+    def after_export_page(self) -> Iterator[Request | TicketConversation | StreamRecord]:
         """An export page was read: release what the events cover, resume a held event page."""
         out = self.release_waiting()
         if self.held_events_request is not None and not self.events_ahead():
             out.append(self.held_events_request)
             self.held_events_request = None
-        return out
+        return self.hand_on(out)
+
+    def hand_on(self, out: list[Request | TicketConversation | StreamRecord | Released]
+                ) -> Iterator[Request | TicketConversation | StreamRecord]:
+        """What a callback hands to Scrapy, a released ticket's comments decoded only when it is its turn.
+
+        Scrapy takes a callback's output a few items at a time, so the tickets one
+        event page completes (thousands, when their last comments share the
+        page's second) are not all decoded at once. Their authors are resolved
+        then, and looked up at the end if some are unknown.
+        """
+        for item in out:
+            if isinstance(item, Released):
+                item.conversation.comments = [jsoncodec.loads(data) for data in item.comments]
+                yield from self._resolve_authors(item.conversation)
+            else:
+                yield item
+        if self.unresolved_ids and (len(self.unresolved_ids) >= USERS_PER_REQUEST or self.events.finished
+                                    or not self.waiting):
+            yield from self._users_requests()
 
     # --- the event stream ---------------------------------------------------
 
@@ -350,15 +377,16 @@ class EventComments:
         return self.handle.request(f"{self.config.base_url}{EVENTS_PATH}?{urlencode(params)}", self.parse_events_page,
                                  self.events_failed, PAGE_PRIORITY, EVENTS_ENDPOINT, {"start_time": start_time})
 
-    def parse_events_page(self, response: Response) -> list[Request | TicketConversation | StreamRecord]:
+    def parse_events_page(self, response: Response) -> Iterator[Request | TicketConversation | StreamRecord]:
         """One page of ticket events: keep its comments, release the tickets they complete, go on.
 
-        Eager (a list): the decoded page, which can hold thousands of events when they share a second, is let go
-        before Scrapy hands on what it releases, not after.
+        The page is read at once (a list): the decoded page, which can hold thousands of events when they
+        share a second, is let go before Scrapy takes what it released (``hand_on``).
         """
-        return list(self._read_events_page(response))
+        yield from self.hand_on(list(self._read_events_page(response)))
 
-    def _read_events_page(self, response: Response) -> Iterator[Request | TicketConversation | StreamRecord]:
+    def _read_events_page(self, response: Response) -> Iterator[Request | TicketConversation | StreamRecord |
+                                                                Released]:
         page = json_object(response, "ticket_events")
         if page is None:
             yield from self.handle.retry_or_fail(response, self._events_failed)
@@ -429,29 +457,26 @@ class EventComments:
     def _events_failed(self, why: str) -> None:
         self.handle.fail(f"the ticket event export stopped: {why}")
 
-    def release_waiting(self) -> list[Request | TicketConversation]:
-        """Hand on the waiting tickets the event stream now covers; fetch the rest per ticket once it ended.
+    def release_waiting(self) -> list[Request | TicketConversation | StreamRecord | Released]:
+        """Release the waiting tickets the event stream now covers (``hand_on`` decodes their comments); fetch
+        the rest per ticket once it ended.
 
         Eager (a list, not a generator): Scrapy consumes callback output
         lazily, so two callbacks' generators could interleave over ``waiting``.
         """
         events = self.events
-        out: list[Request | TicketConversation] = []
+        out: list[Request | TicketConversation | StreamRecord | Released] = []
         order = self.waiting_order
         while order and events.covers(order[0][0]):
             _, _, ticket_id, conversation = heapq.heappop(order)
             if self.waiting.get(ticket_id) is not conversation:
                 continue  # a newer version of the ticket took its place
             del self.waiting[ticket_id]
-            conversation.comments = events.take(ticket_id)
             conversation.comments_source = SOURCE_TICKET_EVENTS
-            out += self._resolve_authors(conversation)
+            out.append(Released(conversation, events.take(ticket_id)))
         if events.finished and self.waiting:
             # Changed after the event stream ended: their newest comments are not in it.
             out += self._fetch_waiting_per_ticket()
-        if self.unresolved_ids and (len(self.unresolved_ids) >= USERS_PER_REQUEST or events.finished
-                                    or not self.waiting):
-            out += self._users_requests()
         return out
 
     def _fetch_waiting_per_ticket(self) -> list[Request]:
