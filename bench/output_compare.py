@@ -1,9 +1,11 @@
 """Compare two export locations' files (already normalised by name and content): where do they first differ?
 
 Files are compared byte for byte, except where the crawler's concurrency legitimately orders records by
-completion (the conversations of tickets fetched concurrently):
+completion (the conversations of tickets fetched concurrently, the side conversations of tickets listed
+concurrently):
 
-- ticket feeds and comment CSVs (``tickets-<run>-NNNNN.*``, ``comments-<run>-NNNNN.csv``) and the attachment
+- ticket feeds and comment CSVs (``tickets-<run>-NNNNN.*``, ``comments-<run>-NNNNN.csv``), side conversation
+  feeds (``side_conversations-<run>-NNNNN.*``) and the attachment
   index (``attachments/index/<run>-*.jsonl``): per run and format, the same number of files, the same records in
   each file count, the same file framing (JSON brackets, XML prolog and root, CSV header), and the same records
   byte for byte as a multiset over the run's files (which batch holds a ticket follows completion order too);
@@ -28,7 +30,7 @@ from collections.abc import Iterator
 from typing import Any
 
 #: Files whose records come in completion order: (group name, run, format) from the file name.
-UNORDERED_FEED_RE = re.compile(r"^(tickets|comments)-(<run \d+>)-\d{5}\.(json|jsonl|xml|csv)$")
+UNORDERED_FEED_RE = re.compile(r"^(tickets|comments|side_conversations)-(<run \d+>)-\d{5}\.(json|jsonl|xml|csv)$")
 ATTACHMENT_INDEX_RE = re.compile(r"^attachments/index/(<run \d+>)-[^/]+\.(jsonl)$")
 PERSON_RE = re.compile(r"^person-\d+-<run \d+>\.(json|xml)$")
 MAX_SAMPLES = 2

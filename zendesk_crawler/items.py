@@ -36,6 +36,8 @@ class TicketConversation:
     export_page: int = 0
     #: Where the comments came from: the ticket's comments endpoint or the ticket event export.
     comments_source: str = SOURCE_TICKET_COMMENTS
+    #: A messaging ticket's conversation log entries (every page, as returned); ``None``: not a messaging ticket.
+    conversation_log: list[dict[str, Any]] | None = None
 
 
 @dataclass
@@ -237,3 +239,10 @@ class ArticleRecord(StreamRecord):
 
     stream = "articles"
     xml_element = "article"
+
+
+class SideConversationRecord(StreamRecord):
+    """A side conversation as ``/api/v2/tickets/{id}/side_conversations`` returned it, with its ``events``."""
+
+    stream = "side_conversations"
+    xml_element = "side_conversation"

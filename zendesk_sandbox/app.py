@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
-from . import api, auth, configuration, control, downloads, faults, features, hc_api, people, search
+from . import api, auth, collaboration, configuration, control, downloads, faults, features, hc_api, people, search
 from .api import JSON_TYPE, Response
 from .clock import Clock
 from .data import Dataset
@@ -126,6 +126,12 @@ def endpoint_name(path: str) -> str:
         return "help_center_sections"
     if hc_api.ARTICLES_EXPORT_PATH.fullmatch(path):
         return "help_center_incremental_articles"
+    if path == collaboration.EVENTS_EXPORT_PATH:
+        return "incremental_side_conversation_events"
+    if collaboration.SIDE_CONVERSATIONS_PATH.fullmatch(path):
+        return "ticket_side_conversations"
+    if collaboration.CONVERSATION_LOG_PATH.fullmatch(path):
+        return "ticket_conversation_log"
     if downloads.RECORDING_PATH.fullmatch(path):
         return "voice_recording"
     if downloads.ATTACHMENT_PATH.fullmatch(path):
@@ -157,6 +163,8 @@ class App:
                                    search_export_limit=config.search_export_rate_limit)
         self.log = RequestLog()
         self.faults = Faults()
+        #: Side conversations and messaging tickets' conversation logs.
+        self.collaboration = collaboration.Collaboration(self.dataset)
 
     def handle(self, method: str, target: str, authorization: str | None, body: bytes, site: str = ACCOUNT) -> Answer:
         """The answer to one request, how long to hold it back (``--latency-ms``, slow faults), how to cut it.
@@ -166,7 +174,8 @@ class App:
         arrived = time.time()
         path, _, query = target.partition("?")
         if site == ACCOUNT and path.startswith("/_sandbox/"):
-            return Answer(_guarded(control.handle, method, path, query, body, self.dataset, self.log, self.faults))
+            return Answer(_guarded(control.handle, method, path, query, body, self.dataset, self.log, self.faults,
+                                   self.collaboration))
         if site == CONTENT:
             endpoint = "attachment_content" if downloads.CONTENT_PATH.fullmatch(path) else "unknown"
         else:
@@ -307,6 +316,14 @@ class App:
         match = people.USER_TICKETS_PATH.fullmatch(path)
         if method == "GET" and match:
             return people.user_tickets(self.dataset, self.base_url, int(match.group(1)), match.group(2), params)
+        if method == "GET" and path == collaboration.EVENTS_EXPORT_PATH:
+            return self.collaboration.events_export(self.base_url, params)
+        match = collaboration.SIDE_CONVERSATIONS_PATH.fullmatch(path)
+        if method == "GET" and match:
+            return self.collaboration.ticket_side_conversations(self.base_url, int(match.group(1)), params)
+        match = collaboration.CONVERSATION_LOG_PATH.fullmatch(path)
+        if method == "GET" and match:
+            return self.collaboration.conversation_log(self.base_url, int(match.group(1)), params)
         if method == "GET" and downloads.RECORDING_PATH.fullmatch(path):
             return downloads.recording(self.dataset, self.content_url, path)
         config = configuration.endpoint_of(path)

@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl
 from . import configuration
 from .account import STREAMS
 from .api import JSON_TYPE, Response
+from .collaboration import Collaboration
 from .data import Dataset
 from .encoding import dumps
 from .faults import Faults
@@ -32,7 +33,7 @@ def _bad(message: str, status: int = 400) -> Response:
 
 
 def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, log: RequestLog,
-           faults: Faults) -> Response:
+           faults: Faults, collaboration: Collaboration) -> Response:
     """Answer one control request.
 
     - ``GET /_sandbox/truth[?comments=false&users=false&offset=N&limit=M]``: every ticket (or a slice, in
@@ -56,6 +57,10 @@ def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, lo
       attachment as listed, with the ``sha256`` of its bytes.
     - ``GET /_sandbox/truth/ticket_events``: ``{"now", "ticket_events": [...]}``, every ticket event once, as the
       export with ``include=comment_events`` serves it (the last minute's too), in (timestamp, id) order.
+    - ``GET /_sandbox/truth/side_conversations``: ``{"now", "side_conversations": [...]}``, every side conversation
+      of a live ticket as ``/tickets/{id}/side_conversations`` lists it, with ``ticket_id`` and its ``events``.
+    - ``GET /_sandbox/truth/conversation_logs``: ``{"now", "conversation_logs": {"<ticket id>": [...]}}``, the
+      whole conversation log of every live messaging ticket (seeded ones).
     - ``GET /_sandbox/truth/archived``: ``{"now", "ids"}``, the archived tickets (``show_many`` leaves them out).
     - ``GET /_sandbox/truth/attachments[?offset=N&limit=M]``: ``{"now", "attachments": [...]}``, every attachment of
       every current comment and every voice recording (see :meth:`Dataset.attachments_truth_json`).
@@ -107,6 +112,11 @@ def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, lo
                 return exc.response
             return _ok({"now": dataset.clock.now_int(), "query": params["query"],
                         "ids": truth_ids(dataset, params["query"])})
+        if (method, path) == ("GET", "/_sandbox/truth/side_conversations"):
+            return _ok({"now": dataset.clock.now_int(),
+                        "side_conversations": collaboration.side_conversations_truth()})
+        if (method, path) == ("GET", "/_sandbox/truth/conversation_logs"):
+            return _ok({"now": dataset.clock.now_int(), "conversation_logs": collaboration.conversation_logs_truth()})
         if (method, path) == ("GET", "/_sandbox/truth/archived"):
             return _ok({"now": dataset.clock.now_int(), "ids": dataset.archived_ids()})
         if method == "GET" and path.startswith("/_sandbox/truth/person"):

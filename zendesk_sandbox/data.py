@@ -119,6 +119,11 @@ class Dataset:
 
     # ------------------------------------------------ search, show_many, people
 
+    def seeded_states(self) -> list[TicketState]:
+        """The current states of the seeded tickets (not those created by changes), by id."""
+        with self._lock:
+            return [self._states[ticket_id] for ticket_id in sorted(self._states) if ticket_id < self._first_new_ticket]
+
     def state(self, ticket_id: int) -> TicketState | None:
         """A ticket's current state (deleted ones too), None for ids of no ticket."""
         with self._lock:

@@ -8,7 +8,9 @@ Armed with ``POST /_sandbox/faults`` ``{"rules": [...]}`` (which replaces every 
   ``"incremental_organizations"``, ``"groups"``, ``"ticket_fields"``, ``"voice_recording"``, ``"search_export"``,
   ``"tickets_show_many"``, ``"ticket"``, ``"user"``, ``"users_search"``, ``"user_identities"``,
   ``"user_tickets_requested"``, ``"user_tickets_ccd"``, ``"user_tickets_followed"``, the configuration lists
-  (``CONFIGURATION_ENDPOINTS``: ``"ticket_forms"``, ``"macros"``, ``"sla_policies"``, ...), ``"attachment"`` (the
+  (``CONFIGURATION_ENDPOINTS``: ``"ticket_forms"``, ``"macros"``, ``"sla_policies"``, ...),
+  ``"incremental_side_conversation_events"``, ``"ticket_side_conversations"``, ``"ticket_conversation_log"``,
+  ``"attachment"`` (the
   account host's download redirect), ``"attachment_content"`` (the content host) or ``"any"`` (every API
   request, not the two download endpoints);
 - ``kind``: ``"status"`` (with ``status``), ``"drop"``, ``"truncate"``, ``"html"``, ``"garbage"``,
@@ -56,7 +58,8 @@ ENDPOINTS = ("incremental_tickets", "incremental_ticket_events", "ticket_comment
              "attachment", "attachment_content", "search_export", "tickets_show_many", "ticket", "user", "users_search",
              "user_identities", "user_tickets_requested", "user_tickets_ccd", "user_tickets_followed",
              *CONFIGURATION_ENDPOINTS, "satisfaction_ratings", "help_center_categories", "help_center_sections",
-             "help_center_incremental_articles", "help_center_article_attachments", "article_attachment", "any")
+             "help_center_incremental_articles", "help_center_article_attachments", "article_attachment",
+             "incremental_side_conversation_events", "ticket_side_conversations", "ticket_conversation_log", "any")
 #: Endpoints whose requests name an attachment (or recording) id; ``any`` does not cover the downloads.
 DOWNLOADS = ("attachment", "attachment_content", "article_attachment")
 ITEM_ENDPOINTS = ("attachment", "attachment_content", "voice_recording", "article_attachment")
@@ -67,7 +70,8 @@ PAGED_ENDPOINTS = ("incremental_tickets", "incremental_users", "incremental_tick
                    "ticket_comments", "groups", "ticket_fields", "search_export", "user_identities",
                    "user_tickets_requested", "user_tickets_ccd", "user_tickets_followed", "satisfaction_ratings",
                    "help_center_categories", "help_center_sections", "help_center_article_attachments",
-                   *CONFIGURATION_CURSOR_ENDPOINTS, "any")
+                   *CONFIGURATION_CURSOR_ENDPOINTS,
+                   "incremental_side_conversation_events", "ticket_conversation_log", "any")
 HTML_TYPE = ("Content-Type", "text/html; charset=utf-8")
 _FIELDS = {"endpoint", "kind", "count", "every", "ticket_ids", "attachment_ids", "status", "delay_ms", "retry_after"}
 

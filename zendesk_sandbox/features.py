@@ -78,6 +78,8 @@ ENDPOINT_FEATURES: dict[str, str] = {
     "help_center_article_attachments": HELP_CENTER,
     # "Allowed For: Admins" (List Satisfaction Ratings).
     "satisfaction_ratings": ADMIN_ROLE,
+    "incremental_side_conversation_events": COLLABORATION,
+    "ticket_side_conversations": COLLABORATION,
 }
 
 

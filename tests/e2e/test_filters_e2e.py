@@ -64,6 +64,11 @@ def assert_cost(counts: dict[str, int], truth: dict[str, Any], ids: set[int], se
     assert counts.pop("ticket", 0) == len(ids & archived) + absent
     assert counts.pop("ticket_comments", 0) == expected_comment_pages(matched)
     assert counts.pop("ticket_fields") == 1
+    # A messaging ticket's conversation log: its comments and 2 to 6 messages, 100 entries a page (checked exactly in
+    # tests/e2e/test_collaboration_e2e.py).
+    messaging = [t for t in matched if t.get("from_messaging_channel") is True and t["status"] != "deleted"]
+    assert sum(math.ceil((len(t["comments"]) + 2) / 100) for t in messaging) <= \
+        counts.pop("ticket_conversation_log", 0) <= sum(math.ceil((len(t["comments"]) + 6) / 100) for t in messaging)
     assert counts == {}  # nothing else: no incremental export, no users, no organizations
 
 

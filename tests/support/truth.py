@@ -13,7 +13,8 @@ from zendesk_crawler.streams.configuration import CONFIGURATION_STREAMS
 #: The API paths of the configuration streams (read in full every run, whatever the tickets cost).
 CONFIGURATION_PATHS = frozenset(stream.path for stream in CONFIGURATION_STREAMS)
 #: What the crawler adds to a ticket as the API serves it.
-ADDED_KEYS = {"requester", "assignee", "organization", "group", "custom_fields_by_title", "comments", "_export"}
+ADDED_KEYS = {"requester", "assignee", "organization", "group", "custom_fields_by_title", "comments", "_export",
+              "conversation_log"}  # a messaging ticket's log (tests/e2e/test_collaboration_e2e.py checks it)
 #: What a comment event of the Incremental Ticket Event Export carries of a comment (no plain_body, no metadata).
 EVENT_COMMENT_FIELDS = ("id", "type", "author_id", "body", "html_body", "public", "attachments", "audit_id", "via",
                         "created_at")

@@ -64,7 +64,8 @@ ITEM_ELEMENTS = {"tickets": "ticket", "users": "user", "organizations": "organiz
                  "dynamic_content": "item", "group_memberships": "group_membership",
                  "organization_memberships": "organization_membership",
                  "satisfaction_ratings": "satisfaction_rating",
-                 "categories": "category", "sections": "section", "articles": "article"}
+                 "categories": "category", "sections": "section", "articles": "article",
+                 "side_conversations": "side_conversation"}
 
 
 def read_person_document(data: bytes) -> dict[str, Any]:

@@ -85,12 +85,13 @@ def test_the_registry_has_every_stream_with_its_endpoint():
         "sections": "/api/v2/help_center/sections.json",
         "articles": "/api/v2/help_center/incremental/articles.json",
         "ticket_events": "/api/v2/incremental/ticket_events.json",
+        "side_conversations": "/api/v2/tickets/side_conversations/events.json",
     }
 
 
 @pytest.mark.parametrize("value, streams", [
     (None, ("ticket_fields", "groups", *CONFIGURATION_PATHS, "organizations", "users", "tickets",
-            "satisfaction_ratings", "categories", "sections", "articles", "ticket_events")),
+            "side_conversations", "satisfaction_ratings", "categories", "sections", "articles", "ticket_events")),
     ("users", ("users",)),
     ("tickets, users ,users", ("users", "tickets")),
 ])

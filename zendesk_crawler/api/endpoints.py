@@ -19,6 +19,13 @@ USERS_EXPORT_ENDPOINT = "incremental_users"
 ORGANIZATIONS_EXPORT_ENDPOINT = "incremental_organizations"
 GROUPS_ENDPOINT = "groups"
 TICKET_FIELDS_ENDPOINT = "ticket_fields"
+#: Side conversations (the Collaboration add-on): the Incremental Side Conversation Event Export, and the side
+#: conversations of one ticket (``include=events``).
+SIDE_CONVERSATION_EVENTS_ENDPOINT = "incremental_side_conversation_events"
+SIDE_CONVERSATIONS_ENDPOINT = "ticket_side_conversations"
+#: A messaging ticket's conversation log (``/api/v2/tickets/{id}/conversation_log``).
+CONVERSATION_LOG_ENDPOINT = "ticket_conversation_log"
+
 #: The configuration lists, named after their streams.
 TICKET_FORMS_ENDPOINT = "ticket_forms"
 USER_FIELDS_ENDPOINT = "user_fields"

@@ -34,6 +34,8 @@ class ConversationPipeline:
       ``custom_fields`` itself stays as Zendesk sent it;
     - ``comments``: every comment object exactly as returned, in chronological
       order, each with an added ``author`` resolved the same way;
+    - ``conversation_log``: for a ticket that came through messaging only, every entry of its
+      ``/conversation_log`` as returned (the messages that are not comments among them);
     - ``_export``: how complete the comments are (``complete``,
       ``ticket_deleted``, ``not_found`` or ``not_requested``), how many there
       are, where they came from (``ticket_comments`` or ``ticket_events``) and,
@@ -82,6 +84,8 @@ def build_record(conversation: TicketConversation, titles: FieldTitles) -> Ticke
     record.custom_field_keys = titles.custom_keys
     record["comments"] = [{**comment, "author": resolve_user(comment.get("author_id"), users)}
                           if isinstance(comment, dict) else comment for comment in comments]
+    if conversation.conversation_log is not None:
+        record["conversation_log"] = conversation.conversation_log
     record["_export"] = {"comments": conversation.comments_status, "comment_count": len(comments),
                          "comments_source": conversation.comments_source}
     if conversation.comments_source == SOURCE_TICKET_EVENTS:

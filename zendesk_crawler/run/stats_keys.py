@@ -64,6 +64,16 @@ TICKETS_CHANGED_DURING_RUN = "zendesk/tickets_changed_during_run"
 TICKETS_EVICTED_FROM_EVENTS = "zendesk/tickets_evicted_from_events"
 TICKETS_FETCHED_PER_TICKET = "zendesk/tickets_fetched_per_ticket"
 
+# --- messaging tickets' conversation logs (streams/tickets/conversation_log.py) -------------------
+CONVERSATION_LOGS_READ = "zendesk/conversation_logs_read"
+CONVERSATION_LOG_ENTRIES = "zendesk/conversation_log_entries"
+
+# --- side conversations (streams/side_conversations.py) ----------------------------------------
+#: Tickets whose side conversations were listed (they had side conversation events since the position).
+SIDE_CONVERSATION_TICKETS = "zendesk/side_conversations/tickets_listed"
+#: Tickets whose side conversations answered 403/404 after the export answered (deleted, or not visible).
+SIDE_CONVERSATION_TICKETS_GONE = "zendesk/side_conversations/tickets_gone"
+
 # --- attachment files (pipelines/attachments.py); the manifest lists every key under the prefix --
 ATTACHMENTS_PREFIX = "zendesk/attachments/"
 ATTACHMENTS_DOWNLOADED = "zendesk/attachments/downloaded"

@@ -18,6 +18,15 @@ from .texts import Texts
 from .ticket_fields import CUSTOM_FIELD_ID
 from .users import Users
 
+#: A messaging ticket's ``via`` (with ``from_messaging_channel: true``): every ticket whose id is 5 modulo 11.
+MESSAGING_VIA = {"channel": "native_messaging", "source": {"from": {}, "to": {}, "rel": None}}
+
+
+def is_messaging_ticket(ticket_id: int) -> bool:
+    """Whether a ticket came through messaging (its messages are in its conversation log, not its comments)."""
+    return ticket_id % 11 == 5
+
+
 #: The ticket forms and brands tickets carry (the first two of ``configuration.TICKET_FORMS`` and ``BRANDS``).
 TICKET_FORM_IDS = (360000222333, 360000222334)
 BRAND_IDS = (360000333444, 360000333445)
@@ -78,7 +87,7 @@ class Tickets:
         subject = content.subject(rng, content.ALL_HOSTILE[number % len(content.ALL_HOSTILE)]
                                   if number % 3 == 0 else None)
         custom_fields = _custom_field_values(rng)
-        return {
+        ticket = {
             "url": f"{self.options.base_url}/api/v2/tickets/{ticket_id}.json",
             "id": ticket_id,
             "external_id": rng.choice((None, None, None, f"ext-{ticket_id}", "ext/\u00e9\u202e\u0001")),
@@ -121,6 +130,10 @@ class Tickets:
             "from_messaging_channel": False,
             "generated_timestamp": 0,
         }
+        if is_messaging_ticket(ticket_id):
+            # A messaging conversation: its messages are in the conversation log, not among the comments.
+            ticket.update(via=dict(MESSAGING_VIA), recipient=None, from_messaging_channel=True)
+        return ticket
 
     def followers(self, ticket_id: int, number: int) -> list[int]:
         """A ticket's seeded follower_ids."""

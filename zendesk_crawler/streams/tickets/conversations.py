@@ -27,6 +27,7 @@ from zendesk_crawler.run.stats_keys import (
     TICKETS_REPEATED,
     TICKETS_WITHOUT_ID,
 )
+from zendesk_crawler.streams.tickets.conversation_log import ConversationLogs
 from zendesk_crawler.streams.tickets.events import EventComments
 from zendesk_crawler.streams.tickets.handle import NextWork, StreamHandle
 from zendesk_crawler.streams.tickets.per_ticket import TicketComments
@@ -45,7 +46,9 @@ class Conversations:
                  events: bool = False) -> None:
         self.handle = handle
         self.crawler = crawler
-        self.versions = TicketVersions(handle, crawler)
+        #: Messaging tickets' conversation logs, read before such a ticket is finished (``conversation_log.py``).
+        self.logs = ConversationLogs(handle, crawler, config)
+        self.versions = TicketVersions(handle, crawler, self.logs)
         self.per_ticket = TicketComments(handle, self.versions, next_work, crawler, config)
         #: The event export's comments (events mode only).
         self.events = EventComments(handle, self.versions, self.per_ticket, next_work, crawler, config) \
@@ -96,7 +99,8 @@ class Conversations:
 
     def hand_on(self, outcomes: list[Outcome]) -> list[TicketConversation | Request]:
         """The conversations ready now, then the first comment requests of the tickets queued for them."""
-        ready: list[TicketConversation | Request] = [out for out in outcomes if isinstance(out, TicketConversation)]
+        ready: list[TicketConversation | Request] = [out for out in outcomes
+                                                     if isinstance(out, TicketConversation | Request)]
         self.per_ticket.queue([out.conversation for out in outcomes if isinstance(out, Queued)])
         return ready + self.per_ticket.start()
 
@@ -116,7 +120,7 @@ class Conversations:
     def unfinished(self) -> int:
         """Tickets accepted whose conversation is not finished yet."""
         waiting = self.events.unfinished() if self.events is not None else 0
-        return waiting + self.per_ticket.unfinished()
+        return waiting + self.per_ticket.unfinished() + self.logs.unfinished()
 
 
 class Sideloads:
@@ -159,5 +163,5 @@ class Waiting:
 WAITING = Waiting()
 
 
-#: What :meth:`Conversations.accept` makes of a ticket.
-Outcome = TicketConversation | Queued | Waiting
+#: What :meth:`Conversations.accept` makes of a ticket (a request: a deleted messaging ticket's log, never).
+Outcome = TicketConversation | Request | Queued | Waiting

@@ -500,7 +500,7 @@ class EventComments:
 
     # --- comment authors ------------------------------------------------------
 
-    def _resolve_authors(self, conversation: TicketConversation) -> list[TicketConversation]:
+    def _resolve_authors(self, conversation: TicketConversation) -> list[TicketConversation | Request]:
         """Comment events name authors by id only: look them up among the users seen, else ask for them."""
         missing = set()
         for comment in conversation.comments:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, cast
 
+from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
@@ -12,6 +13,7 @@ from zendesk_crawler.api.timestamps import epoch
 from zendesk_crawler.items import TicketConversation
 from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.run.stats_keys import TICKETS_SUPERSEDED
+from zendesk_crawler.streams.tickets.conversation_log import ConversationLogs
 from zendesk_crawler.streams.tickets.handle import StreamHandle
 from zendesk_crawler.streams.tickets.ticket_ids import TicketVersionMap
 
@@ -22,9 +24,11 @@ class TicketVersions:
     """The newest ``updated_at`` seen per ticket id: drops repeats of a version, and versions superseded while
     their comments were being fetched (a ticket changed during the run comes again later in the stream)."""
 
-    def __init__(self, handle: StreamHandle, crawler: Crawler) -> None:
+    def __init__(self, handle: StreamHandle, crawler: Crawler, logs: ConversationLogs | None = None) -> None:
         self.handle = handle
         self.crawler = crawler
+        #: Messaging tickets' conversation logs, read before such a ticket is finished.
+        self.logs = logs
         #: Eight bytes a ticket (``ticket_ids.py``): the map lasts the whole run.
         self.newest = TicketVersionMap()
 
@@ -51,11 +55,17 @@ class TicketVersions:
         ticket_id = cast(int, conversation.ticket.get("id"))
         return self.newest.get(ticket_id) == _version(conversation.ticket)
 
-    def finished(self, conversation: TicketConversation) -> list[TicketConversation]:
-        """The conversation to hand on, unless a newer version of its ticket came since (then nothing)."""
+    def finished(self, conversation: TicketConversation) -> list[TicketConversation | Request]:
+        """The conversation to hand on, unless a newer version of its ticket came since (then nothing).
+
+        A messaging ticket's conversation log is read first: then its first request comes instead, and the
+        conversation comes through here again once the log is read.
+        """
         if not self.is_current(conversation):
             self.superseded(conversation)
             return []
+        if self.logs is not None and self.logs.needs_log(conversation):
+            return list(self.logs.read(conversation, self.finished))
         return [conversation]
 
     def superseded(self, conversation: TicketConversation) -> None:

@@ -1,0 +1,224 @@
+"""Side conversations (the Collaboration add-on): only the tickets that have them are asked.
+
+Zendesk documents an Incremental Side Conversation Event Export
+(``GET /api/v2/tickets/side_conversations/events?start_time=``, time-based like the other
+exports: ``end_time``, ``next_page``, ``end_of_stream``): every side conversation event (a
+message created or replied to, a state change) since ``start_time``, each with its ``ticket_id``.
+The stream reads it from its own saved position, and for each ticket with events on a page lists
+that ticket's side conversations with their events sideloaded
+(``GET /api/v2/tickets/{id}/side_conversations?include=events``, ``next_page`` pages). A record
+is one side conversation as listed, with ``ticket_id`` and ``events`` (every event of it, in the
+order Zendesk lists them).
+
+So a run costs the export's pages plus one list (page) per ticket that has side conversation
+activity since the position: nothing for the tickets without side conversations, and one request
+in all for an account without the add-on (the export's first page answers 403: the stream is
+unavailable). A page's position is saved only once the side conversations of every ticket of the
+page are in stored files (each ticket counts as one pending record until its list is read), so a
+killed run loses none. The events of a page's last second come again on the next page; a ticket
+whose events there are all repeats, or older than the newest ``updated_at`` its list had when this
+run listed it, is not listed again, and a side conversation version is exported once per run.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from zendesk_crawler.api.endpoints import SIDE_CONVERSATION_EVENTS_ENDPOINT, SIDE_CONVERSATIONS_ENDPOINT
+from zendesk_crawler.api.responses import COMMENTS_PRIORITY, describe, json_object
+from zendesk_crawler.api.timestamps import epoch
+from zendesk_crawler.items import SideConversationRecord
+from zendesk_crawler.run import signals as zendesk_signals
+from zendesk_crawler.run.context import RunContext
+from zendesk_crawler.run.stats_keys import SIDE_CONVERSATION_TICKETS, SIDE_CONVERSATION_TICKETS_GONE
+from zendesk_crawler.streams.base import START_TIME_META, TimeExportStream
+
+logger = logging.getLogger(__name__)
+
+SIDE_CONVERSATIONS_PATH = "/api/v2/tickets/{ticket_id}/side_conversations.json"
+#: Events a full export page holds (Zendesk's time-based exports return up to 1000 items a page).
+EXPORT_PAGE_EVENTS = 1000
+
+
+def page_tickets(events: list[Any], repeats: set[Any], covered: dict[int, float]) -> list[int]:
+    """The tickets (in first-seen order) to list for an export page: those with an event that is not one of
+    ``repeats`` (the previous page's last second) and is newer than what this run's list of the ticket held
+    (``covered``: the newest ``updated_at`` among its side conversations when it was listed)."""
+    tickets: dict[int, None] = {}
+    for event in events:
+        if not isinstance(event, dict) or event.get("id") in repeats:
+            continue
+        ticket_id = event.get("ticket_id")
+        if not isinstance(ticket_id, int) or isinstance(ticket_id, bool):
+            continue
+        if ticket_id in covered and precise_time(event.get("created_at")) <= covered[ticket_id]:
+            continue  # an event the ticket's list already held (listed for an earlier page)
+        tickets.setdefault(ticket_id)
+    return list(tickets)
+
+
+def precise_time(timestamp: Any) -> float:
+    """Unix time of a side conversation timestamp with its fraction (``2018-11-20T16:58:36.453+00:00``);
+    ``inf`` when it is not one (such an event is never taken as covered)."""
+    if isinstance(timestamp, str):
+        try:
+            return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            pass
+    return math.inf
+
+
+def last_second_ids(events: list[Any], end_time: int) -> set[Any]:
+    """Ids of a page's events of its ``end_time`` second (the next page starts with them again)."""
+    return {event.get("id") for event in events
+            if isinstance(event, dict) and epoch(event.get("created_at")) == end_time}
+
+
+def page_ends_stream(page: dict[str, Any], events: list[Any]) -> bool:
+    """Whether an export page is the last: its ``end_of_stream`` (every incremental export has it, the docs say);
+    the documented example of this export shows none, so without one a page of fewer than 1000 events (the
+    exports' page size) is the last."""
+    end = page.get("end_of_stream")
+    return bool(end) if isinstance(end, bool) else len(events) < EXPORT_PAGE_EVENTS
+
+
+def side_conversation_records(page: dict[str, Any], ticket_id: int, number: int) -> list[SideConversationRecord]:
+    """One record per side conversation of a list page: the object as listed, ``ticket_id``, its ``events``."""
+    events: dict[Any, list[Any]] = {}
+    for event in page.get("events") or []:
+        if isinstance(event, dict):
+            events.setdefault(event.get("side_conversation_id"), []).append(event)
+    records = []
+    for side_conversation in page["side_conversations"]:
+        if not isinstance(side_conversation, dict):
+            continue
+        record = SideConversationRecord.from_page(side_conversation, number)
+        record.setdefault("ticket_id", ticket_id)
+        record["events"] = events.get(side_conversation.get("id"), [])
+        records.append(record)
+    return records
+
+
+class SideConversationStream(TimeExportStream):
+    """Side conversations of the tickets with side conversation events since the saved ``start_time``."""
+
+    name = "side_conversations"
+    path = "/api/v2/tickets/side_conversations/events.json"
+    list_key = "events"
+    label = "side conversation export"
+    endpoint = SIDE_CONVERSATION_EVENTS_ENDPOINT
+    record_class = SideConversationRecord
+    needs_feature = "the Collaboration add-on"
+
+    def __init__(self, crawler: Crawler, config: RunContext, export: bool = True) -> None:
+        super().__init__(crawler, config, export)
+        #: Ids of the previous page's last-second events (the next page starts with them again).
+        self.repeat_ids: set[Any] = set()
+        #: Side conversation versions ``(id, updated_at)`` exported in this run.
+        self.exported: set[tuple[Any, Any]] = set()
+        #: Per ticket listed in this run: the newest ``updated_at`` of its side conversations then (its events up to
+        #: there need no new list); ``inf`` for a ticket that answered 403/404.
+        self.covered: dict[int, float] = {}
+        #: Tickets of the current page whose list is not read yet, and the next export page held until then.
+        self.open_tickets = 0
+        self.held: Request | None = None
+
+    def export_request(self, start_time: int) -> Request:
+        # The export takes start_time only (Zendesk documents no per_page for it).
+        return self.page_request({"start_time": start_time}, meta={START_TIME_META: start_time})
+
+    def read_page(self, page: dict[str, Any], number: int, response: Response) -> Iterator[Any]:
+        start_time = response.meta[START_TIME_META]
+        events = page[self.list_key]
+        end = page_ends_stream(page, events)
+        end_time = page.get("end_time")
+        if end and not events and end_time is None:
+            end_time = start_time
+        if not isinstance(end_time, int) or isinstance(end_time, bool) or end_time < start_time:
+            self.fail(f"the {self.label} stopped: the page at start_time={start_time} has no usable end_time")
+            return
+        if not end and end_time == start_time:
+            self.fail(f"the {self.label} stopped: more side conversation events in the second {end_time} than one "
+                      "page holds")
+            return
+        tickets = page_tickets(events, self.repeat_ids, self.covered)
+        self.repeat_ids = last_second_ids(events, end_time) if events else self.repeat_ids
+        self.tell(zendesk_signals.page_received, page=number, position=end_time, end_of_stream=end, repeats=[])
+        # Each ticket is one pending record of this page until its side conversations are handed on.
+        self.tell(zendesk_signals.page_records, page=number, count=len(tickets))
+        self.stats.inc_value(SIDE_CONVERSATION_TICKETS, len(tickets))
+        self.open_tickets = len(tickets)
+        for ticket_id in tickets:
+            yield self.list_request(ticket_id, number, None)
+        if end:
+            self.tell(zendesk_signals.stream_ended)
+            return
+        self.held = self.export_request(end_time)
+        yield from self.release()
+
+    def release(self) -> list[Request]:
+        """The next export page, once every ticket of the current page was listed."""
+        if self.open_tickets or self.held is None or self.stopped():
+            return []
+        request, self.held = self.held, None
+        return [request]
+
+    def unfinished(self) -> int:
+        return self.open_tickets
+
+    def list_request(self, ticket_id: int, number: int, url: str | None) -> Request:
+        url = url or f"{self.config.base_url}{SIDE_CONVERSATIONS_PATH.format(ticket_id=ticket_id)}?include=events"
+        return self.request(url, self.parse_list, self.list_failed, COMMENTS_PRIORITY, SIDE_CONVERSATIONS_ENDPOINT,
+                            {"ticket_id": ticket_id, "export_page": number, "handle_httpstatus_list": [403, 404]})
+
+    def parse_list(self, response: Response) -> Iterator[Any]:
+        """One page of a ticket's side conversations: its records, then its next page or the next export page."""
+        ticket_id, number = response.meta["ticket_id"], response.meta["export_page"]
+        if response.status in (403, 404):
+            # The export answered, so the add-on is there: the ticket was deleted, or is not visible to us.
+            self.stats.inc_value(SIDE_CONVERSATION_TICKETS_GONE)
+            self.covered[ticket_id] = math.inf
+            logger.warning("The side conversations of ticket %s answered %d (deleted?); none exported for it",
+                           ticket_id, response.status)
+            yield from self.ticket_done(number)
+            return
+        page = json_object(response, "side_conversations")
+        if page is None:
+            yield from self.retry_or_fail(response, lambda why: self.fail(
+                f"the side conversations of ticket {ticket_id} could not be read: {why}"))
+            return
+        listed = side_conversation_records(page, ticket_id, number)
+        self.covered[ticket_id] = max([self.covered.get(ticket_id, -math.inf),
+                                       *(precise_time(record.get("updated_at")) for record in listed)])
+        records = [record for record in listed if (record.get("id"), record.get("updated_at")) not in self.exported]
+        self.exported.update((record.get("id"), record.get("updated_at")) for record in records)
+        if not self.export:
+            records = []
+        self.tell(zendesk_signals.page_records, page=number, count=len(records))
+        yield from records
+        next_page = page.get("next_page")
+        if isinstance(next_page, str) and next_page:
+            yield self.list_request(ticket_id, number, next_page)
+            return
+        yield from self.ticket_done(number)
+
+    def ticket_done(self, number: int) -> list[Request]:
+        """A ticket of export page ``number`` was listed: its pending place is let go."""
+        self.tell(zendesk_signals.record_superseded, page=number)
+        self.open_tickets -= 1
+        return self.release()
+
+    def list_failed(self, failure: Failure) -> None:
+        """Errback of list pages: the stream cannot be complete (its position stays)."""
+        request = failure.request  # type: ignore[attr-defined]  # Scrapy sets it on the Failure an errback gets
+        self.fail(f"the side conversations of ticket {request.meta['ticket_id']} could not be read: "
+                  f"{describe(failure)}")
