@@ -51,6 +51,8 @@ class Scenario:
     floor: bool = False  # also run bench/scrapy_floor.py, the minimal Scrapy spider, on the same sandbox
     tell_window: bool = True  # False: the crawler is not told the sandbox's window (it must follow the headers)
     backup: bool = True  # False: a filtered or person export (no start_time, no state: counts from the manifest)
+    #: The sandbox's default heavy tickets (1 in 60 with 150-450 comments, long bodies) instead of about 4 comments.
+    heavy: bool = False
 
     def allowed_rate(self) -> float | None:
         """Requests per real second the account budget allows (None: unlimited)."""
@@ -179,7 +181,7 @@ def run_scenario(scenario: Scenario) -> list[Row]:
     """Start the sandbox, crawl it (twice for a delta scenario), return the rows."""
     with tempfile.TemporaryDirectory() as tmp, SandboxProcess(
         tickets=scenario.tickets, seed=1, rate_limit=scenario.rate_limit, export_rate_limit=scenario.export_rate_limit,
-        time_scale=scenario.time_scale, latency_ms=scenario.latency_ms, gzip=False, heavy_tickets=False,
+        time_scale=scenario.time_scale, latency_ms=scenario.latency_ms, gzip=False, heavy_tickets=scenario.heavy,
     ) as sandbox:
         export_dir = Path(tmp)
         start = ["-a", "start_time=0"] if scenario.backup else []
@@ -246,6 +248,12 @@ def scenarios(smoke: bool) -> dict[str, Scenario]:
                                       crawl_args=["-a", "streams=tickets", "-a", "comments=events"]),
         "memory-events-40k": Scenario("memory bulk events 40k", max(50, int(40000 * scale)), crawler_env=fast,
                                       crawl_args=["-a", "streams=tickets", "-a", "comments=events"]),
+        # The sandbox's heavy tickets (its default): events mode's memory must stay flat in the account's size.
+        "heavy-20k": Scenario("heavy per-ticket 20k", max(50, int(20000 * scale)), crawler_env=fast, heavy=True),
+        "heavy-events-20k": Scenario("heavy bulk events 20k", max(50, int(20000 * scale)), crawler_env=fast,
+                                     heavy=True, crawl_args=["-a", "streams=tickets", "-a", "comments=events"]),
+        "heavy-events-100k": Scenario("heavy bulk events 100k", max(50, int(100000 * scale)), crawler_env=fast,
+                                      heavy=True, crawl_args=["-a", "streams=tickets", "-a", "comments=events"]),
         "delta": Scenario("delta 1%", max(100, int(10000 * scale)), crawler_env=fast, change_fraction=0.01),
     }
 

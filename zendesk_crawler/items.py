@@ -106,6 +106,14 @@ class TicketFieldRecord(StreamRecord):
     xml_element = "ticket_field"
 
 
+class TicketEventRecord(StreamRecord):
+    """An audit of a ticket as the Incremental Ticket Event Export returned it, with its ``child_events`` (field
+    changes with their ``previous_value``, comments with ``include=comment_events``, notifications, …)."""
+
+    stream = "ticket_events"
+    xml_element = "ticket_event"
+
+
 class TicketFormRecord(StreamRecord):
     """A ticket form as ``/api/v2/ticket_forms.json`` returned it (its ``ticket_field_ids``, conditions, brands)."""
 

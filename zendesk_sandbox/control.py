@@ -55,6 +55,8 @@ def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, lo
       ``{"now", "<stream>": [...]}``, every record as the API serves it now, in id order (Help Center records
       with ``translations`` as ``include=translations`` embeds them); ``/article_attachments``: every article
       attachment as listed, with the ``sha256`` of its bytes.
+    - ``GET /_sandbox/truth/ticket_events``: ``{"now", "ticket_events": [...]}``, every ticket event once, as the
+      export with ``include=comment_events`` serves it (the last minute's too), in (timestamp, id) order.
     - ``GET /_sandbox/truth/side_conversations``: ``{"now", "side_conversations": [...]}``, every side conversation
       of a live ticket as ``/tickets/{id}/side_conversations`` lists it, with ``ticket_id`` and its ``events``.
     - ``GET /_sandbox/truth/conversation_logs``: ``{"now", "conversation_logs": {"<ticket id>": [...]}}``, the
@@ -124,6 +126,8 @@ def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, lo
             if not dataset.account.is_user(user_id):
                 return _bad(f"no user {user_id}", 404)
             return _ok(person_truth(dataset, user_id))
+        if (method, path) == ("GET", "/_sandbox/truth/ticket_events"):
+            return Response(200, [JSON_TYPE], dataset.ticket_events_truth_json())
         if (method, path) == ("GET", "/_sandbox/truth/article_attachments"):
             return _ok({"now": dataset.clock.now_int(), "article_attachments": dataset.help_center.attachments_truth()})
         if (method, path) == ("GET", "/_sandbox/truth/satisfaction_ratings"):

@@ -349,6 +349,17 @@ class Dataset:
                 picked.append((timestamp, event_id, state))
             updates = {event_id: self._update_audits[event_id][1] for _, event_id, _ in picked
                        if event_id >= UPDATE_AUDIT_BASE}
+        events = self._events_json(picked, updates, comment_events)
+        if not picked:
+            return [], start_time, True
+        end_time = picked[-1][0]
+        if end_time == start_time and len(picked) >= per_page:
+            end_time += 1
+        return events, end_time, len(picked) < per_page
+
+    def _events_json(self, picked: list[tuple[int, int, TicketState]], updates: dict[int, int],
+                     comment_events: bool) -> list[bytes]:
+        """The JSON of picked ticket events ((timestamp, audit id, ticket state) each)."""
         generator = self.generator
         events = []
         for timestamp, event_id, state in picked:
@@ -358,12 +369,19 @@ class Dataset:
             index = (event_id - COMMENT_ID_BASE) % TICKET_ID_RANGE // COMMENT_ID_STEP
             comment = generator.comments.comment(state, index, timestamp, dict(state.special).get(index))
             events.append(generator.events.comment_event(state, index, comment, comment_events))
-        if not picked:
-            return [], start_time, True
-        end_time = picked[-1][0]
-        if end_time == start_time and len(picked) >= per_page:
-            end_time += 1
-        return events, end_time, len(picked) < per_page
+        return events
+
+    def ticket_events_truth_json(self) -> bytes:
+        """``{"now", "ticket_events": [...]}``: every ticket event (every scope, the last minute's too) as the export
+        with ``include=comment_events`` serves it, once each, in (timestamp, id) order."""
+        packed = self._seeded_events()
+        with self._lock:
+            picked = [(timestamp, event_id, self._states[self._event_ticket(event_id)])
+                      for timestamp, event_id in self._events_from(packed, 0)]
+            updates = {event_id: self._update_audits[event_id][1] for _, event_id, _ in picked
+                       if event_id >= UPDATE_AUDIT_BASE}
+        events = self._events_json(picked, updates, True)
+        return b'{"now":%d,"ticket_events":[%s]}' % (self.clock.now_int(), b",".join(events))
 
     def truth_json(self, comments: bool = True, users: bool = True, offset: int = 0, limit: int | None = None) -> bytes:
         """The ground truth as JSON, built from the very bytes the API serves.

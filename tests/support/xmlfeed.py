@@ -55,7 +55,7 @@ def read_xml_feed(data: bytes) -> list[dict[str, Any]]:
 
 
 ITEM_ELEMENTS = {"tickets": "ticket", "users": "user", "organizations": "organization", "groups": "group",
-                 "ticket_fields": "ticket_field",
+                 "ticket_fields": "ticket_field", "ticket_events": "ticket_event",
                  # the configuration streams
                  "ticket_forms": "ticket_form", "user_fields": "user_field",
                  "organization_fields": "organization_field",

@@ -686,8 +686,8 @@ def test_ticket_events_with_comment_events_equal_the_truth(event_pages, truth):
     assert list(first["ticket_events"][0]) == sample_keys("ticket_events_comment_events.json", "ticket_events", 0)
     assert list(first["ticket_events"][0]["system"]) == sample_keys("ticket_events_comment_events.json",
                                                                     "ticket_events", 0, "system")
-    creation = next(e for e in events if len(e["child_events"]) > 1)
-    assert {c["event_type"] for c in creation["child_events"][1:]} == {"Create"}
+    creation = next(e for e in events if any(c["event_type"] == "Create" for c in e["child_events"]))
+    assert {c["event_type"] for c in creation["child_events"][1:]} <= {"Create", "Cc", "Notification"}
     assert {"status", "priority", "requester_id"} <= {k for c in creation["child_events"][1:] for k in c}
 
 
@@ -735,7 +735,8 @@ def test_ticket_events_without_the_sideload_carry_no_comment(sandbox, truth, eve
         assert comment["comment_present"] is True and comment["event_type"] in COMMENT_EVENT_TYPES
         if comment["id"] in public:
             assert comment["comment_public"] == public[comment["id"]]
-    assert "body" not in json.dumps(pages)
+    # no comment text (a trigger's Notification has its own subject and body)
+    assert not [c for e in events for c in e["child_events"] if c["event_type"] in COMMENT_EVENT_TYPES and "body" in c]
     with_bodies = {e["id"] for e in unique_events(event_pages) if scope[e["ticket_id"]] == "agent"}
     assert {e["id"] for e in events} == with_bodies
 
@@ -785,6 +786,11 @@ def test_ticket_events_of_changes():
         ticket = new_truth[live[1]]
         assert changes["status"] == ticket["status"] and changes["priority"] == ticket["priority"]
         assert changes["tags"] == ticket["tags"] and changes["event_type"] == "Change"
+        # each Change event says what the field held before
+        previous = {name: c["previous_value"] for c in update["child_events"] for name in ("status", "priority", "tags")
+                    if name in c}
+        assert previous == {name: truth[live[1]][name] for name in ("status", "priority", "tags")}
+        assert update["updater_id"] in {u["id"] for u in server.truth()["users"] if u["role"] != "end-user"}
         assert not [e for e in added if e["ticket_id"] == live[2]]  # a deletion adds no event
         everything = unique_events(walk_events(server, query))
         assert len([e for e in everything if e["ticket_id"] == live[2]]) == len(truth[live[2]]["comments"])  # kept
@@ -792,6 +798,39 @@ def test_ticket_events_of_changes():
         assert [c["id"] for c in created] == [c["id"] for c in new_truth[new_ticket]["comments"]]
         creation = next(e for e in added if e["ticket_id"] == new_ticket)
         assert {"status": "new", "event_type": "Create"}.items() <= creation["child_events"][1].items()
+
+
+def test_ticket_events_have_every_kind_of_child_event_with_via_and_updater(sandbox, event_pages, truth):
+    """Create, Change (with ``previous_value``), Comment, VoiceComment, Cc and Notification, as the Ticket Audit
+    events reference describes them; the truth endpoint lists every event the export serves, once."""
+    events = unique_events(event_pages)
+    kinds = {c["event_type"] for e in events for c in e["child_events"]}
+    assert {"Create", "Comment", "VoiceComment", "Cc", "Notification"} <= kinds
+    tickets = {t["id"]: t for t in truth["tickets"]}
+    for event in events:
+        assert {"id", "ticket_id", "timestamp", "created_at", "updater_id", "via", "child_events"} <= set(event)
+        for child in event["child_events"]:
+            assert {"id", "via", "via_reference_id", "event_type"} <= set(child)
+            if child["event_type"] == "Notification":
+                assert child["recipients"] == [tickets[event["ticket_id"]]["requester_id"]]
+                assert child["via"]["source"]["rel"] == "trigger" and child["subject"] and child["body"]
+                assert event["updater_id"] != tickets[event["ticket_id"]]["requester_id"]
+            if child["event_type"] == "Cc":
+                assert child["recipients"] and all(isinstance(user_id, int) for user_id in child["recipients"])
+    assert unique_events([{"ticket_events": sandbox.stream_truth("ticket_events")}]) == events
+    # the members and their order as in the assembled sample (tests/fixtures/zendesk-samples/SOURCES.md)
+    sample = "ticket_events_child_events.json"
+    expected = {("Change", "status"): sample_keys(sample, "ticket_events", 0, "child_events", 1),
+                ("Cc", "recipients"): sample_keys(sample, "ticket_events", 0, "child_events", 3),
+                ("Notification", "subject"): sample_keys(sample, "ticket_events", 0, "child_events", 4),
+                ("Create", "status"): sample_keys(sample, "ticket_events", 1, "child_events", 1)}
+    seen = set()
+    for child in (c for e in events for c in e["child_events"]):
+        for (kind, member), keys in expected.items():
+            if child["event_type"] == kind and member in child:
+                assert list(child) == keys, child
+                seen.add(kind)
+    assert seen == {"Change", "Cc", "Notification", "Create"}
 
 
 def test_ticket_events_crowded_second_never_loops():

@@ -204,7 +204,7 @@ def events_spider(tmp_path, request):
         "ZENDESK_URL": BASE_URL, "ZENDESK_EMAIL": "ops@acme.test", "ZENDESK_API_TOKEN": "tok",
         "ZENDESK_EXPORT_URI": str(tmp_path), **getattr(request, "param", {}),
     })
-    return create_spider(crawler, start_time="0", comments="events").streams["tickets"]
+    return create_spider(crawler, start_time="0", comments="events", streams="tickets").streams["tickets"]
 
 
 async def _all_start_requests(spider):
@@ -257,7 +257,8 @@ def test_comments_of_tickets_far_ahead_are_evicted_and_those_tickets_fetched_per
             "end_time": 1_700_000_004, "end_of_stream": False, "count": 4}
     list(spider.event_comments.parse_events_page(respond(events_request, json.dumps(page).encode())))
     events = spider.event_comments.events
-    assert set(events.comments) == {1, 4} and events.evicted == {2, 3}  # the waiting ticket is kept
+    # the waiting ticket is kept
+    assert set(events.comments) == {1, 4} and {2, 3} == {t for t in range(5) if t in events.evicted}
     assert stats.get_value("zendesk/tickets_evicted_from_events") == 2
     later = {"ticket_events": [comment_event(2, 1_700_000_010)], "end_time": 1_700_000_010, "end_of_stream": False}
     events.add_page(later)
@@ -268,6 +269,69 @@ def test_comments_of_tickets_far_ahead_are_evicted_and_those_tickets_fetched_per
     out = list(spider.parse_page(respond(next_export, json.dumps(behind).encode())))
     assert any(isinstance(r, Request) and r.url.startswith(f"{BASE_URL}/api/v2/tickets/2/comments.json") for r in out)
     assert 2 not in spider.event_comments.waiting
+
+
+def long_comment(ticket_id, comment_id, second, chars):
+    """An audit of ``ticket_id`` with one comment whose body and html_body hold ``chars`` multilingual characters."""
+    text = ("Grüße, 你好, привет, مرحبا 🙂 " * (chars // 27 + 1))[:chars]
+    return {"id": comment_id * 10, "ticket_id": ticket_id, "timestamp": second, "event_type": "Audit",
+            "child_events": [{"id": comment_id, "event_type": "Comment", "body": text, "html_body": f"<p>{text}</p>",
+                              "author_id": 1, "created_at": "2024-01-01T00:00:00Z"}]}
+
+
+@pytest.mark.parametrize("events_spider", [{"ZENDESK_EVENTS_BUFFER_BYTES": 2**20}], indirect=True)
+def test_kept_comments_stay_under_the_byte_budget_the_largest_tickets_go_first_and_are_fetched_per_ticket(
+        events_spider):
+    spider, stats = events_spider, events_spider.crawler.stats
+    export_request, events_request = spider.start_requests()
+    # Ticket 1 waits for the events (its last update lies ahead); it gets three long comments.
+    ahead = {"tickets": [open_ticket(1, "2025-01-01T00:00:00Z")], "after_cursor": "c1", "end_of_stream": False}
+    list(spider.parse_page(respond(export_request, json.dumps(ahead).encode())))
+    heavy = [long_comment(1, 1000 + n, 1_700_000_000, 100_000) for n in range(3)]
+    light = [long_comment(t, 2000 + t, 1_700_000_001, 2_000) for t in range(2, 62)]
+    page = {"ticket_events": heavy + light, "end_time": 1_700_000_002, "end_of_stream": False,
+            "count": len(heavy) + len(light)}
+    out = list(spider.event_comments.parse_events_page(respond(events_request, json.dumps(page).encode())))
+    events = spider.event_comments.events
+    # More than the budget was read (the comments are kept as their UTF-8 JSON).
+    assert sum(len(json.dumps(e["child_events"][0], ensure_ascii=False).encode()) for e in heavy + light) > 2**20
+    # Under the budget now (three quarters of it, so that the next pages do not evict again at once) ...
+    assert 0 < events.kept_bytes <= 2**20 * 3 // 4
+    assert events.kept_bytes == sum(events.sizes.values()) and set(events.sizes) == set(events.comments)
+    # ... the heavy waiting ticket went first, and is fetched per ticket now: no comment is lost.
+    assert 1 in events.evicted and 1 not in spider.event_comments.waiting
+    assert [urlsplit(r.url).path for r in out if isinstance(r, Request) and "comments.json" in r.url] == \
+        ["/api/v2/tickets/1/comments.json"]
+    assert stats.get_value("zendesk/tickets_fetched_per_ticket") == 1
+    evicted = stats.get_value("zendesk/tickets_evicted_from_events")
+    assert evicted == 1 + sum(1 for t in range(2, 62) if t in events.evicted) and evicted < 30
+    # Later comments of an evicted ticket are not kept; taking a ticket's comments gives their bytes back.
+    events.add_page({"ticket_events": [long_comment(1, 1100, 1_700_000_003, 100_000)], "end_time": 1_700_000_003})
+    assert 1 not in events.comments
+    kept = next(t for t in range(2, 62) if t in events.comments)
+    before = events.kept_bytes
+    assert [json.loads(data) for data in events.take(kept)] == light[kept - 2]["child_events"]
+    assert events.kept_bytes < before
+    assert kept not in events.sizes and kept not in events.comments
+
+
+def test_ticket_id_set_and_version_map_keep_a_few_bytes_a_ticket():
+    from zendesk_crawler.streams.tickets.ticket_ids import TicketIdSet, TicketVersionMap
+    ids = TicketIdSet()
+    ids.update([5, 4096, 10**12, -3, "x"])
+    ids.add(5)
+    assert len(ids) == 5 and all(i in ids for i in (5, 4096, 10**12, -3, "x"))
+    assert 6 not in ids and None not in ids and [1] not in ids and True not in ids
+    versions = TicketVersionMap()
+    versions[7] = 1_700_000_000
+    versions[8] = "2024-01-01T00:00:00.5Z"  # not a whole second: kept as given
+    versions[9] = None
+    assert versions.get(7) == 1_700_000_000 and versions.get(8) == "2024-01-01T00:00:00.5Z"
+    assert 9 in versions and versions.get(9, "unseen") is None and 10 not in versions
+    versions[8] = 1_700_000_001  # a later version that fits its slot replaces the odd one
+    versions[7] = "odd"
+    assert versions.get(8) == 1_700_000_001 and versions.get(7) == "odd"
+    assert versions.get(10**15) is None and versions.get(-1, 0) == 0
 
 
 def test_a_page_starts_only_a_few_tickets_and_holds_the_next_page_while_a_page_waits(tmp_path):

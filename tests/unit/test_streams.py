@@ -1,14 +1,17 @@
-"""The users, organizations, groups and ticket fields streams on recorded Zendesk responses, and the registry."""
+"""The users, organizations, groups, ticket fields and ticket events streams on recorded Zendesk responses, and
+the registry."""
 
 import json
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from scrapy import Request
 from scrapy.http import TextResponse
 from scrapy.utils.test import get_crawler
 
 from zendesk_crawler.errors import ConfigError
-from zendesk_crawler.items import GroupRecord, OrganizationRecord, TicketFieldRecord, UserRecord
+from zendesk_crawler.items import GroupRecord, OrganizationRecord, TicketEventRecord, TicketFieldRecord, UserRecord
 from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.run.positions import StreamPosition
 from zendesk_crawler.spiders.arguments import parse_streams
@@ -81,13 +84,14 @@ def test_the_registry_has_every_stream_with_its_endpoint():
         "categories": "/api/v2/help_center/categories.json",
         "sections": "/api/v2/help_center/sections.json",
         "articles": "/api/v2/help_center/incremental/articles.json",
+        "ticket_events": "/api/v2/incremental/ticket_events.json",
         "side_conversations": "/api/v2/tickets/side_conversations/events.json",
     }
 
 
 @pytest.mark.parametrize("value, streams", [
     (None, ("ticket_fields", "groups", *CONFIGURATION_PATHS, "organizations", "users", "tickets",
-            "side_conversations", "satisfaction_ratings", "categories", "sections", "articles")),
+            "side_conversations", "satisfaction_ratings", "categories", "sections", "articles", "ticket_events")),
     ("users", ("users",)),
     ("tickets, users ,users", ("users", "tickets")),
 ])
@@ -169,6 +173,69 @@ def test_organizations_export_takes_the_repeated_end_time_second_once(tmp_path, 
     assert pages[0]["repeats"] == [(2, "2024-06-01T00:00:09Z")]
     assert pages[1] == {"stream": "organizations", "page": 2, "position": t + 9, "end_of_stream": True,
                         "repeats": [(2, "2024-06-01T00:00:09Z"), (3, "2024-06-01T00:00:09Z")]}
+
+
+def event_at(event_id, second, ticket_id=7):
+    """A ticket event (an audit with one Change child) at unix ``second``, as the event export returns it."""
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second))
+    return {"id": event_id, "ticket_id": ticket_id, "timestamp": second, "created_at": stamp, "updater_id": 5,
+            "via": "Web form", "system": {}, "event_type": "Audit",
+            "child_events": [{"id": event_id + 1, "via": "Web form", "via_reference_id": None, "status": "open",
+                              "event_type": "Change", "previous_value": "new"}]}
+
+
+def test_ticket_events_take_the_repeated_end_time_second_once_keyed_by_id_and_created_at(tmp_path):
+    stream = create_spider(tmp_path, streams="ticket_events",
+                           settings={"ZENDESK_EXPORT_PAGE_SIZE": 2}).streams["ticket_events"]
+    pages = told(stream, zendesk_signals.page_received)
+    (request,) = stream.start_requests()
+    assert urlsplit(request.url).path == "/api/v2/incremental/ticket_events.json"
+    assert query(request) == {"start_time": "0", "per_page": "2", "include": "comment_events",
+                              "support_type_scope": "all"}
+    t = 1717200000
+    first = {"ticket_events": [event_at(10, t + 5), event_at(20, t + 9)], "count": 2, "end_of_stream": False,
+             "end_time": t + 9, "next_page": "…"}
+    out = list(stream.parse_page(respond(request, first)))
+    assert out[:-1] == first["ticket_events"] and all(isinstance(r, TicketEventRecord) for r in out[:-1])
+    assert query(out[-1])["start_time"] == str(t + 9)  # the end_time second again
+    second = {"ticket_events": [event_at(20, t + 9), event_at(30, t + 9), event_at(40, t + 12)], "count": 3,
+              "end_of_stream": True, "end_time": t + 12, "next_page": "…"}
+    out = list(stream.parse_page(respond(out[-1], second)))
+    assert [r["id"] for r in out] == [30, 40]  # event 20 came twice: stored once
+    assert pages[0]["repeats"] == [(20, "2024-06-01T00:00:09Z")]
+    assert pages[1] == {"stream": "ticket_events", "page": 2, "position": t + 12, "end_of_stream": True,
+                        "repeats": [(40, "2024-06-01T00:00:12Z")]}
+    # The next run skips what a checkpoint listed as stored after the saved position.
+    again = create_spider(tmp_path, streams="ticket_events").streams["ticket_events"]
+    again.resume_from(StreamPosition(start_time=t + 12, already_stored={(40, "2024-06-01T00:00:12Z")}))
+    (request,) = again.start_requests()
+    page = {"ticket_events": [event_at(40, t + 12), event_at(50, t + 13)], "end_of_stream": True, "end_time": t + 13}
+    assert [r["id"] for r in again.parse_page(respond(request, page))] == [50]
+
+
+def test_in_events_mode_the_ticket_stream_reads_the_event_export_once_for_both(tmp_path):
+    spider = create_spider(tmp_path, streams="tickets,ticket_events", comments="events", start_time="1717200000")
+    history, tickets = spider.streams["ticket_events"], spider.streams["tickets"]
+    t = 1717200000
+    # ticket_events resumes later than the run's start_time: the reader starts at the earlier of the two
+    spider.crawler.signals.send_catch_log(zendesk_signals.resume_position, stream="ticket_events",
+                                          position=StreamPosition(start_time=t + 9))
+    assert history.start_requests() == []  # it asks for nothing itself
+    (events_request,) = [r for r in tickets.start_requests() if "ticket_events" in r.url]
+    assert query(events_request)["start_time"] == str(t)
+    pages = told(history, zendesk_signals.page_received)
+    page = {"ticket_events": [event_at(10, t + 5), event_at(20, t + 9), event_at(30, t + 9)], "count": 3,
+            "end_of_stream": False, "end_time": t + 9}
+    out = list(tickets.event_comments.parse_events_page(respond(events_request, page)))
+    records = [r for r in out if isinstance(r, TicketEventRecord)]
+    assert [r["id"] for r in records] == [20, 30]  # before its saved position: stored by an earlier run
+    assert pages == [{"stream": "ticket_events", "page": 1, "position": t + 9, "end_of_stream": False,
+                      "repeats": [(20, "2024-06-01T00:00:09Z"), (30, "2024-06-01T00:00:09Z")]}]
+    (following,) = [r for r in out if isinstance(r, Request) and "ticket_events" in r.url]
+    older = {"ticket_events": [event_at(20, t + 9), event_at(30, t + 9)], "end_of_stream": True, "end_time": t + 9}
+    out = list(tickets.event_comments.parse_events_page(respond(following, older)))
+    assert not [r for r in out if isinstance(r, TicketEventRecord)]  # the repeated second: once
+    assert pages[-1]["position"] == t + 9 and pages[-1]["end_of_stream"] is True
 
 
 def test_a_full_page_within_one_second_fails_the_stream_instead_of_looping(tmp_path):

@@ -11,6 +11,7 @@ STREAM_META = "zendesk_stream"  # the stream a request belongs to (its failures 
 #: is the feature's answer, not rejected credentials (the auth middleware lets it through to the stream).
 FEATURE_META = "zendesk_needs_feature"
 EXPORT_ENDPOINT = "incremental_tickets"
+#: The Incremental Ticket Event Export: the ``ticket_events`` stream and the comments of ``-a comments=events``.
 EVENTS_ENDPOINT = "incremental_ticket_events"
 COMMENTS_ENDPOINT = "ticket_comments"
 USERS_ENDPOINT = "users_show_many"

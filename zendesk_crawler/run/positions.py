@@ -10,11 +10,19 @@ RecordVersion = tuple[Any, Any]
 
 
 def record_version(record: Any) -> RecordVersion:
-    """``(id, updated_at)`` of an API object or record; ``(None, None)`` for one a checkpoint cannot list."""
-    record_id, updated_at = record.get("id"), record.get("updated_at")
+    """``(id, updated_at)`` of an API object or record; ``(None, None)`` for one a checkpoint cannot list.
+
+    An object that never changes has no ``updated_at`` (a ticket event): its ``created_at`` stands in for it.
+    """
+    record_id, updated_at = record.get("id"), version_time(record)
     if isinstance(record_id, int) and not isinstance(record_id, bool) and isinstance(updated_at, str):
         return record_id, updated_at
     return None, None
+
+
+def version_time(record: Any) -> Any:
+    """The time a record's version is of: ``updated_at``, or ``created_at`` for an object without it."""
+    return record.get("updated_at") if "updated_at" in record else record.get("created_at")
 
 
 @dataclass

@@ -3,7 +3,7 @@ talk, one way each.
 
 Sent with ``crawler.signals.send_catch_log(signal, **arguments)``; receivers take the
 arguments they need by name, like Scrapy's own signals. ``stream`` is a stream name
-(``tickets``, ``users``, ``organizations``, ``groups``, ``ticket_fields``).
+(``tickets``, ``users``, ``organizations``, ``groups``, ``ticket_fields``, ``ticket_events``, …).
 """
 
 #: The run state was loaded (before the first request): where an incremental stream resumes.
@@ -28,6 +28,12 @@ record_superseded = object()
 
 #: A record of ``page`` of ``stream`` an earlier run already stored (``version``: id and ``updated_at``).
 record_already_stored = object()
+
+#: A page of the Incremental Ticket Event Export read by the ticket stream's event reader (``-a comments=events``
+#: with the ``ticket_events`` stream selected: one read for both). Arguments: ``page`` (the page's JSON object),
+#: ``start_time`` (the second it was asked from). The ``ticket_events`` stream returns the records it makes of
+#: it, and the reader hands them on with its own output.
+ticket_event_page = object()
 
 #: Every page of ``stream`` was read (the ticket fields, say, so the tickets can name their custom fields).
 stream_ended = object()

@@ -16,13 +16,15 @@ from zendesk_crawler.streams.help_center import ArticleStream, CategoryStream, S
 from zendesk_crawler.streams.organizations import OrganizationStream
 from zendesk_crawler.streams.satisfaction_ratings import SatisfactionRatingStream
 from zendesk_crawler.streams.side_conversations import SideConversationStream
+from zendesk_crawler.streams.ticket_events import TicketEventStream
 from zendesk_crawler.streams.ticket_fields import TicketFieldStream
 from zendesk_crawler.streams.tickets.stream import TicketStream
 from zendesk_crawler.streams.users import UserStream
 
 _IN_ORDER: tuple[type[Stream], ...] = (TicketFieldStream, GroupStream, *CONFIGURATION_STREAMS, OrganizationStream,
                                        UserStream, TicketStream, SideConversationStream, SatisfactionRatingStream,
-                                       CategoryStream, SectionStream, ArticleStream)
+                                       CategoryStream, SectionStream, ArticleStream,
+                                       TicketEventStream)
 #: Every stream of a backup by name, in the order they start (all of them when ``-a streams=`` is not given).
 STREAMS: dict[str, type[Stream]] = {cls.name: cls for cls in _IN_ORDER}
 

@@ -45,7 +45,7 @@ from zendesk_crawler.items import StreamRecord
 from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.run.context import RunContext
 from zendesk_crawler.run.outcome import mark_unavailable, record_failure, stream_failed, unavailable_streams
-from zendesk_crawler.run.positions import RecordVersion, StreamPosition, record_version
+from zendesk_crawler.run.positions import RecordVersion, StreamPosition, record_version, version_time
 from zendesk_crawler.run.stats_keys import (
     MALFORMED_RESPONSES,
     stream_already_stored,
@@ -301,7 +301,20 @@ class TimeExportStream(Stream):
         return bool(page.get("end_of_stream"))
 
     def read_page(self, page: dict[str, Any], number: int, response: Response) -> Iterator[Any]:
-        start_time = response.meta[START_TIME_META]
+        records, next_start = self.read_time_page(page, number, response.meta[START_TIME_META])
+        yield from records
+        if next_start is not None:
+            yield self.export_request(next_start)
+
+    def read_time_page(self, page: dict[str, Any], number: int, start_time: int | None,
+                       floor: int | None = None) -> tuple[list[StreamRecord], int | None]:
+        """The records of page ``number``, asked from ``start_time``, and where the next page starts (``None``: the
+        stream ended or failed).
+
+        ``floor``: the stream's saved position when the pages were asked from an earlier second (another reader's
+        pages, see ``streams/ticket_events.py``): what lies before it was stored by an earlier run and is skipped,
+        and the position told never goes back before it.
+        """
         end = self.page_ends(page)
         end_time = page.get("end_time")
         objects = page[self.list_key]
@@ -310,12 +323,17 @@ class TimeExportStream(Stream):
         if not isinstance(end_time, int) or isinstance(end_time, bool) or (
                 start_time is not None and end_time < start_time):
             self.fail(f"the {self.label} stopped: the page at start_time={start_time} has no usable end_time")
-            return
+            return [], None
         if not end and end_time == start_time:
             # A full page within one second: asking from end_time again would return the same page forever.
             self.fail(f"the {self.label} stopped: more records changed in the second {end_time} "
                       f"than one page holds (per_page={self.config.export_page_size})")
-            return
+            return [], None
+        next_start = end_time
+        if floor is not None and end_time < floor:
+            end_time = floor
+        if floor is not None:
+            objects = [obj for obj in objects if not isinstance(obj, dict) or not _before(obj, floor)]
         previous, self.repeats = self.repeats, {
             version for obj in objects if isinstance(obj, dict) and (version := record_version(obj))[0] is not None
             and epoch(version[1]) == end_time}
@@ -323,12 +341,12 @@ class TimeExportStream(Stream):
             self.repeats = previous or {v for v in self.position.already_stored if epoch(v[1]) == end_time}
         self.tell(zendesk_signals.page_received, page=number, position=end_time, end_of_stream=end,
                   repeats=sorted(self.repeats, key=repr))
-        yield from self.hand_on(self.records(objects, number, repeats=previous), number)
+        records = self.hand_on(self.records(objects, number, repeats=previous), number)
         note_position(self, objects)
         if end:
             self.tell(zendesk_signals.stream_ended)
-            return
-        yield self.export_request(end_time)
+            return records, None
+        return records, next_start
 
 
 class ListStream(Stream):
@@ -387,11 +405,18 @@ class WholeListStream(Stream):
 
 def note_position(stream: Stream, objects: list[Any]) -> None:
     """Keep the first and the newest ``updated_at`` the stream read in the stats (progress, the state's position)."""
-    stamps = [obj["updated_at"] for obj in (objects[:1] + objects[-1:])
-              if isinstance(obj, dict) and isinstance(obj.get("updated_at"), str)]
+    stamps = [stamp for obj in (objects[:1] + objects[-1:])
+              if isinstance(obj, dict) and isinstance(stamp := version_time(obj), str)]
     if stamps:
         stream.stats.set_value(stream_first_updated_at(stream.name),
                                stream.stats.get_value(stream_first_updated_at(stream.name)) or stamps[0])
         stream.stats.set_value(stream_position_updated_at(stream.name), stamps[-1])
 
 
+
+
+def _before(obj: dict[str, Any], second: int) -> bool:
+    """Whether an object's version is of a time before ``second`` (unix seconds)."""
+    stamp = version_time(obj)
+    seconds = epoch(stamp) if isinstance(stamp, str) else None
+    return seconds is not None and seconds < second

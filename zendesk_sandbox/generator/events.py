@@ -10,6 +10,8 @@ from .states import TicketHistory, TicketState
 from .tickets import Tickets
 
 #: The ticket event export names channels in words (``via`` of an audit is a string).
+#: The trigger that notifies a requester of a comment (Zendesk's default "Notify requester of comment update").
+NOTIFY_TRIGGER_ID = 360_000_000_001
 VIA_NAMES = {"web": "Web form", "email": "Email", "api": "Web service", "mobile": "Mobile",
              "voice": "Phone call (inbound)"}
 
@@ -27,7 +29,10 @@ class TicketEvents:
 
         Its child events: the comment (with ``comment_events`` exactly the documented sideload fields, the
         same values the comments endpoint serves; without it only ``comment_present``/``comment_public``),
-        then, for the ticket's first comment, one Create event per field the ticket was created with. A voice
+        then, for the ticket's first comment, one Create event per field the ticket was created with and a Cc
+        event naming its collaborators (if any); for a later public comment, the Change of ``status`` it made
+        (with ``previous_value``: the requester's reply reopens, an agent's sets pending); then, for a public
+        comment not by the requester, the Notification a trigger sent the requester (its ``via`` names it). A voice
         comment's child has ``type`` and ``event_type`` ``VoiceComment`` (the audit event type) and, with the
         sideload, its ``data``, ``formatted_from``, ``formatted_to`` and ``transcription_visible`` too.
         """
@@ -45,8 +50,8 @@ class TicketEvents:
                      b'"event_type":"%s"}') % (comment.id, via_name, b"true" if comment.public else b"false",
                                                event_type)
         children = [child]
+        people = self.tickets.people(state.id)
         if index == 0:
-            people = self.tickets.people(state.id)
             fields = (("status", state.created_status or people.status), ("priority", people.priority),
                       ("type", people.type), ("requester_id", people.requester), ("assignee_id", people.assignee),
                       ("group_id", people.group))
@@ -54,26 +59,51 @@ class TicketEvents:
                 children.append(b'{"id":%d,"via":"%s","via_reference_id":null,"%s":%s,"event_type":"Create"}' % (
                     comment.id + 4 + k, via_name, name.encode("ascii"),
                     b"null" if value is None else b"%d" % value if type(value) is int else b'"%s"' % value.encode()))
+            if people.collaborators:
+                children.append(b'{"id":%d,"via":"%s","via_reference_id":null,"recipients":%s,"event_type":"Cc"}' % (
+                    comment.id + 2, via_name, dumps(list(people.collaborators))))
+        elif comment.public and comment.author_id is not None:
+            # A public reply moves the ticket: the requester's reopens it, an agent's awaits the requester.
+            by_requester = comment.author_id == people.requester
+            children.append(b'{"id":%d,"via":"%s","via_reference_id":null,"status":"%s","event_type":"Change",'
+                            b'"previous_value":"%s"}' % (comment.id + 3, via_name,
+                                                         *((b"open", b"pending") if by_requester else
+                                                           (b"pending", b"open"))))
+        if comment.public and comment.author_id is not None and comment.author_id != people.requester:
+            # A trigger told the requester: a Notification event names its recipients by user id.
+            children.append(
+                b'{"id":%d,"via":{"channel":"rule","source":{"from":{"id":%d,"title":"Notify requester of comment '
+                b'update"},"to":{},"rel":"trigger"}},"via_reference_id":null,'
+                b'"subject":"[Sandbox] Re: {{ticket.title}}","body":"Your request ({{ticket.id}}) has been updated. '
+                b'To add additional comments, reply to this email.\\n\\n{{ticket.comments_formatted}}",'
+                b'"recipients":[%d],"event_type":"Notification"}' % (
+                    comment.id + 1, NOTIFY_TRIGGER_ID, people.requester))
         return (b'{"id":%d,"ticket_id":%d,"timestamp":%d,"created_at":"%s","updater_id":%s,"via":"%s",'
                 b'"system":%s,"event_type":"Audit","child_events":[%s]}') % (
             comment.id - 1, state.id, comment.created_at, created, id_json(comment.author_id), via_name,
             self._audit_systems[comment.system], b",".join(children))
 
     def update_event(self, state: TicketState, number: int) -> bytes:
-        """The audit of the ticket's ``number``-th ``update`` change: Change events of status, priority, tags."""
+        """The audit of the ticket's ``number``-th ``update`` change: Change events of status, priority, tags, each
+        with its ``previous_value`` (the values of the update before, or those the ticket was created with)."""
         timestamp, change = state.updates[number]
         status, priority, tags, agent = self.history.update_values(state.id, change)
-        before = self.history.update_values(state.id, state.updates[number - 1][1])[2] if number else \
-            self.tickets.base(state.id, state.number)["tags"]
+        if number:
+            old_status, old_priority, before, _ = self.history.update_values(state.id, state.updates[number - 1][1])
+        else:
+            people = self.tickets.people(state.id)
+            old_status, old_priority = state.created_status or people.status, people.priority
+            before = self.tickets.base(state.id, state.number)["tags"]
         audit_id = UPDATE_AUDIT_BASE + 10 * change
         children = [
-            b'{"id":%d,"via":"Web form","via_reference_id":null,"status":%s,"event_type":"Change"}' % (
-                audit_id + 1, dumps(status)),
-            b'{"id":%d,"via":"Web form","via_reference_id":null,"priority":%s,"event_type":"Change"}' % (
-                audit_id + 2, dumps(priority)),
+            b'{"id":%d,"via":"Web form","via_reference_id":null,"status":%s,"event_type":"Change",'
+            b'"previous_value":%s}' % (audit_id + 1, dumps(status), dumps(old_status)),
+            b'{"id":%d,"via":"Web form","via_reference_id":null,"priority":%s,"event_type":"Change",'
+            b'"previous_value":%s}' % (audit_id + 2, dumps(priority), dumps(old_priority)),
             b'{"id":%d,"via":"Web form","via_reference_id":null,"tags":%s,"added_tags":%s,"removed_tags":%s,'
-            b'"event_type":"Change"}' % (audit_id + 3, dumps(tags), dumps([t for t in tags if t not in before]),
-                                         dumps([t for t in before if t not in tags])),
+            b'"event_type":"Change","previous_value":%s}' % (
+                audit_id + 3, dumps(tags), dumps([t for t in tags if t not in before]),
+                dumps([t for t in before if t not in tags]), dumps(before)),
         ]
         return (b'{"id":%d,"ticket_id":%d,"timestamp":%d,"created_at":"%s","updater_id":%d,"via":"Web form",'
                 b'"system":%s,"event_type":"Audit","child_events":[%s]}') % (

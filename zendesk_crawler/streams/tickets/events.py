@@ -24,8 +24,10 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
-from collections.abc import Iterator
-from dataclasses import dataclass
+import sys
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
@@ -35,11 +37,14 @@ from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 from twisted.python.failure import Failure
 
+from zendesk_crawler.api import jsoncodec
 from zendesk_crawler.api.endpoints import EVENTS_ENDPOINT, USERS_ENDPOINT
 from zendesk_crawler.api.responses import COMMENTS_PRIORITY, PAGE_PRIORITY, by_id, describe, json_object
 from zendesk_crawler.api.timestamps import epoch
-from zendesk_crawler.items import SOURCE_TICKET_EVENTS, TicketConversation
+from zendesk_crawler.items import SOURCE_TICKET_EVENTS, StreamRecord, TicketConversation
+from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.run.context import RunContext
+from zendesk_crawler.run.positions import StreamPosition
 from zendesk_crawler.run.stats_keys import (
     EVENT_PAGES,
     EVENT_STREAM_PAUSED,
@@ -47,8 +52,10 @@ from zendesk_crawler.run.stats_keys import (
     TICKETS_EVICTED_FROM_EVENTS,
     TICKETS_FETCHED_PER_TICKET,
 )
+from zendesk_crawler.streams.ticket_events import TICKET_EVENTS, shares_event_reads
 from zendesk_crawler.streams.tickets.handle import NextWork, StreamHandle
 from zendesk_crawler.streams.tickets.per_ticket import TicketComments
+from zendesk_crawler.streams.tickets.ticket_ids import TicketIdSet
 from zendesk_crawler.streams.tickets.versions import TicketVersions
 
 logger = logging.getLogger(__name__)
@@ -61,16 +68,32 @@ EVENTS_PATH = "/api/v2/incremental/ticket_events.json"
 USERS_PATH = "/api/v2/users/show_many.json"
 #: Users per show_many request (Zendesk's maximum).
 USERS_PER_REQUEST = 100
+#: Bytes a kept ticket's dictionary of comments and a kept comment's entry in it take besides the comment's JSON.
+TICKET_OVERHEAD = 300
+COMMENT_OVERHEAD = 120
+#: Users kept for comment authors (about 300 bytes each); the least recently used beyond it are looked up again.
+KNOWN_USERS_KEPT = 10_000
 
 
 class CommentEvents:
-    """Comments read from the event stream, kept by ticket until the ticket's record takes them."""
+    """Comments read from the event stream, kept by ticket until the ticket's record takes them.
+
+    A kept comment is its compact JSON (UTF-8 bytes, parsed again when its
+    ticket takes it): two to three times less memory than the decoded object,
+    and a size that is known exactly. What is kept is counted in bytes
+    (``kept_bytes``, with what the dictionaries around them take); ``evict``
+    holds it under a budget. The tickets whose comments were let go are
+    remembered in a bit set (``ticket_ids.py``), a bit a ticket.
+    """
 
     def __init__(self, start_time: int) -> None:
         self.start_time = start_time
-        self.comments: dict[Any, dict[Any, dict[str, Any]]] = {}
+        self.comments: dict[Any, dict[Any, bytes]] = {}
+        #: The approximate size of each kept ticket's comments, and their sum.
+        self.sizes: dict[Any, int] = {}
+        self.kept_bytes = 0
         #: Tickets whose comments are no longer kept (see ``evict``): fetched per ticket instead.
-        self.evicted: set[Any] = set()
+        self.evicted = TicketIdSet()
         #: Every comment created at or before this second has been read.
         self.covered_until = start_time - 1
         self.finished = False
@@ -80,11 +103,12 @@ class CommentEvents:
         for event in page.get("ticket_events") or []:
             if not isinstance(event, dict):
                 continue
+            timestamp = event.get("timestamp")
+            if isinstance(timestamp, int) and timestamp < self.start_time:
+                continue  # of a ticket created before start_time: fetched per ticket (the reader may start earlier)
             for child in event.get("child_events") or []:
                 if isinstance(child, dict) and child.get("event_type") in COMMENT_EVENT_TYPES and "body" in child:
-                    ticket_id = event.get("ticket_id")
-                    if ticket_id not in self.evicted:
-                        self.comments.setdefault(ticket_id, {})[child.get("id")] = child
+                    self._keep(event.get("ticket_id"), child)
         end_time = page.get("end_time")
         if isinstance(end_time, int):
             # Events of the end_time second may continue on the next page.
@@ -92,6 +116,23 @@ class CommentEvents:
             self.covered_until = max(self.covered_until, reached)
         if page.get("end_of_stream"):
             self.finished = True
+
+    def _keep(self, ticket_id: Any, comment: dict[str, Any]) -> None:
+        if ticket_id in self.evicted:
+            return
+        kept = self.comments.get(ticket_id)
+        size = 0
+        if kept is None:
+            kept = self.comments[ticket_id] = {}
+            size += TICKET_OVERHEAD
+        comment_id = comment.get("id")
+        if comment_id in kept:
+            return  # an event of the end_time second read again on the next page
+        # A copy of exactly its length: orjson's output keeps its whole buffer (4 KiB at least).
+        data = kept[comment_id] = bytes(memoryview(jsoncodec.dumps(comment)))
+        size += sys.getsizeof(data) + COMMENT_OVERHEAD
+        self.sizes[ticket_id] = self.sizes.get(ticket_id, 0) + size
+        self.kept_bytes += size
 
     def completion_time(self, ticket: dict[str, Any]) -> int | None:
         """The second once read up to which the stream holds every comment of this ticket version.
@@ -109,39 +150,86 @@ class CommentEvents:
         """Whether every comment created up to ``completion_time`` has been read."""
         return completion_time <= self.covered_until
 
-    def take(self, ticket_id: Any) -> list[dict[str, Any]]:
-        """The comments read for a ticket (forgotten afterwards)."""
+    def take(self, ticket_id: Any) -> list[bytes]:
+        """The comments read for a ticket, as their JSON (forgotten here afterwards)."""
+        self.kept_bytes -= self.sizes.pop(ticket_id, 0)
         return list(self.comments.pop(ticket_id, {}).values())
 
-    def evict(self, keep: set[Any] | dict[Any, Any], limit: int) -> int:
-        """Forget the comments of the tickets read longest ago, but those in ``keep``, until at most ``limit`` remain.
+    def evict(self, keep: set[Any] | dict[Any, Any], limit: int, budget_bytes: int) -> list[Any]:
+        """Let go of comments until at most ``limit`` tickets' and ``budget_bytes`` are kept; the tickets let go.
 
         Their later comments are not kept either: those tickets are fetched per
-        ticket. This bounds memory when many tickets' last update lies far
-        ahead of the event stream (a bulk update of old tickets, say).
-        Returns how many tickets were evicted.
+        ticket. Beyond ``limit`` tickets, the tickets read longest ago go first
+        (but those in ``keep``, the tickets waiting for the stream). Beyond
+        ``budget_bytes``, the largest go first, waiting or not, down to three
+        quarters of the budget (so that eviction is not a pass on every page):
+        a ticket with many long comments frees most bytes for the fewest
+        per-ticket requests. This bounds memory in bytes whatever the account's
+        size and however far the tickets' last updates lie ahead of the event
+        stream (a bulk update of old tickets, say).
         """
+        victims = []
         excess = len(self.comments) - limit
-        if excess <= 0:
-            return 0
-        victims = list(itertools.islice((ticket_id for ticket_id in self.comments if ticket_id not in keep), excess))
-        for ticket_id in victims:
-            del self.comments[ticket_id]
-        self.evicted.update(victims)
-        return len(victims)
+        if excess > 0:
+            victims = list(itertools.islice((tid for tid in self.comments if tid not in keep), excess))
+            for ticket_id in victims:
+                self.stop_collecting(ticket_id)
+        if self.kept_bytes > budget_bytes:
+            target = budget_bytes * 3 // 4
+            for ticket_id in sorted(self.sizes, key=self.sizes.__getitem__, reverse=True):
+                if self.kept_bytes <= target:
+                    break
+                self.stop_collecting(ticket_id)
+                victims.append(ticket_id)
+        return victims
 
     def stop_collecting(self, ticket_id: Any) -> None:
         """Forget a ticket's comments and keep none of its later ones: it is fetched per ticket from now on.
 
-        For a ticket whose earlier version already took its comments: the
-        stream no longer holds its whole conversation.
+        For a ticket whose earlier version already took its comments, or one evicted: the stream no longer
+        holds its whole conversation.
         """
-        self.comments.pop(ticket_id, None)
+        self.drop(ticket_id)
         self.evicted.add(ticket_id)
 
     def drop(self, ticket_id: Any) -> None:
         """Forget a ticket's comments (a deleted ticket, or one fetched per ticket)."""
         self.comments.pop(ticket_id, None)
+        self.kept_bytes -= self.sizes.pop(ticket_id, 0)
+
+
+class KnownUsers:
+    """The users a run has seen, as comment authors need them, at most ``limit`` (the least recently used go).
+
+    A user let go is looked up again with ``users/show_many`` if a comment
+    names them: a request per hundred, against memory that would grow with the
+    account's users.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.users: OrderedDict[int, dict[str, Any]] = OrderedDict()
+
+    def remember(self, users: Iterable[tuple[int, dict[str, Any]]]) -> None:
+        for user_id, user in users:
+            self.users[user_id] = slim_user(user)
+            self.users.move_to_end(user_id)
+        while len(self.users) > self.limit:
+            self.users.popitem(last=False)
+
+    def get(self, user_id: int) -> dict[str, Any] | None:
+        user = self.users.get(user_id)
+        if user is not None:
+            self.users.move_to_end(user_id)
+        return user
+
+
+@dataclass
+class Released:
+    """A waiting ticket the event stream completed, with its comments' JSON (decoded when handed on)."""
+
+    conversation: TicketConversation
+    comments: list[bytes]
 
 
 @dataclass
@@ -150,6 +238,8 @@ class UserLookup:
 
     conversations: list[TicketConversation]
     pending: int
+    #: The authors found by the answers so far.
+    found: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
 def slim_user(user: dict[str, Any]) -> dict[str, Any]:
@@ -168,8 +258,10 @@ class EventComments:
       next page while it is ahead of the ticket export and buffers more than
       ``ZENDESK_EVENTS_BUFFERED_TICKETS`` tickets' comments. Neither hold can
       block the other (see ``events_ahead``).
-    - Beyond ``ZENDESK_EVENTS_KEPT_TICKETS`` tickets' comments, the oldest are
-      evicted and those tickets fetched per ticket.
+    - Beyond ``ZENDESK_EVENTS_BUFFER_BYTES`` of kept comments (or
+      ``ZENDESK_EVENTS_KEPT_TICKETS`` tickets' comments), comments are evicted
+      (``CommentEvents.evict``) and those tickets fetched per ticket; the event
+      stream also holds while it is ahead with more than half that many bytes.
     - Comment events name authors by id only: authors not among the users seen
       are looked up with ``users/show_many``.
     - When the spider is idle, waiting tickets are fetched per ticket (``idle``).
@@ -192,16 +284,27 @@ class EventComments:
         self.waiting_order: list[tuple[int, int, int, TicketConversation]] = []
         self.waiting_sequence = itertools.count()
         self.held_events_request: Request | None = None
-        self.known_users: dict[int, dict[str, Any]] = {}
+        self.known_users = KnownUsers(KNOWN_USERS_KEPT)
         self.unresolved: list[TicketConversation] = []
         self.unresolved_ids: set[int] = set()
+        #: Where the ``ticket_events`` stream resumes, when this reader brings its pages too (else the run's
+        #: ``start_time``): the reader starts at the earlier of the two (``streams/ticket_events.py``).
+        self.history_start = config.start_time
+        self.shares_reads = shares_event_reads(config)
+        if self.shares_reads:
+            crawler.signals.connect(self.history_resumes, signal=zendesk_signals.resume_position)
 
     @property
     def stats(self) -> StatsCollector:
         return self.crawler.stats
 
     def start_requests(self) -> list[Request]:
-        return [self.events_request(self.events.start_time)]
+        return [self.events_request(min(self.events.start_time, self.history_start))]
+
+    def history_resumes(self, stream: str, position: StreamPosition) -> None:
+        """Where the ``ticket_events`` stream resumes: the reader starts there if that is earlier."""
+        if stream == TICKET_EVENTS:
+            self.history_start = position.start_time
 
     def unfinished(self) -> int:
         """Tickets waiting for the events or for their authors."""
@@ -213,7 +316,7 @@ class EventComments:
 
     def users_seen(self, users: dict[int, dict[str, Any]]) -> None:
         """Users sideloaded with an export page: comment authors need not be looked up."""
-        self.known_users.update((uid, slim_user(user)) for uid, user in users.items())
+        self.known_users.remember(users.items())
 
     def offer(self, conversation: TicketConversation, seen_before: bool, deleted: bool) -> bool:
         """Whether the ticket waits for the event stream (else its comments come from elsewhere)."""
@@ -240,13 +343,32 @@ class EventComments:
         """How far the ticket export has read (told by the ticket stream after each of its pages)."""
         self.export_ended, self.export_position = ended, position
 
-    def after_export_page(self) -> list[Request | TicketConversation]:
+    def after_export_page(self) -> Iterator[Request | TicketConversation | StreamRecord]:
         """An export page was read: release what the events cover, resume a held event page."""
         out = self.release_waiting()
         if self.held_events_request is not None and not self.events_ahead():
             out.append(self.held_events_request)
             self.held_events_request = None
-        return out
+        return self.hand_on(out)
+
+    def hand_on(self, out: list[Request | TicketConversation | StreamRecord | Released]
+                ) -> Iterator[Request | TicketConversation | StreamRecord]:
+        """What a callback hands to Scrapy, a released ticket's comments decoded only when it is its turn.
+
+        Scrapy takes a callback's output a few items at a time, so the tickets one
+        event page completes (thousands, when their last comments share the
+        page's second) are not all decoded at once. Their authors are resolved
+        then, and looked up at the end if some are unknown.
+        """
+        for item in out:
+            if isinstance(item, Released):
+                item.conversation.comments = [jsoncodec.loads(data) for data in item.comments]
+                yield from self._resolve_authors(item.conversation)
+            else:
+                yield item
+        if self.unresolved_ids and (len(self.unresolved_ids) >= USERS_PER_REQUEST or self.events.finished
+                                    or not self.waiting):
+            yield from self._users_requests()
 
     # --- the event stream ---------------------------------------------------
 
@@ -255,8 +377,16 @@ class EventComments:
         return self.handle.request(f"{self.config.base_url}{EVENTS_PATH}?{urlencode(params)}", self.parse_events_page,
                                  self.events_failed, PAGE_PRIORITY, EVENTS_ENDPOINT, {"start_time": start_time})
 
-    def parse_events_page(self, response: Response) -> Iterator[Request | TicketConversation]:
-        """One page of ticket events: keep its comments, release the tickets they complete, go on."""
+    def parse_events_page(self, response: Response) -> Iterator[Request | TicketConversation | StreamRecord]:
+        """One page of ticket events: keep its comments, release the tickets they complete, go on.
+
+        The page is read at once (a list): the decoded page, which can hold thousands of events when they
+        share a second, is let go before Scrapy takes what it released (``hand_on``).
+        """
+        yield from self.hand_on(list(self._read_events_page(response)))
+
+    def _read_events_page(self, response: Response) -> Iterator[Request | TicketConversation | StreamRecord |
+                                                                Released]:
         page = json_object(response, "ticket_events")
         if page is None:
             yield from self.handle.retry_or_fail(response, self._events_failed)
@@ -270,10 +400,10 @@ class EventComments:
                                     "end_time")
                 return
             next_start = end_time
+        if self.shares_reads:
+            yield from self._history_records(page, response.meta["start_time"])
         self.events.add_page(page)
-        evicted = self.events.evict(self.waiting, self.config.events_kept_tickets)
-        if evicted:
-            self.stats.inc_value(TICKETS_EVICTED_FROM_EVENTS, evicted)
+        yield from self._evict()
         yield from self.release_waiting()
         if next_start is not None:
             if self.events_ahead():
@@ -283,6 +413,29 @@ class EventComments:
                 yield self.events_request(next_start)
         yield from self.next_work()
 
+    def _history_records(self, page: dict[str, Any], start_time: int) -> list[StreamRecord]:
+        """The ``ticket_events`` stream's records of this page (one read for both: ``ticket_event_page``)."""
+        answers = self.crawler.signals.send_catch_log(zendesk_signals.ticket_event_page, page=page,
+                                                      start_time=start_time)
+        return [record for _, records in answers if isinstance(records, list) for record in records]
+
+    def _evict(self) -> list[Request]:
+        """Hold the kept comments under their bounds; the tickets let go are fetched per ticket.
+
+        A waiting ticket let go leaves the waiting tickets for the comments
+        endpoint now; the others are fetched per ticket when the export brings
+        them (``completion_time`` is ``None`` for them).
+        """
+        victims = self.events.evict(self.waiting, self.config.events_kept_tickets, self.config.events_buffer_bytes)
+        if not victims:
+            return []
+        self.stats.inc_value(TICKETS_EVICTED_FROM_EVENTS, len(victims))
+        waiting = [self.waiting.pop(ticket_id) for ticket_id in victims if ticket_id in self.waiting]
+        if not waiting:
+            return []
+        self.stats.inc_value(TICKETS_FETCHED_PER_TICKET, len(waiting))
+        return self.per_ticket.fetch(waiting)
+
     def events_ahead(self) -> bool:
         """Whether the event stream is so far ahead of the ticket export that it should wait.
 
@@ -291,7 +444,9 @@ class EventComments:
         the ticket export has ended: the two holds cannot block each other.
         """
         export_ended, export_position = self.export_ended, self.export_position
-        if export_ended or len(self.events.comments) <= self.config.events_buffered_tickets:
+        events, config = self.events, self.config
+        if export_ended or (len(events.comments) <= config.events_buffered_tickets
+                            and events.kept_bytes <= config.events_buffer_bytes // 2):
             return False
         return export_position is None or self.events.covered_until > export_position
 
@@ -302,29 +457,26 @@ class EventComments:
     def _events_failed(self, why: str) -> None:
         self.handle.fail(f"the ticket event export stopped: {why}")
 
-    def release_waiting(self) -> list[Request | TicketConversation]:
-        """Hand on the waiting tickets the event stream now covers; fetch the rest per ticket once it ended.
+    def release_waiting(self) -> list[Request | TicketConversation | StreamRecord | Released]:
+        """Release the waiting tickets the event stream now covers (``hand_on`` decodes their comments); fetch
+        the rest per ticket once it ended.
 
         Eager (a list, not a generator): Scrapy consumes callback output
         lazily, so two callbacks' generators could interleave over ``waiting``.
         """
         events = self.events
-        out: list[Request | TicketConversation] = []
+        out: list[Request | TicketConversation | StreamRecord | Released] = []
         order = self.waiting_order
         while order and events.covers(order[0][0]):
             _, _, ticket_id, conversation = heapq.heappop(order)
             if self.waiting.get(ticket_id) is not conversation:
                 continue  # a newer version of the ticket took its place
             del self.waiting[ticket_id]
-            conversation.comments = events.take(ticket_id)
             conversation.comments_source = SOURCE_TICKET_EVENTS
-            out += self._resolve_authors(conversation)
+            out.append(Released(conversation, events.take(ticket_id)))
         if events.finished and self.waiting:
             # Changed after the event stream ended: their newest comments are not in it.
             out += self._fetch_waiting_per_ticket()
-        if self.unresolved_ids and (len(self.unresolved_ids) >= USERS_PER_REQUEST or events.finished
-                                    or not self.waiting):
-            out += self._users_requests()
         return out
 
     def _fetch_waiting_per_ticket(self) -> list[Request]:
@@ -355,8 +507,9 @@ class EventComments:
             author_id = comment.get("author_id") if isinstance(comment, dict) else None
             if not isinstance(author_id, int) or author_id in conversation.users:
                 continue
-            if author_id in self.known_users:
-                conversation.users[author_id] = self.known_users[author_id]
+            user = self.known_users.get(author_id)
+            if user is not None:
+                conversation.users[author_id] = user
             else:
                 missing.add(author_id)
         if not missing:
@@ -385,8 +538,10 @@ class EventComments:
         if page is None:
             yield from self.handle.retry_or_fail(response, self._users_failed)
             return
-        self.known_users.update((uid, slim_user(user)) for uid, user in by_id(page["users"]).items())
+        found = by_id(page["users"])
+        self.known_users.remember(found.items())
         lookup: UserLookup = response.meta["lookup"]
+        lookup.found.update((uid, slim_user(user)) for uid, user in found.items())
         lookup.pending -= 1
         if lookup.pending:
             return
@@ -394,8 +549,8 @@ class EventComments:
         for conversation in lookup.conversations:
             for comment in conversation.comments:
                 author_id = comment.get("author_id") if isinstance(comment, dict) else None
-                if isinstance(author_id, int) and author_id in self.known_users:
-                    conversation.users.setdefault(author_id, self.known_users[author_id])
+                if isinstance(author_id, int) and author_id in lookup.found:
+                    conversation.users.setdefault(author_id, lookup.found[author_id])
             finished += self.versions.finished(conversation)
         yield from finished
 
