@@ -164,7 +164,17 @@ def test_a_killed_run_resumes_and_loses_no_side_conversation(big_sandbox, tmp_pa
         first.wait_for("Checkpoint: ")  # until a whole export page's side conversations are stored
     first.proc.send_signal(signal.SIGKILL)
     assert first.finish().returncode != 0
-    saved = json.loads(state_file.read_text("utf-8"))["streams"]["side_conversations"]["start_time"]
+    killed = json.loads(state_file.read_text("utf-8"))
+    saved = killed["streams"]["side_conversations"]["start_time"]
+    checkpointed = {uri.rsplit("/", 1)[-1] for uri in killed["checkpoint"]["files"]}
+    # What the killed run stored in files its last checkpoint counted (its position, and the versions it listed).
+    counted = [(r["id"], r["updated_at"]) for path in sorted(tmp_path.glob("side_conversations-*.json"))
+               if path.name in checkpointed for r in json.loads(path.read_bytes())]
+    uncounted = {(r["id"], r["updated_at"]) for path in sorted(tmp_path.glob("side_conversations-*.json"))
+                 if path.name not in checkpointed for r in json.loads(path.read_bytes())}
+    # The position lists its second's events and the side conversations stored after it: never one not stored.
+    listed = {tuple(v) for v in killed["streams"]["side_conversations"]["stored_after_cursor"]}
+    assert counted and listed & {(s["id"], s["updated_at"]) for s in truth} <= set(counted)
     before = big_sandbox.requests_log()["count"]
     second = run_crawl(big_sandbox.url, tmp_path, *args, **CHECKPOINTING)
     assert second.returncode == 0, second.stderr[-3000:]
@@ -172,7 +182,21 @@ def test_a_killed_run_resumes_and_loses_no_side_conversation(big_sandbox, tmp_pa
     assert resumed[0]["query"]["start_time"] == str(saved) != "0"
     stored = [r for path in sorted(tmp_path.glob("side_conversations-*.json")) for r in json.loads(path.read_bytes())]
     assert {r["id"]: r for r in stored} == {s["id"]: s for s in truth}  # the two runs together: every one, exact
-    assert len(second.records("side_conversations")) < len(truth)  # it did not start from zero
+    # ... and each version once: the killed run's checkpoint listed the side conversations it had stored.
+    # ... and each version once, but those in files the killed run stored after its last checkpoint (the JSON
+    # batch of a checkpoint whose XML batch the kill cut short): the checkpoint listed every side conversation
+    # stored after its position (string ids), and the resumed run exported none of them again.
+    versions = Counter((r["id"], r["updated_at"]) for r in stored)
+    twice = {version for version, count in versions.items() if count > 1}
+    assert max(versions.values()) <= 2 and len(versions) == len(truth)
+    assert twice <= uncounted and not twice & set(counted)
+    assert 0 < len(second.records("side_conversations")) < len(truth)  # it did not start from zero
+    # The next run (nothing changed) lists no ticket again and exports no side conversation again.
+    before = big_sandbox.requests_log()["count"]
+    third = run_crawl(big_sandbox.url, tmp_path, *args, **CHECKPOINTING)
+    assert third.returncode == 0, third.stderr[-3000:]
+    assert third.records("side_conversations") == []
+    assert [e["path"] for e in big_sandbox.requests_log(since=before)["log"]] == [SIDE_EXPORT]
 
 
 @pytest.mark.parametrize("endpoint, why", [
