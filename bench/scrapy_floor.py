@@ -67,6 +67,26 @@ class ScrapyFloorSpider(scrapy.Spider):
         if page["meta"]["has_more"]:
             yield self._comments(ticket, {"page[after]": page["meta"]["after_cursor"]})
             return
+        if ticket.get("from_messaging_channel") is True:
+            yield self._log(ticket, {})
+            return
+        yield from self._finished(ticket)
+
+    def _log(self, ticket: dict[str, Any], position: dict[str, str]) -> scrapy.Request:
+        """A messaging ticket's conversation log page (the crawler reads it for those tickets too)."""
+        params = {"page[size]": 100, **position}
+        return scrapy.Request(f"{self.base_url}/api/v2/tickets/{ticket['id']}/conversation_log?{urlencode(params)}",
+                              headers=self.headers, callback=self.parse_log, cb_kwargs={"ticket": ticket})
+
+    def parse_log(self, response: scrapy.http.Response, ticket: dict[str, Any]) -> Iterator[Any]:
+        page = json.loads(response.body)
+        ticket.setdefault("conversation_log", []).extend(page["events"])
+        if page["meta"]["has_more"]:
+            yield self._log(ticket, {"page[after]": page["meta"]["after_cursor"]})
+            return
+        yield from self._finished(ticket)
+
+    def _finished(self, ticket: dict[str, Any]) -> Iterator[Any]:
         self.tickets += 1
         self.comments += len(ticket["comments"])
         yield ticket
