@@ -112,6 +112,13 @@ def crawl(sandbox: SandboxProcess, scenario: Scenario, export_dir: Path, *args: 
     manifests = sorted(export_dir.glob("manifest-*.json"))
     last = json.loads(manifests[-1].read_text("utf-8")) if manifests else {}
     files = last.get("attachments")
+    streams = last.get("streams") or {}
+    if len(streams) > 1:  # a run of several streams: what each cost, beside the table
+        total = after["count"] - before["count"]
+        print(f"# {scenario.name}: requests (records) by stream, the crawler's per-stream stats ({total} requests "
+              "in the sandbox's log): " + ", ".join(f"{name} {facts.get('requests', 0)} ({facts.get('records', 0)})"
+                                                      for name, facts in streams.items()),
+              file=sys.stderr, flush=True)
     if files:  # the file downloads of an attachments scenario, beside the table
         print(f"# {scenario.name}: {files.get('downloaded', 0)} files downloaded "
               f"({files.get('downloaded', 0) / wall:.1f} files/s, {files.get('downloaded_bytes', 0) / 1e6:.1f} MB), "

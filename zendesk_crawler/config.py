@@ -43,6 +43,7 @@ class AccountConfig:
     rate_limit_share: float
     max_requests_per_minute: float
     export_requests_per_minute: float
+    conversation_log_requests_per_minute: float
     rate_limit_window: float
     rate_limit_max_retries: int
     retry_backoff_base: float
@@ -81,6 +82,8 @@ def account_fields(settings: BaseSettings) -> dict[str, Any]:
         rate_limit_share=_number(settings, "ZENDESK_RATE_LIMIT_SHARE", 1.0, low=0.01, high=1.0),
         max_requests_per_minute=_number(settings, "ZENDESK_MAX_REQUESTS_PER_MINUTE", 0, low=0),
         export_requests_per_minute=_number(settings, "ZENDESK_EXPORT_REQUESTS_PER_MINUTE", 10, low=1),
+        conversation_log_requests_per_minute=_number(settings, "ZENDESK_CONVERSATION_LOG_REQUESTS_PER_MINUTE", 100,
+                                                     low=1),
         rate_limit_window=_number(settings, "ZENDESK_RATE_LIMIT_WINDOW", 60, low=0.1),
         rate_limit_max_retries=_int_in_range(settings, "ZENDESK_RATE_LIMIT_MAX_RETRIES", 0, 10_000, default=30),
         retry_backoff_base=_number(settings, "ZENDESK_RETRY_BACKOFF_BASE", 1, low=0),

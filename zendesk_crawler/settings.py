@@ -72,6 +72,8 @@ ZENDESK_RATE_LIMIT_SHARE = os.environ.get("ZENDESK_RATE_LIMIT_SHARE", "1.0")
 ZENDESK_MAX_REQUESTS_PER_MINUTE = os.environ.get("ZENDESK_MAX_REQUESTS_PER_MINUTE", "0")
 # Incremental Export budget: 10 requests/minute (30 with the High Volume add-on).
 ZENDESK_EXPORT_REQUESTS_PER_MINUTE = os.environ.get("ZENDESK_EXPORT_REQUESTS_PER_MINUTE", "10")
+# The conversation log's own budget (List Conversation Log for Ticket): 100 requests/minute (300 with High Volume).
+ZENDESK_CONVERSATION_LOG_REQUESTS_PER_MINUTE = os.environ.get("ZENDESK_CONVERSATION_LOG_REQUESTS_PER_MINUTE", "100")
 # The rate-limit window assumed only where answers do not say (before the first answer, answers
 # without rate-limit headers, the export budget without its header): ratelimit-reset wins.
 ZENDESK_RATE_LIMIT_WINDOW = os.environ.get("ZENDESK_RATE_LIMIT_WINDOW", "60")

@@ -41,6 +41,8 @@ def parse_args(argv: list[str] | None = None) -> Config:
                         help="send Zendesk-RateLimit-incremental-exports on the ticket, event and organization exports")
     parser.add_argument("--search-export-rate-limit", type=int, default=100,
                         help="Export Search Results requests per minute (0: unlimited)")
+    parser.add_argument("--conversation-log-rate-limit", type=int, default=100,
+                        help="List Conversation Log for Ticket requests per minute (0: unlimited)")
     parser.add_argument("--time-scale", type=float, default=1.0,
                         help="rate-limit minutes last 60/S real seconds")
     parser.add_argument("--other-usage", type=int, default=0,
@@ -75,6 +77,7 @@ def parse_args(argv: list[str] | None = None) -> Config:
                   tickets=args.tickets, seed=args.seed,
                   rate_limit=args.rate_limit, export_rate_limit=args.export_rate_limit,
                   search_export_rate_limit=args.search_export_rate_limit,
+                  conversation_log_rate_limit=args.conversation_log_rate_limit,
                   time_scale=args.time_scale, other_usage=args.other_usage, latency_ms=args.latency_ms,
                   export_budget_header=args.export_budget_header, gzip=not args.no_gzip, epoch=args.epoch,
                   heavy_tickets=not args.no_heavy_tickets, without=without,

@@ -18,7 +18,7 @@ from .data import Dataset
 from .encoding import dumps
 from .faults import Faults, Rule
 from .generator import Options
-from .ratelimit import CURSOR_EXPORTS, EXPORTS, SEARCH_EXPORT, RateLimiter
+from .ratelimit import CONVERSATION_LOG, CURSOR_EXPORTS, EXPORTS, SEARCH_EXPORT, RateLimiter
 from .requestlog import RequestLog
 
 INTERNAL_ERROR = Response(500, [JSON_TYPE], dumps({"error": "InternalError", "description": "sandbox bug"}))
@@ -57,6 +57,8 @@ class Config:
     export_rate_limit: int = 10
     #: Export Search Results requests per minute (documented: 100; 0: unlimited).
     search_export_rate_limit: int = 100
+    #: List Conversation Log for Ticket requests per minute (documented: 100, 300 with High Volume; 0: unlimited).
+    conversation_log_rate_limit: int = 100
     time_scale: float = 1.0
     other_usage: int = 0
     latency_ms: float = 0.0
@@ -160,7 +162,8 @@ class App:
                                self.clock)
         self.limiter = RateLimiter(config.rate_limit, config.export_rate_limit, config.time_scale,
                                    config.export_budget_header, other_usage=config.other_usage,
-                                   search_export_limit=config.search_export_rate_limit)
+                                   search_export_limit=config.search_export_rate_limit,
+                                   conversation_log_limit=config.conversation_log_rate_limit)
         self.log = RequestLog()
         self.faults = Faults()
         #: Side conversations and messaging tickets' conversation logs.
@@ -254,6 +257,8 @@ class App:
         bucket = (CURSOR_EXPORTS if endpoint == "incremental_users" else EXPORTS) if is_export else None
         if endpoint == "search_export":
             bucket = SEARCH_EXPORT
+        if endpoint == "ticket_conversation_log":
+            bucket = CONVERSATION_LOG
         decision = self.limiter.check(bucket, consume=failure is None)
         if failure is not None:
             extra = [] if auth.scheme(authorization) == "bearer" else [auth.WWW_AUTHENTICATE]

@@ -38,7 +38,7 @@ class SandboxProcess:
     """
 
     def __init__(self, tickets: int = 300, seed: int = 1, *, rate_limit: int = 700, export_rate_limit: int = 10,
-                 search_export_rate_limit: int = 100,
+                 search_export_rate_limit: int = 100, conversation_log_rate_limit: int = 100,
                  time_scale: float = 1.0, latency_ms: float = 0, export_budget_header: bool = False,
                  other_usage: int = 0, gzip: bool = True, heavy_tickets: bool = True, epoch: int | None = None,
                  without: tuple[str, ...] = (), email: str = DEFAULT_EMAIL, api_token: str = DEFAULT_API_TOKEN,
@@ -50,6 +50,7 @@ class SandboxProcess:
                      "--content-port", str(content_port), "--tickets", str(tickets), "--seed", str(seed),
                      "--rate-limit", str(rate_limit), "--export-rate-limit", str(export_rate_limit),
                      "--search-export-rate-limit", str(search_export_rate_limit),
+                     "--conversation-log-rate-limit", str(conversation_log_rate_limit),
                      "--time-scale", str(time_scale), "--other-usage", str(other_usage),
                      "--latency-ms", str(latency_ms),
                      "--email", email, "--api-token", api_token, "--oauth-token", oauth_token]

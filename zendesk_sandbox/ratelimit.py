@@ -1,5 +1,5 @@
 """Zendesk's rate limits: an account budget per minute shared by every API endpoint, and the
-incremental-export budgets, in fixed one-minute windows.
+incremental-export, search-export and conversation-log budgets, in fixed one-minute windows.
 
 Headers follow ``tests/fixtures/zendesk-samples/errors.md``: every answer carries ``X-Rate-Limit``,
 ``X-Rate-Limit-Remaining`` and ``ratelimit-limit/-remaining/-reset``; a request over a budget
@@ -29,6 +29,12 @@ CURSOR_EXPORTS = "incremental-exports-cursor"
 #: The Export Search Results endpoint's own budget (documented: 100 requests a minute, counted against the account
 #: budget too); its header ``Zendesk-RateLimit-search-export`` is the sandbox's guess at a name (not documented).
 SEARCH_EXPORT = "search-export"
+#: List Conversation Log for Ticket's own budget (documented: 100 requests a minute, 300 with High Volume, counted
+#: against the account budget too), announced on every answer in ``Zendesk-RateLimit-omnilog-index`` in the
+#: documented shape of the Ticketing APIs' endpoint headers (``total=100; remaining=99; resets=41``).
+CONVERSATION_LOG = "omnilog-index"
+#: The buckets whose header every answer carries, and what it announces as total when unlimited (0).
+ANNOUNCED_TOTALS = {CURSOR_EXPORTS: 20, SEARCH_EXPORT: 100, CONVERSATION_LOG: 100}
 
 
 @dataclass
@@ -50,7 +56,7 @@ class RateLimiter:
 
     def __init__(self, limit: int = 700, export_limit: int = 10, time_scale: float = 1.0,
                  export_budget_header: bool = False, monotonic: Callable[[], float] = time.monotonic,
-                 other_usage: int = 0, search_export_limit: int = 100) -> None:
+                 other_usage: int = 0, search_export_limit: int = 100, conversation_log_limit: int = 100) -> None:
         if time_scale <= 0:
             raise ValueError("time_scale must be positive")
         if other_usage < 0 or (limit and other_usage >= limit):
@@ -59,6 +65,7 @@ class RateLimiter:
         self.other_usage = other_usage
         self.export_limit = export_limit
         self.search_export_limit = search_export_limit
+        self.conversation_log_limit = conversation_log_limit
         self.window = 60.0 / time_scale
         self.export_budget_header = export_budget_header
         self._monotonic = monotonic
@@ -66,7 +73,7 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._window_index = 0
         self._used = 0
-        self._export_used = {EXPORTS: 0, CURSOR_EXPORTS: 0, SEARCH_EXPORT: 0}
+        self._export_used = {EXPORTS: 0, CURSOR_EXPORTS: 0, SEARCH_EXPORT: 0, CONVERSATION_LOG: 0}
         self._others = 0
 
     def _roll(self, now: float) -> float:
@@ -75,7 +82,7 @@ class RateLimiter:
         if index != self._window_index:
             self._window_index = index
             self._used = 0
-            self._export_used = {EXPORTS: 0, CURSOR_EXPORTS: 0, SEARCH_EXPORT: 0}
+            self._export_used = {EXPORTS: 0, CURSOR_EXPORTS: 0, SEARCH_EXPORT: 0, CONVERSATION_LOG: 0}
         left = self._start + (index + 1) * self.window - now
         self._others = int(self.other_usage * (1 - left / self.window))
         return left
@@ -87,6 +94,8 @@ class RateLimiter:
     def _export_limit(self, bucket: str) -> int:
         if bucket == SEARCH_EXPORT:
             return self.search_export_limit
+        if bucket == CONVERSATION_LOG:
+            return self.conversation_log_limit
         return self.export_limit * 2 if bucket == CURSOR_EXPORTS else self.export_limit
 
     def check(self, bucket: str | None, consume: bool = True) -> Decision:
@@ -116,9 +125,9 @@ class RateLimiter:
         headers = [("X-Rate-Limit", str(limit)), ("X-Rate-Limit-Remaining", remaining),
                    ("ratelimit-limit", str(limit)), ("ratelimit-remaining", remaining),
                    ("ratelimit-reset", str(reset))]
-        if bucket and (bucket in (CURSOR_EXPORTS, SEARCH_EXPORT) or self.export_budget_header):
+        if bucket and (bucket in ANNOUNCED_TOTALS or self.export_budget_header):
             limit = self._export_limit(bucket)
-            total = limit or {CURSOR_EXPORTS: 20, SEARCH_EXPORT: 100}.get(bucket, 10)
+            total = limit or ANNOUNCED_TOTALS.get(bucket, 10)
             export_remaining = max(0, limit - self._export_used[bucket]) if limit else total
             headers.append((f"Zendesk-RateLimit-{bucket}",
                             f"total={total}; remaining={export_remaining}; resets={reset}"))

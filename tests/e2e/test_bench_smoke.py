@@ -24,6 +24,8 @@ def test_bench_smoke_prints_a_row_per_run():
                                         "peer comparison: zenpy peer", "delta 1%", "delta 1% (after 1 changed)",
                                         "cpu-bound per-ticket", "cpu-bound per-ticket: minimal Scrapy spider"]
     assert all(int(run[1]) > 0 and run[-1] == "0" for run in runs)
-    assert float(runs[1][4]) <= 0.05  # bulk events: requests per ticket
+    # Bulk events: requests per ticket. The comments cost next to nothing; the sandbox's messaging tickets (one in 11)
+    # cost one conversation log request each, in either comment mode.
+    assert float(runs[1][4]) <= 0.05 + 1 / 11
     assert runs[-1][1:3] == runs[-2][1:3]  # the minimal spider does the same work: tickets, comments
     assert int(runs[-2][3]) == int(runs[-1][3]) + 1  # and its requests, but the crawler's one for the ticket fields

@@ -166,7 +166,17 @@ def test_a_killed_run_resumes_and_loses_no_side_conversation(big_sandbox, tmp_pa
         first.wait_for("Checkpoint: ")  # until a whole export page's side conversations are stored
     first.proc.send_signal(signal.SIGKILL)
     assert first.finish().returncode != 0
-    saved = json.loads(state_file.read_text("utf-8"))["streams"]["side_conversations"]["start_time"]
+    killed = json.loads(state_file.read_text("utf-8"))
+    saved = killed["streams"]["side_conversations"]["start_time"]
+    checkpointed = {uri.rsplit("/", 1)[-1] for uri in killed["checkpoint"]["files"]}
+    # What the killed run stored in files its last checkpoint counted (its position, and the versions it listed).
+    counted = [(r["id"], r["updated_at"]) for path in sorted(tmp_path.glob("side_conversations-*.json"))
+               if path.name in checkpointed for r in json.loads(path.read_bytes())]
+    uncounted = {(r["id"], r["updated_at"]) for path in sorted(tmp_path.glob("side_conversations-*.json"))
+                 if path.name not in checkpointed for r in json.loads(path.read_bytes())}
+    # The position lists its second's events and the side conversations stored after it: never one not stored.
+    listed = {tuple(v) for v in killed["streams"]["side_conversations"]["stored_after_cursor"]}
+    assert counted and listed & {(s["id"], s["updated_at"]) for s in truth} <= set(counted)
     before = big_sandbox.requests_log()["count"]
     second = run_crawl(big_sandbox.url, tmp_path, *args, **CHECKPOINTING)
     assert second.returncode == 0, second.stderr[-3000:]
@@ -174,7 +184,21 @@ def test_a_killed_run_resumes_and_loses_no_side_conversation(big_sandbox, tmp_pa
     assert resumed[0]["query"]["start_time"] == str(saved) != "0"
     stored = [r for path in sorted(tmp_path.glob("side_conversations-*.json")) for r in json.loads(path.read_bytes())]
     assert {r["id"]: r for r in stored} == {s["id"]: s for s in truth}  # the two runs together: every one, exact
-    assert len(second.records("side_conversations")) < len(truth)  # it did not start from zero
+    # ... and each version once: the killed run's checkpoint listed the side conversations it had stored.
+    # ... and each version once, but those in files the killed run stored after its last checkpoint (the JSON
+    # batch of a checkpoint whose XML batch the kill cut short): the checkpoint listed every side conversation
+    # stored after its position (string ids), and the resumed run exported none of them again.
+    versions = Counter((r["id"], r["updated_at"]) for r in stored)
+    twice = {version for version, count in versions.items() if count > 1}
+    assert max(versions.values()) <= 2 and len(versions) == len(truth)
+    assert twice <= uncounted and not twice & set(counted)
+    assert 0 < len(second.records("side_conversations")) < len(truth)  # it did not start from zero
+    # The next run (nothing changed) lists no ticket again and exports no side conversation again.
+    before = big_sandbox.requests_log()["count"]
+    third = run_crawl(big_sandbox.url, tmp_path, *args, **CHECKPOINTING)
+    assert third.returncode == 0, third.stderr[-3000:]
+    assert third.records("side_conversations") == []
+    assert [e["path"] for e in big_sandbox.requests_log(since=before)["log"]] == [SIDE_EXPORT]
 
 
 @pytest.mark.parametrize("endpoint, why", [
@@ -190,3 +214,44 @@ def test_a_page_that_says_more_but_gives_no_way_on_fails_the_run(tmp_path, endpo
     assert why in result.manifest()["failure"] or any(why in line for line in result.failure_lines())
     if endpoint == "incremental_side_conversation_events":
         assert "side_conversations" not in (result.state() or {"streams": {}})["streams"]  # no position saved
+
+
+#: The sandbox's conversation log budget in the tests below: 8 requests a three-second "minute" (time_scale 20).
+LOG_BUDGET = 8
+#: Scrapy's CONCURRENT_REQUESTS in the crawler's settings: at most this many requests are out before any answer.
+CONCURRENCY = 16
+BUDGET_ENV = {"ZENDESK_COMMENTS_PAGE_SIZE": "10", "ZENDESK_RATE_LIMIT_WINDOW": "3"}
+
+
+@pytest.fixture(scope="module")
+def messaging_sandbox():
+    """Many messaging tickets (29), and a conversation log budget far below what the account budget allows."""
+    with SandboxProcess(tickets=300, seed=3, rate_limit=1_000_000, export_rate_limit=0, time_scale=20,
+                        conversation_log_rate_limit=LOG_BUDGET) as server:
+        yield server
+
+
+@pytest.mark.parametrize("setting, most_429s", [
+    (str(LOG_BUDGET), 0),  # the setting says the account's budget: paced from the first request, never a 429
+    # The default (100 a minute): only the requests out before the first answer announced the budget can be refused.
+    (None, CONCURRENCY - LOG_BUDGET),
+])
+def test_conversation_logs_keep_to_their_own_budget(messaging_sandbox, tmp_path, setting, most_429s):
+    logs = messaging_sandbox.stream_truth("conversation_logs")
+    before = messaging_sandbox.requests_log()["count"]
+    env = dict(BUDGET_ENV)
+    if setting is not None:
+        env["ZENDESK_CONVERSATION_LOG_REQUESTS_PER_MINUTE"] = setting
+    result = run_crawl(messaging_sandbox.url, tmp_path, "-a", "start_time=0", "-a", "streams=tickets", **env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    asked = [e for e in messaging_sandbox.requests_log(since=before)["log"] if e["path"].endswith("/conversation_log")]
+    pages = sum(math.ceil(len(log) / 10) for log in logs.values())
+    assert pages > 3 * LOG_BUDGET  # more pages than three windows allow: the budget paced them
+    refused = [e for e in asked if e["status"] == 429]
+    assert len(refused) <= most_429s
+    assert len(asked) == pages + len(refused)  # each refused page asked again once, nothing else twice
+    assert all(e["status"] in (200, 429) for e in asked)
+    assert len({e["window"] for e in asked}) >= math.ceil(pages / LOG_BUDGET)
+    messaging = {t["id"]: t for t in result.json_records() if is_messaging(t) and t["status"] != "deleted"}
+    assert {str(i) for i in messaging} == set(logs)
+    assert all(ticket["conversation_log"] == logs[str(i)] for i, ticket in messaging.items())  # every log complete

@@ -1,16 +1,21 @@
-"""ZENDESK_FORMATS end to end: CSV and JSON Lines read back equal the JSON, row for row, on hostile data."""
+"""ZENDESK_FORMATS end to end: every stream of ``STREAMS`` in every format, on hostile data; CSV, JSON Lines and XML
+read back equal the JSON, batch by batch and row for row."""
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.support.crawl import run_crawl
+from tests.support.xmlfeed import read_xml_feed
 from zendesk_crawler.feeds.csvexport import COMMENT_COLUMNS, TICKET_COLUMNS, cell
+from zendesk_crawler.streams import STREAMS
 from zendesk_sandbox import SandboxProcess
 
 pytestmark = pytest.mark.slow
@@ -67,22 +72,60 @@ def test_the_comment_csv_has_a_row_per_comment_with_the_exact_body(export):
         assert row["public"] == cell(comment.get("public"))
 
 
-@pytest.mark.parametrize("stream", ["users", "organizations", "groups", "ticket_fields", "ticket_events"])
-def test_the_other_streams_csv_hold_every_field(export, stream):
-    records = export.records(stream)
-    rows = [row for path in export.feeds(".csv", stream) for row in read_csv(path)]
-    assert len(rows) == len(records)
-    for record, row in zip(records, rows, strict=True):
-        extra = json.loads(row["_extra"]) if row["_extra"] else {}
-        for key, value in record.items():
-            assert (row[key] if key in row else cell(extra[key])) == cell(value), (stream, key)
+#: Every format, as ``ZENDESK_FORMATS`` names it and as the files end.
+FORMATS = ("json", "jsonl", "xml", "csv")
 
 
-def test_json_lines_equal_the_json(export):
-    for stream in ("tickets", "users"):
-        lines = [json.loads(line) for path in export.feeds(".jsonl", stream)
-                 for line in path.read_bytes().splitlines()]
-        assert lines == export.records(stream)
+def batch_files(export, prefix: str, fmt: str) -> dict[int, Path]:
+    """This run's ``<prefix>-<run id>-NNNNN.<fmt>`` files by batch number; every file of the prefix and format must be
+    named so."""
+    run_id = export.manifest()["run_id"]
+    files = [p for p in export.all_new_files if p.name.startswith(f"{prefix}-") and p.suffix == f".{fmt}"]
+    named = {p: re.fullmatch(rf"{re.escape(prefix)}-{re.escape(run_id)}-(\d{{5}})\.{fmt}", p.name) for p in files}
+    assert files and all(named.values()), sorted(p.name for p in files)
+    return {int(match.group(1)): path for path, match in named.items() if match}
+
+
+def assert_row_holds_the_record(row: dict[str, str], record: dict[str, Any], stream: str) -> None:
+    """A flat CSV row: every key of the record in its column (or in ``_extra``), nested values as JSON text."""
+    extra = json.loads(row["_extra"]) if row["_extra"] else {}
+    for key, value in record.items():
+        text = row[key] if key in row else cell(extra[key])
+        assert text == cell(value), (stream, record.get("id"), key)
+        if isinstance(value, (dict, list)):
+            assert json.loads(text) == value, (stream, record.get("id"), key)
+
+
+@pytest.mark.parametrize("stream", list(STREAMS))
+def test_every_stream_writes_every_format_holding_the_same_records(export, stream):
+    """Each stream's batches in JSON, JSON Lines, XML and CSV: the same batch numbers, each file parses, and each
+    holds the batch's JSON records (a ticket's comments: rows of ``comments-….csv`` in the same batches)."""
+    by_format = {fmt: batch_files(export, stream, fmt) for fmt in FORMATS}
+    if stream == "tickets":
+        by_format["comments csv"] = batch_files(export, "comments", "csv")
+    batches = sorted(by_format["json"])
+    assert all(sorted(files) == batches for files in by_format.values()), {k: sorted(v) for k, v in by_format.items()}
+    assert batches == list(range(1, len(batches) + 1))
+    total = 0
+    for batch in batches:
+        records = json.loads(by_format["json"][batch].read_bytes())
+        total += len(records)
+        assert [json.loads(line) for line in by_format["jsonl"][batch].read_bytes().splitlines()] == records
+        assert read_xml_feed(by_format["xml"][batch].read_bytes()) == records
+        data = by_format["csv"][batch].read_bytes()
+        assert data.split(b"\n", 1)[0].endswith(b"\r")  # RFC 4180 line ends
+        rows = read_csv(by_format["csv"][batch])
+        assert len(rows) == len(records)
+        if stream == "tickets":
+            assert [row["id"] for row in rows] == [cell(r["id"]) for r in records]
+            comments = read_csv(by_format["comments csv"][batch])
+            assert [(row["ticket_id"], row["id"]) for row in comments] == [
+                (cell(r["id"]), cell(c.get("id"))) for r in records for c in r.get("comments") or []
+                if isinstance(c, dict)]
+        else:
+            for record, row in zip(records, rows, strict=True):
+                assert_row_holds_the_record(row, record, stream)
+    assert total == len(export.records(stream)) > 0, f"no {stream} records: nothing was checked"
 
 
 def test_unknown_formats_are_refused_before_any_request(tmp_path):

@@ -1,4 +1,10 @@
-"""The whole account end to end: every stream of the real ``scrapy crawl zendesk`` against the sandbox's truth."""
+"""The whole account end to end: every stream of the real ``scrapy crawl zendesk`` against the sandbox's truth.
+
+A default run (no ``-a streams=``) is checked stream by stream over ``STREAMS``: every record once, every field as
+the sandbox serves it, the XML equal to the JSON. A stream added to ``STREAMS`` is checked with no change here, and
+fails here until the sandbox serves its truth (``GET /_sandbox/truth/<stream>``, or a check in
+``tests/support/truth.py``'s ``TRUTH_CHECKS``).
+"""
 
 from __future__ import annotations
 
@@ -10,15 +16,12 @@ from typing import Any
 import pytest
 
 from tests.support.crawl import RunningCrawl, run_crawl
+from tests.support.truth import assert_union_is_complete, check_against_truth
 from zendesk_crawler.streams import STREAMS
-from zendesk_crawler.streams.configuration import CONFIGURATION_STREAMS
 from zendesk_sandbox import SandboxProcess
 
 pytestmark = pytest.mark.slow
 
-OTHER_STREAMS = ("users", "organizations", "groups", "ticket_fields")
-#: The configuration streams, which a default run takes too.
-CONFIGURATION = tuple(stream.name for stream in CONFIGURATION_STREAMS)
 #: Small pages, so every stream paginates.
 #: (the export budget unpaced: the sandbox sets none, and a default run reads the ticket events too)
 PAGES = {"ZENDESK_EXPORT_PAGE_SIZE": "25", "ZENDESK_LIST_PAGE_SIZE": "4", "ZENDESK_EXPORT_REQUESTS_PER_MINUTE": "10000"}
@@ -47,6 +50,7 @@ def by_id(records: list[dict[str, Any]]) -> dict[Any, dict[str, Any]]:
 @pytest.fixture(scope="module")
 def sandbox():
     with SandboxProcess(tickets=120, seed=31, rate_limit=1_000_000, export_rate_limit=0) as server:
+        server.advance_clock(120)  # the exports hold back the last minute: every record is due
         yield server
 
 
@@ -58,12 +62,10 @@ def full_backup(sandbox, tmp_path_factory):
     return result
 
 
-@pytest.mark.parametrize("stream", OTHER_STREAMS + CONFIGURATION)
-def test_every_stream_is_complete_and_exact(sandbox, full_backup, stream):
-    truth = truth_of(sandbox, stream)
+@pytest.mark.parametrize("stream", list(STREAMS))
+def test_a_default_run_exports_every_stream_complete_and_exact(sandbox, full_backup, stream):
+    check_against_truth(sandbox, full_backup, stream)
     records = full_backup.records(stream)
-    assert Counter(r["id"] for r in records) == Counter(r["id"] for r in truth)  # nothing lost, nothing doubled
-    assert by_id(records) == by_id(truth)  # every field as the API returned it
     assert full_backup.records(stream, ".xml") == records  # the XML holds the same records
     for path in full_backup.feeds(".json", stream):  # byte-exact: each record line is the API's JSON
         assert json.loads(path.read_bytes())
@@ -117,9 +119,12 @@ def test_the_manifest_and_state_cover_every_stream(full_backup):
     streams = full_backup.state()["streams"]
     assert streams["tickets"]["cursor"] and streams["users"]["cursor"]
     assert isinstance(streams["organizations"]["start_time"], int)
-    assert isinstance(streams["ticket_events"]["start_time"], int)
-    assert "groups" not in streams and "ticket_fields" not in streams  # read in full every run: no position
-    assert "categories" not in streams and "sections" not in streams
+    for name, cls in STREAMS.items():  # a position for each incremental stream; none for a list read in full
+        if cls.position_key is None:
+            assert name not in streams, name
+        else:
+            position = streams[name][cls.position_key]
+            assert position and isinstance(position, str if cls.position_key == "cursor" else int), (name, position)
 
 
 def test_a_second_run_exports_only_the_changes_of_each_stream(tmp_path):
@@ -241,42 +246,133 @@ def test_the_export_budget_is_shared_in_turns(tmp_path):
         assert max(n for (w, e), n in windows.items() if e == "incremental_users") > 4
 
 
-@pytest.mark.parametrize("stream", ["users", "organizations"])
-def test_a_killed_stream_resumes_from_its_checkpoint_and_loses_nothing(tmp_path, stream):
-    """Users and organizations checkpoint by batch like tickets: a SIGKILL mid-stream loses no record."""
-    with SandboxProcess(tickets=600, seed=36, rate_limit=0, export_rate_limit=0, latency_ms=150) as sandbox:
-        truth = by_id(truth_of(sandbox, stream))
-        settings = {"ZENDESK_EXPORT_PAGE_SIZE": "7", "ZENDESK_BATCH_ITEM_COUNT": "5",
+#: The incremental streams (those with a saved position) besides the tickets, whose kills and resumes
+#: tests/e2e/test_interrupted_runs.py checks with their comments.
+INCREMENTAL = [name for name, cls in STREAMS.items() if cls.position_key and name != "tickets"]
+#: Streams whose checkpoint also lists versions of a part of their stored records: the side conversations' list
+#: names the saved second's events (the export's position is an event time) beside the side conversations.
+LISTED_PARTS = {"side_conversations": "events"}
+
+
+def stored_records(export_dir, stream: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every record of every finished JSON file of a stream (each file must parse): those of the files the state
+    names (its last checkpoint's), and those of a file stored after it, in the instant before a kill."""
+    named = set(json.loads((export_dir / "state.json").read_text("utf-8"))["checkpoint"]["files"])
+    files = sorted(export_dir.glob(f"{stream}-*.json"))
+    late = [path for path in files if str(path) not in named]
+    assert len(late) <= 1, late  # each stored file is named by a checkpoint at once
+    return ([r for path in files if path not in late for r in json.loads(path.read_bytes())],
+            [r for path in late for r in json.loads(path.read_bytes())])
+
+
+def saved_entry(export_dir, stream: str) -> dict[str, Any]:
+    """The stream's entry in the state file (empty: none yet)."""
+    state = export_dir / "state.json"
+    return json.loads(state.read_text("utf-8"))["streams"].get(stream, {}) if state.exists() else {}
+
+
+def checkpointed(export_dir, stream: str) -> bool:
+    """Whether a checkpoint saved something of the stream: a position past where it began (``start_time=0``), or
+    records stored after its position."""
+    entry = saved_entry(export_dir, stream)
+    return entry.get(STREAMS[stream].position_key) not in (None, 0) or bool(entry.get("stored_after_cursor"))
+
+
+#: Each ticket export page held back a second: the tickets keep the run going while the other streams are read
+#: (and checkpointed), so the kill comes before the run's end whatever the machine's speed.
+SLOW_TICKET_PAGES = [{"endpoint": "incremental_tickets", "kind": "slow", "delay_ms": 1000, "count": -1}]
+
+
+def kill_once_checkpointed(sandbox: SandboxProcess, running: RunningCrawl, export_dir, streams: list[str]) -> None:
+    """Wait on the run's checkpoint log lines until each stream has a checkpoint, then SIGKILL the run (and let
+    the ticket export answer at its speed again)."""
+    while not all(checkpointed(export_dir, stream) for stream in streams):
+        running.wait_for("Checkpoint: ")
+    running.proc.send_signal(signal.SIGKILL)
+    assert running.finish().returncode != 0
+    sandbox.faults([])
+
+
+def assert_resumed_without_loss_or_repeat(sandbox: SandboxProcess, export_dir, stream: str,
+                                          checkpoint: dict[str, Any],
+                                          stored: tuple[list[dict[str, Any]], list[dict[str, Any]]],
+                                          again: list[dict[str, Any]], log: list[dict[str, Any]]) -> None:
+    """What the killed run stored and what the resumed run exported: every record of the truth, each as the API
+    serves it, exactly once (only the records of a file stored after the last checkpoint, in the instant before
+    the kill, may come again); the resumed run read from the checkpoint, not from the start."""
+    truth = by_id(truth_of(sandbox, stream))
+    named, late = stored
+    parts = LISTED_PARTS.get(stream)
+    listable = {r["id"] for r in named} | {part["id"] for r in named if parts for part in r[parts]}
+    assert named and {v[0] for v in checkpoint.get("stored_after_cursor", [])} <= listable  # only what is stored
+    ids = Counter(r["id"] for r in named + late + again)
+    assert set(ids) == set(truth)  # nothing lost
+    twice = {i for i, n in ids.items() if n > 1}
+    assert twice <= {r["id"] for r in late} and max(ids.values()) <= 2, twice  # nothing the state knew twice
+    assert all(r == truth[r["id"]] for r in named + late + again)
+    assert len(again) < len(truth)  # it did not start from zero
+    query = next(e["query"] for e in log if e["path"] == STREAMS[stream].path)
+    for key in ("cursor", "start_time"):  # an export asks from the checkpoint (the rating list is read in full)
+        if key in query and checkpoint.get(key) is not None:
+            assert query[key] == str(checkpoint[key]), (stream, query, checkpoint)
+            break
+
+
+@pytest.mark.parametrize("stream", INCREMENTAL)
+def test_a_stream_killed_after_a_batch_checkpoint_resumes_and_loses_nothing(tmp_path, stream):
+    """Batches of five: each incremental stream's checkpoint is saved as its files are stored, and a SIGKILL then
+    loses none of its records and stores none twice. The tickets keep the run going (and resume too)."""
+    with SandboxProcess(tickets=300, seed=36, rate_limit=0, export_rate_limit=0, latency_ms=30) as sandbox:
+        sandbox.advance_clock(120)  # the exports hold back the last minute: every record is due
+        settings = {"ZENDESK_EXPORT_PAGE_SIZE": "40", "ZENDESK_BATCH_ITEM_COUNT": "5",
                     "ZENDESK_EXPORT_REQUESTS_PER_MINUTE": "10000"}
-        first = RunningCrawl(sandbox.url, tmp_path, "-a", "start_time=0", "-a", f"streams={stream}", **settings)
-        position = "cursor" if stream == "users" else "start_time"
-
-        def saved() -> object:
-            state = tmp_path / "state.json"
-            return json.loads(state.read_text("utf-8"))["streams"].get(stream, {}).get(position) \
-                if state.exists() else None
-
-        while saved() in (None, 0):  # until a whole page is stored (start_time=0 is where it began)
-            first.wait_for(f"Checkpoint: {stream}: ")
-        first.proc.send_signal(signal.SIGKILL)
-        assert first.finish().returncode != 0
-        checkpoint = json.loads((tmp_path / "state.json").read_text("utf-8"))["streams"][stream]
-        assert checkpoint[position] not in (None, 0)
-        stored = [r for p in sorted(tmp_path.glob(f"{stream}-*.json")) for r in json.loads(p.read_bytes())]
-        assert 0 < len(stored) < len(truth)
-        listed = {tuple(v) for v in checkpoint["stored_after_cursor"]}
-        assert listed <= {(r["id"], r["updated_at"]) for r in stored}  # never a record that is not stored
-
+        selected = ("-a", f"streams={stream},tickets")
+        sandbox.faults(SLOW_TICKET_PAGES)
+        kill_once_checkpointed(sandbox, RunningCrawl(sandbox.url, tmp_path, "-a", "start_time=0", *selected,
+                                                     **settings), tmp_path, [stream])
+        checkpoint, stored = saved_entry(tmp_path, stream), stored_records(tmp_path, stream)
         log_start = sandbox.requests_log()["count"]
-        second = run_crawl(sandbox.url, tmp_path, "-a", f"streams={stream}", **settings)
+        second = run_crawl(sandbox.url, tmp_path, *selected, **settings)
         assert second.returncode == 0, second.stderr[-3000:]
-        resumed = next(e for e in sandbox.requests_log(since=log_start)["log"] if endpoint(e) != "other")
-        assert resumed["query"][position] == str(checkpoint[position])
-        again = second.records(stream)
-        assert {r["id"] for r in stored} | {r["id"] for r in again} == set(truth)  # nothing lost
-        assert len(again) < len(truth)  # it did not start from zero
-        assert not {(r["id"], r["updated_at"]) for r in again} & listed  # what the checkpoint listed is skipped
-        assert all(r == truth[r["id"]] for r in stored + again)
+        assert_resumed_without_loss_or_repeat(sandbox, tmp_path, stream, checkpoint, stored, second.records(stream),
+                                              sandbox.requests_log(since=log_start)["log"])
+        assert_union_is_complete(tmp_path, sandbox.truth())
+
+
+@pytest.fixture(scope="module")
+def killed_on_time_and_resumed(tmp_path_factory):
+    """A default run with the default batch size, so that only the time-based checkpoint (every second here) can
+    save the streams read while the tickets still run; once each incremental stream has one, a SIGKILL, then a
+    resumed run. Yields the sandbox (still serving its truth), the location, and per stream its checkpoint at the
+    kill, what the killed run stored, what the resumed run exported; and the resumed run's requests."""
+    export_dir = tmp_path_factory.mktemp("on-time")
+    with SandboxProcess(tickets=400, seed=37, rate_limit=0, export_rate_limit=0, latency_ms=60) as sandbox:
+        sandbox.advance_clock(120)
+        settings = {"ZENDESK_CHECKPOINT_INTERVAL": "1", "ZENDESK_EXPORT_PAGE_SIZE": "50",
+                    "ZENDESK_EXPORT_REQUESTS_PER_MINUTE": "10000"}
+        sandbox.faults(SLOW_TICKET_PAGES)
+        kill_once_checkpointed(sandbox, RunningCrawl(sandbox.url, export_dir, "-a", "start_time=0", **settings),
+                               export_dir, INCREMENTAL)
+        checkpoints = {stream: saved_entry(export_dir, stream) for stream in INCREMENTAL}
+        stored = {stream: stored_records(export_dir, stream) for stream in INCREMENTAL}
+        log_start = sandbox.requests_log()["count"]
+        second = run_crawl(sandbox.url, export_dir, **settings)
+        assert second.returncode == 0, second.stderr[-3000:]
+        log = sandbox.requests_log(since=log_start)["log"]
+        yield sandbox, export_dir, checkpoints, stored, {s: second.records(s) for s in INCREMENTAL}, log
+
+
+@pytest.mark.parametrize("stream", INCREMENTAL)
+def test_every_incremental_stream_is_checkpointed_on_time_and_a_kill_loses_nothing(killed_on_time_and_resumed,
+                                                                                   stream):
+    sandbox, export_dir, checkpoints, stored, again, log = killed_on_time_and_resumed
+    assert_resumed_without_loss_or_repeat(sandbox, export_dir, stream, checkpoints[stream], stored[stream],
+                                          again[stream], log)
+
+
+def test_the_tickets_of_the_run_killed_on_time_are_complete_across_both_runs(killed_on_time_and_resumed):
+    sandbox, export_dir, *_ = killed_on_time_and_resumed
+    assert_union_is_complete(export_dir, sandbox.truth())
 
 
 def test_tickets_wait_for_the_ticket_fields_and_say_so_when_those_fail(sandbox, tmp_path):

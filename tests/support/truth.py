@@ -1,14 +1,19 @@
-"""Checks of exported ticket records against the sandbox's ground truth."""
+"""Checks of exported records (tickets, and any stream of ``STREAMS``) against the sandbox's ground truth."""
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tests.support.xmlfeed import read_xml_feed
 from zendesk_crawler.streams.configuration import CONFIGURATION_STREAMS
+
+if TYPE_CHECKING:
+    from tests.support.crawl import CrawlResult
+    from zendesk_sandbox import SandboxProcess
 
 #: The API paths of the configuration streams (read in full every run, whatever the tickets cost).
 CONFIGURATION_PATHS = frozenset(stream.path for stream in CONFIGURATION_STREAMS)
@@ -89,3 +94,31 @@ def assert_union_is_complete(export_dir: Path, truth: dict[str, Any]) -> None:
     assert_matches_truth(list(latest.values()), truth)
     for record in records:
         assert_matches_truth([record], truth, ids={record["id"]})
+
+
+def assert_equals_stream_truth(sandbox: SandboxProcess, backup: CrawlResult, stream: str) -> None:
+    """Every record of the stream's truth once, with every field as the API serves it."""
+    truth = sandbox.stream_truth(stream)
+    records = backup.records(stream)
+    assert truth, f"the sandbox has no {stream}: nothing would be checked"
+    assert Counter(r["id"] for r in records) == Counter(r["id"] for r in truth)  # nothing lost, nothing doubled
+    assert by_id(records) == by_id(truth)  # every field as the API returned it
+
+
+def assert_tickets_match_truth(sandbox: SandboxProcess, backup: CrawlResult, stream: str) -> None:
+    """Every ticket once, with its fields, comments and people (:func:`assert_matches_truth`)."""
+    assert_matches_truth(backup.records(stream), sandbox.truth())
+
+
+#: The streams whose records are not the sandbox's ``stream_truth`` as it is; every other stream is checked
+#: against ``stream_truth`` (a stream the sandbox has no truth for fails: its truth answers 404).
+TRUTH_CHECKS = {"tickets": assert_tickets_match_truth}
+
+
+def by_id(records: list[dict[str, Any]]) -> dict[Any, dict[str, Any]]:
+    return {record["id"]: record for record in records}
+
+
+def check_against_truth(sandbox: SandboxProcess, backup: CrawlResult, stream: str) -> None:
+    """The stream's records against the sandbox's truth, whichever check the stream needs."""
+    TRUTH_CHECKS.get(stream, assert_equals_stream_truth)(sandbox, backup, stream)

@@ -1,6 +1,6 @@
 """PageTracker: the saved position never moves past a record that is not in a stored file."""
 
-from zendesk_crawler.run.positions import record_version
+from zendesk_crawler.run.positions import record_version, saved_version
 from zendesk_crawler.state.checkpoint import PageTracker
 
 
@@ -53,8 +53,19 @@ def test_stored_tickets_of_unfinished_pages_are_listed_for_the_checkpoint():
 
 def test_only_versions_a_checkpoint_can_name_are_listed():
     assert record_version({"id": 5, "updated_at": "2024-01-01T00:00:00Z"}) == (5, "2024-01-01T00:00:00Z")
-    assert record_version({"id": "5", "updated_at": "x"}) == (None, None)
     assert record_version({"id": 5, "updated_at": {"odd": 1}}) == (None, None)
+    # Side conversations have UUID ids: a checkpoint lists them too.
+    assert record_version({"id": "8566255a-ece5", "updated_at": "x"}) == ("8566255a-ece5", "x")
+    assert record_version({"id": "", "updated_at": "x"}) == (None, None)
+    assert record_version({"id": True, "updated_at": "x"}) == (None, None)
+    assert record_version({"id": 1.5, "updated_at": "x"}) == (None, None)
+
+
+def test_a_saved_version_is_an_id_and_a_time():
+    assert saved_version([5, "2024-01-01T00:00:00Z"]) == (5, "2024-01-01T00:00:00Z")
+    assert saved_version(["8566255a", "2018-11-20T16:58:36.453+00:00"]) == ("8566255a", "2018-11-20T16:58:36.453+00:00")
+    for odd in ([[1], "x"], [5], [5, "x", 1], "5", [None, "x"], [5, None], {"id": 5}):
+        assert saved_version(odd) is None
 
 
 def test_a_time_based_page_lists_its_repeated_second_with_the_position():
@@ -97,3 +108,22 @@ def test_without_a_cut_the_final_position_is_after_the_last_page_read():
     started(pages, 1, "c1", 1)
     started(pages, 2, "c2", 0)
     assert pages.final_position() == ("c2", [])
+
+
+def test_a_time_position_keeps_the_stored_versions_newer_than_it():
+    # Side conversations: page 1 (up to second 1000) listed a ticket whose side conversation changed at second 1500.
+    pages = PageTracker()
+    pages.page_started(1, 1000, [])
+    pages.records_pending(1, 2)
+    pages.record_exported(1, ("sc-a", "1970-01-01T00:25:00.500+00:00"))  # second 1500
+    pages.record_exported(1, ("sc-b", "1970-01-01T00:16:00+00:00"))  # second 960
+    assert pages.advance(items_stored=2) and pages.safe_position == 1000
+    assert pages.stored_beyond_position(items_stored=2) == [("sc-a", "1970-01-01T00:25:00.500+00:00")]
+    pages.page_started(2, 2000, [])
+    assert pages.advance(items_stored=2) and pages.stored_beyond_position(items_stored=2) == []  # passed it
+    assert pages.final_position() == (2000, [])
+    cursor = PageTracker()
+    cursor.page_started(1, "c1", [])
+    cursor.records_pending(1, 1)
+    cursor.record_exported(1, (5, "2099-01-01T00:00:00Z"))
+    assert cursor.advance(items_stored=1) and cursor.stored_beyond_position(items_stored=1) == []

@@ -15,13 +15,15 @@ from tests.unit.test_stream_tickets import BASE_URL, create_spider, query, respo
 from zendesk_crawler.items import TicketConversation
 from zendesk_crawler.pipelines.conversations import FieldTitles, build_record
 from zendesk_crawler.run import signals as zendesk_signals
+from zendesk_crawler.run.positions import StreamPosition
 from zendesk_crawler.spiders.zendesk import ZendeskSpider
 from zendesk_crawler.streams.side_conversations import (
-    last_second_ids,
+    last_second_versions,
     page_ends_stream,
     page_tickets,
     precise_time,
     side_conversation_records,
+    stored_earlier,
 )
 from zendesk_crawler.streams.tickets.conversation_log import is_messaging
 from zendesk_sandbox import SandboxProcess
@@ -54,8 +56,36 @@ def test_an_export_page_names_each_ticket_once_and_skips_repeated_events():
               {"id": "e3", "ticket_id": 5, "created_at": "2024-01-01T00:00:01.500+00:00"},
               {"id": "e4", "ticket_id": True}, "junk"]
     assert page_tickets(events, set(), {}) == [5, 3]
-    assert page_tickets(events, {"e1", "e3"}, {}) == [3]
-    assert last_second_ids(events, 1704067201) == {"e2", "e3"}
+    assert page_tickets(events, {("e1", events[0]["created_at"]), ("e3", events[2]["created_at"])}, {}) == [3]
+    assert page_tickets(events, {("e1", "another time")}, {}) == [5, 3]  # a repeat is the same event version
+    assert last_second_versions(events, 1704067201) == {("e2", events[1]["created_at"]),
+                                                        ("e3", events[2]["created_at"])}
+
+
+def side_conversation(updated_at: str, *event_times: str) -> dict[str, Any]:
+    return {"id": "sc", "updated_at": updated_at,
+            "events": [{"id": f"e{n}", "created_at": at} for n, at in enumerate(event_times)]}
+
+
+def test_a_version_the_saved_position_covers_was_stored_by_the_earlier_run():
+    second = 1704067201  # 2024-01-01T00:00:01Z
+    listed = side_conversation("2024-01-01T00:00:09.000+00:00", "2024-01-01T00:00:09.000+00:00")
+    # Listed with the position (stored after it by a killed run): stored.
+    assert stored_earlier(listed, StreamPosition(start_time=second, already_stored={
+        ("sc", "2024-01-01T00:00:09.000+00:00")}))
+    assert not stored_earlier(listed, StreamPosition(start_time=second))
+    # Last changed before the position: its ticket was listed after that change.
+    before = side_conversation("2024-01-01T00:00:00.999+00:00", "2024-01-01T00:00:00.500+00:00")
+    assert stored_earlier(before, StreamPosition(start_time=second))
+    # In the position's second: stored when every event of it is one the earlier run handled.
+    at_second = side_conversation("2024-01-01T00:00:01.200+00:00", "2024-01-01T00:00:00.100+00:00",
+                                  "2024-01-01T00:00:01.200+00:00")
+    handled = StreamPosition(start_time=second, already_stored={("e1", "2024-01-01T00:00:01.200+00:00")})
+    assert stored_earlier(at_second, handled)
+    assert not stored_earlier(at_second, StreamPosition(start_time=second))  # a new event of that second
+    changed_after = dict(at_second, updated_at="2024-01-01T00:00:01.300+00:00")
+    assert not stored_earlier(changed_after, handled)  # changed after its last event the earlier run saw
+    assert not stored_earlier(dict(before, updated_at="not a time"), StreamPosition(start_time=second))
 
 
 def test_a_ticket_listed_in_this_run_is_listed_again_only_for_newer_events():

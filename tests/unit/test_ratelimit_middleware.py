@@ -21,6 +21,7 @@ from scrapy.utils.test import get_crawler
 from zendesk_crawler.api.endpoints import (
     ATTACHMENT_ENDPOINT,
     COMMENTS_ENDPOINT,
+    CONVERSATION_LOG_ENDPOINT,
     ENDPOINT_META,
     EVENTS_ENDPOINT,
     EXPORT_ENDPOINT,
@@ -146,6 +147,7 @@ def test_a_request_still_rate_limited_after_its_retries_fails_its_stream(loop):
     (ORGANIZATIONS_EXPORT_ENDPOINT, "incremental-exports"),
     (USERS_EXPORT_ENDPOINT, "incremental-exports-cursor"),
     (SEARCH_EXPORT_ENDPOINT, "search-export"),
+    (CONVERSATION_LOG_ENDPOINT, "omnilog-index"),
     (COMMENTS_ENDPOINT, None),
     (None, None),
 ])
@@ -161,3 +163,21 @@ def test_an_export_bucket_is_paced_by_its_own_header(loop):
     assert not send(loop, limiter, request("/incremental/tickets/cursor.json?cursor=b", EXPORT_ENDPOINT)).done()
     assert send(loop, limiter, request("/incremental/users/cursor.json", USERS_EXPORT_ENDPOINT)).done()
     assert send(loop, limiter, request()).done()
+
+
+def test_conversation_logs_are_paced_by_their_own_budget(loop):
+    log = "/tickets/{}/conversation_log"
+    # Until an answer announces it: ZENDESK_CONVERSATION_LOG_REQUESTS_PER_MINUTE in the sliding window.
+    limiter = middleware(ZENDESK_CONVERSATION_LOG_REQUESTS_PER_MINUTE="2")
+    first, second = request(log.format(1), CONVERSATION_LOG_ENDPOINT), request(log.format(2), CONVERSATION_LOG_ENDPOINT)
+    assert send(loop, limiter, first).done() and send(loop, limiter, second).done()
+    assert not send(loop, limiter, request(log.format(3), CONVERSATION_LOG_ENDPOINT)).done()
+    assert send(loop, limiter, request()).done()  # comments and the exports do not wait for it
+    # Then what Zendesk-RateLimit-omnilog-index announces.
+    limiter = middleware()
+    first = request(log.format(1), CONVERSATION_LOG_ENDPOINT)
+    assert send(loop, limiter, first).done()
+    answer(limiter, first, Zendesk_RateLimit_omnilog_index="total=100; remaining=0; resets=3600")
+    assert not send(loop, limiter, request(log.format(2), CONVERSATION_LOG_ENDPOINT)).done()
+    assert send(loop, limiter, request()).done()
+    assert send(loop, limiter, request("/incremental/tickets/cursor.json", EXPORT_ENDPOINT)).done()

@@ -33,7 +33,7 @@ from zendesk_sandbox.clock import Clock
 from zendesk_sandbox.content import XML_ILLEGAL
 from zendesk_sandbox.data import Dataset
 from zendesk_sandbox.generator import Options
-from zendesk_sandbox.ratelimit import CURSOR_EXPORTS, EXPORTS, RateLimiter
+from zendesk_sandbox.ratelimit import CONVERSATION_LOG, CURSOR_EXPORTS, EXPORTS, RateLimiter
 
 EXPORT = "/api/v2/incremental/tickets/cursor.json"
 BASIC = "Basic " + base64.b64encode(f"{DEFAULT_EMAIL}/token:{DEFAULT_API_TOKEN}".encode()).decode()
@@ -381,6 +381,20 @@ def test_the_user_export_has_its_own_budget_of_twice_the_export_limit():
     assert first.allowed and limiter.check(CURSOR_EXPORTS).allowed and not limiter.check(CURSOR_EXPORTS).allowed
     assert dict(first.headers)["Zendesk-RateLimit-incremental-exports-cursor"].startswith("total=2; remaining=1")
     assert "Zendesk-RateLimit-incremental-exports" not in dict(limiter.check(EXPORTS).headers)  # not asked for
+
+
+def test_the_conversation_log_has_its_own_budget_announced_on_every_answer():
+    limiter = RateLimiter(limit=100, export_limit=1, time_scale=1, monotonic=lambda: 1000.0, conversation_log_limit=2)
+    first = limiter.check(CONVERSATION_LOG)
+    assert first.allowed and dict(first.headers)["Zendesk-RateLimit-omnilog-index"] == "total=2; remaining=1; resets=60"
+    assert limiter.check(CONVERSATION_LOG).allowed
+    refused = limiter.check(CONVERSATION_LOG)
+    assert not refused.allowed and dict(refused.headers)["Retry-After"] == "60"
+    assert dict(refused.headers)["Zendesk-RateLimit-omnilog-index"] == "total=2; remaining=0; resets=60"
+    assert limiter.check(None).allowed and limiter.check(EXPORTS).allowed  # the other budgets go on
+    assert dict(limiter.check(None).headers)["ratelimit-remaining"] == "95"  # 2 logs + 3 others: the account counts all
+    unlimited = RateLimiter(limit=100, export_limit=1, time_scale=1, monotonic=lambda: 1000.0, conversation_log_limit=0)
+    assert all(unlimited.check(CONVERSATION_LOG).allowed for _ in range(50))
 
 
 def test_rate_limiter_other_integrations_spend_evenly_over_the_window():

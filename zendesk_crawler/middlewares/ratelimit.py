@@ -15,6 +15,7 @@ from scrapy.statscollectors import StatsCollector
 
 from zendesk_crawler.api.endpoints import (
     ATTACHMENT_ENDPOINT,
+    CONVERSATION_LOG_ENDPOINT,
     ENDPOINT_META,
     INCREMENTAL_ENDPOINTS,
     SEARCH_EXPORT_ENDPOINT,
@@ -55,6 +56,9 @@ class RateLimitMiddleware:
       ``Zendesk-RateLimit-incremental-exports*`` header when answers carry one,
       else by ``ZENDESK_EXPORT_REQUESTS_PER_MINUTE`` in a sliding
       ``ZENDESK_RATE_LIMIT_WINDOW`` (real ticket exports carry no such header);
+      the Search Export and the conversation log requests likewise on their own
+      budgets (``Zendesk-RateLimit-search-export``, ``Zendesk-RateLimit-omnilog-index``;
+      ``ZENDESK_CONVERSATION_LOG_REQUESTS_PER_MINUTE`` until one is announced);
     - until the first answer, and on answers without rate-limit headers, a
       sliding window of ``ZENDESK_RATE_LIMIT_WINDOW`` seconds is the fallback;
       ``ZENDESK_MAX_REQUESTS_PER_MINUTE`` is always a hard cap over that window;
@@ -88,6 +92,9 @@ class RateLimitMiddleware:
         #: One budget per Incremental Export bucket (see ``export_bucket``), created on first use.
         self.exports: dict[str, Budget] = {}
         self.export_requests_per_minute = config.export_requests_per_minute
+        #: Budgets whose rate is documented (or set), used until a header announces one.
+        self.bucket_rates = {SEARCH_EXPORT_BUCKET: SEARCH_EXPORT_RATE,
+                             CONVERSATION_LOG_BUCKET: config.conversation_log_requests_per_minute}
         self.cap = (SlidingWindowBudget(config.max_requests_per_minute, self.window)
                     if config.max_requests_per_minute > 0 else None)
         self.paused_until = 0.0
@@ -110,7 +117,7 @@ class RateLimitMiddleware:
 
     def _export_budget(self, bucket: str) -> Budget:
         if bucket not in self.exports:
-            rate = DOCUMENTED_BUCKET_RATES.get(bucket, self.export_requests_per_minute)
+            rate = self.bucket_rates.get(bucket, self.export_requests_per_minute)
             self.exports[bucket] = Budget(self.window, rate, rate)
         return self.exports[bucket]
 
@@ -247,8 +254,10 @@ class RateLimitMiddleware:
 #: The Search Export API's own limit, "100 requests per minute per account" (counted against the account's too);
 #: the name of its header is not documented (``Zendesk-RateLimit-search-export`` is assumed, as the sandbox sends).
 SEARCH_EXPORT_BUCKET = "search-export"
-#: Budgets whose documented rate is known, used until a header announces one.
-DOCUMENTED_BUCKET_RATES = {SEARCH_EXPORT_BUCKET: 100.0}
+SEARCH_EXPORT_RATE = 100.0
+#: List Conversation Log for Ticket's own budget (100 requests a minute, 300 with High Volume; counted against the
+#: account's too), announced like the Ticketing APIs' ``Zendesk-RateLimit-tickets-index``.
+CONVERSATION_LOG_BUCKET = "omnilog-index"
 
 
 def export_bucket(endpoint: str | None) -> str | None:
@@ -258,13 +267,17 @@ def export_bucket(endpoint: str | None) -> str | None:
     Zendesk's cursor-based user export has its own budget (20 a minute,
     announced as ``Zendesk-RateLimit-incremental-exports-cursor``); the ticket,
     ticket event and organization exports share ``incremental-exports`` (10 a
-    minute); the Search Export API has its own (100 a minute). Readings of one bucket never pace another.
-    Until a header says more, a bucket is paced at its documented rate, else ``ZENDESK_EXPORT_REQUESTS_PER_MINUTE``.
+    minute); the Search Export API has its own (100 a minute), and so has the conversation log (``omnilog-index``,
+    100 a minute). Readings of one bucket never pace another. Until a header says more, a bucket is paced at its
+    documented rate (the conversation log's: ``ZENDESK_CONVERSATION_LOG_REQUESTS_PER_MINUTE``), else
+    ``ZENDESK_EXPORT_REQUESTS_PER_MINUTE``.
     """
     if endpoint == USERS_EXPORT_ENDPOINT:
         return "incremental-exports-cursor"
     if endpoint == SEARCH_EXPORT_ENDPOINT:
         return SEARCH_EXPORT_BUCKET
+    if endpoint == CONVERSATION_LOG_ENDPOINT:
+        return CONVERSATION_LOG_BUCKET
     return "incremental-exports" if endpoint in INCREMENTAL_ENDPOINTS else None
 
 

@@ -6,7 +6,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 #: A record version as checkpoints list it: ``(id, updated_at)`` (a JSON ``[id, updated_at]`` in the state).
+#: Most objects have integer ids; side conversations (and their events) have string ids (UUIDs).
 RecordVersion = tuple[Any, Any]
+
+
+def version_of(record_id: Any, stamp: Any) -> RecordVersion:
+    """``(record_id, stamp)`` when a checkpoint can list it (an int or non-empty string id, a string time), else
+    ``(None, None)``."""
+    if isinstance(record_id, bool) or not isinstance(record_id, (int, str)) or record_id == "":
+        return None, None
+    return (record_id, stamp) if isinstance(stamp, str) else (None, None)
 
 
 def record_version(record: Any) -> RecordVersion:
@@ -14,10 +23,15 @@ def record_version(record: Any) -> RecordVersion:
 
     An object that never changes has no ``updated_at`` (a ticket event): its ``created_at`` stands in for it.
     """
-    record_id, updated_at = record.get("id"), version_time(record)
-    if isinstance(record_id, int) and not isinstance(record_id, bool) and isinstance(updated_at, str):
-        return record_id, updated_at
-    return None, None
+    return version_of(record.get("id"), version_time(record))
+
+
+def saved_version(value: Any) -> RecordVersion | None:
+    """A version as a state file lists it (a JSON ``[id, updated_at]``), or ``None`` for anything else."""
+    if isinstance(value, list) and len(value) == 2:
+        version = version_of(*value)
+        return version if version[0] is not None else None
+    return None
 
 
 def version_time(record: Any) -> Any:

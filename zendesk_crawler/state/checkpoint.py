@@ -20,6 +20,11 @@ A run's slice (``-a max_tickets``) may end inside a page: that page is *cut*,
 some of its records left for the next run. No position is ever saved past a
 cut page; the final position is the one before it, with the page's stored
 records listed after it.
+
+A time position (a time-based export's ``end_time``) also keeps the stored
+versions of the pages before it that are newer than it: a record listed per
+ticket (side conversations) may have changed after the export page that named
+its ticket, and the next run meets it again after the position.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
+from zendesk_crawler.api.timestamps import epoch
 from zendesk_crawler.run.positions import RecordVersion
 
 
@@ -55,6 +61,8 @@ class PageTracker:
         self.last_repeats: list[RecordVersion] = []
         #: The page inside which this run's slice ended (``None``: none).
         self.cut_page: int | None = None
+        #: Stored versions of the pages up to ``safe_position`` (a time) that are not older than it.
+        self.ahead: list[RecordVersion] = []
 
     def page_started(self, page: int, position: Any, repeats: list[RecordVersion]) -> None:
         """Page ``page`` (numbered 1, 2, … in stream order) arrived; its records are being looked at."""
@@ -95,8 +103,11 @@ class PageTracker:
             if entry.position is not None:
                 self.safe_position, self.safe_repeats = entry.position, entry.repeats
                 moved = True
+            self.ahead += [version for _, version in entry.exported]
             del self.pages[self.next_page]
             self.next_page += 1
+        if moved:
+            self.ahead = [version for version in self.ahead if not_older(version, self.safe_position)]
         return moved
 
     def stored_beyond_position(self, items_stored: int) -> list[RecordVersion]:
@@ -104,13 +115,23 @@ class PageTracker:
         pages."""
         later = [version for page in sorted(self.pages) for number, version in self.pages[page].exported
                  if number <= items_stored]
-        return list(dict.fromkeys([*self.safe_repeats, *later]))
+        return list(dict.fromkeys([*self.safe_repeats, *self.ahead, *later]))
 
     def final_position(self) -> tuple[Any, list[RecordVersion]]:
         """Where the next run goes on once every record exported is stored: the position after the last page
         read and that page's repeats; for a slice cut inside a page, the position before it (``None``: the
         one this run resumed from) and the records stored after it."""
         if self.cut_page is None:
-            return self.last_position, list(self.last_repeats)
+            self.advance(sys.maxsize)
+            ahead = [version for version in self.ahead if not_older(version, self.last_position)]
+            return self.last_position, list(dict.fromkeys([*self.last_repeats, *ahead]))
         self.advance(sys.maxsize)
         return self.safe_position, self.stored_beyond_position(sys.maxsize)
+
+
+def not_older(version: RecordVersion, position: Any) -> bool:
+    """Whether a stored version changed at or after a time position (never for a cursor position)."""
+    if not isinstance(position, int) or isinstance(position, bool):
+        return False
+    changed = epoch(version[1])
+    return changed is not None and changed >= position

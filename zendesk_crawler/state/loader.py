@@ -12,7 +12,7 @@ from scrapy.crawler import Crawler
 from zendesk_crawler.location.documents import documents_for
 from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.run.context import RunContext
-from zendesk_crawler.run.positions import StreamPosition
+from zendesk_crawler.run.positions import StreamPosition, saved_version
 from zendesk_crawler.state.checkpoint import PageTracker
 from zendesk_crawler.state.run_state import POSITION_KEYS, RunState, run_context, utc_now
 from zendesk_crawler.state.store import StateError, StateStore
@@ -116,6 +116,6 @@ def _resume_position(context: RunContext, entries: dict[str, dict[str, Any]], st
         cursor=entry.get("cursor"),
         start_time=start_time if isinstance(start_time, int) and not isinstance(start_time, bool)
         else context.start_time,
-        already_stored={tuple(v) for v in entry.get("stored_after_cursor") or []
-                        if isinstance(v, list) and len(v) == 2},
+        already_stored={version for v in entry.get("stored_after_cursor") or []
+                        if (version := saved_version(v)) is not None},
     )

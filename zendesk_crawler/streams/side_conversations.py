@@ -18,6 +18,13 @@ page are in stored files (each ticket counts as one pending record until its lis
 killed run loses none. The events of a page's last second come again on the next page; a ticket
 whose events there are all repeats, or older than the newest ``updated_at`` its list had when this
 run listed it, is not listed again, and a side conversation version is exported once per run.
+
+Across runs (a run killed at any moment and resumed, or the next daily run), a version is exported once too:
+the saved position lists the versions ``(id, created_at)`` of its second's events (their tickets were listed) and
+the versions ``(id, updated_at)`` of the side conversations stored after it (a checkpoint inside the export); a
+resumed run lists no ticket for those events, and exports no side conversation version listed there, or last
+changed before the position, or whose every event is one the earlier run handled: the earlier run listed its
+ticket after those events, so it stored that version.
 """
 
 from __future__ import annotations
@@ -39,7 +46,12 @@ from zendesk_crawler.api.timestamps import epoch
 from zendesk_crawler.items import SideConversationRecord
 from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.run.context import RunContext
-from zendesk_crawler.run.stats_keys import SIDE_CONVERSATION_TICKETS, SIDE_CONVERSATION_TICKETS_GONE
+from zendesk_crawler.run.positions import RecordVersion, StreamPosition, record_version, version_of
+from zendesk_crawler.run.stats_keys import (
+    SIDE_CONVERSATION_TICKETS,
+    SIDE_CONVERSATION_TICKETS_GONE,
+    stream_already_stored,
+)
 from zendesk_crawler.streams.base import START_TIME_META, TimeExportStream
 
 logger = logging.getLogger(__name__)
@@ -49,13 +61,20 @@ SIDE_CONVERSATIONS_PATH = "/api/v2/tickets/{ticket_id}/side_conversations.json"
 EXPORT_PAGE_EVENTS = 1000
 
 
-def page_tickets(events: list[Any], repeats: set[Any], covered: dict[int, float]) -> list[int]:
+def event_version(event: Any) -> RecordVersion:
+    """``(id, created_at)`` of a side conversation event (an event does not change); ``(None, None)`` for one a
+    checkpoint cannot list."""
+    return version_of(event.get("id"), event.get("created_at")) if isinstance(event, dict) else (None, None)
+
+
+def page_tickets(events: list[Any], repeats: set[RecordVersion], covered: dict[int, float]) -> list[int]:
     """The tickets (in first-seen order) to list for an export page: those with an event that is not one of
-    ``repeats`` (the previous page's last second) and is newer than what this run's list of the ticket held
-    (``covered``: the newest ``updated_at`` among its side conversations when it was listed)."""
+    ``repeats`` (the previous page's last second, or those the saved position lists) and is newer than what this
+    run's list of the ticket held (``covered``: the newest ``updated_at`` among its side conversations when it was
+    listed)."""
     tickets: dict[int, None] = {}
     for event in events:
-        if not isinstance(event, dict) or event.get("id") in repeats:
+        if not isinstance(event, dict) or event_version(event) in repeats:
             continue
         ticket_id = event.get("ticket_id")
         if not isinstance(ticket_id, int) or isinstance(ticket_id, bool):
@@ -77,10 +96,27 @@ def precise_time(timestamp: Any) -> float:
     return math.inf
 
 
-def last_second_ids(events: list[Any], end_time: int) -> set[Any]:
-    """Ids of a page's events of its ``end_time`` second (the next page starts with them again)."""
-    return {event.get("id") for event in events
-            if isinstance(event, dict) and epoch(event.get("created_at")) == end_time}
+def last_second_versions(events: list[Any], end_time: int) -> set[RecordVersion]:
+    """Versions of a page's events of its ``end_time`` second (the next page starts with them again)."""
+    return {version for event in events if (version := event_version(event))[0] is not None
+            and epoch(version[1]) == end_time}
+
+
+def stored_earlier(record: dict[str, Any], position: StreamPosition) -> bool:
+    """Whether the run that saved ``position`` stored this version of a side conversation already: the position
+    lists it, or it last changed before the position, or every event of it is one that run handled (before the
+    position, or listed with it) and it did not change after its last event. That run listed the ticket after
+    each event it handled, in files stored before the position was saved."""
+    if record_version(record) in position.already_stored:
+        return True
+    updated = precise_time(record.get("updated_at"))
+    if updated < position.start_time:
+        return True
+    events = [event for event in record.get("events") or [] if isinstance(event, dict)]
+    times = [precise_time(event.get("created_at")) for event in events]
+    return bool(events) and updated <= max(times) and all(
+        at < position.start_time or event_version(event) in position.already_stored
+        for event, at in zip(events, times, strict=True))
 
 
 def page_ends_stream(page: dict[str, Any], events: list[Any]) -> bool:
@@ -121,8 +157,9 @@ class SideConversationStream(TimeExportStream):
 
     def __init__(self, crawler: Crawler, config: RunContext, export: bool = True) -> None:
         super().__init__(crawler, config, export)
-        #: Ids of the previous page's last-second events (the next page starts with them again).
-        self.repeat_ids: set[Any] = set()
+        #: Versions of the previous page's last-second events (the next page starts with them again); at the start,
+        #: those the saved position lists.
+        self.repeat_versions: set[RecordVersion] = set()
         #: Side conversation versions ``(id, updated_at)`` exported in this run.
         self.exported: set[tuple[Any, Any]] = set()
         #: Per ticket listed in this run: the newest ``updated_at`` of its side conversations then (its events up to
@@ -131,6 +168,10 @@ class SideConversationStream(TimeExportStream):
         #: Tickets of the current page whose list is not read yet, and the next export page held until then.
         self.open_tickets = 0
         self.held: Request | None = None
+
+    def start_requests(self) -> list[Request]:
+        self.repeat_versions = set(self.position.already_stored)
+        return super().start_requests()
 
     def export_request(self, start_time: int) -> Request:
         # The export takes start_time only (Zendesk documents no per_page for it).
@@ -150,9 +191,12 @@ class SideConversationStream(TimeExportStream):
             self.fail(f"the {self.label} stopped: more side conversation events in the second {end_time} than one "
                       "page holds")
             return
-        tickets = page_tickets(events, self.repeat_ids, self.covered)
-        self.repeat_ids = last_second_ids(events, end_time) if events else self.repeat_ids
-        self.tell(zendesk_signals.page_received, page=number, position=end_time, end_of_stream=end, repeats=[])
+        tickets = page_tickets(events, self.repeat_versions, self.covered)
+        if events:
+            self.repeat_versions = last_second_versions(events, end_time)
+        # The position's second's events are listed with it: the next run lists no ticket for them again.
+        repeats = sorted((v for v in self.repeat_versions if epoch(v[1]) == end_time), key=repr)
+        self.tell(zendesk_signals.page_received, page=number, position=end_time, end_of_stream=end, repeats=repeats)
         # Each ticket is one pending record of this page until its side conversations are handed on.
         self.tell(zendesk_signals.page_records, page=number, count=len(tickets))
         self.stats.inc_value(SIDE_CONVERSATION_TICKETS, len(tickets))
@@ -199,7 +243,7 @@ class SideConversationStream(TimeExportStream):
         listed = side_conversation_records(page, ticket_id, number)
         self.covered[ticket_id] = max([self.covered.get(ticket_id, -math.inf),
                                        *(precise_time(record.get("updated_at")) for record in listed)])
-        records = [record for record in listed if (record.get("id"), record.get("updated_at")) not in self.exported]
+        records = [record for record in listed if self.is_new(record, number)]
         self.exported.update((record.get("id"), record.get("updated_at")) for record in records)
         if not self.export:
             records = []
@@ -210,6 +254,19 @@ class SideConversationStream(TimeExportStream):
             yield self.list_request(ticket_id, number, next_page)
             return
         yield from self.ticket_done(number)
+
+    def is_new(self, record: SideConversationRecord, number: int) -> bool:
+        """Whether a listed side conversation version is to be exported: neither this run nor the one it resumes
+        from exported it (a version the saved position lists stays listed in this run's checkpoints)."""
+        version = (record.get("id"), record.get("updated_at"))
+        if version in self.exported:
+            return False
+        if not stored_earlier(record, self.position):
+            return True
+        self.stats.inc_value(stream_already_stored(self.name))
+        if version in self.position.already_stored:
+            self.tell(zendesk_signals.record_already_stored, page=number, version=version)
+        return False
 
     def ticket_done(self, number: int) -> list[Request]:
         """A ticket of export page ``number`` was listed: its pending place is let go."""
