@@ -315,6 +315,32 @@ def test_kept_comments_stay_under_the_byte_budget_the_largest_tickets_go_first_a
     assert kept not in events.sizes and kept not in events.comments
 
 
+def test_a_waiting_ticket_is_kept_as_json_and_comes_back_as_it_was():
+    from zendesk_crawler.streams.tickets.events import WaitingTicket
+    ticket = {"id": 7, "subject": "Ünïcode \u2028 and big 12345678901234567890123", "tags": ["a"], "via": {"x": None},
+              "custom_fields": [{"id": 1, "value": 1.5}], "updated_at": "2025-01-01T00:00:00Z"}
+    users = {3: {"id": 3, "name": "Ann"}, 4: {"id": 4, "name": "Bo"}}
+    conversation = TicketConversation(ticket=ticket, users=users, groups={9: {"id": 9}},
+                                      organizations={8: {"id": 8, "name": "Org"}}, export_page=5)
+    waiting = WaitingTicket(conversation)
+    assert isinstance(waiting.data, bytes)
+    back = waiting.conversation()
+    assert back == conversation and back.ticket is not ticket
+    assert list(back.users) == [3, 4] and back.export_page == 5
+
+
+def test_once_the_export_ended_only_the_waiting_tickets_comments_are_kept():
+    from zendesk_crawler.streams.tickets.events import CommentEvents
+    events = CommentEvents(start_time=1)
+    events.add_page({"ticket_events": [long_comment(t, 100 + t, 10, 50) for t in (1, 2, 3)], "end_time": 10})
+    waiting = {2: object()}
+    events.keep_only(waiting)
+    assert set(events.comments) == {2} == set(events.sizes)
+    waiting[3] = object()  # a live container: it is followed as it changes
+    events.add_page({"ticket_events": [long_comment(t, 200 + t, 11, 50) for t in (1, 3)], "end_time": 11})
+    assert set(events.comments) == {2, 3} and events.kept_bytes == sum(events.sizes.values())
+
+
 def test_ticket_id_set_and_version_map_keep_a_few_bytes_a_ticket():
     from zendesk_crawler.streams.tickets.ticket_ids import TicketIdSet, TicketVersionMap
     ids = TicketIdSet()

@@ -26,7 +26,7 @@ import itertools
 import logging
 import sys
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -97,6 +97,8 @@ class CommentEvents:
         #: Every comment created at or before this second has been read.
         self.covered_until = start_time - 1
         self.finished = False
+        #: Once set (``keep_only``), the only tickets whose comments are kept.
+        self.only: Container[Any] | None = None
 
     def add_page(self, page: dict[str, Any]) -> None:
         """Take one page of ``/incremental/ticket_events.json?include=comment_events``."""
@@ -118,7 +120,7 @@ class CommentEvents:
             self.finished = True
 
     def _keep(self, ticket_id: Any, comment: dict[str, Any]) -> None:
-        if ticket_id in self.evicted:
+        if ticket_id in self.evicted or (self.only is not None and ticket_id not in self.only):
             return
         kept = self.comments.get(ticket_id)
         size = 0
@@ -154,6 +156,18 @@ class CommentEvents:
         """The comments read for a ticket, as their JSON (forgotten here afterwards)."""
         self.kept_bytes -= self.sizes.pop(ticket_id, 0)
         return list(self.comments.pop(ticket_id, {}).values())
+
+    def keep_only(self, tickets: Container[Any]) -> None:
+        """From now on keep the comments of these tickets only (a live container), and let the others' go.
+
+        For when no other ticket can take them: the ticket export ended, so every
+        ticket not waiting for the stream has its conversation already or gets it
+        per ticket; the stream, no longer held back, would otherwise keep the
+        comments of the rest of the account up to the budget.
+        """
+        self.only = tickets
+        for ticket_id in [tid for tid in self.comments if tid not in tickets]:
+            self.drop(ticket_id)
 
     def evict(self, keep: set[Any] | dict[Any, Any], limit: int, budget_bytes: int) -> list[Any]:
         """Let go of comments until at most ``limit`` tickets' and ``budget_bytes`` are kept; the tickets let go.
@@ -224,6 +238,30 @@ class KnownUsers:
         return user
 
 
+class WaitingTicket:
+    """A ticket waiting for the event stream, kept as compact JSON (decoded again when it stops waiting).
+
+    The export page's decoded ticket and sideloads take three to four times the
+    memory of their JSON, and a thousand or more tickets wait at once.
+    """
+
+    __slots__ = ("data", "export_page")
+
+    def __init__(self, conversation: TicketConversation) -> None:
+        # Only a conversation just made from its export page waits: no comments, no conversation log yet.
+        packed = [conversation.ticket, list(conversation.users.items()), list(conversation.groups.items()),
+                  list(conversation.organizations.items())]
+        # A copy of exactly its length (orjson's output keeps its whole buffer).
+        self.data = bytes(memoryview(jsoncodec.dumps(packed)))
+        self.export_page = conversation.export_page
+
+    def conversation(self) -> TicketConversation:
+        """The conversation again, as it was when it started waiting."""
+        ticket, users, groups, organizations = jsoncodec.loads(self.data)
+        return TicketConversation(ticket=ticket, users=dict(map(tuple, users)), groups=dict(map(tuple, groups)),
+                                  organizations=dict(map(tuple, organizations)), export_page=self.export_page)
+
+
 @dataclass
 class Released:
     """A waiting ticket the event stream completed, with its comments' JSON (decoded when handed on)."""
@@ -279,9 +317,9 @@ class EventComments:
         self.crawler = crawler
         self.config = config
         self.events = CommentEvents(config.start_time)
-        self.waiting: dict[int, TicketConversation] = {}
+        self.waiting: dict[int, WaitingTicket] = {}
         # The waiting tickets by completion time (a heap; entries of superseded versions are skipped).
-        self.waiting_order: list[tuple[int, int, int, TicketConversation]] = []
+        self.waiting_order: list[tuple[int, int, int, WaitingTicket]] = []
         self.waiting_sequence = itertools.count()
         self.held_events_request: Request | None = None
         self.known_users = KnownUsers(KNOWN_USERS_KEPT)
@@ -332,15 +370,17 @@ class EventComments:
             if completion is not None and (not events.finished or events.covers(completion)):
                 older = self.waiting.get(ticket_id)
                 if older is not None:
-                    self.versions.superseded(older)
-                self.waiting[ticket_id] = conversation
-                heapq.heappush(self.waiting_order, (completion, next(self.waiting_sequence), ticket_id, conversation))
+                    self.versions.superseded(older.conversation())
+                waiting = self.waiting[ticket_id] = WaitingTicket(conversation)
+                heapq.heappush(self.waiting_order, (completion, next(self.waiting_sequence), ticket_id, waiting))
                 return True
         events.drop(ticket_id)  # deleted, or fetched per ticket: the events' copy is not needed
         return False
 
     def export_reached(self, ended: bool, position: int | None) -> None:
         """How far the ticket export has read (told by the ticket stream after each of its pages)."""
+        if ended and not self.export_ended:
+            self.events.keep_only(self.waiting)  # no other ticket will come for its comments
         self.export_ended, self.export_position = ended, position
 
     def after_export_page(self) -> Iterator[Request | TicketConversation | StreamRecord]:
@@ -430,7 +470,7 @@ class EventComments:
         if not victims:
             return []
         self.stats.inc_value(TICKETS_EVICTED_FROM_EVENTS, len(victims))
-        waiting = [self.waiting.pop(ticket_id) for ticket_id in victims if ticket_id in self.waiting]
+        waiting = [self.waiting.pop(ticket_id).conversation() for ticket_id in victims if ticket_id in self.waiting]
         if not waiting:
             return []
         self.stats.inc_value(TICKETS_FETCHED_PER_TICKET, len(waiting))
@@ -468,10 +508,11 @@ class EventComments:
         out: list[Request | TicketConversation | StreamRecord | Released] = []
         order = self.waiting_order
         while order and events.covers(order[0][0]):
-            _, _, ticket_id, conversation = heapq.heappop(order)
-            if self.waiting.get(ticket_id) is not conversation:
+            _, _, ticket_id, waiting = heapq.heappop(order)
+            if self.waiting.get(ticket_id) is not waiting:
                 continue  # a newer version of the ticket took its place
             del self.waiting[ticket_id]
+            conversation = waiting.conversation()
             conversation.comments_source = SOURCE_TICKET_EVENTS
             out.append(Released(conversation, events.take(ticket_id)))
         if events.finished and self.waiting:
@@ -481,8 +522,9 @@ class EventComments:
 
     def _fetch_waiting_per_ticket(self) -> list[Request]:
         self.stats.inc_value(TICKETS_FETCHED_PER_TICKET, len(self.waiting))
-        waiting = list(self.waiting.values())
-        self.waiting, self.waiting_order = {}, []
+        waiting = [ticket.conversation() for ticket in self.waiting.values()]
+        self.waiting.clear()  # cleared, not replaced: the kept comments may follow it (``keep_only``)
+        self.waiting_order = []
         return self.per_ticket.fetch(waiting)
 
     def idle(self) -> list[Request]:
