@@ -5,7 +5,8 @@
 
 It reads the cursor export (200 tickets a page, ``include=users``,
 ``support_type_scope=all``) and every live ticket's comment pages (100 a page)
-and a messaging ticket's conversation log pages, like ``scrapy crawl zendesk``, and yields each ticket with its comments, but
+and a messaging ticket's conversation log pages, like ``scrapy crawl zendesk``,
+and yields each ticket with its comments, but
 with nothing else: no feeds, no pipeline, no rate limiting, no state, no checks.
 Scrapy's per-request machinery is all it costs, so its tickets per second bound
 what any Scrapy crawler that asks one comments page per ticket can reach here.
