@@ -112,10 +112,10 @@ class PageTracker:
 
     def stored_beyond_position(self, items_stored: int) -> list[RecordVersion]:
         """Versions after ``safe_position`` already stored: its page's repeats, and the stored records of later
-        pages."""
+        pages (those a checkpoint can list)."""
         later = [version for page in sorted(self.pages) for number, version in self.pages[page].exported
                  if number <= items_stored]
-        return list(dict.fromkeys([*self.safe_repeats, *self.ahead, *later]))
+        return _listable([*self.safe_repeats, *self.ahead, *later])
 
     def final_position(self) -> tuple[Any, list[RecordVersion]]:
         """Where the next run goes on once every record exported is stored: the position after the last page
@@ -124,7 +124,7 @@ class PageTracker:
         if self.cut_page is None:
             self.advance(sys.maxsize)
             ahead = [version for version in self.ahead if not_older(version, self.last_position)]
-            return self.last_position, list(dict.fromkeys([*self.last_repeats, *ahead]))
+            return self.last_position, _listable([*self.last_repeats, *ahead])
         self.advance(sys.maxsize)
         return self.safe_position, self.stored_beyond_position(sys.maxsize)
 
@@ -135,3 +135,8 @@ def not_older(version: RecordVersion, position: Any) -> bool:
         return False
     changed = epoch(version[1])
     return changed is not None and changed >= position
+
+
+def _listable(versions: list[RecordVersion]) -> list[RecordVersion]:
+    """The versions a checkpoint can list (``record_version`` gives ``(None, None)`` for the others), once each."""
+    return [version for version in dict.fromkeys(versions) if version[0] is not None]

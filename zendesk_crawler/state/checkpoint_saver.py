@@ -95,7 +95,7 @@ class CheckpointSaver(RunStateReceiver):
             tracker = state.trackers[stream]
             items_stored = self._items_stored(stream)
             moved = tracker.advance(items_stored)
-            beyond = [list(v) for v in tracker.stored_beyond_position(items_stored) if v[0] is not None]
+            beyond = [list(v) for v in tracker.stored_beyond_position(items_stored)]
             if not moved and len(beyond) <= self.saved_beyond[stream]:
                 continue
             entry = state.entry(stream, tracker.safe_position, beyond, final=False, stats=self.crawler.stats)

@@ -64,7 +64,7 @@ class FinalSave(RunStateReceiver):
                                  else "start_time")
             elif stream in state.trackers:
                 position, beyond = state.trackers[stream].final_position()
-                state.entries[stream] = state.entry(stream, position, [list(v) for v in beyond if v[0] is not None],
+                state.entries[stream] = state.entry(stream, position, [list(v) for v in beyond],
                                                     final=True, stats=self.crawler.stats)
         if any(problem is None for stream, problem in state.outcomes.items() if stream in state.trackers) \
                 and state.save(self.crawler, finished=True):
