@@ -121,12 +121,11 @@ class PageTracker:
         """Where the next run goes on once every record exported is stored: the position after the last page
         read and that page's repeats; for a slice cut inside a page, the position before it (``None``: the
         one this run resumed from) and the records stored after it."""
-        if self.cut_page is None:
-            self.advance(sys.maxsize)
-            ahead = [version for version in self.ahead if not_older(version, self.last_position)]
-            return self.last_position, _listable([*self.last_repeats, *ahead])
         self.advance(sys.maxsize)
-        return self.safe_position, self.stored_beyond_position(sys.maxsize)
+        if self.cut_page is not None:
+            return self.safe_position, self.stored_beyond_position(sys.maxsize)
+        ahead = [version for version in self.ahead if not_older(version, self.last_position)]
+        return self.last_position, _listable([*self.last_repeats, *ahead])
 
 
 def not_older(version: RecordVersion, position: Any) -> bool:
