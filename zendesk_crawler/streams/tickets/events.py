@@ -370,7 +370,7 @@ class EventComments:
             if completion is not None and (not events.finished or events.covers(completion)):
                 older = self.waiting.get(ticket_id)
                 if older is not None:
-                    self.versions.superseded(older.conversation())
+                    self.versions.superseded(older.export_page)  # its page is all it needs: not decoded
                 waiting = self.waiting[ticket_id] = WaitingTicket(conversation)
                 heapq.heappush(self.waiting_order, (completion, next(self.waiting_sequence), ticket_id, waiting))
                 return True

@@ -73,7 +73,8 @@ class TicketComments:
         while self.queued and self.in_progress < self.limit:
             conversation = self.queued.popleft()
             if not self.versions.is_current(conversation):
-                self.versions.superseded(conversation)  # a newer version came while this one waited its turn
+                # A newer version came while this one waited its turn.
+                self.versions.superseded(conversation.export_page)
                 continue
             self.in_progress += 1
             requests.append(self.comments_request(conversation, {}))

@@ -62,16 +62,17 @@ class TicketVersions:
         conversation comes through here again once the log is read.
         """
         if not self.is_current(conversation):
-            self.superseded(conversation)
+            self.superseded(conversation.export_page)
             return []
         if self.logs is not None and self.logs.needs_log(conversation):
             return list(self.logs.read(conversation, self.finished))
         return [conversation]
 
-    def superseded(self, conversation: TicketConversation) -> None:
-        """A conversation needs no record: a newer version of its ticket is exported instead."""
+    def superseded(self, export_page: int) -> None:
+        """A conversation of export page ``export_page`` needs no record: a newer version of its ticket is
+        exported instead."""
         self.stats.inc_value(TICKETS_SUPERSEDED)
-        self.handle.tell(zendesk_signals.record_superseded, page=conversation.export_page)
+        self.handle.tell(zendesk_signals.record_superseded, page=export_page)
 
 
 _NOT_SEEN = object()
