@@ -173,23 +173,22 @@ class SideConversationStream(TimeExportStream):
         self.repeat_versions = set(self.position.already_stored)
         return super().start_requests()
 
-    def export_request(self, start_time: int) -> Request:
+    def export_params(self, start_time: int) -> dict[str, Any]:
         # The export takes start_time only (Zendesk documents no per_page for it).
-        return self.page_request({"start_time": start_time}, meta={START_TIME_META: start_time})
+        return {"start_time": start_time}
+
+    def page_ends(self, page: dict[str, Any]) -> bool:
+        return page_ends_stream(page, page[self.list_key])
+
+    def full_second(self, second: int) -> str:
+        return f"more side conversation events in the second {second} than one page holds"
 
     def read_page(self, page: dict[str, Any], number: int, response: Response) -> Iterator[Any]:
         start_time = response.meta[START_TIME_META]
         events = page[self.list_key]
-        end = page_ends_stream(page, events)
-        end_time = page.get("end_time")
-        if end and not events and end_time is None:
-            end_time = start_time
-        if not isinstance(end_time, int) or isinstance(end_time, bool) or end_time < start_time:
-            self.fail(f"the {self.label} stopped: the page at start_time={start_time} has no usable end_time")
-            return
-        if not end and end_time == start_time:
-            self.fail(f"the {self.label} stopped: more side conversation events in the second {end_time} than one "
-                      "page holds")
+        end = self.page_ends(page)
+        end_time = self.checked_end_time(page, events, start_time, end)
+        if end_time is None:
             return
         tickets = page_tickets(events, self.repeat_versions, self.covered)
         if events:
