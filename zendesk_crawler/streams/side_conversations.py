@@ -157,9 +157,6 @@ class SideConversationStream(TimeExportStream):
 
     def __init__(self, crawler: Crawler, config: RunContext, export: bool = True) -> None:
         super().__init__(crawler, config, export)
-        #: Versions of the previous page's last-second events (the next page starts with them again); at the start,
-        #: those the saved position lists.
-        self.repeat_versions: set[RecordVersion] = set()
         #: Side conversation versions ``(id, updated_at)`` exported in this run.
         self.exported: set[tuple[Any, Any]] = set()
         #: Per ticket listed in this run: the newest ``updated_at`` of its side conversations then (its events up to
@@ -170,7 +167,9 @@ class SideConversationStream(TimeExportStream):
         self.held: Request | None = None
 
     def start_requests(self) -> list[Request]:
-        self.repeat_versions = set(self.position.already_stored)
+        # ``repeats``: the previous page's last-second events (the next page starts with them again); at the start,
+        # those the saved position lists.
+        self.repeats = set(self.position.already_stored)
         return super().start_requests()
 
     def export_params(self, start_time: int) -> dict[str, Any]:
@@ -190,11 +189,11 @@ class SideConversationStream(TimeExportStream):
         end_time = self.checked_end_time(page, events, start_time, end)
         if end_time is None:
             return
-        tickets = page_tickets(events, self.repeat_versions, self.covered)
+        tickets = page_tickets(events, self.repeats, self.covered)
         if events:
-            self.repeat_versions = last_second_versions(events, end_time)
+            self.repeats = last_second_versions(events, end_time)
         # The position's second's events are listed with it: the next run lists no ticket for them again.
-        repeats = sorted((v for v in self.repeat_versions if epoch(v[1]) == end_time), key=repr)
+        repeats = sorted((v for v in self.repeats if epoch(v[1]) == end_time), key=repr)
         self.tell(zendesk_signals.page_received, page=number, position=end_time, end_of_stream=end, repeats=repeats)
         # Each ticket is one pending record of this page until its side conversations are handed on.
         self.tell(zendesk_signals.page_records, page=number, count=len(tickets))
