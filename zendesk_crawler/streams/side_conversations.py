@@ -32,7 +32,6 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
 
 from scrapy import Request
@@ -42,7 +41,7 @@ from twisted.python.failure import Failure
 
 from zendesk_crawler.api.endpoints import SIDE_CONVERSATION_EVENTS_ENDPOINT, SIDE_CONVERSATIONS_ENDPOINT
 from zendesk_crawler.api.responses import COMMENTS_PRIORITY, describe, json_object
-from zendesk_crawler.api.timestamps import epoch
+from zendesk_crawler.api.timestamps import epoch, unix_time
 from zendesk_crawler.items import SideConversationRecord
 from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.run.context import RunContext
@@ -88,12 +87,8 @@ def page_tickets(events: list[Any], repeats: set[RecordVersion], covered: dict[i
 def precise_time(timestamp: Any) -> float:
     """Unix time of a side conversation timestamp with its fraction (``2018-11-20T16:58:36.453+00:00``);
     ``inf`` when it is not one (such an event is never taken as covered)."""
-    if isinstance(timestamp, str):
-        try:
-            return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
-        except ValueError:
-            pass
-    return math.inf
+    moment = unix_time(timestamp)
+    return math.inf if moment is None else moment
 
 
 def last_second_versions(events: list[Any], end_time: int) -> set[RecordVersion]:
