@@ -42,7 +42,7 @@ from twisted.python.failure import Failure
 from zendesk_crawler.api.endpoints import SIDE_CONVERSATION_EVENTS_ENDPOINT, SIDE_CONVERSATIONS_ENDPOINT
 from zendesk_crawler.api.responses import COMMENTS_PRIORITY, describe, json_object
 from zendesk_crawler.api.timestamps import epoch, unix_time
-from zendesk_crawler.items import SideConversationRecord
+from zendesk_crawler.items import SideConversationRecord, StreamRecord
 from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.run.context import RunContext
 from zendesk_crawler.run.positions import RecordVersion, StreamPosition, record_version, version_of
@@ -236,12 +236,9 @@ class SideConversationStream(TimeExportStream):
         listed = side_conversation_records(page, ticket_id, number)
         self.covered[ticket_id] = max([self.covered.get(ticket_id, -math.inf),
                                        *(precise_time(record.get("updated_at")) for record in listed)])
-        records = [record for record in listed if self.is_new(record, number)]
+        records: list[StreamRecord] = [record for record in listed if self.is_new(record, number)]
         self.exported.update((record.get("id"), record.get("updated_at")) for record in records)
-        if not self.export:
-            records = []
-        self.tell(zendesk_signals.page_records, page=number, count=len(records))
-        yield from records
+        yield from self.hand_on(records, number)
         next_page = page.get("next_page")
         if isinstance(next_page, str) and next_page:
             yield self.list_request(ticket_id, number, next_page)
