@@ -11,10 +11,17 @@ from zendesk_crawler.errors import ConfigError
 
 def epoch(timestamp: Any) -> int | None:
     """Unix seconds of a Zendesk ISO 8601 timestamp (``None`` if it is not one)."""
+    moment = unix_time(timestamp)
+    return None if moment is None else int(moment)
+
+
+def unix_time(timestamp: Any) -> float | None:
+    """Unix time of a Zendesk ISO 8601 timestamp with its fraction (``2018-11-20T16:58:36.453+00:00``), ``None`` if
+    it is not one."""
     if not isinstance(timestamp, str):
         return None
     try:
-        return int(datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp())
+        return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
     except ValueError:
         return None
 

@@ -167,13 +167,12 @@ class AttachmentFilesPipeline(FilesPipeline):
     def downloads(self, record: StreamRecord) -> list[Download]:
         """The files of a record still to download; the others get their ``stored_file`` now."""
         out: list[Download] = []
+        owner = f"{OWNERS[type(record)]} {record.get('id')}"
         if isinstance(record, ArticleRecord):
-            owner = f"article {record.get('id')}"
             for attachment in record.get("attachments") or []:
                 if isinstance(attachment, dict):
                     self._plan_attachment(out, attachment, f"article_attachment:{attachment.get('id')}", owner)
             return out
-        owner = f"ticket {record.get('id')}"
         for comment in record.get("comments") or []:
             if not isinstance(comment, dict):
                 continue

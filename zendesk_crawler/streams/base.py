@@ -300,6 +300,28 @@ class TimeExportStream(Stream):
         """Whether the stream ends with this page (the Incremental Exports' ``end_of_stream``)."""
         return bool(page.get("end_of_stream"))
 
+    def checked_end_time(self, page: dict[str, Any], objects: list[Any], start_time: int | None,
+                         end: bool) -> int | None:
+        """The page's ``end_time``, where the next page starts; ``None`` (the stream failed) when it has none that
+        can be used, or when it names ``start_time`` again on a page that is not the last."""
+        end_time = page.get("end_time")
+        if end and not objects and end_time is None and start_time is not None:
+            end_time = start_time  # an empty last page: the position stays where it was
+        if not isinstance(end_time, int) or isinstance(end_time, bool) or (
+                start_time is not None and end_time < start_time):
+            self.fail(f"the {self.label} stopped: the page at start_time={start_time} has no usable end_time")
+            return None
+        if not end and end_time == start_time:
+            # A full page within one second: asking from end_time again would return the same page forever.
+            self.fail(f"the {self.label} stopped: {self.full_second(end_time)}")
+            return None
+        return end_time
+
+    def full_second(self, second: int) -> str:
+        """Why the stream cannot go on past a full page of changes within ``second``."""
+        return (f"more records changed in the second {second} than one page holds "
+                f"(per_page={self.config.export_page_size})")
+
     def read_page(self, page: dict[str, Any], number: int, response: Response) -> Iterator[Any]:
         records, next_start = self.read_time_page(page, number, response.meta[START_TIME_META])
         yield from records
@@ -316,18 +338,9 @@ class TimeExportStream(Stream):
         and the position told never goes back before it.
         """
         end = self.page_ends(page)
-        end_time = page.get("end_time")
         objects = page[self.list_key]
-        if end and not objects and end_time is None and start_time is not None:
-            end_time = start_time  # an empty last page: the position stays where it was
-        if not isinstance(end_time, int) or isinstance(end_time, bool) or (
-                start_time is not None and end_time < start_time):
-            self.fail(f"the {self.label} stopped: the page at start_time={start_time} has no usable end_time")
-            return [], None
-        if not end and end_time == start_time:
-            # A full page within one second: asking from end_time again would return the same page forever.
-            self.fail(f"the {self.label} stopped: more records changed in the second {end_time} "
-                      f"than one page holds (per_page={self.config.export_page_size})")
+        end_time = self.checked_end_time(page, objects, start_time, end)
+        if end_time is None:
             return [], None
         next_start = end_time
         if floor is not None and end_time < floor:

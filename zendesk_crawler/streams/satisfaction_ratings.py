@@ -71,9 +71,14 @@ class SatisfactionRatingStream(Stream):
             return
         if number == 1:
             self.read_since = answered_at(response)
+        # The ratings changed at or after the saved position (entries that cannot be placed are kept: ``records``
+        # counts what is not an object).
+        changed = []
         for obj in objects:
             version = record_version(obj) if isinstance(obj, dict) else (None, None)
             second = epoch(version[1]) if version[0] is not None else None
+            if second is None or second >= self.position.start_time:
+                changed.append(obj)
             if second is None:
                 continue
             if self.newest is None or second > self.newest:
@@ -86,7 +91,6 @@ class SatisfactionRatingStream(Stream):
         # Only the last page names a position: the newest second of the whole list is known only then.
         position, repeats = self.final_position() if end else (None, [])
         self.tell(zendesk_signals.page_received, page=number, position=position, end_of_stream=end, repeats=repeats)
-        changed = [obj for obj in objects if self.changed_since_position(obj)]
         yield from self.hand_on(self.records(changed, number), number)
         note_position(self, changed)
         if not end:
@@ -109,15 +113,6 @@ class SatisfactionRatingStream(Stream):
         if position == start:
             kept |= stored
         return position, sorted(kept, key=repr)
-
-    def changed_since_position(self, obj: Any) -> bool:
-        """Whether a rating changed at or after the saved position (entries that cannot be placed are kept:
-        ``records`` counts what is not an object)."""
-        if not isinstance(obj, dict):
-            return True
-        version = record_version(obj)
-        second = epoch(version[1]) if version[0] is not None else None
-        return second is None or second >= self.position.start_time
 
 
 def answered_at(response: Response) -> int | None:

@@ -32,7 +32,6 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
 
 from scrapy import Request
@@ -42,8 +41,8 @@ from twisted.python.failure import Failure
 
 from zendesk_crawler.api.endpoints import SIDE_CONVERSATION_EVENTS_ENDPOINT, SIDE_CONVERSATIONS_ENDPOINT
 from zendesk_crawler.api.responses import COMMENTS_PRIORITY, describe, json_object
-from zendesk_crawler.api.timestamps import epoch
-from zendesk_crawler.items import SideConversationRecord
+from zendesk_crawler.api.timestamps import epoch, unix_time
+from zendesk_crawler.items import SideConversationRecord, StreamRecord
 from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.run.context import RunContext
 from zendesk_crawler.run.positions import RecordVersion, StreamPosition, record_version, version_of
@@ -88,12 +87,8 @@ def page_tickets(events: list[Any], repeats: set[RecordVersion], covered: dict[i
 def precise_time(timestamp: Any) -> float:
     """Unix time of a side conversation timestamp with its fraction (``2018-11-20T16:58:36.453+00:00``);
     ``inf`` when it is not one (such an event is never taken as covered)."""
-    if isinstance(timestamp, str):
-        try:
-            return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
-        except ValueError:
-            pass
-    return math.inf
+    moment = unix_time(timestamp)
+    return math.inf if moment is None else moment
 
 
 def last_second_versions(events: list[Any], end_time: int) -> set[RecordVersion]:
@@ -157,9 +152,6 @@ class SideConversationStream(TimeExportStream):
 
     def __init__(self, crawler: Crawler, config: RunContext, export: bool = True) -> None:
         super().__init__(crawler, config, export)
-        #: Versions of the previous page's last-second events (the next page starts with them again); at the start,
-        #: those the saved position lists.
-        self.repeat_versions: set[RecordVersion] = set()
         #: Side conversation versions ``(id, updated_at)`` exported in this run.
         self.exported: set[tuple[Any, Any]] = set()
         #: Per ticket listed in this run: the newest ``updated_at`` of its side conversations then (its events up to
@@ -170,32 +162,33 @@ class SideConversationStream(TimeExportStream):
         self.held: Request | None = None
 
     def start_requests(self) -> list[Request]:
-        self.repeat_versions = set(self.position.already_stored)
+        # ``repeats``: the previous page's last-second events (the next page starts with them again); at the start,
+        # those the saved position lists.
+        self.repeats = set(self.position.already_stored)
         return super().start_requests()
 
-    def export_request(self, start_time: int) -> Request:
+    def export_params(self, start_time: int) -> dict[str, Any]:
         # The export takes start_time only (Zendesk documents no per_page for it).
-        return self.page_request({"start_time": start_time}, meta={START_TIME_META: start_time})
+        return {"start_time": start_time}
+
+    def page_ends(self, page: dict[str, Any]) -> bool:
+        return page_ends_stream(page, page[self.list_key])
+
+    def full_second(self, second: int) -> str:
+        return f"more side conversation events in the second {second} than one page holds"
 
     def read_page(self, page: dict[str, Any], number: int, response: Response) -> Iterator[Any]:
         start_time = response.meta[START_TIME_META]
         events = page[self.list_key]
-        end = page_ends_stream(page, events)
-        end_time = page.get("end_time")
-        if end and not events and end_time is None:
-            end_time = start_time
-        if not isinstance(end_time, int) or isinstance(end_time, bool) or end_time < start_time:
-            self.fail(f"the {self.label} stopped: the page at start_time={start_time} has no usable end_time")
+        end = self.page_ends(page)
+        end_time = self.checked_end_time(page, events, start_time, end)
+        if end_time is None:
             return
-        if not end and end_time == start_time:
-            self.fail(f"the {self.label} stopped: more side conversation events in the second {end_time} than one "
-                      "page holds")
-            return
-        tickets = page_tickets(events, self.repeat_versions, self.covered)
+        tickets = page_tickets(events, self.repeats, self.covered)
         if events:
-            self.repeat_versions = last_second_versions(events, end_time)
+            self.repeats = last_second_versions(events, end_time)
         # The position's second's events are listed with it: the next run lists no ticket for them again.
-        repeats = sorted((v for v in self.repeat_versions if epoch(v[1]) == end_time), key=repr)
+        repeats = sorted((v for v in self.repeats if epoch(v[1]) == end_time), key=repr)
         self.tell(zendesk_signals.page_received, page=number, position=end_time, end_of_stream=end, repeats=repeats)
         # Each ticket is one pending record of this page until its side conversations are handed on.
         self.tell(zendesk_signals.page_records, page=number, count=len(tickets))
@@ -243,12 +236,9 @@ class SideConversationStream(TimeExportStream):
         listed = side_conversation_records(page, ticket_id, number)
         self.covered[ticket_id] = max([self.covered.get(ticket_id, -math.inf),
                                        *(precise_time(record.get("updated_at")) for record in listed)])
-        records = [record for record in listed if self.is_new(record, number)]
+        records: list[StreamRecord] = [record for record in listed if self.is_new(record, number)]
         self.exported.update((record.get("id"), record.get("updated_at")) for record in records)
-        if not self.export:
-            records = []
-        self.tell(zendesk_signals.page_records, page=number, count=len(records))
-        yield from records
+        yield from self.hand_on(records, number)
         next_page = page.get("next_page")
         if isinstance(next_page, str) and next_page:
             yield self.list_request(ticket_id, number, next_page)
