@@ -1,0 +1,1 @@
+"""Writing a backup into an account: what is restored in which order, the id map, the markers, the uploads."""
