@@ -26,7 +26,7 @@ from ..encoding import iso
 
 #: Sandbox seconds after which a job is gone (404), and after which it has completed even if nobody polled.
 EXPIRY = 3600
-RUN_SECONDS = 5
+RUN_SECONDS = 60
 #: Polls a job answers before ``completed`` (``queued`` is the submit answer's, ``working`` the first poll's).
 POLLS_TO_COMPLETE = 2
 MAX_RUNNING = 30
