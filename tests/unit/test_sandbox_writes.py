@@ -4,7 +4,6 @@ endpoints, faults that lose the answer of a write that was done, and the read en
 
 from __future__ import annotations
 
-import base64
 import json
 import urllib.error
 import urllib.request
@@ -13,30 +12,12 @@ from typing import Any
 import pytest
 
 from tests.support.paths import SAMPLES
-from zendesk_sandbox import DEFAULT_API_TOKEN, DEFAULT_EMAIL, SandboxProcess
-from zendesk_sandbox.auth import DEFAULT_AGENT_API_TOKEN, DEFAULT_AGENT_EMAIL
+from tests.support.sandbox_writes import ADMIN, AGENT, NO_REDIRECT, call, finished_job, new_user, upload
+from zendesk_sandbox import DEFAULT_EMAIL, SandboxProcess
 from zendesk_sandbox.clock import Clock
 from zendesk_sandbox.data import Dataset
 from zendesk_sandbox.generator import Options
 from zendesk_sandbox.writes.config import DEFAULT_TRIGGERS
-
-ADMIN = "Basic " + base64.b64encode(f"{DEFAULT_EMAIL}/token:{DEFAULT_API_TOKEN}".encode()).decode()
-AGENT = "Basic " + base64.b64encode(f"{DEFAULT_AGENT_EMAIL}/token:{DEFAULT_AGENT_API_TOKEN}".encode()).decode()
-_NO_REDIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}), type(
-    "NoRedirect", (urllib.request.HTTPRedirectHandler,), {"redirect_request": lambda *a, **k: None})())
-
-
-def call(sandbox: SandboxProcess, method: str, path: str, body: Any = None, *, raw: bytes | None = None,
-         content_type: str = "application/json", authorization: str = ADMIN) -> tuple[int, Any]:
-    data = raw if raw is not None else json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(sandbox.url + path, data=data, method=method,
-                                     headers={"Authorization": authorization, "Content-Type": content_type})
-    try:
-        with _NO_REDIRECT.open(request, timeout=30) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        text = error.read()
-        return error.code, json.loads(text) if text.startswith(b"{") else text
 
 
 def keys_of(value: Any) -> Any:
@@ -56,29 +37,6 @@ def sample(name: str) -> dict[str, Any]:
 def sandbox():
     with SandboxProcess(account="empty", rate_limit=1_000_000, export_rate_limit=0) as server:
         yield server
-
-
-def upload(sandbox: SandboxProcess, name: str, data: bytes, content_type: str = "text/plain") -> dict[str, Any]:
-    status, body = call(sandbox, "POST", f"/api/v2/uploads?filename={urllib.parse.quote(name)}", raw=data,
-                        content_type=content_type)
-    assert status == 201, body
-    return body["upload"]
-
-
-def new_user(sandbox: SandboxProcess, email: str) -> int:
-    status, body = call(sandbox, "POST", "/api/v2/users", {"user": {"name": email.split("@")[0], "email": email}})
-    assert status == 201, body
-    return body["user"]["id"]
-
-
-def finished_job(sandbox: SandboxProcess, job: dict[str, Any]) -> dict[str, Any]:
-    """Poll a job until it has completed (it takes a couple of polls), counting the polls."""
-    for _ in range(5):
-        status, body = call(sandbox, "GET", f"/api/v2/job_statuses/{job['id']}")
-        assert status == 200, body
-        if body["job_status"]["status"] == "completed":
-            return body["job_status"]
-    raise AssertionError("the job did not complete in 5 polls")
 
 
 def import_many(sandbox: SandboxProcess, tickets: list[dict[str, Any]], archive: bool = False) -> list[dict[str, Any]]:
@@ -129,7 +87,7 @@ def test_an_upload_answers_the_samples_shape_and_serves_the_same_bytes(sandbox):
     request = urllib.request.Request(sandbox.url + attachment["content_url"][len(sandbox.url):],
                                      headers={"Authorization": ADMIN})
     with pytest.raises(urllib.error.HTTPError) as redirect:
-        _NO_REDIRECT.open(request, timeout=30)
+        NO_REDIRECT.open(request, timeout=30)
     with urllib.request.urlopen(redirect.value.headers["Location"], timeout=30) as response:
         assert response.read() == data
         assert response.headers["Content-Type"] == "application/octet-stream"
