@@ -55,6 +55,9 @@ def parse_args(argv: list[str] | None = None) -> Config:
                         help="never compress answers (Zendesk gzips them for clients that accept it)")
     parser.add_argument("--without", default="", metavar="FEATURE[,FEATURE]",
                         help=f"features the account lacks, answered with Zendesk's 403 or 404 ({', '.join(FEATURES)})")
+    parser.add_argument("--account", choices=("seeded", "empty", "partial"), default="seeded",
+                        help="seeded (generated data), empty (a new account: the admin and Zendesk's defaults) or "
+                             "partial (empty plus some users and a ticket field matching seeded ones)")
     parser.add_argument("--email", default=DEFAULT_EMAIL)
     parser.add_argument("--api-token", default=DEFAULT_API_TOKEN)
     parser.add_argument("--oauth-token", default=DEFAULT_OAUTH_TOKEN)
@@ -80,7 +83,7 @@ def parse_args(argv: list[str] | None = None) -> Config:
                   conversation_log_rate_limit=args.conversation_log_rate_limit,
                   time_scale=args.time_scale, other_usage=args.other_usage, latency_ms=args.latency_ms,
                   export_budget_header=args.export_budget_header, gzip=not args.no_gzip, epoch=args.epoch,
-                  heavy_tickets=not args.no_heavy_tickets, without=without,
+                  heavy_tickets=not args.no_heavy_tickets, without=without, account=args.account,
                   credentials=Credentials(args.email, args.api_token, args.oauth_token))
 
 

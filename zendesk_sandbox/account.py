@@ -19,7 +19,8 @@ from .clock import Clock
 from .encoding import dumps, iso
 from .generator import Generator
 from .generator.groups import DELETED_GROUP_ID, GROUP_IDS
-from .generator.ticket_fields import ticket_field_ids
+from .generator.layout import FIRST_USER_ID
+from .generator.ticket_fields import SYSTEM_FIELDS, ticket_field_ids
 from .generator.users import deleted_user
 
 STREAMS = ("users", "organizations", "groups", "ticket_fields")
@@ -32,6 +33,9 @@ STREAM_OPERATIONS = {
 }
 #: Records changed (and created) in the most recent minute are not exported yet (as for tickets).
 EXPORT_DELAY = 60
+#: Ids of groups and ticket fields created through the write endpoints (users and organizations go on after the
+#: seeded ranges).
+FIRST_WRITTEN_IDS = {"groups": 70000001001, "ticket_fields": 360009000001}
 
 
 def renamed(name: str, change: int) -> str:
@@ -59,8 +63,17 @@ class Account:
         self._created_organizations: list[int] = []
         self._next_user_id = generator.users.end_user_ids[-1] + 1
         self._next_organization_id = generator.organizations.ids[-1] + 1
-        self._deleted_users: set[int] = set(generator.users.deleted_ids)
-        self._deleted_organizations: set[int] = set(generator.organizations.deleted_ids)
+        seeded = generator.options.account == "seeded"
+        users = generator.users
+        #: The generated records the account has: all of them when seeded; a new account (``empty``, ``partial``)
+        #: has only its admin (the configured credentials' user), the default group and the system ticket fields.
+        self._seeded_users: tuple[int, ...] = (*users.agent_ids, *users.end_user_ids) if seeded else (FIRST_USER_ID,)
+        self._seeded_organizations: tuple[int, ...] = generator.organizations.ids if seeded else ()
+        self._group_ids: list[int] = list(GROUP_IDS) if seeded else [GROUP_IDS[0]]
+        self._field_ids: list[int] = list(ticket_field_ids()) if seeded else [f[0] for f in SYSTEM_FIELDS]
+        self._next_ids = dict(FIRST_WRITTEN_IDS)
+        self._deleted_users: set[int] = set(generator.users.deleted_ids) if seeded else set()
+        self._deleted_organizations: set[int] = set(generator.organizations.deleted_ids) if seeded else set()
         #: Export orders, (updated_at, id), built on first use.
         self._user_order: list[tuple[int, int]] | None = None
         self._organization_order: list[tuple[int, int]] | None = None
@@ -70,14 +83,17 @@ class Account:
 
     def user_ids(self) -> list[int]:
         """Every user id: agents (admins first), end users, then users created by changes."""
-        users = self.generator.users
-        return [*users.agent_ids, *users.end_user_ids, *self._created_users]
+        return [*self._seeded_users, *self._created_users]
 
     def is_user(self, user_id: Any) -> bool:
         """Whether an id (of any JSON type) names a user of the account, deleted or not."""
         if type(user_id) is not int:
             return False
-        return self.generator.users.is_user(user_id) or user_id in self._changed["users"]
+        if user_id in self._changed["users"]:
+            return True
+        if len(self._seeded_users) == 1:
+            return user_id == self._seeded_users[0]
+        return self.generator.users.is_user(user_id)
 
     def is_deleted_user(self, user_id: int) -> bool:
         return user_id in self._deleted_users
@@ -98,7 +114,7 @@ class Account:
         if index is None:
             users = self.generator.users
             index = {}
-            for uid in (*users.agent_ids, *users.end_user_ids):
+            for uid in self._seeded_users:
                 index.setdefault(users.identity(uid)[1].lower(), uid)
             self._emails = index
         return index
@@ -180,13 +196,14 @@ class Account:
     # ---------------------------------------------------------- organizations
 
     def organization_ids(self) -> list[int]:
-        return [*self.generator.organizations.ids, *self._created_organizations]
+        return [*self._seeded_organizations, *self._created_organizations]
 
     def is_organization(self, organization_id: Any) -> bool:
         if type(organization_id) is not int:
             return False
-        seeded = self.generator.organizations.ids
-        return seeded[0] <= organization_id <= seeded[-1] or organization_id in self._changed["organizations"]
+        seeded = self._seeded_organizations
+        return bool(seeded) and seeded[0] <= organization_id <= seeded[-1] \
+            or organization_id in self._changed["organizations"]
 
     def organization(self, organization_id: int) -> dict[str, Any]:
         changed = self._changed["organizations"].get(organization_id)
@@ -249,12 +266,13 @@ class Account:
 
     def sideload_group_ids(self, group_ids: Iterable[Any]) -> list[int]:
         """Ids for a ``groups`` sideload: unique, ascending, existing and not deleted."""
-        return sorted({gid for gid in group_ids if type(gid) is int and gid in GROUP_IDS and gid != DELETED_GROUP_ID})
+        live = set(self._group_ids) - {DELETED_GROUP_ID}
+        return sorted({gid for gid in group_ids if type(gid) is int and gid in live})
 
     def groups_in_list_order(self, include_deleted: bool) -> list[tuple[tuple[str, int], int]]:
         """((name, id), id) of the groups in list order: by name, then id (as Zendesk's cursors say: ``name,id``)."""
         with self._lock:
-            groups = [self.group(gid) for gid in GROUP_IDS]
+            groups = [self.group(gid) for gid in self._group_ids]
         return sorted(((g["name"], g["id"]), g["id"]) for g in groups if include_deleted or not g["deleted"])
 
     # ---------------------------------------------------------- ticket fields
@@ -269,12 +287,12 @@ class Account:
 
     def ticket_fields_by_id(self) -> list[int]:
         """Every ticket field id in cursor order (by id)."""
-        return list(ticket_field_ids())
+        return sorted(self._field_ids)
 
     def ticket_fields_by_position(self) -> list[int]:
         """Every ticket field id in the unpaginated list's order: by position, then id."""
         with self._lock:
-            return sorted(ticket_field_ids(), key=lambda fid: (self.ticket_field(fid)["position"], fid))
+            return sorted(self._field_ids, key=lambda fid: (self.ticket_field(fid)["position"], fid))
 
     # ------------------------------------------------------------------ truth
 
@@ -298,8 +316,8 @@ class Account:
 
     def stats(self) -> dict[str, int]:
         with self._lock:
-            groups = [self.group(gid) for gid in GROUP_IDS]
-            fields = [self.ticket_field(fid) for fid in ticket_field_ids()]
+            groups = [self.group(gid) for gid in self._group_ids]
+            fields = [self.ticket_field(fid) for fid in self._field_ids]
             return {
                 "users": len(self.user_ids()),
                 "deleted_users": len(self._deleted_users),
@@ -355,8 +373,8 @@ class Account:
         exists = {
             "users": self.is_user,
             "organizations": self.is_organization,
-            "groups": lambda gid: type(gid) is int and gid in GROUP_IDS,
-            "ticket_fields": lambda fid: type(fid) is int and fid in ticket_field_ids(),
+            "groups": lambda gid: type(gid) is int and gid in self._group_ids,
+            "ticket_fields": lambda fid: type(fid) is int and fid in self._field_ids,
         }[stream]
         if not exists(record_id):
             raise ValueError(f"{stream}.{operation}: no record {record_id!r}")
@@ -411,6 +429,38 @@ class Account:
             self._store(stream, record_id, record, created=True)
             created.append(record_id)
         return {"changed": list(dict.fromkeys(changed)), "created": created}
+
+    def next_id(self, stream: str) -> int:
+        """The id the next record created in ``stream`` through the write endpoints gets. Caller holds the lock."""
+        if stream == "users":
+            return self._next_user_id
+        if stream == "organizations":
+            return self._next_organization_id
+        return self._next_ids[stream]
+
+    def insert(self, stream: str, record: dict[str, Any]) -> None:
+        """Add a record made by a write endpoint (its ``id`` from :meth:`next_id`); served by every read endpoint
+        as the seeded ones are. Caller holds :attr:`lock`."""
+        record_id = record["id"]
+        if stream == "users":
+            self._next_user_id = record_id + 1
+            self._created_users.append(record_id)
+        elif stream == "organizations":
+            self._next_organization_id = record_id + 1
+            self._created_organizations.append(record_id)
+        else:
+            self._next_ids[stream] = record_id + 1
+            (self._group_ids if stream == "groups" else self._field_ids).append(record_id)
+        self._store(stream, record_id, record, created=True)
+
+    def replace(self, stream: str, record: dict[str, Any]) -> None:
+        """Store a new version of a record (a write endpoint's update). Caller holds :attr:`lock`."""
+        self._store(stream, record["id"], record)
+
+    @property
+    def lock(self) -> threading.RLock:
+        """The account's lock, for the write endpoints' check-then-insert."""
+        return self._lock
 
     def _store(self, stream: str, record_id: int, record: dict[str, Any], created: bool = False) -> None:
         """Keep a changed record: its JSON first (readers look there first), then its export position."""

@@ -20,6 +20,8 @@ from .faults import Faults, Rule
 from .generator import Options
 from .ratelimit import CONVERSATION_LOG, CURSOR_EXPORTS, EXPORTS, SEARCH_EXPORT, RateLimiter
 from .requestlog import RequestLog
+from .writes import endpoints as writes
+from .writes.records import add_partial
 
 INTERNAL_ERROR = Response(500, [JSON_TYPE], dumps({"error": "InternalError", "description": "sandbox bug"}))
 RATE_LIMITED = dumps({"error": "APIRateLimitExceeded",
@@ -68,6 +70,8 @@ class Config:
     epoch: int | None = None
     #: Features the account lacks (``features.FEATURES``): their endpoints answer as Zendesk does without them.
     without: frozenset[str] = frozenset()
+    #: ``seeded``, ``empty`` (a new account) or ``partial`` (see ``Options.account``).
+    account: str = "seeded"
     credentials: auth.Credentials = field(default_factory=auth.Credentials)
 
 
@@ -158,8 +162,14 @@ class App:
         self.clock = Clock()
         epoch = config.epoch if config.epoch is not None else self.clock.now_int() - 120
         self.dataset = Dataset(Options(tickets=config.tickets, seed=config.seed, epoch=epoch, base_url=base_url,
-                                       admin_email=config.credentials.email, heavy_tickets=config.heavy_tickets),
+                                       admin_email=config.credentials.email, heavy_tickets=config.heavy_tickets,
+                                       account=config.account),
                                self.clock)
+        #: What the write endpoints stored (jobs, uploads, configuration, the ledger); ticket imports and records
+        #: go into the dataset itself.
+        self.writes = writes.Writes(self.dataset, base_url)
+        if config.account == "partial":
+            add_partial(self.dataset.account)
         self.limiter = RateLimiter(config.rate_limit, config.export_rate_limit, config.time_scale,
                                    config.export_budget_header, other_usage=config.other_usage,
                                    search_export_limit=config.search_export_rate_limit,
@@ -169,27 +179,28 @@ class App:
         #: Side conversations and messaging tickets' conversation logs.
         self.collaboration = collaboration.Collaboration(self.dataset)
 
-    def handle(self, method: str, target: str, authorization: str | None, body: bytes, site: str = ACCOUNT) -> Answer:
+    def handle(self, method: str, target: str, authorization: str | None, body: bytes, site: str = ACCOUNT,
+               content_type: str | None = None) -> Answer:
         """The answer to one request, how long to hold it back (``--latency-ms``, slow faults), how to cut it.
 
-        ``site`` is the listener it came to: ``ACCOUNT`` or ``CONTENT``.
+        ``site`` is the listener it came to: ``ACCOUNT`` or ``CONTENT``; ``content_type`` the request's (uploads).
         """
         arrived = time.time()
         path, _, query = target.partition("?")
         if site == ACCOUNT and path.startswith("/_sandbox/"):
             return Answer(_guarded(control.handle, method, path, query, body, self.dataset, self.log, self.faults,
-                                   self.collaboration))
+                                   self.collaboration, self.writes))
         if site == CONTENT:
             endpoint = "attachment_content" if downloads.CONTENT_PATH.fullmatch(path) else "unknown"
         else:
-            endpoint = endpoint_name(path)
+            endpoint = writes.endpoint_of(method, path) or endpoint_name(path)
         try:
             if site == CONTENT:
                 response, rule = self._content(method, path, query, authorization, endpoint)
             elif endpoint in ("attachment", "article_attachment"):
                 response, rule = self._attachment(method, path, authorization, endpoint)
             else:
-                response, rule = self._api(method, path, query, authorization, endpoint)
+                response, rule = self._api(method, path, query, authorization, endpoint, body, content_type)
         except Exception:  # noqa: BLE001 - a sandbox bug must answer 500, not drop the connection
             traceback.print_exc(file=sys.stderr)
             response, rule = INTERNAL_ERROR, None
@@ -198,6 +209,8 @@ class App:
             delay += rule.delay_ms / 1000
         elif rule is not None and rule.kind in ("drop", "truncate"):
             cut = logged_status = rule.kind
+        elif rule is not None and rule.kind == "commit_drop":
+            cut = logged_status = "drop"
         self.log.record(method, path, query, logged_status, auth.scheme(authorization), endpoint,
                         rule.kind if rule is not None else None, arrived, self.limiter.window_index(),
                         self.hosts[site], authorization is not None)
@@ -230,7 +243,8 @@ class App:
         if endpoint == "article_attachment":
             response = downloads.article_attachment(self.dataset, self.content_url, path)
         else:
-            response = downloads.attachment(self.dataset, self.base_url, self.content_url, path)
+            response = downloads.attachment(self.dataset, self.base_url, self.content_url, path,
+                                            self.writes.uploads)
         if rule is not None and rule.kind == "garbage":
             response = faults.garbage(response)
         return response, rule
@@ -245,13 +259,13 @@ class App:
         if faulty is not None:
             return faulty, rule
         response = downloads.content(self.dataset, path, dict(parse_qsl(query, keep_blank_values=True)),
-                                     authorization)
+                                     authorization, self.writes.uploads)
         if rule is not None and rule.kind == "garbage":
             response = faults.garbage_download(response)
         return response, rule
 
     def _api(self, method: str, path: str, query: str, authorization: str | None,
-             endpoint: str) -> tuple[Response, Rule | None]:
+             endpoint: str, body: bytes = b"", content_type: str | None = None) -> tuple[Response, Rule | None]:
         is_export = path.startswith("/api/v2/incremental/")
         failure = auth.authenticate(authorization, self.config.credentials)
         bucket = (CURSOR_EXPORTS if endpoint == "incremental_users" else EXPORTS) if is_export else None
@@ -274,10 +288,19 @@ class App:
         missing = features.missing_feature(endpoint, self.config.without)
         if missing is not None:
             return Response(missing[0], [JSON_TYPE, *decision.headers], missing[1]), rule
+        params = dict(parse_qsl(query, keep_blank_values=True))
         try:
-            response = self._route(method, path, dict(parse_qsl(query, keep_blank_values=True)))
+            if endpoint in writes.WRITE_ENDPOINTS:
+                response = self.writes.handle(endpoint, method, path, params, body, content_type,
+                                              auth.role(authorization, self.config.credentials))
+            else:
+                response = self._route(method, path, params)
         except api.BadRequest as exc:
             response = exc.response
+        if rule is not None and rule.kind == "commit_status":  # done, then the answer is lost
+            return faults.status_response(rule.status or 500, decision.headers, rule.retry_after), rule
+        if rule is not None and rule.kind == "commit_drop":
+            return DROPPED, rule
         response = Response(response.status, response.headers + decision.headers, response.body)
         if rule is not None and rule.kind == "garbage":
             response = faults.garbage(response)
@@ -333,7 +356,7 @@ class App:
             return downloads.recording(self.dataset, self.content_url, path)
         config = configuration.endpoint_of(path)
         if method == "GET" and config is not None:
-            return configuration.config_list(self.dataset, self.base_url, config, params)
+            return configuration.config_list(self.writes.config, self.base_url, config, params)
         if method == "GET" and hc_api.ARTICLE_ATTACHMENTS_PATH.fullmatch(path):
             return hc_api.article_attachments(self.dataset.help_center, self.base_url, path, params)
         if method == "GET" and hc_api.RATINGS_PATH.fullmatch(path):

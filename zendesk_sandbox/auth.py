@@ -11,6 +11,9 @@ from functools import lru_cache
 DEFAULT_EMAIL = "admin@sandbox.example.com"
 DEFAULT_API_TOKEN = "sandbox-api-token-0123456789"
 DEFAULT_OAUTH_TOKEN = "sandbox-oauth-token-0123456789"
+#: An agent's credentials (not an admin): the write endpoints Zendesk allows for admins only answer it 403.
+DEFAULT_AGENT_EMAIL = "agent3@sandbox.example.com"
+DEFAULT_AGENT_API_TOKEN = "sandbox-agent-token-0123456789"
 
 BASIC_FAILURE = b'{"error":"Couldn\'t authenticate you"}'
 BEARER_FAILURE = (b'{"error":"invalid_token","error_description":"The access token provided is expired, '
@@ -25,6 +28,8 @@ class Credentials:
     email: str = DEFAULT_EMAIL
     api_token: str = DEFAULT_API_TOKEN
     oauth_token: str = DEFAULT_OAUTH_TOKEN
+    agent_email: str = DEFAULT_AGENT_EMAIL
+    agent_api_token: str = DEFAULT_AGENT_API_TOKEN
 
 
 def scheme(header: str | None) -> str | None:
@@ -51,8 +56,33 @@ def authenticate(header: str | None, credentials: Credentials) -> bytes | None:
             decoded = base64.b64decode(value, validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
             return BASIC_FAILURE
-        user, _, secret = decoded.partition(":")
-        if (user.endswith("/token") and user[:-len("/token")].lower() == credentials.email.lower()
-                and hmac.compare_digest(secret.encode(), credentials.api_token.encode())):
+        if _basic_user(decoded, credentials) is not None:
             return None
     return BASIC_FAILURE
+
+
+def _basic_user(decoded: str, credentials: Credentials) -> str | None:
+    """``admin`` or ``agent`` for a decoded ``EMAIL/token:TOKEN`` that one of the two credentials accepts."""
+    user, _, secret = decoded.partition(":")
+    if not user.endswith("/token"):
+        return None
+    email = user[:-len("/token")].lower()
+    if email == credentials.email.lower() and hmac.compare_digest(secret.encode(), credentials.api_token.encode()):
+        return "admin"
+    if email == credentials.agent_email.lower() and \
+            hmac.compare_digest(secret.encode(), credentials.agent_api_token.encode()):
+        return "agent"
+    return None
+
+
+@lru_cache(maxsize=64)
+def role(header: str | None, credentials: Credentials) -> str:
+    """``admin`` (the account's credentials, API token or OAuth) or ``agent`` (the agent's API token) for an
+    accepted ``Authorization`` header."""
+    if scheme(header) != "basic" or not header:
+        return "admin"
+    try:
+        decoded = base64.b64decode(header.split(" ", 1)[1].strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, IndexError):
+        return "admin"
+    return _basic_user(decoded, credentials) or "admin"

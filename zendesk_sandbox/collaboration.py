@@ -227,7 +227,7 @@ class Collaboration:
                             "created_at": iso(comment.created_at), "id": _ulid(comment.id),
                             "metadata": {"custom": {}, "public": comment.public, "system": {}, "ticket_version": 0},
                             "reference": f"zen:ticket_event:{comment.id}", "type": "Comment"})
-        if is_messaging_ticket(ticket_id):
+        if is_messaging_ticket(ticket_id) and state.written is None:
             entries += self._messages(state.id, state.created_at)
         entries.sort(key=lambda entry: (entry["created_at"], entry["id"]))
         return entries

@@ -16,10 +16,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from .api import JSON_TYPE, Response, _is_cursor_request, _list_cursor_page, offset_list
-from .data import Dataset
 from .generator.configuration import LIST_KEYS
+
+
+class Lists(Protocol):
+    """What serves the configuration lists: ``writes.config.ConfigStore`` (seeded or default objects, and created
+    ones)."""
+
+    def records(self, stream: str) -> list[tuple[tuple[Any, ...], bytes]]: ...
+
+    def objects(self, stream: str) -> list[bytes]: ...
 
 
 @dataclass(frozen=True)
@@ -69,9 +78,8 @@ def endpoint_of(path: str) -> ConfigEndpoint | None:
     return None
 
 
-def config_list(dataset: Dataset, base_url: str, endpoint: ConfigEndpoint, query: dict[str, str]) -> Response:
+def config_list(configuration: Lists, base_url: str, endpoint: ConfigEndpoint, query: dict[str, str]) -> Response:
     """``GET`` one configuration list, paginated as documented for it."""
-    configuration = dataset.generator.configuration
     name = LIST_KEYS[endpoint.stream]
     if endpoint.pagination == "none":
         objects = configuration.objects(endpoint.stream)
@@ -83,7 +91,7 @@ def config_list(dataset: Dataset, base_url: str, endpoint: ConfigEndpoint, query
     return offset_list(base_url, endpoint.url_path, name, configuration.objects(endpoint.stream), query)
 
 
-def truth_json(dataset: Dataset, stream: str) -> bytes:
+def truth_json(configuration: Lists, now: int, stream: str) -> bytes:
     """``{"now", "<stream>": [...]}``: every object of a configuration stream as its list serves it, in list order."""
-    objects = dataset.generator.configuration.objects(stream)
-    return b'{"now":%d,"%s":[%s]}' % (dataset.clock.now_int(), stream.encode(), b",".join(objects))
+    objects = configuration.objects(stream)
+    return b'{"now":%d,"%s":[%s]}' % (now, stream.encode(), b",".join(objects))

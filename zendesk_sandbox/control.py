@@ -15,6 +15,7 @@ from .data import Dataset
 from .encoding import dumps
 from .faults import Faults
 from .requestlog import RequestLog
+from .writes.endpoints import Writes
 
 #: The configuration streams, each served whole by ``GET /_sandbox/truth/<stream>``.
 CONFIGURATION_STREAMS = tuple(e.stream for e in configuration.ENDPOINTS)
@@ -33,7 +34,7 @@ def _bad(message: str, status: int = 400) -> Response:
 
 
 def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, log: RequestLog,
-           faults: Faults, collaboration: Collaboration) -> Response:
+           faults: Faults, collaboration: Collaboration, writes: Writes) -> Response:
     """Answer one control request.
 
     - ``GET /_sandbox/truth[?comments=false&users=false&offset=N&limit=M]``: every ticket (or a slice, in
@@ -83,6 +84,10 @@ def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, lo
     - ``GET /_sandbox/requests[?since=K]``: counts and the log of API requests.
     - ``POST /_sandbox/faults`` ``{"rules": [...]}``: replace the armed fault rules (``[]`` clears them);
       ``GET`` reads them with their ``matched`` and ``fired`` counters (see ``faults.py``).
+    - ``GET /_sandbox/truth/written``: ``{"now", "counts": {type: n}, "created": {type: [ids]}, "updated": {type:
+      [ids]}}``: every object the write endpoints created (``ticket``, ``user``, ``organization``, ``group``,
+      ``ticket_field``, ``ticket_form``, ``brand``, ``macro``, ``trigger``, ``automation``, ``view``, ``user_field``,
+      ``organization_field``, ``upload``, ``job``), and the users ``create_or_update_many`` updated.
     - ``GET /_sandbox/stats``: counts: tickets, deleted and AI-agent tickets, comments, the largest
       conversation, users, deleted users, organizations, deleted organizations, groups, deleted groups,
       ticket fields, inactive ticket fields.
@@ -126,6 +131,8 @@ def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, lo
             if not dataset.account.is_user(user_id):
                 return _bad(f"no user {user_id}", 404)
             return _ok(person_truth(dataset, user_id))
+        if (method, path) == ("GET", "/_sandbox/truth/written"):
+            return _ok({"now": dataset.clock.now_int(), **writes.ledger.truth()})
         if (method, path) == ("GET", "/_sandbox/truth/ticket_events"):
             return Response(200, [JSON_TYPE], dataset.ticket_events_truth_json())
         if (method, path) == ("GET", "/_sandbox/truth/article_attachments"):
@@ -138,7 +145,8 @@ def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, lo
         if method == "GET" and path.startswith("/_sandbox/truth/"):
             stream = path[len("/_sandbox/truth/"):]
             if stream in CONFIGURATION_STREAMS:
-                return Response(200, [JSON_TYPE], configuration.truth_json(dataset, stream))
+                return Response(200, [JSON_TYPE], configuration.truth_json(writes.config, dataset.clock.now_int(),
+                                                                          stream))
             if stream not in STREAMS:
                 return _bad(f"no stream {stream!r}; streams: {', '.join((*STREAMS, *CONFIGURATION_STREAMS))}", 404)
             return Response(200, [JSON_TYPE], dataset.account.truth_json(stream))

@@ -13,7 +13,7 @@ import json
 import threading
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from .account import STREAMS, Account
@@ -25,6 +25,7 @@ from .generator.comments import ATTACH, HUGE, ODD_COMMENTS, Comment
 from .generator.layout import (
     COMMENT_ID_BASE,
     COMMENT_ID_STEP,
+    FIRST_TICKET_ID,
     HISTORY_SECONDS,
     MAX_ATTACHMENTS,
     MAX_COMMENTS,
@@ -32,7 +33,7 @@ from .generator.layout import (
     TICKET_ID_RANGE,
     UPDATE_AUDIT_BASE,
 )
-from .generator.states import TicketState
+from .generator.states import TicketState, WrittenTicket
 from .generator.voice import Recording
 from .help_center import HelpCenter
 from .satisfaction import SatisfactionRatings
@@ -67,7 +68,7 @@ class Dataset:
         self.account = Account(self.generator, clock)
         self._states = {state.id: state for state in self.generator.history.initial_states()}
         self._order = sorted(state.key for state in self._states.values())
-        self._next_ticket_id = max(self._states, default=0) + 1
+        self._next_ticket_id = max(self._states, default=FIRST_TICKET_ID - 1) + 1
         #: Satisfaction ratings of the seeded tickets, and the Help Center (their own changes: ``apply_changes``).
         self.satisfaction = SatisfactionRatings(self.generator, options.base_url,
                                                 [(s.id, s.created_at) for s in self._states.values()
@@ -135,6 +136,8 @@ class Dataset:
         Zendesk archives tickets closed for 120 days; the sandbox's history is shorter, so it picks them by rule.
         Archived tickets stay searchable, readable by id and in the per-user lists (not in ``GET /tickets``).
         """
+        if state.written is not None:
+            return not state.deleted and state.written.archived
         return (not state.deleted and not state.updates and state.created_status is None
                 and state.id % 3 == 0 and self.generator.tickets.people(state.id).status == "closed")
 
@@ -159,8 +162,9 @@ class Dataset:
                 states = [self._states[tid] for _, tid in chunk]
             if not chunk:
                 return
+            now = self.clock.now_int()
             for state in states:
-                if not state.deleted:
+                if not state.deleted and (state.written is None or state.written.indexed_at <= now):
                     yield state
             i += len(chunk)
 
@@ -175,11 +179,17 @@ class Dataset:
             index = self._person_index
             generator = self.generator
             for state in states:
-                people = generator.tickets.people(state.id)
-                index["requested"].setdefault(people.requester, []).append(state.id)
-                for uid in people.collaborators[:1]:
+                if state.written is not None:
+                    ticket = state.written.ticket
+                    requester, ccs, followers = ticket["requester_id"], ticket["email_cc_ids"], ticket["follower_ids"]
+                else:
+                    people = generator.tickets.people(state.id)
+                    requester, ccs = people.requester, people.collaborators[:1]
+                    followers = generator.tickets.followers(state.id, state.number)
+                index["requested"].setdefault(requester, []).append(state.id)
+                for uid in ccs:
                     index["ccd"].setdefault(uid, []).append(state.id)
-                for uid in generator.tickets.followers(state.id, state.number):
+                for uid in followers:
                     index["followed"].setdefault(uid, []).append(state.id)
             self._person_indexed_upto += len(states)
             return sorted(index[relation].get(user_id, ()))
@@ -205,6 +215,8 @@ class Dataset:
 
     def _comments(self, state: TicketState) -> list[Comment]:
         """A ticket's comments, from a small LRU of recently read conversations."""
+        if state.written is not None:
+            return list(state.written.comments)
         key = (state.id, state.comment_count)
         with self._lock:
             cached = self._comment_cache.get(key)
@@ -483,6 +495,9 @@ class Dataset:
                         raise ValueError(f"{name}: no ticket {ticket_id!r}")
                     if state.deleted:
                         raise ValueError(f"{name}: ticket {ticket_id} is deleted")
+                    if state.written is not None and name not in ("delete", "delete_on_comment_read"):
+                        raise ValueError(f"{name}: ticket {ticket_id} was written through the API; only delete "
+                                         f"changes take it")
             pending: dict[int, TicketState] = {}
             events: list[tuple[int, int]] = []
             update_audits: dict[int, tuple[int, int]] = {}
@@ -550,6 +565,32 @@ class Dataset:
             if "articles" in own:
                 streams["articles"] = self.help_center.apply(own["articles"], now)
         return {"changed": list(dict.fromkeys(changed)), "created": created, **streams}
+
+    def add_written(self, build: list[Callable[[int], tuple[WrittenTicket, int, int]]], now: int) -> list[int]:
+        """Store tickets made by a write endpoint: ``build`` holds one function per ticket that takes the new
+        ticket's id and returns ``(WrittenTicket, created_at, updated_at)``. Each ticket goes to the export
+        stream at ``now`` (its ``generated_timestamp``), whatever the ``updated_at`` it was given. Returns the ids."""
+        ids = []
+        with self._lock:
+            for make in build:
+                ticket_id = self._next_ticket_id
+                self._next_ticket_id += 1
+                written, created_at, updated_at = make(ticket_id)
+                state = TicketState(id=ticket_id, number=len(self._states), created_at=created_at,
+                                    activity_end=created_at, updated_at=updated_at, generated_timestamp=now,
+                                    deleted=False, scope="agent", base_comments=len(written.comments),
+                                    written=written)
+                self._states[ticket_id] = state
+                bisect.insort(self._order, state.key)
+                if self._search_order is not None:
+                    bisect.insort(self._search_order, (-created_at, ticket_id))
+                ids.append(ticket_id)
+        return ids
+
+    def written_ticket_ids(self) -> list[int]:
+        """Ids of the tickets made by write endpoints, ascending."""
+        with self._lock:
+            return sorted(tid for tid, state in self._states.items() if state.written is not None)
 
     def _store(self, state: TicketState, now: int) -> int:
         """Store a changed state stamped ``now``, moving the ticket to the end of the stream. Caller holds the lock."""

@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 
 from .api import NOT_FOUND, Response
 from .attachments import ACCOUNT_ID, CONTENT_TOKEN_TTL, content_disposition
 from .data import Dataset
 from .generator.comment_files import Attached
 from .generator.voice import Recording
+from .writes.uploads import Uploads
 
 ARTICLE_ATTACHMENT_PATH = re.compile(r"/hc/article_attachments/(\d{1,15})/[^/]+")
 ATTACHMENT_PATH = re.compile(r"/attachments/token/([A-Za-z0-9]{1,64})/(malware_detected)?")
@@ -61,10 +63,20 @@ def content_location(dataset: Dataset, content_url: str, item_id: int) -> str:
     return f"{content_url}/attachment/{ACCOUNT_ID}/{tokens.attachment(item_id)}?token={signed}"
 
 
-def attachment(dataset: Dataset, base_url: str, content_url: str, path: str) -> Response:
-    """``GET /attachments/token/{token}/`` (and its ``malware_detected`` page) on the account host."""
+def _live(dataset: Dataset) -> Callable[[int], bool]:
+    def live(ticket_id: int) -> bool:
+        state = dataset.state(ticket_id)
+        return state is not None and not state.deleted
+    return live
+
+
+def attachment(dataset: Dataset, base_url: str, content_url: str, path: str, uploads: Uploads) -> Response:
+    """``GET /attachments/token/{token}/`` (and its ``malware_detected`` page) on the account host; uploaded files
+    (``POST /api/v2/uploads``) too."""
     match = ATTACHMENT_PATH.fullmatch(path)
     item_id = dataset.generator.tokens.attachment_id(match.group(1)) if match else None
+    if uploads.file(item_id, _live(dataset)) is not None and match and not match.group(2):
+        return _redirect(content_location(dataset, content_url, item_id))  # type: ignore[arg-type]  # found by id
     found = dataset.download(item_id) if item_id is not None else None
     if found is None or not isinstance(found[2], Attached):
         return _NOT_FOUND_PAGE
@@ -98,7 +110,8 @@ def recording(dataset: Dataset, content_url: str, path: str) -> Response:
     return _redirect(content_location(dataset, content_url, found[2].id))
 
 
-def content(dataset: Dataset, path: str, query: dict[str, str], authorization: str | None) -> Response:
+def content(dataset: Dataset, path: str, query: dict[str, str], authorization: str | None,
+            uploads: Uploads) -> Response:
     """``GET /attachment/{account}/{token}?token={signed}`` on the content host."""
     match = CONTENT_PATH.fullmatch(path)
     tokens = dataset.generator.tokens
@@ -112,6 +125,10 @@ def content(dataset: Dataset, path: str, query: dict[str, str], authorization: s
         return forbidden("missing or invalid token")
     if signed[1] < dataset.clock.now_int():
         return forbidden("token expired")
+    uploaded = uploads.file(item_id, _live(dataset))
+    if uploaded is not None:
+        return Response(200, [("Content-Type", uploaded.content_type),
+                              ("Content-Disposition", content_disposition(uploaded.name))], uploaded.data)
     found = dataset.download(item_id)
     article_file = dataset.help_center.attachment_file(item_id) if found is None else None
     catalog = dataset.generator.catalog

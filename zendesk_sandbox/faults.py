@@ -13,7 +13,11 @@ Armed with ``POST /_sandbox/faults`` ``{"rules": [...]}`` (which replaces every 
   ``"attachment"`` (the
   account host's download redirect), ``"attachment_content"`` (the content host) or ``"any"`` (every API
   request, not the two download endpoints);
-- ``kind``: ``"status"`` (with ``status``), ``"drop"``, ``"truncate"``, ``"html"``, ``"garbage"``,
+- ``kind``: ``"status"`` (with ``status``), ``"commit_status"`` (with ``status``, default 500) and
+  ``"commit_drop"``: only with the write endpoints (``WRITE_ENDPOINTS``: ``ticket_import``, ``users_create_many``,
+  ``uploads``, ``triggers_create``, ...): the request is carried out (the objects are created) and then the answer is
+  a ``status`` error or the connection is dropped, so that a client that retries creates them twice;
+  ``"drop"``, ``"truncate"``, ``"html"``, ``"garbage"``,
   ``"slow"`` (with ``delay_ms``) or ``"no_cursor"``: only with the endpoints that answer pages
   (``PAGED_ENDPOINTS``, ``any`` among them), the real page, but saying there is more while giving no way to it:
   a cursor page with ``meta.has_more: true``, ``meta.after_cursor: null`` and ``links.next: null``; a cursor
@@ -49,6 +53,7 @@ from typing import Any
 from . import configuration
 from .api import JSON_TYPE, Response
 from .encoding import dumps
+from .writes.endpoints import WRITE_ENDPOINTS
 
 #: The configuration lists, by their streams' names, and those of them with cursor pagination.
 CONFIGURATION_ENDPOINTS = tuple(endpoint.stream for endpoint in configuration.ENDPOINTS)
@@ -59,11 +64,14 @@ ENDPOINTS = ("incremental_tickets", "incremental_ticket_events", "ticket_comment
              "user_identities", "user_tickets_requested", "user_tickets_ccd", "user_tickets_followed",
              *CONFIGURATION_ENDPOINTS, "satisfaction_ratings", "help_center_categories", "help_center_sections",
              "help_center_incremental_articles", "help_center_article_attachments", "article_attachment",
-             "incremental_side_conversation_events", "ticket_side_conversations", "ticket_conversation_log", "any")
+             "incremental_side_conversation_events", "ticket_side_conversations", "ticket_conversation_log",
+             *WRITE_ENDPOINTS, "any")
 #: Endpoints whose requests name an attachment (or recording) id; ``any`` does not cover the downloads.
 DOWNLOADS = ("attachment", "attachment_content", "article_attachment")
 ITEM_ENDPOINTS = ("attachment", "attachment_content", "voice_recording", "article_attachment")
-KINDS = ("status", "drop", "truncate", "html", "garbage", "slow", "no_cursor")
+KINDS = ("status", "drop", "truncate", "html", "garbage", "slow", "no_cursor", "commit_status", "commit_drop")
+#: Kinds that let the request be carried out before they spoil its answer: for the write endpoints.
+COMMIT_KINDS = ("commit_status", "commit_drop")
 #: Endpoints whose answers are pages to follow (by cursor, or by ``end_time`` for the time-based exports): those a
 #: ``no_cursor`` rule takes.
 PAGED_ENDPOINTS = ("incremental_tickets", "incremental_users", "incremental_ticket_events", "incremental_organizations",
@@ -122,7 +130,7 @@ class Rule:
             out["ticket_ids"] = sorted(self.ticket_ids)
         if self.attachment_ids is not None:
             out["attachment_ids"] = sorted(self.attachment_ids)
-        if self.kind == "status":
+        if self.kind in ("status", "commit_status"):
             out["status"] = self.status
         if self.retry_after is not None:
             out["retry_after"] = self.retry_after
@@ -177,7 +185,13 @@ def parse_rule(raw: Any) -> Rule:
         rule.attachment_ids = frozenset(ids)
     if kind == "no_cursor" and endpoint not in PAGED_ENDPOINTS:
         raise ValueError(f"fault rule: kind no_cursor only applies to {', '.join(PAGED_ENDPOINTS)}")
-    if kind == "status":
+    if kind in COMMIT_KINDS and endpoint not in WRITE_ENDPOINTS:
+        raise ValueError(f"fault rule: kind {kind} only applies to {', '.join(WRITE_ENDPOINTS)}")
+    if kind == "commit_status":
+        rule.status = _integer(raw, "status", 500)
+        if not 400 <= rule.status <= 599:
+            raise ValueError("fault rule: status must be between 400 and 599")
+    elif kind == "status":
         rule.status = _integer(raw, "status")
         if not 400 <= rule.status <= 599:
             raise ValueError("fault rule: status must be between 400 and 599")

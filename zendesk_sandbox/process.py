@@ -43,7 +43,7 @@ class SandboxProcess:
                  other_usage: int = 0, gzip: bool = True, heavy_tickets: bool = True, epoch: int | None = None,
                  without: tuple[str, ...] = (), email: str = DEFAULT_EMAIL, api_token: str = DEFAULT_API_TOKEN,
                  oauth_token: str = DEFAULT_OAUTH_TOKEN, host: str = "127.0.0.1", port: int = 0,
-                 content_host: str = "127.0.0.2", content_port: int = 0,
+                 content_host: str = "127.0.0.2", content_port: int = 0, account: str = "seeded",
                  startup_timeout: float = 120.0, stop_timeout: float = 10.0) -> None:
         self.email, self.api_token, self.oauth_token = email, api_token, oauth_token
         self.args = ["--host", host, "--port", str(port), "--content-host", content_host,
@@ -64,6 +64,8 @@ class SandboxProcess:
             self.args += ["--epoch", str(epoch)]
         if without:
             self.args += ["--without", ",".join(without)]
+        if account != "seeded":
+            self.args += ["--account", account]
         self.startup_timeout = startup_timeout
         self.stop_timeout = stop_timeout
         self.url = ""
@@ -229,3 +231,7 @@ class SandboxProcess:
     def stats(self) -> dict[str, Any]:
         """``GET /_sandbox/stats``: counts of tickets, comments, users, organizations, groups, ticket fields."""
         return self._control("GET", "/_sandbox/stats")
+
+    def written_truth(self) -> dict[str, Any]:
+        """``GET /_sandbox/truth/written``: every object the write endpoints created, with counts per type."""
+        return self._control("GET", "/_sandbox/truth/written")

@@ -48,7 +48,7 @@ class BadHttp(Exception):
 class Request:
     """The parts of an HTTP request the sandbox uses."""
 
-    __slots__ = ("method", "target", "keep_alive", "authorization", "content_length", "gzip")
+    __slots__ = ("method", "target", "keep_alive", "authorization", "content_length", "gzip", "content_type")
 
     def __init__(self, head: bytes) -> None:
         lines = head.decode("latin-1").split("\r\n")
@@ -68,6 +68,7 @@ class Request:
         connection = headers.get("connection", "").lower()
         self.keep_alive = "close" not in connection if version == "HTTP/1.1" else "keep-alive" in connection
         self.authorization = headers.get("authorization")
+        self.content_type = headers.get("content-type")
         self.gzip = "gzip" in headers.get("accept-encoding", "").lower()
         try:
             self.content_length = int(headers.get("content-length") or 0)
@@ -158,7 +159,8 @@ class SandboxServer:
     def _respond(self, request: Request, body: bytes, site: str = ACCOUNT) -> tuple[bytes, float, bool]:
         """The bytes to send for a request, how long to hold them back, and whether to close after them."""
         method = "GET" if request.method == "HEAD" else request.method
-        response, delay, cut = self.app.handle(method, request.target, request.authorization, body, site)
+        response, delay, cut = self.app.handle(method, request.target, request.authorization, body, site,
+                                               request.content_type)
         if cut == "drop":
             return b"", delay, True
         if request.gzip and self.app.config.gzip and len(response.body) >= GZIP_MIN and _compressible(response):

@@ -17,3 +17,6 @@ class Options:
     admin_email: str = "admin@sandbox.example.com"
     #: About 1 ticket in 60 has 150-450 comments; off: 1-8 comments each (about 4), for benchmarks.
     heavy_tickets: bool = True
+    #: ``seeded`` (every generated object), ``empty`` (a new account: the admin and Zendesk's defaults only) or
+    #: ``partial`` (empty plus a few users and a custom ticket field that match seeded ones; see ``writes.defaults``).
+    account: str = "seeded"

@@ -4,6 +4,7 @@ and the states changes give them. A :class:`TicketState` is all a ticket's JSON 
 from __future__ import annotations
 
 import bisect
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from .. import content
@@ -13,6 +14,20 @@ from .randomness import FastRandom, mix
 
 CUSTOM_STATUS_IDS = {"new": 360000111220, "open": 360000111221, "pending": 360000111222,
                      "hold": 360000111223, "solved": 360000111224, "closed": 360000111225}
+
+
+@dataclass(frozen=True, eq=False)
+class WrittenTicket:
+    """A ticket made by a write endpoint (the Ticket Import API): its JSON members and comments as stored, not
+    generated. ``ticket`` holds every member but ``created_at``, ``updated_at`` and ``generated_timestamp`` (those
+    come from the state); ``comments`` are :class:`~.comments.Comment` objects."""
+
+    ticket: dict[str, Any]
+    comments: tuple[Any, ...]
+    #: Imported with ``archive_immediately=true`` and status ``closed``: straight to the archive.
+    archived: bool
+    #: Sandbox time from which the search export finds it (the search index's delay).
+    indexed_at: int
 
 
 class TicketState(NamedTuple):
@@ -41,6 +56,8 @@ class TicketState(NamedTuple):
     updates: tuple[tuple[int, int], ...] = ()
     #: The status a ticket created by a change was created with (its Create event).
     created_status: str | None = None
+    #: The stored ticket of a ticket made by a write endpoint (None: a generated one).
+    written: WrittenTicket | None = None
 
     @property
     def key(self) -> tuple[int, int]:
@@ -72,6 +89,8 @@ class TicketHistory:
         tickets share a generated_timestamp (bulk updates), which is sometimes after updated_at.
         """
         opts = self.options
+        if opts.account != "seeded":
+            return []
         rng = FastRandom(mix(opts.seed, 3))
         n, epoch = opts.tickets, opts.epoch
         start = epoch - HISTORY_SECONDS

@@ -159,7 +159,8 @@ class Tickets:
     def render(self, state: TicketState) -> dict[str, Any]:
         """The ticket exactly as the incremental export returns it for this state (scrubbed once deleted,
         in unexpected shapes once ``odd``)."""
-        ticket = dict(self.base(state.id, state.number))
+        written = state.written
+        ticket = dict(written.ticket) if written is not None else dict(self.base(state.id, state.number))
         ticket["created_at"] = iso(state.created_at)
         ticket["updated_at"] = iso(state.updated_at)
         ticket["generated_timestamp"] = state.generated_timestamp
