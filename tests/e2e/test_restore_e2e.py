@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.crawl import run_crawl, run_restore
+from tests.support.crawl import RunningRestore, run_crawl, run_restore
 from zendesk_crawler.restore.markers import is_marker_tag
 from zendesk_sandbox import SandboxProcess
 
@@ -178,3 +178,55 @@ def test_no_user_is_created_twice_and_every_person_keeps_their_address(restored)
     for source_id, target_id in users.items():
         if a.users.get(source_id, {}).get("email"):
             assert b.users[target_id]["email"].lower() == a.users[source_id]["email"].lower()
+
+
+#: Until the sandbox's Search Export lists imported tickets, a lost import cannot be found by its markers there.
+SEARCH_GAP = pytest.mark.xfail(reason="the sandbox's Search Export does not list imported tickets yet")
+
+
+def check_restored_once(a: Account, target: SandboxProcess, restore_dir) -> None:
+    """Every live source ticket in the target exactly once, equal to its source; no e-mail twice."""
+    b = Account(target, download=True)
+    tickets = {line["source_id"]: line["target_id"] for line in map_lines(restore_dir) if line["type"] == "ticket"}
+    live = {tid for tid, t in a.tickets.items() if t["status"] != "deleted"}
+    assert set(tickets) == live
+    assert target.written_truth()["counts"]["ticket"] == len(live) == len(b.tickets)  # nothing imported twice
+    for source_id, target_id in tickets.items():
+        assert b.view(b.tickets[target_id]) == a.view(a.tickets[source_id]), source_id
+    emails = [u["email"].lower() for u in b.users.values() if u.get("email")]
+    assert len(emails) == len(set(emails))
+
+
+@SEARCH_GAP
+def test_an_import_answered_with_a_500_or_never_answered_after_zendesk_created_it_is_not_imported_again(
+        source, backup, tmp_path):
+    a = Account(source)
+    with SandboxProcess(account="empty", rate_limit=1_000_000, export_rate_limit=0) as target:
+        target.faults([{"endpoint": "ticket_import_create_many", "kind": "commit_status", "status": 500, "count": 1},
+                       {"endpoint": "ticket_import_create_many", "kind": "commit_drop", "count": 1},
+                       {"endpoint": "users_create_or_update_many", "kind": "commit_drop", "count": 1}])
+        result = run_restore(target.url, tmp_path / "restore", backup, ZENDESK_RESTORE_SEARCH_DELAY="0")
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert [rule["fired"] for rule in target.fault_rules()] == [1, 1, 1]
+        assert "looked for by their markers" in result.stderr
+        check_restored_once(a, target, tmp_path / "restore")
+
+
+@pytest.mark.parametrize("kill_at", [
+    "Restore: users:",  # users on their way (create_or_update_many: safe to send again)
+    pytest.param("Restore: importing batch", marks=SEARCH_GAP),  # an import about to be sent, or sent, unanswered
+    # an import answered, its job not read, its ids in no stored map file (and the other batch maybe unanswered)
+    pytest.param("answered with job", marks=SEARCH_GAP),
+])
+def test_a_restore_killed_and_run_again_finishes_and_creates_nothing_twice(source, backup, tmp_path, kill_at):
+    a = Account(source)
+    restore_dir = tmp_path / "restore"
+    with SandboxProcess(account="empty", rate_limit=1_000_000, export_rate_limit=0) as target:
+        running = RunningRestore(target.url, restore_dir, backup, ZENDESK_RESTORE_SEARCH_DELAY="0")
+        running.wait_for(kill_at)
+        running.proc.kill()
+        running.finish()
+        result = run_restore(target.url, restore_dir, backup, ZENDESK_RESTORE_SEARCH_DELAY="0")
+        assert result.returncode == 0, result.stderr[-3000:]
+        check_restored_once(a, target, restore_dir)
+        assert json.loads((restore_dir / "restore-journal.json").read_text("utf-8")) == {"pending": {}}
