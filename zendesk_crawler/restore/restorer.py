@@ -231,7 +231,8 @@ class Restorer:
         since its import: now, or from ``due`` when the spider is idle (a wait that a shutdown does not sit out)."""
         batch = self.journal.pending.get(name)
         posted = batch.posted_at if batch is not None else time.time()
-        search = self._search_request(f"tags:{account_tag(self.key)}", {"batch": name, "settle": True, "records": records})
+        search = self._search_request(f"tags:{account_tag(self.key)}",
+                                      {"batch": name, "settle": True, "records": records})
         due = posted + self.search_delay
         if due <= time.time():
             return [search]
