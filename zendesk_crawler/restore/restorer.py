@@ -284,6 +284,9 @@ class Restorer:
             if found is not None:
                 self._mapped(kind, source_id, found, REUSED)
                 continue
+            if stream not in self.context.creates:
+                self.report.count(kind, "not found, not created (named tickets restore people and tickets only)")
+                continue
             if kind == "ticket_field" and record.get("removable") is False:
                 self.report.cannot_write(kind, source_id, "a system field the target has not")
                 continue
@@ -374,6 +377,10 @@ class Restorer:
             if found is not None:
                 self._mapped("organization", source_id, found, REUSED)
                 continue
+            if "organizations" not in self.context.creates:
+                self.report.count("organization", "not found, not created (named tickets restore people and "
+                                  "tickets only)")
+                continue
             if self.context.dry_run:
                 self._would_create("organization", source_id)
                 continue
@@ -384,17 +391,22 @@ class Restorer:
                            {"kind": "organization", "records": chunk}) for chunk in _chunks(todo, PER_CALL)]
 
     def _users(self) -> list[Request]:
-        """Every user of the backup and every person its tickets name (authors the source deleted too)."""
-        todo: dict[int, dict[str, Any]] = {}
-        wanted = "users" in self.context.streams
-        if wanted:
-            for record in self.backup.newest("users"):
-                if isinstance(record.get("id"), int):
-                    todo[record["id"]] = record
+        """Every live user of the backup (not for named tickets) and every person the restored tickets name.
+
+        A person the source has deleted is restored only when a restored ticket names them (so that every comment
+        keeps its author), from what the backup knows of them: the users stream, or the ticket's own copy of the
+        person where that has the e-mail the deleted user lost.
+        """
+        users = {record["id"]: record for record in self.backup.newest("users") if isinstance(record.get("id"), int)}
+        everyone = "users" in self.context.streams and not self.context.ticket_ids
+        todo = {uid: record for uid, record in users.items() if everyone and record.get("active") is not False}
         if "tickets" in self.context.streams:
             for ticket in self._selected_tickets():
                 for person in _people_of(ticket):
-                    todo.setdefault(person["id"], person)
+                    known = todo.get(person["id"]) or users.get(person["id"]) or person
+                    if not known.get("email") and person.get("email"):
+                        known = {**known, "email": person["email"], "name": person.get("name") or known.get("name")}
+                    todo[person["id"]] = known
         requests_body = []
         for source_id, record in todo.items():
             if self.ids.has("user", source_id):
