@@ -12,9 +12,11 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+import boto3
 import pytest
 
 from tests.support.crawl import RunningRestore, run_crawl, run_restore
+from tests.support.servers import moto_s3_server
 from zendesk_crawler.restore.markers import is_marker_tag
 from zendesk_sandbox import SandboxProcess
 
@@ -307,3 +309,30 @@ def test_a_ticket_deleted_by_mistake_comes_back_into_its_own_account_from_its_la
         changed = {kind: n - written_before.get(kind, 0) for kind, n in written.items()
                    if n != written_before.get(kind, 0) and kind not in ("upload", "job")}
         assert changed == {"ticket": 1, **({"user": len(stand_ins)} if stand_ins else {})}
+
+
+def test_a_backup_on_s3_is_restored_into_a_restore_location_on_s3(tmp_path):
+    aws = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+    with moto_s3_server() as s3_server, \
+            SandboxProcess(tickets=12, seed=64, rate_limit=1_000_000, export_rate_limit=0) as source_account, \
+            SandboxProcess(account="empty", rate_limit=1_000_000, export_rate_limit=0) as target:
+        s3 = boto3.client("s3", endpoint_url=s3_server.url, aws_access_key_id="testing",
+                          aws_secret_access_key="testing", region_name="us-east-1")
+        s3.create_bucket(Bucket="backups")
+        env = {"AWS_ENDPOINT_URL": s3_server.url, **aws}
+        backed_up = run_crawl(source_account.url, tmp_path / "unused", "-a", "start_time=0", "-a", "attachments=true",
+                              ZENDESK_EXPORT_URI="s3://backups/acme", **env)
+        assert backed_up.returncode == 0, backed_up.stderr[-3000:]
+        result = run_restore(target.url, tmp_path / "unused-too", "s3://backups/acme",
+                             ZENDESK_EXPORT_URI="s3://backups/restore-1", ZENDESK_RESTORE_SEARCH_DELAY="0", **env)
+        assert result.returncode == 0, result.stderr[-3000:]
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="backups", Prefix="restore-1/")["Contents"]]
+        assert any(key.startswith("restore-1/restore-map-") for key in keys)
+        assert any(key.startswith("restore-1/restore-manifest-") for key in keys)
+        lines = [json.loads(line) for key in keys if key.startswith("restore-1/restore-map-")
+                 for line in s3.get_object(Bucket="backups", Key=key)["Body"].read().decode().splitlines()]
+        a, b = Account(source_account), Account(target, download=True)
+        tickets = {line["source_id"]: line["target_id"] for line in lines if line["type"] == "ticket"}
+        assert set(tickets) == {tid for tid, t in a.tickets.items() if t["status"] != "deleted"}
+        for source_id, target_id in tickets.items():
+            assert b.view(b.tickets[target_id]) == a.view(a.tickets[source_id]), source_id
