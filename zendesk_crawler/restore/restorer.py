@@ -42,9 +42,10 @@ from zendesk_crawler.api.endpoints import (
     SEARCH_EXPORT_ENDPOINT,
     USERS_EXPORT_ENDPOINT,
 )
-from zendesk_crawler.api.responses import describe, zendesk_reason
+from zendesk_crawler.api.responses import describe
 from zendesk_crawler.location.documents import Documents
 from zendesk_crawler.restore import payloads
+from zendesk_crawler.restore.answers import carried, json_or_none, next_link, refusal, request_of, result_message
 from zendesk_crawler.restore.backup import Backup
 from zendesk_crawler.restore.context import MAP_TYPE, RestoreContext
 from zendesk_crawler.restore.id_map import CREATED, REUSED, IdMap, MapStore
@@ -163,9 +164,9 @@ class Restorer:
         if page is None:
             return
         self.target.add_list(kind, page.get(LISTS[kind][1]) or [])
-        next_url = None if page.get("end_of_stream") else _next_link(page)
+        next_url = None if page.get("end_of_stream") else next_link(page)
         if next_url:
-            yield self._get(next_url, self._list_page, response.meta[ENDPOINT_META], _carried(response.meta))
+            yield self._get(next_url, self._list_page, response.meta[ENDPOINT_META], carried(response.meta))
         elif response.meta.get("then") is not None:
             yield from response.meta["then"]()
 
@@ -187,9 +188,9 @@ class Restorer:
         if page is None:
             return
         self.target.add_tickets(page.get("results") or [])
-        next_url = _next_link(page)
+        next_url = next_link(page)
         if next_url:
-            yield self._get(next_url, self._search_page, SEARCH_EXPORT_ENDPOINT, _carried(response.meta))
+            yield self._get(next_url, self._search_page, SEARCH_EXPORT_ENDPOINT, carried(response.meta))
         elif response.meta.get("settle"):
             yield from self._settled(response.meta["batch"], response.meta.get("records"))
 
@@ -322,18 +323,18 @@ class Restorer:
         meta = response.meta
         kind, source_id = meta["kind"], meta["source_id"]
         if response.status in (200, 201):
-            created = _json_or_none(response.body) or {}
+            created = json_or_none(response.body) or {}
             target_id = (created.get(CREATE[kind][1]) or {}).get("id")
             if target_id is not None:
                 self._mapped(kind, source_id, target_id, CREATED)
                 return
         if 400 <= response.status < 500 and response.status != 429:
-            self.report.refuse(kind, source_id, _refusal(response))
+            self.report.refuse(kind, source_id, refusal(response))
             return
         yield from self._verify_then_retry(meta, f"HTTP {response.status}")
 
     def _create_failed(self, failure: Failure) -> Iterator[Request]:
-        yield from self._verify_then_retry(_request_of(failure).meta, describe(failure))
+        yield from self._verify_then_retry(request_of(failure).meta, describe(failure))
 
     def _verify_then_retry(self, meta: dict[str, Any], why: str) -> Iterator[Request]:
         """The create's answer was lost or a server error: read the list again, then create only if absent."""
@@ -493,11 +494,11 @@ class Restorer:
 
     def _uploaded(self, response: Response) -> Iterator[Request]:
         batch = response.meta["batch"]
-        upload = (_json_or_none(response.body) or {}).get("upload") or {}
+        upload = (json_or_none(response.body) or {}).get("upload") or {}
         if response.status in (200, 201) and upload.get("token"):
             batch["uploads"][response.meta["attachment_id"]] = upload["token"]
         else:
-            self.report.refuse("attachment", response.meta["attachment_id"], _refusal(response))
+            self.report.refuse("attachment", response.meta["attachment_id"], refusal(response))
         batch["waiting"] -= 1
         if batch["waiting"] == 0:
             yield self._import_request(batch)
@@ -521,7 +522,7 @@ class Restorer:
 
     def _job_answer(self, response: Response) -> Iterator[Request]:
         meta = response.meta
-        job = (_json_or_none(response.body) or {}).get("job_status") or {}
+        job = (json_or_none(response.body) or {}).get("job_status") or {}
         if response.status in (200, 201) and job.get("id"):
             if meta["kind"] == "ticket":
                 self.journal.answered(meta["batch"], job["id"])
@@ -530,7 +531,7 @@ class Restorer:
             return
         if 400 <= response.status < 500 and response.status != 429:
             for record in meta["records"]:
-                self.report.refuse(meta["kind"], record.get("id"), _refusal(response))
+                self.report.refuse(meta["kind"], record.get("id"), refusal(response))
             if meta["kind"] == "ticket":
                 self.journal.done([meta["batch"]])
             return
@@ -548,7 +549,7 @@ class Restorer:
             for request in lost:
                 yield request
             return
-        job = (_json_or_none(response.body) or {}).get("job_status") or {}
+        job = (json_or_none(response.body) or {}).get("job_status") or {}
         status = job.get("status")
         if response.status != 200 or status in ("queued", "working", None):
             if meta["polls"] >= JOB_POLLS:
@@ -578,7 +579,7 @@ class Restorer:
             elif kind == "organization" and "taken" in json.dumps(result):
                 retry_by_name.append(record)  # created by an earlier attempt: found by name below
             else:
-                self.report.refuse(kind, record.get("id"), _result_message(result))
+                self.report.refuse(kind, record.get("id"), result_message(result))
         self.store.flush()
         if kind == "ticket":
             self.journal.done([meta["batch"]])
@@ -654,10 +655,10 @@ class Restorer:
                        dont_filter=True)
 
     def _post_failed(self, failure: Failure) -> Iterator[Request]:
-        yield from self._job_lost(_request_of(failure).meta, describe(failure))
+        yield from self._job_lost(request_of(failure).meta, describe(failure))
 
     def _json(self, response: Response) -> dict[str, Any] | None:
-        page = _json_or_none(response.body) if response.status == 200 else None
+        page = json_or_none(response.body) if response.status == 200 else None
         if page is None:
             record_failure(self.crawler, f"the target answered {response.status} to {response.url.split('?')[0]}")
         return page
@@ -666,34 +667,11 @@ class Restorer:
         record_failure(self.crawler, f"a request to the target failed: {describe(failure)}")
 
 
-def _next_link(page: dict[str, Any]) -> str | None:
-    meta, links = page.get("meta") or {}, page.get("links") or {}
-    if isinstance(meta, dict) and meta.get("has_more") and isinstance(links, dict) and links.get("next"):
-        return str(links["next"])
-    next_page = page.get("next_page")
-    return next_page if isinstance(next_page, str) and next_page else None
-
-
-#: Request meta a restore request hands on to the next page's request (Scrapy's own keys stay behind).
-CARRIED_META = ("kind", "then", "batch", "settle", "records")
-
-
-def _carried(meta: dict[str, Any]) -> dict[str, Any]:
-    return {key: meta[key] for key in CARRIED_META if key in meta}
-
-
 def _step_name(step: Callable[[], list[Request]]) -> str:
     """A step as the log names it: ``tickets``, ``create ticket_fields``."""
     if isinstance(step, partial):
         return f"{step.func.__name__.strip('_').replace('_', ' ')} {' '.join(map(str, step.args))}"
     return getattr(step, "__name__", "step").strip("_").replace("_", " ")
-
-
-def _request_of(failure: Failure) -> Request:
-    """The request a failure is of (Scrapy sets it on every errback's failure)."""
-    request = getattr(failure, "request", None)
-    assert isinstance(request, Request)
-    return request
 
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
@@ -711,29 +689,3 @@ def _people_of(ticket: dict[str, Any]) -> Iterator[dict[str, Any]]:
         author = comment.get("author") if isinstance(comment, dict) else None
         if isinstance(author, dict) and isinstance(author.get("id"), int):
             yield author
-
-
-def _json_or_none(body: bytes) -> dict[str, Any] | None:
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _refusal(response: Response) -> str:
-    body = _json_or_none(response.body) or {}
-    details = body.get("details")
-    if isinstance(details, dict):
-        messages = [str(item["description"]) for items in details.values() if isinstance(items, list)
-                    for item in items if isinstance(item, dict) and item.get("description")]
-        if messages:
-            return f"HTTP {response.status}: {'; '.join(messages)}"
-    return f"HTTP {response.status}: {zendesk_reason(response) or 'refused'}"
-
-
-def _result_message(result: dict[str, Any]) -> str:
-    error, details = result.get("error"), result.get("details")
-    if error or details:
-        return f"{error or 'refused'}: {details}" if details else str(error)
-    return "the job gave no id for it"
