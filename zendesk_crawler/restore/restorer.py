@@ -68,6 +68,8 @@ PER_CALL = 100
 #: Seconds between polls of a job status, and polls before a job is given up on.
 JOB_POLL_SECONDS = 1.0
 JOB_POLLS = 600
+#: Import batches in flight at once: their tickets and attachment files are in memory while they upload.
+BATCHES_IN_FLIGHT = 3
 #: A create retried after its list showed it was not created (then it is a refusal).
 CREATE_ATTEMPTS = 3
 #: Single-object create endpoints and their body keys, per type.
@@ -99,6 +101,7 @@ class Restorer:
         self.journal = Journal.open(documents, context.export_uri)
         self.steps: list[Callable[[], list[Request]]] = self._steps()
         self.batches = 0
+        self.ticket_batches: Iterator[tuple[list[dict[str, Any]], bool]] = iter(())
         #: Searches waiting for Zendesk's search index: (when, request).
         self.waiting: list[tuple[float, Request]] = []
 
@@ -208,7 +211,7 @@ class Restorer:
             tickets = [ticket for ticket in missing if (ticket.get("status") == "closed") == closed]
             if tickets:
                 requests.extend(self._import_batch(tickets, closed))
-        return requests
+        return requests or self._next_batch()
 
     # --- batches an interrupted run left ---------------------------------------------
 
@@ -443,21 +446,40 @@ class Restorer:
             yield ticket
 
     def _tickets(self) -> list[Request]:
-        todo: dict[bool, list[dict[str, Any]]] = {True: [], False: []}
+        """The first ``BATCHES_IN_FLIGHT`` import batches; each batch done starts the next (``_next_batch``), so that
+        the tickets and attachment files in memory are a few batches' whatever the backup's size."""
+        self.ticket_batches = self._batches()
+        requests: list[Request] = []
+        for _ in range(BATCHES_IN_FLIGHT):
+            requests += self._next_batch()
+        return requests
+
+    def _batches(self) -> Iterator[tuple[list[dict[str, Any]], bool]]:
+        """The tickets still to import, a hundred a batch, closed ones apart (they go straight to the archive)."""
+        pending: dict[bool, list[dict[str, Any]]] = {True: [], False: []}
         for ticket in self._selected_tickets():
-            source_id = ticket["id"]
-            if self.ids.has("ticket", source_id):
+            if self.ids.has("ticket", ticket["id"]):
                 self.report.count("ticket", "already restored")
                 continue
             if self.context.dry_run:
                 self.report.count("ticket", "would import")
                 continue
-            todo[ticket.get("status") == "closed"].append(ticket)
-        requests = []
-        for closed, tickets in todo.items():
-            for chunk in _chunks(tickets, PER_CALL):
-                requests.extend(self._import_batch(chunk, closed))
-        return requests
+            closed = ticket.get("status") == "closed"
+            pending[closed].append(ticket)
+            if len(pending[closed]) == PER_CALL:
+                yield pending[closed], closed
+                pending[closed] = []
+        for closed, tickets in pending.items():
+            if tickets:
+                yield tickets, closed
+
+    def _next_batch(self) -> list[Request]:
+        """The requests of the next import batch (``[]`` when every batch has been started)."""
+        for tickets, closed in self.ticket_batches:
+            requests = self._import_batch(tickets, closed)
+            if requests:
+                return requests
+        return []
 
     def _import_batch(self, tickets: list[dict[str, Any]], closed: bool) -> list[Request]:
         """Upload the batch's attachment files first (their tokens go into the comments), then import it."""
@@ -472,7 +494,7 @@ class Restorer:
                     if request is not None:
                         requests.append(request)
         batch["waiting"] = len(requests)
-        return requests or [self._import_request(batch)]
+        return requests or self._import_request(batch)
 
     def _upload_request(self, attachment: Any, batch: dict[str, Any]) -> Request | None:
         stored = attachment.get("stored_file") if isinstance(attachment, dict) else None
@@ -501,9 +523,10 @@ class Restorer:
             self.report.refuse("attachment", response.meta["attachment_id"], refusal(response))
         batch["waiting"] -= 1
         if batch["waiting"] == 0:
-            yield self._import_request(batch)
+            yield from self._import_request(batch)
 
-    def _import_request(self, batch: dict[str, Any]) -> Request:
+    def _import_request(self, batch: dict[str, Any]) -> list[Request]:
+        """The batch's import (none when no ticket of it can be written: then the next batch)."""
         bodies, sources = [], []
         for ticket in batch["tickets"]:
             try:
@@ -512,11 +535,13 @@ class Restorer:
             except payloads.Unmappable as exc:
                 self.report.cannot_write("ticket", ticket.get("id"), str(exc))
         batch["tickets"] = sources
+        if not sources:
+            return self._next_batch()
         self.journal.posting(batch["name"], [ticket["id"] for ticket in sources])
         logger.info("Restore: importing batch %s (%d tickets)", batch["name"], len(sources))
         query = "?archive_immediately=true" if batch["closed"] else ""
-        return self._post(f"/api/v2/imports/tickets/create_many.json{query}", {"tickets": bodies}, self._job_answer,
-                          "restore_ticket_import", {"kind": "ticket", "records": sources, "batch": batch["name"]})
+        return [self._post(f"/api/v2/imports/tickets/create_many.json{query}", {"tickets": bodies}, self._job_answer,
+                           "restore_ticket_import", {"kind": "ticket", "records": sources, "batch": batch["name"]})]
 
     # --- job statuses ---------------------------------------------------------------------
 
@@ -534,6 +559,7 @@ class Restorer:
                 self.report.refuse(meta["kind"], record.get("id"), refusal(response))
             if meta["kind"] == "ticket":
                 self.journal.done([meta["batch"]])
+                yield from self._next_batch()
             return
         yield from self._job_lost(meta, f"HTTP {response.status}")
 
@@ -583,6 +609,7 @@ class Restorer:
         self.store.flush()
         if kind == "ticket":
             self.journal.done([meta["batch"]])
+            return self._next_batch()
         if not retry_by_name:
             return []
 
