@@ -70,6 +70,8 @@ JOB_POLL_SECONDS = 1.0
 JOB_POLLS = 600
 #: Import batches in flight at once: their tickets and attachment files are in memory while they upload.
 BATCHES_IN_FLIGHT = 3
+#: User and organization jobs at once (with the import batches, well under the 30 Zendesk runs at once).
+JOBS_IN_FLIGHT = 5
 #: A create retried after its list showed it was not created (then it is a refusal).
 CREATE_ATTEMPTS = 3
 #: Single-object create endpoints and their body keys, per type.
@@ -102,6 +104,7 @@ class Restorer:
         self.steps: list[Callable[[], list[Request]]] = self._steps()
         self.batches = 0
         self.ticket_batches: Iterator[tuple[list[dict[str, Any]], bool]] = iter(())
+        self.queued_jobs: list[Request] = []
         #: Searches waiting for Zendesk's search index: (when, request).
         self.waiting: list[tuple[float, Request]] = []
 
@@ -389,10 +392,11 @@ class Restorer:
                 self._would_create("organization", source_id)
                 continue
             todo.append(record)
-        return [self._post("/api/v2/organizations/create_many.json",
-                           {"organizations": [payloads.organization_payload(r) for r in chunk]},
-                           self._job_answer, "restore_organizations_create_many",
-                           {"kind": "organization", "records": chunk}) for chunk in _chunks(todo, PER_CALL)]
+        return self._queue_jobs([self._post("/api/v2/organizations/create_many.json",
+                                            {"organizations": [payloads.organization_payload(r) for r in chunk]},
+                                            self._job_answer, "restore_organizations_create_many",
+                                            {"kind": "organization", "records": chunk})
+                                 for chunk in _chunks(todo, PER_CALL)])
 
     def _users(self) -> list[Request]:
         """Every live user of the backup (not for named tickets) and every person the restored tickets name.
@@ -424,11 +428,20 @@ class Restorer:
                 self._would_create("user", source_id)
                 continue
             requests_body.append(record)
-        return [self._post("/api/v2/users/create_or_update_many.json",
-                           {"users": [payloads.user_payload(r, self.ids, self.key) for r in chunk]},
-                           self._job_answer, "restore_users_create_or_update_many",
-                           {"kind": "user", "records": chunk}, retry=True)
-                for chunk in _chunks(requests_body, PER_CALL)]
+        return self._queue_jobs([self._post("/api/v2/users/create_or_update_many.json",
+                                            {"users": [payloads.user_payload(r, self.ids, self.key) for r in chunk]},
+                                            self._job_answer, "restore_users_create_or_update_many",
+                                            {"kind": "user", "records": chunk}, retry=True)
+                                 for chunk in _chunks(requests_body, PER_CALL)])
+
+    def _queue_jobs(self, requests: list[Request]) -> list[Request]:
+        """The first ``JOBS_IN_FLIGHT`` bulk creates; the others wait for a job to finish (``_next_job``): Zendesk
+        runs about 30 jobs of an account at once and refuses more."""
+        self.queued_jobs = requests[JOBS_IN_FLIGHT:]
+        return requests[:JOBS_IN_FLIGHT]
+
+    def _next_job(self) -> list[Request]:
+        return [self.queued_jobs.pop(0)] if self.queued_jobs else []
 
     # --- tickets, through the Ticket Import API ----------------------------------------
 
@@ -560,6 +573,8 @@ class Restorer:
             if meta["kind"] == "ticket":
                 self.journal.done([meta["batch"]])
                 yield from self._next_batch()
+            else:
+                yield from self._next_job()
             return
         yield from self._job_lost(meta, f"HTTP {response.status}")
 
@@ -611,7 +626,7 @@ class Restorer:
             self.journal.done([meta["batch"]])
             return self._next_batch()
         if not retry_by_name:
-            return []
+            return self._next_job()
 
         def then() -> list[Request]:
             for record in retry_by_name:
@@ -623,7 +638,7 @@ class Restorer:
                                        "organization of that name is listed")
             return []
 
-        return [self._list_request("organization", then)]
+        return [self._list_request("organization", then), *self._next_job()]
 
     def _recovered_job(self, name: str, job: dict[str, Any]) -> None:
         batch = self.journal.pending.get(name)
@@ -651,10 +666,12 @@ class Restorer:
         for record in meta["records"]:
             self.report.refuse(meta["kind"], record.get("id"), f"no answer from Zendesk ({why}); run the restore "
                                "again to find or create it")
+        yield from self._next_job()
 
     def _users_again(self, records: list[dict[str, Any]], why: str) -> Iterator[Request]:
         retried = [record for record in records if not self.ids.has("user", record["id"])]
         if not retried:
+            yield from self._next_job()
             return
         logger.warning("Restore: a user job had no usable answer (%s): sent again (create_or_update_many matches "
                        "by e-mail and external id, so nothing is created twice)", why)
