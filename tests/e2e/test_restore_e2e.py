@@ -72,6 +72,7 @@ def test_a_dry_run_reads_and_says_what_it_would_do_and_writes_nothing(backup, ta
             ticket = json.loads(line)
             live[ticket["id"]] = ticket["status"] != "deleted"
     assert f"ticket: {sum(live.values())} would import" in result.stdout
+    assert f"Restore (dry run: nothing is written) of {backup} (the backup of 127.0.0.1:" in result.stderr
     (manifest_path,) = (tmp_path / "restore").glob("restore-manifest-*.json")
     manifest = json.loads(manifest_path.read_text("utf-8"))
     assert manifest["dry_run"] is True and manifest["refused"] == []

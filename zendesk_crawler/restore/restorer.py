@@ -128,7 +128,15 @@ class Restorer:
         return steps
 
     def start(self) -> list[Request]:
-        """The first step's requests (the id map of earlier runs is read first)."""
+        """The first step's requests (the id map of earlier runs is read first), after saying what will happen."""
+        context = self.context
+        tickets = f"the tickets {', '.join(map(str, sorted(context.ticket_ids)))}" if context.ticket_ids \
+            else "every live ticket"
+        logger.warning("Restore%s of %s (the backup of %s, %d runs) into %s: %s; %s; creating %s where the target "
+                       "has no match (-a dry_run=true lists what would be created)",
+                       " (dry run: nothing is written)" if context.dry_run else "", context.source,
+                       self.backup.source_host(), len(self.backup.runs), context.target_host,
+                       ", ".join(context.streams), tickets, ", ".join(sorted(context.creates)))
         loaded = self.store.load(self.ids)
         if loaded:
             logger.info("Restore: %d objects already mapped by earlier runs of this restore location", loaded)
