@@ -7,8 +7,9 @@ A record's newest version is its last in run order, then file order, then line
 order (a ticket changed during a run comes again later in it). Records are read in
 two passes over the files, never held all at once: the first notes where each id's
 newest version lies, the second hands those on in file order, so memory follows the
-number of ids, not the size of the backup, and compressed files and S3 are read
-front to back only.
+number of ids, not the size of the backup. Files are read front to back in ranged
+reads of 8 MiB (decompressed on the way), so no S3 stream stays open while the
+restore works through a file's records.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from zendesk_crawler.location.reader import ExportLocation
 FEED_NAME = re.compile(r"(?P<stream>[a-z_]+)-(?P<run>\d{8}T\d{6}Z-[0-9a-f]{6})-(?P<batch>\d{5})"
                        r"\.(?P<format>jsonl|json)(?P<gz>\.gz)?")
 MANIFEST_NAME = re.compile(r"manifest-(?P<run>\d{8}T\d{6}Z-[0-9a-f]{6})\.json")
+#: Bytes per ranged read of a feed file.
+READ_CHUNK = 8 * 2**20
 #: Formats a restore reads, the preferred first: both hold one record a line.
 FORMATS = ("jsonl", "json")
 
@@ -116,13 +119,11 @@ class Backup:
             ordinals = wanted.get(index)
             if not ordinals:
                 continue
-            # The file's wanted lines are read whole and the file closed before its records are handed on: a
-            # restore takes minutes over a file's records, longer than an S3 stream should stay open.
-            lines = [line for ordinal, line in enumerate(self._record_lines(feed)) if ordinal in ordinals]
-            for line in lines:
-                kept = self._decode(feed, line)
-                if kept is not None:
-                    yield kept
+            for ordinal, line in enumerate(self._record_lines(feed)):
+                if ordinal in ordinals:
+                    kept = self._decode(feed, line)
+                    if kept is not None:
+                        yield kept
 
     def stored_file(self, path: str) -> bytes | None:
         """An attachment file the backup stored (``stored_file.path`` of an attachment), or ``None``."""
@@ -136,7 +137,7 @@ class Backup:
 
     def _record_lines(self, feed: FeedFile) -> Iterator[bytes]:
         """The file's record lines (a JSON array's brackets and commas left out), ordinal for ordinal."""
-        for line in _lines(self.location.stream(feed.path), feed.gzip):
+        for line in _lines(self._chunks(feed.path), feed.gzip):
             text = line.strip()
             if text in (b"", b"[", b"]"):
                 continue
@@ -150,6 +151,14 @@ class Backup:
             raise ConfigError(f"{feed.path} is not one JSON record a line ({exc}): not a file the crawler "
                               "wrote, or damaged") from exc
         return record if isinstance(record, dict) else None
+
+
+    def _chunks(self, path: str) -> Iterator[bytes]:
+        """A file's bytes, a ranged read at a time: a restore takes minutes over one file's records, longer than an
+        S3 stream should be held open, and no more than a chunk of the file is in memory."""
+        size = self.location.size(path)
+        for offset in range(0, size, READ_CHUNK):
+            yield self.location.read_range(path, offset, READ_CHUNK)
 
 
 def _feed_files(names: list[str]) -> dict[str, list[FeedFile]]:
