@@ -279,7 +279,7 @@ def long_comment(ticket_id, comment_id, second, chars):
                               "author_id": 1, "created_at": "2024-01-01T00:00:00Z"}]}
 
 
-@pytest.mark.parametrize("events_spider", [{"ZENDESK_EVENTS_BUFFER_BYTES": 2**20}], indirect=True)
+@pytest.mark.parametrize("events_spider", [{"ZENDESK_EVENTS_SPILL_BYTES": 2**20}], indirect=True)
 def test_kept_comments_stay_under_the_byte_budget_the_largest_tickets_go_first_and_are_fetched_per_ticket(
         events_spider):
     spider, stats = events_spider, events_spider.crawler.stats

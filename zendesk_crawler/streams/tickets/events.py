@@ -24,7 +24,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
-import sys
+from array import array
 from collections import OrderedDict
 from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -55,6 +55,7 @@ from zendesk_crawler.run.stats_keys import (
 from zendesk_crawler.streams.ticket_events import TICKET_EVENTS, shares_event_reads
 from zendesk_crawler.streams.tickets.handle import NextWork, StreamHandle
 from zendesk_crawler.streams.tickets.per_ticket import TicketComments
+from zendesk_crawler.streams.tickets.spill import SpillStore
 from zendesk_crawler.streams.tickets.ticket_ids import TicketIdSet
 from zendesk_crawler.streams.tickets.versions import TicketVersions
 
@@ -68,30 +69,47 @@ EVENTS_PATH = "/api/v2/incremental/ticket_events.json"
 USERS_PATH = "/api/v2/users/show_many.json"
 #: Users per show_many request (Zendesk's maximum).
 USERS_PER_REQUEST = 100
-#: Bytes a kept ticket's dictionary of comments and a kept comment's entry in it take besides the comment's JSON.
+#: Bytes of memory a kept ticket's index (its entry, object and two arrays) and a kept comment's entries in it take.
 TICKET_OVERHEAD = 300
-COMMENT_OVERHEAD = 120
+COMMENT_OVERHEAD = 32
 #: Users kept for comment authors (about 300 bytes each); the least recently used beyond it are looked up again.
 KNOWN_USERS_KEPT = 10_000
+#: The largest comment id an index holds (Zendesk's ids are 64-bit integers).
+MAX_COMMENT_ID = 2**63 - 1
+
+
+class KeptComments:
+    """A ticket's kept comments: their ids, and where each one's JSON lies in the spill store."""
+
+    __slots__ = ("ids", "spans")
+
+    def __init__(self) -> None:
+        self.ids = array("q")
+        #: (position, length) pairs in the spill store, in the order read.
+        self.spans = array("Q")
 
 
 class CommentEvents:
     """Comments read from the event stream, kept by ticket until the ticket's record takes them.
 
     A kept comment is its compact JSON (UTF-8 bytes, parsed again when its
-    ticket takes it): two to three times less memory than the decoded object,
-    and a size that is known exactly. What is kept is counted in bytes
-    (``kept_bytes``, with what the dictionaries around them take); ``evict``
-    holds it under a budget. The tickets whose comments were let go are
-    remembered in a bit set (``ticket_ids.py``), a bit a ticket.
+    ticket takes it) written to disk (``spill.py``: unlinked temporary files);
+    memory holds an index, the comment's id, position and length (``KeptComments``).
+    Two bounds, both in bytes: the JSON kept (``kept_bytes``, at most
+    ``ZENDESK_EVENTS_SPILL_BYTES``) and the memory its index takes
+    (``index_bytes``, at most ``ZENDESK_EVENTS_BUFFER_BYTES``); ``evict`` holds
+    both. The tickets whose comments were let go are remembered in a bit set
+    (``ticket_ids.py``), a bit a ticket.
     """
 
-    def __init__(self, start_time: int) -> None:
+    def __init__(self, start_time: int, store: SpillStore | None = None) -> None:
         self.start_time = start_time
-        self.comments: dict[Any, dict[Any, bytes]] = {}
-        #: The approximate size of each kept ticket's comments, and their sum.
+        self.store = store if store is not None else SpillStore()
+        self.comments: dict[Any, KeptComments] = {}
+        #: The bytes of each kept ticket's comments' JSON, and their sum; the memory of the index.
         self.sizes: dict[Any, int] = {}
         self.kept_bytes = 0
+        self.index_bytes = 0
         #: Tickets whose comments are no longer kept (see ``evict``): fetched per ticket instead.
         self.evicted = TicketIdSet()
         #: Every comment created at or before this second has been read.
@@ -122,19 +140,22 @@ class CommentEvents:
     def _keep(self, ticket_id: Any, comment: dict[str, Any]) -> None:
         if ticket_id in self.evicted or (self.only is not None and ticket_id not in self.only):
             return
-        kept = self.comments.get(ticket_id)
-        size = 0
-        if kept is None:
-            kept = self.comments[ticket_id] = {}
-            size += TICKET_OVERHEAD
         comment_id = comment.get("id")
-        if comment_id in kept:
+        if not isinstance(comment_id, int) or not 0 <= comment_id <= MAX_COMMENT_ID:
+            comment_id = -1  # not a Zendesk id (never seen): kept, and not told apart from another
+        kept = self.comments.get(ticket_id)
+        memory = COMMENT_OVERHEAD
+        if kept is None:
+            kept = self.comments[ticket_id] = KeptComments()
+            memory += TICKET_OVERHEAD
+        elif comment_id >= 0 and comment_id in kept.ids:
             return  # an event of the end_time second read again on the next page
-        # A copy of exactly its length: orjson's output keeps its whole buffer (4 KiB at least).
-        data = kept[comment_id] = bytes(memoryview(jsoncodec.dumps(comment)))
-        size += sys.getsizeof(data) + COMMENT_OVERHEAD
-        self.sizes[ticket_id] = self.sizes.get(ticket_id, 0) + size
-        self.kept_bytes += size
+        data = jsoncodec.dumps(comment)
+        kept.ids.append(comment_id)
+        kept.spans.extend((self.store.write(data), len(data)))
+        self.sizes[ticket_id] = self.sizes.get(ticket_id, 0) + len(data)
+        self.kept_bytes += len(data)
+        self.index_bytes += memory
 
     def completion_time(self, ticket: dict[str, Any]) -> int | None:
         """The second once read up to which the stream holds every comment of this ticket version.
@@ -154,8 +175,13 @@ class CommentEvents:
 
     def take(self, ticket_id: Any) -> list[bytes]:
         """The comments read for a ticket, as their JSON (forgotten here afterwards)."""
-        self.kept_bytes -= self.sizes.pop(ticket_id, 0)
-        return list(self.comments.pop(ticket_id, {}).values())
+        kept = self.comments.get(ticket_id)
+        if kept is None:
+            return []
+        spans = kept.spans
+        comments = [self.store.read(spans[index], spans[index + 1]) for index in range(0, len(spans), 2)]
+        self.drop(ticket_id)
+        return comments
 
     def keep_only(self, tickets: Container[Any]) -> None:
         """From now on keep the comments of these tickets only (a live container), and let the others' go.
@@ -169,18 +195,21 @@ class CommentEvents:
         for ticket_id in [tid for tid in self.comments if tid not in tickets]:
             self.drop(ticket_id)
 
-    def evict(self, keep: set[Any] | dict[Any, Any], limit: int, budget_bytes: int) -> list[Any]:
-        """Let go of comments until at most ``limit`` tickets' and ``budget_bytes`` are kept; the tickets let go.
+    def evict(self, keep: set[Any] | dict[Any, Any], limit: int, spill_bytes: int, index_bytes: int) -> list[Any]:
+        """Let go of comments until at most ``limit`` tickets', ``spill_bytes`` of JSON and ``index_bytes`` of
+        index are kept; the tickets let go.
 
         Their later comments are not kept either: those tickets are fetched per
         ticket. Beyond ``limit`` tickets, the tickets read longest ago go first
         (but those in ``keep``, the tickets waiting for the stream). Beyond
-        ``budget_bytes``, the largest go first, waiting or not, down to three
-        quarters of the budget (so that eviction is not a pass on every page):
+        either byte bound, the largest go first, waiting or not, down to three
+        quarters of the bound (so that eviction is not a pass on every page):
         a ticket with many long comments frees most bytes for the fewest
-        per-ticket requests. This bounds memory in bytes whatever the account's
-        size and however far the tickets' last updates lie ahead of the event
-        stream (a bulk update of old tickets, say).
+        per-ticket requests. This bounds disk and memory in bytes whatever the
+        account's size and however far the tickets' last updates lie ahead of
+        the event stream (a bulk update of old tickets, say). Then, if the
+        spill files take more than ``spill_bytes``, the kept comments of their
+        half-empty segments are moved (``SpillStore.compact``).
         """
         victims = []
         excess = len(self.comments) - limit
@@ -188,13 +217,15 @@ class CommentEvents:
             victims = list(itertools.islice((tid for tid in self.comments if tid not in keep), excess))
             for ticket_id in victims:
                 self.stop_collecting(ticket_id)
-        if self.kept_bytes > budget_bytes:
-            target = budget_bytes * 3 // 4
+        if self.kept_bytes > spill_bytes or self.index_bytes > index_bytes:
+            spill_target, index_target = spill_bytes * 3 // 4, index_bytes * 3 // 4
             for ticket_id in sorted(self.sizes, key=self.sizes.__getitem__, reverse=True):
-                if self.kept_bytes <= target:
+                if self.kept_bytes <= spill_target and self.index_bytes <= index_target:
                     break
                 self.stop_collecting(ticket_id)
                 victims.append(ticket_id)
+        if self.store.disk_bytes > spill_bytes:
+            self.store.compact(kept.spans for kept in self.comments.values())
         return victims
 
     def stop_collecting(self, ticket_id: Any) -> None:
@@ -208,8 +239,14 @@ class CommentEvents:
 
     def drop(self, ticket_id: Any) -> None:
         """Forget a ticket's comments (a deleted ticket, or one fetched per ticket)."""
-        self.comments.pop(ticket_id, None)
-        self.kept_bytes -= self.sizes.pop(ticket_id, 0)
+        kept = self.comments.pop(ticket_id, None)
+        if kept is None:
+            return
+        spans = kept.spans
+        for index in range(0, len(spans), 2):
+            self.store.release(spans[index], spans[index + 1])
+        self.kept_bytes -= self.sizes.pop(ticket_id)
+        self.index_bytes -= TICKET_OVERHEAD + COMMENT_OVERHEAD * len(kept.ids)
 
 
 class KnownUsers:
@@ -466,7 +503,9 @@ class EventComments:
         endpoint now; the others are fetched per ticket when the export brings
         them (``completion_time`` is ``None`` for them).
         """
-        victims = self.events.evict(self.waiting, self.config.events_kept_tickets, self.config.events_buffer_bytes)
+        config = self.config
+        victims = self.events.evict(self.waiting, config.events_kept_tickets, config.events_spill_bytes,
+                                    config.events_buffer_bytes)
         if not victims:
             return []
         self.stats.inc_value(TICKETS_EVICTED_FROM_EVENTS, len(victims))
@@ -486,7 +525,8 @@ class EventComments:
         export_ended, export_position = self.export_ended, self.export_position
         events, config = self.events, self.config
         if export_ended or (len(events.comments) <= config.events_buffered_tickets
-                            and events.kept_bytes <= config.events_buffer_bytes // 2):
+                            and events.kept_bytes <= config.events_spill_bytes // 2
+                            and events.index_bytes <= config.events_buffer_bytes // 2):
             return False
         return export_position is None or self.events.covered_until > export_position
 
