@@ -333,10 +333,11 @@ class EventComments:
       next page while it is ahead of the ticket export and buffers more than
       ``ZENDESK_EVENTS_BUFFERED_TICKETS`` tickets' comments. Neither hold can
       block the other (see ``events_ahead``).
-    - Beyond ``ZENDESK_EVENTS_BUFFER_BYTES`` of kept comments (or
-      ``ZENDESK_EVENTS_KEPT_TICKETS`` tickets' comments), comments are evicted
+    - Beyond ``ZENDESK_EVENTS_SPILL_BYTES`` of kept comments' JSON on disk,
+      ``ZENDESK_EVENTS_BUFFER_BYTES`` of their index in memory, or
+      ``ZENDESK_EVENTS_KEPT_TICKETS`` tickets' comments, comments are evicted
       (``CommentEvents.evict``) and those tickets fetched per ticket; the event
-      stream also holds while it is ahead with more than half that many bytes.
+      stream also holds while it is ahead with more than half either byte bound.
     - Comment events name authors by id only: authors not among the users seen
       are looked up with ``users/show_many``.
     - When the spider is idle, waiting tickets are fetched per ticket (``idle``).

@@ -89,11 +89,11 @@ class SpillStore:
             self._close(number)
 
     def compact(self, spans: Iterable[array]) -> None:
-        """Move every span of the segments less than half kept into new segments, and close those.
+        """Move every span of the segments at most half kept into new segments, and close those.
 
         ``spans`` are every kept span, as arrays of (position, length) pairs: they are updated in place.
         """
-        sparse = {number for number, segment in self.segments.items() if segment.live * 2 < segment.size}
+        sparse = {number for number, segment in self.segments.items() if segment.live * 2 <= segment.size}
         if not sparse:
             return
         self.current = None  # the spans moved go to a new segment, never into one being emptied
