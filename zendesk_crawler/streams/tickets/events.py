@@ -175,12 +175,24 @@ class CommentEvents:
 
     def take(self, ticket_id: Any) -> list[bytes]:
         """The comments read for a ticket, as their JSON (forgotten here afterwards)."""
-        kept = self.comments.get(ticket_id)
+        return self.read(self.detach(ticket_id))
+
+    def detach(self, ticket_id: Any) -> KeptComments | None:
+        """A ticket's kept comments, no longer counted nor evicted here: still on disk until ``read``."""
+        kept = self.comments.pop(ticket_id, None)
+        if kept is not None:
+            self.kept_bytes -= self.sizes.pop(ticket_id)
+            self.index_bytes -= TICKET_OVERHEAD + COMMENT_OVERHEAD * len(kept.ids)
+        return kept
+
+    def read(self, kept: KeptComments | None) -> list[bytes]:
+        """The JSON of detached comments, in the order read; their disk space is released."""
         if kept is None:
             return []
-        spans = kept.spans
-        comments = [self.store.read(spans[index], spans[index + 1]) for index in range(0, len(spans), 2)]
-        self.drop(ticket_id)
+        spans, store = kept.spans, self.store
+        comments = [store.read(spans[index], spans[index + 1]) for index in range(0, len(spans), 2)]
+        for index in range(0, len(spans), 2):
+            store.release(spans[index], spans[index + 1])
         return comments
 
     def keep_only(self, tickets: Container[Any]) -> None:
@@ -239,14 +251,11 @@ class CommentEvents:
 
     def drop(self, ticket_id: Any) -> None:
         """Forget a ticket's comments (a deleted ticket, or one fetched per ticket)."""
-        kept = self.comments.pop(ticket_id, None)
-        if kept is None:
-            return
-        spans = kept.spans
-        for index in range(0, len(spans), 2):
-            self.store.release(spans[index], spans[index + 1])
-        self.kept_bytes -= self.sizes.pop(ticket_id)
-        self.index_bytes -= TICKET_OVERHEAD + COMMENT_OVERHEAD * len(kept.ids)
+        kept = self.detach(ticket_id)
+        if kept is not None:
+            spans = kept.spans
+            for index in range(0, len(spans), 2):
+                self.store.release(spans[index], spans[index + 1])
 
 
 class KnownUsers:
@@ -301,10 +310,11 @@ class WaitingTicket:
 
 @dataclass
 class Released:
-    """A waiting ticket the event stream completed, with its comments' JSON (decoded when handed on)."""
+    """A waiting ticket the event stream completed, with its comments, both still compact (read from disk and
+    decoded when handed on)."""
 
-    conversation: TicketConversation
-    comments: list[bytes]
+    waiting: WaitingTicket
+    comments: KeptComments | None
 
 
 @dataclass
@@ -440,8 +450,12 @@ class EventComments:
         """
         for item in out:
             if isinstance(item, Released):
-                item.conversation.comments = [jsoncodec.loads(data) for data in item.comments]
-                yield from self._resolve_authors(item.conversation)
+                conversation = item.waiting.conversation()
+                conversation.comments_source = SOURCE_TICKET_EVENTS
+                conversation.comments = [jsoncodec.loads(data) for data in self.events.read(item.comments)]
+                yield from self._resolve_authors(conversation)
+                if len(self.unresolved_ids) >= USERS_PER_REQUEST:
+                    yield from self._users_requests()  # now: not after every released ticket is decoded
             else:
                 yield item
         if self.unresolved_ids and (len(self.unresolved_ids) >= USERS_PER_REQUEST or self.events.finished
@@ -553,9 +567,7 @@ class EventComments:
             if self.waiting.get(ticket_id) is not waiting:
                 continue  # a newer version of the ticket took its place
             del self.waiting[ticket_id]
-            conversation = waiting.conversation()
-            conversation.comments_source = SOURCE_TICKET_EVENTS
-            out.append(Released(conversation, events.take(ticket_id)))
+            out.append(Released(waiting, events.detach(ticket_id)))
         if events.finished and self.waiting:
             # Changed after the event stream ended: their newest comments are not in it.
             out += self._fetch_waiting_per_ticket()
