@@ -220,8 +220,10 @@ class CommentEvents:
         per-ticket requests. This bounds disk and memory in bytes whatever the
         account's size and however far the tickets' last updates lie ahead of
         the event stream (a bulk update of old tickets, say). Then, if the
-        spill files take more than ``spill_bytes``, the kept comments of their
-        half-empty segments are moved (``SpillStore.compact``).
+        spill files take more than ``spill_bytes`` or about twice what they
+        keep (the first comments of tickets kept long hold their segments), the
+        kept comments of their half-empty segments are moved
+        (``SpillStore.compact``): the disk holds about what is kept.
         """
         victims = []
         excess = len(self.comments) - limit
@@ -236,8 +238,9 @@ class CommentEvents:
                     break
                 self.stop_collecting(ticket_id)
                 victims.append(ticket_id)
-        if self.store.disk_bytes > spill_bytes:
-            self.store.compact(kept.spans for kept in self.comments.values())
+        store = self.store
+        if store.disk_bytes > min(spill_bytes, 2 * (store.live_bytes + store.segment_bytes)):
+            store.compact(kept.spans for kept in self.comments.values())
         return victims
 
     def stop_collecting(self, ticket_id: Any) -> None:
