@@ -121,3 +121,16 @@ def test_beyond_the_memory_budget_of_the_index_the_largest_tickets_go_first(tmp_
     assert events.index_bytes == index
     victims = events.evict(keep=set(), limit=100, spill_bytes=2**30, index_bytes=index - 1)
     assert victims == [3] and events.index_bytes == 2 * TICKET_OVERHEAD + 30 * COMMENT_OVERHEAD
+
+
+def test_tickets_kept_long_do_not_hold_the_disk_their_first_comments_are_moved(tmp_path):
+    events = CommentEvents(1_600_000_000, SpillStore(segment_bytes=2000, directory=str(tmp_path)))
+    # Ticket 1 is kept throughout; the other tickets come and go, each after one page.
+    for page in range(30):
+        events.add_page(comment_page([(1, 100 + page, 50), (1000 + page, 10_000 + page, 900)], 1_700_000_001 + page))
+        events.take(1000 + page - 1)
+        events.evict(keep={1}, limit=100, spill_bytes=2**30, index_bytes=2**20)
+        assert events.store.disk_bytes <= 2 * (events.store.live_bytes + events.store.segment_bytes) + 2000
+    assert [json.loads(data)["id"] for data in events.take(1)] == list(range(100, 130))
+    assert [json.loads(data)["id"] for data in events.take(1029)] == [10_029]
+    assert events.store.segments == {}
