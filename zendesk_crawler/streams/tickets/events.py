@@ -53,6 +53,8 @@ from zendesk_crawler.run.stats_keys import (
     TICKETS_FETCHED_PER_TICKET,
 )
 from zendesk_crawler.streams.ticket_events import TICKET_EVENTS, shares_event_reads
+from zendesk_crawler.streams.tickets.event_page import LONG_PAGE_BYTES, split_events
+from zendesk_crawler.streams.tickets.event_page import events as page_events
 from zendesk_crawler.streams.tickets.handle import NextWork, StreamHandle
 from zendesk_crawler.streams.tickets.per_ticket import TicketComments
 from zendesk_crawler.streams.tickets.spill import SpillStore
@@ -118,9 +120,10 @@ class CommentEvents:
         #: Once set (``keep_only``), the only tickets whose comments are kept.
         self.only: Container[Any] | None = None
 
-    def add_page(self, page: dict[str, Any]) -> None:
-        """Take one page of ``/incremental/ticket_events.json?include=comment_events``."""
-        for event in page.get("ticket_events") or []:
+    def add_page(self, page: dict[str, Any], events: Iterable[Any] | None = None) -> None:
+        """Take one page of ``/incremental/ticket_events.json?include=comment_events`` (``events``: its events,
+        when read one at a time: ``event_page.py``)."""
+        for event in events if events is not None else page.get("ticket_events") or []:
             if not isinstance(event, dict):
                 continue
             timestamp = event.get("timestamp")
@@ -476,13 +479,16 @@ class EventComments:
         """One page of ticket events: keep its comments, release the tickets they complete, go on.
 
         The page is read at once (a list): the decoded page, which can hold thousands of events when they
-        share a second, is let go before Scrapy takes what it released (``hand_on``).
+        share a second, is let go before Scrapy takes what it released (``hand_on``). A long page (4 MiB or
+        more; not when the ``ticket_events`` stream takes the page too) is decoded one event at a time
+        (``event_page.py``).
         """
         yield from self.hand_on(list(self._read_events_page(response)))
 
     def _read_events_page(self, response: Response) -> Iterator[Request | TicketConversation | StreamRecord |
                                                                 Released]:
-        page = json_object(response, "ticket_events")
+        split = None if self.shares_reads or len(response.body) < LONG_PAGE_BYTES else split_events(response.body)
+        page = split[0] if split is not None else json_object(response, "ticket_events")
         if page is None:
             yield from self.handle.retry_or_fail(response, self._events_failed)
             return
@@ -497,7 +503,7 @@ class EventComments:
             next_start = end_time
         if self.shares_reads:
             yield from self._history_records(page, response.meta["start_time"])
-        self.events.add_page(page)
+        self.events.add_page(page, None if split is None else page_events(response.body, split[1]))
         yield from self._evict()
         yield from self.release_waiting()
         if next_start is not None:
