@@ -51,7 +51,10 @@ def split_events(body: bytes) -> tuple[dict[str, Any], list[tuple[int, int]]] | 
         if depth == 2 and array_start >= 0:
             spans.append((element_start, token.end()))
         elif depth == 1 and array_start >= 0:
-            rest = jsoncodec.loads(body[:array_start] + b"[]" + body[token.end():])
+            try:
+                rest = jsoncodec.loads(body[:array_start] + b"[]" + body[token.end():])
+            except ValueError:
+                return None
             return (rest, spans) if isinstance(rest, dict) else None
         elif depth < 0:
             return None

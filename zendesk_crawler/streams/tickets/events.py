@@ -503,7 +503,11 @@ class EventComments:
             next_start = end_time
         if self.shares_reads:
             yield from self._history_records(page, response.meta["start_time"])
-        self.events.add_page(page, None if split is None else page_events(response.body, split[1]))
+        try:
+            self.events.add_page(page, None if split is None else page_events(response.body, split[1]))
+        except ValueError:  # an event of a long page is not JSON: asked for again (what was kept is kept once)
+            yield from self.handle.retry_or_fail(response, self._events_failed)
+            return
         yield from self._evict()
         yield from self.release_waiting()
         if next_start is not None:
