@@ -54,6 +54,7 @@ class AccountConfig:
     events_buffered_tickets: int
     events_kept_tickets: int
     events_buffer_bytes: int
+    events_spill_bytes: int
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> AccountConfig:
@@ -94,7 +95,8 @@ def account_fields(settings: BaseSettings) -> dict[str, Any]:
         events_buffered_tickets=_int_in_range(settings, "ZENDESK_EVENTS_BUFFERED_TICKETS", 1, 10_000_000,
                                               default=2000),
         events_kept_tickets=_int_in_range(settings, "ZENDESK_EVENTS_KEPT_TICKETS", 1, 10_000_000, default=20000),
-        events_buffer_bytes=_int_in_range(settings, "ZENDESK_EVENTS_BUFFER_BYTES", 2**20, 2**40, default=64 * 2**20),
+        events_buffer_bytes=_int_in_range(settings, "ZENDESK_EVENTS_BUFFER_BYTES", 2**20, 2**40, default=16 * 2**20),
+        events_spill_bytes=_int_in_range(settings, "ZENDESK_EVENTS_SPILL_BYTES", 2**20, 2**50, default=2 * 2**30),
     )
 
 

@@ -60,9 +60,11 @@ ZENDESK_EVENTS_BUFFERED_TICKETS = os.environ.get("ZENDESK_EVENTS_BUFFERED_TICKET
 # comments of at most this many tickets are kept while the event stream is behind the export
 # (beyond it, the tickets read longest ago are fetched per ticket).
 ZENDESK_EVENTS_KEPT_TICKETS = os.environ.get("ZENDESK_EVENTS_KEPT_TICKETS", "20000")
-# the comments kept take at most about this many bytes (beyond it, the largest tickets' are let go and those
-# tickets fetched per ticket; the event stream holds while it is ahead with half of it): the bound in bytes.
-ZENDESK_EVENTS_BUFFER_BYTES = os.environ.get("ZENDESK_EVENTS_BUFFER_BYTES", str(64 * 2**20))
+# The comments kept are written to unlinked temporary files (in TMPDIR), their index kept in memory: their JSON
+# takes at most about this many bytes of disk, their index this many of memory (beyond either, the largest tickets'
+# are let go and those tickets fetched per ticket; the event stream holds while it is ahead with half of either).
+ZENDESK_EVENTS_SPILL_BYTES = os.environ.get("ZENDESK_EVENTS_SPILL_BYTES", str(2 * 2**30))
+ZENDESK_EVENTS_BUFFER_BYTES = os.environ.get("ZENDESK_EVENTS_BUFFER_BYTES", str(16 * 2**20))
 # Seconds between progress log lines (0 turns them off).
 ZENDESK_PROGRESS_INTERVAL = os.environ.get("ZENDESK_PROGRESS_INTERVAL", "30")
 # A live progress display when the output is a terminal and the log goes to LOG_FILE (false: log lines only).

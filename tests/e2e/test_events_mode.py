@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.support.crawl import run_crawl
@@ -49,3 +51,29 @@ def test_events_mode_matches_per_ticket_mode_with_a_fraction_of_the_requests(tmp
     assert not any(path.endswith("/comments.json") for path in paths)
     assert len(paths) <= 0.05 * len(truth["tickets"]), paths
     assert sum(path.endswith("/ticket_events.json") for path in paths) >= 2  # page boundaries were crossed
+
+
+def stat(stderr: str, name: str) -> int:
+    """An integer from the stats Scrapy dumps at the end of the run (0 when absent)."""
+    match = re.search(rf"'{re.escape(name)}': (\d+)", stderr)
+    return int(match.group(1)) if match else 0
+
+
+def test_a_tiny_spill_budget_evicts_tickets_and_still_exports_every_conversation_complete(tmp_path):
+    # The smallest disk budget for the kept comments (1 MiB): the heavy tickets' comments pass it.
+    with SandboxProcess(tickets=400, seed=41, rate_limit=1000000, export_rate_limit=0) as sandbox:
+        truth = sandbox.truth()
+        result = run_crawl(sandbox.url, tmp_path / "events", "-a", "start_time=0", "-a", "streams=tickets",
+                           "-a", "comments=events", "-s", "LOG_LEVEL=INFO", ZENDESK_EVENTS_SPILL_BYTES=str(2**20))
+        entries = sandbox.requests_log()["log"]
+    assert result.returncode == 0, result.stderr[-3000:]
+    records = result.json_records()
+    assert_matches_truth(records, truth)  # every ticket once, its whole conversation, whichever way it came
+    evicted = stat(result.stderr, "zendesk/tickets_evicted_from_events")
+    assert evicted > 0
+    # The tickets let go came from their comments endpoint (none does without evictions: the test above), the
+    # others from the events.
+    fetched = {entry["path"].split("/")[4] for entry in entries if entry["path"].endswith("/comments.json")}
+    from_events = {str(r["id"]) for r in records if r["_export"].get("comments_source") == "ticket_events"}
+    assert fetched and from_events and not from_events & fetched
+    assert len(fetched) <= evicted + stat(result.stderr, "zendesk/tickets_fetched_per_ticket")

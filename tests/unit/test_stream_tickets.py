@@ -13,6 +13,7 @@ from zendesk_crawler.items import COMMENTS_COMPLETE, COMMENTS_NOT_FOUND, COMMENT
 from zendesk_crawler.run import signals as zendesk_signals
 from zendesk_crawler.spiders.zendesk import ZendeskSpider
 from zendesk_crawler.streams.tickets.conversations import Queued, Sideloads
+from zendesk_crawler.streams.tickets.event_page import LONG_PAGE_BYTES
 
 BASE_URL = "https://acme.zendesk.com"
 
@@ -279,7 +280,7 @@ def long_comment(ticket_id, comment_id, second, chars):
                               "author_id": 1, "created_at": "2024-01-01T00:00:00Z"}]}
 
 
-@pytest.mark.parametrize("events_spider", [{"ZENDESK_EVENTS_BUFFER_BYTES": 2**20}], indirect=True)
+@pytest.mark.parametrize("events_spider", [{"ZENDESK_EVENTS_SPILL_BYTES": 2**20}], indirect=True)
 def test_kept_comments_stay_under_the_byte_budget_the_largest_tickets_go_first_and_are_fetched_per_ticket(
         events_spider):
     spider, stats = events_spider, events_spider.crawler.stats
@@ -313,6 +314,36 @@ def test_kept_comments_stay_under_the_byte_budget_the_largest_tickets_go_first_a
     assert [json.loads(data) for data in events.take(kept)] == light[kept - 2]["child_events"]
     assert events.kept_bytes < before
     assert kept not in events.sizes and kept not in events.comments
+
+
+def long_page(tickets):
+    page = {"ticket_events": [long_comment(t, 5000 + t, 1_700_000_001, 40_000) for t in tickets],
+            "end_time": 1_700_000_002, "end_of_stream": False, "count": len(tickets)}
+    body = json.dumps(page, ensure_ascii=False).encode()
+    assert len(body) >= LONG_PAGE_BYTES  # read one event at a time
+    return page, body
+
+
+def test_a_long_event_page_is_read_one_event_at_a_time_and_keeps_exactly_its_comments(events_spider):
+    spider = events_spider
+    _, events_request = spider.start_requests()
+    page, body = long_page(range(1, 33))
+    list(spider.event_comments.parse_events_page(respond(events_request, body)))
+    events = spider.event_comments.events
+    assert events.covered_until == 1_700_000_001 and set(events.comments) == set(range(1, 33))
+    for ticket_id, event in zip(range(1, 33), page["ticket_events"], strict=True):
+        assert [json.loads(data) for data in events.take(ticket_id)] == event["child_events"]
+
+
+def test_a_long_event_page_with_an_event_that_is_not_json_is_asked_for_again(events_spider):
+    spider, stats = events_spider, events_spider.crawler.stats
+    _, events_request = spider.start_requests()
+    _, body = long_page(range(1, 33))
+    broken = body.replace(b'"author_id": 1', b'"author_id": nope', 1)
+    out = list(spider.event_comments.parse_events_page(respond(events_request, broken)))
+    assert [r.url for r in out if isinstance(r, Request)] == [events_request.url]
+    assert stats.get_value("zendesk/malformed_responses") == 1
+    assert spider.event_comments.events.covered_until < 1_700_000_001  # not read past it
 
 
 def test_a_waiting_ticket_is_kept_as_json_and_comes_back_as_it_was():

@@ -24,7 +24,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
-import sys
+from array import array
 from collections import OrderedDict
 from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -53,8 +53,11 @@ from zendesk_crawler.run.stats_keys import (
     TICKETS_FETCHED_PER_TICKET,
 )
 from zendesk_crawler.streams.ticket_events import TICKET_EVENTS, shares_event_reads
+from zendesk_crawler.streams.tickets.event_page import LONG_PAGE_BYTES, split_events
+from zendesk_crawler.streams.tickets.event_page import events as page_events
 from zendesk_crawler.streams.tickets.handle import NextWork, StreamHandle
 from zendesk_crawler.streams.tickets.per_ticket import TicketComments
+from zendesk_crawler.streams.tickets.spill import SpillStore
 from zendesk_crawler.streams.tickets.ticket_ids import TicketIdSet
 from zendesk_crawler.streams.tickets.versions import TicketVersions
 
@@ -68,30 +71,47 @@ EVENTS_PATH = "/api/v2/incremental/ticket_events.json"
 USERS_PATH = "/api/v2/users/show_many.json"
 #: Users per show_many request (Zendesk's maximum).
 USERS_PER_REQUEST = 100
-#: Bytes a kept ticket's dictionary of comments and a kept comment's entry in it take besides the comment's JSON.
+#: Bytes of memory a kept ticket's index (its entry, object and two arrays) and a kept comment's entries in it take.
 TICKET_OVERHEAD = 300
-COMMENT_OVERHEAD = 120
+COMMENT_OVERHEAD = 32
 #: Users kept for comment authors (about 300 bytes each); the least recently used beyond it are looked up again.
 KNOWN_USERS_KEPT = 10_000
+#: The largest comment id an index holds (Zendesk's ids are 64-bit integers).
+MAX_COMMENT_ID = 2**63 - 1
+
+
+class KeptComments:
+    """A ticket's kept comments: their ids, and where each one's JSON lies in the spill store."""
+
+    __slots__ = ("ids", "spans")
+
+    def __init__(self) -> None:
+        self.ids = array("q")
+        #: (position, length) pairs in the spill store, in the order read.
+        self.spans = array("Q")
 
 
 class CommentEvents:
     """Comments read from the event stream, kept by ticket until the ticket's record takes them.
 
     A kept comment is its compact JSON (UTF-8 bytes, parsed again when its
-    ticket takes it): two to three times less memory than the decoded object,
-    and a size that is known exactly. What is kept is counted in bytes
-    (``kept_bytes``, with what the dictionaries around them take); ``evict``
-    holds it under a budget. The tickets whose comments were let go are
-    remembered in a bit set (``ticket_ids.py``), a bit a ticket.
+    ticket takes it) written to disk (``spill.py``: unlinked temporary files);
+    memory holds an index, the comment's id, position and length (``KeptComments``).
+    Two bounds, both in bytes: the JSON kept (``kept_bytes``, at most
+    ``ZENDESK_EVENTS_SPILL_BYTES``) and the memory its index takes
+    (``index_bytes``, at most ``ZENDESK_EVENTS_BUFFER_BYTES``); ``evict`` holds
+    both. The tickets whose comments were let go are remembered in a bit set
+    (``ticket_ids.py``), a bit a ticket.
     """
 
-    def __init__(self, start_time: int) -> None:
+    def __init__(self, start_time: int, store: SpillStore | None = None) -> None:
         self.start_time = start_time
-        self.comments: dict[Any, dict[Any, bytes]] = {}
-        #: The approximate size of each kept ticket's comments, and their sum.
+        self.store = store if store is not None else SpillStore()
+        self.comments: dict[Any, KeptComments] = {}
+        #: The bytes of each kept ticket's comments' JSON, and their sum; the memory of the index.
         self.sizes: dict[Any, int] = {}
         self.kept_bytes = 0
+        self.index_bytes = 0
         #: Tickets whose comments are no longer kept (see ``evict``): fetched per ticket instead.
         self.evicted = TicketIdSet()
         #: Every comment created at or before this second has been read.
@@ -100,9 +120,10 @@ class CommentEvents:
         #: Once set (``keep_only``), the only tickets whose comments are kept.
         self.only: Container[Any] | None = None
 
-    def add_page(self, page: dict[str, Any]) -> None:
-        """Take one page of ``/incremental/ticket_events.json?include=comment_events``."""
-        for event in page.get("ticket_events") or []:
+    def add_page(self, page: dict[str, Any], events: Iterable[Any] | None = None) -> None:
+        """Take one page of ``/incremental/ticket_events.json?include=comment_events`` (``events``: its events,
+        when read one at a time: ``event_page.py``)."""
+        for event in events if events is not None else page.get("ticket_events") or []:
             if not isinstance(event, dict):
                 continue
             timestamp = event.get("timestamp")
@@ -122,19 +143,22 @@ class CommentEvents:
     def _keep(self, ticket_id: Any, comment: dict[str, Any]) -> None:
         if ticket_id in self.evicted or (self.only is not None and ticket_id not in self.only):
             return
-        kept = self.comments.get(ticket_id)
-        size = 0
-        if kept is None:
-            kept = self.comments[ticket_id] = {}
-            size += TICKET_OVERHEAD
         comment_id = comment.get("id")
-        if comment_id in kept:
+        if not isinstance(comment_id, int) or not 0 <= comment_id <= MAX_COMMENT_ID:
+            comment_id = -1  # not a Zendesk id (never seen): kept, and not told apart from another
+        kept = self.comments.get(ticket_id)
+        memory = COMMENT_OVERHEAD
+        if kept is None:
+            kept = self.comments[ticket_id] = KeptComments()
+            memory += TICKET_OVERHEAD
+        elif comment_id >= 0 and comment_id in kept.ids:
             return  # an event of the end_time second read again on the next page
-        # A copy of exactly its length: orjson's output keeps its whole buffer (4 KiB at least).
-        data = kept[comment_id] = bytes(memoryview(jsoncodec.dumps(comment)))
-        size += sys.getsizeof(data) + COMMENT_OVERHEAD
-        self.sizes[ticket_id] = self.sizes.get(ticket_id, 0) + size
-        self.kept_bytes += size
+        data = jsoncodec.dumps(comment)
+        kept.ids.append(comment_id)
+        kept.spans.extend((self.store.write(data), len(data)))
+        self.sizes[ticket_id] = self.sizes.get(ticket_id, 0) + len(data)
+        self.kept_bytes += len(data)
+        self.index_bytes += memory
 
     def completion_time(self, ticket: dict[str, Any]) -> int | None:
         """The second once read up to which the stream holds every comment of this ticket version.
@@ -154,8 +178,25 @@ class CommentEvents:
 
     def take(self, ticket_id: Any) -> list[bytes]:
         """The comments read for a ticket, as their JSON (forgotten here afterwards)."""
-        self.kept_bytes -= self.sizes.pop(ticket_id, 0)
-        return list(self.comments.pop(ticket_id, {}).values())
+        return self.read(self.detach(ticket_id))
+
+    def detach(self, ticket_id: Any) -> KeptComments | None:
+        """A ticket's kept comments, no longer counted nor evicted here: still on disk until ``read``."""
+        kept = self.comments.pop(ticket_id, None)
+        if kept is not None:
+            self.kept_bytes -= self.sizes.pop(ticket_id)
+            self.index_bytes -= TICKET_OVERHEAD + COMMENT_OVERHEAD * len(kept.ids)
+        return kept
+
+    def read(self, kept: KeptComments | None) -> list[bytes]:
+        """The JSON of detached comments, in the order read; their disk space is released."""
+        if kept is None:
+            return []
+        spans, store = kept.spans, self.store
+        comments = [store.read(spans[index], spans[index + 1]) for index in range(0, len(spans), 2)]
+        for index in range(0, len(spans), 2):
+            store.release(spans[index], spans[index + 1])
+        return comments
 
     def keep_only(self, tickets: Container[Any]) -> None:
         """From now on keep the comments of these tickets only (a live container), and let the others' go.
@@ -169,18 +210,23 @@ class CommentEvents:
         for ticket_id in [tid for tid in self.comments if tid not in tickets]:
             self.drop(ticket_id)
 
-    def evict(self, keep: set[Any] | dict[Any, Any], limit: int, budget_bytes: int) -> list[Any]:
-        """Let go of comments until at most ``limit`` tickets' and ``budget_bytes`` are kept; the tickets let go.
+    def evict(self, keep: set[Any] | dict[Any, Any], limit: int, spill_bytes: int, index_bytes: int) -> list[Any]:
+        """Let go of comments until at most ``limit`` tickets', ``spill_bytes`` of JSON and ``index_bytes`` of
+        index are kept; the tickets let go.
 
         Their later comments are not kept either: those tickets are fetched per
         ticket. Beyond ``limit`` tickets, the tickets read longest ago go first
         (but those in ``keep``, the tickets waiting for the stream). Beyond
-        ``budget_bytes``, the largest go first, waiting or not, down to three
-        quarters of the budget (so that eviction is not a pass on every page):
+        either byte bound, the largest go first, waiting or not, down to three
+        quarters of the bound (so that eviction is not a pass on every page):
         a ticket with many long comments frees most bytes for the fewest
-        per-ticket requests. This bounds memory in bytes whatever the account's
-        size and however far the tickets' last updates lie ahead of the event
-        stream (a bulk update of old tickets, say).
+        per-ticket requests. This bounds disk and memory in bytes whatever the
+        account's size and however far the tickets' last updates lie ahead of
+        the event stream (a bulk update of old tickets, say). Then, if the
+        spill files take more than ``spill_bytes`` or about twice what they
+        keep (the first comments of tickets kept long hold their segments), the
+        kept comments of their half-empty segments are moved
+        (``SpillStore.compact``): the disk holds about what is kept.
         """
         victims = []
         excess = len(self.comments) - limit
@@ -188,13 +234,16 @@ class CommentEvents:
             victims = list(itertools.islice((tid for tid in self.comments if tid not in keep), excess))
             for ticket_id in victims:
                 self.stop_collecting(ticket_id)
-        if self.kept_bytes > budget_bytes:
-            target = budget_bytes * 3 // 4
+        if self.kept_bytes > spill_bytes or self.index_bytes > index_bytes:
+            spill_target, index_target = spill_bytes * 3 // 4, index_bytes * 3 // 4
             for ticket_id in sorted(self.sizes, key=self.sizes.__getitem__, reverse=True):
-                if self.kept_bytes <= target:
+                if self.kept_bytes <= spill_target and self.index_bytes <= index_target:
                     break
                 self.stop_collecting(ticket_id)
                 victims.append(ticket_id)
+        store = self.store
+        if store.disk_bytes > min(spill_bytes, 2 * (store.live_bytes + store.segment_bytes)):
+            store.compact(kept.spans for kept in self.comments.values())
         return victims
 
     def stop_collecting(self, ticket_id: Any) -> None:
@@ -208,8 +257,11 @@ class CommentEvents:
 
     def drop(self, ticket_id: Any) -> None:
         """Forget a ticket's comments (a deleted ticket, or one fetched per ticket)."""
-        self.comments.pop(ticket_id, None)
-        self.kept_bytes -= self.sizes.pop(ticket_id, 0)
+        kept = self.detach(ticket_id)
+        if kept is not None:
+            spans = kept.spans
+            for index in range(0, len(spans), 2):
+                self.store.release(spans[index], spans[index + 1])
 
 
 class KnownUsers:
@@ -264,10 +316,11 @@ class WaitingTicket:
 
 @dataclass
 class Released:
-    """A waiting ticket the event stream completed, with its comments' JSON (decoded when handed on)."""
+    """A waiting ticket the event stream completed, with its comments, both still compact (read from disk and
+    decoded when handed on)."""
 
-    conversation: TicketConversation
-    comments: list[bytes]
+    waiting: WaitingTicket
+    comments: KeptComments | None
 
 
 @dataclass
@@ -296,10 +349,11 @@ class EventComments:
       next page while it is ahead of the ticket export and buffers more than
       ``ZENDESK_EVENTS_BUFFERED_TICKETS`` tickets' comments. Neither hold can
       block the other (see ``events_ahead``).
-    - Beyond ``ZENDESK_EVENTS_BUFFER_BYTES`` of kept comments (or
-      ``ZENDESK_EVENTS_KEPT_TICKETS`` tickets' comments), comments are evicted
+    - Beyond ``ZENDESK_EVENTS_SPILL_BYTES`` of kept comments' JSON on disk,
+      ``ZENDESK_EVENTS_BUFFER_BYTES`` of their index in memory, or
+      ``ZENDESK_EVENTS_KEPT_TICKETS`` tickets' comments, comments are evicted
       (``CommentEvents.evict``) and those tickets fetched per ticket; the event
-      stream also holds while it is ahead with more than half that many bytes.
+      stream also holds while it is ahead with more than half either byte bound.
     - Comment events name authors by id only: authors not among the users seen
       are looked up with ``users/show_many``.
     - When the spider is idle, waiting tickets are fetched per ticket (``idle``).
@@ -402,8 +456,12 @@ class EventComments:
         """
         for item in out:
             if isinstance(item, Released):
-                item.conversation.comments = [jsoncodec.loads(data) for data in item.comments]
-                yield from self._resolve_authors(item.conversation)
+                conversation = item.waiting.conversation()
+                conversation.comments_source = SOURCE_TICKET_EVENTS
+                conversation.comments = [jsoncodec.loads(data) for data in self.events.read(item.comments)]
+                yield from self._resolve_authors(conversation)
+                if len(self.unresolved_ids) >= USERS_PER_REQUEST:
+                    yield from self._users_requests()  # now: not after every released ticket is decoded
             else:
                 yield item
         if self.unresolved_ids and (len(self.unresolved_ids) >= USERS_PER_REQUEST or self.events.finished
@@ -421,13 +479,16 @@ class EventComments:
         """One page of ticket events: keep its comments, release the tickets they complete, go on.
 
         The page is read at once (a list): the decoded page, which can hold thousands of events when they
-        share a second, is let go before Scrapy takes what it released (``hand_on``).
+        share a second, is let go before Scrapy takes what it released (``hand_on``). A long page (4 MiB or
+        more; not when the ``ticket_events`` stream takes the page too) is decoded one event at a time
+        (``event_page.py``).
         """
         yield from self.hand_on(list(self._read_events_page(response)))
 
     def _read_events_page(self, response: Response) -> Iterator[Request | TicketConversation | StreamRecord |
                                                                 Released]:
-        page = json_object(response, "ticket_events")
+        split = None if self.shares_reads or len(response.body) < LONG_PAGE_BYTES else split_events(response.body)
+        page = split[0] if split is not None else json_object(response, "ticket_events")
         if page is None:
             yield from self.handle.retry_or_fail(response, self._events_failed)
             return
@@ -442,7 +503,11 @@ class EventComments:
             next_start = end_time
         if self.shares_reads:
             yield from self._history_records(page, response.meta["start_time"])
-        self.events.add_page(page)
+        try:
+            self.events.add_page(page, None if split is None else page_events(response.body, split[1]))
+        except ValueError:  # an event of a long page is not JSON: asked for again (what was kept is kept once)
+            yield from self.handle.retry_or_fail(response, self._events_failed)
+            return
         yield from self._evict()
         yield from self.release_waiting()
         if next_start is not None:
@@ -466,7 +531,9 @@ class EventComments:
         endpoint now; the others are fetched per ticket when the export brings
         them (``completion_time`` is ``None`` for them).
         """
-        victims = self.events.evict(self.waiting, self.config.events_kept_tickets, self.config.events_buffer_bytes)
+        config = self.config
+        victims = self.events.evict(self.waiting, config.events_kept_tickets, config.events_spill_bytes,
+                                    config.events_buffer_bytes)
         if not victims:
             return []
         self.stats.inc_value(TICKETS_EVICTED_FROM_EVENTS, len(victims))
@@ -486,7 +553,8 @@ class EventComments:
         export_ended, export_position = self.export_ended, self.export_position
         events, config = self.events, self.config
         if export_ended or (len(events.comments) <= config.events_buffered_tickets
-                            and events.kept_bytes <= config.events_buffer_bytes // 2):
+                            and events.kept_bytes <= config.events_spill_bytes // 2
+                            and events.index_bytes <= config.events_buffer_bytes // 2):
             return False
         return export_position is None or self.events.covered_until > export_position
 
@@ -512,9 +580,7 @@ class EventComments:
             if self.waiting.get(ticket_id) is not waiting:
                 continue  # a newer version of the ticket took its place
             del self.waiting[ticket_id]
-            conversation = waiting.conversation()
-            conversation.comments_source = SOURCE_TICKET_EVENTS
-            out.append(Released(conversation, events.take(ticket_id)))
+            out.append(Released(waiting, events.detach(ticket_id)))
         if events.finished and self.waiting:
             # Changed after the event stream ended: their newest comments are not in it.
             out += self._fetch_waiting_per_ticket()
