@@ -4,10 +4,11 @@ A ticket is its row of ``tickets-….csv`` with its comments from the rows of th
 ``comments-….csv`` of the same batch (written ticket by ticket, in the same order), in the
 shape of a JSON record: ``requester``/``assignee`` ``{name, email}``, ``organization`` and
 ``group`` ``{name}``, ``tags`` split on spaces, ``custom_fields_by_title`` from the
-``custom: <title>`` columns, ``via`` ``{channel}``, ``_export`` ``{comment_count}``, and ``comments`` with ``author`` ``{name, email, role}``. Any other
-stream's row is its record, ``_extra`` merged back. CSV keeps less than JSON: no ``html_body``, no
-attachments, and a cell is text: an empty cell reads as null, and a cell that is a JSON number,
-boolean, array or object reads as that (a text field holding ``42`` reads as the number).
+``custom: <title>`` columns, ``via`` ``{channel}``, ``_export`` ``{comment_count}``, and
+``comments`` with ``author`` ``{name, email, role}``. Any other stream's row is its record,
+``_extra`` merged back. CSV keeps less than JSON: no ``html_body``, no attachments, and a cell
+is text: an empty cell reads as null, and a cell that is a JSON number, boolean, array or
+object reads as that (a text field holding ``42`` reads as the number).
 """
 
 from __future__ import annotations
