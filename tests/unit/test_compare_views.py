@@ -8,16 +8,21 @@ from pathlib import Path
 from lxml import etree
 
 from zendesk_crawler.compare.csvrecords import cell_value, ticket_record
+from zendesk_crawler.compare.database import open_database
 from zendesk_crawler.compare.diff import differences, top_fields
 from zendesk_crawler.compare.feeds import feed_files
-from zendesk_crawler.compare.ids import SameIds
+from zendesk_crawler.compare.ids import Names, SameIds
 from zendesk_crawler.compare.index import canonical, digest
 from zendesk_crawler.compare.stored import StoredFiles
 from zendesk_crawler.compare.views import changes_view, is_deleted, match_key, restore_view, ticket_view
 from zendesk_crawler.compare.xmlrecords import decode
 from zendesk_crawler.location.reader import LocalLocation
+from zendesk_crawler.restore.id_map import IdMap
 
 SHA = "ab" * 32
+#: The names of groups and organizations as a backup's own records of them give them.
+NAMES = Names(open_database(Path(":memory:")), "a")
+NAMES.add("groups", {"id": 8, "name": "Legacy queue", "deleted": True})
 
 
 def ticket(**changes):
@@ -46,7 +51,7 @@ def files(tmp_path: Path, present: bool = True) -> StoredFiles:
 
 
 def test_ticket_view_keeps_what_a_restore_keeps(tmp_path):
-    view = ticket_view(ticket(), files(tmp_path))
+    view = ticket_view(ticket(), files(tmp_path), SameIds(), NAMES)
     assert view == {"status": "open", "subject": "Printer", "tags": ["a", "b"], "priority": "high",
                     "type": "problem", "custom_fields": {"Category": "hardware"}, "requester": "dana@example.com",
                     "assignee": "agent@example.com", "group": "Support", "organization": None,
@@ -58,22 +63,33 @@ def test_marker_tags_ids_urls_and_via_do_not_count(tmp_path):
     stored = files(tmp_path)
     restored = ticket(id=900, url="https://other.zendesk.com/api/v2/tickets/900.json", via={"channel": "api"},
                       tags=["a", "b", "zdc_restore_0123abcd", "zdc_restore_0123abcd_7"])
-    assert digest(ticket_view(restored, stored)) == digest(ticket_view(ticket(), stored))
+    original = ticket_view(ticket(), stored, SameIds(), NAMES)
+    assert digest(ticket_view(restored, stored, SameIds(), NAMES)) == digest(original)
     assert match_key("tickets", restored, source=False) == "7" == match_key("tickets", ticket(), source=True)
 
 
 def test_a_missing_file_and_a_body_without_html(tmp_path):
-    view = ticket_view(ticket(), files(tmp_path, present=False))
+    view = ticket_view(ticket(), files(tmp_path, present=False), SameIds(), NAMES)
     assert view["comments"][0]["attachments"] == [f"{SHA} missing"]
     no_html = ticket()
     no_html["comments"][0]["html_body"] = None
-    assert ticket_view(no_html, files(tmp_path))["comments"][0]["body"] == "plain"
+    assert ticket_view(no_html, files(tmp_path), SameIds(), NAMES)["comments"][0]["body"] == "plain"
+
+
+def test_a_deleted_group_by_its_name_in_the_groups_records_and_duplicate_titles_through_the_map(tmp_path):
+    record = ticket(group_id=8, group={"id": 8, "name": None},
+                    custom_fields_by_title={"Priority (31)": "high", "Priority (32)": "low", "Plain": 1})
+    ids = IdMap()
+    ids.add("ticket_field", 31, 931)
+    view = ticket_view(record, files(tmp_path), ids, NAMES)
+    assert view["group"] == "Legacy queue"
+    assert view["custom_fields"] == {"Priority (931)": "high", "Priority (32)": "low", "Plain": 1}
 
 
 def test_configuration_views_drop_what_the_target_decides():
     macro = {"id": 1, "title": "Close", "position": 4, "created_at": "x", "actions": [
         {"field": "group_id", "value": "70"}, {"field": "status", "value": "solved"}]}
-    view = restore_view("macros", macro, SameIds(), StoredFiles(LocalLocation("/nonexistent")))
+    view = restore_view("macros", macro, SameIds(), StoredFiles(LocalLocation("/nonexistent")), NAMES)
     assert "position" not in view and "id" not in view and view["actions"][0] == {"field": "group_id", "value": "70"}
     assert match_key("macros", macro, source=True) == "Close"
     assert match_key("ticket_fields", {"type": "text", "title": "Notes"}, source=True) == "text\x1fNotes"

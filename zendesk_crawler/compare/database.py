@@ -17,6 +17,8 @@ CREATE TABLE versions (side TEXT NOT NULL, stream TEXT NOT NULL, kind TEXT NOT N
                        file_no INTEGER NOT NULL, ordinal INTEGER NOT NULL, deleted INTEGER NOT NULL, match_key TEXT,
                        digest BLOB NOT NULL, PRIMARY KEY (side, stream, kind, id));
 CREATE INDEX versions_by_key ON versions (side, stream, kind, match_key);
+CREATE TABLE names (side TEXT NOT NULL, stream TEXT NOT NULL, id NOT NULL, name TEXT,
+                    PRIMARY KEY (side, stream, id));
 CREATE TABLE id_map (type TEXT NOT NULL, source_id NOT NULL, target_id, PRIMARY KEY (type, source_id));
 CREATE TABLE wanted (side TEXT NOT NULL, file_no INTEGER NOT NULL, ordinal INTEGER NOT NULL,
                      PRIMARY KEY (side, file_no, ordinal));

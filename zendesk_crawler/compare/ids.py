@@ -73,3 +73,29 @@ class SameIds(IdMap):
 
     def get(self, kind: str, source_id: Any) -> Any:
         return source_id
+
+
+class Names:
+    """The names of one side's groups and organizations, from their own streams (newest version).
+
+    A ticket record names its group and organization as the API's sideload did, and the sideload
+    leaves deleted ones out; the backup's ``groups`` and ``organizations`` records still name them.
+    """
+
+    #: The streams whose names are kept.
+    STREAMS = ("groups", "organizations")
+
+    def __init__(self, db: sqlite3.Connection, side: str) -> None:
+        self.db = db
+        self.side = side
+
+    def add(self, stream: str, record: dict[str, Any]) -> None:
+        self.db.execute("INSERT OR REPLACE INTO names VALUES (?, ?, ?, ?)",
+                        (self.side, stream, record.get("id"), record.get("name")))
+
+    def get(self, stream: str, object_id: Any) -> str | None:
+        if isinstance(object_id, bool) or not isinstance(object_id, (int, str)):
+            return None
+        row = self.db.execute("SELECT name FROM names WHERE side = ? AND stream = ? AND id = ?",
+                              (self.side, stream, object_id)).fetchone()
+        return row[0] if row and isinstance(row[0], str) else None

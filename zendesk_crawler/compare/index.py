@@ -19,6 +19,7 @@ import orjson
 
 from zendesk_crawler.compare.database import UPSERT
 from zendesk_crawler.compare.feeds import FeedFile
+from zendesk_crawler.compare.ids import Names
 from zendesk_crawler.compare.records import records
 from zendesk_crawler.compare.views import is_deleted
 from zendesk_crawler.location.reader import ExportLocation
@@ -56,6 +57,8 @@ class Side:
     key: KeyOf
     #: Streams whose last live version is kept besides the newest.
     keep_live: set[str] = field(default_factory=set)
+    #: Where the names of the side's groups and organizations are kept (``None``: they are not).
+    names: Names | None = None
     #: The top-level keys seen in each stream's records.
     seen_keys: dict[str, set[str]] = field(default_factory=dict)
     #: The top-level keys of each stream's views.
@@ -85,6 +88,8 @@ def index_side(side: Side, streams: list[str], db: sqlite3.Connection) -> int:
                     side.without_id[stream] = side.without_id.get(stream, 0) + 1
                     continue
                 seen.update(record)
+                if side.names is not None and stream in side.names.STREAMS:
+                    side.names.add(stream, record)
                 view = side.view(stream, record)
                 viewed.update(view)
                 updated_at = record.get("updated_at") if isinstance(record.get("updated_at"), str) else None

@@ -10,7 +10,7 @@ from zendesk_crawler.compare.changes import compare_changes
 from zendesk_crawler.compare.database import open_database
 from zendesk_crawler.compare.feeds import backup_runs, feed_files
 from zendesk_crawler.compare.fidelity import compare_restore
-from zendesk_crawler.compare.ids import MappedIds, SameIds, load_id_map
+from zendesk_crawler.compare.ids import MappedIds, Names, SameIds, load_id_map
 from zendesk_crawler.compare.index import Side, index_side
 from zendesk_crawler.compare.report import Report
 from zendesk_crawler.compare.stored import StoredFiles
@@ -62,10 +62,13 @@ def _restore(a: ExportLocation, b: ExportLocation, restore: ExportLocation, db: 
     report = Report("restore", a.uri, b.uri, restore.uri)
     source_ids, target_ids = MappedIds(db), SameIds()
     a_files, b_files = StoredFiles(a), StoredFiles(b)
-    source = Side("a", a, feed_files(a), lambda stream, record: restore_view(stream, record, source_ids, a_files),
-                  lambda stream, record: match_key(stream, record, True), keep_live={"tickets"})
-    target = Side("b", b, feed_files(b), lambda stream, record: restore_view(stream, record, target_ids, b_files),
-                  lambda stream, record: match_key(stream, record, False))
+    a_names, b_names = Names(db, "a"), Names(db, "b")
+    source = Side("a", a, feed_files(a),
+                  lambda stream, record: restore_view(stream, record, source_ids, a_files, a_names),
+                  lambda stream, record: match_key(stream, record, True), keep_live={"tickets"}, names=a_names)
+    target = Side("b", b, feed_files(b),
+                  lambda stream, record: restore_view(stream, record, target_ids, b_files, b_names),
+                  lambda stream, record: match_key(stream, record, False), names=b_names)
     streams = {stream: kind for stream, kind in RESTORED.items() if stream in source.files}
     for side in (source, target):
         index_side(side, list(streams), db)

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from zendesk_crawler.compare.ids import Names
 from zendesk_crawler.compare.stored import StoredFiles
 from zendesk_crawler.restore.id_map import IdMap
 from zendesk_crawler.restore.markers import PREFIX as MARKER_PREFIX
@@ -61,6 +62,8 @@ IGNORED_WHY = {
                                         "conversations and the configuration it cannot write are not compared",
 }
 _TICKET_MARKER = re.compile(r"zdc_restore_[0-9a-f]{8}_([0-9]+)")
+#: A custom field's title with the field's id, as ``custom_fields_by_title`` tells apart fields of one title.
+_TITLE_WITH_ID = re.compile(r"(.*) \(([0-9]+)\)")
 
 
 def is_deleted(record: dict[str, Any]) -> bool:
@@ -105,15 +108,32 @@ def comment_view(comment: dict[str, Any], files: StoredFiles) -> dict[str, Any]:
             "attachments": [item for item in attachments if item is not None]}
 
 
-def ticket_view(record: dict[str, Any], files: StoredFiles) -> dict[str, Any]:
-    """A ticket as a restore keeps it (see the module docstring)."""
-    tags = [tag for tag in record.get("tags") or [] if isinstance(tag, str) and not is_marker_tag(tag)]
+def custom_fields_view(record: dict[str, Any], ids: IdMap) -> dict[str, Any]:
+    """A ticket's custom fields by title (``custom_fields_by_title``). Where two fields share a title the
+    crawler adds the field's id (``Title (<id>)``): that id is taken through the map."""
     custom = record.get("custom_fields_by_title")
+    if not isinstance(custom, dict):
+        return {}
+    out = {}
+    for title, value in custom.items():
+        match = _TITLE_WITH_ID.fullmatch(str(title))
+        if match and ids.has("ticket_field", int(match.group(2))):
+            title = f"{match.group(1)} ({ids.get('ticket_field', int(match.group(2)))})"
+        out[title] = value
+    return out
+
+
+def ticket_view(record: dict[str, Any], files: StoredFiles, ids: IdMap, names: Names) -> dict[str, Any]:
+    """A ticket as a restore keeps it (see the module docstring); a group or organization the record does not
+    name (deleted ones) by its name in the backup's own records of them."""
+    tags = [tag for tag in record.get("tags") or [] if isinstance(tag, str) and not is_marker_tag(tag)]
     return {"status": record.get("status"), "subject": record.get("subject"), "tags": sorted(tags),
             "priority": record.get("priority"), "type": record.get("type"),
-            "custom_fields": custom if isinstance(custom, dict) else {},
+            "custom_fields": custom_fields_view(record, ids),
             "requester": _email(record.get("requester")), "assignee": _email(record.get("assignee")),
-            "group": _name(record.get("group")), "organization": _name(record.get("organization")),
+            "group": _name(record.get("group")) or names.get("groups", record.get("group_id")),
+            "organization": _name(record.get("organization")) or names.get("organizations",
+                                                                           record.get("organization_id")),
             "comments": [comment_view(comment, files) for comment in record.get("comments") or []
                          if isinstance(comment, dict)]}
 
@@ -138,10 +158,11 @@ def _payload_view(build: Callable[[], dict[str, Any]], record: dict[str, Any]) -
     return {key: value for key, value in view.items() if key not in TARGET_DECIDES}
 
 
-def restore_view(stream: str, record: dict[str, Any], ids: IdMap, files: StoredFiles) -> dict[str, Any]:
+def restore_view(stream: str, record: dict[str, Any], ids: IdMap, files: StoredFiles,
+                 names: Names) -> dict[str, Any]:
     """The view of a record of a restored stream, ids as ``ids`` sees them."""
     if stream == "tickets":
-        return ticket_view(record, files)
+        return ticket_view(record, files, ids, names)
     if stream == "users":
         return user_view(record, ids)
     if stream in ("ticket_fields", "user_fields", "organization_fields"):
