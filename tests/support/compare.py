@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -33,11 +34,14 @@ class CompareResult:
         return next(entry for entry in self.report["streams"][stream][kind] if entry["id"] == object_id)
 
 
-def run_compare(a: Path | str, b: Path | str, *args: str, json_report: Path | None = None) -> CompareResult:
-    """``python -m zendesk_crawler.compare A B ARGS --json FILE`` from the project root."""
+def run_compare(a: Path | str, b: Path | str, *args: str, json_report: Path | None = None,
+                **env: str) -> CompareResult:
+    """``python -m zendesk_crawler.compare A B ARGS --json FILE`` from the project root (``env``: added to the
+    environment)."""
     extra = ["--json", str(json_report)] if json_report else []
     proc = subprocess.run([sys.executable, "-m", "zendesk_crawler.compare", str(a), str(b), *args, *extra],
-                          cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+                          cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL,
+                          env={**os.environ, **env})
     report = json.loads(json_report.read_text("utf-8")) if json_report and json_report.exists() else None
     return CompareResult(proc.returncode, proc.stdout, proc.stderr, report)
 
