@@ -24,7 +24,6 @@ from scrapy.settings import BaseSettings
 from zendesk_crawler.config import AccountConfig, account_fields
 from zendesk_crawler.errors import ConfigError
 from zendesk_crawler.location.paths import is_local, local_path
-from zendesk_crawler.restore.id_map import TYPES
 from zendesk_crawler.run.context import RUN_ID_SETTING, new_run_id
 
 #: The setting that holds the restore's context (set by the spider, read by its components).
@@ -32,8 +31,11 @@ RESTORE_CONTEXT_SETTING = "ZENDESK_RESTORE_CONTEXT"
 #: ``-a streams=`` of a restore: the backup's streams it can write, in restore order.
 RESTORE_STREAMS = ("ticket_fields", "user_fields", "organization_fields", "groups", "organizations", "users",
                    "brands", "ticket_forms", "macros", "triggers", "automations", "views", "tickets")
-#: Each stream's id map type.
-MAP_TYPE = dict(zip(RESTORE_STREAMS, TYPES, strict=True))
+#: Each stream's id map type (custom statuses are not written, only found: a ticket keeps its own).
+MAP_TYPE = {"ticket_fields": "ticket_field", "user_fields": "user_field", "organization_fields": "organization_field",
+            "groups": "group", "organizations": "organization", "users": "user", "brands": "brand",
+            "custom_statuses": "custom_status", "ticket_forms": "ticket_form", "macros": "macro",
+            "triggers": "trigger", "automations": "automation", "views": "view", "tickets": "ticket"}
 KNOWN_ARGS = {"source", "target", "streams", "ticket_ids", "dry_run"}
 TRUE_WORDS, FALSE_WORDS = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 

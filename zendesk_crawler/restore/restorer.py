@@ -103,7 +103,7 @@ class Restorer:
 
     def _steps(self) -> list[Callable[[], list[Request]]]:
         streams = self.context.streams
-        steps: list[Callable[[], list[Request]]] = [self._read_target, self._settle_pending]
+        steps: list[Callable[[], list[Request]]] = [self._read_target, self._settle_pending, self._custom_statuses]
         for stream in ("ticket_fields", "user_fields", "organization_fields", "groups"):
             if stream in streams:
                 steps.append(partial(self._create_each, stream))
@@ -247,6 +247,20 @@ class Restorer:
                 self.ids.add("ticket", source_id, target_id)
                 self.store.record("ticket", source_id, target_id, CREATED)
                 self.report.count("ticket", "created by an earlier run")
+
+    def _custom_statuses(self) -> list[Request]:
+        """Custom statuses are found, not written (creating them needs the custom ticket statuses feature): a
+        ticket or a rule naming one the target lacks gets its status category's default."""
+        for record in self.backup.newest("custom_statuses"):
+            if self.ids.has("custom_status", record.get("id")):
+                continue
+            found = self.target.find("custom_status", record)
+            if found is not None:
+                self._mapped("custom_status", record.get("id"), found, REUSED)
+            else:
+                self.report.cannot_write("custom_status", record.get("id"), "the target has no custom status "
+                                         f"{record.get('agent_label')!r} ({record.get('status_category')})")
+        return []
 
     # --- one object at a time ----------------------------------------------------------
 
