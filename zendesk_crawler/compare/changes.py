@@ -29,12 +29,13 @@ ORDER BY b.id
 
 
 def compare_changes(report: Report, streams: list[str], a: Side, b: Side, db: sqlite3.Connection) -> None:
-    """Fill ``report`` with each stream's new, changed and deleted records."""
+    """Fill ``report`` with each stream's new, changed and deleted records (rows read one at a time: memory follows
+    the changed ones, not the stream)."""
     changed: list[tuple[str, object, int, int, int, int]] = []
     for stream in streams:
         result = report.stream(stream)
         for (record_id, a_deleted, a_digest, a_file, a_ordinal, in_b, b_deleted, b_digest, b_file,
-             b_ordinal) in db.execute(_PAIRS, (stream, NEWEST)).fetchall():
+             b_ordinal) in db.execute(_PAIRS, (stream, NEWEST)):
             if a_deleted:
                 if in_b and not b_deleted:
                     changed.append((stream, record_id, a_file, a_ordinal, b_file, b_ordinal))
@@ -46,7 +47,7 @@ def compare_changes(report: Report, streams: list[str], a: Side, b: Side, db: sq
                 result.add("unchanged")
             else:
                 changed.append((stream, record_id, a_file, a_ordinal, b_file, b_ordinal))
-        for record_id, b_deleted in db.execute(_ONLY_B, (stream, NEWEST)).fetchall():
+        for record_id, b_deleted in db.execute(_ONLY_B, (stream, NEWEST)):
             if b_deleted:
                 result.add("deleted", Entry(record_id, why="new in B and deleted there"))
             else:

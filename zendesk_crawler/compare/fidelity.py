@@ -45,7 +45,7 @@ def compare_restore(report: Report, streams: dict[str, str], a: Side, b: Side, d
     differing: list[tuple[str, Any, Any, int, int, int, int]] = []
     for stream, kind in streams.items():
         result = report.stream(stream)
-        rows = db.execute(_OBJECTS, {"stream": stream, "type": kind, "live": LIVE, "newest": NEWEST}).fetchall()
+        rows = db.execute(_OBJECTS, {"stream": stream, "type": kind, "live": LIVE, "newest": NEWEST})
         for (source_id, deleted, a_digest, a_file, a_ordinal, live_digest, live_file, live_ordinal, mapped,
              target_id, b_deleted, b_digest, b_file, b_ordinal) in rows:
             if deleted:
