@@ -27,7 +27,9 @@ sys.path.insert(0, str(PROJECT_ROOT))
 from bench.run import UNLIMITED, Scenario, crawl, measure  # noqa: E402 - imported after the project root is put on sys.path
 from zendesk_sandbox import SandboxProcess  # noqa: E402
 
-FAST = {"ZENDESK_EXPORT_REQUESTS_PER_MINUTE": "100000", "ZENDESK_FORMATS": "jsonl"}
+#: No pacing (the sandbox paces nothing either) and one format.
+FAST = {"ZENDESK_EXPORT_REQUESTS_PER_MINUTE": "1000000", "ZENDESK_CONVERSATION_LOG_REQUESTS_PER_MINUTE": "1000000",
+        "ZENDESK_FORMATS": "jsonl"}
 
 
 def identity_map(backup: Path, restore: Path) -> int:
@@ -64,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     scenario = Scenario("compare", args.tickets, crawler_env=FAST,
                         crawl_args=["-a", "streams=tickets", "-a", "comments=events"])
     sandbox_process = SandboxProcess(tickets=args.tickets, seed=1, gzip=False, rate_limit=UNLIMITED,
-                                     export_rate_limit=0, heavy_tickets=False)
+                                     export_rate_limit=0, conversation_log_rate_limit=UNLIMITED,
+                                     heavy_tickets=False)
     with tempfile.TemporaryDirectory() as tmp, sandbox_process as sandbox:
         root = Path(tmp)
         live = root / "live"
