@@ -37,7 +37,8 @@ CHANGES_IGNORED = ("_export",)
 #: The streams a restore writes, the id map's type of each.
 RESTORED = {"ticket_fields": "ticket_field", "user_fields": "user_field", "organization_fields": "organization_field",
             "groups": "group", "organizations": "organization", "users": "user", "brands": "brand",
-            "ticket_forms": "ticket_form", "macros": "macro", "triggers": "trigger", "automations": "automation",
+            "custom_statuses": "custom_status", "ticket_forms": "ticket_form", "macros": "macro", "triggers": "trigger",
+            "automations": "automation",
             "views": "view", "tickets": "ticket"}
 #: The ticket keys a ticket's view is made of.
 TICKET_KEYS = ("status", "subject", "tags", "priority", "type", "custom_fields_by_title", "requester", "assignee",
@@ -45,6 +46,9 @@ TICKET_KEYS = ("status", "subject", "tags", "priority", "type", "custom_fields_b
 #: The user keys a restore writes (``users/create_or_update_many``), compared as they are.
 USER_KEYS = ("name", "role", "phone", "time_zone", "locale", "alias", "details", "notes", "tags", "user_fields",
              "signature", "moderator", "ticket_restriction", "only_private_comments")
+#: A custom status's keys: the restore finds it in the target by category and label, and writes none.
+CUSTOM_STATUS_KEYS = ("status_category", "agent_label", "end_user_label", "description", "end_user_description",
+                      "active")
 #: Never compared in a view built by a payload: the target decides them.
 TARGET_DECIDES = {"position", "subdomain", "brand_url", "host_mapping"}
 #: Why what is left out is left out (the report carries this).
@@ -169,6 +173,8 @@ def restore_view(stream: str, record: dict[str, Any], ids: IdMap, files: StoredF
         return _payload_view(lambda: field_payload(record), record)
     if stream == "groups":
         return group_payload(record)
+    if stream == "custom_statuses":
+        return {key: record.get(key) for key in CUSTOM_STATUS_KEYS}
     if stream == "organizations":
         return _payload_view(lambda: organization_payload(record), record)
     if stream == "brands":
@@ -192,6 +198,8 @@ def match_key(stream: str, record: dict[str, Any], source: bool) -> str | None:
         return _email(record)
     if stream.endswith("_fields"):
         return f"{record.get('type')}\x1f{record.get('title')}"
+    if stream == "custom_statuses":
+        return f"{record.get('status_category')}\x1f{record.get('agent_label')}"
     if stream in ("groups", "organizations", "brands", "ticket_forms"):
         name = record.get("name")
     else:
