@@ -21,6 +21,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from zendesk_crawler.location.files import keep_private
 from zendesk_sandbox import DEFAULT_API_TOKEN, DEFAULT_EMAIL, SandboxProcess
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -72,6 +73,7 @@ def summary(title: str, export_dir: Path, wall: float) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Two crawls of a fresh sandbox, with changes between them; the exit status of the first that failed, else 0."""
+    keep_private()  # the demo's backup folder, like every backup: its owner's only
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=500, help="tickets in the sandbox (default 500)")
     parser.add_argument("--export-dir", type=Path, help="where to write (default output/demo-<time>)")

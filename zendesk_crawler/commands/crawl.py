@@ -22,6 +22,7 @@ from twisted.python.failure import Failure
 
 from zendesk_crawler.config import ConfigError
 from zendesk_crawler.errors import StateError
+from zendesk_crawler.location.files import keep_private
 from zendesk_crawler.run.outcome import failure_reason, unavailable_streams
 
 EXIT_FAILED = 1
@@ -32,6 +33,7 @@ class Command(ScrapyCrawlCommand):
     """Run a spider; exit non-zero with one clear line when the export is incomplete."""
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        keep_private()  # feeds, attachments, state, manifests, logs: the owner's only
         if len(args) != 1:
             return super().run(args, opts)
         assert self.crawler_process is not None

@@ -11,6 +11,15 @@ logger = logging.getLogger(__name__)
 
 #: The folder beside a feed file's final name where it is written until complete.
 PARTIAL_DIR = ".partial"
+#: What a backup's files and folders are created without: every permission of the group and of others. A backup
+#: holds every conversation of the account, so its files are its owner's only (0600, folders 0700).
+PRIVATE_UMASK = 0o077
+
+
+def keep_private() -> None:
+    """Create every file and folder of this process readable by its owner only (the crawl, the restore, the page
+    and the demo call it first)."""
+    os.umask(PRIVATE_UMASK)
 
 
 def write_atomically(path: Path, data: bytes | memoryview) -> None:

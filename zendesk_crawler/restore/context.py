@@ -55,6 +55,12 @@ class RestoreContext(AccountConfig):
     ticket_ids: frozenset[int] = frozenset()
     #: Read the backup and the target and say what would be written; write nothing.
     dry_run: bool = False
+    #: Seconds after an import whose answer was lost before Zendesk's search is trusted to list its tickets.
+    search_delay: float = 300.0
+    #: The streams whose objects the restore may create; the others' are only found in the target. Named tickets
+    #: (``ticket_ids`` without ``streams``) create only people and tickets: bringing back a deleted ticket into
+    #: its own account must not recreate configuration the account deleted on purpose.
+    creates: frozenset[str] = frozenset(RESTORE_STREAMS)
 
     @classmethod
     def of(cls, settings: BaseSettings) -> RestoreContext | None:
@@ -86,10 +92,14 @@ def parse_restore_arguments(settings: BaseSettings, spider_args: Mapping[str, An
         raise ConfigError("-a target= is required: the host of the account to write into, as configured "
                           "(ZENDESK_URL or ZENDESK_SUBDOMAIN), named a second time on purpose")
     account = account_fields(settings)
+    streams = parse_restore_streams(spider_args.get("streams"))
+    ticket_ids = parse_ticket_ids(spider_args.get("ticket_ids"))
+    named_only = bool(ticket_ids) and not str(spider_args.get("streams") or "").strip()
     context = RestoreContext(**account, run_id=settings.get(RUN_ID_SETTING) or new_run_id(), source=source,
-                             target=target, streams=parse_restore_streams(spider_args.get("streams")),
-                             ticket_ids=parse_ticket_ids(spider_args.get("ticket_ids")),
-                             dry_run=_parse_bool("dry_run", spider_args.get("dry_run", "false")))
+                             target=target, streams=streams, ticket_ids=ticket_ids,
+                             creates=frozenset({"users", "tickets"} if named_only else streams),
+                             dry_run=_parse_bool("dry_run", spider_args.get("dry_run", "false")),
+                             search_delay=_seconds(settings, "ZENDESK_RESTORE_SEARCH_DELAY", 300.0))
     if target.removeprefix("https://").removeprefix("http://").rstrip("/") != context.target_host:
         raise ConfigError(f"-a target={target} is not the configured account ({context.target_host}): a restore "
                           "writes only into the account named both by ZENDESK_URL/ZENDESK_SUBDOMAIN and by -a target=")
@@ -138,6 +148,17 @@ def _parse_bool(name: str, raw: Any) -> bool:
     if text in FALSE_WORDS:
         return False
     raise ConfigError(f"{name}: {raw!r} is not true or false")
+
+
+def _seconds(settings: BaseSettings, name: str, default: float) -> float:
+    raw = settings.get(name)
+    try:
+        value = float(raw) if raw not in (None, "") else default
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name}={raw!r} is not a number of seconds") from None
+    if value < 0:
+        raise ConfigError(f"{name}={raw!r} must not be negative")
+    return value
 
 
 def _same_location(a: str, b: str) -> bool:

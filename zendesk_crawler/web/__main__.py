@@ -20,6 +20,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    from zendesk_crawler.location.files import keep_private
+
+    keep_private()  # the page's index and the job logs hold conversations too
     from scrapy.utils.project import get_project_settings
 
     from zendesk_crawler.web.config import WebConfig

@@ -91,13 +91,17 @@ class LocalLauncher:
     def start(self, arguments: dict[str, str]) -> Job:
         """Start the crawl as a child process, its output to its log file."""
         job = _new_job()
-        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.log_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         argv = [sys.executable, "-m", "scrapy", "crawl", "zendesk", "-s", f"ZENDESK_RUN_ID={job.run_id}"]
         for name, value in arguments.items():
             argv += ["-a", f"{name}={value}"]
-        env = {**os.environ, "ZENDESK_EXPORT_URI": self.export_uri}
+        # The page's own settings stay with the page: a crawl needs the account's credentials, not the page's password.
+        env = {name: value for name, value in os.environ.items() if not name.startswith("ZENDESK_WEB_")}
+        env["ZENDESK_EXPORT_URI"] = self.export_uri
         env.setdefault("ZENDESK_PROGRESS_INTERVAL", PROGRESS_INTERVAL)
-        with (self.log_dir / f"{job.job_id}.log").open("wb") as log:
+        # The job log holds what the crawl logs of every conversation it reads: its owner's only.
+        descriptor = os.open(self.log_dir / f"{job.job_id}.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as log:
             try:
                 self.processes[job.job_id] = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
                                                               stdin=subprocess.DEVNULL, env=env)
