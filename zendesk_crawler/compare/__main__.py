@@ -42,8 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     from scrapy.utils.project import get_project_settings
 
     from zendesk_crawler.compare.run import compare
+    from zendesk_crawler.location.files import keep_private
     from zendesk_crawler.location.reader import location_for
 
+    keep_private()  # the index and the report name a backup's tickets: its owner's only, like the backup
     settings = get_project_settings()
     try:
         locations = [location_for(uri, settings) for uri in (args.a, args.b)]
