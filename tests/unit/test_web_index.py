@@ -8,10 +8,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+from zendesk_crawler.location import content as location_content
+from zendesk_crawler.location.content import INFLATE_STEP, content
 from zendesk_crawler.location.reader import LocalLocation
-from zendesk_crawler.web import tickets
 from zendesk_crawler.web.runs import read_runs
-from zendesk_crawler.web.tickets import INFLATE_STEP, TicketIndex, content
+from zendesk_crawler.web.tickets import TicketIndex
 
 RUN_1 = "20261101T100000Z-aaaaaa"
 RUN_2 = "20261102T100000Z-bbbbbb"
@@ -189,7 +190,7 @@ def test_gzip_is_decompressed_in_bounded_steps(tmp_path):
 
 
 def test_gzip_members_lines_too_long_and_corrupt_data(tmp_path, monkeypatch):
-    monkeypatch.setattr(tickets, "MAX_RECORD_BYTES", 1000)
+    monkeypatch.setattr(location_content, "MAX_RECORD_BYTES", 1000)
     long_line = jsonl([{**record(5, "2026-11-01", "long"), "description": "x" * 2000}])
     members = gzip.compress(jsonl([record(7, "2026-11-01", "seven")]) + long_line) + gzip.compress(
         jsonl([record(8, "2026-11-01", "eight")]))

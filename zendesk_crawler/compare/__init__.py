@@ -1,0 +1,1 @@
+"""Compare two backup locations: what changed between two backups of one account, or how faithful a restore is."""
