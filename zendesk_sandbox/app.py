@@ -11,7 +11,20 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
-from . import api, auth, collaboration, configuration, control, downloads, faults, features, hc_api, people, search
+from . import (
+    api,
+    auth,
+    collaboration,
+    configuration,
+    control,
+    downloads,
+    faults,
+    features,
+    hc_api,
+    lookups,
+    people,
+    search,
+)
 from .api import JSON_TYPE, Response
 from .clock import Clock
 from .data import Dataset
@@ -100,6 +113,12 @@ def endpoint_name(path: str) -> str:
         return "tickets_show_many"
     if people.TICKET_PATH.fullmatch(path):
         return "ticket"
+    if lookups.TICKETS_PATH.fullmatch(path):
+        return "tickets"
+    if lookups.ORGANIZATIONS_SEARCH_PATH.fullmatch(path):
+        return "organizations_search"
+    if lookups.ORGANIZATIONS_PATH.fullmatch(path):
+        return "organizations"
     if people.USERS_SEARCH_PATH.fullmatch(path):
         return "users_search"
     if people.USER_PATH.fullmatch(path):
@@ -333,6 +352,12 @@ class App:
         match = people.TICKET_PATH.fullmatch(path)
         if method == "GET" and match:
             return people.show_ticket(self.dataset, int(match.group(1)), params)
+        if method == "GET" and lookups.TICKETS_PATH.fullmatch(path):
+            return lookups.tickets_list(self.dataset, self.base_url, params)
+        if method == "GET" and lookups.ORGANIZATIONS_SEARCH_PATH.fullmatch(path):
+            return lookups.organizations_search(self.dataset, self.base_url, params)
+        if method == "GET" and lookups.ORGANIZATIONS_PATH.fullmatch(path):
+            return lookups.organizations_list(self.dataset, self.base_url, params)
         if method == "GET" and people.USERS_SEARCH_PATH.fullmatch(path):
             return people.users_search(self.dataset, self.base_url, params)
         match = people.USER_PATH.fullmatch(path)

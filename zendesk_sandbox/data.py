@@ -587,6 +587,11 @@ class Dataset:
                 ids.append(ticket_id)
         return ids
 
+    def ticket_ids(self) -> list[int]:
+        """Every ticket id (deleted ones too), ascending."""
+        with self._lock:
+            return sorted(self._states)
+
     def written_ticket_ids(self) -> list[int]:
         """Ids of the tickets made by write endpoints, ascending."""
         with self._lock:

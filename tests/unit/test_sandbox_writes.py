@@ -279,3 +279,64 @@ def test_every_write_is_logged_by_its_endpoint_name_and_counted_in_the_truth(san
     assert [e["path"] for e in log["log"]] == ["/api/v2/macros"]
     written = sandbox.written_truth()
     assert written["counts"]["macro"] == len(written["created"]["macro"]) == len(set(written["created"]["macro"]))
+
+
+# ------------------------------------------------------- finding records again
+
+def test_organizations_are_found_by_name_and_tickets_by_external_id_archived_ones_not(sandbox):
+    status, org = call(sandbox, "POST", "/api/v2/organizations", {"organization": {"name": "Findable Örg",
+                                                                                   "external_id": "org-ext-1"}})
+    found = call(sandbox, "GET", "/api/v2/organizations/search.json?name=findable%20%C3%B6rg")[1]["organizations"]
+    assert [o["id"] for o in found] == [org["organization"]["id"]]
+    by_external = call(sandbox, "GET", "/api/v2/organizations/search.json?external_id=org-ext-1")[1]
+    assert [o["id"] for o in by_external["organizations"]] == [org["organization"]["id"]]
+    assert org["organization"]["id"] in [o["id"] for o in call(sandbox, "GET", "/api/v2/organizations.json")[1][
+        "organizations"]]
+    requester = new_user(sandbox, "external@example.com")
+    ids = [r["id"] for r in import_many(sandbox, [
+        {"requester_id": requester, "external_id": "src-1", "status": "open", "comments": [{"value": "open"}]},
+        {"requester_id": requester, "external_id": "src-1", "status": "closed", "comments": [{"value": "closed"}]},
+    ], archive=True)]
+    listed = call(sandbox, "GET", "/api/v2/tickets.json?external_id=src-1")[1]["tickets"]
+    assert [t["id"] for t in listed] == ids[:1]  # the archived one only by search
+
+
+def test_a_single_import_answers_the_ticket_and_the_truth_counts_its_upload(sandbox):
+    requester = new_user(sandbox, "single@example.com")
+    up = upload(sandbox, "one.bin", b"\x00\x01 one")
+    status, body = call(sandbox, "POST", "/api/v2/imports/tickets", {"ticket": {
+        "requester_id": requester, "subject": "Single", "comments": [{"value": "v", "uploads": [up["token"]]}]}})
+    assert status == 201 and body["ticket"]["subject"] == "Single" and body["ticket"]["description"] == "v"
+    uploads = {u["attachment_id"]: u for u in sandbox.written_truth()["uploads"]}
+    assert uploads[up["attachment"]["id"]]["ticket_id"] == body["ticket"]["id"]
+    assert uploads[up["attachment"]["id"]]["size"] == len(b"\x00\x01 one")
+    status, again = call(sandbox, "POST", "/api/v2/imports/tickets", {"ticket": {
+        "requester_id": requester, "comments": [{"value": "v", "uploads": [up["token"]]}]}})
+    assert status == 422  # a token serves one ticket
+
+
+def test_organizations_create_many_refuses_101():
+    with SandboxProcess(account="empty") as sandbox:
+        status, body = call(sandbox, "POST", "/api/v2/organizations/create_many",
+                            {"organizations": [{"name": f"o{k}"} for k in range(101)]})
+        assert (status, body["error"], body["max_count"]) == (400, "TooManyValues", 100)
+        assert sandbox.written_truth()["counts"] == {}
+
+
+def test_writes_into_a_seeded_account_bring_back_a_ticket_beside_the_seeded_ones():
+    with SandboxProcess(tickets=30, seed=5, rate_limit=1_000_000, export_rate_limit=0) as sandbox:
+        seeded = sandbox.truth(comments=False, users=False)["tickets"]
+        gone = next(t for t in seeded if t["status"] == "deleted")
+        requester = next(u for u in sandbox.stream_truth("users") if u["role"] == "end-user" and u["active"])
+        status, body = call(sandbox, "POST", "/api/v2/imports/tickets", {"ticket": {
+            "requester_id": requester["id"], "subject": "Brought back", "tags": ["restored"],
+            "comments": [{"value": f"was ticket {gone['id']}"}]}})
+        assert status == 201
+        new_id = body["ticket"]["id"]
+        assert new_id not in {t["id"] for t in seeded}
+        sandbox.advance_clock(61)
+        status, export = call(sandbox, "GET", "/api/v2/incremental/tickets/cursor.json?start_time=0&per_page=1000"
+                                                "&support_type_scope=all")
+        ids = [t["id"] for t in export["tickets"]]
+        assert new_id in ids and len(ids) == len(seeded) + 1
+        assert sandbox.stats()["tickets"] == len(seeded) + 1

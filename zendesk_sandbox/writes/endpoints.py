@@ -21,8 +21,11 @@
 
 Admins only, but for uploads, job statuses, macros and views (agents' personal ones) and end users created by agents
 (the endpoints' *Allowed For*); an agent gets 403 elsewhere. A validation error is 422 ``RecordInvalid``; more than 100
-records in a bulk call 400 (``TooManyValues``); a 31st job running at once 429 ``TooManyJobs``. Sources in the
-docstrings of ``tickets``, ``records``, ``config``, ``jobs`` and ``uploads``.
+records in a bulk call 400 ``{"error": "TooManyValues", "description": "Parameter tickets cannot specify more than 100
+values", "max_count": 100}`` (the body as a real answer quoted in facetoe/zenpy issue 624; the status is not
+confirmed); a 31st job queued or running at once 429 ``TooManyJobs`` (*Rate limits* → *Job limit*,
+https://developer.zendesk.com/api-reference/introduction/rate-limits/: 30 queued or running jobs; the body's wording is
+the sandbox's). Sources in the docstrings of ``tickets``, ``records``, ``config``, ``jobs`` and ``uploads``.
 """
 
 from __future__ import annotations
@@ -141,8 +144,9 @@ class Writes:
     @staticmethod
     def _too_many(items: list[Any], what: str) -> Response | None:
         if len(items) > MAX_BULK:
-            return bad_request(f"Too many {what}: {len(items)} given, at most {MAX_BULK} are accepted",
-                               "TooManyValues")
+            return Response(400, [JSON_TYPE], dumps({
+                "error": "TooManyValues", "description": f"Parameter {what} cannot specify more than {MAX_BULK} values",
+                "max_count": MAX_BULK}))
         return None
 
     # --------------------------------------------------------------- uploads

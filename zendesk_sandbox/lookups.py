@@ -1,0 +1,71 @@
+"""Finding records again by what a restore knows of them: organizations by name or external id, tickets by external id.
+
+- ``GET /api/v2/organizations.json``: every live organization by id; cursor pagination with ``page[size]`` (≤ 100),
+  else offset (*List Organizations*, https://developer.zendesk.com/api-reference/ticketing/organizations/
+  organizations/#list-organizations).
+- ``GET /api/v2/organizations/search.json?name=NAME`` (exact name, case-insensitive) or ``?external_id=ID``
+  (*Search Organizations by Name or External ID*, same page): ``{"organizations", "next_page", "previous_page",
+  "count"}``; 400 without either.
+- ``GET /api/v2/tickets.json[?external_id=ID]``: live tickets by id, offset pagination (``page``, ``per_page`` ≤ 100);
+  "Archived tickets are not included in the response" (*List Tickets*, https://developer.zendesk.com/api-reference/
+  ticketing/tickets/tickets/#list-tickets), so a ticket imported with ``archive_immediately`` is found again only by
+  search.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .api import BadRequest, Response, _is_cursor_request, _list_cursor_page, error, offset_list
+from .data import Dataset
+from .encoding import dumps
+
+ORGANIZATIONS_PATH = re.compile(r"/api/v2/organizations(?:\.json)?")
+ORGANIZATIONS_SEARCH_PATH = re.compile(r"/api/v2/organizations/search(?:\.json)?")
+TICKETS_PATH = re.compile(r"/api/v2/tickets(?:\.json)?")
+
+
+def _live_organizations(dataset: Dataset) -> list[int]:
+    account = dataset.account
+    return sorted(oid for oid in account.organization_ids() if not account.organization(oid).get("deleted_at"))
+
+
+def organizations_list(dataset: Dataset, base_url: str, query: dict[str, str]) -> Response:
+    """``GET /api/v2/organizations.json``."""
+    account = dataset.account
+    ids = _live_organizations(dataset)
+    path = "/api/v2/organizations.json"
+    if _is_cursor_request(query):
+        return _list_cursor_page(base_url, path, "organizations", "id",
+                                 [((oid,), account.organization_json(oid)) for oid in ids], query)
+    return offset_list(base_url, path, "organizations", [account.organization_json(oid) for oid in ids], query)
+
+
+def organizations_search(dataset: Dataset, base_url: str, query: dict[str, str]) -> Response:
+    """``GET /api/v2/organizations/search.json?name=`` or ``?external_id=``."""
+    account = dataset.account
+    if query.get("name"):
+        wanted = query["name"].lower()
+        ids = [oid for oid in _live_organizations(dataset) if account.organization(oid)["name"].lower() == wanted]
+    elif query.get("external_id"):
+        ids = [oid for oid in _live_organizations(dataset)
+               if account.organization(oid).get("external_id") == query["external_id"]]
+    else:
+        raise BadRequest(error(400, "InvalidValue", "name or external_id is required"))
+    return offset_list(base_url, "/api/v2/organizations/search.json", "organizations",
+                       [account.organization_json(oid) for oid in ids], query)
+
+
+def tickets_list(dataset: Dataset, base_url: str, query: dict[str, str]) -> Response:
+    """``GET /api/v2/tickets.json[?external_id=]``: live, unarchived tickets by id."""
+    render = dataset.generator.tickets.render
+    wanted = query.get("external_id")
+    records = []
+    for ticket_id in dataset.ticket_ids():
+        state = dataset.state(ticket_id)
+        if state is None or state.deleted or dataset.is_archived(state):
+            continue
+        ticket = render(state)
+        if wanted is None or ticket.get("external_id") == wanted:
+            records.append(dumps(ticket))
+    return offset_list(base_url, "/api/v2/tickets.json", "tickets", records, query)
