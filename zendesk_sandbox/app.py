@@ -114,11 +114,11 @@ def endpoint_name(path: str) -> str:
     if people.TICKET_PATH.fullmatch(path):
         return "ticket"
     if lookups.TICKETS_PATH.fullmatch(path):
-        return "tickets"
+        return "tickets_list"
     if lookups.ORGANIZATIONS_SEARCH_PATH.fullmatch(path):
         return "organizations_search"
     if lookups.ORGANIZATIONS_PATH.fullmatch(path):
-        return "organizations"
+        return "organizations_list"
     if people.USERS_SEARCH_PATH.fullmatch(path):
         return "users_search"
     if people.USER_PATH.fullmatch(path):
