@@ -50,7 +50,7 @@ demo: install
 
 # Lint and types first: a finding fails the tests as a failing test would.
 test: system-packages install-dev lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 # The web page on http://127.0.0.1:8000 (same environment as a crawl; README, "The web page").
 web: web-packages install-web

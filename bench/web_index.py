@@ -40,7 +40,7 @@ sys.path.insert(0, str(PROJECT_ROOT))
 from scrapy.exporters import JsonLinesItemExporter  # noqa: E402 - imported after the project root is put on sys.path
 
 from zendesk_crawler.feeds.exporters import CompactJsonItemExporter  # noqa: E402 - imported after the project root is put on sys.path
-from zendesk_crawler.web.location import LocalLocation  # noqa: E402 - imported after the project root is put on sys.path
+from zendesk_crawler.location.reader import LocalLocation  # noqa: E402 - imported after the project root is put on sys.path
 from zendesk_crawler.web.runs import read_runs  # noqa: E402 - imported after the project root is put on sys.path
 from zendesk_crawler.web.tickets import TicketIndex  # noqa: E402 - imported after the project root is put on sys.path
 

@@ -88,11 +88,11 @@ def crawl_env(sandbox_url: str, export_dir: Path, **overrides: str) -> dict[str,
 class RunningCrawl:
     """A ``scrapy crawl zendesk`` process still running, whose log can be waited on line by line."""
 
-    def __init__(self, sandbox_url: str, export_dir: Path, *args: str, **env: str) -> None:
+    def __init__(self, sandbox_url: str, export_dir: Path, *args: str, spider: str = "zendesk", **env: str) -> None:
         self.export_dir = export_dir
         self.before = _files(export_dir)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "scrapy", "crawl", "zendesk", *args],
+            [sys.executable, "-m", "scrapy", "crawl", spider, *args],
             cwd=PROJECT_ROOT, env=crawl_env(sandbox_url, export_dir, **env),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
         )
@@ -127,11 +127,13 @@ class RunningCrawl:
                            sorted(_files(self.export_dir) - self.before))
 
 
-def run_crawl(sandbox_url: str, export_dir: Path, *args: str, timeout: float = 240, **env: str) -> CrawlResult:
-    """``scrapy crawl zendesk ARGS`` from the project root; returns when the process exits."""
+def run_crawl(sandbox_url: str, export_dir: Path, *args: str, timeout: float = 240, spider: str = "zendesk",
+              **env: str) -> CrawlResult:
+    """``scrapy crawl zendesk ARGS`` (or another ``spider``: ``zendesk_restore``) from the project root; returns
+    when the process exits."""
     before = _files(export_dir)
     proc = subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", "zendesk", *args],
+        [sys.executable, "-m", "scrapy", "crawl", spider, *args],
         cwd=PROJECT_ROOT, env=crawl_env(sandbox_url, export_dir, **env),
         capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
     )

@@ -48,12 +48,14 @@ def test_the_ticket_csv_has_a_row_per_ticket_equal_to_the_json(export):
     assert len(rows) == len(records) == len({r["id"] for r in records})
     custom_keys = [key[len("custom: "):] for key in rows[0] if key.startswith("custom: ")]
     assert list(rows[0])[:len(TICKET_COLUMNS)] == list(TICKET_COLUMNS) and custom_keys
+    assert any(row["conversation_log"] for row in rows)  # the sandbox's messaging tickets
     for record, row in zip(records, rows, strict=True):
         assert row["id"] == cell(record["id"]) and row["subject"] == cell(record.get("subject"))
         assert row["requester_name"] == cell((record["requester"] or {}).get("name"))
         assert row["group_name"] == cell((record["group"] or {}).get("name"))
         tags = record.get("tags")
         assert row["tags"] == (" ".join(tags) if isinstance(tags, list) else cell(tags))
+        assert row["conversation_log"] == cell(record.get("conversation_log"))
         for key in custom_keys:
             assert row[f"custom: {key}"] == cell(record["custom_fields_by_title"].get(key))
 

@@ -11,7 +11,7 @@ from harness import crawl
 from harness.crawl import crawl_env
 from tests.support.xmlfeed import read_xml_feed
 
-__all__ = ["CHECKPOINTING", "CrawlResult", "RunningCrawl", "crawl_env", "run_crawl"]
+__all__ = ["CHECKPOINTING", "CrawlResult", "RunningCrawl", "crawl_env", "run_crawl", "run_restore"]
 
 #: Many small export pages and batch files, so that checkpoints happen early and often.
 CHECKPOINTING = {
@@ -52,3 +52,12 @@ class RunningCrawl(crawl.RunningCrawl):
 def run_crawl(sandbox_url: str, export_dir: Path, *args: str, timeout: float = 240, **env: str) -> CrawlResult:
     """``scrapy crawl zendesk ARGS`` from the project root; returns when the process exits."""
     return CrawlResult.of(crawl.run_crawl(sandbox_url, export_dir, *args, timeout=timeout, **env))
+
+
+def run_restore(target_url: str, restore_dir: Path, source: Path | str, *args: str, target: str | None = None,
+                timeout: float = 240, **env: str) -> CrawlResult:
+    """``scrapy crawl zendesk_restore -a source=SOURCE -a target=HOST ARGS`` into the sandbox at ``target_url``
+    (``target``: the host named, by default the sandbox's own); the restore's location is ``restore_dir``."""
+    host = target if target is not None else target_url.split("//", 1)[-1]
+    return CrawlResult.of(crawl.run_crawl(target_url, restore_dir, "-a", f"source={source}", "-a", f"target={host}",
+                                          *args, timeout=timeout, spider="zendesk_restore", **env))

@@ -20,8 +20,8 @@ FLOORS: list[set[str]] = [
     {"run"},
     {"streams", "middlewares"},
     {"feeds", "state"},
-    {"selection", "pipelines", "extensions"},
-    {"spiders", "commands", "addon", "demo"},
+    {"selection", "pipelines", "extensions", "restore"},
+    {"spiders", "commands", "addon", "demo", "compare"},
     {"web"},
 ]
 FLOOR = {unit: number for number, units in enumerate(FLOORS) for unit in units}

@@ -14,9 +14,9 @@ import pytest
 
 from tests.support.web import RUN_1, RUN_2, write_backup
 from zendesk_crawler.config import ConfigError
+from zendesk_crawler.location.reader import LocalLocation, safe_relative_path
 from zendesk_crawler.web.app import run_arguments
 from zendesk_crawler.web.launcher import failure_line
-from zendesk_crawler.web.location import LocalLocation, safe_relative_path
 from zendesk_crawler.web.render import comment_view, sanitise_html
 from zendesk_crawler.web.runs import LockHolder, Run, RunCatalog, lock_holder, read_runs
 from zendesk_crawler.web.security import is_loopback

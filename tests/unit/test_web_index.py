@@ -8,8 +8,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from zendesk_crawler.location.reader import LocalLocation
 from zendesk_crawler.web import tickets
-from zendesk_crawler.web.location import LocalLocation
 from zendesk_crawler.web.runs import read_runs
 from zendesk_crawler.web.tickets import INFLATE_STEP, TicketIndex, content
 
@@ -210,7 +210,7 @@ def test_on_s3_a_rewritten_object_is_indexed_again_from_one_listing(tmp_path, mo
     import boto3
     from moto import mock_aws
 
-    from zendesk_crawler.web.location import S3Location
+    from zendesk_crawler.location.reader import S3Location
 
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.setenv(name, "testing")

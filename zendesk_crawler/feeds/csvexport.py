@@ -6,7 +6,8 @@ becomes one ticket row and many comment rows, with names resolved. So these
 exporters (one per shape) write:
 
 - ``tickets-….csv`` (:class:`TicketCsvItemExporter`): one row per ticket, the
-  columns of :data:`TICKET_COLUMNS`, then one column per custom field, named
+  columns of :data:`TICKET_COLUMNS` (a messaging ticket's ``conversation_log`` as JSON, empty for
+  the others), then one column per custom field, named
   ``custom: <title>`` as in ``custom_fields_by_title``, for every custom field of
   the account in ticket-field order;
 - ``comments-….csv`` (:class:`CommentCsvItemExporter`): one row per comment, the
@@ -40,7 +41,7 @@ from zendesk_crawler.api import jsoncodec
 TICKET_COLUMNS = (
     "id", "status", "subject", "created_at", "updated_at", "type", "priority", "channel",
     "requester_id", "requester_name", "requester_email", "assignee_id", "assignee_name", "assignee_email",
-    "organization_id", "organization_name", "group_id", "group_name", "tags", "comment_count",
+    "organization_id", "organization_name", "group_id", "group_name", "tags", "comment_count", "conversation_log",
 )
 #: The comment CSV's columns.
 COMMENT_COLUMNS = ("ticket_id", "id", "created_at", "author_id", "author_name", "author_email", "author_role",

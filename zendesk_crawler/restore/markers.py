@@ -4,17 +4,18 @@ A POST is not idempotent: a timeout after Zendesk created the object, a job stat
 that expired, or a kill between the answer and the stored id map must never create
 a second ticket. Every ticket a restore imports carries two tags:
 
-- ``zdc-restore-<source key>``: every ticket restored from one source account (one
+- ``zdc_restore_<source key>``: every ticket restored from one source account (one
   Search Export query lists them all, archived tickets included: lists by
   ``external_id`` leave archived tickets out, search does not);
-- ``zdc-restore-<source key>-<source ticket id>``: which source ticket it is.
+- ``zdc_restore_<source key>_<source ticket id>``: which source ticket it is.
 
 The source key is the first 8 hex digits of the SHA-256 of the source account's
 host, so that two accounts restored into one target never claim each other's
-tickets. Tags, not ``external_id``: a source ticket's own ``external_id`` is kept as
-it was. ``compare`` ignores these tags (``is_marker_tag``).
+tickets. Underscores, not hyphens: Zendesk's search reads a tag with underscores as one word.
+Tags, not ``external_id``: a source ticket's own ``external_id`` is kept as it was. ``compare``
+ignores these tags (``is_marker_tag``).
 
-A user without an e-mail address gets ``external_id`` ``zdc-restore-<source key>-user-<source id>``
+A user without an e-mail address gets ``external_id`` ``zdc_restore_<source key>_user_<source id>``
 when the source had none (``create_or_update_many`` matches on it).
 """
 
@@ -23,9 +24,9 @@ from __future__ import annotations
 import hashlib
 import re
 
-PREFIX = "zdc-restore-"
+PREFIX = "zdc_restore_"
 #: Every tag a restore adds (the account tag and the per-ticket tag).
-_MARKER_TAG = re.compile(r"zdc-restore-[0-9a-f]{8}(?:-[0-9]+)?")
+_MARKER_TAG = re.compile(r"zdc_restore_[0-9a-f]{8}(?:_[0-9]+)?")
 
 
 def source_key(source_host: str) -> str:
@@ -40,12 +41,12 @@ def account_tag(key: str) -> str:
 
 def ticket_tag(key: str, source_id: int) -> str:
     """The tag that says which source ticket a restored ticket is."""
-    return f"{PREFIX}{key}-{source_id}"
+    return f"{PREFIX}{key}_{source_id}"
 
 
 def source_ticket_id(key: str, tags: list[str]) -> int | None:
     """The source ticket id a restored ticket's tags name, or ``None`` (not restored from ``key``)."""
-    prefix = f"{PREFIX}{key}-"
+    prefix = f"{PREFIX}{key}_"
     for tag in tags:
         if isinstance(tag, str) and tag.startswith(prefix) and tag[len(prefix):].isdigit():
             return int(tag[len(prefix):])
@@ -54,7 +55,7 @@ def source_ticket_id(key: str, tags: list[str]) -> int | None:
 
 def user_external_id(key: str, source_id: int) -> str:
     """The ``external_id`` given to a restored user that has no e-mail address and no external id."""
-    return f"{PREFIX}{key}-user-{source_id}"
+    return f"{PREFIX}{key}_user_{source_id}"
 
 
 def is_marker_tag(tag: str) -> bool:

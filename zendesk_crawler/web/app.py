@@ -21,12 +21,12 @@ from starlette.staticfiles import StaticFiles
 from zendesk_crawler.errors import ConfigError, StateError
 from zendesk_crawler.extensions.status import RunStatus, read_status, status_uri
 from zendesk_crawler.location.documents import documents_for
+from zendesk_crawler.location.reader import ExportLocation, FileNotInLocation, location_for, safe_relative_path
 from zendesk_crawler.spiders.arguments import parse_bool, parse_start_time, parse_streams
 from zendesk_crawler.state.readers import lock_uri, read_positions
 from zendesk_crawler.streams import STREAMS
 from zendesk_crawler.web.config import WebConfig
 from zendesk_crawler.web.launcher import Job, Launcher, LaunchError, LocalLauncher, ScrapydLauncher
-from zendesk_crawler.web.location import ExportLocation, FileNotInLocation, location_for, safe_relative_path
 from zendesk_crawler.web.pdf import write_pdf
 from zendesk_crawler.web.render import INLINE_IMAGE_TYPES, comment_view, field_value, find_attachment
 from zendesk_crawler.web.runs import LockHolder, Run, RunCatalog, lock_holder

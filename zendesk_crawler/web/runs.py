@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from zendesk_crawler.api.timestamps import epoch
+from zendesk_crawler.location.reader import ExportLocation
 from zendesk_crawler.state.readers import LockHolder, ManifestSummary, StreamCounts, read_lock_holder, read_manifest
-from zendesk_crawler.web.location import ExportLocation
 
 MANIFEST_PREFIX = "manifest-"
 

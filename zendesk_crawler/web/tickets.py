@@ -27,7 +27,7 @@ from typing import Any
 
 import orjson
 
-from zendesk_crawler.web.location import ExportLocation, FileNotInLocation
+from zendesk_crawler.location.reader import ExportLocation, FileNotInLocation
 from zendesk_crawler.web.runs import Run
 
 #: Ticket feed files the index reads, best first: one per batch (the same records are in each format).

@@ -1,4 +1,4 @@
-"""The export location, read-only: list, read, stream and range-read the files of a local directory or an S3 prefix.
+"""An export location, read-only: list, read, stream and range-read the files of a local directory or an S3 prefix.
 
 Bytes only: what the files mean (gzip, lines, records) is for their readers.
 """
