@@ -115,6 +115,8 @@ def endpoint_name(path: str) -> str:
         return "ticket"
     if lookups.TICKETS_PATH.fullmatch(path):
         return "tickets_list"
+    if lookups.USERS_ME_PATH.fullmatch(path):
+        return "users_me"
     if lookups.ORGANIZATIONS_SEARCH_PATH.fullmatch(path):
         return "organizations_search"
     if lookups.ORGANIZATIONS_PATH.fullmatch(path):
@@ -309,7 +311,12 @@ class App:
             return Response(missing[0], [JSON_TYPE, *decision.headers], missing[1]), rule
         params = dict(parse_qsl(query, keep_blank_values=True))
         try:
-            if endpoint in writes.WRITE_ENDPOINTS:
+            if endpoint == "users_me":
+                credentials = self.config.credentials
+                role = auth.role(authorization, credentials)
+                response = lookups.users_me(self.dataset, credentials.email if role == "admin"
+                                            else credentials.agent_email)
+            elif endpoint in writes.WRITE_ENDPOINTS:
                 response = self.writes.handle(endpoint, method, path, params, body, content_type,
                                               auth.role(authorization, self.config.credentials))
             else:

@@ -6,6 +6,9 @@
 - ``GET /api/v2/organizations/search.json?name=NAME`` (exact name, case-insensitive) or ``?external_id=ID``
   (*Search Organizations by Name or External ID*, same page): ``{"organizations", "next_page", "previous_page",
   "count"}``; 400 without either.
+- ``GET /api/v2/users/me.json``: the authenticated user (*Show the Currently Authenticated User*,
+  https://developer.zendesk.com/api-reference/ticketing/users/users/#show-the-currently-authenticated-user): the
+  user with the credentials' e-mail address (the admin; the agent in a seeded account), ``{"user": …}``.
 - ``GET /api/v2/tickets.json[?external_id=ID]``: live tickets by id, offset pagination (``page``, ``per_page`` ≤ 100);
   "Archived tickets are not included in the response" (*List Tickets*, https://developer.zendesk.com/api-reference/
   ticketing/tickets/tickets/#list-tickets), so a ticket imported with ``archive_immediately`` is found again only by
@@ -16,13 +19,22 @@ from __future__ import annotations
 
 import re
 
-from .api import BadRequest, Response, _is_cursor_request, _list_cursor_page, error, offset_list
+from .api import JSON_TYPE, BadRequest, Response, _is_cursor_request, _list_cursor_page, error, offset_list
 from .data import Dataset
 from .encoding import dumps
 
 ORGANIZATIONS_PATH = re.compile(r"/api/v2/organizations(?:\.json)?")
 ORGANIZATIONS_SEARCH_PATH = re.compile(r"/api/v2/organizations/search(?:\.json)?")
 TICKETS_PATH = re.compile(r"/api/v2/tickets(?:\.json)?")
+USERS_ME_PATH = re.compile(r"/api/v2/users/me(?:\.json)?")
+
+
+def users_me(dataset: Dataset, email: str) -> Response:
+    """``GET /api/v2/users/me.json`` for the credentials of ``email``."""
+    user_id = dataset.account.user_id_by_email(email)
+    if user_id is None:
+        return error(404, "RecordNotFound", "Not found")
+    return Response(200, [JSON_TYPE], b'{"user":' + dataset.account.user_json(user_id) + b"}")
 
 
 def _live_organizations(dataset: Dataset) -> list[int]:

@@ -340,3 +340,18 @@ def test_writes_into_a_seeded_account_bring_back_a_ticket_beside_the_seeded_ones
         ids = [t["id"] for t in export["tickets"]]
         assert new_id in ids and len(ids) == len(seeded) + 1
         assert sandbox.stats()["tickets"] == len(seeded) + 1
+
+
+def test_users_me_is_the_authenticated_user(sandbox):
+    status, body = call(sandbox, "GET", "/api/v2/users/me.json")
+    assert status == 200 and body["user"]["email"] == DEFAULT_EMAIL and body["user"]["role"] == "admin"
+
+
+def test_a_ticket_without_comments_takes_its_description_as_first_comment(sandbox):
+    requester = new_user(sandbox, "described@example.com")
+    status, body = call(sandbox, "POST", "/api/v2/imports/tickets", {"ticket": {
+        "requester_id": requester, "subject": "d", "description": "only a description", "is_public": False}})
+    assert status == 201 and body["ticket"]["description"] == "only a description"
+    assert body["ticket"]["is_public"] is False
+    comments = call(sandbox, "GET", f"/api/v2/tickets/{body['ticket']['id']}/comments.json")[1]["comments"]
+    assert [c["body"] for c in comments] == ["only a description"]

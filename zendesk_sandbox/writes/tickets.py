@@ -107,6 +107,8 @@ class TicketImport:
             raise Invalid("comments", "Comments: a list is expected")
         if not comments and isinstance(payload.get("comment"), dict):
             comments = [payload["comment"]]
+        if not comments and isinstance(payload.get("description"), str):  # the first comment, as on ticket creation
+            comments = [{"value": payload["description"]}]
         created_at = unix_time(payload["created_at"], "created_at") if payload.get("created_at") else now
         checked = [self._comment(c, k, requester, created_at, now) for k, c in enumerate(comments)]
         tokens = [token for _, _, token_list in checked for token in token_list]
@@ -130,7 +132,8 @@ class TicketImport:
             "collaborator_ids": list(payload.get("collaborator_ids") or []),
             "follower_ids": list(payload.get("follower_ids") or []),
             "email_cc_ids": list(payload.get("email_cc_ids") or []), "forum_topic_id": None,
-            "problem_id": payload.get("problem_id"), "has_incidents": False, "is_public": any(
+            "problem_id": payload.get("problem_id"), "has_incidents": False,
+            "is_public": payload["is_public"] if isinstance(payload.get("is_public"), bool) else any(
                 c.get("public", True) is not False for c in comments) or not comments,
             "due_at": payload.get("due_at"), "tags": list(dict.fromkeys(t for t in tags if isinstance(t, str))),
             "custom_fields": fields, "satisfaction_rating": None, "sharing_agreement_ids": [],
