@@ -214,6 +214,8 @@ def test_users_create_or_update_many_matches_by_email_and_external_id(sandbox):
     ("/api/v2/ticket_fields", {"ticket_field": {"type": "tagger", "title": "No options"}}, "custom_field_options"),
     ("/api/v2/brands", {"brand": {"name": "Again", "subdomain": "sandbox"}}, "subdomain"),
     ("/api/v2/groups", {"group": {}}, "name"),
+    ("/api/v2/views", {"view": {"title": "v", "all": [{"field": "priority", "operator": "is", "value": "high"}]}},
+     "all"),
 ])
 def test_zendesks_validation_errors(sandbox, path, body, field):
     status, answer = call(sandbox, "POST", path, body)

@@ -2,7 +2,8 @@
 plus those created by ``POST`` to the lists' own paths (``/api/v2/ticket_forms``, ``/api/v2/macros``, ...).
 
 Create endpoints (each ``POST`` to the list's path, body ``{"<singular>": {...}}``, answer 201
-``{"<singular>": {...}}``; admins only): Ticket Forms, User Fields, Organization Fields, Brands, Macros, Triggers,
+``{"<singular>": {...}}``; admins only; a view's ``all`` conditions must check status, type, group, assignee or
+requester): Ticket Forms, User Fields, Organization Fields, Brands, Macros, Triggers,
 Automations, Views (https://developer.zendesk.com/api-reference/ticketing/ ...
 ``tickets/ticket_forms/#create-ticket-form``,
 ``users/user_fields/#create-user-field``, ``organizations/organization_fields/#create-organization-field``,
@@ -50,6 +51,9 @@ DEFAULT_VIEWS = ("Your unsolved tickets", "Unassigned tickets", "All unsolved ti
                  "Pending tickets", "Recently solved tickets", "Deleted tickets")
 DEFAULT_AUTOMATIONS = ("Close ticket 4 days after status is set to solved", "Pending notification 24 hours",
                        "Pending notification 5 days")
+#: A view needs one of these among its ``all`` conditions (Create View: "at least one condition in the all array that
+#: checks one of the following fields: status, type, group_id, assignee_id, or requester_id").
+VIEW_KEY_FIELDS = ("status", "type", "group_id", "assignee_id", "requester_id")
 DEFAULT_MACROS = ("Close and redirect to topics", "Customer not responding", "Downgrade and inform", "Take it!")
 
 
@@ -234,6 +238,9 @@ class ConfigStore:
     def _views(self, record_id: int, payload: dict[str, Any], now: str) -> dict[str, Any]:
         rule = self._rule("views", record_id, payload, now)
         conditions = _conditions(payload, True)
+        if not any(isinstance(c, dict) and c.get("field") in VIEW_KEY_FIELDS for c in conditions["all"]):
+            raise Invalid("all", "All conditions: must include a condition on status, type, group, assignee or "
+                                 "requester", "InvalidValue")
         output: dict[str, Any] = payload["output"] if isinstance(payload.get("output"), dict) else {}
         execution = payload.get("execution") if isinstance(payload.get("execution"), dict) else {
             "group_by": output.get("group_by"), "group_order": output.get("group_order") or "asc",
