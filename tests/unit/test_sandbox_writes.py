@@ -357,3 +357,40 @@ def test_a_ticket_without_comments_takes_its_description_as_first_comment(sandbo
     assert body["ticket"]["is_public"] is False
     comments = call(sandbox, "GET", f"/api/v2/tickets/{body['ticket']['id']}/comments.json")[1]["comments"]
     assert [c["body"] for c in comments] == ["only a description"]
+
+
+CONDITIONS = {"all": [{"field": "status", "operator": "less_than", "value": "solved"}], "any": []}
+ACTIONS = [{"field": "status", "value": "open"}]
+#: (path, request key, a valid object, sample file, the sample's list key)
+CREATES = [
+    ("/api/v2/groups", "group", {"name": "Sampled group"}, "groups.json", "groups"),
+    ("/api/v2/ticket_fields", "ticket_field", {"type": "text", "title": "Sampled field"}, "ticket_fields.json",
+     "ticket_fields"),
+    ("/api/v2/organizations", "organization", {"name": "Sampled org"}, "incremental_organizations.json",
+     "organizations"),
+    ("/api/v2/users", "user", {"name": "Sampled", "email": "sampled@example.com"}, "incremental_users_cursor.json",
+     "users"),
+    ("/api/v2/ticket_forms", "ticket_form", {"name": "Sampled form"}, "ticket_forms.json", "ticket_forms"),
+    ("/api/v2/user_fields", "user_field", {"type": "text", "key": "sampled", "title": "Sampled"}, "user_fields.json",
+     "user_fields"),
+    ("/api/v2/organization_fields", "organization_field", {"type": "text", "key": "sampled", "title": "Sampled"},
+     "organization_fields.json", "organization_fields"),
+    ("/api/v2/brands", "brand", {"name": "Sampled", "subdomain": "sampled"}, "brands.json", "brands"),
+    ("/api/v2/macros", "macro", {"title": "Sampled", "actions": ACTIONS}, "macros.json", "macros"),
+    ("/api/v2/triggers", "trigger", {"title": "Sampled", "conditions": CONDITIONS, "actions": ACTIONS},
+     "triggers.json", "triggers"),
+    ("/api/v2/automations", "automation", {"title": "Sampled", "conditions": CONDITIONS, "actions": ACTIONS},
+     "automations.json", "automations"),
+    ("/api/v2/views", "view", {"title": "Sampled", "all": CONDITIONS["all"]}, "views.json", "views"),
+]
+
+
+@pytest.mark.parametrize(("path", "key", "payload", "sample_file", "list_key"), CREATES,
+                         ids=[create[1] for create in CREATES])
+def test_a_created_object_has_the_members_of_the_recorded_sample(sandbox, path, key, payload, sample_file, list_key):
+    status, body = call(sandbox, "POST", path, {key: payload})
+    assert status == 201, body
+    recorded = [obj for obj in sample(sample_file)[list_key] if obj.get("type") == payload.get("type")
+                and (obj.get("active", True) or "type" in obj)]  # a live object (a field of the same type)
+    wanted = max((list(obj) for obj in recorded), key=len)  # the fullest of them
+    assert set(wanted) <= set(body[key]), set(wanted) - set(body[key])
