@@ -394,3 +394,27 @@ def test_a_created_object_has_the_members_of_the_recorded_sample(sandbox, path, 
                 and (obj.get("active", True) or "type" in obj)]  # a live object (a field of the same type)
     wanted = max((list(obj) for obj in recorded), key=len)  # the fullest of them
     assert set(wanted) <= set(body[key]), set(wanted) - set(body[key])
+
+
+def test_an_upload_token_takes_more_files_and_an_end_user_cannot_be_assignee(sandbox):
+    first = upload(sandbox, "one.txt", b"1")
+    status, second = call(sandbox, "POST", f"/api/v2/uploads?filename=two.txt&token={first['token']}", raw=b"22")
+    assert status == 201 and second["upload"]["token"] == first["token"]
+    assert [a["file_name"] for a in second["upload"]["attachments"]] == ["one.txt", "two.txt"]
+    requester = new_user(sandbox, "assignee@example.com")
+    status, body = call(sandbox, "POST", "/api/v2/imports/tickets", {"ticket": {
+        "requester_id": requester, "assignee_id": requester, "comments": [{"value": "x"}]}})
+    assert status == 422 and "assignee_id" in body["details"]
+    status, body = call(sandbox, "POST", "/api/v2/imports/tickets", {"ticket": {
+        "requester_id": requester, "comments": [{"value": "files", "uploads": [first["token"]]}]}})
+    comments = call(sandbox, "GET", f"/api/v2/tickets/{body['ticket']['id']}/comments.json")[1]["comments"]
+    assert [a["file_name"] for a in comments[0]["attachments"]] == ["one.txt", "two.txt"]
+
+
+def test_the_job_list_shows_the_latest_jobs_newest_first(sandbox):
+    sandbox.advance_clock(120)
+    ids = [call(sandbox, "POST", "/api/v2/users/create_many", {"users": [{"name": f"l{k}"}]})[1]["job_status"]["id"]
+           for k in range(2)]
+    listed = call(sandbox, "GET", "/api/v2/job_statuses.json")[1]
+    assert [job["id"] for job in listed["job_statuses"][:2]] == ids[::-1]
+    assert listed["count"] == len(listed["job_statuses"]) <= 100

@@ -14,7 +14,8 @@ requester's organization, every custom field listed with ``null`` unless set).
 
 Validations (each a ticket's job result ``{"index", "error": "RecordInvalid"?, "details"}`` in ``create_many``, a
 422 for the single import): a requester that is no user of the account, a comment author that is none, a comment in
-the future, an upload token unknown, expired or used, a status Zendesk does not have. A request of more than 100
+the future, an upload token unknown, expired or used, a status Zendesk does not have, an assignee who is no agent
+(the wording of each description is the sandbox's). A request of more than 100
 tickets is refused whole (400).
 """
 
@@ -99,6 +100,8 @@ class TicketImport:
             raise Invalid("requester", "Requester: cannot be blank", "BlankValue")
         submitter = self._user(payload.get("submitter_id"), "submitter_id", "Submitter") or requester
         assignee = self._user(payload.get("assignee_id"), "assignee_id", "Assignee")
+        if assignee is not None and account.user(assignee).get("role") not in ("agent", "admin"):
+            raise Invalid("assignee_id", "Assignee: must be an agent")
         status = payload.get("status") or ("open" if assignee else "new")
         if status not in STATUSES:
             raise Invalid("status", f"Status: {status!r} is not a status")
