@@ -281,6 +281,9 @@ def test_every_write_is_logged_by_its_endpoint_name_and_counted_in_the_truth(san
     assert [e["path"] for e in log["log"]] == ["/api/v2/macros"]
     written = sandbox.written_truth()
     assert written["counts"]["macro"] == len(written["created"]["macro"]) == len(set(written["created"]["macro"]))
+    imported = {t["id"]: t for t in written["tickets"]}
+    assert set(imported) == set(written["created"]["ticket"])
+    assert all(set(t) == {"id", "external_id", "tags", "subject", "status"} for t in imported.values())
 
 
 # ------------------------------------------------------- finding records again

@@ -121,6 +121,16 @@ class Writes:
         except ValueError as exc:
             return bad_request(str(exc))
 
+    def truth(self) -> dict[str, Any]:
+        """The ledger, the uploads, and every imported ticket's ``id``, ``external_id``, ``tags`` and ``subject`` as
+        served now (a test finds a ticket imported twice by its marker)."""
+        render = self.dataset.generator.tickets.render
+        tickets = []
+        for ticket_id in self.dataset.written_ticket_ids():
+            ticket = render(self.dataset.state(ticket_id))  # type: ignore[arg-type]  # a written ticket's id
+            tickets.append({name: ticket.get(name) for name in ("id", "external_id", "tags", "subject", "status")})
+        return {**self.ledger.truth(), "uploads": self.uploads.truth(), "tickets": tickets}
+
     # ------------------------------------------------------------------ jobs
 
     def _jobs(self, endpoint: str, path: str, params: dict[str, str]) -> Response:
