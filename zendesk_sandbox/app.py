@@ -85,6 +85,8 @@ class Config:
     without: frozenset[str] = frozenset()
     #: ``seeded``, ``empty`` (a new account) or ``partial`` (see ``Options.account``).
     account: str = "seeded"
+    #: Sandbox seconds before the search export finds an imported ticket.
+    search_index_delay: int = 120
     credentials: auth.Credentials = field(default_factory=auth.Credentials)
 
 
@@ -188,7 +190,7 @@ class App:
                                self.clock)
         #: What the write endpoints stored (jobs, uploads, configuration, the ledger); ticket imports and records
         #: go into the dataset itself.
-        self.writes = writes.Writes(self.dataset, base_url)
+        self.writes = writes.Writes(self.dataset, base_url, config.search_index_delay)
         if config.account == "partial":
             add_partial(self.dataset.account)
         self.limiter = RateLimiter(config.rate_limit, config.export_rate_limit, config.time_scale,

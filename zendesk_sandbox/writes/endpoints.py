@@ -43,7 +43,7 @@ from .config import FIRST_IDS, SINGULAR, ConfigStore
 from .errors import FORBIDDEN, Invalid, bad_request, payload_of
 from .jobs import JobStatuses
 from .ledger import Ledger
-from .tickets import MAX_TICKETS, TicketImport
+from .tickets import MAX_TICKETS, SEARCH_INDEX_DELAY, TicketImport
 from .uploads import Uploads
 
 JOB_STATUS_PATH = re.compile(r"/api/v2/job_statuses/([0-9a-f]{1,64})(?:\.json)?")
@@ -87,7 +87,7 @@ def _json(status: int, value: Any) -> Response:
 class Writes:
     """Everything written through the API: jobs, uploads, the ledger, the configuration lists, ticket imports."""
 
-    def __init__(self, dataset: Dataset, base_url: str) -> None:
+    def __init__(self, dataset: Dataset, base_url: str, search_index_delay: int = SEARCH_INDEX_DELAY) -> None:
         self.dataset = dataset
         self.base_url = base_url
         self.ledger = Ledger()
@@ -97,7 +97,7 @@ class Writes:
         seeded = dataset.options.account == "seeded"
         self.tickets = TicketImport(dataset, self.uploads,
                                     TICKET_FORM_IDS[0] if seeded else FIRST_IDS["ticket_forms"],
-                                    BRAND_IDS[0] if seeded else FIRST_IDS["brands"])
+                                    BRAND_IDS[0] if seeded else FIRST_IDS["brands"], search_index_delay)
 
     def handle(self, endpoint: str, method: str, path: str, params: dict[str, str], body: bytes,
                content_type: str | None, role: str) -> Response:

@@ -38,9 +38,11 @@ from .errors import Invalid
 from .uploads import Uploads
 
 MAX_TICKETS = 100
-#: Sandbox seconds before an imported ticket is found by the search export (Zendesk indexes asynchronously; the
-#: delay is the sandbox's choice, not a documented figure).
-SEARCH_INDEX_DELAY = 30
+#: Sandbox seconds before an imported ticket is found by the search export, by default (``--search-index-delay``):
+#: "When tickets, users, or other resources are newly created or updated, it might take a few minutes for them to be
+#: indexed, so they may not appear in search results right away" (*Zendesk Support search reference*,
+#: support.zendesk.com/hc/articles/4408886879258, the Japanese copy read here).
+SEARCH_INDEX_DELAY = 120
 STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
 API_VIA = {"channel": "api", "source": {"from": {}, "to": {}, "rel": None}}
 _TAG = re.compile(r"<[^>]+>")
@@ -64,8 +66,10 @@ def unix_time(value: Any, field: str) -> int:
 class TicketImport:
     """Checks and stores imported tickets."""
 
-    def __init__(self, dataset: Dataset, uploads: Uploads, default_form: int, default_brand: int) -> None:
+    def __init__(self, dataset: Dataset, uploads: Uploads, default_form: int, default_brand: int,
+                 index_delay: int = SEARCH_INDEX_DELAY) -> None:
         self.dataset = dataset
+        self.index_delay = index_delay
         self.uploads = uploads
         self.default_form = default_form
         self.default_brand = default_brand
@@ -147,7 +151,7 @@ class TicketImport:
         if payload.get("solved_at") and status in ("solved", "closed"):
             unix_time(payload["solved_at"], "solved_at")  # taken (checked); the ticket object has no solved_at
         base_url = self.dataset.options.base_url
-        uploads = self.uploads
+        uploads, index_delay = self.uploads, self.index_delay
         is_archived = archive and status == "closed"
 
         def make(ticket_id: int) -> tuple[WrittenTicket, int, int]:
@@ -160,7 +164,7 @@ class TicketImport:
             rendered.sort(key=lambda c: (c.created_at, c.id))
             if checked:
                 built["description"] = checked[0][0]["body"]
-            written = WrittenTicket(built, tuple(rendered), is_archived, now + SEARCH_INDEX_DELAY)
+            written = WrittenTicket(built, tuple(rendered), is_archived, now + index_delay)
             return written, created_at, updated_at
 
         return make
