@@ -49,6 +49,9 @@ ZENDESK_CHECKPOINT_INTERVAL = os.environ.get("ZENDESK_CHECKPOINT_INTERVAL", "60"
 ZENDESK_FEED_GZIP = os.environ.get("ZENDESK_FEED_GZIP", "false")
 # The formats of every stream's feed files: a comma list of json, jsonl, xml, csv.
 ZENDESK_FORMATS = os.environ.get("ZENDESK_FORMATS", "json,xml")
+# A restore (scrapy crawl zendesk_restore): seconds after an import whose answer was lost before Zendesk's search is
+# trusted to list the tickets it created (README, "Restore").
+ZENDESK_RESTORE_SEARCH_DELAY = os.environ.get("ZENDESK_RESTORE_SEARCH_DELAY", "300")
 # Events mode (-a comments=events), memory against requests (README, "Bulk comment mode"):
 # the ticket export waits while more than this many tickets wait for the event stream;
 ZENDESK_EVENTS_WAITING_TICKETS = os.environ.get("ZENDESK_EVENTS_WAITING_TICKETS", "1000")

@@ -31,7 +31,9 @@ USERS_EXPORT = re.compile(r"/api/v2/incremental/users/cursor(?:\.json)?")
 ORGANIZATIONS_EXPORT_PATH = "/api/v2/incremental/organizations.json"
 ORGANIZATIONS_EXPORT = re.compile(r"/api/v2/incremental/organizations(?:\.json)?")
 GROUPS_URL_PATH = "/api/v2/groups.json"
+ORGANIZATIONS_URL_PATH = "/api/v2/organizations.json"
 GROUPS_PATH = re.compile(r"/api/v2/groups(?:\.json)?")
+ORGANIZATIONS_PATH = re.compile(r"/api/v2/organizations(?:\.json)?")
 TICKET_FIELDS_URL_PATH = "/api/v2/ticket_fields.json"
 TICKET_FIELDS_PATH = re.compile(r"/api/v2/ticket_fields(?:\.json)?")
 COMMENTS_PATH = re.compile(r"/api/v2/tickets/(\d+)/comments(?:\.json)?")
@@ -482,6 +484,21 @@ def groups_list(dataset: Dataset, base_url: str, query: dict[str, str]) -> Respo
     if _is_cursor_request(query):
         return _list_cursor_page(base_url, GROUPS_URL_PATH, "groups", "name,id", records, query)
     return offset_list(base_url, GROUPS_URL_PATH, "groups", [j for _, j in records], query)
+
+
+def organizations_list(dataset: Dataset, base_url: str, query: dict[str, str]) -> Response:
+    """``GET /api/v2/organizations.json``: the live organizations in id order, at once (no export delay: a list is
+    read from the database, not from the export), as Zendesk's List Organizations does.
+
+    Cursor pagination with ``page[size]`` (≤ 100); without it offset pagination (``per_page`` ≤ 100). Deleted
+    organizations are not listed.
+    """
+    account = dataset.account
+    live = account.sideload_organization_ids(account.organization_ids())  # existing and not deleted, ascending
+    records = [((oid,), account.organization_json(oid)) for oid in live]
+    if _is_cursor_request(query):
+        return _list_cursor_page(base_url, ORGANIZATIONS_URL_PATH, "organizations", "id", records, query)
+    return offset_list(base_url, ORGANIZATIONS_URL_PATH, "organizations", [j for _, j in records], query)
 
 
 def ticket_fields_list(dataset: Dataset, base_url: str, query: dict[str, str]) -> Response:

@@ -138,6 +138,8 @@ def endpoint_name(path: str) -> str:
         return "incremental_organizations"
     if api.GROUPS_PATH.fullmatch(path):
         return "groups"
+    if api.ORGANIZATIONS_PATH.fullmatch(path):
+        return "organizations"
     if api.TICKET_FIELDS_PATH.fullmatch(path):
         return "ticket_fields"
     config = configuration.endpoint_of(path)
@@ -352,6 +354,8 @@ class App:
             return api.incremental_organizations(self.dataset, self.base_url, params)
         if method == "GET" and api.GROUPS_PATH.fullmatch(path):
             return api.groups_list(self.dataset, self.base_url, params)
+        if method == "GET" and api.ORGANIZATIONS_PATH.fullmatch(path):
+            return api.organizations_list(self.dataset, self.base_url, params)
         if method == "GET" and api.TICKET_FIELDS_PATH.fullmatch(path):
             return api.ticket_fields_list(self.dataset, self.base_url, params)
         if method == "GET" and search.SEARCH_EXPORT_PATH.fullmatch(path):

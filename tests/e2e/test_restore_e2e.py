@@ -5,11 +5,16 @@ Sandbox A is backed up by the real crawler (attachments on); the restore writes 
 
 from __future__ import annotations
 
+import hashlib
 import json
+import urllib.error
+import urllib.request
+from typing import Any
 
 import pytest
 
-from tests.support.crawl import run_crawl, run_restore
+from tests.support.crawl import RunningRestore, run_crawl, run_restore
+from zendesk_crawler.restore.markers import is_marker_tag
 from zendesk_sandbox import SandboxProcess
 
 pytestmark = pytest.mark.slow
@@ -69,3 +74,159 @@ def test_a_dry_run_reads_and_says_what_it_would_do_and_writes_nothing(backup, ta
     assert manifest["dry_run"] is True and manifest["refused"] == []
     assert manifest["counts"]["ticket"] == {"would import": sum(live.values())}
     assert not list((tmp_path / "restore").glob("restore-map-*.jsonl"))
+
+
+def download_digest(sandbox: SandboxProcess, url: str) -> str:
+    """The sha256 of a file an attachment's ``content_url`` serves: credentials on the account's host only, the
+    redirect to the content host followed without them."""
+    opener = urllib.request.build_opener(NoRedirect)
+    request = urllib.request.Request(url, headers={"Authorization": sandbox.basic_auth()})
+    try:
+        with opener.open(request) as response:
+            return hashlib.sha256(response.read()).hexdigest()
+    except urllib.error.HTTPError as redirect:
+        assert redirect.code in (301, 302, 303, 307), redirect.code
+        with urllib.request.urlopen(redirect.headers["Location"]) as response:
+            return hashlib.sha256(response.read()).hexdigest()
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def marker_free(tags: list[str]) -> list[str]:
+    return sorted(tag for tag in tags or [] if not is_marker_tag(tag))
+
+
+class Account:
+    """One sandbox's truth, with ids turned into what a restore keeps: e-mails, names, titles, file digests."""
+
+    def __init__(self, sandbox: SandboxProcess, download: bool = False) -> None:
+        truth = sandbox.truth(comments=True, users=True)
+        self.tickets = {t["id"]: t for t in truth["tickets"]}
+        self.users = {u["id"]: u for u in truth["users"]}
+        self.groups = {g["id"]: g["name"] for g in sandbox.stream_truth("groups")}
+        self.organizations = {o["id"]: o["name"] for o in sandbox.stream_truth("organizations")}
+        # By type and title: titles repeat (the sandbox's hostile fields), as they can in Zendesk.
+        self.fields = {f["id"]: (f["type"], f["title"]) for f in sandbox.stream_truth("ticket_fields")}
+        #: Each comment's files (inline images too) by their digests.
+        self.files: dict[int, list[str]] = {}
+        if download:  # the files as the target serves them (a restored inline image is an attachment there)
+            for ticket in self.tickets.values():
+                for comment in ticket.get("comments") or []:
+                    self.files[comment["id"]] = sorted(download_digest(sandbox, a["content_url"])
+                                                       for a in comment.get("attachments") or [])
+        else:  # the sandbox's own truth: every attachment it serves, inline images included
+            for a in sandbox.attachments_truth():
+                if a["kind"] == "attachment" and a["servable"]:
+                    self.files.setdefault(a["comment_id"], []).append(a["sha256"])
+
+    def person(self, user_id: int | None) -> str | None:
+        user = self.users.get(user_id) if user_id is not None else None
+        return None if user is None else (user.get("email") or user.get("name"))
+
+    def view(self, ticket: dict) -> dict:
+        """What a restore must bring back of a ticket (GUIDE 1c, "Compare")."""
+        return {
+            "subject": ticket.get("subject"), "status": ticket["status"], "priority": ticket.get("priority"),
+            "type": ticket.get("type"), "tags": marker_free(ticket.get("tags")),
+            "requester": self.person(ticket.get("requester_id")), "assignee": self.person(ticket.get("assignee_id")),
+            "group": self.groups.get(ticket.get("group_id")),
+            "organization": self.organizations.get(ticket.get("organization_id")),
+            "fields": {self.fields[f["id"]]: f["value"] for f in ticket.get("custom_fields") or []
+                       if f.get("value") is not None and f["id"] in self.fields},
+            "created_at": ticket.get("created_at"),
+            "comments": [(c.get("html_body") or c.get("body"), self.person(c.get("author_id")), c.get("public"),
+                          c.get("created_at"), sorted(self.files.get(c["id"], [])))
+                         for c in ticket.get("comments") or []],
+        }
+
+
+@pytest.fixture(scope="module")
+def restored(source, backup, tmp_path_factory):
+    with SandboxProcess(account="empty", rate_limit=1_000_000, export_rate_limit=0) as target:
+        restore_dir = tmp_path_factory.mktemp("restore")
+        result = run_restore(target.url, restore_dir, backup, ZENDESK_RESTORE_SEARCH_DELAY="0")
+        yield result, restore_dir, Account(source), Account(target, download=True), target.written_truth()
+
+
+def map_lines(restore_dir) -> list[dict]:
+    return [json.loads(line) for path in sorted(restore_dir.glob("restore-map-*.jsonl"))
+            for line in path.read_text("utf-8").splitlines()]
+
+
+def test_a_backup_restored_into_an_empty_account_comes_back_ticket_for_ticket(restored):
+    result, restore_dir, a, b, written = restored
+    assert result.returncode == 0, result.stderr[-3000:]
+    tickets = {line["source_id"]: line["target_id"] for line in map_lines(restore_dir) if line["type"] == "ticket"}
+    live = {tid for tid, t in a.tickets.items() if t["status"] != "deleted"}
+    assert set(tickets) == live and len(set(tickets.values())) == len(tickets)
+    assert written["counts"]["ticket"] == len(live)  # each imported once
+    for source_id, target_id in tickets.items():
+        expected, got = a.view(a.tickets[source_id]), b.view(b.tickets[target_id])
+        assert got == expected, (source_id, {k: (expected[k], got[k]) for k in expected if expected[k] != got[k]})
+    assert sum(len(view["comments"]) for view in map(a.view, (a.tickets[t] for t in live))) > len(live)
+    assert any(files for t in live for *_, files in a.view(a.tickets[t])["comments"])  # files came back too
+
+
+def test_no_user_is_created_twice_and_every_person_keeps_their_address(restored):
+    result, restore_dir, a, b, written = restored
+    emails = [u["email"].lower() for u in b.users.values() if u.get("email")]
+    assert len(emails) == len(set(emails))
+    users = {line["source_id"]: line["target_id"] for line in map_lines(restore_dir) if line["type"] == "user"}
+    for source_id, target_id in users.items():
+        if a.users.get(source_id, {}).get("email"):
+            assert b.users[target_id]["email"].lower() == a.users[source_id]["email"].lower()
+
+
+#: Until the sandbox's Search Export lists imported tickets, a lost import cannot be found by its markers there.
+SEARCH_GAP = pytest.mark.xfail(reason="the sandbox's Search Export does not list imported tickets yet")
+
+
+def check_restored_once(a: Account, target: SandboxProcess, restore_dir) -> None:
+    """Every live source ticket in the target exactly once, equal to its source; no e-mail twice."""
+    b = Account(target, download=True)
+    tickets = {line["source_id"]: line["target_id"] for line in map_lines(restore_dir) if line["type"] == "ticket"}
+    live = {tid for tid, t in a.tickets.items() if t["status"] != "deleted"}
+    assert set(tickets) == live
+    assert target.written_truth()["counts"]["ticket"] == len(live) == len(b.tickets)  # nothing imported twice
+    for source_id, target_id in tickets.items():
+        assert b.view(b.tickets[target_id]) == a.view(a.tickets[source_id]), source_id
+    emails = [u["email"].lower() for u in b.users.values() if u.get("email")]
+    assert len(emails) == len(set(emails))
+
+
+@SEARCH_GAP
+def test_an_import_answered_with_a_500_or_never_answered_after_zendesk_created_it_is_not_imported_again(
+        source, backup, tmp_path):
+    a = Account(source)
+    with SandboxProcess(account="empty", rate_limit=1_000_000, export_rate_limit=0) as target:
+        target.faults([{"endpoint": "ticket_import_create_many", "kind": "commit_status", "status": 500, "count": 1},
+                       {"endpoint": "ticket_import_create_many", "kind": "commit_drop", "count": 1},
+                       {"endpoint": "users_create_or_update_many", "kind": "commit_drop", "count": 1}])
+        result = run_restore(target.url, tmp_path / "restore", backup, ZENDESK_RESTORE_SEARCH_DELAY="0")
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert [rule["fired"] for rule in target.fault_rules()] == [1, 1, 1]
+        assert "looked for by their markers" in result.stderr
+        check_restored_once(a, target, tmp_path / "restore")
+
+
+@pytest.mark.parametrize("kill_at", [
+    "Restore: users:",  # users on their way (create_or_update_many: safe to send again)
+    pytest.param("Restore: importing batch", marks=SEARCH_GAP),  # an import about to be sent, or sent, unanswered
+    # an import answered, its job not read, its ids in no stored map file (and the other batch maybe unanswered)
+    pytest.param("answered with job", marks=SEARCH_GAP),
+])
+def test_a_restore_killed_and_run_again_finishes_and_creates_nothing_twice(source, backup, tmp_path, kill_at):
+    a = Account(source)
+    restore_dir = tmp_path / "restore"
+    with SandboxProcess(account="empty", rate_limit=1_000_000, export_rate_limit=0) as target:
+        running = RunningRestore(target.url, restore_dir, backup, ZENDESK_RESTORE_SEARCH_DELAY="0")
+        running.wait_for(kill_at)
+        running.proc.kill()
+        running.finish()
+        result = run_restore(target.url, restore_dir, backup, ZENDESK_RESTORE_SEARCH_DELAY="0")
+        assert result.returncode == 0, result.stderr[-3000:]
+        check_restored_once(a, target, restore_dir)
+        assert json.loads((restore_dir / "restore-journal.json").read_text("utf-8")) == {"pending": {}}

@@ -11,7 +11,7 @@ from harness import crawl
 from harness.crawl import crawl_env
 from tests.support.xmlfeed import read_xml_feed
 
-__all__ = ["CHECKPOINTING", "CrawlResult", "RunningCrawl", "crawl_env", "run_crawl", "run_restore"]
+__all__ = ["CHECKPOINTING", "CrawlResult", "RunningCrawl", "RunningRestore", "crawl_env", "run_crawl", "run_restore"]
 
 #: Many small export pages and batch files, so that checkpoints happen early and often.
 CHECKPOINTING = {
@@ -61,3 +61,12 @@ def run_restore(target_url: str, restore_dir: Path, source: Path | str, *args: s
     host = target if target is not None else target_url.split("//", 1)[-1]
     return CrawlResult.of(crawl.run_crawl(target_url, restore_dir, "-a", f"source={source}", "-a", f"target={host}",
                                           *args, timeout=timeout, spider="zendesk_restore", **env))
+
+
+class RunningRestore(RunningCrawl):
+    """A ``scrapy crawl zendesk_restore`` process still running (to be killed at a chosen log line)."""
+
+    def __init__(self, target_url: str, restore_dir: Path, source: Path | str, *args: str, **env: str) -> None:
+        host = target_url.split("//", 1)[-1]
+        super().__init__(target_url, restore_dir, "-a", f"source={source}", "-a", f"target={host}", *args,
+                         spider="zendesk_restore", **env)

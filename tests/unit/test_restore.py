@@ -179,6 +179,6 @@ def test_map_files_are_read_back_by_the_next_run_and_the_journal_survives_a_rest
     journal.posting("b1", [3, 1, 2])
     journal.answered("b1", "job-1")
     again = Journal.open(LocalDocuments(), uri)
-    assert again.pending["b1"].source_ids == [1, 2, 3] and again.pending["b1"].job_id == "job-1"
+    assert again.pending["b1"].source_ids == [3, 1, 2] and again.pending["b1"].job_id == "job-1"  # by job index
     again.done(["b1"])
     assert Journal.open(LocalDocuments(), uri).pending == {}

@@ -24,7 +24,6 @@ from scrapy.settings import BaseSettings
 from zendesk_crawler.config import AccountConfig, account_fields
 from zendesk_crawler.errors import ConfigError
 from zendesk_crawler.location.paths import is_local, local_path
-from zendesk_crawler.restore.id_map import TYPES
 from zendesk_crawler.run.context import RUN_ID_SETTING, new_run_id
 
 #: The setting that holds the restore's context (set by the spider, read by its components).
@@ -32,8 +31,11 @@ RESTORE_CONTEXT_SETTING = "ZENDESK_RESTORE_CONTEXT"
 #: ``-a streams=`` of a restore: the backup's streams it can write, in restore order.
 RESTORE_STREAMS = ("ticket_fields", "user_fields", "organization_fields", "groups", "organizations", "users",
                    "brands", "ticket_forms", "macros", "triggers", "automations", "views", "tickets")
-#: Each stream's id map type.
-MAP_TYPE = dict(zip(RESTORE_STREAMS, TYPES, strict=True))
+#: Each stream's id map type (custom statuses are not written, only found: a ticket keeps its own).
+MAP_TYPE = {"ticket_fields": "ticket_field", "user_fields": "user_field", "organization_fields": "organization_field",
+            "groups": "group", "organizations": "organization", "users": "user", "brands": "brand",
+            "custom_statuses": "custom_status", "ticket_forms": "ticket_form", "macros": "macro",
+            "triggers": "trigger", "automations": "automation", "views": "view", "tickets": "ticket"}
 KNOWN_ARGS = {"source", "target", "streams", "ticket_ids", "dry_run"}
 TRUE_WORDS, FALSE_WORDS = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 
@@ -53,6 +55,8 @@ class RestoreContext(AccountConfig):
     ticket_ids: frozenset[int] = frozenset()
     #: Read the backup and the target and say what would be written; write nothing.
     dry_run: bool = False
+    #: Seconds after an import whose answer was lost before Zendesk's search is trusted to list its tickets.
+    search_delay: float = 300.0
 
     @classmethod
     def of(cls, settings: BaseSettings) -> RestoreContext | None:
@@ -87,7 +91,8 @@ def parse_restore_arguments(settings: BaseSettings, spider_args: Mapping[str, An
     context = RestoreContext(**account, run_id=settings.get(RUN_ID_SETTING) or new_run_id(), source=source,
                              target=target, streams=parse_restore_streams(spider_args.get("streams")),
                              ticket_ids=parse_ticket_ids(spider_args.get("ticket_ids")),
-                             dry_run=_parse_bool("dry_run", spider_args.get("dry_run", "false")))
+                             dry_run=_parse_bool("dry_run", spider_args.get("dry_run", "false")),
+                             search_delay=_seconds(settings, "ZENDESK_RESTORE_SEARCH_DELAY", 300.0))
     if target.removeprefix("https://").removeprefix("http://").rstrip("/") != context.target_host:
         raise ConfigError(f"-a target={target} is not the configured account ({context.target_host}): a restore "
                           "writes only into the account named both by ZENDESK_URL/ZENDESK_SUBDOMAIN and by -a target=")
@@ -136,6 +141,17 @@ def _parse_bool(name: str, raw: Any) -> bool:
     if text in FALSE_WORDS:
         return False
     raise ConfigError(f"{name}: {raw!r} is not true or false")
+
+
+def _seconds(settings: BaseSettings, name: str, default: float) -> float:
+    raw = settings.get(name)
+    try:
+        value = float(raw) if raw not in (None, "") else default
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name}={raw!r} is not a number of seconds") from None
+    if value < 0:
+        raise ConfigError(f"{name}={raw!r} must not be negative")
+    return value
 
 
 def _same_location(a: str, b: str) -> bool:

@@ -21,7 +21,7 @@ from zendesk_crawler.location.reader import ExportLocation
 MAP_STREAM = "restore-map"
 #: The object types, in restore order.
 TYPES = ("ticket_field", "user_field", "organization_field", "group", "organization", "user", "brand",
-         "ticket_form", "macro", "trigger", "automation", "view", "ticket")
+         "custom_status", "ticket_form", "macro", "trigger", "automation", "view", "ticket")
 CREATED, REUSED = "created", "reused"
 MAP_FILE = re.compile(r"restore-map-\d{8}T\d{6}Z-[0-9a-f]{6}-\d{5}\.jsonl")
 

@@ -57,8 +57,9 @@ class Journal:
         return journal
 
     def posting(self, name: str, source_ids: list[int]) -> None:
-        """Before a batch's POST: its tickets may exist from now on."""
-        self.pending[name] = PendingBatch(sorted(source_ids), time.time())
+        """Before a batch's POST: its tickets may exist from now on. In the POST's order: a job status's results
+        are by index into it."""
+        self.pending[name] = PendingBatch(list(source_ids), time.time())
         self._save()
 
     def answered(self, name: str, job_id: str) -> None:

@@ -36,6 +36,7 @@ READ_ONLY = {"id", "url", "created_at", "updated_at", "raw_title", "raw_descript
 #: Condition and action fields whose value is the id of an object of the map.
 ID_FIELDS = {"group_id": "group", "assignee_id": "user", "requester_id": "user", "submitter_id": "user",
              "organization_id": "organization", "brand_id": "brand", "ticket_form_id": "ticket_form",
+             "custom_status_id": "custom_status",
              "follower": "user", "cc": "user", "notification_user": "user", "notification_group": "group"}
 #: Values of an id field that name no object (``current_user``, ``requester_id``, empty).
 SYMBOLIC = re.compile(r"^(|current_user|current_groups|requester_id|assignee_id|all_agents|"
@@ -192,7 +193,7 @@ def ticket_payload(record: dict[str, Any], ids: IdMap, key: str, uploads: dict[A
     payload["tags"] = [*(record.get("tags") or []), account_tag(key), ticket_tag(key, int(record["id"]))]
     for name, kind in (("requester_id", "user"), ("submitter_id", "user"), ("assignee_id", "user"),
                        ("group_id", "group"), ("organization_id", "organization"), ("brand_id", "brand"),
-                       ("ticket_form_id", "ticket_form")):
+                       ("ticket_form_id", "ticket_form"), ("custom_status_id", "custom_status")):
         value = record.get(name)
         if value is None:
             continue
@@ -200,7 +201,7 @@ def ticket_payload(record: dict[str, Any], ids: IdMap, key: str, uploads: dict[A
             payload[name] = ids.get(kind, value)
         elif kind in ("user", "group"):
             raise Unmappable(f"{name} {value} names a {kind} the restore has not written")
-        # a brand or form the target lacks: the target's default is used (listed by compare)
+        # a brand, form or custom status the target lacks: the target's default (compare lists it)
     for name in ("collaborator_ids", "follower_ids", "email_cc_ids"):
         people = [ids.get("user", uid) for uid in record.get(name) or [] if ids.has("user", uid)]
         if people:

@@ -84,13 +84,13 @@ class Restorer:
     """Writes one backup into the target account; the spider asks it for each step's requests."""
 
     def __init__(self, crawler: Crawler, context: RestoreContext, backup: Backup, store: MapStore,
-                 documents: Documents, search_delay: float) -> None:
+                 documents: Documents) -> None:
         self.crawler = crawler
         self.context = context
         self.backup = backup
         self.store = store
         self.documents = documents
-        self.search_delay = search_delay
+        self.search_delay = context.search_delay
         self.key = source_key(backup.source_host())
         self.ids = IdMap()
         self.target = TargetObjects(self.key)
@@ -98,12 +98,14 @@ class Restorer:
         self.journal = Journal.open(documents, context.export_uri)
         self.steps: list[Callable[[], list[Request]]] = self._steps()
         self.batches = 0
+        #: Searches waiting for Zendesk's search index: (when, request).
+        self.waiting: list[tuple[float, Request]] = []
 
     # --- the steps ------------------------------------------------------------------
 
     def _steps(self) -> list[Callable[[], list[Request]]]:
         streams = self.context.streams
-        steps: list[Callable[[], list[Request]]] = [self._read_target, self._settle_pending]
+        steps: list[Callable[[], list[Request]]] = [self._read_target, self._settle_pending, self._custom_statuses]
         for stream in ("ticket_fields", "user_fields", "organization_fields", "groups"):
             if stream in streams:
                 steps.append(partial(self._create_each, stream))
@@ -129,8 +131,10 @@ class Restorer:
         """The next step's requests, skipping steps with nothing to do; ``[]`` when the restore is done."""
         self.store.flush()
         while self.steps:
-            requests = self.steps.pop(0)()
+            step = self.steps.pop(0)
+            requests = step()
             if requests:
+                logger.info("Restore: %s: %d requests", _step_name(step), len(requests))
                 return requests
             self.store.flush()
         return []
@@ -144,7 +148,7 @@ class Restorer:
                                   ORGANIZATIONS_EXPORT_ENDPOINT, {"kind": "organization", "then": None}))
         requests.append(self._get(f"{USERS_EXPORT_PATH}?{urlencode({'start_time': 0, 'per_page': 1000})}",
                                   self._users_page, USERS_EXPORT_ENDPOINT))
-        requests.append(self._search_request(account_tag(self.key)))
+        requests.append(self._search_request(f"tags:{account_tag(self.key)}"))
         return requests
 
     def _list_request(self, kind: str, then: Callable[[], list[Request]] | None = None) -> Request:
@@ -161,7 +165,7 @@ class Restorer:
         self.target.add_list(kind, page.get(LISTS[kind][1]) or [])
         next_url = None if page.get("end_of_stream") else _next_link(page)
         if next_url:
-            yield self._get(next_url, self._list_page, response.meta[ENDPOINT_META], dict(response.meta))
+            yield self._get(next_url, self._list_page, response.meta[ENDPOINT_META], _carried(response.meta))
         elif response.meta.get("then") is not None:
             yield from response.meta["then"]()
 
@@ -185,7 +189,7 @@ class Restorer:
         self.target.add_tickets(page.get("results") or [])
         next_url = _next_link(page)
         if next_url:
-            yield self._get(next_url, self._search_page, SEARCH_EXPORT_ENDPOINT, dict(response.meta))
+            yield self._get(next_url, self._search_page, SEARCH_EXPORT_ENDPOINT, _carried(response.meta))
         elif response.meta.get("settle"):
             yield from self._settled(response.meta["batch"], response.meta.get("records"))
 
@@ -218,27 +222,31 @@ class Restorer:
             elif batch.job_id:
                 requests.append(self._job_request(batch.job_id, {"batch": name, "recovering": True}))
             else:
-                requests.append(self._search_after_delay(name))
+                requests += self._search_after_delay(name)
         self.journal.done(done)
         return requests
 
-    def _search_after_delay(self, name: str, records: list[dict[str, Any]] | None = None) -> Request:
-        """A search for the batch's markers once Zendesk's search has had ``ZENDESK_RESTORE_SEARCH_DELAY`` seconds
-        since its import (asked after a cheap request whose callback waits: Scrapy has no delayed requests)."""
+    def _search_after_delay(self, name: str, records: list[dict[str, Any]] | None = None) -> list[Request]:
+        """A search for a batch's markers once Zendesk's search has had ``ZENDESK_RESTORE_SEARCH_DELAY`` seconds
+        since its import: now, or from ``due`` when the spider is idle (a wait that a shutdown does not sit out)."""
         batch = self.journal.pending.get(name)
         posted = batch.posted_at if batch is not None else time.time()
-        wait = max(0.0, posted + self.search_delay - time.time())
-        return self._get(f"{self.context.base_url}/api/v2/users/me.json", self._wait_then_search,
-                         "restore_me", {"batch": name, "wait": wait, "records": records})
+        search = self._search_request(f"tags:{account_tag(self.key)}",
+                                      {"batch": name, "settle": True, "records": records})
+        due = posted + self.search_delay
+        if due <= time.time():
+            return [search]
+        logger.info("Restore: waiting %.0f s for Zendesk's search to index the tickets of batch %s",
+                    due - time.time(), name)
+        self.waiting.append((due, search))
+        return []
 
-    async def _wait_then_search(self, response: Response) -> AsyncIterator[Request]:
-        wait = response.meta["wait"]
-        if wait > 0:
-            logger.info("Restore: waiting %.0f s for Zendesk's search to index the tickets of an unanswered import",
-                        wait)
-            await asyncio.sleep(wait)
-        yield self._search_request(account_tag(self.key), {"batch": response.meta["batch"], "settle": True,
-                                                           "records": response.meta["records"]})
+    def due(self) -> list[Request]:
+        """The searches whose wait is over (asked by the spider when idle)."""
+        now = time.time()
+        ready = [request for due, request in self.waiting if due <= now]
+        self.waiting = [(due, request) for due, request in self.waiting if due > now]
+        return ready
 
     def _map_found_tickets(self) -> None:
         """Tickets found by their marker: mapped (an earlier run created them)."""
@@ -247,6 +255,20 @@ class Restorer:
                 self.ids.add("ticket", source_id, target_id)
                 self.store.record("ticket", source_id, target_id, CREATED)
                 self.report.count("ticket", "created by an earlier run")
+
+    def _custom_statuses(self) -> list[Request]:
+        """Custom statuses are found, not written (creating them needs the custom ticket statuses feature): a
+        ticket or a rule naming one the target lacks gets its status category's default."""
+        for record in self.backup.newest("custom_statuses"):
+            if self.ids.has("custom_status", record.get("id")):
+                continue
+            found = self.target.find("custom_status", record)
+            if found is not None:
+                self._mapped("custom_status", record.get("id"), found, REUSED)
+            else:
+                self.report.cannot_write("custom_status", record.get("id"), "the target has no custom status "
+                                         f"{record.get('agent_label')!r} ({record.get('status_category')})")
+        return []
 
     # --- one object at a time ----------------------------------------------------------
 
@@ -478,6 +500,7 @@ class Restorer:
                 self.report.cannot_write("ticket", ticket.get("id"), str(exc))
         batch["tickets"] = sources
         self.journal.posting(batch["name"], [ticket["id"] for ticket in sources])
+        logger.info("Restore: importing batch %s (%d tickets)", batch["name"], len(sources))
         query = "?archive_immediately=true" if batch["closed"] else ""
         return self._post(f"/api/v2/imports/tickets/create_many.json{query}", {"tickets": bodies}, self._job_answer,
                           "restore_ticket_import", {"kind": "ticket", "records": sources, "batch": batch["name"]})
@@ -490,6 +513,7 @@ class Restorer:
         if response.status in (200, 201) and job.get("id"):
             if meta["kind"] == "ticket":
                 self.journal.answered(meta["batch"], job["id"])
+                logger.info("Restore: batch %s answered with job %s", meta["batch"], job["id"])
             yield self._job_request(job["id"], {k: v for k, v in meta.items() if k in ("kind", "records", "batch")})
             return
         if 400 <= response.status < 500 and response.status != 429:
@@ -507,8 +531,9 @@ class Restorer:
     async def _job_status(self, response: Response) -> AsyncIterator[Request]:
         meta = response.meta
         if response.status == 404:
-            lost = self._search_after_delay(meta["batch"]) if meta.get("recovering") else None
-            for request in [lost] if lost is not None else self._job_lost(meta, "its job status expired"):
+            lost = self._search_after_delay(meta["batch"]) if meta.get("recovering") else \
+                list(self._job_lost(meta, "its job status expired"))
+            for request in lost:
                 yield request
             return
         job = (_json_or_none(response.body) or {}).get("job_status") or {}
@@ -578,7 +603,7 @@ class Restorer:
         if meta["kind"] == "ticket":
             logger.warning("Restore: the import of batch %s had no usable answer (%s): its tickets are looked for "
                            "by their markers before any is imported again", meta["batch"], why)
-            yield self._search_after_delay(meta["batch"], meta.get("records"))
+            yield from self._search_after_delay(meta["batch"], meta.get("records"))
             return
         if meta["kind"] == "user":
             yield from self._users_again(meta["records"], why)
@@ -635,6 +660,21 @@ def _next_link(page: dict[str, Any]) -> str | None:
         return str(links["next"])
     next_page = page.get("next_page")
     return next_page if isinstance(next_page, str) and next_page else None
+
+
+#: Request meta a restore request hands on to the next page's request (Scrapy's own keys stay behind).
+CARRIED_META = ("kind", "then", "batch", "settle", "records")
+
+
+def _carried(meta: dict[str, Any]) -> dict[str, Any]:
+    return {key: meta[key] for key in CARRIED_META if key in meta}
+
+
+def _step_name(step: Callable[[], list[Request]]) -> str:
+    """A step as the log names it: ``tickets``, ``create ticket_fields``."""
+    if isinstance(step, partial):
+        return f"{step.func.__name__.strip('_').replace('_', ' ')} {' '.join(map(str, step.args))}"
+    return getattr(step, "__name__", "step").strip("_").replace("_", " ")
 
 
 def _request_of(failure: Failure) -> Request:

@@ -25,6 +25,7 @@ LISTS: dict[str, tuple[str, str, bool]] = {
     "group": ("/api/v2/groups.json", "groups", True),
     "organization": ("/api/v2/organizations.json", "organizations", True),
     "brand": ("/api/v2/brands.json", "brands", True),
+    "custom_status": ("/api/v2/custom_statuses.json", "custom_statuses", False),
     "ticket_form": ("/api/v2/ticket_forms.json", "ticket_forms", False),
     "macro": ("/api/v2/macros.json", "macros", True),
     "trigger": ("/api/v2/triggers.json", "triggers", True),
@@ -51,6 +52,9 @@ def match_key(kind: str, record: dict[str, Any]) -> Any:
     if kind in ("group", "organization"):
         name = record.get("name")
         return name.strip().lower() if isinstance(name, str) else None
+    if kind == "custom_status":
+        label = record.get("agent_label")
+        return (record.get("status_category"), label.strip().lower() if isinstance(label, str) else None)
     if kind == "brand":
         return record.get("subdomain") or record.get("name")
     if kind == "ticket_form":

@@ -34,10 +34,6 @@ from zendesk_crawler.restore.restorer import Restorer
 from zendesk_crawler.run.outcome import failure_reason, record_failure
 from zendesk_crawler.state.lock import RunLock, run_lock_for
 
-#: Seconds after an import whose answer was lost before Zendesk's search is trusted to list its tickets.
-SEARCH_DELAY_SETTING = "ZENDESK_RESTORE_SEARCH_DELAY"
-DEFAULT_SEARCH_DELAY = 300.0
-
 
 class ZendeskRestoreSpider(Spider):
     """Restores a backup (``-a source=``) into the configured account (``-a target=``, named again on purpose)."""
@@ -58,8 +54,7 @@ class ZendeskRestoreSpider(Spider):
         spider.lock.acquire(context.run_id)
         documents = documents_for(context.export_uri, settings)
         store = MapStore(location_for(context.export_uri, settings), documents, context.export_uri, context.run_id)
-        spider.restorer = Restorer(crawler, context, backup, store, documents,
-                                   settings.getfloat(SEARCH_DELAY_SETTING, DEFAULT_SEARCH_DELAY))
+        spider.restorer = Restorer(crawler, context, backup, store, documents)
         spider.started_at = _now()
         crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(spider.spider_closed, signal=signals.spider_closed)
@@ -79,7 +74,10 @@ class ZendeskRestoreSpider(Spider):
         """Every request of a step is answered: start the next step (the spider closes after the last)."""
         if failure_reason(self.crawler) is not None:
             return  # a read of the target failed: nothing more is written
-        requests = self.restorer.advance()
+        requests = self.restorer.due()
+        if not requests and self.restorer.waiting:
+            raise DontCloseSpider  # asked again in a few seconds (Scrapy sends spider_idle every 5 s)
+        requests = requests or self.restorer.advance()
         if not requests:
             return
         assert self.crawler.engine is not None
