@@ -121,8 +121,6 @@ def endpoint_name(path: str) -> str:
         return "users_me"
     if lookups.ORGANIZATIONS_SEARCH_PATH.fullmatch(path):
         return "organizations_search"
-    if lookups.ORGANIZATIONS_PATH.fullmatch(path):
-        return "organizations_list"
     if people.USERS_SEARCH_PATH.fullmatch(path):
         return "users_search"
     if people.USER_PATH.fullmatch(path):
@@ -369,8 +367,6 @@ class App:
             return lookups.tickets_list(self.dataset, self.base_url, params)
         if method == "GET" and lookups.ORGANIZATIONS_SEARCH_PATH.fullmatch(path):
             return lookups.organizations_search(self.dataset, self.base_url, params)
-        if method == "GET" and lookups.ORGANIZATIONS_PATH.fullmatch(path):
-            return lookups.organizations_list(self.dataset, self.base_url, params)
         if method == "GET" and people.USERS_SEARCH_PATH.fullmatch(path):
             return people.users_search(self.dataset, self.base_url, params)
         match = people.USER_PATH.fullmatch(path)

@@ -1,10 +1,9 @@
-"""Finding records again by what a restore knows of them: organizations by name or external id, tickets by external id.
+"""Finding records again by what a restore knows of them: organizations by name or external id, tickets by external
+id, the authenticated user.
 
-- ``GET /api/v2/organizations.json``: every live organization by id; cursor pagination with ``page[size]`` (≤ 100),
-  else offset (*List Organizations*, https://developer.zendesk.com/api-reference/ticketing/organizations/
-  organizations/#list-organizations).
 - ``GET /api/v2/organizations/search.json?name=NAME`` (exact name, case-insensitive) or ``?external_id=ID``
-  (*Search Organizations by Name or External ID*, same page): ``{"organizations", "next_page", "previous_page",
+  (*Search Organizations by Name or External ID*, https://developer.zendesk.com/api-reference/ticketing/organizations/
+  organizations/): ``{"organizations", "next_page", "previous_page",
   "count"}``; 400 without either.
 - ``GET /api/v2/users/me.json``: the authenticated user (*Show the Currently Authenticated User*,
   https://developer.zendesk.com/api-reference/ticketing/users/users/#show-the-currently-authenticated-user): the
@@ -19,11 +18,10 @@ from __future__ import annotations
 
 import re
 
-from .api import JSON_TYPE, BadRequest, Response, _is_cursor_request, _list_cursor_page, error, offset_list
+from .api import JSON_TYPE, BadRequest, Response, error, offset_list
 from .data import Dataset
 from .encoding import dumps
 
-ORGANIZATIONS_PATH = re.compile(r"/api/v2/organizations(?:\.json)?")
 ORGANIZATIONS_SEARCH_PATH = re.compile(r"/api/v2/organizations/search(?:\.json)?")
 TICKETS_PATH = re.compile(r"/api/v2/tickets(?:\.json)?")
 USERS_ME_PATH = re.compile(r"/api/v2/users/me(?:\.json)?")
@@ -40,17 +38,6 @@ def users_me(dataset: Dataset, email: str) -> Response:
 def _live_organizations(dataset: Dataset) -> list[int]:
     account = dataset.account
     return sorted(oid for oid in account.organization_ids() if not account.organization(oid).get("deleted_at"))
-
-
-def organizations_list(dataset: Dataset, base_url: str, query: dict[str, str]) -> Response:
-    """``GET /api/v2/organizations.json``."""
-    account = dataset.account
-    ids = _live_organizations(dataset)
-    path = "/api/v2/organizations.json"
-    if _is_cursor_request(query):
-        return _list_cursor_page(base_url, path, "organizations", "id",
-                                 [((oid,), account.organization_json(oid)) for oid in ids], query)
-    return offset_list(base_url, path, "organizations", [account.organization_json(oid) for oid in ids], query)
 
 
 def organizations_search(dataset: Dataset, base_url: str, query: dict[str, str]) -> Response:
