@@ -30,6 +30,7 @@ from .. import configuration
 from ..clock import Clock
 from ..encoding import dumps, iso
 from ..generator import Generator
+from ..generator.configuration import VIEW_KEY_FIELDS
 from ..generator.states import CUSTOM_STATUS_IDS
 from ..generator.ticket_fields import SYSTEM_FIELDS
 from .errors import Invalid, taken
@@ -51,9 +52,6 @@ DEFAULT_VIEWS = ("Your unsolved tickets", "Unassigned tickets", "All unsolved ti
                  "Pending tickets", "Recently solved tickets", "Deleted tickets")
 DEFAULT_AUTOMATIONS = ("Close ticket 4 days after status is set to solved", "Pending notification 24 hours",
                        "Pending notification 5 days")
-#: A view needs one of these among its ``all`` conditions (Create View: "at least one condition in the all array that
-#: checks one of the following fields: status, type, group_id, assignee_id, or requester_id").
-VIEW_KEY_FIELDS = ("status", "type", "group_id", "assignee_id", "requester_id")
 DEFAULT_MACROS = ("Close and redirect to topics", "Customer not responding", "Downgrade and inform", "Take it!")
 
 
