@@ -59,6 +59,7 @@ def test_an_empty_account_has_only_the_admin_and_zendesks_defaults(sandbox):
     assert [t["title"] for t in sandbox.stream_truth("triggers")] == list(DEFAULT_TRIGGERS)
     assert len(sandbox.stream_truth("brands")) == 1 and sandbox.stream_truth("views")
     assert sandbox.stream_truth("automations") and sandbox.stream_truth("macros")
+    assert sandbox._control("GET", "/_sandbox/truth/articles")["articles"] == []  # no Help Center content yet
 
 
 def test_a_partial_account_has_seeded_peoples_emails_and_a_seeded_field_under_other_ids():
