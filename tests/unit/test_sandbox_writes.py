@@ -13,7 +13,7 @@ import pytest
 
 from tests.support.paths import SAMPLES
 from tests.support.sandbox_writes import ADMIN, AGENT, NO_REDIRECT, call, finished_job, new_user, upload
-from zendesk_sandbox import DEFAULT_EMAIL, SandboxProcess
+from zendesk_sandbox import DEFAULT_EMAIL, SandboxError, SandboxProcess
 from zendesk_sandbox.clock import Clock
 from zendesk_sandbox.data import Dataset
 from zendesk_sandbox.generator import Options
@@ -433,3 +433,15 @@ def test_the_search_index_delay_is_set_by_the_command_line():
             "requester_id": requester, "tags": ["at-once"], "comments": [{"value": "x"}]}})
         found = call(sandbox, "GET", "/api/v2/search/export?query=tags:at-once&filter%5Btype%5D=ticket")[1]
         assert [t["id"] for t in found["results"]] == [body["ticket"]["id"]]
+
+
+def test_commit_faults_take_only_write_endpoints_and_a_plain_drop_writes_nothing(sandbox):
+    with pytest.raises(SandboxError, match="400"):
+        sandbox.faults([{"endpoint": "groups", "kind": "commit_status", "count": 1}])
+    sandbox.faults([{"endpoint": "groups_create", "kind": "drop", "count": 1}])
+    try:
+        with pytest.raises((urllib.error.URLError, ConnectionError)):
+            call(sandbox, "POST", "/api/v2/groups", {"group": {"name": "Never reached"}})
+    finally:
+        sandbox.faults([])
+    assert "Never reached" not in [g["name"] for g in sandbox.stream_truth("groups")]
