@@ -445,3 +445,20 @@ def test_commit_faults_take_only_write_endpoints_and_a_plain_drop_writes_nothing
     finally:
         sandbox.faults([])
     assert "Never reached" not in [g["name"] for g in sandbox.stream_truth("groups")]
+
+
+def test_an_imported_ticket_has_one_audit_per_comment_in_the_ticket_event_export(sandbox):
+    requester = new_user(sandbox, "audited@example.com")
+    ticket_id = import_many(sandbox, [{"requester_id": requester, "status": "pending", "comments": [
+        {"value": "first", "created_at": "2022-01-01T00:00:00Z"},
+        {"value": "second", "created_at": "2022-01-02T00:00:00Z", "public": False}]}])[0]["id"]
+    truth = [e for e in sandbox._control("GET", "/_sandbox/truth/ticket_events")["ticket_events"]
+             if e["ticket_id"] == ticket_id]
+    assert [e["created_at"] for e in truth] == ["2022-01-01T00:00:00Z", "2022-01-02T00:00:00Z"]
+    first = truth[0]["child_events"]
+    assert first[0]["body"] == "first" and {"status": "pending", "event_type": "Create"}.items() <= first[1].items()
+    assert [c["event_type"] for c in truth[1]["child_events"]] == ["Comment"]  # no triggers: no notifications
+    sandbox.advance_clock(61)
+    status, page = call(sandbox, "GET", f"/api/v2/incremental/ticket_events.json?start_time={truth[0]['timestamp']}"
+                                        "&include=comment_events")
+    assert [e["id"] for e in page["ticket_events"] if e["ticket_id"] == ticket_id] == [e["id"] for e in truth]

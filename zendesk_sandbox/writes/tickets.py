@@ -7,7 +7,8 @@ Source: *Ticket Import* (https://developer.zendesk.com/api-reference/ticketing/t
 be automatically rounded up to 1970"; comments take ``author_id``, ``value``, ``body`` or ``html_body``, ``public``,
 ``created_at`` ("you can't set the time stamp before 1970 or in the future") and ``uploads`` (tokens of
 ``POST /api/v2/uploads``); no triggers run, so an imported ticket gets no notifications, metrics or audits beyond its
-own: the sandbox serves imported tickets and their comments, but no ticket events for them. The ticket's members and
+own: the sandbox gives an imported ticket one audit per comment in the ticket event export, without
+notifications (``TicketEvents.written_event``). The ticket's members and
 order are those of the seeded tickets (the recorded export); a member the request does not give takes Zendesk's
 default (``via`` ``api``, ``status`` ``new`` or ``open`` with an assignee, the default form and brand, the
 requester's organization, every custom field listed with ``null`` unless set).
