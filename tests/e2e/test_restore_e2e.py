@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import urllib.error
 import urllib.request
 from typing import Any
 
+import boto3
 import pytest
 
 from tests.support.crawl import RunningRestore, run_crawl, run_restore
+from tests.support.servers import moto_s3_server
 from zendesk_crawler.restore.markers import is_marker_tag
 from zendesk_sandbox import SandboxProcess
 
@@ -69,6 +72,7 @@ def test_a_dry_run_reads_and_says_what_it_would_do_and_writes_nothing(backup, ta
             ticket = json.loads(line)
             live[ticket["id"]] = ticket["status"] != "deleted"
     assert f"ticket: {sum(live.values())} would import" in result.stdout
+    assert f"Restore (dry run: nothing is written) of {backup} (the backup of 127.0.0.1:" in result.stderr
     (manifest_path,) = (tmp_path / "restore").glob("restore-manifest-*.json")
     manifest = json.loads(manifest_path.read_text("utf-8"))
     assert manifest["dry_run"] is True and manifest["refused"] == []
@@ -102,7 +106,7 @@ def marker_free(tags: list[str]) -> list[str]:
 class Account:
     """One sandbox's truth, with ids turned into what a restore keeps: e-mails, names, titles, file digests."""
 
-    def __init__(self, sandbox: SandboxProcess, download: bool = False) -> None:
+    def __init__(self, sandbox: SandboxProcess, download: bool = False, only: set[int] | None = None) -> None:
         truth = sandbox.truth(comments=True, users=True)
         self.tickets = {t["id"]: t for t in truth["tickets"]}
         self.users = {u["id"]: u for u in truth["users"]}
@@ -114,6 +118,8 @@ class Account:
         self.files: dict[int, list[str]] = {}
         if download:  # the files as the target serves them (a restored inline image is an attachment there)
             for ticket in self.tickets.values():
+                if only is not None and ticket["id"] not in only:
+                    continue
                 for comment in ticket.get("comments") or []:
                     self.files[comment["id"]] = sorted(download_digest(sandbox, a["content_url"])
                                                        for a in comment.get("attachments") or [])
@@ -230,3 +236,104 @@ def test_a_restore_killed_and_run_again_finishes_and_creates_nothing_twice(sourc
         assert result.returncode == 0, result.stderr[-3000:]
         check_restored_once(a, target, restore_dir)
         assert json.loads((restore_dir / "restore-journal.json").read_text("utf-8")) == {"pending": {}}
+
+
+def test_people_and_fields_the_target_already_has_are_reused_not_created_again(source, backup, tmp_path):
+    with SandboxProcess(account="partial", seed=61, rate_limit=1_000_000, export_rate_limit=0) as target:
+        before = Account(target)
+        existing = {u["email"].lower(): uid for uid, u in before.users.items() if u.get("email")}
+        category = [fid for fid, key in before.fields.items() if key == ("text", "Category")]
+        result = run_restore(target.url, tmp_path / "restore", backup, ZENDESK_RESTORE_SEARCH_DELAY="0")
+        assert result.returncode == 0, result.stderr[-3000:]
+        lines = map_lines(tmp_path / "restore")
+        a = Account(source)
+        reused_users = {line["target_id"] for line in lines if line["type"] == "user" and line["action"] == "reused"}
+        shared = {email for email in existing if any((u.get("email") or "").lower() == email
+                                                     for u in a.users.values())}
+        assert len(shared) >= 4 and {existing[email] for email in shared} <= reused_users
+        assert [line["target_id"] for line in lines if line["type"] == "ticket_field"
+                and line["action"] == "reused" and line["target_id"] in category] == category
+        check_restored_once(a, target, tmp_path / "restore")
+
+
+def test_a_ticket_the_target_refuses_is_named_with_zendesks_message_and_the_rest_is_restored(source, backup,
+                                                                                             tmp_path):
+    damaged = tmp_path / "backup"
+    shutil.copytree(backup, damaged)
+    (feed,) = damaged.glob("tickets-*.jsonl")
+    lines = feed.read_bytes().split(b"\n")[:-1]
+    records = [json.loads(line) for line in lines]
+    refused = next(r for r in records if r["status"] not in ("deleted", "closed") and r["comments"])
+    refused["comments"][0]["created_at"] = "2099-01-01T00:00:00Z"  # Zendesk: not in the future
+    feed.write_bytes(b"".join(json.dumps(r).encode() + b"\n" for r in records))
+    with SandboxProcess(account="empty", rate_limit=1_000_000, export_rate_limit=0) as target:
+        result = run_restore(target.url, tmp_path / "restore", damaged, ZENDESK_RESTORE_SEARCH_DELAY="0")
+        assert result.returncode == 1, result.stderr[-3000:]
+        (last,) = result.failure_lines()
+        assert f"ticket {refused['id']}:" in last and "future" in last
+        (manifest_path,) = (tmp_path / "restore").glob("restore-manifest-*.json")
+        manifest = json.loads(manifest_path.read_text("utf-8"))
+        assert [(p["type"], p["source_id"]) for p in manifest["refused"]] == [("ticket", refused["id"])]
+        live = {r["id"] for r in records if r["status"] != "deleted"}
+        mapped = {line["source_id"] for line in map_lines(tmp_path / "restore") if line["type"] == "ticket"}
+        assert mapped == live - {refused["id"]}
+        assert target.written_truth()["counts"]["ticket"] == len(live) - 1
+
+
+def test_a_ticket_deleted_by_mistake_comes_back_into_its_own_account_from_its_last_version(tmp_path):
+    with SandboxProcess(tickets=20, seed=63, rate_limit=1_000_000, export_rate_limit=0) as account:
+        backup_dir = tmp_path / "backup"
+        assert run_crawl(account.url, backup_dir, "-a", "start_time=0", "-a", "attachments=true",
+                         ZENDESK_FORMATS="jsonl,json").returncode == 0
+        before = Account(account)
+        victim = max((t for t in before.tickets.values() if t["status"] not in ("deleted", "closed")),
+                     key=lambda t: len(t["comments"]))
+        account.change(delete=[victim["id"]])
+        account.advance_clock(120)
+        second = run_crawl(account.url, backup_dir, ZENDESK_FORMATS="jsonl,json")
+        assert second.returncode == 0, second.stderr[-2000:]
+        assert any(r["id"] == victim["id"] and r["status"] == "deleted" for r in second.records("tickets"))
+        written_before = account.written_truth()["counts"]
+        result = run_restore(account.url, tmp_path / "restore", backup_dir, "-a", f"ticket_ids={victim['id']}",
+                             ZENDESK_RESTORE_SEARCH_DELAY="0")
+        assert result.returncode == 0, result.stderr[-3000:]
+        (line,) = [line for line in map_lines(tmp_path / "restore") if line["type"] == "ticket"]
+        assert line["source_id"] == victim["id"]
+        after = Account(account, download=True, only={line["target_id"]})
+        assert after.view(after.tickets[line["target_id"]]) == before.view(victim)
+        # Nothing else is written but stand-ins for the ticket's people the account has no address of (deleted
+        # users: a comment keeps its author), and those only once.
+        people = {victim.get("requester_id"), victim.get("submitter_id"), victim.get("assignee_id"),
+                  *(c.get("author_id") for c in victim["comments"])} - {None}
+        stand_ins = {uid for uid in people if before.users[uid].get("_deleted") or not before.users[uid].get("email")}
+        written = account.written_truth()["counts"]
+        changed = {kind: n - written_before.get(kind, 0) for kind, n in written.items()
+                   if n != written_before.get(kind, 0) and kind not in ("upload", "job")}
+        assert changed == {"ticket": 1, **({"user": len(stand_ins)} if stand_ins else {})}
+
+
+def test_a_backup_on_s3_is_restored_into_a_restore_location_on_s3(tmp_path):
+    aws = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+    with moto_s3_server() as s3_server, \
+            SandboxProcess(tickets=12, seed=64, rate_limit=1_000_000, export_rate_limit=0) as source_account, \
+            SandboxProcess(account="empty", rate_limit=1_000_000, export_rate_limit=0) as target:
+        s3 = boto3.client("s3", endpoint_url=s3_server.url, aws_access_key_id="testing",
+                          aws_secret_access_key="testing", region_name="us-east-1")
+        s3.create_bucket(Bucket="backups")
+        env = {"AWS_ENDPOINT_URL": s3_server.url, **aws}
+        backed_up = run_crawl(source_account.url, tmp_path / "unused", "-a", "start_time=0", "-a", "attachments=true",
+                              ZENDESK_EXPORT_URI="s3://backups/acme", **env)
+        assert backed_up.returncode == 0, backed_up.stderr[-3000:]
+        result = run_restore(target.url, tmp_path / "unused-too", "s3://backups/acme",
+                             ZENDESK_EXPORT_URI="s3://backups/restore-1", ZENDESK_RESTORE_SEARCH_DELAY="0", **env)
+        assert result.returncode == 0, result.stderr[-3000:]
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="backups", Prefix="restore-1/")["Contents"]]
+        assert any(key.startswith("restore-1/restore-map-") for key in keys)
+        assert any(key.startswith("restore-1/restore-manifest-") for key in keys)
+        lines = [json.loads(line) for key in keys if key.startswith("restore-1/restore-map-")
+                 for line in s3.get_object(Bucket="backups", Key=key)["Body"].read().decode().splitlines()]
+        a, b = Account(source_account), Account(target, download=True)
+        tickets = {line["source_id"]: line["target_id"] for line in lines if line["type"] == "ticket"}
+        assert set(tickets) == {tid for tid, t in a.tickets.items() if t["status"] != "deleted"}
+        for source_id, target_id in tickets.items():
+            assert b.view(b.tickets[target_id]) == a.view(a.tickets[source_id]), source_id

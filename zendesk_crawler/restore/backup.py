@@ -99,12 +99,13 @@ class Backup:
         live: dict[Any, Version] = {}
         files = self._files.get(stream, [])
         for index, feed in enumerate(files):
-            for ordinal, record in enumerate(self._read(feed)):
-                record_id = record.get("id")
+            for ordinal, line in enumerate(self._record_lines(feed)):
+                record = self._decode(feed, line)
+                record_id = record.get("id") if record is not None else None
                 if record_id is None:
                     continue
                 newest[record_id] = Version(index, ordinal)
-                if record.get("status") != "deleted":
+                if record is not None and record.get("status") != "deleted":
                     live[record_id] = Version(index, ordinal)
         if last_live:
             newest = {record_id: live.get(record_id, version) for record_id, version in newest.items()}
@@ -115,28 +116,40 @@ class Backup:
             ordinals = wanted.get(index)
             if not ordinals:
                 continue
-            for ordinal, record in enumerate(self._read(feed)):
-                if ordinal in ordinals:
-                    yield record
+            # The file's wanted lines are read whole and the file closed before its records are handed on: a
+            # restore takes minutes over a file's records, longer than an S3 stream should stay open.
+            lines = [line for ordinal, line in enumerate(self._record_lines(feed)) if ordinal in ordinals]
+            for line in lines:
+                kept = self._decode(feed, line)
+                if kept is not None:
+                    yield kept
 
     def stored_file(self, path: str) -> bytes | None:
         """An attachment file the backup stored (``stored_file.path`` of an attachment), or ``None``."""
         return self.location.read_bytes(path)
 
     def _read(self, feed: FeedFile) -> Iterator[dict[str, Any]]:
+        for line in self._record_lines(feed):
+            record = self._decode(feed, line)
+            if record is not None:
+                yield record
+
+    def _record_lines(self, feed: FeedFile) -> Iterator[bytes]:
+        """The file's record lines (a JSON array's brackets and commas left out), ordinal for ordinal."""
         for line in _lines(self.location.stream(feed.path), feed.gzip):
             text = line.strip()
             if text in (b"", b"[", b"]"):
                 continue
-            if text.endswith(b","):
-                text = text[:-1]
-            try:
-                record = json.loads(text)
-            except ValueError as exc:
-                raise ConfigError(f"{feed.path} is not one JSON record a line ({exc}): not a file the crawler "
-                                  "wrote, or damaged") from exc
-            if isinstance(record, dict):
-                yield record
+            yield text[:-1] if text.endswith(b",") else text
+
+    @staticmethod
+    def _decode(feed: FeedFile, line: bytes) -> dict[str, Any] | None:
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            raise ConfigError(f"{feed.path} is not one JSON record a line ({exc}): not a file the crawler "
+                              "wrote, or damaged") from exc
+        return record if isinstance(record, dict) else None
 
 
 def _feed_files(names: list[str]) -> dict[str, list[FeedFile]]:

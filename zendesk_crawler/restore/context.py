@@ -57,6 +57,10 @@ class RestoreContext(AccountConfig):
     dry_run: bool = False
     #: Seconds after an import whose answer was lost before Zendesk's search is trusted to list its tickets.
     search_delay: float = 300.0
+    #: The streams whose objects the restore may create; the others' are only found in the target. Named tickets
+    #: (``ticket_ids`` without ``streams``) create only people and tickets: bringing back a deleted ticket into
+    #: its own account must not recreate configuration the account deleted on purpose.
+    creates: frozenset[str] = frozenset(RESTORE_STREAMS)
 
     @classmethod
     def of(cls, settings: BaseSettings) -> RestoreContext | None:
@@ -88,9 +92,12 @@ def parse_restore_arguments(settings: BaseSettings, spider_args: Mapping[str, An
         raise ConfigError("-a target= is required: the host of the account to write into, as configured "
                           "(ZENDESK_URL or ZENDESK_SUBDOMAIN), named a second time on purpose")
     account = account_fields(settings)
+    streams = parse_restore_streams(spider_args.get("streams"))
+    ticket_ids = parse_ticket_ids(spider_args.get("ticket_ids"))
+    named_only = bool(ticket_ids) and not str(spider_args.get("streams") or "").strip()
     context = RestoreContext(**account, run_id=settings.get(RUN_ID_SETTING) or new_run_id(), source=source,
-                             target=target, streams=parse_restore_streams(spider_args.get("streams")),
-                             ticket_ids=parse_ticket_ids(spider_args.get("ticket_ids")),
+                             target=target, streams=streams, ticket_ids=ticket_ids,
+                             creates=frozenset({"users", "tickets"} if named_only else streams),
                              dry_run=_parse_bool("dry_run", spider_args.get("dry_run", "false")),
                              search_delay=_seconds(settings, "ZENDESK_RESTORE_SEARCH_DELAY", 300.0))
     if target.removeprefix("https://").removeprefix("http://").rstrip("/") != context.target_host:

@@ -42,9 +42,10 @@ from zendesk_crawler.api.endpoints import (
     SEARCH_EXPORT_ENDPOINT,
     USERS_EXPORT_ENDPOINT,
 )
-from zendesk_crawler.api.responses import describe, zendesk_reason
+from zendesk_crawler.api.responses import describe
 from zendesk_crawler.location.documents import Documents
 from zendesk_crawler.restore import payloads
+from zendesk_crawler.restore.answers import carried, json_or_none, next_link, refusal, request_of, result_message
 from zendesk_crawler.restore.backup import Backup
 from zendesk_crawler.restore.context import MAP_TYPE, RestoreContext
 from zendesk_crawler.restore.id_map import CREATED, REUSED, IdMap, MapStore
@@ -67,6 +68,10 @@ PER_CALL = 100
 #: Seconds between polls of a job status, and polls before a job is given up on.
 JOB_POLL_SECONDS = 1.0
 JOB_POLLS = 600
+#: Import batches in flight at once: their tickets and attachment files are in memory while they upload.
+BATCHES_IN_FLIGHT = 3
+#: User and organization jobs at once (with the import batches, well under the 30 Zendesk runs at once).
+JOBS_IN_FLIGHT = 5
 #: A create retried after its list showed it was not created (then it is a refusal).
 CREATE_ATTEMPTS = 3
 #: Single-object create endpoints and their body keys, per type.
@@ -98,6 +103,8 @@ class Restorer:
         self.journal = Journal.open(documents, context.export_uri)
         self.steps: list[Callable[[], list[Request]]] = self._steps()
         self.batches = 0
+        self.ticket_batches: Iterator[tuple[list[dict[str, Any]], bool]] = iter(())
+        self.queued_jobs: list[Request] = []
         #: Searches waiting for Zendesk's search index: (when, request).
         self.waiting: list[tuple[float, Request]] = []
 
@@ -121,7 +128,15 @@ class Restorer:
         return steps
 
     def start(self) -> list[Request]:
-        """The first step's requests (the id map of earlier runs is read first)."""
+        """The first step's requests (the id map of earlier runs is read first), after saying what will happen."""
+        context = self.context
+        tickets = f"the tickets {', '.join(map(str, sorted(context.ticket_ids)))}" if context.ticket_ids \
+            else "every live ticket"
+        logger.warning("Restore%s of %s (the backup of %s, %d runs) into %s: %s; %s; creating %s where the target "
+                       "has no match (-a dry_run=true lists what would be created)",
+                       " (dry run: nothing is written)" if context.dry_run else "", context.source,
+                       self.backup.source_host(), len(self.backup.runs), context.target_host,
+                       ", ".join(context.streams), tickets, ", ".join(sorted(context.creates)))
         loaded = self.store.load(self.ids)
         if loaded:
             logger.info("Restore: %d objects already mapped by earlier runs of this restore location", loaded)
@@ -163,9 +178,9 @@ class Restorer:
         if page is None:
             return
         self.target.add_list(kind, page.get(LISTS[kind][1]) or [])
-        next_url = None if page.get("end_of_stream") else _next_link(page)
+        next_url = None if page.get("end_of_stream") else next_link(page)
         if next_url:
-            yield self._get(next_url, self._list_page, response.meta[ENDPOINT_META], _carried(response.meta))
+            yield self._get(next_url, self._list_page, response.meta[ENDPOINT_META], carried(response.meta))
         elif response.meta.get("then") is not None:
             yield from response.meta["then"]()
 
@@ -187,9 +202,9 @@ class Restorer:
         if page is None:
             return
         self.target.add_tickets(page.get("results") or [])
-        next_url = _next_link(page)
+        next_url = next_link(page)
         if next_url:
-            yield self._get(next_url, self._search_page, SEARCH_EXPORT_ENDPOINT, _carried(response.meta))
+            yield self._get(next_url, self._search_page, SEARCH_EXPORT_ENDPOINT, carried(response.meta))
         elif response.meta.get("settle"):
             yield from self._settled(response.meta["batch"], response.meta.get("records"))
 
@@ -207,7 +222,7 @@ class Restorer:
             tickets = [ticket for ticket in missing if (ticket.get("status") == "closed") == closed]
             if tickets:
                 requests.extend(self._import_batch(tickets, closed))
-        return requests
+        return requests or self._next_batch()
 
     # --- batches an interrupted run left ---------------------------------------------
 
@@ -284,6 +299,9 @@ class Restorer:
             if found is not None:
                 self._mapped(kind, source_id, found, REUSED)
                 continue
+            if stream not in self.context.creates:
+                self.report.count(kind, "not found, not created (named tickets restore people and tickets only)")
+                continue
             if kind == "ticket_field" and record.get("removable") is False:
                 self.report.cannot_write(kind, source_id, "a system field the target has not")
                 continue
@@ -319,18 +337,18 @@ class Restorer:
         meta = response.meta
         kind, source_id = meta["kind"], meta["source_id"]
         if response.status in (200, 201):
-            created = _json_or_none(response.body) or {}
+            created = json_or_none(response.body) or {}
             target_id = (created.get(CREATE[kind][1]) or {}).get("id")
             if target_id is not None:
                 self._mapped(kind, source_id, target_id, CREATED)
                 return
         if 400 <= response.status < 500 and response.status != 429:
-            self.report.refuse(kind, source_id, _refusal(response))
+            self.report.refuse(kind, source_id, refusal(response))
             return
         yield from self._verify_then_retry(meta, f"HTTP {response.status}")
 
     def _create_failed(self, failure: Failure) -> Iterator[Request]:
-        yield from self._verify_then_retry(_request_of(failure).meta, describe(failure))
+        yield from self._verify_then_retry(request_of(failure).meta, describe(failure))
 
     def _verify_then_retry(self, meta: dict[str, Any], why: str) -> Iterator[Request]:
         """The create's answer was lost or a server error: read the list again, then create only if absent."""
@@ -374,27 +392,37 @@ class Restorer:
             if found is not None:
                 self._mapped("organization", source_id, found, REUSED)
                 continue
+            if "organizations" not in self.context.creates:
+                self.report.count("organization", "not found, not created (named tickets restore people and "
+                                  "tickets only)")
+                continue
             if self.context.dry_run:
                 self._would_create("organization", source_id)
                 continue
             todo.append(record)
-        return [self._post("/api/v2/organizations/create_many.json",
-                           {"organizations": [payloads.organization_payload(r) for r in chunk]},
-                           self._job_answer, "restore_organizations_create_many",
-                           {"kind": "organization", "records": chunk}) for chunk in _chunks(todo, PER_CALL)]
+        return self._queue_jobs([self._post("/api/v2/organizations/create_many.json",
+                                            {"organizations": [payloads.organization_payload(r) for r in chunk]},
+                                            self._job_answer, "restore_organizations_create_many",
+                                            {"kind": "organization", "records": chunk})
+                                 for chunk in _chunks(todo, PER_CALL)])
 
     def _users(self) -> list[Request]:
-        """Every user of the backup and every person its tickets name (authors the source deleted too)."""
-        todo: dict[int, dict[str, Any]] = {}
-        wanted = "users" in self.context.streams
-        if wanted:
-            for record in self.backup.newest("users"):
-                if isinstance(record.get("id"), int):
-                    todo[record["id"]] = record
+        """Every live user of the backup (not for named tickets) and every person the restored tickets name.
+
+        A person the source has deleted is restored only when a restored ticket names them (so that every comment
+        keeps its author), from what the backup knows of them: the users stream, or the ticket's own copy of the
+        person where that has the e-mail the deleted user lost.
+        """
+        users = {record["id"]: record for record in self.backup.newest("users") if isinstance(record.get("id"), int)}
+        everyone = "users" in self.context.streams and not self.context.ticket_ids
+        todo = {uid: record for uid, record in users.items() if everyone and record.get("active") is not False}
         if "tickets" in self.context.streams:
             for ticket in self._selected_tickets():
                 for person in _people_of(ticket):
-                    todo.setdefault(person["id"], person)
+                    known = todo.get(person["id"]) or users.get(person["id"]) or person
+                    if not known.get("email") and person.get("email"):
+                        known = {**known, "email": person["email"], "name": person.get("name") or known.get("name")}
+                    todo[person["id"]] = known
         requests_body = []
         for source_id, record in todo.items():
             if self.ids.has("user", source_id):
@@ -408,11 +436,20 @@ class Restorer:
                 self._would_create("user", source_id)
                 continue
             requests_body.append(record)
-        return [self._post("/api/v2/users/create_or_update_many.json",
-                           {"users": [payloads.user_payload(r, self.ids, self.key) for r in chunk]},
-                           self._job_answer, "restore_users_create_or_update_many",
-                           {"kind": "user", "records": chunk}, retry=True)
-                for chunk in _chunks(requests_body, PER_CALL)]
+        return self._queue_jobs([self._post("/api/v2/users/create_or_update_many.json",
+                                            {"users": [payloads.user_payload(r, self.ids, self.key) for r in chunk]},
+                                            self._job_answer, "restore_users_create_or_update_many",
+                                            {"kind": "user", "records": chunk}, retry=True)
+                                 for chunk in _chunks(requests_body, PER_CALL)])
+
+    def _queue_jobs(self, requests: list[Request]) -> list[Request]:
+        """The first ``JOBS_IN_FLIGHT`` bulk creates; the others wait for a job to finish (``_next_job``): Zendesk
+        runs about 30 jobs of an account at once and refuses more."""
+        self.queued_jobs = requests[JOBS_IN_FLIGHT:]
+        return requests[:JOBS_IN_FLIGHT]
+
+    def _next_job(self) -> list[Request]:
+        return [self.queued_jobs.pop(0)] if self.queued_jobs else []
 
     # --- tickets, through the Ticket Import API ----------------------------------------
 
@@ -430,21 +467,40 @@ class Restorer:
             yield ticket
 
     def _tickets(self) -> list[Request]:
-        todo: dict[bool, list[dict[str, Any]]] = {True: [], False: []}
+        """The first ``BATCHES_IN_FLIGHT`` import batches; each batch done starts the next (``_next_batch``), so that
+        the tickets and attachment files in memory are a few batches' whatever the backup's size."""
+        self.ticket_batches = self._batches()
+        requests: list[Request] = []
+        for _ in range(BATCHES_IN_FLIGHT):
+            requests += self._next_batch()
+        return requests
+
+    def _batches(self) -> Iterator[tuple[list[dict[str, Any]], bool]]:
+        """The tickets still to import, a hundred a batch, closed ones apart (they go straight to the archive)."""
+        pending: dict[bool, list[dict[str, Any]]] = {True: [], False: []}
         for ticket in self._selected_tickets():
-            source_id = ticket["id"]
-            if self.ids.has("ticket", source_id):
+            if self.ids.has("ticket", ticket["id"]):
                 self.report.count("ticket", "already restored")
                 continue
             if self.context.dry_run:
                 self.report.count("ticket", "would import")
                 continue
-            todo[ticket.get("status") == "closed"].append(ticket)
-        requests = []
-        for closed, tickets in todo.items():
-            for chunk in _chunks(tickets, PER_CALL):
-                requests.extend(self._import_batch(chunk, closed))
-        return requests
+            closed = ticket.get("status") == "closed"
+            pending[closed].append(ticket)
+            if len(pending[closed]) == PER_CALL:
+                yield pending[closed], closed
+                pending[closed] = []
+        for closed, tickets in pending.items():
+            if tickets:
+                yield tickets, closed
+
+    def _next_batch(self) -> list[Request]:
+        """The requests of the next import batch (``[]`` when every batch has been started)."""
+        for tickets, closed in self.ticket_batches:
+            requests = self._import_batch(tickets, closed)
+            if requests:
+                return requests
+        return []
 
     def _import_batch(self, tickets: list[dict[str, Any]], closed: bool) -> list[Request]:
         """Upload the batch's attachment files first (their tokens go into the comments), then import it."""
@@ -459,7 +515,7 @@ class Restorer:
                     if request is not None:
                         requests.append(request)
         batch["waiting"] = len(requests)
-        return requests or [self._import_request(batch)]
+        return requests or self._import_request(batch)
 
     def _upload_request(self, attachment: Any, batch: dict[str, Any]) -> Request | None:
         stored = attachment.get("stored_file") if isinstance(attachment, dict) else None
@@ -481,16 +537,17 @@ class Restorer:
 
     def _uploaded(self, response: Response) -> Iterator[Request]:
         batch = response.meta["batch"]
-        upload = (_json_or_none(response.body) or {}).get("upload") or {}
+        upload = (json_or_none(response.body) or {}).get("upload") or {}
         if response.status in (200, 201) and upload.get("token"):
             batch["uploads"][response.meta["attachment_id"]] = upload["token"]
         else:
-            self.report.refuse("attachment", response.meta["attachment_id"], _refusal(response))
+            self.report.refuse("attachment", response.meta["attachment_id"], refusal(response))
         batch["waiting"] -= 1
         if batch["waiting"] == 0:
-            yield self._import_request(batch)
+            yield from self._import_request(batch)
 
-    def _import_request(self, batch: dict[str, Any]) -> Request:
+    def _import_request(self, batch: dict[str, Any]) -> list[Request]:
+        """The batch's import (none when no ticket of it can be written: then the next batch)."""
         bodies, sources = [], []
         for ticket in batch["tickets"]:
             try:
@@ -499,17 +556,19 @@ class Restorer:
             except payloads.Unmappable as exc:
                 self.report.cannot_write("ticket", ticket.get("id"), str(exc))
         batch["tickets"] = sources
+        if not sources:
+            return self._next_batch()
         self.journal.posting(batch["name"], [ticket["id"] for ticket in sources])
         logger.info("Restore: importing batch %s (%d tickets)", batch["name"], len(sources))
         query = "?archive_immediately=true" if batch["closed"] else ""
-        return self._post(f"/api/v2/imports/tickets/create_many.json{query}", {"tickets": bodies}, self._job_answer,
-                          "restore_ticket_import", {"kind": "ticket", "records": sources, "batch": batch["name"]})
+        return [self._post(f"/api/v2/imports/tickets/create_many.json{query}", {"tickets": bodies}, self._job_answer,
+                           "restore_ticket_import", {"kind": "ticket", "records": sources, "batch": batch["name"]})]
 
     # --- job statuses ---------------------------------------------------------------------
 
     def _job_answer(self, response: Response) -> Iterator[Request]:
         meta = response.meta
-        job = (_json_or_none(response.body) or {}).get("job_status") or {}
+        job = (json_or_none(response.body) or {}).get("job_status") or {}
         if response.status in (200, 201) and job.get("id"):
             if meta["kind"] == "ticket":
                 self.journal.answered(meta["batch"], job["id"])
@@ -518,9 +577,12 @@ class Restorer:
             return
         if 400 <= response.status < 500 and response.status != 429:
             for record in meta["records"]:
-                self.report.refuse(meta["kind"], record.get("id"), _refusal(response))
+                self.report.refuse(meta["kind"], record.get("id"), refusal(response))
             if meta["kind"] == "ticket":
                 self.journal.done([meta["batch"]])
+                yield from self._next_batch()
+            else:
+                yield from self._next_job()
             return
         yield from self._job_lost(meta, f"HTTP {response.status}")
 
@@ -536,7 +598,7 @@ class Restorer:
             for request in lost:
                 yield request
             return
-        job = (_json_or_none(response.body) or {}).get("job_status") or {}
+        job = (json_or_none(response.body) or {}).get("job_status") or {}
         status = job.get("status")
         if response.status != 200 or status in ("queued", "working", None):
             if meta["polls"] >= JOB_POLLS:
@@ -566,12 +628,13 @@ class Restorer:
             elif kind == "organization" and "taken" in json.dumps(result):
                 retry_by_name.append(record)  # created by an earlier attempt: found by name below
             else:
-                self.report.refuse(kind, record.get("id"), _result_message(result))
+                self.report.refuse(kind, record.get("id"), result_message(result))
         self.store.flush()
         if kind == "ticket":
             self.journal.done([meta["batch"]])
+            return self._next_batch()
         if not retry_by_name:
-            return []
+            return self._next_job()
 
         def then() -> list[Request]:
             for record in retry_by_name:
@@ -583,7 +646,7 @@ class Restorer:
                                        "organization of that name is listed")
             return []
 
-        return [self._list_request("organization", then)]
+        return [self._list_request("organization", then), *self._next_job()]
 
     def _recovered_job(self, name: str, job: dict[str, Any]) -> None:
         batch = self.journal.pending.get(name)
@@ -611,10 +674,12 @@ class Restorer:
         for record in meta["records"]:
             self.report.refuse(meta["kind"], record.get("id"), f"no answer from Zendesk ({why}); run the restore "
                                "again to find or create it")
+        yield from self._next_job()
 
     def _users_again(self, records: list[dict[str, Any]], why: str) -> Iterator[Request]:
         retried = [record for record in records if not self.ids.has("user", record["id"])]
         if not retried:
+            yield from self._next_job()
             return
         logger.warning("Restore: a user job had no usable answer (%s): sent again (create_or_update_many matches "
                        "by e-mail and external id, so nothing is created twice)", why)
@@ -642,10 +707,10 @@ class Restorer:
                        dont_filter=True)
 
     def _post_failed(self, failure: Failure) -> Iterator[Request]:
-        yield from self._job_lost(_request_of(failure).meta, describe(failure))
+        yield from self._job_lost(request_of(failure).meta, describe(failure))
 
     def _json(self, response: Response) -> dict[str, Any] | None:
-        page = _json_or_none(response.body) if response.status == 200 else None
+        page = json_or_none(response.body) if response.status == 200 else None
         if page is None:
             record_failure(self.crawler, f"the target answered {response.status} to {response.url.split('?')[0]}")
         return page
@@ -654,34 +719,11 @@ class Restorer:
         record_failure(self.crawler, f"a request to the target failed: {describe(failure)}")
 
 
-def _next_link(page: dict[str, Any]) -> str | None:
-    meta, links = page.get("meta") or {}, page.get("links") or {}
-    if isinstance(meta, dict) and meta.get("has_more") and isinstance(links, dict) and links.get("next"):
-        return str(links["next"])
-    next_page = page.get("next_page")
-    return next_page if isinstance(next_page, str) and next_page else None
-
-
-#: Request meta a restore request hands on to the next page's request (Scrapy's own keys stay behind).
-CARRIED_META = ("kind", "then", "batch", "settle", "records")
-
-
-def _carried(meta: dict[str, Any]) -> dict[str, Any]:
-    return {key: meta[key] for key in CARRIED_META if key in meta}
-
-
 def _step_name(step: Callable[[], list[Request]]) -> str:
     """A step as the log names it: ``tickets``, ``create ticket_fields``."""
     if isinstance(step, partial):
         return f"{step.func.__name__.strip('_').replace('_', ' ')} {' '.join(map(str, step.args))}"
     return getattr(step, "__name__", "step").strip("_").replace("_", " ")
-
-
-def _request_of(failure: Failure) -> Request:
-    """The request a failure is of (Scrapy sets it on every errback's failure)."""
-    request = getattr(failure, "request", None)
-    assert isinstance(request, Request)
-    return request
 
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
@@ -699,29 +741,3 @@ def _people_of(ticket: dict[str, Any]) -> Iterator[dict[str, Any]]:
         author = comment.get("author") if isinstance(comment, dict) else None
         if isinstance(author, dict) and isinstance(author.get("id"), int):
             yield author
-
-
-def _json_or_none(body: bytes) -> dict[str, Any] | None:
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _refusal(response: Response) -> str:
-    body = _json_or_none(response.body) or {}
-    details = body.get("details")
-    if isinstance(details, dict):
-        messages = [str(item["description"]) for items in details.values() if isinstance(items, list)
-                    for item in items if isinstance(item, dict) and item.get("description")]
-        if messages:
-            return f"HTTP {response.status}: {'; '.join(messages)}"
-    return f"HTTP {response.status}: {zendesk_reason(response) or 'refused'}"
-
-
-def _result_message(result: dict[str, Any]) -> str:
-    error, details = result.get("error"), result.get("details")
-    if error or details:
-        return f"{error or 'refused'}: {details}" if details else str(error)
-    return "the job gave no id for it"
