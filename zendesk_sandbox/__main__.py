@@ -58,6 +58,9 @@ def parse_args(argv: list[str] | None = None) -> Config:
     parser.add_argument("--account", choices=("seeded", "empty", "partial"), default="seeded",
                         help="seeded (generated data), empty (a new account: the admin and Zendesk's defaults) or "
                              "partial (empty plus some users and a ticket field matching seeded ones)")
+    parser.add_argument("--search-index-delay", type=int, default=120, metavar="SECONDS",
+                        help="sandbox seconds before the search export finds an imported ticket (Zendesk: "
+                             "'a few minutes')")
     parser.add_argument("--email", default=DEFAULT_EMAIL)
     parser.add_argument("--api-token", default=DEFAULT_API_TOKEN)
     parser.add_argument("--oauth-token", default=DEFAULT_OAUTH_TOKEN)
@@ -84,6 +87,7 @@ def parse_args(argv: list[str] | None = None) -> Config:
                   time_scale=args.time_scale, other_usage=args.other_usage, latency_ms=args.latency_ms,
                   export_budget_header=args.export_budget_header, gzip=not args.no_gzip, epoch=args.epoch,
                   heavy_tickets=not args.no_heavy_tickets, without=without, account=args.account,
+                  search_index_delay=args.search_index_delay,
                   credentials=Credentials(args.email, args.api_token, args.oauth_token))
 
 

@@ -11,7 +11,20 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
-from . import api, auth, collaboration, configuration, control, downloads, faults, features, hc_api, people, search
+from . import (
+    api,
+    auth,
+    collaboration,
+    configuration,
+    control,
+    downloads,
+    faults,
+    features,
+    hc_api,
+    lookups,
+    people,
+    search,
+)
 from .api import JSON_TYPE, Response
 from .clock import Clock
 from .data import Dataset
@@ -72,6 +85,8 @@ class Config:
     without: frozenset[str] = frozenset()
     #: ``seeded``, ``empty`` (a new account) or ``partial`` (see ``Options.account``).
     account: str = "seeded"
+    #: Sandbox seconds before the search export finds an imported ticket.
+    search_index_delay: int = 120
     credentials: auth.Credentials = field(default_factory=auth.Credentials)
 
 
@@ -100,6 +115,12 @@ def endpoint_name(path: str) -> str:
         return "tickets_show_many"
     if people.TICKET_PATH.fullmatch(path):
         return "ticket"
+    if lookups.TICKETS_PATH.fullmatch(path):
+        return "tickets_list"
+    if lookups.USERS_ME_PATH.fullmatch(path):
+        return "users_me"
+    if lookups.ORGANIZATIONS_SEARCH_PATH.fullmatch(path):
+        return "organizations_search"
     if people.USERS_SEARCH_PATH.fullmatch(path):
         return "users_search"
     if people.USER_PATH.fullmatch(path):
@@ -169,7 +190,7 @@ class App:
                                self.clock)
         #: What the write endpoints stored (jobs, uploads, configuration, the ledger); ticket imports and records
         #: go into the dataset itself.
-        self.writes = writes.Writes(self.dataset, base_url)
+        self.writes = writes.Writes(self.dataset, base_url, config.search_index_delay)
         if config.account == "partial":
             add_partial(self.dataset.account)
         self.limiter = RateLimiter(config.rate_limit, config.export_rate_limit, config.time_scale,
@@ -292,7 +313,12 @@ class App:
             return Response(missing[0], [JSON_TYPE, *decision.headers], missing[1]), rule
         params = dict(parse_qsl(query, keep_blank_values=True))
         try:
-            if endpoint in writes.WRITE_ENDPOINTS:
+            if endpoint == "users_me":
+                credentials = self.config.credentials
+                role = auth.role(authorization, credentials)
+                response = lookups.users_me(self.dataset, credentials.email if role == "admin"
+                                            else credentials.agent_email)
+            elif endpoint in writes.WRITE_ENDPOINTS:
                 response = self.writes.handle(endpoint, method, path, params, body, content_type,
                                               auth.role(authorization, self.config.credentials))
             else:
@@ -337,6 +363,10 @@ class App:
         match = people.TICKET_PATH.fullmatch(path)
         if method == "GET" and match:
             return people.show_ticket(self.dataset, int(match.group(1)), params)
+        if method == "GET" and lookups.TICKETS_PATH.fullmatch(path):
+            return lookups.tickets_list(self.dataset, self.base_url, params)
+        if method == "GET" and lookups.ORGANIZATIONS_SEARCH_PATH.fullmatch(path):
+            return lookups.organizations_search(self.dataset, self.base_url, params)
         if method == "GET" and people.USERS_SEARCH_PATH.fullmatch(path):
             return people.users_search(self.dataset, self.base_url, params)
         match = people.USER_PATH.fullmatch(path)

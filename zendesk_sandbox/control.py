@@ -87,7 +87,9 @@ def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, lo
     - ``GET /_sandbox/truth/written``: ``{"now", "counts": {type: n}, "created": {type: [ids]}, "updated": {type:
       [ids]}}``: every object the write endpoints created (``ticket``, ``user``, ``organization``, ``group``,
       ``ticket_field``, ``ticket_form``, ``brand``, ``macro``, ``trigger``, ``automation``, ``view``, ``user_field``,
-      ``organization_field``, ``upload``, ``job``), and the users ``create_or_update_many`` updated.
+      ``organization_field``, ``upload``, ``job``), the users ``create_or_update_many`` updated, and ``uploads``:
+      every uploaded file with its ``ticket_id`` (once attached), ``size`` and ``sha256``; ``tickets``: every imported
+      ticket's ``id``, ``external_id``, ``tags``, ``subject``, ``status`` as served now (deleted ones scrubbed).
     - ``GET /_sandbox/stats``: counts: tickets, deleted and AI-agent tickets, comments, the largest
       conversation, users, deleted users, organizations, deleted organizations, groups, deleted groups,
       ticket fields, inactive ticket fields.
@@ -132,7 +134,7 @@ def handle(method: str, path: str, query: str, body: bytes, dataset: Dataset, lo
                 return _bad(f"no user {user_id}", 404)
             return _ok(person_truth(dataset, user_id))
         if (method, path) == ("GET", "/_sandbox/truth/written"):
-            return _ok({"now": dataset.clock.now_int(), **writes.ledger.truth()})
+            return _ok({"now": dataset.clock.now_int(), **writes.truth()})
         if (method, path) == ("GET", "/_sandbox/truth/ticket_events"):
             return Response(200, [JSON_TYPE], dataset.ticket_events_truth_json())
         if (method, path) == ("GET", "/_sandbox/truth/article_attachments"):

@@ -378,6 +378,9 @@ class Dataset:
             if event_id >= UPDATE_AUDIT_BASE:
                 events.append(generator.events.update_event(state, updates[event_id]))
                 continue
+            if state.written is not None:
+                events.append(generator.events.written_event(state, event_id, timestamp, comment_events))
+                continue
             index = (event_id - COMMENT_ID_BASE) % TICKET_ID_RANGE // COMMENT_ID_STEP
             comment = generator.comments.comment(state, index, timestamp, dict(state.special).get(index))
             events.append(generator.events.comment_event(state, index, comment, comment_events))
@@ -569,7 +572,8 @@ class Dataset:
     def add_written(self, build: list[Callable[[int], tuple[WrittenTicket, int, int]]], now: int) -> list[int]:
         """Store tickets made by a write endpoint: ``build`` holds one function per ticket that takes the new
         ticket's id and returns ``(WrittenTicket, created_at, updated_at)``. Each ticket goes to the export
-        stream at ``now`` (its ``generated_timestamp``), whatever the ``updated_at`` it was given. Returns the ids."""
+        stream at ``now`` (its ``generated_timestamp``), whatever the ``updated_at`` it was given, and gets one audit
+        per comment in the ticket event export at ``now`` (``TicketEvents.written_event``). Returns the ids."""
         ids = []
         with self._lock:
             for make in build:
@@ -584,8 +588,15 @@ class Dataset:
                 bisect.insort(self._order, state.key)
                 if self._search_order is not None:
                     bisect.insort(self._search_order, (-created_at, ticket_id))
+                for comment in written.comments:  # one audit per comment, at the import
+                    bisect.insort(self._change_events, (now, comment.id - 1))
                 ids.append(ticket_id)
         return ids
+
+    def ticket_ids(self) -> list[int]:
+        """Every ticket id (deleted ones too), ascending."""
+        with self._lock:
+            return sorted(self._states)
 
     def written_ticket_ids(self) -> list[int]:
         """Ids of the tickets made by write endpoints, ascending."""

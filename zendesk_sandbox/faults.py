@@ -62,7 +62,8 @@ ENDPOINTS = ("incremental_tickets", "incremental_ticket_events", "ticket_comment
              "incremental_users", "incremental_organizations", "groups", "ticket_fields", "voice_recording",
              "attachment", "attachment_content", "search_export", "tickets_show_many", "ticket", "user", "users_search",
              "user_identities", "user_tickets_requested", "user_tickets_ccd", "user_tickets_followed",
-             *CONFIGURATION_ENDPOINTS, "satisfaction_ratings", "help_center_categories", "help_center_sections",
+             "tickets_list", "organizations", "organizations_search", "users_me", *CONFIGURATION_ENDPOINTS,
+             "satisfaction_ratings", "help_center_categories", "help_center_sections",
              "help_center_incremental_articles", "help_center_article_attachments", "article_attachment",
              "incremental_side_conversation_events", "ticket_side_conversations", "ticket_conversation_log",
              *WRITE_ENDPOINTS, "any")

@@ -64,7 +64,8 @@ class HelpCenter:
         self._changes = 0
         agents = generator.users.agent_ids
         seed = generator.options.seed
-        for c in range(CATEGORIES):
+        # a new account (``--account empty`` or ``partial``) has no Help Center content yet
+        for c in range(CATEGORIES if generator.options.account == "seeded" else 0):
             cid = FIRST_CATEGORY_ID + c
             created = self._epoch - 200 * 86400 + c * 3600
             self.categories[cid] = self._hc_object("categories", cid, created, created + 86400 * (c + 1), c,
@@ -228,6 +229,8 @@ class HelpCenter:
         updates, create = ops.get("update", []), ops.get("create", 0)
         if not isinstance(updates, list) or type(create) is not int or create < 0:
             raise ValueError("articles: update takes a list of ids, create a number")
+        if create and not self.sections:
+            raise ValueError("articles: the Help Center has no section to create articles in")
         with self._lock:
             for aid in updates:
                 if aid not in self.articles:

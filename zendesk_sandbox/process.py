@@ -44,6 +44,7 @@ class SandboxProcess:
                  without: tuple[str, ...] = (), email: str = DEFAULT_EMAIL, api_token: str = DEFAULT_API_TOKEN,
                  oauth_token: str = DEFAULT_OAUTH_TOKEN, host: str = "127.0.0.1", port: int = 0,
                  content_host: str = "127.0.0.2", content_port: int = 0, account: str = "seeded",
+                 search_index_delay: int = 120,
                  startup_timeout: float = 120.0, stop_timeout: float = 10.0) -> None:
         self.email, self.api_token, self.oauth_token = email, api_token, oauth_token
         self.args = ["--host", host, "--port", str(port), "--content-host", content_host,
@@ -66,6 +67,8 @@ class SandboxProcess:
             self.args += ["--without", ",".join(without)]
         if account != "seeded":
             self.args += ["--account", account]
+        if search_index_delay != 120:
+            self.args += ["--search-index-delay", str(search_index_delay)]
         self.startup_timeout = startup_timeout
         self.stop_timeout = stop_timeout
         self.url = ""

@@ -28,7 +28,7 @@ def written(tmp_path_factory):
         ids = [r["id"] for r in finished_job(sandbox, body["job_status"])["results"]]
         sandbox.advance_clock(61)  # past the exports' last minute
         export_dir = tmp_path_factory.mktemp("written")
-        result = run_crawl(sandbox.url, export_dir, "-a", "streams=tickets,users,organizations,groups",
+        result = run_crawl(sandbox.url, export_dir, "-a", "streams=tickets,users,organizations,groups,ticket_events",
                            "-a", "attachments=true")
         yield result, ids, requester
 
@@ -46,3 +46,5 @@ def test_the_backup_holds_every_written_ticket_with_its_comments_and_files(writt
     assert {u["email"] for u in result.records("users")} >= {"crawled@example.com"}
     assert [o["name"] for o in result.records("organizations")] == ["Crawled Org"]
     assert [g["name"] for g in result.records("groups")] == ["Support"]
+    audits = [e for e in result.records("ticket_events") if e["ticket_id"] in ids]
+    assert len(audits) == 2 * len(ids)  # one audit per imported comment

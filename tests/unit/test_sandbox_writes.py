@@ -13,7 +13,7 @@ import pytest
 
 from tests.support.paths import SAMPLES
 from tests.support.sandbox_writes import ADMIN, AGENT, NO_REDIRECT, call, finished_job, new_user, upload
-from zendesk_sandbox import DEFAULT_EMAIL, SandboxProcess
+from zendesk_sandbox import DEFAULT_EMAIL, SandboxError, SandboxProcess
 from zendesk_sandbox.clock import Clock
 from zendesk_sandbox.data import Dataset
 from zendesk_sandbox.generator import Options
@@ -59,6 +59,7 @@ def test_an_empty_account_has_only_the_admin_and_zendesks_defaults(sandbox):
     assert [t["title"] for t in sandbox.stream_truth("triggers")] == list(DEFAULT_TRIGGERS)
     assert len(sandbox.stream_truth("brands")) == 1 and sandbox.stream_truth("views")
     assert sandbox.stream_truth("automations") and sandbox.stream_truth("macros")
+    assert sandbox._control("GET", "/_sandbox/truth/articles")["articles"] == []  # no Help Center content yet
 
 
 def test_a_partial_account_has_seeded_peoples_emails_and_a_seeded_field_under_other_ids():
@@ -158,7 +159,9 @@ def test_imported_tickets_are_searchable_by_tag_after_the_index_delay_archived_o
          "comments": [{"value": "closed one"}]}], archive=True)]
     path = "/api/v2/search/export?query=tags:marker-x1&filter%5Btype%5D=ticket"
     assert call(sandbox, "GET", path)[1]["results"] == []
-    sandbox.advance_clock(31)
+    sandbox.advance_clock(60)
+    assert call(sandbox, "GET", path)[1]["results"] == []  # "it might take a few minutes for them to be indexed"
+    sandbox.advance_clock(61)
     assert [t["id"] for t in call(sandbox, "GET", path)[1]["results"]] == ids
     assert set(ids) <= set(sandbox.archived_truth())
     status, shown = call(sandbox, "GET", f"/api/v2/tickets/show_many.json?ids={ids[0]}")
@@ -214,6 +217,8 @@ def test_users_create_or_update_many_matches_by_email_and_external_id(sandbox):
     ("/api/v2/ticket_fields", {"ticket_field": {"type": "tagger", "title": "No options"}}, "custom_field_options"),
     ("/api/v2/brands", {"brand": {"name": "Again", "subdomain": "sandbox"}}, "subdomain"),
     ("/api/v2/groups", {"group": {}}, "name"),
+    ("/api/v2/views", {"view": {"title": "v", "all": [{"field": "priority", "operator": "is", "value": "high"}]}},
+     "all"),
 ])
 def test_zendesks_validation_errors(sandbox, path, body, field):
     status, answer = call(sandbox, "POST", path, body)
@@ -279,3 +284,181 @@ def test_every_write_is_logged_by_its_endpoint_name_and_counted_in_the_truth(san
     assert [e["path"] for e in log["log"]] == ["/api/v2/macros"]
     written = sandbox.written_truth()
     assert written["counts"]["macro"] == len(written["created"]["macro"]) == len(set(written["created"]["macro"]))
+    imported = {t["id"]: t for t in written["tickets"]}
+    assert set(imported) == set(written["created"]["ticket"])
+    assert all(set(t) == {"id", "external_id", "tags", "subject", "status"} for t in imported.values())
+
+
+# ------------------------------------------------------- finding records again
+
+def test_organizations_are_found_by_name_and_tickets_by_external_id_archived_ones_not(sandbox):
+    status, org = call(sandbox, "POST", "/api/v2/organizations", {"organization": {"name": "Findable Örg",
+                                                                                   "external_id": "org-ext-1"}})
+    found = call(sandbox, "GET", "/api/v2/organizations/search.json?name=findable%20%C3%B6rg")[1]["organizations"]
+    assert [o["id"] for o in found] == [org["organization"]["id"]]
+    by_external = call(sandbox, "GET", "/api/v2/organizations/search.json?external_id=org-ext-1")[1]
+    assert [o["id"] for o in by_external["organizations"]] == [org["organization"]["id"]]
+    assert org["organization"]["id"] in [o["id"] for o in call(sandbox, "GET", "/api/v2/organizations.json")[1][
+        "organizations"]]
+    requester = new_user(sandbox, "external@example.com")
+    ids = [r["id"] for r in import_many(sandbox, [
+        {"requester_id": requester, "external_id": "src-1", "status": "open", "comments": [{"value": "open"}]},
+        {"requester_id": requester, "external_id": "src-1", "status": "closed", "comments": [{"value": "closed"}]},
+    ], archive=True)]
+    listed = call(sandbox, "GET", "/api/v2/tickets.json?external_id=src-1")[1]["tickets"]
+    assert [t["id"] for t in listed] == ids[:1]  # the archived one only by search
+
+
+def test_a_single_import_answers_the_ticket_and_the_truth_counts_its_upload(sandbox):
+    requester = new_user(sandbox, "single@example.com")
+    up = upload(sandbox, "one.bin", b"\x00\x01 one")
+    status, body = call(sandbox, "POST", "/api/v2/imports/tickets", {"ticket": {
+        "requester_id": requester, "subject": "Single", "comments": [{"value": "v", "uploads": [up["token"]]}]}})
+    assert status == 201 and body["ticket"]["subject"] == "Single" and body["ticket"]["description"] == "v"
+    uploads = {u["attachment_id"]: u for u in sandbox.written_truth()["uploads"]}
+    assert uploads[up["attachment"]["id"]]["ticket_id"] == body["ticket"]["id"]
+    assert uploads[up["attachment"]["id"]]["size"] == len(b"\x00\x01 one")
+    status, again = call(sandbox, "POST", "/api/v2/imports/tickets", {"ticket": {
+        "requester_id": requester, "comments": [{"value": "v", "uploads": [up["token"]]}]}})
+    assert status == 422  # a token serves one ticket
+
+
+def test_organizations_create_many_refuses_101():
+    with SandboxProcess(account="empty") as sandbox:
+        status, body = call(sandbox, "POST", "/api/v2/organizations/create_many",
+                            {"organizations": [{"name": f"o{k}"} for k in range(101)]})
+        assert (status, body["error"], body["max_count"]) == (400, "TooManyValues", 100)
+        assert sandbox.written_truth()["counts"] == {}
+
+
+def test_writes_into_a_seeded_account_bring_back_a_ticket_beside_the_seeded_ones():
+    with SandboxProcess(tickets=30, seed=5, rate_limit=1_000_000, export_rate_limit=0) as sandbox:
+        seeded = sandbox.truth(comments=False, users=False)["tickets"]
+        gone = next(t for t in seeded if t["status"] == "deleted")
+        requester = next(u for u in sandbox.stream_truth("users") if u["role"] == "end-user" and u["active"])
+        status, body = call(sandbox, "POST", "/api/v2/imports/tickets", {"ticket": {
+            "requester_id": requester["id"], "subject": "Brought back", "tags": ["restored"],
+            "comments": [{"value": f"was ticket {gone['id']}"}]}})
+        assert status == 201
+        new_id = body["ticket"]["id"]
+        assert new_id not in {t["id"] for t in seeded}
+        sandbox.advance_clock(61)
+        status, export = call(sandbox, "GET", "/api/v2/incremental/tickets/cursor.json?start_time=0&per_page=1000"
+                                                "&support_type_scope=all")
+        ids = [t["id"] for t in export["tickets"]]
+        assert new_id in ids and len(ids) == len(seeded) + 1
+        assert sandbox.stats()["tickets"] == len(seeded) + 1
+
+
+def test_users_me_is_the_authenticated_user(sandbox):
+    status, body = call(sandbox, "GET", "/api/v2/users/me.json")
+    assert status == 200 and body["user"]["email"] == DEFAULT_EMAIL and body["user"]["role"] == "admin"
+
+
+def test_a_ticket_without_comments_takes_its_description_as_first_comment(sandbox):
+    requester = new_user(sandbox, "described@example.com")
+    status, body = call(sandbox, "POST", "/api/v2/imports/tickets", {"ticket": {
+        "requester_id": requester, "subject": "d", "description": "only a description", "is_public": False}})
+    assert status == 201 and body["ticket"]["description"] == "only a description"
+    assert body["ticket"]["is_public"] is False
+    comments = call(sandbox, "GET", f"/api/v2/tickets/{body['ticket']['id']}/comments.json")[1]["comments"]
+    assert [c["body"] for c in comments] == ["only a description"]
+
+
+CONDITIONS = {"all": [{"field": "status", "operator": "less_than", "value": "solved"}], "any": []}
+ACTIONS = [{"field": "status", "value": "open"}]
+#: (path, request key, a valid object, sample file, the sample's list key)
+CREATES = [
+    ("/api/v2/groups", "group", {"name": "Sampled group"}, "groups.json", "groups"),
+    ("/api/v2/ticket_fields", "ticket_field", {"type": "text", "title": "Sampled field"}, "ticket_fields.json",
+     "ticket_fields"),
+    ("/api/v2/organizations", "organization", {"name": "Sampled org"}, "incremental_organizations.json",
+     "organizations"),
+    ("/api/v2/users", "user", {"name": "Sampled", "email": "sampled@example.com"}, "incremental_users_cursor.json",
+     "users"),
+    ("/api/v2/ticket_forms", "ticket_form", {"name": "Sampled form"}, "ticket_forms.json", "ticket_forms"),
+    ("/api/v2/user_fields", "user_field", {"type": "text", "key": "sampled", "title": "Sampled"}, "user_fields.json",
+     "user_fields"),
+    ("/api/v2/organization_fields", "organization_field", {"type": "text", "key": "sampled", "title": "Sampled"},
+     "organization_fields.json", "organization_fields"),
+    ("/api/v2/brands", "brand", {"name": "Sampled", "subdomain": "sampled"}, "brands.json", "brands"),
+    ("/api/v2/macros", "macro", {"title": "Sampled", "actions": ACTIONS}, "macros.json", "macros"),
+    ("/api/v2/triggers", "trigger", {"title": "Sampled", "conditions": CONDITIONS, "actions": ACTIONS},
+     "triggers.json", "triggers"),
+    ("/api/v2/automations", "automation", {"title": "Sampled", "conditions": CONDITIONS, "actions": ACTIONS},
+     "automations.json", "automations"),
+    ("/api/v2/views", "view", {"title": "Sampled", "all": CONDITIONS["all"]}, "views.json", "views"),
+]
+
+
+@pytest.mark.parametrize(("path", "key", "payload", "sample_file", "list_key"), CREATES,
+                         ids=[create[1] for create in CREATES])
+def test_a_created_object_has_the_members_of_the_recorded_sample(sandbox, path, key, payload, sample_file, list_key):
+    status, body = call(sandbox, "POST", path, {key: payload})
+    assert status == 201, body
+    recorded = [obj for obj in sample(sample_file)[list_key] if obj.get("type") == payload.get("type")
+                and (obj.get("active", True) or "type" in obj)]  # a live object (a field of the same type)
+    wanted = max((list(obj) for obj in recorded), key=len)  # the fullest of them
+    assert set(wanted) <= set(body[key]), set(wanted) - set(body[key])
+
+
+def test_an_upload_token_takes_more_files_and_an_end_user_cannot_be_assignee(sandbox):
+    first = upload(sandbox, "one.txt", b"1")
+    status, second = call(sandbox, "POST", f"/api/v2/uploads?filename=two.txt&token={first['token']}", raw=b"22")
+    assert status == 201 and second["upload"]["token"] == first["token"]
+    assert [a["file_name"] for a in second["upload"]["attachments"]] == ["one.txt", "two.txt"]
+    requester = new_user(sandbox, "assignee@example.com")
+    status, body = call(sandbox, "POST", "/api/v2/imports/tickets", {"ticket": {
+        "requester_id": requester, "assignee_id": requester, "comments": [{"value": "x"}]}})
+    assert status == 422 and "assignee_id" in body["details"]
+    status, body = call(sandbox, "POST", "/api/v2/imports/tickets", {"ticket": {
+        "requester_id": requester, "comments": [{"value": "files", "uploads": [first["token"]]}]}})
+    comments = call(sandbox, "GET", f"/api/v2/tickets/{body['ticket']['id']}/comments.json")[1]["comments"]
+    assert [a["file_name"] for a in comments[0]["attachments"]] == ["one.txt", "two.txt"]
+
+
+def test_the_job_list_shows_the_latest_jobs_newest_first(sandbox):
+    sandbox.advance_clock(120)
+    ids = [call(sandbox, "POST", "/api/v2/users/create_many", {"users": [{"name": f"l{k}"}]})[1]["job_status"]["id"]
+           for k in range(2)]
+    listed = call(sandbox, "GET", "/api/v2/job_statuses.json")[1]
+    assert [job["id"] for job in listed["job_statuses"][:2]] == ids[::-1]
+    assert listed["count"] == len(listed["job_statuses"]) <= 100
+
+
+def test_the_search_index_delay_is_set_by_the_command_line():
+    with SandboxProcess(account="empty", search_index_delay=0) as sandbox:
+        requester = new_user(sandbox, "now@example.com")
+        status, body = call(sandbox, "POST", "/api/v2/imports/tickets", {"ticket": {
+            "requester_id": requester, "tags": ["at-once"], "comments": [{"value": "x"}]}})
+        found = call(sandbox, "GET", "/api/v2/search/export?query=tags:at-once&filter%5Btype%5D=ticket")[1]
+        assert [t["id"] for t in found["results"]] == [body["ticket"]["id"]]
+
+
+def test_commit_faults_take_only_write_endpoints_and_a_plain_drop_writes_nothing(sandbox):
+    with pytest.raises(SandboxError, match="400"):
+        sandbox.faults([{"endpoint": "groups", "kind": "commit_status", "count": 1}])
+    sandbox.faults([{"endpoint": "groups_create", "kind": "drop", "count": 1}])
+    try:
+        with pytest.raises((urllib.error.URLError, ConnectionError)):
+            call(sandbox, "POST", "/api/v2/groups", {"group": {"name": "Never reached"}})
+    finally:
+        sandbox.faults([])
+    assert "Never reached" not in [g["name"] for g in sandbox.stream_truth("groups")]
+
+
+def test_an_imported_ticket_has_one_audit_per_comment_in_the_ticket_event_export(sandbox):
+    requester = new_user(sandbox, "audited@example.com")
+    ticket_id = import_many(sandbox, [{"requester_id": requester, "status": "pending", "comments": [
+        {"value": "first", "created_at": "2022-01-01T00:00:00Z"},
+        {"value": "second", "created_at": "2022-01-02T00:00:00Z", "public": False}]}])[0]["id"]
+    truth = [e for e in sandbox._control("GET", "/_sandbox/truth/ticket_events")["ticket_events"]
+             if e["ticket_id"] == ticket_id]
+    assert [e["created_at"] for e in truth] == ["2022-01-01T00:00:00Z", "2022-01-02T00:00:00Z"]
+    first = truth[0]["child_events"]
+    assert first[0]["body"] == "first" and {"status": "pending", "event_type": "Create"}.items() <= first[1].items()
+    assert [c["event_type"] for c in truth[1]["child_events"]] == ["Comment"]  # no triggers: no notifications
+    sandbox.advance_clock(61)
+    status, page = call(sandbox, "GET", f"/api/v2/incremental/ticket_events.json?start_time={truth[0]['timestamp']}"
+                                        "&include=comment_events")
+    assert [e["id"] for e in page["ticket_events"] if e["ticket_id"] == ticket_id] == [e["id"] for e in truth]

@@ -77,6 +77,19 @@ LIST_KEYS = {"ticket_forms": "ticket_forms", "user_fields": "user_fields", "orga
 STREAMS = tuple(LIST_KEYS)
 
 
+#: A view's ``all`` conditions must check one of these (Create View: "at least one condition in the all array that
+#: checks one of the following fields: status, type, group_id, assignee_id, or requester_id"; custom_status_id in
+#: accounts with custom statuses, the sandbox's reading).
+VIEW_KEY_FIELDS = ("status", "type", "group_id", "assignee_id", "requester_id", "custom_status_id")
+
+
+def _viewable(conditions: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """A view's conditions as Zendesk takes them: a status condition first when ``all`` checks no key field."""
+    if any(c["field"] in VIEW_KEY_FIELDS for c in conditions["all"]):
+        return conditions
+    return {**conditions, "all": [{"field": "status", "operator": "less_than", "value": "solved"}, *conditions["all"]]}
+
+
 class Configuration:
     """The seeded configuration objects, per stream in list order as (sort key, JSON); built on first use."""
 
@@ -456,7 +469,7 @@ class Configuration:
                     "fields": columns,
                     "custom_fields": customs,
                 },
-                "conditions": self._condition_sets(rng) if index % 5 else {
+                "conditions": _viewable(self._condition_sets(rng)) if index % 5 else {
                     "all": [{"field": "status", "operator": "less_than", "value": "solved"}], "any": []},
                 "restriction": restriction,
                 "raw_title": raw_title,

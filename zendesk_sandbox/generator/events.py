@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..encoding import dumps, id_json, iso
 from .comments import Comment, Comments
-from .layout import UPDATE_AUDIT_BASE
+from .layout import COMMENT_ID_BASE, TICKET_ID_RANGE, UPDATE_AUDIT_BASE
 from .states import TicketHistory, TicketState
 from .tickets import Tickets
 
@@ -82,6 +82,35 @@ class TicketEvents:
                 b'"system":%s,"event_type":"Audit","child_events":[%s]}') % (
             comment.id - 1, state.id, comment.created_at, created, id_json(comment.author_id), via_name,
             self._audit_systems[comment.system], b",".join(children))
+
+    def written_event(self, state: TicketState, audit_id: int, timestamp: int, comment_events: bool) -> bytes:
+        """The audit of an imported ticket's comment (a ticket of the Ticket Import API): the comment's child event
+        as for generated comments, on the first comment the Create events of the fields the ticket was imported
+        with; no Notification and no status Change (no triggers run on imported tickets). ``timestamp`` is the
+        import (the export's position), ``created_at`` the comment's own time: the sandbox's reading, the docs say
+        nothing about the audits of imported tickets."""
+        written = state.written
+        assert written is not None  # noqa: S101 - only called for imported tickets
+        comment = next(c for c in written.comments if c.id == audit_id + 1)
+        created = iso(comment.created_at).encode("ascii")
+        via_name = VIA_NAMES["api"].encode("ascii")
+        if comment_events:
+            child = (b'{"id":%d,"via":%s,"via_reference_id":null,"type":"Comment","author_id":%s,%s,"public":%s,'
+                     b'"attachments":%s,"audit_id":%d,"created_at":"%s","event_type":"Comment"}') % (
+                comment.id, comment.via, id_json(comment.author_id), comment.body_html,
+                b"true" if comment.public else b"false", comment.attachments, audit_id, created)
+        else:
+            child = (b'{"id":%d,"via":"%s","via_reference_id":null,"comment_present":true,"comment_public":%s,'
+                     b'"event_type":"Comment"}') % (comment.id, via_name, b"true" if comment.public else b"false")
+        children = [child]
+        if (audit_id - COMMENT_ID_BASE) % TICKET_ID_RANGE == 0:  # the request's first comment
+            ticket = written.ticket
+            for k, name in enumerate(("status", "priority", "type", "requester_id", "assignee_id", "group_id")):
+                children.append(b'{"id":%d,"via":"%s","via_reference_id":null,"%s":%s,"event_type":"Create"}' % (
+                    comment.id + 4 + k, via_name, name.encode("ascii"), dumps(ticket.get(name))))
+        return (b'{"id":%d,"ticket_id":%d,"timestamp":%d,"created_at":"%s","updater_id":%s,"via":"%s",'
+                b'"system":{},"event_type":"Audit","child_events":[%s]}') % (
+            audit_id, state.id, timestamp, created, id_json(comment.author_id), via_name, b",".join(children))
 
     def update_event(self, state: TicketState, number: int) -> bytes:
         """The audit of the ticket's ``number``-th ``update`` change: Change events of status, priority, tags, each

@@ -2,7 +2,8 @@
 plus those created by ``POST`` to the lists' own paths (``/api/v2/ticket_forms``, ``/api/v2/macros``, ...).
 
 Create endpoints (each ``POST`` to the list's path, body ``{"<singular>": {...}}``, answer 201
-``{"<singular>": {...}}``; admins only): Ticket Forms, User Fields, Organization Fields, Brands, Macros, Triggers,
+``{"<singular>": {...}}``; admins only; a view's ``all`` conditions must check status, type, group, assignee or
+requester): Ticket Forms, User Fields, Organization Fields, Brands, Macros, Triggers,
 Automations, Views (https://developer.zendesk.com/api-reference/ticketing/ ...
 ``tickets/ticket_forms/#create-ticket-form``,
 ``users/user_fields/#create-user-field``, ``organizations/organization_fields/#create-organization-field``,
@@ -29,6 +30,7 @@ from .. import configuration
 from ..clock import Clock
 from ..encoding import dumps, iso
 from ..generator import Generator
+from ..generator.configuration import VIEW_KEY_FIELDS
 from ..generator.states import CUSTOM_STATUS_IDS
 from ..generator.ticket_fields import SYSTEM_FIELDS
 from .errors import Invalid, taken
@@ -234,6 +236,9 @@ class ConfigStore:
     def _views(self, record_id: int, payload: dict[str, Any], now: str) -> dict[str, Any]:
         rule = self._rule("views", record_id, payload, now)
         conditions = _conditions(payload, True)
+        if not any(isinstance(c, dict) and c.get("field") in VIEW_KEY_FIELDS for c in conditions["all"]):
+            raise Invalid("all", "All conditions: must include a condition on status, type, group, assignee or "
+                                 "requester", "InvalidValue")
         output: dict[str, Any] = payload["output"] if isinstance(payload.get("output"), dict) else {}
         execution = payload.get("execution") if isinstance(payload.get("execution"), dict) else {
             "group_by": output.get("group_by"), "group_order": output.get("group_order") or "asc",

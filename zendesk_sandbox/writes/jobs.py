@@ -5,8 +5,9 @@ members ``id``, ``job_type``, ``url``, ``total``, ``progress``, ``status`` (``qu
 ``completed``), ``message``, ``results`` (per task: ``index`` and ``id``, or ``error`` and ``details``; users'
 ``status`` ``Created``/``Updated``/``Failed``); ``GET /api/v2/job_statuses/{id}``, ``show_many?ids=``, and the list
 of the last 100. A job "may no longer exist to query. Zendesk only logs the last 100 jobs. Jobs also expire within
-an hour" (quoted in a Zendesk community post, 2021). At most 30 background jobs run at once per account; more
-answer 429 ``TooManyJobs`` (the bulk endpoints' docs; the body's wording is the sandbox's).
+an hour" (quoted in a Zendesk community post, 2021). At most 30 jobs may be queued or running at once per account
+(*Rate limits* → *Job limit*, https://developer.zendesk.com/api-reference/introduction/rate-limits/); more answer 429
+``TooManyJobs`` (the body's wording is the sandbox's).
 
 Here the work is done when the job is submitted (its objects exist at once, as a background job's do while it
 runs), but the status reveals it over polls: ``queued`` in the submit answer, ``working`` (half the progress) at the

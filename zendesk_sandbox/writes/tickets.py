@@ -7,14 +7,16 @@ Source: *Ticket Import* (https://developer.zendesk.com/api-reference/ticketing/t
 be automatically rounded up to 1970"; comments take ``author_id``, ``value``, ``body`` or ``html_body``, ``public``,
 ``created_at`` ("you can't set the time stamp before 1970 or in the future") and ``uploads`` (tokens of
 ``POST /api/v2/uploads``); no triggers run, so an imported ticket gets no notifications, metrics or audits beyond its
-own: the sandbox serves imported tickets and their comments, but no ticket events for them. The ticket's members and
+own: the sandbox gives an imported ticket one audit per comment in the ticket event export, without
+notifications (``TicketEvents.written_event``). The ticket's members and
 order are those of the seeded tickets (the recorded export); a member the request does not give takes Zendesk's
 default (``via`` ``api``, ``status`` ``new`` or ``open`` with an assignee, the default form and brand, the
 requester's organization, every custom field listed with ``null`` unless set).
 
 Validations (each a ticket's job result ``{"index", "error": "RecordInvalid"?, "details"}`` in ``create_many``, a
 422 for the single import): a requester that is no user of the account, a comment author that is none, a comment in
-the future, an upload token unknown, expired or used, a status Zendesk does not have. A request of more than 100
+the future, an upload token unknown, expired or used, a status Zendesk does not have, an assignee who is no agent
+(the wording of each description is the sandbox's). A request of more than 100
 tickets is refused whole (400).
 """
 
@@ -37,9 +39,11 @@ from .errors import Invalid
 from .uploads import Uploads
 
 MAX_TICKETS = 100
-#: Sandbox seconds before an imported ticket is found by the search export (Zendesk indexes asynchronously; the
-#: delay is the sandbox's choice, not a documented figure).
-SEARCH_INDEX_DELAY = 30
+#: Sandbox seconds before an imported ticket is found by the search export, by default (``--search-index-delay``):
+#: "When tickets, users, or other resources are newly created or updated, it might take a few minutes for them to be
+#: indexed, so they may not appear in search results right away" (*Zendesk Support search reference*,
+#: support.zendesk.com/hc/articles/4408886879258, the Japanese copy read here).
+SEARCH_INDEX_DELAY = 120
 STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
 API_VIA = {"channel": "api", "source": {"from": {}, "to": {}, "rel": None}}
 _TAG = re.compile(r"<[^>]+>")
@@ -63,8 +67,10 @@ def unix_time(value: Any, field: str) -> int:
 class TicketImport:
     """Checks and stores imported tickets."""
 
-    def __init__(self, dataset: Dataset, uploads: Uploads, default_form: int, default_brand: int) -> None:
+    def __init__(self, dataset: Dataset, uploads: Uploads, default_form: int, default_brand: int,
+                 index_delay: int = SEARCH_INDEX_DELAY) -> None:
         self.dataset = dataset
+        self.index_delay = index_delay
         self.uploads = uploads
         self.default_form = default_form
         self.default_brand = default_brand
@@ -99,6 +105,8 @@ class TicketImport:
             raise Invalid("requester", "Requester: cannot be blank", "BlankValue")
         submitter = self._user(payload.get("submitter_id"), "submitter_id", "Submitter") or requester
         assignee = self._user(payload.get("assignee_id"), "assignee_id", "Assignee")
+        if assignee is not None and account.user(assignee).get("role") not in ("agent", "admin"):
+            raise Invalid("assignee_id", "Assignee: must be an agent")
         status = payload.get("status") or ("open" if assignee else "new")
         if status not in STATUSES:
             raise Invalid("status", f"Status: {status!r} is not a status")
@@ -107,6 +115,8 @@ class TicketImport:
             raise Invalid("comments", "Comments: a list is expected")
         if not comments and isinstance(payload.get("comment"), dict):
             comments = [payload["comment"]]
+        if not comments and isinstance(payload.get("description"), str):  # the first comment, as on ticket creation
+            comments = [{"value": payload["description"]}]
         created_at = unix_time(payload["created_at"], "created_at") if payload.get("created_at") else now
         checked = [self._comment(c, k, requester, created_at, now) for k, c in enumerate(comments)]
         tokens = [token for _, _, token_list in checked for token in token_list]
@@ -130,7 +140,8 @@ class TicketImport:
             "collaborator_ids": list(payload.get("collaborator_ids") or []),
             "follower_ids": list(payload.get("follower_ids") or []),
             "email_cc_ids": list(payload.get("email_cc_ids") or []), "forum_topic_id": None,
-            "problem_id": payload.get("problem_id"), "has_incidents": False, "is_public": any(
+            "problem_id": payload.get("problem_id"), "has_incidents": False,
+            "is_public": payload["is_public"] if isinstance(payload.get("is_public"), bool) else any(
                 c.get("public", True) is not False for c in comments) or not comments,
             "due_at": payload.get("due_at"), "tags": list(dict.fromkeys(t for t in tags if isinstance(t, str))),
             "custom_fields": fields, "satisfaction_rating": None, "sharing_agreement_ids": [],
@@ -141,7 +152,7 @@ class TicketImport:
         if payload.get("solved_at") and status in ("solved", "closed"):
             unix_time(payload["solved_at"], "solved_at")  # taken (checked); the ticket object has no solved_at
         base_url = self.dataset.options.base_url
-        uploads = self.uploads
+        uploads, index_delay = self.uploads, self.index_delay
         is_archived = archive and status == "closed"
 
         def make(ticket_id: int) -> tuple[WrittenTicket, int, int]:
@@ -154,7 +165,7 @@ class TicketImport:
             rendered.sort(key=lambda c: (c.created_at, c.id))
             if checked:
                 built["description"] = checked[0][0]["body"]
-            written = WrittenTicket(built, tuple(rendered), is_archived, now + SEARCH_INDEX_DELAY)
+            written = WrittenTicket(built, tuple(rendered), is_archived, now + index_delay)
             return written, created_at, updated_at
 
         return make

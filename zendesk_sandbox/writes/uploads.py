@@ -106,6 +106,15 @@ class Uploads:
                 return item if self.clock.now_int() - self._issued[item.token] < TOKEN_LIFETIME else None
         return item if ticket_is_live(item.ticket_id) else None
 
+    def truth(self) -> list[dict[str, Any]]:
+        """Every uploaded file: ``attachment_id``, ``token``, ``ticket_id`` (null until attached), ``file_name``,
+        ``content_type``, ``size``, ``sha256`` of the bytes, in upload order."""
+        with self._lock:
+            files = list(self._files.values())
+        return [{"attachment_id": f.id, "token": f.token, "ticket_id": f.ticket_id, "file_name": f.name,
+                 "content_type": f.content_type, "size": len(f.data), "sha256": hashlib.sha256(f.data).hexdigest()}
+                for f in files]
+
     def content_url(self, item: Uploaded) -> str:
         return f"{self.base_url}/attachments/token/{self.tokens.attachment(item.id)}/?name={quote(item.name, safe='')}"
 
