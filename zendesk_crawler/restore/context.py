@@ -25,6 +25,7 @@ from zendesk_crawler.config import AccountConfig, account_fields
 from zendesk_crawler.errors import ConfigError
 from zendesk_crawler.location.paths import is_local, local_path
 from zendesk_crawler.run.context import RUN_ID_SETTING, new_run_id
+from zendesk_crawler.run.values import parse_bool
 
 #: The setting that holds the restore's context (set by the spider, read by its components).
 RESTORE_CONTEXT_SETTING = "ZENDESK_RESTORE_CONTEXT"
@@ -37,7 +38,6 @@ MAP_TYPE = {"ticket_fields": "ticket_field", "user_fields": "user_field", "organ
             "custom_statuses": "custom_status", "ticket_forms": "ticket_form", "macros": "macro",
             "triggers": "trigger", "automations": "automation", "views": "view", "tickets": "ticket"}
 KNOWN_ARGS = {"source", "target", "streams", "ticket_ids", "dry_run"}
-TRUE_WORDS, FALSE_WORDS = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def parse_restore_arguments(settings: BaseSettings, spider_args: Mapping[str, An
     context = RestoreContext(**account, run_id=settings.get(RUN_ID_SETTING) or new_run_id(), source=source,
                              target=target, streams=streams, ticket_ids=ticket_ids,
                              creates=frozenset({"users", "tickets"} if named_only else streams),
-                             dry_run=_parse_bool("dry_run", spider_args.get("dry_run", "false")),
+                             dry_run=parse_bool("dry_run", spider_args.get("dry_run", "false")),
                              search_delay=_seconds(settings, "ZENDESK_RESTORE_SEARCH_DELAY", 300.0))
     if target.removeprefix("https://").removeprefix("http://").rstrip("/") != context.target_host:
         raise ConfigError(f"-a target={target} is not the configured account ({context.target_host}): a restore "
@@ -139,15 +139,6 @@ def parse_ticket_ids(raw: Any) -> frozenset[int]:
             raise ConfigError(f"ticket_ids: {part!r} is not a ticket id (a comma list of positive integers)")
         ids.add(int(part))
     return frozenset(ids)
-
-
-def _parse_bool(name: str, raw: Any) -> bool:
-    text = str(raw).strip().lower()
-    if text in TRUE_WORDS:
-        return True
-    if text in FALSE_WORDS:
-        return False
-    raise ConfigError(f"{name}: {raw!r} is not true or false")
 
 
 def _seconds(settings: BaseSettings, name: str, default: float) -> float:

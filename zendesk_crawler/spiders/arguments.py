@@ -17,6 +17,7 @@ from zendesk_crawler.config import account_fields, checkpoint_interval_setting, 
 from zendesk_crawler.errors import ConfigError
 from zendesk_crawler.run.context import RUN_ID_SETTING, RunContext, new_run_id
 from zendesk_crawler.run.filters import FILTER_ARGS, parse_filter, parse_person
+from zendesk_crawler.run.values import parse_bool
 from zendesk_crawler.streams import STREAMS
 
 #: Zendesk refuses a ``start_time`` newer than one minute ago.
@@ -24,8 +25,6 @@ MIN_START_TIME_AGE = 60
 DEFAULT_START_DAYS = 30
 #: ``-a comments=``: one request per ticket (``tickets``), or the ticket event export in bulk (``events``).
 COMMENTS_MODES = ("tickets", "events")
-TRUE_WORDS = {"1", "true", "yes", "on"}
-FALSE_WORDS = {"0", "false", "no", "off", ""}
 
 
 def parse_run_arguments(settings: BaseSettings, spider_args: Mapping[str, Any], now: float | None = None) -> RunContext:
@@ -122,18 +121,6 @@ def parse_max_tickets(value: Any, comments_mode: str) -> int:
         raise ConfigError("max_tickets works with the per-ticket comments mode only: the event stream "
                           "of -a comments=events would still be read to its end every run")
     return number
-
-
-def parse_bool(name: str, value: Any) -> bool:
-    """Parse a yes/no spider argument; anything unclear is an error."""
-    if isinstance(value, bool):
-        return value
-    word = str(value).strip().lower()
-    if word in TRUE_WORDS:
-        return True
-    if word in FALSE_WORDS:
-        return False
-    raise ConfigError(f"{name} must be true or false, got {value!r}")
 
 
 def parse_start_time(value: Any, now: float) -> int:

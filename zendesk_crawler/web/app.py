@@ -22,7 +22,8 @@ from zendesk_crawler.errors import ConfigError, StateError
 from zendesk_crawler.extensions.status import RunStatus, read_status, status_uri
 from zendesk_crawler.location.documents import documents_for
 from zendesk_crawler.location.reader import ExportLocation, FileNotInLocation, location_for, safe_relative_path
-from zendesk_crawler.spiders.arguments import parse_bool, parse_start_time, parse_streams
+from zendesk_crawler.run.values import parse_bool
+from zendesk_crawler.spiders.arguments import parse_start_time, parse_streams
 from zendesk_crawler.state.readers import lock_uri, read_positions
 from zendesk_crawler.streams import STREAMS
 from zendesk_crawler.web.config import WebConfig
