@@ -292,15 +292,7 @@ class Restorer:
         requests = []
         for record in self.backup.newest(stream):
             source_id = record.get("id")
-            if self.ids.has(kind, source_id):
-                self.report.count(kind, "already restored")
-                continue
-            found = self.target.find(kind, record)
-            if found is not None:
-                self._mapped(kind, source_id, found, REUSED)
-                continue
-            if stream not in self.context.creates:
-                self.report.count(kind, "not found, not created (named tickets restore people and tickets only)")
+            if not self._missing(kind, stream, source_id, self.target.find(kind, record)):
                 continue
             if kind == "ticket_field" and record.get("removable") is False:
                 self.report.cannot_write(kind, source_id, "a system field the target has not")
@@ -315,6 +307,21 @@ class Restorer:
                 continue
             requests.append(self._create_request(kind, source_id, record, body, attempt=1))
         return requests
+
+    def _missing(self, kind: str, stream: str, source_id: Any, found: Any) -> bool:
+        """Whether an object must still be created: not restored by an earlier run, not in the target (``found``:
+        its id there, which is then mapped), and of a stream this restore creates (a person always is: a restored
+        ticket needs its people)."""
+        if self.ids.has(kind, source_id):
+            self.report.count(kind, "already restored")
+            return False
+        if found is not None:
+            self._mapped(kind, source_id, found, REUSED)
+            return False
+        if stream not in self.context.creates and kind != "user":
+            self.report.count(kind, "not found, not created (named tickets restore people and tickets only)")
+            return False
+        return True
 
     def _payload(self, stream: str, record: dict[str, Any]) -> dict[str, Any]:
         if stream in ("ticket_fields", "user_fields", "organization_fields"):
@@ -385,16 +392,8 @@ class Restorer:
         todo = []
         for record in self.backup.newest("organizations"):
             source_id = record.get("id")
-            if self.ids.has("organization", source_id):
-                self.report.count("organization", "already restored")
-                continue
-            found = self.target.find("organization", record)
-            if found is not None:
-                self._mapped("organization", source_id, found, REUSED)
-                continue
-            if "organizations" not in self.context.creates:
-                self.report.count("organization", "not found, not created (named tickets restore people and "
-                                  "tickets only)")
+            if not self._missing("organization", "organizations", source_id,
+                                 self.target.find("organization", record)):
                 continue
             if self.context.dry_run:
                 self._would_create("organization", source_id)
@@ -425,12 +424,7 @@ class Restorer:
                     todo[person["id"]] = known
         requests_body = []
         for source_id, record in todo.items():
-            if self.ids.has("user", source_id):
-                self.report.count("user", "already restored")
-                continue
-            found = self.target.find_user(record)
-            if found is not None:
-                self._mapped("user", source_id, found, REUSED)
+            if not self._missing("user", "users", source_id, self.target.find_user(record)):
                 continue
             if self.context.dry_run:
                 self._would_create("user", source_id)

@@ -16,22 +16,21 @@ from __future__ import annotations
 from typing import Any
 
 from zendesk_crawler.restore.markers import source_ticket_id
+from zendesk_crawler.streams import STREAMS
+from zendesk_crawler.streams.base import ListStream
 
-#: Per object type: the list path, its list key, and whether it takes cursor pagination (``page[size]``).
+#: The backup's streams whose lists say what the target has, by object type (organizations apart: the backup reads
+#: their incremental export, a restore also their list, which answers at once).
+LISTED_STREAMS = {"ticket_field": "ticket_fields", "user_field": "user_fields",
+                  "organization_field": "organization_fields", "group": "groups", "brand": "brands",
+                  "custom_status": "custom_statuses", "ticket_form": "ticket_forms", "macro": "macros",
+                  "trigger": "triggers", "automation": "automations", "view": "views"}
+#: Per object type: the list path, its list key, and whether it takes cursor pagination (``page[size]``): the
+#: backup's own stream classes say it.
 LISTS: dict[str, tuple[str, str, bool]] = {
-    "ticket_field": ("/api/v2/ticket_fields.json", "ticket_fields", True),
-    "user_field": ("/api/v2/user_fields.json", "user_fields", True),
-    "organization_field": ("/api/v2/organization_fields.json", "organization_fields", True),
-    "group": ("/api/v2/groups.json", "groups", True),
-    "organization": ("/api/v2/organizations.json", "organizations", True),
-    "brand": ("/api/v2/brands.json", "brands", True),
-    "custom_status": ("/api/v2/custom_statuses.json", "custom_statuses", False),
-    "ticket_form": ("/api/v2/ticket_forms.json", "ticket_forms", False),
-    "macro": ("/api/v2/macros.json", "macros", True),
-    "trigger": ("/api/v2/triggers.json", "triggers", True),
-    "automation": ("/api/v2/automations.json", "automations", True),
-    "view": ("/api/v2/views.json", "views", True),
-}
+    kind: (STREAMS[stream].path, STREAMS[stream].list_key, issubclass(STREAMS[stream], ListStream))
+    for kind, stream in LISTED_STREAMS.items()}
+LISTS["organization"] = ("/api/v2/organizations.json", "organizations", True)
 USERS_EXPORT_PATH = "/api/v2/incremental/users/cursor.json"
 ORGANIZATIONS_EXPORT_PATH = "/api/v2/incremental/organizations.json"
 SEARCH_EXPORT_PATH = "/api/v2/search/export.json"
