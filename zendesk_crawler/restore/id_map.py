@@ -51,7 +51,9 @@ class MapStore:
 
     Each file is written whole and atomically (``documents_for``: a local rename or one
     S3 PUT), so a kill loses at most the lines not flushed yet; the markers let the next
-    run find those objects again.
+    run find those objects again. Not a Scrapy feed: the journal may drop an import batch
+    only once its lines are stored, so the restore decides when a file is written, where
+    a feed's batches close on their own count or timer.
     """
 
     def __init__(self, location: ExportLocation, documents: Documents, export_uri: str, run_id: str) -> None:
