@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import orjson
 
@@ -193,6 +194,15 @@ def browse(db: sqlite3.Connection, filters: Filters, sort: str, descending: bool
                 cursor_of(lines[0]) if has_previous else None, total, capped)
 
 
+def page_parameter(text: str | None) -> int:
+    """The ``page`` of a search's URL: a number from 1 (:class:`ConfigError` otherwise)."""
+    if not text:
+        return 1
+    if not (text.isascii() and text.isdigit()) or int(text) < 1 or len(text) > 9:
+        raise ConfigError(f"page: a number from 1 (got {text!r})")
+    return int(text)
+
+
 def _with_hit(line: TicketLine, hit: fulltext.Hit | None) -> TicketLine:
     return line if hit is None else replace(line, snippet=hit.snippet, comment_id=hit.comment_id)
 
@@ -220,3 +230,42 @@ def search(db: sqlite3.Connection, query: fulltext.Query, filters: Filters, page
     lines = [_with_hit(TicketLine(*rows[ticket_id]), found.get(ticket_id)) for ticket_id in ids if ticket_id in rows]
     return Page(_tags(db, lines), str(page + 1) if more else None, str(page - 1) if page > 1 else None,
                 total, capped)
+
+
+@dataclass(frozen=True)
+class Choices:
+    """The values the filter form offers (each at most :data:`CHOICES_LIMIT`)."""
+
+    statuses: list[str]
+    groups: list[str]
+    brands: list[int]
+
+
+#: Values offered per filter (a text field takes any other).
+CHOICES_LIMIT = 200
+
+
+def filter_choices(db: sqlite3.Connection) -> Choices:
+    """The statuses, groups and brands the backup's tickets have."""
+    def distinct(column: str) -> list[Any]:
+        return [row[0] for row in db.execute(
+            f"SELECT DISTINCT {column} FROM current WHERE {column} IS NOT NULL AND {column} != '' "
+            f"ORDER BY {column} LIMIT {CHOICES_LIMIT}")]
+    return Choices(distinct("status"), distinct("group_name"), distinct("brand_id"))
+
+
+@dataclass(frozen=True)
+class ListLink:
+    """Links of a list keeping its filters (and sort or query), with some parameters changed."""
+
+    filters: Filters
+    fixed: dict[str, str]
+
+    def __call__(self, path: str, **changes: str | None) -> str:
+        params = {**self.filters.values, **self.fixed, **changes}
+        return path + "?" + urlencode({name: value for name, value in params.items() if value})
+
+
+def list_link(filters: Filters, **fixed: str) -> ListLink:
+    """A :class:`ListLink` for a list with ``filters`` and the ``fixed`` parameters (sort, order, q)."""
+    return ListLink(filters, fixed)

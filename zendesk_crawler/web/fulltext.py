@@ -112,7 +112,7 @@ class Hit:
 
 
 def _snippet_html(raw: str) -> str:
-    text = escape(raw.replace(_JOINER, ""), quote=False)
+    text = escape(" ".join(raw.replace(_JOINER, "").split()), quote=False)
     return text.replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
 
 
