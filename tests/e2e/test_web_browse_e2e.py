@@ -40,7 +40,8 @@ def texts(ticket: dict[str, Any]) -> list[str]:
 def holding(tickets: dict[int, dict[str, Any]], words: str) -> set[int]:
     """The tickets whose subject or a comment body holds ``words`` (any case): what a phrase search must find."""
     wanted = words.casefold()
-    return {ticket_id for ticket_id, ticket in tickets.items() if any(wanted in text.casefold() for text in texts(ticket))}
+    return {ticket_id for ticket_id, ticket in tickets.items()
+            if any(wanted in text.casefold() for text in texts(ticket))}
 
 
 @pytest.fixture(scope="module")
