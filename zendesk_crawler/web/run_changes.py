@@ -35,7 +35,7 @@ import orjson
 from zendesk_crawler.compare.changes import CHANGED, change_kind, compare_changes
 from zendesk_crawler.compare.database import open_database
 from zendesk_crawler.compare.diff import differences, top_fields
-from zendesk_crawler.compare.feeds import FeedFile, feed_files
+from zendesk_crawler.compare.feeds import FEED_NAME, FeedFile, feed_files
 from zendesk_crawler.compare.index import Side, canonical, index_side
 from zendesk_crawler.compare.report import Report
 from zendesk_crawler.compare.views import changes_view
@@ -139,9 +139,10 @@ class RunChangesCache:
     # --- what the result depends on --------------------------------------------------------------------------
 
     def _fingerprint(self, run: Run, earlier: list[Run]) -> str:
-        """A digest of the runs up to ``run`` and the identities of their files (what the result is computed
-        from)."""
-        paths = sorted({path for each in earlier for path in each.files})
+        """A digest of the runs up to ``run`` and the identities of their feed files (what the result is computed
+        from; attachment files are not read)."""
+        paths = sorted({path for each in earlier for path in each.files
+                        if FEED_NAME.fullmatch(path.rsplit("/", 1)[-1])})
         identities = self.location.identities(paths)
         text = orjson.dumps([_CACHE_VERSION, [each.run_id for each in earlier],
                              [(path, identities.get(path)) for path in paths]])
