@@ -31,10 +31,12 @@ from zendesk_crawler.web.browse import browse as browse_page
 from zendesk_crawler.web.browse import search as search_page
 from zendesk_crawler.web.config import WebConfig
 from zendesk_crawler.web.fulltext import parse_query
+from zendesk_crawler.web.glance import charts_page, run_page
 from zendesk_crawler.web.index_follower import IndexFollower
 from zendesk_crawler.web.launcher import Job, Launcher, LaunchError, LocalLauncher, ScrapydLauncher
 from zendesk_crawler.web.pdf import write_pdf
 from zendesk_crawler.web.render import INLINE_IMAGE_TYPES, Deletion, comment_view, field_value, find_attachment
+from zendesk_crawler.web.run_changes import RunChangesCache
 from zendesk_crawler.web.runs import LockHolder, Run, RunCatalog, lock_holder
 from zendesk_crawler.web.security import CsrfToken, SecurityMiddleware, file_headers, redact
 from zendesk_crawler.web.tickets import ShownTicket, TicketIndex
@@ -81,6 +83,7 @@ class WebPage:
         self.index = TicketIndex(config.cache_dir / "tickets.sqlite", self.location)
         self.follower = IndexFollower(self.index, self.runs, config.index_wait)
         self.catalog = RunCatalog(self.location)
+        self.run_changes = RunChangesCache(self.index, self.location, config.cache_dir / "scratch")
         self.launcher: Launcher = (
             ScrapydLauncher(config.scrapyd_url, config.scrapyd_project, config.export_uri) if config.scrapyd_url
             else LocalLauncher(config.export_uri, config.cache_dir / "jobs"))
@@ -357,6 +360,8 @@ def create_app(config: WebConfig, settings: BaseSettings, bind_host: str = "127.
         Route("/files/{path:path}", page.file),
         Route("/tickets", page.search),
         Route("/browse", page.browse),
+        Route("/runs/{run_id}", lambda request: run_page(page, request)),
+        Route("/charts", lambda request: charts_page(page, request)),
         Route("/search", page.fulltext_search),
         Route("/tickets/{ticket_id:int}", page.ticket),
         Route("/tickets/{ticket_id:int}.pdf", page.ticket_pdf),
