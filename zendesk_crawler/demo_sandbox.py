@@ -69,9 +69,10 @@ class SandboxRecord:
             raise SandboxRecordError(f"{path}: {exc.strerror}") from None
         except ValueError:
             raise SandboxRecordError(f"{path} is not JSON") from None
+        version = data.get("version") if isinstance(data, dict) else None
+        if version != VERSION:
+            raise SandboxRecordError(f"{path} has version {version!r}, not {VERSION}")
         try:
-            if data["version"] != VERSION:
-                raise SandboxRecordError(f"{path} has version {data['version']!r}, not {VERSION}")
             record = cls(tickets=int(data["tickets"]), seed=int(data["seed"]),
                          without=tuple(str(name) for name in data["without"]), epoch=int(data["epoch"]),
                          url=str(data["url"]), now=int(data["now"]))

@@ -32,7 +32,7 @@ from zendesk_crawler.web.pdf import write_pdf
 from zendesk_crawler.web.render import INLINE_IMAGE_TYPES, comment_view, field_value, find_attachment
 from zendesk_crawler.web.runs import LockHolder, Run, RunCatalog, lock_holder
 from zendesk_crawler.web.security import CsrfToken, SecurityMiddleware, file_headers, redact
-from zendesk_crawler.web.selection_forms import SELECTIONS, template_globals
+from zendesk_crawler.web.selection_forms import SELECTIONS, refusal, template_globals
 from zendesk_crawler.web.tickets import TicketIndex
 
 if TYPE_CHECKING:
@@ -206,7 +206,7 @@ class WebPage:
         try:
             arguments = arguments_of(form)
         except ConfigError as exc:
-            return self.render("message.html", status_code=400, title="Invalid options", message=str(exc))
+            return self.render("message.html", status_code=400, title="Invalid options", message=refusal(exc))
         return await run_in_threadpool(self._start, arguments)
 
     def _start(self, arguments: dict[str, str]) -> Response:

@@ -57,6 +57,12 @@ SELECTIONS: dict[str, Callable[[FormData], dict[str, str]]] = {"filtered": filte
                                                                 "person": person_arguments}
 
 
+def refusal(error: ConfigError) -> str:
+    """The line ``scrapy crawl zendesk`` fails with for these arguments (``commands/crawl.py``, after its
+    ``FAILED:``)."""
+    return f"configuration error: {error}"
+
+
 def template_globals() -> dict[str, Any]:
     """What the forms' template (``selection_forms.html``) needs."""
     return {"filter_statuses": STATUSES}
