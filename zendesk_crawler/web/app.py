@@ -26,14 +26,18 @@ from zendesk_crawler.run.values import parse_bool
 from zendesk_crawler.spiders.arguments import parse_start_time, parse_streams
 from zendesk_crawler.state.readers import lock_uri, read_positions
 from zendesk_crawler.streams import STREAMS
+from zendesk_crawler.web.browse import SORTS, Filters, filter_choices, list_link, page_parameter
+from zendesk_crawler.web.browse import browse as browse_page
+from zendesk_crawler.web.browse import search as search_page
 from zendesk_crawler.web.config import WebConfig
+from zendesk_crawler.web.fulltext import parse_query
 from zendesk_crawler.web.launcher import Job, Launcher, LaunchError, LocalLauncher, ScrapydLauncher
 from zendesk_crawler.web.pdf import write_pdf
-from zendesk_crawler.web.render import INLINE_IMAGE_TYPES, comment_view, field_value, find_attachment
+from zendesk_crawler.web.render import INLINE_IMAGE_TYPES, Deletion, comment_view, field_value, find_attachment
 from zendesk_crawler.web.runs import LockHolder, Run, RunCatalog, lock_holder
 from zendesk_crawler.web.security import CsrfToken, SecurityMiddleware, file_headers, redact
 from zendesk_crawler.web.selection_forms import SELECTIONS, refusal, template_globals
-from zendesk_crawler.web.tickets import TicketIndex
+from zendesk_crawler.web.tickets import ShownTicket, TicketIndex
 
 if TYPE_CHECKING:
     from zendesk_crawler.web.demo_mode import DemoMode
@@ -250,30 +254,78 @@ class WebPage:
         self.index.refresh(self.runs())
         return self.render("search.html", query=query, tickets=self.index.by_requester(query))
 
-    def _ticket(self, request: Request) -> dict[str, Any] | None:
+    def _shown(self, request: Request) -> ShownTicket | None:
         self.index.refresh(self.runs())
-        return self.index.ticket(int(request.path_params["ticket_id"]))  # ids it cannot hold: None
+        return self.index.shown(int(request.path_params["ticket_id"]))  # ids it cannot hold: None
 
-    def _conversation(self, record: dict[str, Any], for_pdf: bool) -> str:
+    def _ticket(self, request: Request) -> dict[str, Any] | None:
+        shown = self._shown(request)
+        return None if shown is None else shown.record
+
+    def _conversation(self, record: dict[str, Any], for_pdf: bool, deleted: Deletion | None = None) -> str:
         comments = [comment_view(record["id"], comment) for comment in record.get("comments") or []]
         return self.templates.get_template("ticket.html").render(
-            ticket=record, comments=comments, for_pdf=for_pdf, csrf=self.csrf.value,
+            ticket=record, comments=comments, for_pdf=for_pdf, csrf=self.csrf.value, deleted=deleted,
             custom_fields=record.get("custom_fields_by_title") or {})
 
+    def _deletion(self, shown: ShownTicket) -> Deletion | None:
+        if not shown.deleted:
+            return None
+        newest = self.index.versions(shown.version.ticket_id)
+        return Deletion(at=shown.deleted_at or None, run=newest[0].run_id if newest else None,
+                        live=not shown.version.deleted, shown_run=shown.version.run_id)
+
     def ticket(self, request: Request) -> Response:
-        """``GET /tickets/<id>``: the newest version of a ticket, as a conversation."""
-        record = self._ticket(request)
-        if record is None:
+        """``GET /tickets/<id>``: a ticket as a conversation: its newest version, or for a ticket deleted in Zendesk
+        its last version before the deletion under a banner saying when it was deleted."""
+        shown = self._shown(request)
+        if shown is None:
             return self.not_found(f"Ticket {request.path_params['ticket_id']} is in no backup of this location.")
-        return HTMLResponse(self._conversation(record, for_pdf=False))
+        return HTMLResponse(self._conversation(shown.record, for_pdf=False, deleted=self._deletion(shown)))
+
+    def browse(self, request: Request) -> Response:
+        """``GET /browse``: the backup's tickets, filtered, sorted, a keyset page at a time."""
+        params = request.query_params
+        sort, order = params.get("sort") or "updated", params.get("order") or "desc"
+        try:
+            filters = Filters.parse(params)
+            if order not in ("asc", "desc"):
+                raise ConfigError(f"order: asc or desc (got {order!r})")
+            self.index.refresh(self.runs())
+            with self.index.reading() as db:
+                page = browse_page(db, filters, sort, order == "desc", params.get("after") or None,
+                                   params.get("before") or None)
+                choices = filter_choices(db)
+        except ConfigError as exc:
+            return self.render("message.html", status_code=400, title="Browse", message=str(exc))
+        return self.render("browse.html", page=page, filters=filters, sort=sort, order=order, choices=choices,
+                           sorts=SORTS, link=list_link(filters, sort=sort, order=order))
+
+    def fulltext_search(self, request: Request) -> Response:
+        """``GET /search?q=``: the tickets whose subject or comments hold the words, best match first."""
+        params = request.query_params
+        text = params.get("q", "").strip()
+        try:
+            filters = Filters.parse(params)
+            page_number = page_parameter(params.get("page"))
+            query = parse_query(text)
+            self.index.refresh(self.runs())
+            with self.index.reading() as db:
+                page = search_page(db, query, filters, page_number)
+                choices = filter_choices(db)
+        except ConfigError as exc:
+            return self.render("message.html", status_code=400, title="Search", message=str(exc))
+        return self.render("results.html", page=page, filters=filters, query=text, choices=choices,
+                           page_number=page_number, link=list_link(filters, q=text))
 
     def ticket_pdf(self, request: Request) -> Response:
-        """``GET /tickets/<id>.pdf``: the conversation as a PDF."""
-        record = self._ticket(request)
-        if record is None:
+        """``GET /tickets/<id>.pdf``: the conversation as a PDF (the version the page shows, its banner too)."""
+        shown = self._shown(request)
+        if shown is None:
             return self.not_found(f"Ticket {request.path_params['ticket_id']} is in no backup of this location.")
+        record = shown.record
         stylesheet = (STATIC_DIR / "style.css").read_text("utf-8")
-        pdf = write_pdf(self._conversation(record, for_pdf=True), stylesheet,
+        pdf = write_pdf(self._conversation(record, for_pdf=True, deleted=self._deletion(shown)), stylesheet,
                         lambda ticket, attachment: self._image(record, attachment) if ticket == record["id"] else None)
         return Response(pdf, media_type="application/pdf", headers={
             **file_headers(), "content-disposition": f'attachment; filename="ticket-{record["id"]}.pdf"'})
@@ -325,6 +377,8 @@ def create_app(config: WebConfig, settings: BaseSettings, bind_host: str = "127.
         Route("/extract/{kind}", page.extract_selection, methods=["POST"]),
         Route("/files/{path:path}", page.file),
         Route("/tickets", page.search),
+        Route("/browse", page.browse),
+        Route("/search", page.fulltext_search),
         Route("/tickets/{ticket_id:int}", page.ticket),
         Route("/tickets/{ticket_id:int}.pdf", page.ticket_pdf),
         Route("/tickets/{ticket_id:int}/attachments/{attachment_id:int}", page.attachment),

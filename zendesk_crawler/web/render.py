@@ -47,6 +47,19 @@ class CommentView:
     body_html: str | None
     body_text: str
     attachments: list[AttachmentView] = field(default_factory=list)
+    #: The comment's id (its anchor on the page, ``comment-<id>``), when it has one.
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """What the ticket page says of a ticket deleted in Zendesk: when (``None``: unknown), the run that saw it
+    deleted, and whether the version shown is a live one (from ``shown_run``) or only the deleted record."""
+
+    at: str | None
+    run: str | None
+    live: bool
+    shown_run: str
 
 
 def attachment_href(ticket_id: int, attachment: dict[str, Any]) -> str | None:
@@ -90,7 +103,7 @@ def comment_view(ticket_id: int, comment: dict[str, Any]) -> CommentView:
         created_at=str(comment.get("created_at") or ""), public=bool(comment.get("public", True)),
         body_html=sanitise_html(html, images) if isinstance(html, str) and html else None,
         body_text=str(comment.get("plain_body") or comment.get("body") or ""),
-        attachments=attachments)
+        attachments=attachments, id=comment.get("id") if type(comment.get("id")) is int else None)
 
 
 def find_attachment(record: dict[str, Any], attachment_id: int) -> dict[str, Any] | None:

@@ -1,15 +1,18 @@
-"""Finding a ticket in a large backup without reading every file per request: an SQLite index of where each is.
+"""Finding a ticket in a large backup without reading every file per request: an SQLite index of the backup.
 
 For each ticket record in the runs' JSON Lines or JSON files (one record a line
-in both, as the crawler writes them), the index keeps its id, ``updated_at``,
-requester e-mail, subject and status, and the file, byte offset and length of
-the line. A lookup reads one line of one file (a ranged GET on S3; a ``.gz``
-file is decompressed from its start up to the line, in bounded steps). The
-index lives in the page's local cache; before a lookup it reads the files of
-runs it has not seen yet, and again any file whose identity (size and
-modification time, or ETag on S3) changed, so it follows new runs by itself and
-a lost cache is rebuilt. A record read back must carry the id looked up, else
-its file is indexed again before the answer.
+in both, as the crawler writes them), the index keeps the file, byte offset and
+length of the line (``versions``: every version of every ticket the location
+holds). For each ticket it keeps the columns of the version it is shown in
+(``current``: its newest version, or for a ticket deleted in Zendesk its last
+version before the deletion, with when it was deleted), its tags, and the
+texts of that version to search (``web/fulltext.py``). A lookup reads one line
+of one file (a ranged GET on S3; a ``.gz`` file is decompressed from its start
+up to the line, in bounded steps). The index lives in the page's local cache;
+before a lookup it reads the files of runs it has not seen yet, and again any
+file whose identity (size and modification time, or ETag on S3) changed, so it
+follows new runs by itself and a lost cache is rebuilt. A record read back must
+carry the id looked up, else its file is indexed again before the answer.
 """
 
 from __future__ import annotations
@@ -29,32 +32,44 @@ import orjson
 
 from zendesk_crawler.location.content import content, lines
 from zendesk_crawler.location.reader import ExportLocation, FileNotInLocation
+from zendesk_crawler.web import fulltext
 from zendesk_crawler.web.runs import Run
+from zendesk_crawler.web.ticket_rows import DELETED, SQLITE_INT, TicketRow, ticket_row, ticket_texts
 
 #: Ticket feed files the index reads, best first: one per batch (the same records are in each format).
 _TICKET_FILE = re.compile(r"^tickets-(?P<batch>.+)\.(?P<format>jsonl|json)(?P<gz>\.gz)?$")
 _PREFERENCE = {"jsonl": 0, "json": 1}
-#: Rows written per SQLite transaction while indexing.
-_BATCH_ROWS = 5000
 
 logger = logging.getLogger(__name__)
 
 #: The cache's layout; an index of another version is dropped and rebuilt (it is a cache).
-_SCHEMA_VERSION = 2
+_SCHEMA_VERSION = 4
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS indexed_files (
     path TEXT PRIMARY KEY, run_id TEXT NOT NULL, identity TEXT NOT NULL, bad_lines INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS tickets (
-    id INTEGER NOT NULL, updated_at TEXT, run_id TEXT NOT NULL, path TEXT NOT NULL,
-    offset INTEGER NOT NULL, length INTEGER NOT NULL, requester_email TEXT, subject TEXT, status TEXT);
-CREATE INDEX IF NOT EXISTS tickets_by_id ON tickets (id);
-CREATE INDEX IF NOT EXISTS tickets_by_requester ON tickets (requester_email);
-CREATE INDEX IF NOT EXISTS tickets_by_path ON tickets (path);
-"""
-#: The newest version first: latest ``updated_at``, then the latest run, then the last line.
-_NEWEST_FIRST = "ORDER BY updated_at DESC, run_id DESC, path DESC, offset DESC"
-#: SQLite's integers: a ticket id outside them is in no backup (and would overflow the query).
-_SQLITE_INT = range(-2**63, 2**63)
+CREATE TABLE IF NOT EXISTS versions (
+    rowid INTEGER PRIMARY KEY, id INTEGER NOT NULL, key TEXT NOT NULL, updated_at TEXT, run_id TEXT NOT NULL,
+    path TEXT NOT NULL, offset INTEGER NOT NULL, length INTEGER NOT NULL, status TEXT);
+CREATE INDEX IF NOT EXISTS versions_by_id ON versions (id, key);
+CREATE INDEX IF NOT EXISTS versions_by_path ON versions (path);
+CREATE TABLE IF NOT EXISTS current (
+    id INTEGER PRIMARY KEY, newest_key TEXT NOT NULL, shown_key TEXT NOT NULL, shown_rowid INTEGER NOT NULL,
+    shown_live INTEGER NOT NULL, deleted_at TEXT, updated_at TEXT NOT NULL, created_at TEXT NOT NULL,
+    status TEXT NOT NULL, subject TEXT NOT NULL, priority TEXT, type TEXT, requester_email TEXT,
+    requester_name TEXT, assignee_email TEXT, assignee_name TEXT, group_id INTEGER, group_name TEXT,
+    organization_name TEXT, brand_id INTEGER, comment_count INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS current_by_updated ON current (updated_at, id);
+CREATE INDEX IF NOT EXISTS current_by_created ON current (created_at, id);
+CREATE INDEX IF NOT EXISTS current_by_status ON current (status, updated_at, id);
+CREATE INDEX IF NOT EXISTS current_by_subject ON current (subject, id);
+CREATE INDEX IF NOT EXISTS current_by_requester ON current (requester_email);
+CREATE INDEX IF NOT EXISTS current_by_assignee ON current (assignee_email);
+CREATE INDEX IF NOT EXISTS current_by_group ON current (group_id);
+CREATE TABLE IF NOT EXISTS current_tags (id INTEGER NOT NULL, tag TEXT NOT NULL, PRIMARY KEY (tag, id));
+CREATE INDEX IF NOT EXISTS current_tags_by_id ON current_tags (id);
+""" + fulltext.SCHEMA
+_DROP = ("DROP TABLE IF EXISTS tickets; DROP TABLE IF EXISTS indexed_files; DROP TABLE IF EXISTS versions; "
+         "DROP TABLE IF EXISTS current; DROP TABLE IF EXISTS current_tags; " + fulltext.DROP)
 
 
 @dataclass(frozen=True)
@@ -109,30 +124,55 @@ def record_lines(location: ExportLocation, path: str) -> Iterator[tuple[int, int
             yield offset, len(body), body
 
 
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
+@dataclass(frozen=True)
+class Version:
+    """One version of a ticket the location holds: which run wrote it and where its record line is."""
+
+    rowid: int
+    ticket_id: int
+    updated_at: str | None
+    run_id: str
+    path: str
+    offset: int
+    length: int
+    status: str | None
+
+    @property
+    def deleted(self) -> bool:
+        """Whether this is the record of the ticket deleted."""
+        return self.status == DELETED
 
 
-def _row(body: bytes | None) -> tuple[Any, ...] | None:
-    """(id, updated_at, requester e-mail, subject, status) of a record line, or ``None`` if it is not one.
+@dataclass(frozen=True)
+class ShownTicket:
+    """A ticket as the page shows it: its newest version, or when it was deleted in Zendesk its last version before
+    the deletion (``deleted_at``: when, from the deleted record; empty when that record gives no time)."""
 
-    Not one: too long, not JSON (a truncated line), not an object, or no integer id SQLite can hold.
-    """
+    record: dict[str, Any]
+    version: Version
+    deleted_at: str | None
+
+    @property
+    def deleted(self) -> bool:
+        """Whether the ticket is deleted in Zendesk (as of the newest run holding it)."""
+        return self.deleted_at is not None
+
+
+_VERSION_COLUMNS = "rowid, id, updated_at, run_id, path, offset, length, status"
+
+
+def _version_key(updated_at: str | None, run_id: str, path: str, offset: int) -> str:
+    """A text that sorts versions of one ticket oldest first: ``updated_at``, then run, then file, then line."""
+    return f"{updated_at or ''}\x00{run_id}\x00{path}\x00{offset:020d}"
+
+
+def _record(body: bytes | None) -> Any:
     if body is None:
         return None
     try:
-        record = orjson.loads(body)
+        return orjson.loads(body)
     except orjson.JSONDecodeError:
         return None
-    if not isinstance(record, dict):
-        return None
-    ticket_id = record.get("id")
-    if type(ticket_id) is not int or ticket_id not in _SQLITE_INT:
-        return None
-    requester = record.get("requester")
-    email = _text(requester.get("email")) if isinstance(requester, dict) else None
-    return (ticket_id, _text(record.get("updated_at")), (email or "").lower() or None, _text(record.get("subject")),
-            _text(record.get("status")))
 
 
 class TicketIndex:
@@ -145,8 +185,7 @@ class TicketIndex:
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             if db.execute("PRAGMA user_version").fetchone()[0] != _SCHEMA_VERSION:
-                db.execute("DROP TABLE IF EXISTS tickets")
-                db.execute("DROP TABLE IF EXISTS indexed_files")
+                db.executescript(_DROP)
                 db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
             db.executescript(_SCHEMA)
 
@@ -154,6 +193,14 @@ class TicketIndex:
     def _connect(self) -> Iterator[sqlite3.Connection]:
         with closing(sqlite3.connect(self.path, timeout=60)) as db, db:
             yield db
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """A connection for the page's queries (``web/browse.py``, ``web/fulltext.py``)."""
+        with self._connect() as db:
+            yield db
+
+    # --- following the location ---------------------------------------------------------------------------
 
     def refresh(self, runs: Iterable[Run]) -> int:
         """Index the ticket files of ``runs`` not indexed yet or rewritten since; forget the others.
@@ -174,10 +221,13 @@ class TicketIndex:
                 self._index_file(listed[path], path, present[path])
             return len(pending)
 
-    @staticmethod
-    def _forget(db: sqlite3.Connection, path: str) -> None:
-        db.execute("DELETE FROM tickets WHERE path = ?", (path,))
+    def _forget(self, db: sqlite3.Connection, path: str) -> None:
+        """Drop a file's versions; the tickets shown from them are shown from their other versions."""
+        ids = [row[0] for row in db.execute("SELECT DISTINCT id FROM versions WHERE path = ?", (path,))]
+        db.execute("DELETE FROM versions WHERE path = ?", (path,))
         db.execute("DELETE FROM indexed_files WHERE path = ?", (path,))
+        for ticket_id in ids:
+            self._show_again(db, ticket_id)
 
     def _index_file(self, run_id: str, path: str, identity: str) -> int:
         """Index one file's records as of ``identity``; a line that is not a ticket record is skipped and counted.
@@ -187,19 +237,16 @@ class TicketIndex:
         """
         bad, first_bad = 0, None
         with self._connect() as db:
-            db.execute("DELETE FROM tickets WHERE path = ?", (path,))
-            rows: list[tuple[Any, ...]] = []
+            self._forget(db, path)
             try:
                 for offset, length, body in record_lines(self.location, path):
-                    row = _row(body)
+                    record = _record(body)
+                    row = ticket_row(record)
                     if row is None:
                         bad += 1
                         first_bad = offset if first_bad is None else first_bad
                         continue
-                    rows.append((row[0], row[1], run_id, path, offset, length, *row[2:]))
-                    if len(rows) >= _BATCH_ROWS:
-                        db.executemany("INSERT INTO tickets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-                        rows.clear()
+                    self._add_version(db, row, record, run_id, path, offset, length)
             except FileNotInLocation:  # gone since it was listed: forgotten, the next refresh tells
                 self._forget(db, path)
                 logger.warning("%s: gone while it was indexed", path)
@@ -207,12 +254,70 @@ class TicketIndex:
             except zlib.error as exc:
                 bad += 1
                 logger.warning("%s: not readable gzip after the records indexed (%s)", path, exc)
-            db.executemany("INSERT INTO tickets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
             db.execute("INSERT OR REPLACE INTO indexed_files VALUES (?, ?, ?, ?)", (path, run_id, identity, bad))
         if first_bad is not None:
             logger.warning("%s: %d line(s) that are not ticket records skipped (the first at byte %d)",
                            path, bad, first_bad)
         return bad
+
+    def _add_version(self, db: sqlite3.Connection, row: TicketRow, record: dict[str, Any], run_id: str, path: str,
+                     offset: int, length: int) -> None:
+        """Add a version; show it in place of the shown one when it is the ticket's newest live version, or its
+        newest and no version of it is live."""
+        key = _version_key(row.updated_at, run_id, path, offset)
+        rowid = db.execute("INSERT INTO versions (id, key, updated_at, run_id, path, offset, length, status) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           (row.id, key, row.updated_at, run_id, path, offset, length, row.status)).lastrowid
+        assert rowid is not None
+        known = db.execute("SELECT newest_key, shown_key, shown_live, updated_at, deleted_at FROM current "
+                           "WHERE id = ?", (row.id,)).fetchone()
+        if known is None:
+            self._show(db, row, record, rowid, key, key, row.updated_at or "",
+                       (row.updated_at or "") if row.deleted else None)
+            return
+        newest_key, shown_key, shown_live, newest_updated_at, deleted_at = known
+        if key > newest_key:
+            newest_key, newest_updated_at = key, row.updated_at or ""
+            deleted_at = newest_updated_at if row.deleted else None
+        if (not row.deleted and (not shown_live or key > shown_key)) or (not shown_live and key > shown_key):
+            self._show(db, row, record, rowid, key, newest_key, newest_updated_at, deleted_at)
+        elif key == newest_key:  # the ticket deleted since its shown version
+            db.execute("UPDATE current SET newest_key = ?, updated_at = ?, deleted_at = ?, status = ? WHERE id = ?",
+                       (newest_key, newest_updated_at, deleted_at, DELETED, row.id))
+
+    @staticmethod
+    def _show(db: sqlite3.Connection, row: TicketRow, record: dict[str, Any], rowid: int, key: str,
+              newest_key: str, newest_updated_at: str, deleted_at: str | None) -> None:
+        """Show a ticket from this version: its columns, tags and searchable texts."""
+        db.execute(f"INSERT OR REPLACE INTO current VALUES ({', '.join('?' * 21)})",
+                   (row.id, newest_key, key, rowid, int(not row.deleted), deleted_at, newest_updated_at,
+                    row.created_at or "", DELETED if deleted_at is not None else (row.status or ""),
+                    row.subject or "", row.priority, row.type, row.requester_email, row.requester_name,
+                    row.assignee_email, row.assignee_name, row.group_id, row.group_name, row.organization_name,
+                    row.brand_id, row.comment_count))
+        db.execute("DELETE FROM current_tags WHERE id = ?", (row.id,))
+        db.executemany("INSERT OR IGNORE INTO current_tags VALUES (?, ?)", [(row.id, tag) for tag in row.tags])
+        fulltext.replace_texts(db, row.id, ticket_texts(record))
+
+    def _show_again(self, db: sqlite3.Connection, ticket_id: int) -> None:
+        """Show a ticket from the versions left (after a file was forgotten), reading its record back."""
+        versions = [Version(*found) for found in db.execute(
+            f"SELECT {_VERSION_COLUMNS} FROM versions WHERE id = ? ORDER BY key DESC", (ticket_id,))]
+        db.execute("DELETE FROM current WHERE id = ?", (ticket_id,))
+        db.execute("DELETE FROM current_tags WHERE id = ?", (ticket_id,))
+        fulltext.replace_texts(db, ticket_id, ())
+        if not versions:
+            return
+        newest = versions[0]
+        newest_key = _version_key(newest.updated_at, newest.run_id, newest.path, newest.offset)
+        deleted_at = (newest.updated_at or "") if newest.deleted else None
+        for version in sorted(versions, key=lambda each: each.deleted):  # live first, newest first within
+            record = self._read(version)
+            row = ticket_row(record)
+            if row is not None and row.id == ticket_id and isinstance(record, dict):
+                key = _version_key(version.updated_at, version.run_id, version.path, version.offset)
+                self._show(db, row, record, version.rowid, key, newest_key, newest.updated_at or "", deleted_at)
+                return
 
     def _index_again(self, run_id: str, path: str) -> None:
         """Index one file again as it is now (forget it if it is gone)."""
@@ -224,53 +329,70 @@ class TicketIndex:
             else:
                 self._index_file(run_id, path, identity)
 
-    def _read(self, path: str, offset: int, length: int) -> Any:
+    # --- reading tickets -----------------------------------------------------------------------------------
+
+    def _read(self, version: Version) -> Any:
         try:
-            return orjson.loads(read_record(self.location, path, offset, length))
+            return orjson.loads(read_record(self.location, version.path, version.offset, version.length))
         except (FileNotInLocation, orjson.JSONDecodeError, zlib.error):
             return None
 
-    def ticket(self, ticket_id: int) -> dict[str, Any] | None:
-        """The newest version of a ticket across the runs, or ``None``.
+    def read_version(self, version: Version) -> dict[str, Any] | None:
+        """The record of one version (``None``: its file changed or is gone since it was indexed)."""
+        record = self._read(version)
+        if isinstance(record, dict) and type(record.get("id")) is int and record["id"] == version.ticket_id:
+            return record
+        return None
+
+    def versions(self, ticket_id: int) -> list[Version]:
+        """Every version of a ticket the location holds, newest first."""
+        if ticket_id not in SQLITE_INT:
+            return []
+        with self._connect() as db:
+            return [Version(*found) for found in db.execute(
+                f"SELECT {_VERSION_COLUMNS} FROM versions WHERE id = ? ORDER BY key DESC", (ticket_id,))]
+
+    def shown(self, ticket_id: int) -> ShownTicket | None:
+        """The ticket as the page shows it (see :class:`ShownTicket`), or ``None``.
 
         The record read back must be this ticket's: if not (its file changed
         since it was indexed), that file is indexed again and the lookup made
         again, once per file.
         """
-        if ticket_id not in _SQLITE_INT:
+        if ticket_id not in SQLITE_INT:
             return None
         indexed_again: set[str] = set()
         while True:
             with self._connect() as db:
-                row = db.execute(f"SELECT path, offset, length, run_id FROM tickets WHERE id = ? {_NEWEST_FIRST} "
-                                 "LIMIT 1", (ticket_id,)).fetchone()
-            if row is None:
+                found = db.execute(
+                    f"SELECT {', '.join('v.' + column for column in _VERSION_COLUMNS.split(', '))}, c.deleted_at "
+                    "FROM current c JOIN versions v ON v.rowid = c.shown_rowid WHERE c.id = ?",
+                    (ticket_id,)).fetchone()
+            if found is None:
                 return None
-            path, offset, length, run_id = row
-            record = self._read(path, offset, length)
-            if isinstance(record, dict) and type(record.get("id")) is int and record["id"] == ticket_id:
-                return record
-            if path in indexed_again:
+            version = Version(*found[:-1])
+            record = self.read_version(version)
+            if record is not None:
+                return ShownTicket(record, version, found[-1])
+            if version.path in indexed_again:
                 return None
             logger.warning("%s: ticket %d is not where the index says (the file changed): indexing it again",
-                           path, ticket_id)
-            indexed_again.add(path)
-            self._index_again(run_id, path)
+                           version.path, ticket_id)
+            indexed_again.add(version.path)
+            self._index_again(version.run_id, version.path)
+
+    def ticket(self, ticket_id: int) -> dict[str, Any] | None:
+        """The record of the ticket as the page shows it (:meth:`shown`), or ``None``."""
+        shown = self.shown(ticket_id)
+        return None if shown is None else shown.record
 
     def by_requester(self, email: str, limit: int = 500) -> list[TicketSummary]:
-        """The tickets whose newest version has this requester e-mail (any case), most recently updated first.
+        """The tickets shown with this requester e-mail (any case), most recently updated first.
 
-        The newest version of each ticket is picked first, then its requester
-        compared: a ticket whose requester changed is listed under the new
-        address only, with its current subject and status.
+        A ticket whose requester changed is listed under the new address only,
+        with its current subject and status.
         """
-        wanted = email.strip().lower()
         with self._connect() as db:
-            rows = db.execute(
-                "SELECT id, subject, status, updated_at FROM ("
-                "  SELECT id, subject, status, updated_at, requester_email,"
-                f"   ROW_NUMBER() OVER (PARTITION BY id {_NEWEST_FIRST}) AS version"
-                "  FROM tickets WHERE id IN (SELECT id FROM tickets WHERE requester_email = ?))"
-                " WHERE version = 1 AND requester_email = ? ORDER BY updated_at DESC, id DESC LIMIT ?",
-                (wanted, wanted, limit)).fetchall()
+            rows = db.execute("SELECT id, subject, status, updated_at FROM current WHERE requester_email = ? "
+                              "ORDER BY updated_at DESC, id DESC LIMIT ?", (email.strip().lower(), limit)).fetchall()
         return [TicketSummary(*row) for row in rows]
