@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -24,6 +26,7 @@ from harness.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.support.paths import PROJECT_ROOT
 from tests.support.servers import ServerProcess, free_port
 from tests.support.truth import assert_matches_truth
+from tests.support.web import get
 from tests.support.xmlfeed import read_person_document
 from zendesk_crawler.demo_sandbox import SandboxRecord
 from zendesk_sandbox import SandboxProcess
@@ -203,3 +206,21 @@ def test_a_filtered_and_a_person_export_from_the_pages_forms(browser, demo_root,
         assert_matches_truth(document["tickets"], truth, ids=person_ids(person), comment_fields=COMMENT_FIELDS)
         assert read_person_document(xml_body) == document
         page.close()
+
+
+def test_when_the_demos_port_is_taken_the_page_makes_a_new_demo(demo_root, tmp_path):
+    root = tmp_path / "output"
+    shutil.copytree(demo_root / "demo-20260101T000000Z", root / "demo-20260101T000000Z")
+    record = SandboxRecord.read(root / "demo-20260101T000000Z")
+    with socket.socket() as taken:
+        taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # the demo's own connections may linger
+        taken.bind(("127.0.0.1", record.port))
+        taken.listen()
+        with demo_page(root, tmp_path / "cache", timeout=600) as web:
+            output = "".join(web.output)
+            assert f"cannot start again on port {record.port}" in output
+            (new,) = [folder for folder in root.glob("demo-*") if folder.name != "demo-20260101T000000Z"]
+            sandbox, pid = its_sandbox(web)
+            assert SandboxRecord.read(new).url == sandbox.url != record.url and alive(pid)
+            status, _, body = get(web.url + "/")
+            assert status == 200 and str(new) in body.decode()
