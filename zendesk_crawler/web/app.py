@@ -31,6 +31,7 @@ from zendesk_crawler.web.browse import browse as browse_page
 from zendesk_crawler.web.browse import search as search_page
 from zendesk_crawler.web.config import WebConfig
 from zendesk_crawler.web.fulltext import parse_query
+from zendesk_crawler.web.index_follower import IndexFollower
 from zendesk_crawler.web.launcher import Job, Launcher, LaunchError, LocalLauncher, ScrapydLauncher
 from zendesk_crawler.web.pdf import write_pdf
 from zendesk_crawler.web.render import INLINE_IMAGE_TYPES, Deletion, comment_view, field_value, find_attachment
@@ -82,6 +83,7 @@ class WebPage:
         self.settings = settings
         self.location: ExportLocation = location_for(config.export_uri, settings)
         self.index = TicketIndex(config.cache_dir / "tickets.sqlite", self.location)
+        self.follower = IndexFollower(self.index, self.runs, config.index_wait)
         self.catalog = RunCatalog(self.location)
         self.launcher: Launcher = (
             ScrapydLauncher(config.scrapyd_url, config.scrapyd_project, config.export_uri) if config.scrapyd_url
@@ -153,7 +155,8 @@ class WebPage:
 
     def render(self, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         """A template rendered with the form token."""
-        html = self.templates.get_template(name).render(csrf=self.csrf.value, **context)
+        html = self.templates.get_template(name).render(csrf=self.csrf.value, indexing=self.follower.progress(),
+                                                        **context)
         return HTMLResponse(html, status_code=status_code)
 
     def not_found(self, what: str = "Not found") -> HTMLResponse:
@@ -251,11 +254,11 @@ class WebPage:
         if "@" not in query:
             return self.render("message.html", status_code=400, title="Find a ticket",
                                message="Give a ticket id or a requester's e-mail address.")
-        self.index.refresh(self.runs())
+        self.follower.follow()
         return self.render("search.html", query=query, tickets=self.index.by_requester(query))
 
     def _shown(self, request: Request) -> ShownTicket | None:
-        self.index.refresh(self.runs())
+        self.follower.follow()
         return self.index.shown(int(request.path_params["ticket_id"]))  # ids it cannot hold: None
 
     def _ticket(self, request: Request) -> dict[str, Any] | None:
@@ -291,7 +294,7 @@ class WebPage:
             filters = Filters.parse(params)
             if order not in ("asc", "desc"):
                 raise ConfigError(f"order: asc or desc (got {order!r})")
-            self.index.refresh(self.runs())
+            self.follower.follow()
             with self.index.reading() as db:
                 page = browse_page(db, filters, sort, order == "desc", params.get("after") or None,
                                    params.get("before") or None)
@@ -309,7 +312,7 @@ class WebPage:
             filters = Filters.parse(params)
             page_number = page_parameter(params.get("page"))
             query = parse_query(text)
-            self.index.refresh(self.runs())
+            self.follower.follow()
             with self.index.reading() as db:
                 page = search_page(db, query, filters, page_number)
                 choices = filter_choices(db)
