@@ -115,6 +115,8 @@ def test_with_no_account_the_page_makes_and_serves_the_demo_with_its_sandbox(bro
         demo_runs = sorted((path.name[len("manifest-"):-len(".json")] for path in folder.glob("manifest-*.json")),
                            reverse=True)
         assert len(demo_runs) == 2  # the demo's full and incremental runs
+        demo_updated_at = max(ticket["updated_at"] for path in folder.glob("tickets-*.json")
+                              for ticket in json.loads(path.read_bytes()))
         expect(page.locator("tr.run")).to_have_count(2)
         assert [page.locator("tr.run").nth(i).get_attribute("id") for i in range(2)] == \
             [f"run-{run_id}" for run_id in demo_runs]
@@ -135,6 +137,10 @@ def test_with_no_account_the_page_makes_and_serves_the_demo_with_its_sandbox(bro
         run_id = wait_until_complete(page, web.url)
         manifest = json.loads((folder / f"manifest-{run_id}.json").read_text("utf-8"))
         assert manifest["status"] == "complete" and manifest["failure"] is None
+        # It brought what the sandbox changed when the page started it (web/demo_mode.move_on: 3 tickets with new
+        # comments, 3 updated, 2 created), and maybe the tickets of the saved position's second again.
+        moved_on = [t for t in sandbox.truth(comments=False)["tickets"] if t["updated_at"] > demo_updated_at]
+        assert len(moved_on) == 8 and manifest["tickets_exported"] >= len(moved_on)
         assert json.loads((folder / "state.json").read_text("utf-8"))["base_url"] == sandbox.url
         assert sandbox.requests_log()["count"] > requests_before  # the run asked the page's sandbox
         page.close()

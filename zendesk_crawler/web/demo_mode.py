@@ -28,7 +28,7 @@ from scrapy.settings import BaseSettings
 
 from zendesk_crawler.demo import PROJECT_ROOT
 from zendesk_crawler.demo_sandbox import SandboxRecord, SandboxRecordError
-from zendesk_sandbox import DEFAULT_API_TOKEN, DEFAULT_EMAIL, SandboxError
+from zendesk_sandbox import DEFAULT_API_TOKEN, DEFAULT_EMAIL, SandboxError, SandboxProcess
 
 DEMO_DIR_VARIABLE = "ZENDESK_DEMO_DIR"
 #: Any of these set: the page is the operator's, not the demo's.
@@ -107,6 +107,15 @@ def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)
 
 
+def move_on(sandbox: SandboxProcess) -> int:
+    """Change the account as the demo does between its runs (new comments, updates, two new tickets), old enough
+    to be exported; returns how many tickets changed."""
+    ids = sorted(ticket["id"] for ticket in sandbox.truth(comments=False)["tickets"] if ticket["status"] != "deleted")
+    changed = sandbox.change(add_comments=ids[-3:], update=ids[-6:-3], create=2)["changed"]
+    sandbox.advance_clock(120)  # Zendesk exports only changes older than a minute
+    return len(changed)
+
+
 @contextmanager
 def serve(root: Path, say: Callable[[str], None]) -> Iterator[DemoMode]:
     """The demo backup to serve (made first when there is none) with its sandbox started; stopped on exit."""
@@ -128,6 +137,9 @@ def serve(root: Path, say: Callable[[str], None]) -> Iterator[DemoMode]:
             raise DemoModeError(f"the sandbox Zendesk did not start: {str(exc).splitlines()[0]}") from None
     previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
+        changed = move_on(sandbox)
+        say(f"The sandbox account moved on since the demo backup: {changed} tickets changed or created, so "
+            "that \"Extract now\" has something to bring.")
         mode = DemoMode(folder, sandbox.url, sandbox.pid)
         say(f"Demo mode (no Zendesk account configured): serving the demo backup in {folder} with the sandbox "
             f"Zendesk at {sandbox.url} (pid {sandbox.pid}). To use your own account, set ZENDESK_SUBDOMAIN "
