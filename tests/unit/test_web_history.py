@@ -229,3 +229,20 @@ def test_a_history_page_resolves_who_and_which_value_by_name(tmp_path):
     note = events.entries[2].notes[0]
     assert note.text == "Comment: internal note by Agent Jones <jones@example.com> (#13)"
     assert note.href == "/tickets/7#comment-13"
+
+
+def test_versions_come_a_page_at_a_time_each_diffed_with_the_one_before(tmp_path):
+    runs = [f"202611{day:02d}T100000Z-{day:06d}" for day in range(1, 28)]
+    for number, run_id in enumerate(runs):  # 27 runs, two versions of ticket 7 in each, and ticket 8
+        write_run(tmp_path / "export", run_id, {f"tickets-{run_id}-00001.jsonl": jsonl([
+            ticket(f"2026-11-{number + 1:02d}T0{half}:00:00Z", priority=f"p{2 * number + half}") for half in (0, 1)]
+            + [{**ticket("2026-11-01T00:00:00Z"), "id": 8}])})
+    location = LocalLocation(str(tmp_path / "export"))
+    index = TicketIndex(tmp_path / "cache" / "tickets.sqlite", location)
+    index.refresh(read_runs(location))
+    first, second = versions_page(index, 7, 1), versions_page(index, 7, 2)
+    assert (first.total, first.pages, len(first.entries), len(second.entries)) == (54, 2, 50, 4)
+    assert [e.number for e in first.entries + second.entries] == list(range(54, 0, -1))
+    assert [(c.label, c.before, c.after) for c in first.entries[-1].diff.fields] == [("priority", "p3", "p4")]
+    assert second.entries[-1].oldest and second.entries[0].diff.fields[0].after == "p3"
+    assert versions_page(index, 7, 99).page == 2  # beyond the last page: the last
