@@ -317,12 +317,13 @@ class WebPage:
                            page_number=page_number, link=list_link(filters, q=text))
 
     def ticket_pdf(self, request: Request) -> Response:
-        """``GET /tickets/<id>.pdf``: the conversation as a PDF."""
-        record = self._ticket(request)
-        if record is None:
+        """``GET /tickets/<id>.pdf``: the conversation as a PDF (the version the page shows, its banner too)."""
+        shown = self._shown(request)
+        if shown is None:
             return self.not_found(f"Ticket {request.path_params['ticket_id']} is in no backup of this location.")
+        record = shown.record
         stylesheet = (STATIC_DIR / "style.css").read_text("utf-8")
-        pdf = write_pdf(self._conversation(record, for_pdf=True), stylesheet,
+        pdf = write_pdf(self._conversation(record, for_pdf=True, deleted=self._deletion(shown)), stylesheet,
                         lambda ticket, attachment: self._image(record, attachment) if ticket == record["id"] else None)
         return Response(pdf, media_type="application/pdf", headers={
             **file_headers(), "content-disposition": f'attachment; filename="ticket-{record["id"]}.pdf"'})

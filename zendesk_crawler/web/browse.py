@@ -81,8 +81,9 @@ class Filters:
         for name in ("created_from", "created_to", "updated_from", "updated_to"):
             if name in values:
                 values[name] = _day(name, values[name])
-        if "brand" in values and not values["brand"].isdigit():
-            raise ConfigError(f"brand: give a brand id (got {values['brand']!r})")
+        for name in ("brand", "group"):
+            if name in values and not (values[name].isascii() and values[name].isdigit() and len(values[name]) < 19):
+                raise ConfigError(f"{name}: give a {name} id (got {values[name]!r})")
         return cls(values)
 
     def where(self) -> tuple[str, list[Any]]:
@@ -101,8 +102,8 @@ class Filters:
                 conditions.append(f"{column} < ?")
                 parameters.append((date.fromisoformat(values[f"{name}_to"]) + timedelta(days=1)).isoformat())
         if "group" in values:
-            conditions.append("c.group_name = ?")
-            parameters.append(values["group"])
+            conditions.append("c.group_id = ?")
+            parameters.append(int(values["group"]))
         for person in ("assignee", "requester"):
             if person in values:
                 conditions.append(f"(c.{person}_email = lower(?) OR c.{person}_name = ?)")
@@ -237,7 +238,8 @@ class Choices:
     """The values the filter form offers (each at most :data:`CHOICES_LIMIT`)."""
 
     statuses: list[str]
-    groups: list[str]
+    #: (id, name) of each group; a name two groups share is told apart by the id.
+    groups: list[tuple[int, str]]
     brands: list[int]
 
 
@@ -251,7 +253,10 @@ def filter_choices(db: sqlite3.Connection) -> Choices:
         return [row[0] for row in db.execute(
             f"SELECT DISTINCT {column} FROM current WHERE {column} IS NOT NULL AND {column} != '' "
             f"ORDER BY {column} LIMIT {CHOICES_LIMIT}")]
-    return Choices(distinct("status"), distinct("group_name"), distinct("brand_id"))
+    groups = db.execute("SELECT DISTINCT group_id, group_name FROM current WHERE group_id IS NOT NULL "
+                        f"ORDER BY group_name, group_id LIMIT {CHOICES_LIMIT}").fetchall()
+    return Choices(distinct("status"), [(group_id, name or f"group {group_id}") for group_id, name in groups],
+                   distinct("brand_id"))
 
 
 @dataclass(frozen=True)

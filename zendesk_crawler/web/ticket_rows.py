@@ -50,6 +50,7 @@ class TicketRow:
     requester_name: str | None
     assignee_email: str | None
     assignee_name: str | None
+    group_id: int | None
     group_name: str | None
     organization_name: str | None
     brand_id: int | None
@@ -79,7 +80,8 @@ def ticket_row(record: Any) -> TicketRow | None:
         priority=_text(record.get("priority")), type=_text(record.get("type")),
         requester_email=requester_email, requester_name=requester_name,
         assignee_email=assignee_email, assignee_name=assignee_name,
-        group_name=_name(record.get("group")), organization_name=_name(record.get("organization")),
+        group_id=_integer(record.get("group_id")), group_name=_name(record.get("group")),
+        organization_name=_name(record.get("organization")),
         brand_id=_integer(record.get("brand_id")),
         tags=tuple(sorted({tag for tag in tags if isinstance(tag, str)})) if isinstance(tags, list) else (),
         comment_count=len(comments) if isinstance(comments, list) else 0)

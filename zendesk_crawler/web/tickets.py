@@ -43,7 +43,7 @@ _PREFERENCE = {"jsonl": 0, "json": 1}
 logger = logging.getLogger(__name__)
 
 #: The cache's layout; an index of another version is dropped and rebuilt (it is a cache).
-_SCHEMA_VERSION = 3
+_SCHEMA_VERSION = 4
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS indexed_files (
     path TEXT PRIMARY KEY, run_id TEXT NOT NULL, identity TEXT NOT NULL, bad_lines INTEGER NOT NULL);
@@ -56,15 +56,15 @@ CREATE TABLE IF NOT EXISTS current (
     id INTEGER PRIMARY KEY, newest_key TEXT NOT NULL, shown_key TEXT NOT NULL, shown_rowid INTEGER NOT NULL,
     shown_live INTEGER NOT NULL, deleted_at TEXT, updated_at TEXT NOT NULL, created_at TEXT NOT NULL,
     status TEXT NOT NULL, subject TEXT NOT NULL, priority TEXT, type TEXT, requester_email TEXT,
-    requester_name TEXT, assignee_email TEXT, assignee_name TEXT, group_name TEXT, organization_name TEXT,
-    brand_id INTEGER, comment_count INTEGER NOT NULL);
+    requester_name TEXT, assignee_email TEXT, assignee_name TEXT, group_id INTEGER, group_name TEXT,
+    organization_name TEXT, brand_id INTEGER, comment_count INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS current_by_updated ON current (updated_at, id);
 CREATE INDEX IF NOT EXISTS current_by_created ON current (created_at, id);
 CREATE INDEX IF NOT EXISTS current_by_status ON current (status, updated_at, id);
 CREATE INDEX IF NOT EXISTS current_by_subject ON current (subject, id);
 CREATE INDEX IF NOT EXISTS current_by_requester ON current (requester_email);
 CREATE INDEX IF NOT EXISTS current_by_assignee ON current (assignee_email);
-CREATE INDEX IF NOT EXISTS current_by_group ON current (group_name);
+CREATE INDEX IF NOT EXISTS current_by_group ON current (group_id);
 CREATE TABLE IF NOT EXISTS current_tags (id INTEGER NOT NULL, tag TEXT NOT NULL, PRIMARY KEY (tag, id));
 CREATE INDEX IF NOT EXISTS current_tags_by_id ON current_tags (id);
 """ + fulltext.SCHEMA
@@ -289,12 +289,12 @@ class TicketIndex:
     def _show(db: sqlite3.Connection, row: TicketRow, record: dict[str, Any], rowid: int, key: str,
               newest_key: str, newest_updated_at: str, deleted_at: str | None) -> None:
         """Show a ticket from this version: its columns, tags and searchable texts."""
-        db.execute("INSERT OR REPLACE INTO current VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        db.execute(f"INSERT OR REPLACE INTO current VALUES ({', '.join('?' * 21)})",
                    (row.id, newest_key, key, rowid, int(not row.deleted), deleted_at, newest_updated_at,
                     row.created_at or "", DELETED if deleted_at is not None else (row.status or ""),
                     row.subject or "", row.priority, row.type, row.requester_email, row.requester_name,
-                    row.assignee_email, row.assignee_name, row.group_name, row.organization_name, row.brand_id,
-                    row.comment_count))
+                    row.assignee_email, row.assignee_name, row.group_id, row.group_name, row.organization_name,
+                    row.brand_id, row.comment_count))
         db.execute("DELETE FROM current_tags WHERE id = ?", (row.id,))
         db.executemany("INSERT OR IGNORE INTO current_tags VALUES (?, ?)", [(row.id, tag) for tag in row.tags])
         fulltext.replace_texts(db, row.id, ticket_texts(record))
