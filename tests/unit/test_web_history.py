@@ -246,3 +246,21 @@ def test_versions_come_a_page_at_a_time_each_diffed_with_the_one_before(tmp_path
     assert [(c.label, c.before, c.after) for c in first.entries[-1].diff.fields] == [("priority", "p3", "p4")]
     assert second.entries[-1].oldest and second.entries[0].diff.fields[0].after == "p3"
     assert versions_page(index, 7, 99).page == 2  # beyond the last page: the last
+
+
+def test_without_users_files_the_ticket_record_names_its_people(tmp_path):
+    write_run(tmp_path / "export", RUN_1, {
+        f"ticket_events-{RUN_1}-00001.jsonl": jsonl([
+            audit(10, 7, "2026-11-01T00:00:00Z", 2, change(11, "assignee_id", 2, None, "Create"),
+                  change(12, "group_id", 3, None, "Create")),
+            audit(20, 7, "2026-11-01T01:00:00Z", 77, change(21, "assignee_id", 78, 2))])})
+    location = LocalLocation(str(tmp_path / "export"))
+    history = TicketHistory(TicketIndex(tmp_path / "cache" / "tickets.sqlite", location), location)
+    history.refresh(read_runs(location))
+    record = ticket("2026-11-01T01:00:00Z", comments=[
+        {"id": 1, "author": {"id": 77, "name": "Commenter", "email": None}}])
+    events = history.view(7, record=record).events
+    assert [e.who for e in events.entries] == ["Commenter", "Agent Smith <smith@example.com>"]
+    assert [(c.label, c.before, c.after) for e in events.entries for c in e.changes] == [
+        ("assignee", "Agent Smith <smith@example.com>", "user 78"), ("assignee", "", "Agent Smith <smith@example.com>"),
+        ("group", "", "Tier 1")]

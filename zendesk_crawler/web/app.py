@@ -266,7 +266,7 @@ class WebPage:
             return self.not_found(f"Ticket {request.path_params['ticket_id']} is in no backup of this location.")
         self.history.refresh(self.runs())
         history = self.history.view(shown.version.ticket_id, page_number(request.query_params.get("versions_page")),
-                                    request.query_params.get("events_before"))
+                                    request.query_params.get("events_before"), shown.record)
         return HTMLResponse(self._conversation(shown.record, for_pdf=False, deleted=self._deletion(shown),
                                                template="ticket_history.html", history=history))
 

@@ -313,10 +313,35 @@ def _note(ticket_id: int, other: OtherEvent, users: Mapping[int, Name]) -> Event
     return EventNote(" ".join(parts))
 
 
-def events_view(events: EventIndex, names: NameIndex, ticket_id: int, older_than: str | None) -> EventsView:
-    """A page of a ticket's events, with every id it shows resolved to a name in one lookup per kind."""
+def record_names(record: Mapping[str, Any] | None) -> dict[str, dict[int, Name]]:
+    """The people, group and organization a ticket record names (requester, assignee, comment authors, ...): what
+    an event's ids stand for when the backup has no ``users`` (``groups``, ...) files that name them."""
+    found: dict[str, dict[int, Name]] = {"users": {}, "groups": {}, "organizations": {}}
+    if record is None:
+        return found
+    comments = record.get("comments")
+    authors = [comment.get("author") for comment in comments if isinstance(comment, dict)] \
+        if isinstance(comments, list) else []
+    for stream, things in (("users", [record.get("requester"), record.get("assignee"), record.get("submitter"),
+                                      *authors]),
+                           ("groups", [record.get("group")]), ("organizations", [record.get("organization")])):
+        for thing in things:
+            if isinstance(thing, dict) and type(thing.get("id")) is int:
+                name, email = thing.get("name"), thing.get("email")
+                if isinstance(name, str) or isinstance(email, str):
+                    found[stream][thing["id"]] = Name(name if isinstance(name, str) else None,
+                                                      email if isinstance(email, str) else None)
+    return found
+
+
+def events_view(events: EventIndex, names: NameIndex, ticket_id: int, older_than: str | None,
+                record: Mapping[str, Any] | None = None) -> EventsView:
+    """A page of a ticket's events, with every id it shows resolved to a name in one lookup per kind (from the
+    backup's own files, else from what the ticket's ``record`` says of them)."""
     page = events.page(ticket_id, older_than)
     found = {stream: names.names(stream, ids) for stream, ids in _ids_wanted(page).items()}
+    for stream, known in record_names(record).items():
+        found[stream] = {**known, **found[stream]}
     users = found["users"]
     entries = []
     for audit in page.audits:
@@ -355,11 +380,12 @@ class TicketHistory:
         self.events.refresh(listed)
         self.names.refresh(listed)
 
-    def view(self, ticket_id: int, versions_page_number: int = 1, events_older_than: str | None = None
-             ) -> TicketHistoryView:
-        """A ticket's versions and events, a page of each."""
+    def view(self, ticket_id: int, versions_page_number: int = 1, events_older_than: str | None = None,
+             record: Mapping[str, Any] | None = None) -> TicketHistoryView:
+        """A ticket's versions and events, a page of each (``record``: the version shown, whose people name the
+        events' ids the backup's files do not)."""
         return TicketHistoryView(ticket_id, versions_page(self.tickets, ticket_id, versions_page_number),
-                                 events_view(self.events, self.names, ticket_id, events_older_than))
+                                 events_view(self.events, self.names, ticket_id, events_older_than, record))
 
 
 def page_number(text: str | None) -> int:
