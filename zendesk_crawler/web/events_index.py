@@ -209,15 +209,14 @@ CREATE INDEX IF NOT EXISTS audit_sources_by_audit ON audit_sources (audit_id);
         if audit_id is None or ticket_id is None:
             return False
         db.execute("INSERT OR IGNORE INTO audit_sources VALUES (?, ?)", (path, audit_id))
-        if db.execute("SELECT 1 FROM ticket_audits WHERE audit_id = ?", (audit_id,)).fetchone():
-            return True
         created_at = _text(record.get("created_at")) or ""
         author_id = _integer(record.get("updater_id"))
         updater = record.get("updater")
         author_name = _text(updater.get("name")) if isinstance(updater, dict) else None
         channel = channel_of(record.get("via"))
-        db.execute("INSERT INTO ticket_audits VALUES (?, ?, ?, ?, ?, ?)",
-                   (audit_id, ticket_id, created_at, author_id, author_name, channel))
+        if not db.execute("INSERT OR IGNORE INTO ticket_audits VALUES (?, ?, ?, ?, ?, ?)",
+                          (audit_id, ticket_id, created_at, author_id, author_name, channel)).rowcount:
+            return True  # stored from another file, or earlier in this one
         for event in record.get("child_events") or []:
             if isinstance(event, dict):
                 self._add_event(db, ticket_id, audit_id, created_at, author_id, channel, event)
