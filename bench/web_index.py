@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import html
 import json
 import os
 import random
+import re
 import shutil
 import socket
 import statistics
@@ -29,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -49,8 +52,20 @@ BODY = ("Здравствуйте, the invoice for last month lists our old VAT 
         "مرحبا، لدي مشكلة في تسجيل الدخول. Could you check why the export stops at 1000 rows? 👍🏽 ")
 
 
+#: Words the comments are made of besides ``BODY``: 20,000 of them, drawn with a Zipf-like skew so that some are in
+#: most tickets and most in a few (as in real support mail), for the full-text search to have real work.
+VOCABULARY = [f"w{n:05d}" for n in range(20_000)]
+WEIGHTS = [1 / (rank + 1) for rank in range(len(VOCABULARY))]
+
+
+def words(rng: random.Random, count: int) -> str:
+    """``count`` words of the vocabulary."""
+    return " ".join(rng.choices(VOCABULARY, WEIGHTS, k=count))
+
+
 def record(ticket_id: int, updated_at: str, comments: int, rng: random.Random) -> dict:
-    """A ticket shaped like the crawler's records (requester, assignee, group, custom fields, comments)."""
+    """A ticket shaped like the crawler's records (requester, assignee, group, custom fields, comments whose bodies
+    are ``BODY`` and 40 words of the vocabulary)."""
     requester = {"id": 900 + ticket_id % 5000, "name": f"User {ticket_id % 5000}",
                  "email": f"user{ticket_id % 5000}@example.com", "role": "end-user"}
     return {
@@ -59,10 +74,15 @@ def record(ticket_id: int, updated_at: str, comments: int, rng: random.Random) -
         "created_at": "2025-01-01T00:00:00Z", "updated_at": updated_at, "tags": ["bench", "vip"],
         "requester": requester, "assignee": {"id": 1, "name": "Agent", "email": "agent@example.com", "role": "agent"},
         "group": {"id": 1, "name": "Tier 2"}, "organization": None, "custom_fields_by_title": {"Plan": "gold"},
-        "comments": [{"id": ticket_id * 100 + n, "type": "Comment", "author_id": requester["id"], "body": BODY,
-                      "html_body": f"<p dir=\"auto\">{BODY}</p>", "plain_body": BODY, "public": n % 3 != 2,
-                      "attachments": [], "created_at": "2025-01-01T00:00:00Z", "author": requester}
+        "comments": [comment(ticket_id * 100 + n, BODY + words(rng, 40), requester, n % 3 != 2)
                      for n in range(comments)]}
+
+
+def comment(comment_id: int, body: str, author: dict, public: bool) -> dict:
+    """A comment as the crawler writes it."""
+    return {"id": comment_id, "type": "Comment", "author_id": author["id"], "body": body,
+            "html_body": f"<p dir=\"auto\">{body}</p>", "plain_body": body, "public": public,
+            "attachments": [], "created_at": "2025-01-01T00:00:00Z", "author": author}
 
 
 def write_run(root: Path, run_id: str, ids: list[int], updated_at: str, comments: int) -> None:
@@ -140,28 +160,79 @@ def scan_for(location: LocalLocation, runs, ticket_id: int) -> dict | None:
     return newest
 
 
-def page_latency(root: Path, cache: Path, ids: list[int]) -> str:
-    """``GET /tickets/<id>`` for each id on a real page process over HTTP (its index already built)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {**os.environ, "ZENDESK_EXPORT_URI": str(root), "ZENDESK_WEB_CACHE": str(cache)}
-    server = subprocess.Popen([sys.executable, "-m", "zendesk_crawler.web", "--port", str(port)], cwd=PROJECT_ROOT,
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        for line in server.stderr:
+class PageProcess:
+    """The real page (``python -m zendesk_crawler.web``) over a location, on a free port, for HTTP timings."""
+
+    def __init__(self, root: Path, cache: Path) -> None:
+        self.root, self.cache = root, cache
+
+    def __enter__(self) -> PageProcess:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        env = {**os.environ, "ZENDESK_EXPORT_URI": str(self.root), "ZENDESK_WEB_CACHE": str(self.cache)}
+        self.server = subprocess.Popen([sys.executable, "-m", "zendesk_crawler.web", "--port", str(self.port)],
+                                       cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                       text=True)
+        for line in self.server.stderr:
             if "Uvicorn running" in line:
                 break
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.terminate()
+        self.server.wait()
+
+    def get(self, path: str) -> tuple[bytes, float]:
+        """The body of ``GET path`` and the seconds it took (it must answer 200)."""
+        started = time.perf_counter()
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=120) as response:
+            assert response.status == 200, path
+            body = response.read()
+        return body, time.perf_counter() - started
+
+
+NEXT_PAGE = re.compile(rb'rel="next" href="([^"]+)"')
+#: Searches of the benchmark: (what it shows, query); each word's frequency follows from its rank in VOCABULARY.
+SEARCHES = (("a word in most tickets", "w00000"), ("a word in a few hundred", "w00900"),
+            ("a rare word", "w19000"), ("two words", "w00003 w00100"), ("a phrase", '"last month lists"'),
+            ("a Cyrillic word", "Здравствуйте"), ("an emoji", "👍"), ("a prefix", "w0123*"),
+            ("a word, status solved", "w00100&status=solved"))
+
+
+def page_measures(root: Path, cache: Path, ids: list[int]) -> list[str]:
+    """The page's views over HTTP on a real page process (its index already built): a conversation, browse pages
+    (the first, 20 pages deep by the Next link, filtered and sorted) and searches."""
+    lines = []
+    with PageProcess(root, cache) as page:
         samples = []
         for ticket_id in ids:
-            started = time.perf_counter()
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/tickets/{ticket_id}", timeout=60) as response:
-                assert response.status == 200 and f"#{ticket_id}".encode() in response.read()
-            samples.append(time.perf_counter() - started)
-        return percentiles(samples)
-    finally:
-        server.terminate()
-        server.wait()
+            body, seconds = page.get(f"/tickets/{ticket_id}")
+            assert f"#{ticket_id}".encode() in body
+            samples.append(seconds)
+        lines.append(f"GET /tickets/<id> (rendered conversation): {percentiles(samples)}")
+        first = [page.get("/browse")[1] for _ in range(50)]
+        lines.append(f"GET /browse, first page of 50: {percentiles(first)}")
+        deep, path = [], "/browse"
+        for _ in range(100):
+            body, seconds = page.get(path)
+            deep.append(seconds)
+            following = NEXT_PAGE.search(body)
+            if following is None:
+                break
+            path = html.unescape(following.group(1).decode())
+        lines.append(f"GET /browse, the next 100 pages by the Next link (keyset): {percentiles(deep)}")
+        filtered = [page.get(f"/browse?status=solved&sort=created&order=asc&tag=vip&requester=user{n}@example.com")[1]
+                    for n in range(50)]
+        lines.append(f"GET /browse filtered (status, tag, requester) and sorted by creation: {percentiles(filtered)}")
+        for label, query in SEARCHES:
+            text, _, extra = query.partition("&")
+            url = f"/search?q={urllib.parse.quote(text)}" + (f"&{extra}" if extra else "")
+            body, _ = page.get(url)
+            count = re.search(rb'class="count">([^<]*)', body).group(1).decode()
+            timings = [page.get(url)[1] for _ in range(20)]
+            lines.append(f"GET /search {label} ({text!r}: {count}): {percentiles(timings)}")
+    return lines
 
 
 def main() -> None:
@@ -189,7 +260,7 @@ def main() -> None:
     runs = read_runs(location)
     index = TicketIndex(cache / "tickets.sqlite", location)
     read, seconds = timed(index.refresh, runs)
-    print(f"index built from nothing: {read} files in {seconds:.1f} s; "
+    print(f"index built from nothing (versions, shown tickets, full-text index): {read} files in {seconds:.1f} s; "
           f"{(cache / 'tickets.sqlite').stat().st_size / 2**20:.1f} MB of SQLite")
     _, seconds = timed(lambda: index.refresh(read_runs(location)))
     print(f"refresh with nothing new (manifests listed and read): {seconds * 1000:.1f} ms")
@@ -201,7 +272,8 @@ def main() -> None:
     newest, seconds = timed(scan_for, location, runs, sample[0])
     assert newest == index.ticket(sample[0])
     print(f"lookup by scanning every file instead: {seconds:.1f} s for one ticket")
-    print(f"GET /tickets/<id> on the page over HTTP (rendered conversation): {page_latency(root, cache, sample[:200])}")
+    for line in page_measures(root, cache, sample[:200]):
+        print(line)
     size, by_id, last = gzip_lookup(work, args.comments, rng)
     print(f"gzip batch of {BATCH} tickets: {size}")
     print(f"lookup by id in the gzip batch (decompressed from its start up to the record): {by_id}")

@@ -28,6 +28,25 @@ ORDER BY b.id
 """
 
 
+#: What :func:`change_kind` answers for a record whose views are to be compared field by field.
+CHANGED = "changed"
+
+
+def change_kind(a_deleted: bool | None, b_deleted: bool | None, same_view: bool) -> str:
+    """How a record moved from A to B (``None``: not on that side): ``new``, ``deleted``, ``unchanged`` or
+    :data:`CHANGED` (its views differ: name the fields with ``diff.differences``; none named is unchanged).
+
+    ``same_view``: whether both sides' views are equal (only asked when both hold the record live).
+    """
+    if a_deleted is None:
+        return "deleted" if b_deleted else "new"
+    if a_deleted:
+        return CHANGED if b_deleted is False else "unchanged"
+    if b_deleted is None or b_deleted:
+        return "deleted"
+    return "unchanged" if same_view else CHANGED
+
+
 def compare_changes(report: Report, streams: list[str], a: Side, b: Side, db: sqlite3.Connection) -> None:
     """Fill ``report`` with each stream's new, changed and deleted records (rows read one at a time: memory follows
     the changed ones, not the stream)."""
@@ -36,22 +55,16 @@ def compare_changes(report: Report, streams: list[str], a: Side, b: Side, db: sq
         result = report.stream(stream)
         for (record_id, a_deleted, a_digest, a_file, a_ordinal, in_b, b_deleted, b_digest, b_file,
              b_ordinal) in db.execute(_PAIRS, (stream, NEWEST)):
-            if a_deleted:
-                if in_b and not b_deleted:
-                    changed.append((stream, record_id, a_file, a_ordinal, b_file, b_ordinal))
-                else:
-                    result.add("unchanged")
-            elif not in_b or b_deleted:
-                result.add("deleted", Entry(record_id, why="deleted in B" if in_b else "not in B"))
-            elif a_digest == b_digest:
-                result.add("unchanged")
-            else:
+            kind = change_kind(bool(a_deleted), bool(b_deleted) if in_b else None, a_digest == b_digest)
+            if kind == CHANGED:
                 changed.append((stream, record_id, a_file, a_ordinal, b_file, b_ordinal))
-        for record_id, b_deleted in db.execute(_ONLY_B, (stream, NEWEST)):
-            if b_deleted:
-                result.add("deleted", Entry(record_id, why="new in B and deleted there"))
+            elif kind == "deleted":
+                result.add("deleted", Entry(record_id, why="deleted in B" if in_b else "not in B"))
             else:
-                result.add("new", Entry(record_id))
+                result.add(kind)
+        for record_id, b_deleted in db.execute(_ONLY_B, (stream, NEWEST)):
+            kind = change_kind(None, bool(b_deleted), False)
+            result.add(kind, Entry(record_id, why="new in B and deleted there" if kind == "deleted" else None))
     _name_changes(report, changed, a, b, db)
 
 

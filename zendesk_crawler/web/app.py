@@ -31,10 +31,13 @@ from zendesk_crawler.web.browse import browse as browse_page
 from zendesk_crawler.web.browse import search as search_page
 from zendesk_crawler.web.config import WebConfig
 from zendesk_crawler.web.fulltext import parse_query
-from zendesk_crawler.web.history import TicketHistory, page_number, version_number
+from zendesk_crawler.web.glance import charts_page, run_page
+from zendesk_crawler.web.history import HistoryFollower, TicketHistory, page_number, version_number
+from zendesk_crawler.web.index_follower import IndexFollower
 from zendesk_crawler.web.launcher import Job, Launcher, LaunchError, LocalLauncher, ScrapydLauncher
 from zendesk_crawler.web.pdf import write_pdf
 from zendesk_crawler.web.render import INLINE_IMAGE_TYPES, Deletion, comment_view, field_value, find_attachment
+from zendesk_crawler.web.run_changes import RunChangesCache
 from zendesk_crawler.web.runs import LockHolder, Run, RunCatalog, lock_holder
 from zendesk_crawler.web.security import CsrfToken, SecurityMiddleware, file_headers, redact
 from zendesk_crawler.web.tickets import ShownTicket, TicketIndex
@@ -80,7 +83,10 @@ class WebPage:
         self.location: ExportLocation = location_for(config.export_uri, settings)
         self.index = TicketIndex(config.cache_dir / "tickets.sqlite", self.location)
         self.history = TicketHistory(self.index, self.location)
+        #: Follows the ticket index, then the history's (``web/history.py``).
+        self.follower: IndexFollower = HistoryFollower(self.history, self.runs, config.index_wait)
         self.catalog = RunCatalog(self.location)
+        self.run_changes = RunChangesCache(self.index, self.location, config.cache_dir / "scratch")
         self.launcher: Launcher = (
             ScrapydLauncher(config.scrapyd_url, config.scrapyd_project, config.export_uri) if config.scrapyd_url
             else LocalLauncher(config.export_uri, config.cache_dir / "jobs"))
@@ -151,7 +157,8 @@ class WebPage:
 
     def render(self, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         """A template rendered with the form token."""
-        html = self.templates.get_template(name).render(csrf=self.csrf.value, **context)
+        html = self.templates.get_template(name).render(csrf=self.csrf.value, indexing=self.follower.progress(),
+                                                        **context)
         return HTMLResponse(html, status_code=status_code)
 
     def not_found(self, what: str = "Not found") -> HTMLResponse:
@@ -233,11 +240,11 @@ class WebPage:
         if "@" not in query:
             return self.render("message.html", status_code=400, title="Find a ticket",
                                message="Give a ticket id or a requester's e-mail address.")
-        self.index.refresh(self.runs())
+        self.follower.follow()
         return self.render("search.html", query=query, tickets=self.index.by_requester(query))
 
     def _shown(self, request: Request) -> ShownTicket | None:
-        self.index.refresh(self.runs())
+        self.follower.follow()
         return self.index.shown(int(request.path_params["ticket_id"]))  # ids it cannot hold: None
 
     def _ticket(self, request: Request) -> dict[str, Any] | None:
@@ -264,16 +271,16 @@ class WebPage:
         shown = self._shown(request)
         if shown is None:
             return self.not_found(f"Ticket {request.path_params['ticket_id']} is in no backup of this location.")
-        self.history.refresh(self.runs())
         history = self.history.view(shown.version.ticket_id, page_number(request.query_params.get("versions_page")),
                                     request.query_params.get("events_before"), shown.record)
         return HTMLResponse(self._conversation(shown.record, for_pdf=False, deleted=self._deletion(shown),
-                                               template="ticket_history.html", history=history))
+                                               template="ticket_history.html", history=history,
+                                               history_indexing=self.follower.progress()))
 
     def ticket_version(self, request: Request) -> Response:
         """``GET /tickets/<id>/versions/<n>``: version ``n`` of a ticket (1: the oldest) as a conversation."""
         ticket_id, number = request.path_params["ticket_id"], request.path_params["number"]
-        self.index.refresh(self.runs())
+        self.follower.follow()
         found = version_number(self.index, ticket_id, number)
         record = None if found is None else self.index.read_version(found[0])
         if found is None or record is None:
@@ -289,7 +296,7 @@ class WebPage:
             filters = Filters.parse(params)
             if order not in ("asc", "desc"):
                 raise ConfigError(f"order: asc or desc (got {order!r})")
-            self.index.refresh(self.runs())
+            self.follower.follow()
             with self.index.reading() as db:
                 page = browse_page(db, filters, sort, order == "desc", params.get("after") or None,
                                    params.get("before") or None)
@@ -307,7 +314,7 @@ class WebPage:
             filters = Filters.parse(params)
             page_number = page_parameter(params.get("page"))
             query = parse_query(text)
-            self.index.refresh(self.runs())
+            self.follower.follow()
             with self.index.reading() as db:
                 page = search_page(db, query, filters, page_number)
                 choices = filter_choices(db)
@@ -372,6 +379,8 @@ def create_app(config: WebConfig, settings: BaseSettings, bind_host: str = "127.
         Route("/files/{path:path}", page.file),
         Route("/tickets", page.search),
         Route("/browse", page.browse),
+        Route("/runs/{run_id}", lambda request: run_page(page, request)),
+        Route("/charts", lambda request: charts_page(page, request)),
         Route("/search", page.fulltext_search),
         Route("/tickets/{ticket_id:int}", page.ticket),
         Route("/tickets/{ticket_id:int}.pdf", page.ticket_pdf),

@@ -10,6 +10,7 @@ from pathlib import Path
 from scrapy.settings import BaseSettings
 
 from zendesk_crawler.config import export_uri_setting, state_uri_setting
+from zendesk_crawler.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class WebConfig:
     cache_dir: Path
     scrapyd_url: str = ""
     scrapyd_project: str = "zendesk_crawler"
+    #: Seconds a request waits for the index to follow new runs before it is answered from what is indexed so far.
+    index_wait: float = 5.0
     user: str = "admin"
     password: str = field(default="", repr=False)
 
@@ -41,6 +44,18 @@ class WebConfig:
             cache_dir=Path(os.environ.get("ZENDESK_WEB_CACHE") or ".scrapy/web") / tag,
             scrapyd_url=(os.environ.get("SCRAPYD_URL") or "").rstrip("/"),
             scrapyd_project=os.environ.get("SCRAPYD_PROJECT") or "zendesk_crawler",
+            index_wait=_seconds("ZENDESK_WEB_INDEX_WAIT", os.environ.get("ZENDESK_WEB_INDEX_WAIT") or "5"),
             user=os.environ.get("ZENDESK_WEB_USER") or "admin",
             password=os.environ.get("ZENDESK_WEB_PASSWORD") or "",
         )
+
+
+def _seconds(name: str, text: str) -> float:
+    """A number of seconds from 0 of an environment variable (:class:`ConfigError` otherwise)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < 86400:
+        raise ConfigError(f"{name}: a number of seconds from 0 (got {text!r})")
+    return value

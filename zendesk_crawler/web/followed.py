@@ -19,7 +19,7 @@ import re
 import sqlite3
 import threading
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
@@ -71,6 +71,7 @@ class FollowedIndex:
         self.files_table = f"{self.name}_files"
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
+            db.execute("PRAGMA journal_mode = WAL")  # as the ticket index: readers go on while a file is indexed
             db.execute(_SCHEMAS)
             found = db.execute("SELECT version FROM web_schemas WHERE name = ?", (self.name,)).fetchone()
             if found is None or found[0] != self.version:
@@ -104,9 +105,9 @@ class FollowedIndex:
 
     # --- following the location ---------------------------------------------------------------------------
 
-    def refresh(self, runs: Iterable[Run]) -> int:
-        """Read the files of ``runs`` not read yet or rewritten since; forget the others. Returns how many were
-        read."""
+    def refresh(self, runs: Iterable[Run], progress: Callable[[int, int], None] | None = None) -> int:
+        """Read the files of ``runs`` not read yet or rewritten since; forget the others. ``progress`` is told
+        (files read, files to read) before each file and at the end. Returns how many were read."""
         listed = feed_files(runs, self.streams)
         with self.refreshing:
             present = self.location.identities(sorted(listed))
@@ -115,9 +116,13 @@ class FollowedIndex:
                 for path in done.keys() - present.keys():
                     self._forget_file(db, path)
             pending = sorted(path for path, identity in present.items() if done.get(path) != identity)
-            for path in pending:
+            for number, path in enumerate(pending):
+                if progress is not None:
+                    progress(number, len(pending))
                 run_id, stream = listed[path]
                 self._index_file(run_id, stream, path, present[path])
+            if progress is not None:
+                progress(len(pending), len(pending))
             return len(pending)
 
     def _forget_file(self, db: sqlite3.Connection, path: str) -> None:

@@ -31,7 +31,7 @@ from zendesk_crawler.errors import ConfigError
 _EMOJI_RANGES = ((0x2300, 0x2400), (0x2600, 0x27C0), (0x2B00, 0x2C00), (0x1F000, 0x1FB00))
 _EMOJI = "".join(chr(code) for start, end in _EMOJI_RANGES for code in range(start, end))
 _SOLO = re.compile("([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
-                   + re.escape(_EMOJI) + "])")
+                   + "".join(f"{chr(start)}-{chr(end - 1)}" for start, end in _EMOJI_RANGES) + "])")
 _JOINER = "\u2060"
 #: Control characters and noncharacters: nothing to search for or to show in a snippet (they become spaces).
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ue000\ue001]")

@@ -15,7 +15,8 @@ the same as new runs add versions.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import logging
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,9 +24,12 @@ from zendesk_crawler.compare.diff import differences, top_fields
 from zendesk_crawler.compare.views import changes_view
 from zendesk_crawler.location.reader import ExportLocation
 from zendesk_crawler.web.events_index import AuditPage, EventIndex, FieldEvent, OtherEvent
+from zendesk_crawler.web.index_follower import IndexFollower
 from zendesk_crawler.web.names_index import Name, NameIndex
 from zendesk_crawler.web.runs import Run
 from zendesk_crawler.web.tickets import TicketIndex, Version
+
+logger = logging.getLogger(__name__)
 
 #: Versions a page of the history shows.
 VERSIONS_PAGE = 50
@@ -374,11 +378,12 @@ class TicketHistory:
         self.events = EventIndex(tickets.path, location)
         self.names = NameIndex(tickets.path, location)
 
-    def refresh(self, runs: Iterable[Run]) -> None:
-        """Follow new runs' event and name files (the ticket index is refreshed by the page)."""
+    def refresh(self, runs: Iterable[Run], progress: Callable[[int, int], None] | None = None) -> None:
+        """Follow new runs' event and name files (the ticket index is followed by the page); ``progress`` is told
+        (files read, files to read) of the event files, then of the name files."""
         listed = list(runs)
-        self.events.refresh(listed)
-        self.names.refresh(listed)
+        self.events.refresh(listed, progress)
+        self.names.refresh(listed, progress)
 
     def view(self, ticket_id: int, versions_page_number: int = 1, events_older_than: str | None = None,
              record: Mapping[str, Any] | None = None) -> TicketHistoryView:
@@ -386,6 +391,24 @@ class TicketHistory:
         events' ids the backup's files do not)."""
         return TicketHistoryView(ticket_id, versions_page(self.tickets, ticket_id, versions_page_number),
                                  events_view(self.events, self.names, ticket_id, events_older_than, record))
+
+
+class HistoryFollower(IndexFollower):
+    """The page's follower (``web/index_follower.py``) of the ticket index and then of the history's indexes, in
+    one refresh: in a thread of its own, a request waiting at most ``ZENDESK_WEB_INDEX_WAIT`` seconds, then
+    answered from what is indexed so far. Every route that follows the location (the charts' ``ticket_changes``
+    included) finds the history as far as it is indexed."""
+
+    def __init__(self, history: TicketHistory, runs: Callable[[], Iterable[Run]], wait_seconds: float) -> None:
+        super().__init__(history.tickets, runs, wait_seconds)
+        self.history = history
+
+    def _refresh(self) -> None:
+        super()._refresh()
+        try:
+            self.history.refresh(self.runs(), self._told)
+        except Exception:  # a failed refresh must not end the page; the next request tries again
+            logger.exception("indexing the export location's history failed")
 
 
 def page_number(text: str | None) -> int:

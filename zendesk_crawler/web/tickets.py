@@ -22,7 +22,7 @@ import re
 import sqlite3
 import threading
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -184,6 +184,8 @@ class TicketIndex:
         self.refreshing = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
+            # Readers go on while a file is indexed (one transaction a file), and see each file whole or not at all.
+            db.execute("PRAGMA journal_mode = WAL")
             if db.execute("PRAGMA user_version").fetchone()[0] != _SCHEMA_VERSION:
                 db.executescript(_DROP)
                 db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
@@ -202,12 +204,13 @@ class TicketIndex:
 
     # --- following the location ---------------------------------------------------------------------------
 
-    def refresh(self, runs: Iterable[Run]) -> int:
+    def refresh(self, runs: Iterable[Run], progress: Callable[[int, int], None] | None = None) -> int:
         """Index the ticket files of ``runs`` not indexed yet or rewritten since; forget the others.
 
         A file is rewritten when its identity (size and modification time, or
         ETag on S3) changed; forgotten when no run lists it or it is gone.
-        Returns how many files were read.
+        ``progress`` is told (files read, files to read) before each file and
+        at the end. Returns how many files were read.
         """
         listed = {path: run.run_id for run in runs for path in ticket_files(run)}
         with self.refreshing:
@@ -217,8 +220,12 @@ class TicketIndex:
                 for path in done.keys() - present.keys():  # a run removed from the location, or its file
                     self._forget(db, path)
             pending = sorted(path for path, identity in present.items() if done.get(path) != identity)
-            for path in pending:
+            for number, path in enumerate(pending):
+                if progress is not None:
+                    progress(number, len(pending))
                 self._index_file(listed[path], path, present[path])
+            if progress is not None:
+                progress(len(pending), len(pending))
             return len(pending)
 
     def _forget(self, db: sqlite3.Connection, path: str) -> None:
