@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.test_web_changes_e2e import table
 from tests.e2e.test_web_e2e import browser, page_env  # noqa: F401 - the module's browser fixture
 from tests.support.crawl import run_crawl
 from tests.support.servers import web_server
+from zendesk_crawler.web.charts import week_of
 from zendesk_sandbox import SandboxProcess
 
 pytestmark = pytest.mark.slow
@@ -86,7 +89,8 @@ def test_a_ticket_page_shows_every_version_and_every_event_of_the_ticket(browser
         sandbox.advance_clock(120)
         second_run = crawl(sandbox, export_dir)
         after = next(t for t in sandbox.truth()["tickets"] if t["id"] == ticket_id)
-        audits = [e for e in sandbox.stream_truth("ticket_events") if e["ticket_id"] == ticket_id]
+        every_audit = sandbox.stream_truth("ticket_events")
+        audits = [e for e in every_audit if e["ticket_id"] == ticket_id]
         users = {u["id"]: u for u in sandbox.stream_truth("users")}
         groups = {g["id"]: g for g in sandbox.stream_truth("groups")}
         assert len(audits) > 3
@@ -157,3 +161,12 @@ def test_a_ticket_page_shows_every_version_and_every_event_of_the_ticket(browser
                 if field not in ("id", "via", "via_reference_id", "event_type", "previous_value", "added_tags",
                                  "removed_tags"))
             assert stored == truth_changes
+
+            # The charts read the same table: tickets solved per week, every status change into solved or closed.
+            solved = Counter(week_of(event["created_at"]) for event in every_audit for child in event["child_events"]
+                             if child["event_type"] in ("Change", "Create")
+                             and child.get("status") in ("solved", "closed")
+                             and child.get("previous_value") not in ("solved", "closed"))
+            page.goto(f"{web.url}/charts")
+            weekly = table(page, "#chart-weekly-data")
+            assert solved and {week: int(cells[1]) for week, cells in weekly.items() if cells[1] != "0"} == solved
