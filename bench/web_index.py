@@ -44,6 +44,7 @@ from scrapy.exporters import JsonLinesItemExporter  # noqa: E402 - imported afte
 
 from zendesk_crawler.feeds.exporters import CompactJsonItemExporter  # noqa: E402 - imported after the project root is put on sys.path
 from zendesk_crawler.location.reader import LocalLocation  # noqa: E402 - imported after the project root is put on sys.path
+from zendesk_crawler.web.config import cache_dir_for  # noqa: E402 - imported after the project root is put on sys.path
 from zendesk_crawler.web.runs import read_runs  # noqa: E402 - imported after the project root is put on sys.path
 from zendesk_crawler.web.tickets import TicketIndex  # noqa: E402 - imported after the project root is put on sys.path
 
@@ -258,10 +259,12 @@ def main() -> None:
 
     location = LocalLocation(str(root))
     runs = read_runs(location)
-    index = TicketIndex(cache / "tickets.sqlite", location)
+    index_file = cache_dir_for(str(root), cache) / "tickets.sqlite"  # where the page's process finds it built
+    index = TicketIndex(index_file, location)
     read, seconds = timed(index.refresh, runs)
     print(f"index built from nothing (versions, shown tickets, full-text index): {read} files in {seconds:.1f} s; "
-          f"{(cache / 'tickets.sqlite').stat().st_size / 2**20:.1f} MB of SQLite")
+          f"{sum(path.stat().st_size for path in index_file.parent.glob('tickets.sqlite*')) / 2**20:.1f} MB "
+          "of SQLite")
     _, seconds = timed(lambda: index.refresh(read_runs(location)))
     print(f"refresh with nothing new (manifests listed and read): {seconds * 1000:.1f} ms")
     sample = rng.sample(ids, 1000)

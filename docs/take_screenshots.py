@@ -1,9 +1,10 @@
-"""Take the README's screenshots of the web page: the runs list and a conversation, from a real crawl.
+"""Take the README's screenshots of the web page from a real crawl: the runs list, a conversation, browse,
+search, a deleted ticket, a run's page and the charts.
 
-    .venv/bin/python docs/take_screenshots.py        # writes docs/web-runs.png and docs/web-conversation.png
+    .venv/bin/python docs/take_screenshots.py        # writes docs/web-*.png
 
-Starts the sandbox Zendesk, backs it up twice (attachment files on), starts the page and drives Debian's
-Chromium with Playwright, as the browser tests do.
+Starts the sandbox Zendesk, backs it up twice (attachment files on; between the runs a few tickets change and
+one is deleted), starts the page and drives Debian's Chromium with Playwright, as the browser tests do.
 """
 
 from __future__ import annotations
@@ -29,10 +30,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, SandboxProcess(tickets=40, seed=14, rate_limit=1000000,
                                                               export_rate_limit=0) as sandbox:
         export_dir = Path(tmp) / "export"
+        deleted: dict = {}
         for args in (["-a", "start_time=0", "-a", "attachments=true"], ["-a", "attachments=true"]):
             if len(args) == 2:
-                ids = [t["id"] for t in sandbox.truth(comments=False)["tickets"] if t["status"] != "deleted"]
-                sandbox.change(add_comments=ids[:3], create=2)
+                live = [t for t in sandbox.truth()["tickets"] if t["status"] != "deleted"]
+                ids = [t["id"] for t in live]
+                deleted = next(t for t in live if len(t["comments"]) >= 3 and t["id"] not in ids[:6])
+                sandbox.change(add_comments=ids[:3], update=ids[3:6], create=2, delete=[deleted["id"]])
                 sandbox.advance_clock(120)
             result = run_crawl(sandbox.url, export_dir, *args)
             assert result.returncode == 0, result.stderr[-3000:]
@@ -50,8 +54,16 @@ def main() -> None:
             page.goto(f"{web.url}/tickets/{shown['id']}")
             page.set_viewport_size({"width": 1360, "height": 1500})
             page.screenshot(path=str(DOCS / "web-conversation.png"))
+            page.set_viewport_size({"width": 1360, "height": 900})
+            newest_run = sorted(path.name[len("manifest-"):-len(".json")] for path in export_dir.glob("manifest-*"))[-1]
+            views = {"web-browse.png": "/browse", "web-search.png": "/search?q=%22billing+team%22",
+                     "web-deleted.png": f"/tickets/{deleted['id']}", "web-run-changes.png": f"/runs/{newest_run}",
+                     "web-charts.png": "/charts"}
+            for name, path in views.items():
+                page.goto(web.url + path)
+                page.screenshot(path=str(DOCS / name), full_page=name == "web-charts.png")
             browser.close()
-    print(f"wrote {DOCS / 'web-runs.png'} and {DOCS / 'web-conversation.png'} (ticket {shown['id']})")
+    print(f"wrote docs/web-runs.png, web-conversation.png (ticket {shown['id']}) and {', '.join(views)}")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from zendesk_crawler.demo_sandbox import FILE_NAME as SANDBOX_RECORD
+from zendesk_crawler.demo_sandbox import SandboxRecord
 from zendesk_crawler.location.files import keep_private
 from zendesk_sandbox import DEFAULT_API_TOKEN, DEFAULT_EMAIL, SandboxProcess
 
@@ -83,7 +85,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     export_dir = args.export_dir or PROJECT_ROOT / "output" / f"demo-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
     without = tuple(name.strip() for name in args.without.split(",") if name.strip())
-    with SandboxProcess(tickets=args.tickets, seed=1, without=without) as sandbox:
+    # A fixed end of the generated history, recorded with the rest in sandbox.json: the web page serves this
+    # account again from it (the same data at the same URL), so that its runs go on from this backup's positions.
+    epoch = int(time.time()) - 120
+    with SandboxProcess(tickets=args.tickets, seed=1, without=without, epoch=epoch) as sandbox:
+        record = SandboxRecord(args.tickets, 1, without, epoch, sandbox.url, sandbox.advance_clock(0))
+        record.write(export_dir)
         print(f"Sandbox Zendesk with {args.tickets} tickets at {sandbox.url}; exporting to {export_dir}", flush=True)
         status, wall = crawl(sandbox.url, export_dir, 1)
         if status:
@@ -95,14 +102,17 @@ def main(argv: list[str] | None = None) -> int:
         organizations = [o["id"] for o in sandbox.stream_truth("organizations") if o["deleted_at"] is None][:2]
         sandbox.change(add_comments=[*ids[:4], {"id": ids[4], "attachments": 3}], update=ids[5:8], create=2,
                        users={"update": users, "create": 1}, organizations={"update": organizations})
-        sandbox.advance_clock(120)  # Zendesk exports only changes older than a minute
+        record = record.seen(sandbox.advance_clock(120))  # Zendesk exports only changes older than a minute
+        record.write(export_dir)
         print("\nChanged 8 tickets (one with a new comment carrying 3 files), 3 users and 2 organizations and "
               "created 2 tickets and a user in the sandbox; running again from the saved positions...", flush=True)
         status, wall = crawl(sandbox.url, export_dir, 2)
         if status:
             return status
         summary("Run 2: incremental export from the saved positions", export_dir, wall)
-    print(f"\nJSON and XML files, attachments/, manifests and the state file (state.json) are in {export_dir}")
+        record.seen(sandbox.advance_clock(0)).write(export_dir)
+    print(f"\nJSON and XML files, attachments/, manifests and the state file (state.json) are in {export_dir}; "
+          f"the sandbox's parameters in {SANDBOX_RECORD} (`make web` serves this backup with that sandbox)")
     return 0
 
 

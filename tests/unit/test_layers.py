@@ -21,6 +21,7 @@ FLOORS: list[set[str]] = [
     {"streams", "middlewares"},
     {"feeds", "state"},
     {"selection", "pipelines", "extensions", "restore"},
+    {"demo_sandbox"},
     {"spiders", "commands", "addon", "demo", "compare"},
     {"web"},
 ]

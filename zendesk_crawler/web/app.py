@@ -6,7 +6,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -40,7 +40,11 @@ from zendesk_crawler.web.render import INLINE_IMAGE_TYPES, Deletion, comment_vie
 from zendesk_crawler.web.run_changes import RunChangesCache
 from zendesk_crawler.web.runs import LockHolder, Run, RunCatalog, lock_holder
 from zendesk_crawler.web.security import CsrfToken, SecurityMiddleware, file_headers, redact
+from zendesk_crawler.web.selection_forms import SELECTIONS, refusal, template_globals
 from zendesk_crawler.web.tickets import ShownTicket, TicketIndex
+
+if TYPE_CHECKING:
+    from zendesk_crawler.web.demo_mode import DemoMode
 
 STATIC_DIR = Path(__file__).parent / "static"
 #: Content types of the export's files by extension; anything else is served as bytes to download (a file
@@ -200,6 +204,22 @@ class WebPage:
             arguments = run_arguments(form.get("start_time"), streams, form.get("attachments"))
         except ConfigError as exc:
             return self.render("message.html", status_code=400, title="Invalid options", message=str(exc))
+        return await run_in_threadpool(self._start, arguments)
+
+    async def extract_selection(self, request: Request) -> Response:
+        """``POST /extract/filtered``, ``/extract/person``: a filtered or a person export (``selection_forms.py``),
+        started as Extract now starts a run."""
+        arguments_of = SELECTIONS.get(request.path_params["kind"])
+        if arguments_of is None:
+            return self.not_found()
+        form = await request.form()
+        if not self.csrf.valid(form.get("csrf")):
+            return self.render("message.html", status_code=403, title="Refused",
+                               message="The form was not sent by this page (missing or wrong token).")
+        try:
+            arguments = arguments_of(form)
+        except ConfigError as exc:
+            return self.render("message.html", status_code=400, title="Invalid options", message=refusal(exc))
         return await run_in_threadpool(self._start, arguments)
 
     def _start(self, arguments: dict[str, str]) -> Response:
@@ -369,13 +389,17 @@ def run_arguments(start_time: Any, streams: list[Any], attachments: Any) -> dict
     return arguments
 
 
-def create_app(config: WebConfig, settings: BaseSettings, bind_host: str = "127.0.0.1") -> SecurityMiddleware:
-    """The ASGI application (``bind_host``: the address it listens on, a ``Host`` name it answers to)."""
+def create_app(config: WebConfig, settings: BaseSettings, bind_host: str = "127.0.0.1",
+               demo: DemoMode | None = None) -> SecurityMiddleware:
+    """The ASGI application (``bind_host``: the address it listens on, a ``Host`` name it answers to; ``demo``:
+    the demo backup and sandbox it serves, named on every page)."""
     page = WebPage(config, settings)
+    page.templates.globals.update(demo=demo, **template_globals())
     routes = [
         Route("/", page.runs_page),
         Route("/status.json", page.status),
         Route("/extract", page.extract, methods=["POST"]),
+        Route("/extract/{kind}", page.extract_selection, methods=["POST"]),
         Route("/files/{path:path}", page.file),
         Route("/tickets", page.search),
         Route("/browse", page.browse),

@@ -37,11 +37,10 @@ class WebConfig:
     def from_settings(cls, settings: BaseSettings) -> WebConfig:
         """Build it from the project's Scrapy settings (which default to the environment) and the environment."""
         export_uri = export_uri_setting(settings)
-        tag = hashlib.sha256(export_uri.encode()).hexdigest()[:16]
         return cls(
             export_uri=export_uri,
             state_uri=state_uri_setting(settings),
-            cache_dir=Path(os.environ.get("ZENDESK_WEB_CACHE") or ".scrapy/web") / tag,
+            cache_dir=cache_dir_for(export_uri, Path(os.environ.get("ZENDESK_WEB_CACHE") or ".scrapy/web")),
             scrapyd_url=(os.environ.get("SCRAPYD_URL") or "").rstrip("/"),
             scrapyd_project=os.environ.get("SCRAPYD_PROJECT") or "zendesk_crawler",
             index_wait=_seconds("ZENDESK_WEB_INDEX_WAIT", os.environ.get("ZENDESK_WEB_INDEX_WAIT") or "5"),
@@ -59,3 +58,8 @@ def _seconds(name: str, text: str) -> float:
     if not 0 <= value < 86400:
         raise ConfigError(f"{name}: a number of seconds from 0 (got {text!r})")
     return value
+
+
+def cache_dir_for(export_uri: str, cache: Path) -> Path:
+    """The page's cache folder of one export location under ``cache`` (``ZENDESK_WEB_CACHE``): one per location."""
+    return cache / hashlib.sha256(export_uri.encode()).hexdigest()[:16]
