@@ -70,7 +70,9 @@ def test_a_ticket_reads_as_a_conversation_from_its_newest_version(page):
     server, _, _ = page
     status, headers, body = get(f"{server.url}/tickets/7")
     html = body.decode()
-    assert status == 200 and "שלום subject" in html and "Old subject" not in html
+    conversation, _, history = html.partition('<section class="history"')
+    assert status == 200 and "שלום subject" in conversation and "Old subject" not in conversation
+    assert "Old subject</bdi> → <bdi class=\"after\">שלום subject" in history  # the history tells the change
     assert html.count('<li class="comment') == 2 and "Internal note" in html and "Public reply" in html
     assert "<bdi>Agent Smith</bdi> &lt;agent@example.com&gt;" in html and "Tier 2" in html and "Acme" in html
     assert "<dt><bdi>Plan</bdi></dt><dd><bdi>gold, silver</bdi></dd>" in html

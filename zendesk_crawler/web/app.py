@@ -32,6 +32,7 @@ from zendesk_crawler.web.browse import search as search_page
 from zendesk_crawler.web.config import WebConfig
 from zendesk_crawler.web.fulltext import parse_query
 from zendesk_crawler.web.glance import charts_page, run_page
+from zendesk_crawler.web.history import HistoryFollower, TicketHistory, page_number, version_number
 from zendesk_crawler.web.index_follower import IndexFollower
 from zendesk_crawler.web.launcher import Job, Launcher, LaunchError, LocalLauncher, ScrapydLauncher
 from zendesk_crawler.web.pdf import write_pdf
@@ -85,7 +86,9 @@ class WebPage:
         self.settings = settings
         self.location: ExportLocation = location_for(config.export_uri, settings)
         self.index = TicketIndex(config.cache_dir / "tickets.sqlite", self.location)
-        self.follower = IndexFollower(self.index, self.runs, config.index_wait)
+        self.history = TicketHistory(self.index, self.location)
+        #: Follows the ticket index, then the history's (``web/history.py``).
+        self.follower: IndexFollower = HistoryFollower(self.history, self.runs, config.index_wait)
         self.catalog = RunCatalog(self.location)
         self.run_changes = RunChangesCache(self.index, self.location, config.cache_dir / "scratch")
         self.launcher: Launcher = (
@@ -268,11 +271,12 @@ class WebPage:
         shown = self._shown(request)
         return None if shown is None else shown.record
 
-    def _conversation(self, record: dict[str, Any], for_pdf: bool, deleted: Deletion | None = None) -> str:
+    def _conversation(self, record: dict[str, Any], for_pdf: bool, deleted: Deletion | None = None,
+                      template: str = "ticket.html", **extra: Any) -> str:
         comments = [comment_view(record["id"], comment) for comment in record.get("comments") or []]
-        return self.templates.get_template("ticket.html").render(
+        return self.templates.get_template(template).render(
             ticket=record, comments=comments, for_pdf=for_pdf, csrf=self.csrf.value, deleted=deleted,
-            custom_fields=record.get("custom_fields_by_title") or {})
+            custom_fields=record.get("custom_fields_by_title") or {}, **extra)
 
     def _deletion(self, shown: ShownTicket) -> Deletion | None:
         if not shown.deleted:
@@ -283,11 +287,26 @@ class WebPage:
 
     def ticket(self, request: Request) -> Response:
         """``GET /tickets/<id>``: a ticket as a conversation: its newest version, or for a ticket deleted in Zendesk
-        its last version before the deletion under a banner saying when it was deleted."""
+        its last version before the deletion under a banner saying when it was deleted; then its history."""
         shown = self._shown(request)
         if shown is None:
             return self.not_found(f"Ticket {request.path_params['ticket_id']} is in no backup of this location.")
-        return HTMLResponse(self._conversation(shown.record, for_pdf=False, deleted=self._deletion(shown)))
+        history = self.history.view(shown.version.ticket_id, page_number(request.query_params.get("versions_page")),
+                                    request.query_params.get("events_before"), shown.record)
+        return HTMLResponse(self._conversation(shown.record, for_pdf=False, deleted=self._deletion(shown),
+                                               template="ticket_history.html", history=history,
+                                               history_indexing=self.follower.progress()))
+
+    def ticket_version(self, request: Request) -> Response:
+        """``GET /tickets/<id>/versions/<n>``: version ``n`` of a ticket (1: the oldest) as a conversation."""
+        ticket_id, number = request.path_params["ticket_id"], request.path_params["number"]
+        self.follower.follow()
+        found = version_number(self.index, ticket_id, number)
+        record = None if found is None else self.index.read_version(found[0])
+        if found is None or record is None:
+            return self.not_found(f"Ticket {ticket_id} has no version {number} in this location.")
+        return HTMLResponse(self._conversation(record, for_pdf=False, template="ticket_version.html",
+                                               version=found[0], number=number, total=found[1]))
 
     def browse(self, request: Request) -> Response:
         """``GET /browse``: the backup's tickets, filtered, sorted, a keyset page at a time."""
@@ -389,6 +408,7 @@ def create_app(config: WebConfig, settings: BaseSettings, bind_host: str = "127.
         Route("/search", page.fulltext_search),
         Route("/tickets/{ticket_id:int}", page.ticket),
         Route("/tickets/{ticket_id:int}.pdf", page.ticket_pdf),
+        Route("/tickets/{ticket_id:int}/versions/{number:int}", page.ticket_version),
         Route("/tickets/{ticket_id:int}/attachments/{attachment_id:int}", page.attachment),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
