@@ -184,6 +184,13 @@ class PageProcess:
         self.server.terminate()
         self.server.wait()
 
+    def rss(self) -> int:
+        """The page process's resident memory, in bytes (Linux)."""
+        for line in Path(f"/proc/{self.server.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        return 0
+
     def get(self, path: str) -> tuple[bytes, float]:
         """The body of ``GET path`` and the seconds it took (it must answer 200)."""
         started = time.perf_counter()
@@ -193,6 +200,8 @@ class PageProcess:
         return body, time.perf_counter() - started
 
 
+#: The largest ticket of the backup (its PDF is measured): as many comments as the review's 1200-comment ticket.
+LARGEST, LARGEST_COMMENTS = 1, 1200
 NEXT_PAGE = re.compile(rb'rel="next" href="([^"]+)"')
 #: Searches of the benchmark: (what it shows, query); each word's frequency follows from its rank in VOCABULARY.
 SEARCHES = (("a word in most tickets", "w00000"), ("a word in a few hundred", "w00900"),
@@ -233,6 +242,15 @@ def page_measures(root: Path, cache: Path, ids: list[int]) -> list[str]:
             count = re.search(rb'class="count">([^<]*)', body).group(1).decode()
             timings = [page.get(url)[1] for _ in range(20)]
             lines.append(f"GET /search {label} ({text!r}: {count}): {percentiles(timings)}")
+        history = [page.get(f"/tickets/{LARGEST}")[1] for _ in range(20)]
+        lines.append(f"GET /tickets/{LARGEST} ({LARGEST_COMMENTS} comments, 3 versions, their differences): "
+                     f"{percentiles(history)}")
+        rss_before = page.rss()
+        pdf, first = page.get(f"/tickets/{LARGEST}.pdf")
+        pdf_again, again = page.get(f"/tickets/{LARGEST}.pdf")
+        lines.append(f"GET /tickets/{LARGEST}.pdf ({LARGEST_COMMENTS} comments): {len(pdf) / 2**20:.1f} MB in "
+                     f"{first:.1f} s, page process RSS {rss_before / 2**20:.0f} -> {page.rss() / 2**20:.0f} MB; "
+                     f"again {again * 1000:.0f} ms ({'the same bytes' if pdf_again == pdf else 'other bytes'})")
     return lines
 
 
@@ -253,8 +271,10 @@ def main() -> None:
     _, seconds = timed(write_run, root, "20260101T000000Z-000001", ids, "2026-01-01T00:00:00Z", args.comments)
     write_run(root, "20260102T000000Z-000002", sorted(rng.sample(ids, len(ids) // 10)), "2026-01-02T00:00:00Z",
               args.comments + 1)
+    write_run(root, "20260103T000000Z-000003", [LARGEST], "2026-01-03T00:00:00Z", LARGEST_COMMENTS)
     size = sum(p.stat().st_size for p in root.iterdir())
     print(f"backup: {args.tickets} tickets + {args.tickets // 10} re-exported, {args.comments} comments each, "
+          f"and ticket {LARGEST} with {LARGEST_COMMENTS} comments in a third run; "
           f"{size / 2**20:.0f} MB of JSON (written in {seconds:.1f} s)")
 
     location = LocalLocation(str(root))
