@@ -243,7 +243,7 @@ def page_measures(root: Path, cache: Path, ids: list[int]) -> list[str]:
             timings = [page.get(url)[1] for _ in range(20)]
             lines.append(f"GET /search {label} ({text!r}: {count}): {percentiles(timings)}")
         history = [page.get(f"/tickets/{LARGEST}")[1] for _ in range(20)]
-        lines.append(f"GET /tickets/{LARGEST} ({LARGEST_COMMENTS} comments, 3 versions, their differences): "
+        lines.append(f"GET /tickets/{LARGEST} ({LARGEST_COMMENTS} comments, its versions and their differences): "
                      f"{percentiles(history)}")
         rss_before = page.rss()
         pdf, first = page.get(f"/tickets/{LARGEST}.pdf")
