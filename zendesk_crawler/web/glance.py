@@ -1,23 +1,39 @@
 """The routes of a run's page (``/runs/<run id>``: its manifest and what it brought) and of ``/charts`` (the backup
-at a glance), on the page's state (``web/app.py``'s ``WebPage``)."""
+at a glance), on what they need of the page's state (:class:`GlanceSources`, which ``web/app.py``'s ``WebPage``
+provides)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 
 from zendesk_crawler.streams import STREAMS
 from zendesk_crawler.web.charts import charts
-from zendesk_crawler.web.run_changes import KINDS, NOT_COUNTED
+from zendesk_crawler.web.index_follower import IndexFollower
+from zendesk_crawler.web.run_changes import KINDS, NOT_COUNTED, RunChangesCache
+from zendesk_crawler.web.runs import Run
 from zendesk_crawler.web.security import redact
-
-if TYPE_CHECKING:
-    from zendesk_crawler.web.app import WebPage
+from zendesk_crawler.web.tickets import TicketIndex
 
 
-def run_page(page: WebPage, request: Request) -> Response:
+class GlanceSources(Protocol):
+    """What the run page and the charts read: the runs, the index and its follower, the run changes, the
+    templates."""
+
+    index: TicketIndex
+    follower: IndexFollower
+    run_changes: RunChangesCache
+
+    def runs(self) -> list[Run]: ...
+
+    def render(self, name: str, status_code: int = 200, **context: Any) -> HTMLResponse: ...
+
+    def not_found(self, what: str = "Not found") -> HTMLResponse: ...
+
+
+def run_page(page: GlanceSources, request: Request) -> Response:
     """``GET /runs/<run id>``: the run's manifest facts and what it brought compared with the runs before it."""
     runs = page.runs()
     run_id = request.path_params["run_id"]
@@ -36,7 +52,7 @@ def run_page(page: WebPage, request: Request) -> Response:
                        not_counted=not_counted, redact=redact)
 
 
-def charts_page(page: WebPage, request: Request) -> Response:
+def charts_page(page: GlanceSources, request: Request) -> Response:
     """``GET /charts``: the backup at a glance, each chart with its numbers in a table."""
     runs = page.runs()
     page.follower.follow()
