@@ -11,9 +11,8 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from harness.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.support.crawl import crawl_env, run_crawl
 from tests.support.servers import web_server
 from zendesk_sandbox import SandboxProcess
@@ -23,14 +22,6 @@ pytestmark = pytest.mark.slow
 CYRILLIC_PHRASE = "Проблема с оплатой"
 EMOJI = "🚀"
 CJK = "中文字符"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def texts(ticket: dict[str, Any]) -> list[str]:

@@ -9,14 +9,12 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from harness.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.support.crawl import crawl_env, run_crawl
 from tests.support.servers import web_server
 from zendesk_crawler.api.timestamps import epoch
@@ -29,14 +27,6 @@ pytestmark = pytest.mark.slow
 STREAMS = "tickets,users,organizations,groups,ticket_fields"
 #: What the crawler adds to the sandbox's ticket (tests/support/truth.py), and what compare leaves out.
 NOT_THE_TRUTHS = {"comments", "_support_type_scope"}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def crawl(sandbox: SandboxProcess, export_dir: Path) -> dict[str, Any]:

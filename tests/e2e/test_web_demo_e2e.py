@@ -15,14 +15,13 @@ import shutil
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from harness.chromium import CHROMIUM, CHROMIUM_ARGS
+from tests.support.accessibility import described
 from tests.support.paths import PROJECT_ROOT
 from tests.support.servers import ServerProcess, free_port
 from tests.support.truth import assert_matches_truth
@@ -36,14 +35,6 @@ pytestmark = pytest.mark.slow
 #: The comments' own fields (attachment files are stored in demo mode, which adds to a comment's attachments).
 COMMENT_FIELDS = ("id", "author_id", "body", "public", "created_at")
 SANDBOX_LINE = re.compile(r"with the sandbox Zendesk at (http://\S+) \(pid (\d+)\)")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def demo_page(root: Path, cache: Path, timeout: float = 120) -> ServerProcess:
@@ -112,6 +103,7 @@ def test_with_no_account_the_page_makes_and_serves_the_demo_with_its_sandbox(bro
         expect(banner).to_contain_text("built-in sandbox Zendesk")
         expect(banner).to_contain_text(str(folder))
         expect(banner).to_contain_text("ZENDESK_SUBDOMAIN")
+        assert described(page) == []  # the banner and the forms pass the accessibility check
         demo_runs = sorted((path.name[len("manifest-"):-len(".json")] for path in folder.glob("manifest-*.json")),
                            reverse=True)
         assert len(demo_runs) == 2  # the demo's full and incremental runs

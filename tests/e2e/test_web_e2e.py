@@ -13,14 +13,12 @@ import re
 import subprocess
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page, expect
 
-from harness.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.support.crawl import crawl_env, run_crawl
 from tests.support.paths import PROJECT_ROOT
 from tests.support.servers import VENV_BIN, scrapyd_server, web_server
@@ -30,14 +28,6 @@ pytestmark = pytest.mark.slow
 
 RTL = re.compile(r"[\u0590-\u05ff\u0600-\u06ff]{4,}")
 BIDI_MARKS = re.compile(r"[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def page_env(sandbox: SandboxProcess, export_dir: Path, cache: Path, **extra: str) -> dict[str, str]:

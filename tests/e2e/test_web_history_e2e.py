@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.test_web_changes_e2e import table
-from tests.e2e.test_web_e2e import browser, page_env  # noqa: F401 - the module's browser fixture
+from tests.e2e.test_web_e2e import page_env  # noqa: F401 - the module's page fixture
 from tests.support.crawl import run_crawl
 from tests.support.servers import web_server
 from zendesk_crawler.web.charts import week_of

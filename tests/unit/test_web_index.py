@@ -73,10 +73,10 @@ def test_lines_that_are_not_ticket_records_are_skipped_and_the_rest_indexed(tmp_
     write_run(tmp_path / "export", RUN_2, {f"tickets-{RUN_2}-00001.jsonl":
                                            jsonl([record(9, "2026-11-01T09:00:00Z", "nine")]) + b'{"id": 11, "sub'})
     index, location = index_of(tmp_path)
-    with caplog.at_level("WARNING", logger="zendesk_crawler.web.tickets"):
+    with caplog.at_level("WARNING", logger="zendesk_crawler.web.followed"):
         assert index.refresh(read_runs(location)) == 2
-    assert "00001.jsonl: 3 line(s) that are not ticket records skipped" in caplog.text
-    assert "00001.jsonl: 1 line(s) that are not ticket records skipped" in caplog.text
+    assert "00001.jsonl: 3 line(s) that are not records of tickets skipped" in caplog.text
+    assert "00001.jsonl: 1 line(s) that are not records of tickets skipped" in caplog.text
     assert index.refresh(read_runs(location)) == 0  # recorded as indexed: not read again
     assert index.ticket(7)["subject"] == "seven" and index.ticket(9)["subject"] == "nine"
     assert index.ticket(8) is None and index.ticket(11) is None and index.ticket(10)["subject"] == 11

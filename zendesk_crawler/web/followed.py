@@ -1,4 +1,5 @@
-"""An SQLite cache of some streams' feed files that follows the export location, as ``web/tickets.py`` does.
+"""An SQLite cache of some streams' feed files that follows the export location: the base of the page's indexes
+(the tickets, their events, the names).
 
 An index made on this base names the streams it reads and what it keeps of a
 record (:meth:`FollowedIndex.add`) and how it forgets a file
@@ -26,9 +27,9 @@ from typing import Any
 
 import orjson
 
+from zendesk_crawler.location.content import content, lines
 from zendesk_crawler.location.reader import ExportLocation, FileNotInLocation
 from zendesk_crawler.web.runs import Run
-from zendesk_crawler.web.tickets import record_lines
 
 logger = logging.getLogger(__name__)
 
@@ -150,9 +151,39 @@ class FollowedIndex:
             db.execute(f"INSERT OR REPLACE INTO {self.files_table} VALUES (?, ?, ?, ?, ?)",
                        (path, run_id, stream, identity, bad))
         if first_bad is not None:
-            logger.warning("%s: %d line(s) that are not %s records skipped (the first at byte %d)",
+            logger.warning("%s: %d line(s) that are not records of %s skipped (the first at byte %d)",
                            path, bad, stream, first_bad)
         return bad
+
+
+def read_record(location: ExportLocation, path: str, offset: int, length: int) -> bytes:
+    """``length`` bytes at ``offset`` of a file's content: a range read, or for ``.gz`` a decompression
+    from the start that stops as soon as the range is read (in bounded steps)."""
+    if not path.endswith(".gz"):
+        return location.read_range(path, offset, length)
+    position, wanted = 0, bytearray()
+    with closing(content(location, path)) as chunks:
+        for data in chunks:
+            end = position + len(data)
+            if end > offset:
+                wanted += data[max(0, offset - position):offset + length - position]
+                if len(wanted) >= length:
+                    break
+            position = end
+    return bytes(wanted)
+
+
+def record_lines(location: ExportLocation, path: str) -> Iterator[tuple[int, int, bytes | None]]:
+    """(offset, length, JSON) of each record line of a JSON Lines or JSON array file (``None``: too long)."""
+    for offset, size, line in lines(location, path):
+        if line is None:
+            yield offset, size, None
+            continue
+        body = line.rstrip(b"\r\n")
+        if body.endswith(b","):
+            body = body[:-1]
+        if body.startswith(b"{"):
+            yield offset, len(body), body
 
 
 def _parsed(body: bytes | None) -> Any:

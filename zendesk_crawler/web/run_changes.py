@@ -40,9 +40,11 @@ from zendesk_crawler.compare.index import Side, canonical, index_side
 from zendesk_crawler.compare.report import Report
 from zendesk_crawler.compare.views import changes_view
 from zendesk_crawler.location.reader import ExportLocation, FileNotInLocation
+from zendesk_crawler.web.followed import feed_files as web_feed_files
+from zendesk_crawler.web.followed import read_record, record_lines
 from zendesk_crawler.web.runs import Run
 from zendesk_crawler.web.ticket_rows import DELETED
-from zendesk_crawler.web.tickets import TicketIndex, read_record, record_lines, ticket_files
+from zendesk_crawler.web.tickets import TicketIndex
 
 #: The kinds a run's page lists, in that order.
 KINDS = ("new", "changed", "deleted")
@@ -163,7 +165,8 @@ class RunChangesCache:
         with self.index.reading() as db, closing(_scratch(scratch)) as views:
             db.execute("CREATE TEMP TABLE IF NOT EXISTS run_paths (path TEXT PRIMARY KEY)")
             db.execute("DELETE FROM temp.run_paths")
-            db.executemany("INSERT OR IGNORE INTO temp.run_paths VALUES (?)", [(p,) for p in ticket_files(run)])
+            paths = sorted(web_feed_files([run], ("tickets",)))
+            db.executemany("INSERT OR IGNORE INTO temp.run_paths VALUES (?)", [(path,) for path in paths])
             db.execute("DELETE FROM run_changed_tickets WHERE run_id = ?", (run.run_id,))
             pending: list[tuple[int, int, int]] = []
             for ticket_id, before, after in db.execute(_PAIRS, {"run": run.run_id}).fetchall():

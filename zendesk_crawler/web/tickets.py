@@ -18,35 +18,24 @@ carry the id looked up, else its file is indexed again before the answer.
 from __future__ import annotations
 
 import logging
-import re
 import sqlite3
-import threading
 import zlib
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import orjson
 
-from zendesk_crawler.location.content import content, lines
-from zendesk_crawler.location.reader import ExportLocation, FileNotInLocation
+from zendesk_crawler.location.reader import FileNotInLocation
 from zendesk_crawler.web import fulltext
-from zendesk_crawler.web.runs import Run
+from zendesk_crawler.web.followed import FollowedIndex, read_record
 from zendesk_crawler.web.ticket_rows import DELETED, SQLITE_INT, TicketRow, ticket_row, ticket_texts
-
-#: Ticket feed files the index reads, best first: one per batch (the same records are in each format).
-_TICKET_FILE = re.compile(r"^tickets-(?P<batch>.+)\.(?P<format>jsonl|json)(?P<gz>\.gz)?$")
-_PREFERENCE = {"jsonl": 0, "json": 1}
 
 logger = logging.getLogger(__name__)
 
-#: The cache's layout; an index of another version is dropped and rebuilt (it is a cache).
-_SCHEMA_VERSION = 4
+#: The cache's layout; an index of another version (or of the layout before ``web_schemas``, which kept its
+#: files in ``indexed_files``) is dropped and rebuilt (it is a cache).
+_SCHEMA_VERSION = 5
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS indexed_files (
-    path TEXT PRIMARY KEY, run_id TEXT NOT NULL, identity TEXT NOT NULL, bad_lines INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS versions (
     rowid INTEGER PRIMARY KEY, id INTEGER NOT NULL, key TEXT NOT NULL, updated_at TEXT, run_id TEXT NOT NULL,
     path TEXT NOT NULL, offset INTEGER NOT NULL, length INTEGER NOT NULL, status TEXT);
@@ -80,48 +69,6 @@ class TicketSummary:
     subject: str | None
     status: str | None
     updated_at: str | None
-
-
-def ticket_files(run: Run) -> list[str]:
-    """One JSON Lines or JSON file per ticket batch of a run (JSON Lines preferred)."""
-    best: dict[str, tuple[int, str]] = {}
-    for path in run.files:
-        match = _TICKET_FILE.match(path.rsplit("/", 1)[-1])
-        if match:
-            rank = _PREFERENCE[match["format"]]
-            if match["batch"] not in best or rank < best[match["batch"]][0]:
-                best[match["batch"]] = (rank, path)
-    return sorted(path for _, path in best.values())
-
-
-def read_record(location: ExportLocation, path: str, offset: int, length: int) -> bytes:
-    """``length`` bytes at ``offset`` of a file's content: a range read, or for ``.gz`` a decompression
-    from the start that stops as soon as the range is read (in bounded steps)."""
-    if not path.endswith(".gz"):
-        return location.read_range(path, offset, length)
-    position, wanted = 0, bytearray()
-    with closing(content(location, path)) as chunks:
-        for data in chunks:
-            end = position + len(data)
-            if end > offset:
-                wanted += data[max(0, offset - position):offset + length - position]
-                if len(wanted) >= length:
-                    break
-            position = end
-    return bytes(wanted)
-
-
-def record_lines(location: ExportLocation, path: str) -> Iterator[tuple[int, int, bytes | None]]:
-    """(offset, length, JSON) of each record line of a JSON Lines or JSON array file (``None``: too long)."""
-    for offset, size, line in lines(location, path):
-        if line is None:
-            yield offset, size, None
-            continue
-        body = line.rstrip(b"\r\n")
-        if body.endswith(b","):
-            body = body[:-1]
-        if body.startswith(b"{"):
-            yield offset, len(body), body
 
 
 @dataclass(frozen=True)
@@ -166,106 +113,32 @@ def _version_key(updated_at: str | None, run_id: str, path: str, offset: int) ->
     return f"{updated_at or ''}\x00{run_id}\x00{path}\x00{offset:020d}"
 
 
-def _record(body: bytes | None) -> Any:
-    if body is None:
-        return None
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return None
-
-
-class TicketIndex:
+class TicketIndex(FollowedIndex):
     """The SQLite index of one export location's tickets (thread-safe; one connection per call)."""
 
-    def __init__(self, path: Path, location: ExportLocation) -> None:
-        self.path = path
-        self.location = location
-        self.refreshing = threading.Lock()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            # Readers go on while a file is indexed (one transaction a file), and see each file whole or not at all.
-            db.execute("PRAGMA journal_mode = WAL")
-            if db.execute("PRAGMA user_version").fetchone()[0] != _SCHEMA_VERSION:
-                db.executescript(_DROP)
-                db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
-            db.executescript(_SCHEMA)
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(self.path, timeout=60)) as db, db:
-            yield db
-
-    @contextmanager
-    def reading(self) -> Iterator[sqlite3.Connection]:
-        """A connection for the page's queries (``web/browse.py``, ``web/fulltext.py``)."""
-        with self._connect() as db:
-            yield db
+    name = "tickets"
+    version = _SCHEMA_VERSION
+    streams = ("tickets",)
+    schema = _SCHEMA
+    drop = _DROP
 
     # --- following the location ---------------------------------------------------------------------------
 
-    def refresh(self, runs: Iterable[Run], progress: Callable[[int, int], None] | None = None) -> int:
-        """Index the ticket files of ``runs`` not indexed yet or rewritten since; forget the others.
+    def add(self, db: sqlite3.Connection, stream: str, run_id: str, path: str, offset: int, length: int,
+            record: Any) -> bool:
+        """Add a version of a ticket (``False``: the line is not a ticket record)."""
+        row = ticket_row(record)
+        if row is None:
+            return False
+        self._add_version(db, row, record, run_id, path, offset, length)
+        return True
 
-        A file is rewritten when its identity (size and modification time, or
-        ETag on S3) changed; forgotten when no run lists it or it is gone.
-        ``progress`` is told (files read, files to read) before each file and
-        at the end. Returns how many files were read.
-        """
-        listed = {path: run.run_id for run in runs for path in ticket_files(run)}
-        with self.refreshing:
-            present = self.location.identities(sorted(listed))
-            with self._connect() as db:
-                done = dict(db.execute("SELECT path, identity FROM indexed_files").fetchall())
-                for path in done.keys() - present.keys():  # a run removed from the location, or its file
-                    self._forget(db, path)
-            pending = sorted(path for path, identity in present.items() if done.get(path) != identity)
-            for number, path in enumerate(pending):
-                if progress is not None:
-                    progress(number, len(pending))
-                self._index_file(listed[path], path, present[path])
-            if progress is not None:
-                progress(len(pending), len(pending))
-            return len(pending)
-
-    def _forget(self, db: sqlite3.Connection, path: str) -> None:
+    def forget(self, db: sqlite3.Connection, path: str) -> None:
         """Drop a file's versions; the tickets shown from them are shown from their other versions."""
         ids = [row[0] for row in db.execute("SELECT DISTINCT id FROM versions WHERE path = ?", (path,))]
         db.execute("DELETE FROM versions WHERE path = ?", (path,))
-        db.execute("DELETE FROM indexed_files WHERE path = ?", (path,))
         for ticket_id in ids:
             self._show_again(db, ticket_id)
-
-    def _index_file(self, run_id: str, path: str, identity: str) -> int:
-        """Index one file's records as of ``identity``; a line that is not a ticket record is skipped and counted.
-
-        Returns how many lines were skipped. A ``.gz`` file that cannot be
-        decompressed past some point keeps the records before it.
-        """
-        bad, first_bad = 0, None
-        with self._connect() as db:
-            self._forget(db, path)
-            try:
-                for offset, length, body in record_lines(self.location, path):
-                    record = _record(body)
-                    row = ticket_row(record)
-                    if row is None:
-                        bad += 1
-                        first_bad = offset if first_bad is None else first_bad
-                        continue
-                    self._add_version(db, row, record, run_id, path, offset, length)
-            except FileNotInLocation:  # gone since it was listed: forgotten, the next refresh tells
-                self._forget(db, path)
-                logger.warning("%s: gone while it was indexed", path)
-                return bad
-            except zlib.error as exc:
-                bad += 1
-                logger.warning("%s: not readable gzip after the records indexed (%s)", path, exc)
-            db.execute("INSERT OR REPLACE INTO indexed_files VALUES (?, ?, ?, ?)", (path, run_id, identity, bad))
-        if first_bad is not None:
-            logger.warning("%s: %d line(s) that are not ticket records skipped (the first at byte %d)",
-                           path, bad, first_bad)
-        return bad
 
     def _add_version(self, db: sqlite3.Connection, row: TicketRow, record: dict[str, Any], run_id: str, path: str,
                      offset: int, length: int) -> None:
@@ -332,9 +205,9 @@ class TicketIndex:
             identity = self.location.identities([path]).get(path)
             if identity is None:
                 with self._connect() as db:
-                    self._forget(db, path)
+                    self._forget_file(db, path)
             else:
-                self._index_file(run_id, path, identity)
+                self._index_file(run_id, "tickets", path, identity)
 
     # --- reading tickets -----------------------------------------------------------------------------------
 
