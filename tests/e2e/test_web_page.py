@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import stat
 import subprocess
 import sys
 import time
@@ -18,7 +19,7 @@ from scrapy.utils.test import get_crawler
 
 from tests.support.paths import PROJECT_ROOT
 from tests.support.servers import web_server
-from tests.support.web import PNG, RUN_1, RUN_2, SECRET, get, page_env, write_backup
+from tests.support.web import PNG, RUN_1, RUN_2, SECRET, comment, get, page_env, ticket, write_backup
 from zendesk_crawler.run.stats_keys import records_exported
 from zendesk_crawler.state.manifest import build_manifest
 
@@ -218,3 +219,41 @@ def test_the_runs_list_shows_an_unavailable_stream_as_such(tmp_path):
     assert f'<tr class="run complete" id="run-{run_id}">' in html
     assert "<li>groups: 3 records, 0 requests</li>" in row
     assert f'<li class="unavailable">sla_policies: unavailable: {why}</li>' in row
+
+
+def test_a_long_conversation_is_rendered_in_capped_parts_each_kept_once(tmp_path):
+    """ZENDESK_WEB_PDF_COMMENTS=3: a ticket of 7 comments is three PDFs; each holds its own comments and says so;
+    asked again, each is served from the page's cache (one private file per part, rendered once)."""
+    write_backup(tmp_path / "export")
+    long = ticket(30, "2026-11-02T09:00:00Z", "A long dispute",
+                  [comment(3000 + n, "Dana", f"<p>comment number {n} of the dispute</p>") for n in range(1, 8)])
+    (tmp_path / "export" / f"tickets-{RUN_2}-00002.jsonl").write_text(json.dumps(long) + "\n", encoding="utf-8")
+    manifest = tmp_path / "export" / f"manifest-{RUN_2}.json"
+    document = json.loads(manifest.read_text("utf-8"))
+    document["files"].append(str(tmp_path / "export" / f"tickets-{RUN_2}-00002.jsonl"))
+    manifest.write_text(json.dumps(document), encoding="utf-8")
+    with web_server(page_env(tmp_path / "export", tmp_path, ZENDESK_WEB_PDF_COMMENTS="3")) as server:
+        html = get(f"{server.url}/tickets/30")[2].decode()
+        assert html.count('href="/tickets/30.pdf?part=') == 3 and "comments 7–7" in html
+        texts, bodies = [], []
+        for part in (1, 2, 3):
+            status, headers, body = get(f"{server.url}/tickets/30.pdf?part={part}")
+            assert status == 200 and body.startswith(b"%PDF")
+            assert headers["content-disposition"] == f'attachment; filename="ticket-30-part-{part}-of-3.pdf"'
+            (tmp_path / "part.pdf").write_bytes(body)
+            texts.append(subprocess.run(["pdftotext", str(tmp_path / "part.pdf"), "-"], capture_output=True,
+                                        text=True, check=True).stdout)
+            bodies.append(body)
+        for part, text in enumerate(texts, start=1):
+            held = {n for n in range(1, 8) if f"comment number {n} of" in text}
+            assert held == set(range(3 * part - 2, min(3 * part, 7) + 1)), (part, held)
+            assert f"Part {part} of 3" in text and "7 comments" in text
+        kept = sorted(tmp_path.glob("cache/*/pdf/*.pdf"))
+        assert len(kept) == 3 and all(stat.S_IMODE(path.stat().st_mode) == 0o600 for path in kept)
+        inodes = [path.stat().st_ino for path in kept]  # a render replaces its file: a new inode
+        assert [get(f"{server.url}/tickets/30.pdf?part={part}")[2] for part in (1, 2, 3)] == bodies
+        assert sorted(tmp_path.glob("cache/*/pdf/*.pdf")) == kept
+        assert [path.stat().st_ino for path in kept] == inodes  # read from the cache, nothing rendered again
+        for asked in ("4", "0", "x", "1e3"):
+            assert get(f"{server.url}/tickets/30.pdf?part={asked}")[0] == 404
+        assert get(f"{server.url}/tickets/7.pdf?part=2")[0] == 404  # a short ticket is one part

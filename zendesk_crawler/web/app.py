@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from dataclasses import asdict, dataclass
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+import orjson
 from jinja2 import Environment, PackageLoader, select_autoescape
 from scrapy.settings import BaseSettings
 from starlette.applications import Starlette
@@ -35,7 +37,8 @@ from zendesk_crawler.web.glance import charts_page, run_page
 from zendesk_crawler.web.history import HistoryFollower, TicketHistory, page_number, version_number
 from zendesk_crawler.web.index_follower import IndexFollower
 from zendesk_crawler.web.launcher import Job, Launcher, LaunchError, LocalLauncher, ScrapydLauncher
-from zendesk_crawler.web.pdf import write_pdf
+from zendesk_crawler.web.pdf import pdf_parts, write_pdf
+from zendesk_crawler.web.pdf_renders import RETRY_AFTER_SECONDS, PdfBusy, PdfRenders
 from zendesk_crawler.web.render import INLINE_IMAGE_TYPES, Deletion, comment_view, field_value, find_attachment
 from zendesk_crawler.web.run_changes import RunChangesCache
 from zendesk_crawler.web.runs import LockHolder, Run, RunCatalog, lock_holder
@@ -47,6 +50,7 @@ if TYPE_CHECKING:
     from zendesk_crawler.web.demo_mode import DemoMode
 
 STATIC_DIR = Path(__file__).parent / "static"
+TEMPLATES_DIR = Path(__file__).parent / "templates"
 #: Content types of the export's files by extension; anything else is served as bytes to download (a file
 #: in the location is data: never a script, stylesheet or document of the page's origin).
 FILE_TYPES = {".json": "application/json", ".jsonl": "application/jsonl; charset=utf-8",
@@ -57,6 +61,38 @@ RUN_OPTIONS = ("start_time", "streams", "attachments")
 #: A form field saying the streams' checkboxes were on the form (none ticked is then an error, not "all").
 STREAMS_SHOWN = "streams_shown"
 NOTICES = {"started": "The extraction started.", "busy": "A run is already in progress: not starting another."}
+
+
+@dataclass(frozen=True)
+class PdfPart:
+    """Which comments one PDF of a conversation holds (``first`` and ``last`` count from 1)."""
+
+    number: int
+    parts: int
+    first: int
+    last: int
+    comments: int
+
+    @property
+    def href_suffix(self) -> str:
+        """The query of its link (none for a conversation in one part)."""
+        return "" if self.parts == 1 else f"?part={self.number}"
+
+
+def pdf_part_views(record: dict[str, Any], per_part: int) -> list[PdfPart]:
+    """The PDF parts of a ticket's conversation (``web/pdf.py`` caps what one PDF renders)."""
+    comments = record.get("comments") or []
+    parts = pdf_parts(comments, per_part)
+    return [PdfPart(number, len(parts), part.start + 1, part.stop, len(comments))
+            for number, part in enumerate(parts, start=1)]
+
+
+def render_version() -> str:
+    """A digest of the templates and stylesheet a PDF is drawn with: a new version of the page renders PDFs again."""
+    digest = hashlib.sha256()
+    for path in sorted([*TEMPLATES_DIR.glob("*.html"), STATIC_DIR / "style.css"]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -91,6 +127,8 @@ class WebPage:
         self.follower: IndexFollower = HistoryFollower(self.history, self.runs, config.index_wait)
         self.catalog = RunCatalog(self.location)
         self.run_changes = RunChangesCache(self.index, self.location, config.cache_dir / "scratch")
+        self.pdfs = PdfRenders(config.cache_dir / "pdf", renders=config.pdf_renders)
+        self.render_version = render_version()
         self.launcher: Launcher = (
             ScrapydLauncher(config.scrapyd_url, config.scrapyd_project, config.export_uri) if config.scrapyd_url
             else LocalLauncher(config.export_uri, config.cache_dir / "jobs"))
@@ -272,10 +310,14 @@ class WebPage:
         return None if shown is None else shown.record
 
     def _conversation(self, record: dict[str, Any], for_pdf: bool, deleted: Deletion | None = None,
-                      template: str = "ticket.html", **extra: Any) -> str:
-        comments = [comment_view(record["id"], comment) for comment in record.get("comments") or []]
+                      template: str = "ticket.html", part: PdfPart | None = None, **extra: Any) -> str:
+        """A ticket as a conversation: the page, or the PDF of ``part`` of it (all its comments when ``None``)."""
+        comments = record.get("comments") or []
+        shown = comments if part is None else comments[part.first - 1:part.last]
         return self.templates.get_template(template).render(
-            ticket=record, comments=comments, for_pdf=for_pdf, csrf=self.csrf.value, deleted=deleted,
+            ticket=record, comments=[comment_view(record["id"], comment) for comment in shown],
+            comment_total=len(comments), for_pdf=for_pdf, csrf=self.csrf.value, deleted=deleted, part=part,
+            pdf_parts=pdf_part_views(record, self.config.pdf_comments), pdf_comments=self.config.pdf_comments,
             custom_fields=record.get("custom_fields_by_title") or {}, **extra)
 
     def _deletion(self, shown: ShownTicket) -> Deletion | None:
@@ -348,12 +390,32 @@ class WebPage:
         shown = self._shown(request)
         if shown is None:
             return self.not_found(f"Ticket {request.path_params['ticket_id']} is in no backup of this location.")
-        record = shown.record
-        stylesheet = (STATIC_DIR / "style.css").read_text("utf-8")
-        pdf = write_pdf(self._conversation(record, for_pdf=True, deleted=self._deletion(shown)), stylesheet,
-                        lambda ticket, attachment: self._image(record, attachment) if ticket == record["id"] else None)
+        record, deletion = shown.record, self._deletion(shown)
+        parts = pdf_part_views(record, self.config.pdf_comments)
+        asked = request.query_params.get("part") or "1"
+        part = parts[int(asked) - 1] if asked.isdigit() and 1 <= int(asked) <= len(parts) else None
+        if part is None:
+            return self.not_found(f"The PDF of ticket {record['id']} has {len(parts)} part(s): no part {asked[:20]!r}.")
+
+        def render() -> bytes:
+            stylesheet = (STATIC_DIR / "style.css").read_text("utf-8")
+            return write_pdf(self._conversation(record, for_pdf=True, deleted=deletion, part=part), stylesheet,
+                             lambda ticket, attachment: self._image(record, attachment)
+                             if ticket == record["id"] else None)
+
+        # Kept by what it is drawn from: the version's content, its deletion, the part and the page's templates.
+        key = hashlib.sha256(orjson.dumps([record, asdict(deletion) if deletion else None, asdict(part),
+                                           self.render_version], option=orjson.OPT_SORT_KEYS)).hexdigest()
+        try:
+            pdf, _ = self.pdfs.get(key, render)
+        except PdfBusy:
+            response = self.render("message.html", status_code=503, title="The page is busy rendering PDFs",
+                                   message=f"Other PDFs are being rendered: try again in {RETRY_AFTER_SECONDS} s.")
+            response.headers["retry-after"] = str(RETRY_AFTER_SECONDS)
+            return response
+        name = f"ticket-{record['id']}" + ("" if part.parts == 1 else f"-part-{part.number}-of-{part.parts}")
         return Response(pdf, media_type="application/pdf", headers={
-            **file_headers(), "content-disposition": f'attachment; filename="ticket-{record["id"]}.pdf"'})
+            **file_headers(), "content-disposition": f'attachment; filename="{name}.pdf"'})
 
     def _image(self, record: dict[str, Any], attachment_id: int) -> tuple[bytes, str] | None:
         attachment = find_attachment(record, attachment_id)

@@ -19,8 +19,9 @@ class WebConfig:
 
     ``ZENDESK_EXPORT_URI`` and ``ZENDESK_STATE_URI`` are read as the crawl reads
     them; ``SCRAPYD_URL`` (runs go to scrapyd), ``ZENDESK_WEB_USER``,
-    ``ZENDESK_WEB_PASSWORD`` and ``ZENDESK_WEB_CACHE`` (where the ticket index
-    and the local runs' logs are kept) are the page's own.
+    ``ZENDESK_WEB_PASSWORD``, ``ZENDESK_WEB_CACHE`` (where the ticket index, the
+    PDFs rendered and the local runs' logs are kept), ``ZENDESK_WEB_INDEX_WAIT``,
+    ``ZENDESK_WEB_PDF_COMMENTS`` and ``ZENDESK_WEB_PDF_RENDERS`` are the page's own.
     """
 
     export_uri: str
@@ -30,6 +31,10 @@ class WebConfig:
     scrapyd_project: str = "zendesk_crawler"
     #: Seconds a request waits for the index to follow new runs before it is answered from what is indexed so far.
     index_wait: float = 5.0
+    #: Comments in one PDF of a conversation (longer ones are cut into parts: ``web/pdf.py``).
+    pdf_comments: int = 200
+    #: PDFs rendered at once (more wait, up to as many again; beyond that the page says it is busy).
+    pdf_renders: int = 2
     user: str = "admin"
     password: str = field(default="", repr=False)
 
@@ -44,6 +49,8 @@ class WebConfig:
             scrapyd_url=(os.environ.get("SCRAPYD_URL") or "").rstrip("/"),
             scrapyd_project=os.environ.get("SCRAPYD_PROJECT") or "zendesk_crawler",
             index_wait=_seconds("ZENDESK_WEB_INDEX_WAIT", os.environ.get("ZENDESK_WEB_INDEX_WAIT") or "5"),
+            pdf_comments=_count("ZENDESK_WEB_PDF_COMMENTS", os.environ.get("ZENDESK_WEB_PDF_COMMENTS") or "200", 1000),
+            pdf_renders=_count("ZENDESK_WEB_PDF_RENDERS", os.environ.get("ZENDESK_WEB_PDF_RENDERS") or "2", 4),
             user=os.environ.get("ZENDESK_WEB_USER") or "admin",
             password=os.environ.get("ZENDESK_WEB_PASSWORD") or "",
         )
@@ -58,6 +65,13 @@ def _seconds(name: str, text: str) -> float:
     if not 0 <= value < 86400:
         raise ConfigError(f"{name}: a number of seconds from 0 (got {text!r})")
     return value
+
+
+def _count(name: str, text: str, most: int) -> int:
+    """A whole number from 1 to ``most`` of an environment variable (:class:`ConfigError` otherwise)."""
+    if not text.strip().isdigit() or not 1 <= int(text) <= most:
+        raise ConfigError(f"{name}: a whole number from 1 to {most} (got {text!r})")
+    return int(text)
 
 
 def cache_dir_for(export_uri: str, cache: Path) -> Path:
