@@ -246,11 +246,18 @@ def page_measures(root: Path, cache: Path, ids: list[int]) -> list[str]:
         lines.append(f"GET /tickets/{LARGEST} ({LARGEST_COMMENTS} comments, its versions and their differences): "
                      f"{percentiles(history)}")
         rss_before = page.rss()
-        pdf, first = page.get(f"/tickets/{LARGEST}.pdf")
-        pdf_again, again = page.get(f"/tickets/{LARGEST}.pdf")
-        lines.append(f"GET /tickets/{LARGEST}.pdf ({LARGEST_COMMENTS} comments): {len(pdf) / 2**20:.1f} MB in "
-                     f"{first:.1f} s, page process RSS {rss_before / 2**20:.0f} -> {page.rss() / 2**20:.0f} MB; "
-                     f"again {again * 1000:.0f} ms ({'the same bytes' if pdf_again == pdf else 'other bytes'})")
+        parts = re.findall(rb'href="/tickets/%d\.pdf\?part=(\d+)"' % LARGEST, page.get(f"/tickets/{LARGEST}")[0])
+        renders, sizes = [], []
+        for part in parts or [b"1"]:
+            pdf, seconds = page.get(f"/tickets/{LARGEST}.pdf?part={part.decode()}")
+            renders.append(seconds)
+            sizes.append(len(pdf))
+        rss_after = page.rss()
+        again = [page.get(f"/tickets/{LARGEST}.pdf?part=1")[1] for _ in range(20)]
+        lines.append(f"GET /tickets/{LARGEST}.pdf ({LARGEST_COMMENTS} comments, {len(renders)} parts of at most "
+                     f"200 comments): each part rendered in {min(renders):.1f}-{max(renders):.1f} s "
+                     f"({sum(sizes) / 2**20:.1f} MB in all), page process RSS {rss_before / 2**20:.0f} -> "
+                     f"{rss_after / 2**20:.0f} MB; a part asked again (from the cache): {percentiles(again)}")
     return lines
 
 

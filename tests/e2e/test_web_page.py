@@ -78,7 +78,7 @@ def test_a_ticket_reads_as_a_conversation_from_its_newest_version(page):
     assert "<bdi>Agent Smith</bdi> &lt;agent@example.com&gt;" in html and "Tier 2" in html and "Acme" in html
     assert "<dt><bdi>Plan</bdi></dt><dd><bdi>gold, silver</bdi></dd>" in html
     assert "<script>document" not in html and "tracker.example" not in html
-    assert '<img src="/tickets/7/attachments/900">' in html
+    assert '<img alt="An image in the comment" src="/tickets/7/attachments/900">' in html
     image = get(f"{server.url}/tickets/7/attachments/900")
     assert image[0] == 200 and image[1]["content-type"] == "image/png" and image[2] == PNG
 

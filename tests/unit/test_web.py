@@ -34,7 +34,9 @@ def test_sanitised_bodies_keep_text_and_drop_active_or_remote_content():
     html = sanitise_html('<p onclick="x()" style="color:red">hi <b>there</b><script>alert(1)</script>'
                          '<iframe src="https://x"></iframe><a href="javascript:alert(1)">j</a>'
                          '<img src="https://remote/x.png"><img src="cid:1"></p>', {})
-    assert html == '<p>hi <b>there</b><a rel="noopener noreferrer nofollow">j</a><img><img></p>'
+    assert html == ('<p>hi <b>there</b><a rel="noopener noreferrer nofollow">j</a><img alt="An image in the comment">'
+                    '<img alt="An image in the comment"></p>')
+    assert sanitise_html('<img alt="the logo" src="cid:1">', {}) == '<img alt="the logo">'  # its own text kept
     view = comment_view(5, {"html_body": "<svg onload=alert(1)><p>ok</p></svg>", "public": False,
                             "author": {"name": "X"}, "attachments": [{"id": 1, "file_name": "a.txt"}]})
     assert view.body_html == "<p>ok</p>" and not view.public and view.attachments[0].href is None
