@@ -1,5 +1,5 @@
 """Take the README's screenshots of the web page from a real crawl: the runs list, a conversation, browse,
-search, a deleted ticket, a run's page and the charts.
+search, a deleted ticket, a ticket's history, a run's page and the charts.
 
     .venv/bin/python docs/take_screenshots.py        # writes docs/web-*.png
 
@@ -31,12 +31,14 @@ def main() -> None:
                                                               export_rate_limit=0) as sandbox:
         export_dir = Path(tmp) / "export"
         deleted: dict = {}
+        changed = 0
         for args in (["-a", "start_time=0", "-a", "attachments=true"], ["-a", "attachments=true"]):
             if len(args) == 2:
                 live = [t for t in sandbox.truth()["tickets"] if t["status"] != "deleted"]
                 ids = [t["id"] for t in live]
                 deleted = next(t for t in live if len(t["comments"]) >= 3 and t["id"] not in ids[:6])
                 sandbox.change(add_comments=ids[:3], update=ids[3:6], create=2, delete=[deleted["id"]])
+                changed = ids[3]
                 sandbox.advance_clock(120)
             result = run_crawl(sandbox.url, export_dir, *args)
             assert result.returncode == 0, result.stderr[-3000:]
@@ -62,6 +64,10 @@ def main() -> None:
             for name, path in views.items():
                 page.goto(web.url + path)
                 page.screenshot(path=str(DOCS / name), full_page=name == "web-charts.png")
+            # A changed ticket's history: its versions with the fields that changed, then its events.
+            page.goto(f"{web.url}/tickets/{changed}")
+            page.locator("section.history").screenshot(path=str(DOCS / "web-history.png"))
+            views["web-history.png"] = f"/tickets/{changed}"
             browser.close()
     print(f"wrote docs/web-runs.png, web-conversation.png (ticket {shown['id']}) and {', '.join(views)}")
 
