@@ -257,3 +257,17 @@ def test_a_long_conversation_is_rendered_in_capped_parts_each_kept_once(tmp_path
         for asked in ("4", "0", "x", "1e3"):
             assert get(f"{server.url}/tickets/30.pdf?part={asked}")[0] == 404
         assert get(f"{server.url}/tickets/7.pdf?part=2")[0] == 404  # a short ticket is one part
+
+
+def test_a_versions_pdf_is_that_version_under_its_banner(page, tmp_path):
+    server, _, _ = page
+    html = get(f"{server.url}/tickets/7/versions/1")[2].decode()
+    assert 'href="/tickets/7/versions/1.pdf"' in html
+    status, headers, body = get(f"{server.url}/tickets/7/versions/1.pdf")
+    assert status == 200 and body.startswith(b"%PDF")
+    assert headers["content-disposition"] == 'attachment; filename="ticket-7-version-1.pdf"'
+    (tmp_path / "v.pdf").write_bytes(body)
+    text = subprocess.run(["pdftotext", str(tmp_path / "v.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Version 1 of 2" in text and "Old subject" in text and "שלום" not in text  # the old one, not the newest
+    assert get(f"{server.url}/tickets/7/versions/3.pdf")[0] == 404

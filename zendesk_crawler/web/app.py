@@ -310,13 +310,15 @@ class WebPage:
         return None if shown is None else shown.record
 
     def _conversation(self, record: dict[str, Any], for_pdf: bool, deleted: Deletion | None = None,
-                      template: str = "ticket.html", part: PdfPart | None = None, **extra: Any) -> str:
+                      template: str = "ticket.html", part: PdfPart | None = None, pdf_base: str = "",
+                      **extra: Any) -> str:
         """A ticket as a conversation: the page, or the PDF of ``part`` of it (all its comments when ``None``)."""
         comments = record.get("comments") or []
         shown = comments if part is None else comments[part.first - 1:part.last]
         return self.templates.get_template(template).render(
             ticket=record, comments=[comment_view(record["id"], comment) for comment in shown],
-            comment_total=len(comments), for_pdf=for_pdf, csrf=self.csrf.value, deleted=deleted, part=part,
+            comment_total=len(comments), for_pdf=for_pdf, pdf_base=pdf_base or f"/tickets/{record['id']}",
+            csrf=self.csrf.value, deleted=deleted, part=part,
             pdf_parts=pdf_part_views(record, self.config.pdf_comments), pdf_comments=self.config.pdf_comments,
             custom_fields=record.get("custom_fields_by_title") or {}, **extra)
 
@@ -339,16 +341,24 @@ class WebPage:
                                                template="ticket_history.html", history=history,
                                                history_indexing=self.follower.progress()))
 
-    def ticket_version(self, request: Request) -> Response:
-        """``GET /tickets/<id>/versions/<n>``: version ``n`` of a ticket (1: the oldest) as a conversation."""
+    def _version(self, request: Request) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """The record of version ``<n>`` of ticket ``<id>`` and what its banner says (``None``: no such version)."""
         ticket_id, number = request.path_params["ticket_id"], request.path_params["number"]
         self.follower.follow()
         found = version_number(self.index, ticket_id, number)
         record = None if found is None else self.index.read_version(found[0])
         if found is None or record is None:
-            return self.not_found(f"Ticket {ticket_id} has no version {number} in this location.")
-        return HTMLResponse(self._conversation(record, for_pdf=False, template="ticket_version.html",
-                                               version=found[0], number=number, total=found[1]))
+            return None
+        return record, {"template": "ticket_version.html", "pdf_base": f"/tickets/{ticket_id}/versions/{number}",
+                        "version": found[0], "number": number, "total": found[1]}
+
+    def ticket_version(self, request: Request) -> Response:
+        """``GET /tickets/<id>/versions/<n>``: version ``n`` of a ticket (1: the oldest) as a conversation."""
+        found = self._version(request)
+        if found is None:
+            return self.not_found(f"Ticket {request.path_params['ticket_id']} has no version "
+                                  f"{request.path_params['number']} in this location.")
+        return HTMLResponse(self._conversation(found[0], for_pdf=False, **found[1]))
 
     def browse(self, request: Request) -> Response:
         """``GET /browse``: the backup's tickets, filtered, sorted, a keyset page at a time."""
@@ -390,7 +400,21 @@ class WebPage:
         shown = self._shown(request)
         if shown is None:
             return self.not_found(f"Ticket {request.path_params['ticket_id']} is in no backup of this location.")
-        record, deletion = shown.record, self._deletion(shown)
+        return self._pdf(request, shown.record, f"ticket-{shown.record['id']}", deleted=self._deletion(shown))
+
+    def ticket_version_pdf(self, request: Request) -> Response:
+        """``GET /tickets/<id>/versions/<n>.pdf``: version ``n`` of a ticket as a PDF, under its version banner."""
+        found = self._version(request)
+        if found is None:
+            return self.not_found(f"Ticket {request.path_params['ticket_id']} has no version "
+                                  f"{request.path_params['number']} in this location.")
+        record, banner = found
+        return self._pdf(request, record, f"ticket-{record['id']}-version-{banner['number']}", **banner)
+
+    def _pdf(self, request: Request, record: dict[str, Any], name: str, deleted: Deletion | None = None,
+             template: str = "ticket.html", **extra: Any) -> Response:
+        """The PDF of the part ``?part=`` (default 1) of a conversation: from the cache, else rendered in one of
+        the render slots (503 with ``Retry-After`` when they are all taken)."""
         parts = pdf_part_views(record, self.config.pdf_comments)
         asked = request.query_params.get("part") or "1"
         part = parts[int(asked) - 1] if asked.isdigit() and 1 <= int(asked) <= len(parts) else None
@@ -399,21 +423,23 @@ class WebPage:
 
         def render() -> bytes:
             stylesheet = (STATIC_DIR / "style.css").read_text("utf-8")
-            return write_pdf(self._conversation(record, for_pdf=True, deleted=deletion, part=part), stylesheet,
-                             lambda ticket, attachment: self._image(record, attachment)
+            html = self._conversation(record, for_pdf=True, deleted=deleted, template=template, part=part, **extra)
+            return write_pdf(html, stylesheet, lambda ticket, attachment: self._image(record, attachment)
                              if ticket == record["id"] else None)
 
-        # Kept by what it is drawn from: the version's content, its deletion, the part and the page's templates.
-        key = hashlib.sha256(orjson.dumps([record, asdict(deletion) if deletion else None, asdict(part),
-                                           self.render_version], option=orjson.OPT_SORT_KEYS)).hexdigest()
+        # Kept by what it is drawn from: the version's content, its deletion or version banner, the part and the
+        # page's templates.
+        banner = {key: asdict(value) if key == "version" else value for key, value in extra.items()}
+        key = hashlib.sha256(orjson.dumps([record, asdict(deleted) if deleted else None, template, banner,
+                                           asdict(part), self.render_version], option=orjson.OPT_SORT_KEYS))
         try:
-            pdf, _ = self.pdfs.get(key, render)
+            pdf, _ = self.pdfs.get(key.hexdigest(), render)
         except PdfBusy:
             response = self.render("message.html", status_code=503, title="The page is busy rendering PDFs",
                                    message=f"Other PDFs are being rendered: try again in {RETRY_AFTER_SECONDS} s.")
             response.headers["retry-after"] = str(RETRY_AFTER_SECONDS)
             return response
-        name = f"ticket-{record['id']}" + ("" if part.parts == 1 else f"-part-{part.number}-of-{part.parts}")
+        name += "" if part.parts == 1 else f"-part-{part.number}-of-{part.parts}"
         return Response(pdf, media_type="application/pdf", headers={
             **file_headers(), "content-disposition": f'attachment; filename="{name}.pdf"'})
 
@@ -470,6 +496,7 @@ def create_app(config: WebConfig, settings: BaseSettings, bind_host: str = "127.
         Route("/search", page.fulltext_search),
         Route("/tickets/{ticket_id:int}", page.ticket),
         Route("/tickets/{ticket_id:int}.pdf", page.ticket_pdf),
+        Route("/tickets/{ticket_id:int}/versions/{number:int}.pdf", page.ticket_version_pdf),
         Route("/tickets/{ticket_id:int}/versions/{number:int}", page.ticket_version),
         Route("/tickets/{ticket_id:int}/attachments/{attachment_id:int}", page.attachment),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
