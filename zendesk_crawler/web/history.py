@@ -406,7 +406,7 @@ class HistoryFollower(IndexFollower):
     def _refresh(self) -> None:
         super()._refresh()
         try:
-            self.history.refresh(self.runs(), self._told)
+            self.history.refresh(self.runs(), lambda read, to_read: self._told(read, to_read, "history"))
         except Exception:  # a failed refresh must not end the page; the next request tries again
             logger.exception("indexing the export location's history failed")
 

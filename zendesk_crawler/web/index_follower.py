@@ -24,10 +24,11 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class IndexProgress:
-    """An indexing still going on: files read of files to read."""
+    """An indexing still going on: files read of files to read, and of what (``ticket``, ``history``)."""
 
     files_read: int
     files_to_read: int
+    what: str = "ticket"
 
 
 class IndexFollower:
@@ -63,6 +64,6 @@ class IndexFollower:
         except Exception:  # a failed refresh must not end the page; the next request tries again
             logger.exception("indexing the export location failed")
 
-    def _told(self, files_read: int, files_to_read: int) -> None:
+    def _told(self, files_read: int, files_to_read: int, what: str = "ticket") -> None:
         with self._lock:
-            self._progress = IndexProgress(files_read, files_to_read)
+            self._progress = IndexProgress(files_read, files_to_read, what)
