@@ -202,7 +202,11 @@ def test_a_history_page_resolves_who_and_which_value_by_name(tmp_path):
                                               {"id": 4, "name": "Agent Jones", "email": "jones@example.com"}]),
         f"groups-{RUN_1}-00001.jsonl": jsonl([{"id": 3, "name": "Tier 1"}]),
         f"ticket_fields-{RUN_1}-00001.jsonl": jsonl([{"id": 360, "title": "Plan"}]),
+        f"brands-{RUN_1}-00001.jsonl": jsonl([{"id": 51, "name": "Acme Europe"}]),
+        f"custom_statuses-{RUN_1}-00001.jsonl": jsonl([{"id": 61, "agent_label": "Waiting on billing"}]),
         f"ticket_events-{RUN_1}-00001.jsonl": jsonl([
+            audit(40, 7, "2026-11-01T03:00:00Z", 2, change(41, "brand_id", 51, 52),
+                  change(42, "custom_status_id", 61, 62)),
             audit(10, 7, "2026-11-01T00:00:00Z", 4, change(11, "assignee_id", 2, None, "Create"),
                   change(12, "group_id", 3, None, "Create"),
                   {"id": 13, "type": "Comment", "author_id": 4, "body": "hi", "public": False,
@@ -219,14 +223,17 @@ def test_a_history_page_resolves_who_and_which_value_by_name(tmp_path):
     history.refresh(runs)
     events = history.view(7).events
     assert [(e.who, e.channel) for e in events.entries] == [
+        ("Agent Smith <smith@example.com>", "Web form"),
         ("user 99", "Web form"), ("Agent Smith <smith@example.com>", "api"),
         ("Agent Jones <jones@example.com>", "Web form")]
     assert [(c.label, c.before, c.after, c.created) for e in events.entries for c in e.changes] == [
+        ("brand", "brand 52", "Acme Europe", False), ("custom_status", "custom status 62", "Waiting on billing", False),
         ("status", "open", "solved", False),
         ("assignee", "Agent Smith <smith@example.com>", "Agent Jones <jones@example.com>", False),
         ("custom field: Plan", "gold", "silver", False),
         ("assignee", "", "Agent Smith <smith@example.com>", True), ("group", "", "Tier 1", True)]
-    note = events.entries[2].notes[0]
+    assert history.labels("brands", [51, 52]) == {51: "Acme Europe"}  # the browse filter's names
+    note = events.entries[3].notes[0]
     assert note.text == "Comment: internal note by Agent Jones <jones@example.com> (#13)"
     assert note.href == "/tickets/7#comment-13"
 

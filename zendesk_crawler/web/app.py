@@ -376,7 +376,8 @@ class WebPage:
         except ConfigError as exc:
             return self.render("message.html", status_code=400, title="Browse", message=str(exc))
         return self.render("browse.html", page=page, filters=filters, sort=sort, order=order, choices=choices,
-                           sorts=SORTS, link=list_link(filters, sort=sort, order=order))
+                           brand_names=self.history.labels("brands", choices.brands), sorts=SORTS,
+                           link=list_link(filters, sort=sort, order=order))
 
     def fulltext_search(self, request: Request) -> Response:
         """``GET /search?q=``: the tickets whose subject or comments hold the words, best match first."""
@@ -393,7 +394,8 @@ class WebPage:
         except ConfigError as exc:
             return self.render("message.html", status_code=400, title="Search", message=str(exc))
         return self.render("results.html", page=page, filters=filters, query=text, choices=choices,
-                           page_number=page_number, link=list_link(filters, q=text))
+                           brand_names=self.history.labels("brands", choices.brands), page_number=page_number,
+                           link=list_link(filters, q=text))
 
     def ticket_pdf(self, request: Request) -> Response:
         """``GET /tickets/<id>.pdf``: the conversation as a PDF (the version the page shows, its banner too)."""

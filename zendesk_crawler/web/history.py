@@ -40,9 +40,12 @@ _NOT_TOLD = {"updated_at"}
 #: Resolved people and names of a ticket record, and the ids they stand for.
 _RESOLVED = {"requester": "requester_id", "assignee": "assignee_id", "submitter": "submitter_id",
              "group": "group_id", "organization": "organization_id"}
-#: Fields of an event whose values are ids of users, groups, organizations.
+#: Fields of an event whose values are ids of users, groups, organizations, brands, custom statuses.
 ID_FIELDS = {"requester_id": "users", "assignee_id": "users", "submitter_id": "users", "group_id": "groups",
-             "organization_id": "organizations"}
+             "organization_id": "organizations", "brand_id": "brands", "custom_status_id": "custom_statuses"}
+#: What an id of each stream is called when the backup does not name it (``brand 360001``).
+_KINDS = {"users": "user", "groups": "group", "organizations": "organization", "brands": "brand",
+          "custom_statuses": "custom status"}
 
 
 def shown_value(value: Any) -> str:
@@ -256,7 +259,7 @@ class EventsView:
 
 
 def _ids_wanted(page: AuditPage) -> dict[str, set[int]]:
-    wanted: dict[str, set[int]] = {stream: set() for stream in ("users", "groups", "organizations", "ticket_fields")}
+    wanted: dict[str, set[int]] = {stream: set() for stream in (*_KINDS, "ticket_fields")}
     for audit in page.audits:
         if audit.author_id is not None and audit.author_name is None:
             wanted["users"].add(audit.author_id)
@@ -285,10 +288,9 @@ def _named(names: Mapping[int, Name], value: Any, kind: str) -> str:
 def _change(event: FieldEvent, names: Mapping[str, Mapping[int, Name]]) -> EventChange:
     stream = ID_FIELDS.get(event.field_name)
     if stream:
-        kind = {"users": "user", "groups": "group", "organizations": "organization"}[stream]
         label = event.field_name.removesuffix("_id")
-        return EventChange(label, _named(names[stream], event.previous, kind),
-                           _named(names[stream], event.value, kind), event.created)
+        return EventChange(label, _named(names.get(stream, {}), event.previous, _KINDS[stream]),
+                           _named(names.get(stream, {}), event.value, _KINDS[stream]), event.created)
     label = event.field_name
     if label.isdigit():
         title = names["ticket_fields"].get(int(label))
@@ -384,6 +386,10 @@ class TicketHistory:
         listed = list(runs)
         self.events.refresh(listed, progress)
         self.names.refresh(listed, progress)
+
+    def labels(self, stream: str, ids: Iterable[int]) -> dict[int, str]:
+        """What the backup calls each id of ``stream`` it names (``brands``: the brand's name, ...)."""
+        return {object_id: name.label() for object_id, name in self.names.names(stream, ids).items() if name.label()}
 
     def view(self, ticket_id: int, versions_page_number: int = 1, events_older_than: str | None = None,
              record: Mapping[str, Any] | None = None) -> TicketHistoryView:

@@ -20,7 +20,8 @@ from zendesk_crawler.web.followed import FollowedIndex
 from zendesk_crawler.web.ticket_rows import SQLITE_INT
 
 #: The streams read, and the key of each one's name.
-NAME_KEYS = {"users": "name", "groups": "name", "organizations": "name", "ticket_fields": "title"}
+NAME_KEYS = {"users": "name", "groups": "name", "organizations": "name", "ticket_fields": "title", "brands": "name",
+             "custom_statuses": "agent_label"}
 
 
 @dataclass(frozen=True)
@@ -38,10 +39,10 @@ class Name:
 
 
 class NameIndex(FollowedIndex):
-    """The names of the backup's users, groups, organizations and ticket fields, by id."""
+    """The names of the backup's users, groups, organizations, ticket fields, brands and custom statuses, by id."""
 
     name = "names"
-    version = 1
+    version = 2
     streams = tuple(NAME_KEYS)
     schema = """
 CREATE TABLE IF NOT EXISTS names (
