@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import threading
 import time
 from dataclasses import asdict, dataclass
@@ -28,7 +29,7 @@ from zendesk_crawler.run.values import parse_bool
 from zendesk_crawler.spiders.arguments import parse_start_time, parse_streams
 from zendesk_crawler.state.readers import lock_uri, read_positions
 from zendesk_crawler.streams import STREAMS
-from zendesk_crawler.web.browse import SORTS, Filters, filter_choices, list_link, page_parameter
+from zendesk_crawler.web.browse import SORTS, Choices, Filters, filter_choices, list_link, page_parameter
 from zendesk_crawler.web.browse import browse as browse_page
 from zendesk_crawler.web.browse import search as search_page
 from zendesk_crawler.web.config import WebConfig
@@ -128,6 +129,9 @@ class WebPage:
         self.catalog = RunCatalog(self.location)
         self.run_changes = RunChangesCache(self.index, self.location, config.cache_dir / "scratch")
         self.pdfs = PdfRenders(config.cache_dir / "pdf", renders=config.pdf_renders)
+        #: The filter form's values and the index generation they are of (``_choices``).
+        self.choices: tuple[int, Choices] | None = None
+        self.choices_lock = threading.Lock()
         self.render_version = render_version()
         self.launcher: Launcher = (
             ScrapydLauncher(config.scrapyd_url, config.scrapyd_project, config.export_uri) if config.scrapyd_url
@@ -360,6 +364,14 @@ class WebPage:
                                   f"{request.path_params['number']} in this location.")
         return HTMLResponse(self._conversation(found[0], for_pdf=False, **found[1]))
 
+    def _choices(self, db: sqlite3.Connection) -> Choices:
+        """The filter form's values, kept until the index changes (each is a pass over every ticket)."""
+        generation = self.index.generation()
+        with self.choices_lock:
+            if self.choices is None or self.choices[0] != generation:
+                self.choices = (generation, filter_choices(db))
+            return self.choices[1]
+
     def browse(self, request: Request) -> Response:
         """``GET /browse``: the backup's tickets, filtered, sorted, a keyset page at a time."""
         params = request.query_params
@@ -372,7 +384,7 @@ class WebPage:
             with self.index.reading() as db:
                 page = browse_page(db, filters, sort, order == "desc", params.get("after") or None,
                                    params.get("before") or None)
-                choices = filter_choices(db)
+                choices = self._choices(db)
         except ConfigError as exc:
             return self.render("message.html", status_code=400, title="Browse", message=str(exc))
         return self.render("browse.html", page=page, filters=filters, sort=sort, order=order, choices=choices,
@@ -390,7 +402,7 @@ class WebPage:
             self.follower.follow()
             with self.index.reading() as db:
                 page = search_page(db, query, filters, page_number)
-                choices = filter_choices(db)
+                choices = self._choices(db)
         except ConfigError as exc:
             return self.render("message.html", status_code=400, title="Search", message=str(exc))
         return self.render("results.html", page=page, filters=filters, query=text, choices=choices,

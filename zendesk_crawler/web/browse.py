@@ -217,11 +217,14 @@ def search(db: sqlite3.Connection, query: fulltext.Query, filters: Filters, page
     candidates = f"SELECT c.id FROM current c WHERE {where} AND c.id IN ({matching})"
     candidate_parameters = [*parameters, *query.terms]
     total, capped = _count(db, candidates, candidate_parameters)
+    # One term and no filter: every text matching the term is a candidate's, no need to ask again.
+    among, among_parameters = ("", []) if len(query.terms) == 1 and not filters.values else (
+        f"AND t.ticket_id IN ({candidates}) ", candidate_parameters)
     ranked = db.execute(
         "SELECT t.ticket_id FROM texts_fts JOIN texts t ON t.rowid = texts_fts.rowid "
-        f"WHERE texts_fts MATCH ? AND t.ticket_id IN ({candidates}) "
+        f"WHERE texts_fts MATCH ? {among}"
         "GROUP BY t.ticket_id ORDER BY min(texts_fts.rank), t.ticket_id LIMIT ? OFFSET ?",
-        [query.any_term, *candidate_parameters, size + 1, (page - 1) * size]).fetchall()
+        [query.any_term, *among_parameters, size + 1, (page - 1) * size]).fetchall()
     ids = [row[0] for row in ranked]
     more = len(ids) > size
     ids = ids[:size]

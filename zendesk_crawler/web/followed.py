@@ -70,6 +70,7 @@ class FollowedIndex:
         self.location = location
         self.refreshing = threading.Lock()
         self.files_table = f"{self.name}_files"
+        self._generation = 0
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.execute("PRAGMA journal_mode = WAL")  # as the ticket index: readers go on while a file is indexed
@@ -126,9 +127,15 @@ class FollowedIndex:
                 progress(len(pending), len(pending))
             return len(pending)
 
+    def generation(self) -> int:
+        """A number that changes whenever this process changes the index (a file read or forgotten): what is
+        computed from the whole index can be kept until it changes."""
+        return self._generation
+
     def _forget_file(self, db: sqlite3.Connection, path: str) -> None:
         self.forget(db, path)
         db.execute(f"DELETE FROM {self.files_table} WHERE path = ?", (path,))
+        self._generation += 1
 
     def _index_file(self, run_id: str, stream: str, path: str, identity: str) -> int:
         """Read one file as of ``identity`` in one transaction; returns how many lines were skipped."""
@@ -150,6 +157,7 @@ class FollowedIndex:
                 logger.warning("%s: not readable gzip after the records indexed (%s)", path, exc)
             db.execute(f"INSERT OR REPLACE INTO {self.files_table} VALUES (?, ?, ?, ?, ?)",
                        (path, run_id, stream, identity, bad))
+        self._generation += 1
         if first_bad is not None:
             logger.warning("%s: %d line(s) that are not records of %s skipped (the first at byte %d)",
                            path, bad, stream, first_bad)
