@@ -202,6 +202,8 @@ class PageProcess:
 
 #: The largest ticket of the backup (its PDF is measured): as many comments as the review's 1200-comment ticket.
 LARGEST, LARGEST_COMMENTS = 1, 1200
+#: The run that re-exports a tenth of the tickets (its page says what it brought).
+SECOND_RUN = "20260102T000000Z-000002"
 NEXT_PAGE = re.compile(rb'rel="next" href="([^"]+)"')
 #: Searches of the benchmark: (what it shows, query); each word's frequency follows from its rank in VOCABULARY.
 SEARCHES = (("a word in most tickets", "w00000"), ("a word in a few hundred", "w00900"),
@@ -242,6 +244,13 @@ def page_measures(root: Path, cache: Path, ids: list[int]) -> list[str]:
             count = re.search(rb'class="count">([^<]*)', body).group(1).decode()
             timings = [page.get(url)[1] for _ in range(20)]
             lines.append(f"GET /search {label} ({text!r}: {count}): {percentiles(timings)}")
+        run_page, first_seconds = page.get(f"/runs/{SECOND_RUN}")
+        assert b"changed" in run_page
+        again = [page.get(f"/runs/{SECOND_RUN}")[1] for _ in range(20)]
+        lines.append(f"GET /runs/{SECOND_RUN} (what it brought: 10,000 tickets compared with the run before): "
+                     f"first {first_seconds:.1f} s, then (kept per run) {percentiles(again)}")
+        charts = [page.get("/charts")[1] for _ in range(10)]
+        lines.append(f"GET /charts (created per week, backlog, growth, runs): {percentiles(charts)}")
         history = [page.get(f"/tickets/{LARGEST}")[1] for _ in range(20)]
         lines.append(f"GET /tickets/{LARGEST} ({LARGEST_COMMENTS} comments, its versions and their differences): "
                      f"{percentiles(history)}")
@@ -276,7 +285,7 @@ def main() -> None:
     ids = list(range(1, args.tickets + 1))
     rng = random.Random(1)
     _, seconds = timed(write_run, root, "20260101T000000Z-000001", ids, "2026-01-01T00:00:00Z", args.comments)
-    write_run(root, "20260102T000000Z-000002", sorted(rng.sample(ids, len(ids) // 10)), "2026-01-02T00:00:00Z",
+    write_run(root, SECOND_RUN, sorted(rng.sample(ids, len(ids) // 10)), "2026-01-02T00:00:00Z",
               args.comments + 1)
     write_run(root, "20260103T000000Z-000003", [LARGEST], "2026-01-03T00:00:00Z", LARGEST_COMMENTS)
     size = sum(p.stat().st_size for p in root.iterdir())

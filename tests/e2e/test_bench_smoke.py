@@ -29,3 +29,19 @@ def test_bench_smoke_prints_a_row_per_run():
     assert float(runs[1][4]) <= 0.05 + 1 / 11
     assert runs[-1][1:3] == runs[-2][1:3]  # the minimal spider does the same work: tickets, comments
     assert int(runs[-2][3]) == int(runs[-1][3]) + 1  # and its requests, but the crawler's one for the ticket fields
+
+
+def test_the_web_page_benchmarks_run_end_to_end(tmp_path):
+    """bench/web_index.py and bench/web_history.py at tiny sizes: every measure is printed (no timing asserted)."""
+    index = subprocess.run([sys.executable, "bench/web_index.py", "--tickets", "300", "--dir", str(tmp_path / "i")],
+                           cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900)
+    assert index.returncode == 0, index.stderr[-3000:]
+    for measure in ("index built from nothing", "GET /browse, first page", "GET /search a word in most tickets",
+                    "GET /search an emoji", "GET /runs/", "GET /charts", "GET /tickets/1 (1200 comments",
+                    "GET /tickets/1.pdf (1200 comments, 6 parts"):
+        assert measure in index.stdout, measure
+    history = subprocess.run([sys.executable, "bench/web_history.py", "--tickets", "300", "--audits", "3000",
+                              "--dir", str(tmp_path / "h")], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                             timeout=900)
+    assert history.returncode == 0, history.stderr[-3000:]
+    assert "event and name indexes built" in history.stdout and "2000 audits" in history.stdout

@@ -102,6 +102,26 @@ def test_a_backup_is_readable_by_its_owner_only(tmp_path):
     assert wrong == []
 
 
+def test_the_pages_own_files_are_readable_by_their_owner_only(tmp_path):
+    """Its index (with the WAL), the PDFs it keeps and the logs of the runs it starts, under the usual umask."""
+    os.umask(0o022)
+    write_backup(tmp_path / "export")
+    with web_server(page_env(tmp_path / "export", tmp_path)) as server:
+        assert get(server.url + "/tickets/7")[0] == 200 and get(server.url + "/tickets/7.pdf")[0] == 200
+        assert get(server.url + "/search?q=first")[0] == 200
+        token = form_token(server)
+        assert get(server.url + "/extract", data=urllib.parse.urlencode(
+            {"csrf": token, "streams_shown": "1", "streams": "groups"}).encode())[0] in (200, 303)
+        cache = tmp_path / "cache"
+        paths = [cache, *cache.rglob("*")]
+        names = {path.name for path in paths}
+        assert {"tickets.sqlite", "pdf", "jobs"} <= names, names  # a WAL file, when there is one, is checked too
+        assert any(path.suffix == ".log" for path in paths) and any(path.suffix == ".pdf" for path in paths)
+        wrong = [(str(path), oct(stat.S_IMODE(path.stat().st_mode))) for path in paths
+                 if stat.S_IMODE(path.stat().st_mode) != (0o700 if path.is_dir() else 0o600)]
+        assert wrong == []
+
+
 def test_a_crawl_started_from_the_page_does_not_get_the_pages_password(tmp_path):
     # Answers held back, so that the crawl is still running when its environment is read.
     with SandboxProcess(tickets=5, seed=72, rate_limit=1_000_000, export_rate_limit=0, latency_ms=5000) as sandbox:

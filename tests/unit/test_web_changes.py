@@ -162,6 +162,7 @@ def test_computed_once_and_again_when_a_file_of_the_run_changes(tmp_path):
     write_run(export, RUN_2, {"tickets": [ticket(7, "2026-11-02T09:00:00Z", "Refund", comments=2),
                                           ticket(13, "2026-11-02T08:00:00Z")]})
     runs = read_runs(LocalLocation(str(export)))
+    cache.index.refresh(runs)  # as the page's follower does before it asks
     second = next(run for run in runs if run.run_id == RUN_2)
     assert by_kind(cache.changes(second, runs)) == {"new": {13: []}, "changed": {7: ["comments", "subject",
                                                                                       "updated_at"]}, "deleted": {}}

@@ -11,7 +11,12 @@ from typing import Any
 from zendesk_crawler.location import content as location_content
 from zendesk_crawler.location.content import INFLATE_STEP, content
 from zendesk_crawler.location.reader import LocalLocation
+from zendesk_crawler.web.browse import Filters, search
+from zendesk_crawler.web.fulltext import parse_query
+from zendesk_crawler.web.pdf import pdf_parts
+from zendesk_crawler.web.render import comment_view
 from zendesk_crawler.web.runs import read_runs
+from zendesk_crawler.web.ticket_rows import record_comments
 from zendesk_crawler.web.tickets import TicketIndex
 
 RUN_1 = "20261101T100000Z-aaaaaa"
@@ -235,3 +240,23 @@ def test_on_s3_a_rewritten_object_is_indexed_again_from_one_listing(tmp_path, mo
         client.put_object(Bucket="backups", Key=f"acme/{names[0]}", Body=jsonl([record(7, "2026-11-01", "SEVEN")]))
         assert location.identities(names)[names[0]] != identities[names[0]]  # same size, other ETag
         assert index.refresh(read_runs(location)) == 1 and index.ticket(7)["subject"] == "SEVEN"
+
+
+def test_records_of_odd_shapes_are_indexed_and_shown_and_the_rest_of_the_file_too(tmp_path):
+    """Data from the backup is not trusted: comments that are not a list or not objects, an author or
+    attachments of the wrong type, a subject that is a number."""
+    odd = [{**record(1, "2026-11-01T09:00:00Z", "one"), "comments": 5},
+           {**record(2, "2026-11-01T09:00:00Z", "two"), "comments": [1, "x", None, {"id": 3, "body": "kept",
+                                                                                    "author": "Dana",
+                                                                                    "attachments": {"id": 9}}]},
+           {**record(3, "2026-11-01T09:00:00Z", "three"), "subject": 12, "tags": "vip"},
+           record(4, "2026-11-01T09:00:00Z", "four")]
+    write_run(tmp_path / "export", RUN_1, {f"tickets-{RUN_1}-00001.jsonl": jsonl(odd)})
+    index, location = index_of(tmp_path)
+    assert index.refresh(read_runs(location)) == 1
+    assert [index.ticket(ticket_id)["id"] for ticket_id in (1, 2, 3, 4)] == [1, 2, 3, 4]
+    views = [comment_view(2, comment) for comment in record_comments(index.ticket(2))]
+    assert [(view.body_text, view.author, view.attachments) for view in views] == [("kept", "unknown", [])]
+    assert pdf_parts(record_comments(index.ticket(1))) == [range(0, 0)]
+    with index.reading() as db:
+        assert search(db, parse_query("kept"), Filters({})).lines[0].id == 2

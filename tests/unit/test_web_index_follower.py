@@ -38,7 +38,9 @@ def test_a_request_is_answered_from_what_is_indexed_while_the_rest_is_read(tmp_p
     progress = follower.progress()
     assert progress is not None and (progress.files_read, progress.files_to_read) == (1, 2)
     assert index.ticket(1) is not None and index.ticket(2) is None  # what is indexed so far, whole
-    assert follower.follow() == progress  # no second refresh while one runs
+    assert follower.follow() == progress
+    # No second refresh while one runs: one refresh thread only.
+    assert [thread.name for thread in threading.enumerate()].count("index-refresh") == 1
     location.release.set()
     follower.wait_seconds = 60
     assert follower.follow() is None

@@ -3,6 +3,7 @@ cache of ``web/pdf_renders.py`` driven by real threads (each render waits on an 
 
 from __future__ import annotations
 
+import os
 import stat
 import threading
 
@@ -11,8 +12,9 @@ from scrapy.settings import Settings
 
 from zendesk_crawler.errors import ConfigError
 from zendesk_crawler.web.config import WebConfig
-from zendesk_crawler.web.pdf import pdf_parts
+from zendesk_crawler.web.pdf import CHARACTERS_PER_PART, capped_comment, pdf_parts
 from zendesk_crawler.web.pdf_renders import PdfBusy, PdfRenders
+from zendesk_crawler.web.render import comment_view
 
 
 def comments(*sizes: int) -> list[dict[str, str]]:
@@ -104,27 +106,46 @@ def test_a_pdf_is_rendered_once_per_key_and_kept_private(tmp_path):
     assert stat.S_IMODE((tmp_path / "pdf").stat().st_mode) == 0o700
 
 
+class Watched(PdfRenders):
+    """The real renders, telling each time a request found no PDF kept for its key."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.missed = threading.Semaphore(0)
+
+    def _read(self, key: str) -> bytes | None:
+        found = super()._read(key)
+        if found is None:
+            self.missed.release()
+        return found
+
+
 def test_requests_for_the_same_pdf_at_once_render_it_once(tmp_path):
-    renders, watch, answers = PdfRenders(tmp_path / "pdf", renders=1, waiting=4), Renders(), {}
+    renders, watch, answers = Watched(tmp_path / "pdf", renders=1, waiting=4), Renders(), {}
     first = threading.Thread(target=lambda: answers.setdefault("first", renders.get("k", watch.render("k"))))
     first.start()
-    assert watch.entered.acquire(timeout=30)
+    assert watch.entered.acquire(timeout=30)  # the first renders, holding the only slot
     second = threading.Thread(target=lambda: answers.setdefault("second", renders.get("k", watch.render("k2"))))
     second.start()
+    # Both looked in the cache and found nothing (the first before rendering, the second while it renders).
+    assert renders.missed.acquire(timeout=30) and renders.missed.acquire(timeout=30)
     watch.release.set()
     first.join(30)
     second.join(30)
+    # The second, let in after the first, looked again and found the first's PDF: rendered once.
     assert watch.calls == 1 and answers == {"first": (b"%PDF k", False), "second": (b"%PDF k", True)}
 
 
 def test_the_cache_drops_the_least_recently_read_beyond_its_size(tmp_path):
     renders, watch = PdfRenders(tmp_path / "pdf", keep_bytes=20), Renders()
     watch.release.set()
-    for key in ("a", "b", "c"):  # 6 bytes each
+    for age, key in enumerate(("a", "b", "c")):  # 6 bytes each, written in that order
         renders.get(key, watch.render(key))
-    renders.get("d", watch.render("dddddd"))  # 11 bytes: a and b must go
-    assert not renders.path("a").exists() and not renders.path("b").exists()
-    assert renders.path("c").exists() and renders.path("d").exists()
+        os.utime(renders.path(key), (1_000_000 + age, 1_000_000 + age))
+    assert renders.get("a", watch.render("again")) == (b"%PDF a", True)  # read: now the most recent
+    renders.get("d", watch.render("dddddd"))  # 11 bytes: the two least recently read (b, c) must go
+    assert [renders.path(key).exists() for key in "abcd"] == [True, False, False, True]
+    assert watch.calls == 4
 
 
 @pytest.mark.parametrize(("name", "value"), [("ZENDESK_WEB_PDF_COMMENTS", "0"), ("ZENDESK_WEB_PDF_COMMENTS", "1001"),
@@ -133,3 +154,13 @@ def test_the_pdf_caps_are_checked_when_the_page_starts(monkeypatch, name, value)
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError, match=name):
         WebConfig.from_settings(Settings({"ZENDESK_EXPORT_URI": "output"}))
+
+
+def test_a_comment_longer_than_a_part_is_cut_in_the_pdf_and_says_so():
+    long = {"id": 1, "html_body": "<p><b>" + "x" * (CHARACTERS_PER_PART + 10) + "</b></p>", "plain_body": "short"}
+    capped, cut = capped_comment(long)
+    assert cut and len(capped["html_body"]) == CHARACTERS_PER_PART and capped["plain_body"] == "short"
+    assert long["html_body"].endswith("</b></p>")  # the record itself is left whole
+    assert capped_comment({"id": 2, "html_body": "<p>fine</p>"}) == ({"id": 2, "html_body": "<p>fine</p>"}, False)
+    view = comment_view(7, *capped_comment(long))
+    assert view.cut and view.body_html.endswith("</b></p>")  # sanitised after the cut: no tag left open

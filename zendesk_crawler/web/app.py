@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from scrapy.settings import BaseSettings
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
@@ -38,13 +39,14 @@ from zendesk_crawler.web.glance import charts_page, run_page
 from zendesk_crawler.web.history import HistoryFollower, TicketHistory, page_number, version_number
 from zendesk_crawler.web.index_follower import IndexFollower
 from zendesk_crawler.web.launcher import Job, Launcher, LaunchError, LocalLauncher, ScrapydLauncher
-from zendesk_crawler.web.pdf import pdf_parts, write_pdf
+from zendesk_crawler.web.pdf import IMAGE_BYTES, capped_comment, pdf_parts, write_pdf
 from zendesk_crawler.web.pdf_renders import RETRY_AFTER_SECONDS, PdfBusy, PdfRenders
 from zendesk_crawler.web.render import INLINE_IMAGE_TYPES, Deletion, comment_view, field_value, find_attachment
 from zendesk_crawler.web.run_changes import RunChangesCache
 from zendesk_crawler.web.runs import LockHolder, Run, RunCatalog, lock_holder
 from zendesk_crawler.web.security import CsrfToken, SecurityMiddleware, file_headers, redact
 from zendesk_crawler.web.selection_forms import SELECTIONS, refusal, template_globals
+from zendesk_crawler.web.ticket_rows import record_comments
 from zendesk_crawler.web.tickets import ShownTicket, TicketIndex
 
 if TYPE_CHECKING:
@@ -62,6 +64,26 @@ RUN_OPTIONS = ("start_time", "streams", "attachments")
 #: A form field saying the streams' checkboxes were on the form (none ticked is then an error, not "all").
 STREAMS_SHOWN = "streams_shown"
 NOTICES = {"started": "The extraction started.", "busy": "A run is already in progress: not starting another."}
+
+
+#: Digits of an id in a path or a query: Zendesk's ids are 64-bit integers (longer ones are in no backup: a 404).
+ID_DIGITS = 19
+
+
+class IdConvertor(Convertor[int]):
+    """An id in a path: 1 to 19 digits (Starlette's ``int`` takes any number of them and ``int()`` refuses more
+    than 4300: a 500)."""
+
+    regex = f"[0-9]{{1,{ID_DIGITS}}}"
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(value)
+
+
+register_url_convertor("id", IdConvertor())
 
 
 @dataclass(frozen=True)
@@ -82,7 +104,7 @@ class PdfPart:
 
 def pdf_part_views(record: dict[str, Any], per_part: int) -> list[PdfPart]:
     """The PDF parts of a ticket's conversation (``web/pdf.py`` caps what one PDF renders)."""
-    comments = record.get("comments") or []
+    comments = record_comments(record)
     parts = pdf_parts(comments, per_part)
     return [PdfPart(number, len(parts), part.start + 1, part.stop, len(comments))
             for number, part in enumerate(parts, start=1)]
@@ -124,9 +146,9 @@ class WebPage:
         self.location: ExportLocation = location_for(config.export_uri, settings)
         self.index = TicketIndex(config.cache_dir / "tickets.sqlite", self.location)
         self.history = TicketHistory(self.index, self.location)
-        #: Follows the ticket index, then the history's (``web/history.py``).
-        self.follower: IndexFollower = HistoryFollower(self.history, self.runs, config.index_wait)
         self.catalog = RunCatalog(self.location)
+        #: Follows the ticket index, then the history's (``web/history.py``), over the catalog's runs.
+        self.follower: IndexFollower = HistoryFollower(self.history, self.runs, config.index_wait)
         self.run_changes = RunChangesCache(self.index, self.location, config.cache_dir / "scratch")
         self.pdfs = PdfRenders(config.cache_dir / "pdf", renders=config.pdf_renders)
         #: The filter form's values and the index generation they are of (``_choices``).
@@ -297,7 +319,7 @@ class WebPage:
     def search(self, request: Request) -> Response:
         """``GET /tickets?q=``: a ticket id (redirect) or a requester's e-mail address (a list)."""
         query = request.query_params.get("q", "").strip()
-        if query.isascii() and query.isdigit():
+        if query.isascii() and query.isdigit() and len(query) <= ID_DIGITS:
             return RedirectResponse(f"/tickets/{int(query)}", status_code=303)
         if "@" not in query:
             return self.render("message.html", status_code=400, title="Find a ticket",
@@ -317,10 +339,11 @@ class WebPage:
                       template: str = "ticket.html", part: PdfPart | None = None, pdf_base: str = "",
                       **extra: Any) -> str:
         """A ticket as a conversation: the page, or the PDF of ``part`` of it (all its comments when ``None``)."""
-        comments = record.get("comments") or []
+        comments = record_comments(record)
         shown = comments if part is None else comments[part.first - 1:part.last]
         return self.templates.get_template(template).render(
-            ticket=record, comments=[comment_view(record["id"], comment) for comment in shown],
+            ticket=record, comments=[comment_view(record["id"], *capped_comment(comment)) if for_pdf
+                                     else comment_view(record["id"], comment) for comment in shown],
             comment_total=len(comments), for_pdf=for_pdf, pdf_base=pdf_base or f"/tickets/{record['id']}",
             csrf=self.csrf.value, deleted=deleted, part=part,
             pdf_parts=pdf_part_views(record, self.config.pdf_comments), pdf_comments=self.config.pdf_comments,
@@ -431,7 +454,8 @@ class WebPage:
         the render slots (503 with ``Retry-After`` when they are all taken)."""
         parts = pdf_part_views(record, self.config.pdf_comments)
         asked = request.query_params.get("part") or "1"
-        part = parts[int(asked) - 1] if asked.isdigit() and 1 <= int(asked) <= len(parts) else None
+        part = parts[int(asked) - 1] if asked.isascii() and asked.isdigit() and len(asked) < 7 \
+            and 1 <= int(asked) <= len(parts) else None
         if part is None:
             return self.not_found(f"The PDF of ticket {record['id']} has {len(parts)} part(s): no part {asked[:20]!r}.")
 
@@ -445,7 +469,8 @@ class WebPage:
         # page's templates.
         banner = {key: asdict(value) if key == "version" else value for key, value in extra.items()}
         key = hashlib.sha256(orjson.dumps([record, asdict(deleted) if deleted else None, template, banner,
-                                           asdict(part), self.render_version], option=orjson.OPT_SORT_KEYS))
+                                           asdict(part), self.config.pdf_comments, self.render_version],
+                                          option=orjson.OPT_SORT_KEYS))
         try:
             pdf, _ = self.pdfs.get(key.hexdigest(), render)
         except PdfBusy:
@@ -461,7 +486,12 @@ class WebPage:
         attachment = find_attachment(record, attachment_id)
         if attachment is None or attachment.get("content_type") not in INLINE_IMAGE_TYPES:
             return None
-        data = self.location.read_bytes((attachment.get("stored_file") or {}).get("path") or "")
+        given = attachment.get("stored_file")
+        stored: dict[str, Any] = given if isinstance(given, dict) else {}
+        size = stored.get("size", attachment.get("size"))
+        if not isinstance(size, int) or size > IMAGE_BYTES:  # not read at all: the PDF names it instead
+            return None
+        data = self.location.read_bytes(stored.get("path") or "")
         return None if data is None else (data, attachment["content_type"])
 
     def attachment(self, request: Request) -> Response:
@@ -508,11 +538,11 @@ def create_app(config: WebConfig, settings: BaseSettings, bind_host: str = "127.
         Route("/runs/{run_id}", lambda request: run_page(page, request)),
         Route("/charts", lambda request: charts_page(page, request)),
         Route("/search", page.fulltext_search),
-        Route("/tickets/{ticket_id:int}", page.ticket),
-        Route("/tickets/{ticket_id:int}.pdf", page.ticket_pdf),
-        Route("/tickets/{ticket_id:int}/versions/{number:int}.pdf", page.ticket_version_pdf),
-        Route("/tickets/{ticket_id:int}/versions/{number:int}", page.ticket_version),
-        Route("/tickets/{ticket_id:int}/attachments/{attachment_id:int}", page.attachment),
+        Route("/tickets/{ticket_id:id}", page.ticket),
+        Route("/tickets/{ticket_id:id}.pdf", page.ticket_pdf),
+        Route("/tickets/{ticket_id:id}/versions/{number:id}.pdf", page.ticket_version_pdf),
+        Route("/tickets/{ticket_id:id}/versions/{number:id}", page.ticket_version),
+        Route("/tickets/{ticket_id:id}/attachments/{attachment_id:id}", page.attachment),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 

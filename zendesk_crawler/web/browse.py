@@ -20,6 +20,7 @@ import orjson
 
 from zendesk_crawler.errors import ConfigError
 from zendesk_crawler.web import fulltext
+from zendesk_crawler.web.ticket_rows import SQLITE_INT
 
 #: The sort orders: a column of ``current`` each (ties broken by id).
 SORTS = {"updated": "updated_at", "created": "created_at", "id": "id", "subject": "subject", "status": "status"}
@@ -68,6 +69,14 @@ def _day(name: str, value: str) -> str:
         raise ConfigError(f"{name}: give a date as YYYY-MM-DD (got {value!r})") from None
 
 
+def _day_after(day: str) -> str:
+    """What every time of ``day`` sorts before: the next day (past the last day of the calendar, a time's end)."""
+    try:
+        return (date.fromisoformat(day) + timedelta(days=1)).isoformat()
+    except OverflowError:
+        return day + "T\uffff"
+
+
 @dataclass(frozen=True)
 class Filters:
     """The filters of a list, as given (empty: not filtered); dates are days (``to`` included)."""
@@ -82,7 +91,8 @@ class Filters:
             if name in values:
                 values[name] = _day(name, values[name])
         for name in ("brand", "group"):
-            if name in values and not (values[name].isascii() and values[name].isdigit() and len(values[name]) < 19):
+            if name in values and not (values[name].isascii() and values[name].isdigit() and len(values[name]) < 19
+                                       and int(values[name]) in SQLITE_INT):
                 raise ConfigError(f"{name}: give a {name} id (got {values[name]!r})")
         return cls(values)
 
@@ -100,14 +110,14 @@ class Filters:
                 parameters.append(values[f"{name}_from"])
             if f"{name}_to" in values:
                 conditions.append(f"{column} < ?")
-                parameters.append((date.fromisoformat(values[f"{name}_to"]) + timedelta(days=1)).isoformat())
+                parameters.append(_day_after(values[f"{name}_to"]))
         if "group" in values:
             conditions.append("c.group_id = ?")
             parameters.append(int(values["group"]))
         for person in ("assignee", "requester"):
             if person in values:
-                conditions.append(f"(c.{person}_email = lower(?) OR c.{person}_name = ?)")
-                parameters += [values[person], values[person]]
+                conditions.append(f"(c.{person}_email = ? OR c.{person}_name = ?)")
+                parameters += [values[person].lower(), values[person]]  # e-mails are kept lower-cased by Python
         if "tag" in values:
             conditions.append("c.id IN (SELECT id FROM current_tags WHERE tag = ?)")
             parameters.append(values["tag"])
@@ -126,7 +136,8 @@ def _parse_cursor(text: str) -> tuple[Any, int]:
         value, ticket_id = orjson.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
     except (ValueError, TypeError, orjson.JSONDecodeError):
         raise ConfigError("this page link is damaged: start again from the first page") from None
-    if type(ticket_id) is not int or not isinstance(value, (str, int)):
+    if type(ticket_id) is not int or ticket_id not in SQLITE_INT or not (
+            isinstance(value, str) or (type(value) is int and value in SQLITE_INT)):
         raise ConfigError("this page link is damaged: start again from the first page")
     return value, ticket_id
 

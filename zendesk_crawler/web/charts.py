@@ -36,15 +36,15 @@ GROUP BY 1
 
 def week_of(timestamp: Any) -> str | None:
     """The Monday (``YYYY-MM-DD``, UTC) of the ISO week of an ISO 8601 time or unix seconds (``None``: neither)."""
-    if type(timestamp) is int:
-        moment = datetime.fromtimestamp(timestamp, UTC)
-    elif isinstance(timestamp, str) and timestamp:
-        try:
+    try:
+        if type(timestamp) is int:
+            moment = datetime.fromtimestamp(timestamp, UTC)
+        elif isinstance(timestamp, str) and timestamp:
             moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
-        except ValueError:
+            moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        else:
             return None
-        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    else:
+    except (ValueError, OverflowError, OSError):  # not a time, or one past either end of the calendar
         return None
     day = moment.date()
     return (day - timedelta(days=day.weekday())).isoformat()

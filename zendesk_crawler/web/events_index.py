@@ -156,7 +156,7 @@ def parse_cursor(text: str | None) -> tuple[str, int] | None:
     if not text or "|" not in text:
         return None
     created_at, _, audit_id = text.rpartition("|")
-    if not audit_id.isascii() or not audit_id.isdigit() or int(audit_id) not in SQLITE_INT:
+    if not audit_id.isascii() or not audit_id.isdigit() or len(audit_id) > 19 or int(audit_id) not in SQLITE_INT:
         return None
     return created_at, int(audit_id)
 

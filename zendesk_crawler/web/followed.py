@@ -145,7 +145,16 @@ class FollowedIndex:
             try:
                 for offset, length, body in record_lines(self.location, path):
                     record = _parsed(body)
-                    if not self.add(db, stream, run_id, path, offset, length, record):
+                    db.execute("SAVEPOINT record")
+                    try:
+                        added = self.add(db, stream, run_id, path, offset, length, record)
+                    except (TypeError, ValueError, AttributeError, KeyError, OverflowError) as exc:
+                        # data no index expected: the line is skipped whole and counted, the rest of the file indexed
+                        db.execute("ROLLBACK TO record")
+                        logger.warning("%s: the record at byte %d is not indexed (%r)", path, offset, exc)
+                        added = False
+                    db.execute("RELEASE record")
+                    if not added:
                         bad += 1
                         first_bad = offset if first_bad is None else first_bad
             except FileNotInLocation:  # gone since it was listed: forgotten, the next refresh tells

@@ -44,6 +44,13 @@ def run_page(page: GlanceSources, request: Request) -> Response:
         number_of_page = int(request.query_params.get("page") or 1)
     except ValueError:
         number_of_page = 1
+    indexing = page.follower.follow()
+    if indexing is not None:  # compared on a partial index, the run would be told wrong (and kept so)
+        answer = page.render("message.html", status_code=503, title=f"Run {run.run_id}",
+                             message="What this run brought is worked out once the page has indexed the backup "
+                                     "(see how far it is above): reload this page in a moment.")
+        answer.headers["retry-after"] = "5"
+        return answer
     changes = page.run_changes.changes(run, runs, number_of_page)
     previous = next((each.run_id for each in runs if each.run_id < run.run_id), None)
     written = {stream.stream for stream in run.streams if stream.records}

@@ -268,7 +268,7 @@ def _ids_wanted(page: AuditPage) -> dict[str, set[int]]:
             stream = ID_FIELDS.get(event.field_name)
             if stream:
                 wanted[stream].update(v for v in (event.previous, event.value) if type(v) is int)
-            elif event.field_name.isdigit():
+            elif event.field_name.isascii() and event.field_name.isdigit() and len(event.field_name) < 19:
                 wanted["ticket_fields"].add(int(event.field_name))
     for notes in page.others.values():
         for other in notes:
@@ -292,7 +292,7 @@ def _change(event: FieldEvent, names: Mapping[str, Mapping[int, Name]]) -> Event
         return EventChange(label, _named(names.get(stream, {}), event.previous, _KINDS[stream]),
                            _named(names.get(stream, {}), event.value, _KINDS[stream]), event.created)
     label = event.field_name
-    if label.isdigit():
+    if label.isascii() and label.isdigit() and len(label) < 19:
         title = names["ticket_fields"].get(int(label))
         label = f"custom field: {title.name}" if title is not None and title.name else f"custom field {label}"
     return EventChange(label, shown_value(event.previous), shown_value(event.value), event.created)

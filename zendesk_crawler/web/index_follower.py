@@ -46,6 +46,7 @@ class IndexFollower:
         """Bring the index up to date, waiting at most ``wait_seconds``; ``None`` when it is, else how far it is."""
         with self._lock:
             if self._running is None or not self._running.is_alive():
+                self._progress = IndexProgress(0, 0)  # not the last refresh's count until this one tells
                 self._running = threading.Thread(target=self._refresh, name="index-refresh", daemon=True)
                 self._running.start()
             running = self._running

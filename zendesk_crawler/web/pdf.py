@@ -55,6 +55,14 @@ class BackupFetcher(URLFetcher):
         return URLFetcherResponse(url, data, {"Content-Type": content_type})
 
 
+def capped_comment(comment: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The comment as one PDF shows it: bodies longer than ``CHARACTERS_PER_PART`` cut there (the HTML is
+    sanitised after the cut, so no tag is left open); and whether it was cut."""
+    cut = {key: value[:CHARACTERS_PER_PART] for key in ("html_body", "body", "plain_body")
+           if isinstance(value := comment.get(key), str) and len(value) > CHARACTERS_PER_PART}
+    return ({**comment, **cut}, True) if cut else (comment, False)
+
+
 def _characters(comment: dict[str, Any]) -> int:
     body = comment.get("html_body") or comment.get("body") or comment.get("plain_body") or ""
     return len(body) if isinstance(body, str) else 0

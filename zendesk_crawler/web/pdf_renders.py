@@ -76,9 +76,9 @@ class PdfRenders:
         path = self.path(key)
         try:
             data = path.read_bytes()
-        except FileNotFoundError:
+            os.utime(path)  # the oldest read goes first when the cache is trimmed
+        except FileNotFoundError:  # not rendered yet, or trimmed by another request meanwhile
             return None
-        os.utime(path)  # the oldest read goes first when the cache is trimmed
         return data
 
     def _keep(self, key: str, pdf: bytes) -> None:

@@ -50,6 +50,8 @@ class CommentView:
     attachments: list[AttachmentView] = field(default_factory=list)
     #: The comment's id (its anchor on the page, ``comment-<id>``), when it has one.
     id: int | None = None
+    #: Its body is cut (in a PDF: ``web/pdf.py`` caps what one renders).
+    cut: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,10 +90,15 @@ def sanitise_html(html: str, images: dict[str, str]) -> str:
     return _IMAGE_WITHOUT_ALT.sub(f'<img alt="{_IMAGE_ALT}"', clean)
 
 
-def comment_view(ticket_id: int, comment: dict[str, Any]) -> CommentView:
-    """One comment of a ticket record, ready to show."""
+def _objects(value: Any) -> list[dict[str, Any]]:
+    """The objects of a list of a record (a record is data from the backup: anything else is none)."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def comment_view(ticket_id: int, comment: dict[str, Any], cut: bool = False) -> CommentView:
+    """One comment of a ticket record, ready to show (``cut``: its bodies were cut before)."""
     attachments, images = [], {}
-    for attachment in comment.get("attachments") or []:
+    for attachment in _objects(comment.get("attachments")):
         href = attachment_href(ticket_id, attachment)
         content_type = str(attachment.get("content_type") or "application/octet-stream")
         if href:
@@ -102,7 +109,8 @@ def comment_view(ticket_id: int, comment: dict[str, Any]) -> CommentView:
                                           attachment.get("size"), href,
                                           bool(href) and content_type in INLINE_IMAGE_TYPES
                                           and not attachment.get("inline")))
-    author = comment.get("author") or {}
+    given = comment.get("author")
+    author: dict[str, Any] = given if isinstance(given, dict) else {}
     html = comment.get("html_body")
     return CommentView(
         author=str(author.get("name") or comment.get("author_id") or "unknown"),
@@ -110,13 +118,13 @@ def comment_view(ticket_id: int, comment: dict[str, Any]) -> CommentView:
         created_at=str(comment.get("created_at") or ""), public=bool(comment.get("public", True)),
         body_html=sanitise_html(html, images) if isinstance(html, str) and html else None,
         body_text=str(comment.get("plain_body") or comment.get("body") or ""),
-        attachments=attachments, id=comment.get("id") if type(comment.get("id")) is int else None)
+        attachments=attachments, id=comment.get("id") if type(comment.get("id")) is int else None, cut=cut)
 
 
 def find_attachment(record: dict[str, Any], attachment_id: int) -> dict[str, Any] | None:
     """The attachment with this id among a ticket record's comments."""
-    for comment in record.get("comments") or []:
-        for attachment in comment.get("attachments") or []:
+    for comment in _objects(record.get("comments")):
+        for attachment in _objects(comment.get("attachments")):
             if attachment.get("id") == attachment_id:
                 return attachment
     return None

@@ -117,8 +117,7 @@ class RunChangesCache:
                 db.executescript(SCHEMA)  # the index drops its tables when its layout changes, not these
                 known = db.execute("SELECT fingerprint, counts FROM run_changes WHERE run_id = ?",
                                    (run.run_id,)).fetchone()
-            if known is None or known[0] != fingerprint:
-                self.index.refresh(runs)
+            if known is None or known[0] != fingerprint:  # the index is followed by the page before it asks
                 counts = self._compute(run, earlier)
                 with self.index.reading() as db:
                     db.execute("INSERT OR REPLACE INTO run_changes VALUES (?, ?, ?)",
@@ -160,14 +159,17 @@ class RunChangesCache:
         return counts
 
     def _tickets(self, run: Run, scratch: Path) -> dict[str, int]:
-        """Classify every ticket of the run and store the new, changed and deleted ones; their counts."""
+        """Classify every ticket of the run and store the new, changed and deleted ones; their counts.
+
+        They are stored at the end, in one short write: the index's SQLite file is not held for writing while
+        the records are read from the location (the follower writes the index meanwhile)."""
         counts = dict.fromkeys((*KINDS, "unchanged"), 0)
+        found: list[tuple[str, str, int, str]] = []
         with self.index.reading() as db, closing(_scratch(scratch)) as views:
             db.execute("CREATE TEMP TABLE IF NOT EXISTS run_paths (path TEXT PRIMARY KEY)")
             db.execute("DELETE FROM temp.run_paths")
             paths = sorted(web_feed_files([run], ("tickets",)))
             db.executemany("INSERT OR IGNORE INTO temp.run_paths VALUES (?)", [(path,) for path in paths])
-            db.execute("DELETE FROM run_changed_tickets WHERE run_id = ?", (run.run_id,))
             pending: list[tuple[int, int, int]] = []
             for ticket_id, before, after in db.execute(_PAIRS, {"run": run.run_id}).fetchall():
                 before_deleted = None if before is None else _status(db, before) == DELETED
@@ -178,16 +180,17 @@ class RunChangesCache:
                     continue
                 counts[kind] += 1
                 if kind in KINDS:
-                    db.execute("INSERT INTO run_changed_tickets VALUES (?, ?, ?, '[]')", (run.run_id, kind, ticket_id))
+                    found.append((run.run_id, kind, ticket_id, "[]"))
             self._park_views(db, views, [rowid for _, before, after in pending for rowid in (before, after)])
             for ticket_id, before, after in pending:
                 old, new = _view(views, before), _view(views, after)
                 fields = top_fields(differences(old, new)) if old is not None and new is not None else [UNREADABLE]
                 counts["changed" if fields else "unchanged"] += 1
                 if fields:
-                    db.execute("INSERT INTO run_changed_tickets VALUES (?, ?, ?, ?)",
-                               (run.run_id, "changed", ticket_id, orjson.dumps(fields).decode()))
+                    found.append((run.run_id, "changed", ticket_id, orjson.dumps(fields).decode()))
             db.execute("DROP TABLE temp.run_paths")
+            db.execute("DELETE FROM run_changed_tickets WHERE run_id = ?", (run.run_id,))
+            db.executemany("INSERT INTO run_changed_tickets VALUES (?, ?, ?, ?)", found)
         return counts
 
     def _park_views(self, db: sqlite3.Connection, views: sqlite3.Connection, rowids: list[int]) -> None:

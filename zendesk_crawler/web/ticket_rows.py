@@ -97,15 +97,20 @@ def comment_text(comment: dict[str, Any]) -> str:
     return unescape(_TAG.sub(" ", html)) if isinstance(html, str) else ""
 
 
+def record_comments(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """A ticket record's comments that are objects (a record whose ``comments`` is not a list has none)."""
+    comments = record.get("comments")
+    return [comment for comment in comments if isinstance(comment, dict)] if isinstance(comments, list) else []
+
+
 def ticket_texts(record: dict[str, Any]) -> list[tuple[int | None, str]]:
     """(comment id, text) of what a ticket is searched by: its subject (comment id ``None``), then each comment."""
     texts: list[tuple[int | None, str]] = []
     subject = record.get("subject")
     if isinstance(subject, str) and subject.strip():
         texts.append((None, subject))
-    for comment in record.get("comments") or []:
-        if isinstance(comment, dict):
-            text = comment_text(comment)
-            if text.strip():
-                texts.append((_integer(comment.get("id")), text))
+    for comment in record_comments(record):
+        text = comment_text(comment)
+        if text.strip():
+            texts.append((_integer(comment.get("id")), text))
     return texts

@@ -199,15 +199,21 @@ class TicketIndex(FollowedIndex):
                 self._show(db, row, record, version.rowid, key, newest_key, newest.updated_at or "", deleted_at)
                 return
 
-    def _index_again(self, run_id: str, path: str) -> None:
-        """Index one file again as it is now (forget it if it is gone)."""
-        with self.refreshing:
+    def _index_again(self, run_id: str, path: str) -> bool:
+        """Index one file again as it is now (forget it if it is gone); ``False`` when a refresh is running (it
+        reads the file again itself if it changed: the request is not kept waiting for it)."""
+        if not self.refreshing.acquire(blocking=False):
+            return False
+        try:
             identity = self.location.identities([path]).get(path)
             if identity is None:
                 with self._connect() as db:
                     self._forget_file(db, path)
             else:
                 self._index_file(run_id, "tickets", path, identity)
+            return True
+        finally:
+            self.refreshing.release()
 
     # --- reading tickets -----------------------------------------------------------------------------------
 
@@ -259,7 +265,8 @@ class TicketIndex(FollowedIndex):
             logger.warning("%s: ticket %d is not where the index says (the file changed): indexing it again",
                            version.path, ticket_id)
             indexed_again.add(version.path)
-            self._index_again(version.run_id, version.path)
+            if not self._index_again(version.run_id, version.path):
+                return None
 
     def ticket(self, ticket_id: int) -> dict[str, Any] | None:
         """The record of the ticket as the page shows it (:meth:`shown`), or ``None``."""
