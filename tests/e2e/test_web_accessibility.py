@@ -46,6 +46,7 @@ def views(backup: dict[str, Any]) -> list[str]:
     word = backup["subject"].split()[0]
     return ["/", "/browse", "/browse?status=open&sort=created&order=asc", f"/search?q={word}",
             f"/tickets/{backup['changed']}", f"/tickets/{backup['changed']}/versions/1",
+            f"/tickets/{backup['changed']}/compare?from=1&to=2",
             f"/tickets/{backup['deleted']}", f"/runs/{backup['run']}", "/charts", "/tickets?q=nobody@example.com",
             "/search?q=%22", "/no-such-view"]
 

@@ -287,3 +287,20 @@ def test_odd_requests_are_answered_never_with_a_server_error(page, path):
     server, _, _ = page
     status, _, body = get(server.url + path)
     assert status in (200, 303, 400, 404), (path[:80], status, body[:300])
+
+
+def test_any_two_versions_are_compared_field_by_field(page):
+    server, _, _ = page
+    html = get(f"{server.url}/tickets/7")[2].decode()
+    assert 'action="/tickets/7/compare"' in html
+    forward = get(f"{server.url}/tickets/7/compare?from=1&to=2")[2].decode()
+    assert re.search(r'data-field="subject">.*?<bdi class="before">Old subject</bdi> → '
+                     r'<bdi class="after">שלום subject 😀</bdi>', forward)
+    assert '<span class="comments-added">1 added</span>' in forward and "/tickets/7/versions/2#comment-2" in forward
+    backward = get(f"{server.url}/tickets/7/compare?from=2&to=1")[2].decode()
+    assert '<bdi class="before">שלום subject 😀</bdi> → <bdi class="after">Old subject</bdi>' in backward
+    assert "1 no longer there" in backward
+    assert "The two versions are the same." in get(f"{server.url}/tickets/7/compare?from=2&to=2")[2].decode()
+    assert get(f"{server.url}/tickets/7/compare?from=1&to=3")[0] == 404
+    assert get(f"{server.url}/tickets/7/compare?from=x&to=2")[0] == 400
+    assert get(f"{server.url}/tickets/7/compare?from=1")[0] == 400

@@ -36,7 +36,7 @@ from zendesk_crawler.web.browse import search as search_page
 from zendesk_crawler.web.config import WebConfig
 from zendesk_crawler.web.fulltext import parse_query
 from zendesk_crawler.web.glance import charts_page, run_page
-from zendesk_crawler.web.history import HistoryFollower, TicketHistory, page_number, version_number
+from zendesk_crawler.web.history import HistoryFollower, TicketHistory, page_number, version_diff, version_number
 from zendesk_crawler.web.index_follower import IndexFollower
 from zendesk_crawler.web.launcher import Job, Launcher, LaunchError, LocalLauncher, ScrapydLauncher
 from zendesk_crawler.web.pdf import IMAGE_BYTES, capped_comment, pdf_parts, write_pdf
@@ -439,6 +439,25 @@ class WebPage:
             return self.not_found(f"Ticket {request.path_params['ticket_id']} is in no backup of this location.")
         return self._pdf(request, shown.record, f"ticket-{shown.record['id']}", deleted=self._deletion(shown))
 
+    def ticket_compare(self, request: Request) -> Response:
+        """``GET /tickets/<id>/compare?from=<n>&to=<m>``: any two versions of a ticket, field by field."""
+        ticket_id = request.path_params["ticket_id"]
+        numbers = [request.query_params.get(name, "").strip() for name in ("from", "to")]
+        if not all(number.isascii() and number.isdigit() and len(number) < 7 for number in numbers):
+            return self.render("message.html", status_code=400, title="Compare versions",
+                               message="Give two version numbers (1 is the oldest the backup holds).")
+        self.follower.follow()
+        sides = []
+        for number in map(int, numbers):
+            found = version_number(self.index, ticket_id, number)
+            record = None if found is None else self.index.read_version(found[0])
+            if found is None or record is None:
+                return self.not_found(f"Ticket {ticket_id} has no readable version {number} in this location.")
+            sides.append(({"number": number, "version": found[0]}, record, found[1]))
+        (before, old, total), (after, new, _) = sides
+        return self.render("ticket_compare.html", ticket_id=ticket_id, before=before, after=after, total=total,
+                           diff=version_diff(old, new))
+
     def ticket_version_pdf(self, request: Request) -> Response:
         """``GET /tickets/<id>/versions/<n>.pdf``: version ``n`` of a ticket as a PDF, under its version banner."""
         found = self._version(request)
@@ -542,6 +561,7 @@ def create_app(config: WebConfig, settings: BaseSettings, bind_host: str = "127.
         Route("/tickets/{ticket_id:id}.pdf", page.ticket_pdf),
         Route("/tickets/{ticket_id:id}/versions/{number:id}.pdf", page.ticket_version_pdf),
         Route("/tickets/{ticket_id:id}/versions/{number:id}", page.ticket_version),
+        Route("/tickets/{ticket_id:id}/compare", page.ticket_compare),
         Route("/tickets/{ticket_id:id}/attachments/{attachment_id:id}", page.attachment),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
