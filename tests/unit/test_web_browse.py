@@ -93,7 +93,9 @@ def test_a_ticket_undeleted_is_live_again(tmp_path, export):
     assert not shown.deleted and shown.record["subject"] == "Back"
 
 
-def test_keyset_pages_list_every_ticket_once_forward_and_back(tmp_path, export):
+@pytest.mark.parametrize("few", [0, browse.FEW])  # walked in the sort's index, or found and then sorted
+def test_keyset_pages_list_every_ticket_once_forward_and_back(tmp_path, export, monkeypatch, few):
+    monkeypatch.setattr(browse, "FEW", few)
     records = [ticket(n, f"2026-11-01T{n % 24:02d}:00:00Z") for n in range(1, 58)]
     write_run(export, RUN_1, records[:30])
     write_run(export, RUN_2, records[30:] + [ticket(3, "2026-11-05T00:00:00Z")])

@@ -164,6 +164,10 @@ def _tags(db: sqlite3.Connection, lines: list[TicketLine]) -> list[TicketLine]:
     return [replace(line, tags=tuple(tags.get(line.id, ()))) for line in lines]
 
 
+#: At most this many tickets passing a list's filters are sorted after they are found (see ``browse``).
+FEW = 2000
+
+
 def _count(db: sqlite3.Connection, sql: str, parameters: list[Any]) -> tuple[int, bool]:
     total = db.execute(f"SELECT count(*) FROM ({sql} LIMIT {COUNT_LIMIT + 1})", parameters).fetchone()[0]
     return min(total, COUNT_LIMIT), total > COUNT_LIMIT
@@ -187,8 +191,11 @@ def browse(db: sqlite3.Connection, filters: Filters, sort: str, descending: bool
         condition = f" AND ({column}, c.id) {'<' if forward else '>'} (?, ?)"
         bounds = [value, ticket_id]
     order = "DESC" if descending != backwards else "ASC"
+    # Few tickets pass the filters: found by the filters' indexes and sorted, rather than by walking the sort's
+    # index through every ticket to find them (``+`` keeps SQLite off that index).
+    ordered = f"+{column}" if total <= FEW and not capped else column
     rows = db.execute(f"SELECT {_COLUMNS.replace('id, subject', 'c.id, subject', 1)} FROM current c "
-                      f"WHERE {where}{condition} ORDER BY {column} {order}, c.id {order} LIMIT ?",
+                      f"WHERE {where}{condition} ORDER BY {ordered} {order}, c.id {order} LIMIT ?",
                       [*parameters, *bounds, size + 1]).fetchall()
     more = len(rows) > size
     rows = rows[:size]

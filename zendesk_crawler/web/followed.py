@@ -123,6 +123,10 @@ class FollowedIndex:
                     progress(number, len(pending))
                 run_id, stream = listed[path]
                 self._index_file(run_id, stream, path, present[path])
+            if pending:
+                with self._connect() as db:  # statistics for the planner (approximate: about 50 ms at 100,000)
+                    db.execute("PRAGMA analysis_limit = 400")
+                    db.execute("ANALYZE")
             if progress is not None:
                 progress(len(pending), len(pending))
             return len(pending)

@@ -53,6 +53,8 @@ CREATE INDEX IF NOT EXISTS current_by_status ON current (status, updated_at, id)
 CREATE INDEX IF NOT EXISTS current_by_subject ON current (subject, id);
 CREATE INDEX IF NOT EXISTS current_by_requester ON current (requester_email);
 CREATE INDEX IF NOT EXISTS current_by_assignee ON current (assignee_email);
+CREATE INDEX IF NOT EXISTS current_by_requester_name ON current (requester_name);
+CREATE INDEX IF NOT EXISTS current_by_assignee_name ON current (assignee_name);
 CREATE INDEX IF NOT EXISTS current_by_group ON current (group_id);
 CREATE TABLE IF NOT EXISTS current_tags (id INTEGER NOT NULL, tag TEXT NOT NULL, PRIMARY KEY (tag, id));
 CREATE INDEX IF NOT EXISTS current_tags_by_id ON current_tags (id);
