@@ -12,6 +12,7 @@ from zendesk_crawler.location import content as location_content
 from zendesk_crawler.location.content import INFLATE_STEP, content
 from zendesk_crawler.location.reader import LocalLocation
 from zendesk_crawler.web.browse import Filters, search
+from zendesk_crawler.web.followed import FollowedIndex
 from zendesk_crawler.web.fulltext import parse_query
 from zendesk_crawler.web.pdf import pdf_parts
 from zendesk_crawler.web.render import comment_view
@@ -260,3 +261,34 @@ def test_records_of_odd_shapes_are_indexed_and_shown_and_the_rest_of_the_file_to
     assert pdf_parts(record_comments(index.ticket(1))) == [range(0, 0)]
     with index.reading() as db:
         assert search(db, parse_query("kept"), Filters({})).lines[0].id == 2
+
+
+class Strict(FollowedIndex):
+    """An index on the followed base whose ``add`` writes, then fails on a record it does not expect."""
+
+    name = "strict"
+    streams = ("tickets",)
+    schema = "CREATE TABLE IF NOT EXISTS strict_rows (id INTEGER, path TEXT);"
+    drop = "DROP TABLE IF EXISTS strict_rows;"
+
+    def add(self, db, stream, run_id, path, offset, length, record):
+        db.execute("INSERT INTO strict_rows VALUES (?, ?)", (record["id"], path))
+        if record.get("subject") == "odd":
+            raise TypeError("not a subject this index takes")
+        return True
+
+    def forget(self, db, path):
+        db.execute("DELETE FROM strict_rows WHERE path = ?", (path,))
+
+
+def test_a_record_an_index_cannot_take_is_skipped_whole_and_the_rest_of_its_file_indexed(tmp_path, caplog):
+    write_run(tmp_path / "export", RUN_1, {f"tickets-{RUN_1}-00001.jsonl": jsonl([
+        record(1, "2026-11-01T09:00:00Z", "one"), record(2, "2026-11-01T09:00:00Z", "odd"),
+        record(3, "2026-11-01T09:00:00Z", "three")])})
+    location = LocalLocation(str(tmp_path / "export"))
+    index = Strict(tmp_path / "cache" / "tickets.sqlite", location)
+    with caplog.at_level("WARNING", logger="zendesk_crawler.web.followed"):
+        assert index.refresh(read_runs(location)) == 1
+    with index.reading() as db:
+        assert db.execute("SELECT id FROM strict_rows ORDER BY id").fetchall() == [(1,), (3,)]  # 2's write undone
+    assert "the record at byte" in caplog.text and "1 line(s) that are not records of tickets skipped" in caplog.text

@@ -142,23 +142,23 @@ class FollowedIndex:
         self._generation += 1
 
     def _index_file(self, run_id: str, stream: str, path: str, identity: str) -> int:
-        """Read one file as of ``identity`` in one transaction; returns how many lines were skipped."""
+        """Read one file as of ``identity`` in one transaction; returns how many lines were skipped.
+
+        A record that makes :meth:`add` fail (data no index expected) rolls the file back, and the file is read
+        again with each record in a savepoint of its own, so that such a record is skipped whole and counted and
+        the rest indexed (savepoints cost a third more time: only for such a file)."""
+        try:
+            return self._read_file(run_id, stream, path, identity, careful=False)
+        except _OddRecord:
+            return self._read_file(run_id, stream, path, identity, careful=True)
+
+    def _read_file(self, run_id: str, stream: str, path: str, identity: str, careful: bool) -> int:
         bad, first_bad = 0, None
         with self._connect() as db:
             self._forget_file(db, path)
             try:
                 for offset, length, body in record_lines(self.location, path):
-                    record = _parsed(body)
-                    db.execute("SAVEPOINT record")
-                    try:
-                        added = self.add(db, stream, run_id, path, offset, length, record)
-                    except (TypeError, ValueError, AttributeError, KeyError, OverflowError) as exc:
-                        # data no index expected: the line is skipped whole and counted, the rest of the file indexed
-                        db.execute("ROLLBACK TO record")
-                        logger.warning("%s: the record at byte %d is not indexed (%r)", path, offset, exc)
-                        added = False
-                    db.execute("RELEASE record")
-                    if not added:
+                    if not self._add_line(db, stream, run_id, path, offset, length, _parsed(body), careful):
                         bad += 1
                         first_bad = offset if first_bad is None else first_bad
             except FileNotInLocation:  # gone since it was listed: forgotten, the next refresh tells
@@ -175,6 +175,33 @@ class FollowedIndex:
             logger.warning("%s: %d line(s) that are not records of %s skipped (the first at byte %d)",
                            path, bad, stream, first_bad)
         return bad
+
+    def _add_line(self, db: sqlite3.Connection, stream: str, run_id: str, path: str, offset: int, length: int,
+                  record: Any, careful: bool) -> bool:
+        """:meth:`add` one record line; not ``careful``, a failure is :class:`_OddRecord` (the file is read
+        again), ``careful``, the record's own writes are undone and it counts as skipped."""
+        if not careful:
+            try:
+                return self.add(db, stream, run_id, path, offset, length, record)
+            except _ODD_DATA as exc:
+                raise _OddRecord from exc
+        db.execute("SAVEPOINT record")
+        try:
+            added = self.add(db, stream, run_id, path, offset, length, record)
+        except _ODD_DATA as exc:
+            db.execute("ROLLBACK TO record")
+            logger.warning("%s: the record at byte %d is not indexed (%r)", path, offset, exc)
+            added = False
+        db.execute("RELEASE record")
+        return added
+
+
+#: What a record of unexpected shape makes an index's ``add`` raise.
+_ODD_DATA = (TypeError, ValueError, AttributeError, KeyError, OverflowError)
+
+
+class _OddRecord(Exception):
+    """A record made :meth:`FollowedIndex.add` fail: the file is read again, carefully."""
 
 
 def read_record(location: ExportLocation, path: str, offset: int, length: int) -> bytes:
