@@ -303,7 +303,7 @@ def main() -> None:
           "of SQLite")
     _, seconds = timed(lambda: index.refresh(read_runs(location)))
     print(f"refresh with nothing new (manifests listed and read): {seconds * 1000:.1f} ms")
-    sample = rng.sample(ids, 1000)
+    sample = rng.sample(ids, min(1000, len(ids)))
     by_id = [timed(index.ticket, ticket_id)[1] for ticket_id in sample]
     print(f"lookup by id (index + one line read): {percentiles(by_id)}")
     by_email = [timed(index.by_requester, f"user{ticket_id % 5000}@example.com")[1] for ticket_id in sample[:200]]

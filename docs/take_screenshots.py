@@ -63,7 +63,10 @@ def main() -> None:
                      "web-charts.png": "/charts"}
             for name, path in views.items():
                 page.goto(web.url + path)
-                page.screenshot(path=str(DOCS / name), full_page=name == "web-charts.png")
+                if name == "web-run-changes.png":  # what it brought, below its manifest
+                    page.locator("section.run-changes").screenshot(path=str(DOCS / name))
+                else:
+                    page.screenshot(path=str(DOCS / name), full_page=name == "web-charts.png")
             # A changed ticket's history: its versions with the fields that changed, then its events.
             page.goto(f"{web.url}/tickets/{changed}")
             page.locator("section.history").screenshot(path=str(DOCS / "web-history.png"))

@@ -271,3 +271,20 @@ def test_without_users_files_the_ticket_record_names_its_people(tmp_path):
     assert [(c.label, c.before, c.after) for e in events.entries for c in e.changes] == [
         ("assignee", "Agent Smith <smith@example.com>", "user 78"), ("assignee", "", "Agent Smith <smith@example.com>"),
         ("group", "", "Tier 1")]
+
+
+def test_a_versions_brand_and_custom_status_are_named_from_the_backup(tmp_path):
+    write_run(tmp_path / "export", RUN_1, {
+        f"tickets-{RUN_1}-00001.jsonl": jsonl([ticket("2026-11-01T00:00:00Z", brand_id=51, custom_status_id=61)]),
+        f"brands-{RUN_1}-00001.jsonl": jsonl([{"id": 51, "name": "Acme Europe"}, {"id": 52, "name": "Acme Asia"}]),
+        f"custom_statuses-{RUN_1}-00001.jsonl": jsonl([{"id": 61, "agent_label": "Open"}])})
+    write_run(tmp_path / "export", RUN_2, {f"tickets-{RUN_2}-00001.jsonl": jsonl([
+        ticket("2026-11-02T00:00:00Z", brand_id=52, custom_status_id=69)])})
+    location = LocalLocation(str(tmp_path / "export"))
+    tickets = TicketIndex(tmp_path / "cache" / "tickets.sqlite", location)
+    history = TicketHistory(tickets, location)
+    tickets.refresh(read_runs(location))
+    history.refresh(read_runs(location))
+    newest = history.view(7).versions.entries[0]
+    assert [(c.label, c.before, c.after) for c in newest.diff.fields] == [
+        ("brand", "Acme Europe (#51)", "Acme Asia (#52)"), ("custom_status", "Open (#61)", "69")]

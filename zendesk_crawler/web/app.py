@@ -455,8 +455,10 @@ class WebPage:
                 return self.not_found(f"Ticket {ticket_id} has no readable version {number} in this location.")
             sides.append(({"number": number, "version": found[0]}, record, found[1]))
         (before, old, total), (after, new, _) = sides
+        diff = version_diff(old, new)
+        self.history.name_ids([diff])
         return self.render("ticket_compare.html", ticket_id=ticket_id, before=before, after=after, total=total,
-                           diff=version_diff(old, new))
+                           diff=diff)
 
     def ticket_version_pdf(self, request: Request) -> Response:
         """``GET /tickets/<id>/versions/<n>.pdf``: version ``n`` of a ticket as a PDF, under its version banner."""

@@ -43,6 +43,8 @@ _RESOLVED = {"requester": "requester_id", "assignee": "assignee_id", "submitter"
 #: Fields of an event whose values are ids of users, groups, organizations, brands, custom statuses.
 ID_FIELDS = {"requester_id": "users", "assignee_id": "users", "submitter_id": "users", "group_id": "groups",
              "organization_id": "organizations", "brand_id": "brands", "custom_status_id": "custom_statuses"}
+#: Fields of a record whose ids the backup's own files name, in a version's differences.
+_NAMED_FIELDS = {"brand_id": "brands", "custom_status_id": "custom_statuses"}
 #: What an id of each stream is called when the backup does not name it (``brand 360001``).
 _KINDS = {"users": "user", "groups": "group", "organizations": "organization", "brands": "brand",
           "custom_statuses": "custom status"}
@@ -387,6 +389,26 @@ class TicketHistory:
         self.events.refresh(listed, progress)
         self.names.refresh(listed, progress)
 
+    def name_ids(self, diffs: Iterable[VersionDiff | None]) -> None:
+        """Name the ids of the fields the backup names (a brand, a custom status) in these differences, in place:
+        ``brand: Acme Europe → Acme Asia`` rather than two ids (an id the backup does not name stays as it is)."""
+        changes = [(diff, position, change) for diff in diffs if diff is not None
+                   for position, change in enumerate(diff.fields) if change.label in _NAMED_FIELDS]
+        wanted: dict[str, set[int]] = {stream: set() for stream in _NAMED_FIELDS.values()}
+        for _, _, change in changes:
+            wanted[_NAMED_FIELDS[change.label]].update(int(value) for value in (change.before, change.after)
+                                                       if value.isascii() and value.isdigit() and len(value) < 19)
+        found = {stream: self.labels(stream, ids) for stream, ids in wanted.items() if ids}
+        for diff, position, change in changes:
+            names = found.get(_NAMED_FIELDS[change.label], {})
+
+            def named(value: str, names: Mapping[int, str] = names) -> str:
+                known = names.get(int(value)) if value.isascii() and value.isdigit() and len(value) < 19 else None
+                return f"{known} (#{value})" if known else value
+
+            diff.fields[position] = FieldChange(change.label.removesuffix("_id"), named(change.before),
+                                                named(change.after))
+
     def labels(self, stream: str, ids: Iterable[int]) -> dict[int, str]:
         """What the backup calls each id of ``stream`` it names (``brands``: the brand's name, ...)."""
         return {object_id: name.label() for object_id, name in self.names.names(stream, ids).items() if name.label()}
@@ -395,7 +417,9 @@ class TicketHistory:
              record: Mapping[str, Any] | None = None) -> TicketHistoryView:
         """A ticket's versions and events, a page of each (``record``: the version shown, whose people name the
         events' ids the backup's files do not)."""
-        return TicketHistoryView(ticket_id, versions_page(self.tickets, ticket_id, versions_page_number),
+        versions = versions_page(self.tickets, ticket_id, versions_page_number)
+        self.name_ids(entry.diff for entry in versions.entries)
+        return TicketHistoryView(ticket_id, versions,
                                  events_view(self.events, self.names, ticket_id, events_older_than, record))
 
 
