@@ -39,7 +39,7 @@ from zendesk_crawler.web.glance import charts_page, run_page
 from zendesk_crawler.web.history import HistoryFollower, TicketHistory, page_number, version_diff, version_number
 from zendesk_crawler.web.index_follower import IndexFollower
 from zendesk_crawler.web.launcher import Job, Launcher, LaunchError, LocalLauncher, ScrapydLauncher
-from zendesk_crawler.web.pdf import IMAGE_BYTES, capped_comment, pdf_parts, write_pdf
+from zendesk_crawler.web.pdf import IMAGE_BYTES, PdfPart, capped_comment, pdf_part_views, render_version, write_pdf
 from zendesk_crawler.web.pdf_renders import RETRY_AFTER_SECONDS, PdfBusy, PdfRenders
 from zendesk_crawler.web.render import INLINE_IMAGE_TYPES, Deletion, comment_view, field_value, find_attachment
 from zendesk_crawler.web.run_changes import RunChangesCache
@@ -87,38 +87,6 @@ register_url_convertor("id", IdConvertor())
 
 
 @dataclass(frozen=True)
-class PdfPart:
-    """Which comments one PDF of a conversation holds (``first`` and ``last`` count from 1)."""
-
-    number: int
-    parts: int
-    first: int
-    last: int
-    comments: int
-
-    @property
-    def href_suffix(self) -> str:
-        """The query of its link (none for a conversation in one part)."""
-        return "" if self.parts == 1 else f"?part={self.number}"
-
-
-def pdf_part_views(record: dict[str, Any], per_part: int) -> list[PdfPart]:
-    """The PDF parts of a ticket's conversation (``web/pdf.py`` caps what one PDF renders)."""
-    comments = record_comments(record)
-    parts = pdf_parts(comments, per_part)
-    return [PdfPart(number, len(parts), part.start + 1, part.stop, len(comments))
-            for number, part in enumerate(parts, start=1)]
-
-
-def render_version() -> str:
-    """A digest of the templates and stylesheet a PDF is drawn with: a new version of the page renders PDFs again."""
-    digest = hashlib.sha256()
-    for path in sorted([*TEMPLATES_DIR.glob("*.html"), STATIC_DIR / "style.css"]):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
-
-
-@dataclass(frozen=True)
 class JobView:
     """The extraction the page started last, as shown: its state, progress (from its status document) and how it
     ended (from its manifest)."""
@@ -154,7 +122,7 @@ class WebPage:
         #: The filter form's values and the index generation they are of (``_choices``).
         self.choices: tuple[int, Choices] | None = None
         self.choices_lock = threading.Lock()
-        self.render_version = render_version()
+        self.render_version = render_version([*TEMPLATES_DIR.glob("*.html"), STATIC_DIR / "style.css"])
         self.launcher: Launcher = (
             ScrapydLauncher(config.scrapyd_url, config.scrapyd_project, config.export_uri) if config.scrapyd_url
             else LocalLauncher(config.export_uri, config.cache_dir / "jobs"))

@@ -14,12 +14,17 @@ images of at most ``IMAGE_BYTES`` each (the others keep their name and link).
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from zendesk_crawler.web.ticket_rows import record_comments
 
 #: The base URL of the rendered HTML: the page's links resolve under it, and only the fetcher answers them.
 BASE_URL = "https://conversation.invalid/"
@@ -82,6 +87,38 @@ def pdf_parts(comments: Sequence[dict[str, Any]], per_part: int = COMMENTS_PER_P
         size += length
     parts.append(range(start, len(comments)))
     return parts
+
+
+@dataclass(frozen=True)
+class PdfPart:
+    """Which comments one PDF of a conversation holds (``first`` and ``last`` count from 1)."""
+
+    number: int
+    parts: int
+    first: int
+    last: int
+    comments: int
+
+    @property
+    def href_suffix(self) -> str:
+        """The query of its link (none for a conversation in one part)."""
+        return "" if self.parts == 1 else f"?part={self.number}"
+
+
+def pdf_part_views(record: dict[str, Any], per_part: int) -> list[PdfPart]:
+    """The PDF parts of a ticket's conversation, as the page links them."""
+    comments = record_comments(record)
+    parts = pdf_parts(comments, per_part)
+    return [PdfPart(number, len(parts), part.start + 1, part.stop, len(comments))
+            for number, part in enumerate(parts, start=1)]
+
+
+def render_version(files: Iterable[Path]) -> str:
+    """A digest of the templates and stylesheet a PDF is drawn with: a new version of the page renders PDFs again."""
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def write_pdf(html: str, stylesheet: str, read_attachment: AttachmentReader) -> bytes:
