@@ -17,6 +17,7 @@ from zendesk_crawler.config import ConfigError
 from zendesk_crawler.location.reader import LocalLocation, safe_relative_path
 from zendesk_crawler.web.app import run_arguments
 from zendesk_crawler.web.launcher import failure_line
+from zendesk_crawler.web.numbers import digits
 from zendesk_crawler.web.render import comment_view, sanitise_html
 from zendesk_crawler.web.runs import LockHolder, Run, RunCatalog, lock_holder, read_runs
 from zendesk_crawler.web.security import is_loopback
@@ -130,3 +131,10 @@ def test_a_manifest_of_unexpected_shape_is_shown_as_far_as_it_can_be_or_left_out
         ("20300101T000000Z-aaaaaa", "failed", None, 0, [])
     assert [(s.stream, s.records) for s in third.streams] == [("users", 0)] and third.files == []
 
+
+
+def test_numbers_of_a_request_are_few_ascii_digits():
+    assert digits("42") == 42 and digits("9" * 19) == int("9" * 19) and digits("007", 3) == 7
+    for text in (None, "", "-1", "1.5", "²", "١٢", " 1", "9" * 20, "9" * 5000):
+        assert digits(text) is None, text
+    assert digits("1234", 3) is None

@@ -39,6 +39,7 @@ from zendesk_crawler.web.glance import charts_page, run_page
 from zendesk_crawler.web.history import HistoryFollower, TicketHistory, page_number, version_diff, version_number
 from zendesk_crawler.web.index_follower import IndexFollower
 from zendesk_crawler.web.launcher import Job, Launcher, LaunchError, LocalLauncher, ScrapydLauncher
+from zendesk_crawler.web.numbers import ID_DIGITS, digits
 from zendesk_crawler.web.pdf import IMAGE_BYTES, PdfPart, capped_comment, pdf_part_views, render_version, write_pdf
 from zendesk_crawler.web.pdf_renders import RETRY_AFTER_SECONDS, PdfBusy, PdfRenders
 from zendesk_crawler.web.render import INLINE_IMAGE_TYPES, Deletion, comment_view, field_value, find_attachment
@@ -47,7 +48,7 @@ from zendesk_crawler.web.runs import LockHolder, Run, RunCatalog, lock_holder
 from zendesk_crawler.web.security import CsrfToken, SecurityMiddleware, file_headers, redact
 from zendesk_crawler.web.selection_forms import SELECTIONS, refusal, template_globals
 from zendesk_crawler.web.ticket_rows import record_comments
-from zendesk_crawler.web.tickets import ShownTicket, TicketIndex
+from zendesk_crawler.web.tickets import ShownTicket, TicketIndex, Version
 
 if TYPE_CHECKING:
     from zendesk_crawler.web.demo_mode import DemoMode
@@ -64,10 +65,6 @@ RUN_OPTIONS = ("start_time", "streams", "attachments")
 #: A form field saying the streams' checkboxes were on the form (none ticked is then an error, not "all").
 STREAMS_SHOWN = "streams_shown"
 NOTICES = {"started": "The extraction started.", "busy": "A run is already in progress: not starting another."}
-
-
-#: Digits of an id in a path or a query: Zendesk's ids are 64-bit integers (longer ones are in no backup: a 404).
-ID_DIGITS = 19
 
 
 class IdConvertor(Convertor[int]):
@@ -287,8 +284,9 @@ class WebPage:
     def search(self, request: Request) -> Response:
         """``GET /tickets?q=``: a ticket id (redirect) or a requester's e-mail address (a list)."""
         query = request.query_params.get("q", "").strip()
-        if query.isascii() and query.isdigit() and len(query) <= ID_DIGITS:
-            return RedirectResponse(f"/tickets/{int(query)}", status_code=303)
+        ticket_id = digits(query)
+        if ticket_id is not None:
+            return RedirectResponse(f"/tickets/{ticket_id}", status_code=303)
         if "@" not in query:
             return self.render("message.html", status_code=400, title="Find a ticket",
                                message="Give a ticket id or a requester's e-mail address.")
@@ -336,16 +334,23 @@ class WebPage:
                                                template="ticket_history.html", history=history,
                                                history_indexing=self.follower.progress()))
 
+    def _numbered(self, ticket_id: int, number: int) -> tuple[Version, dict[str, Any], int] | None:
+        """Version ``number`` (1: the oldest) of a ticket, its record and how many versions it has (``None``: no
+        such version, or its record cannot be read now)."""
+        found = version_number(self.index, ticket_id, number)
+        record = None if found is None else self.index.read_version(found[0])
+        return None if found is None or record is None else (found[0], record, found[1])
+
     def _version(self, request: Request) -> tuple[dict[str, Any], dict[str, Any]] | None:
         """The record of version ``<n>`` of ticket ``<id>`` and what its banner says (``None``: no such version)."""
         ticket_id, number = request.path_params["ticket_id"], request.path_params["number"]
         self.follower.follow()
-        found = version_number(self.index, ticket_id, number)
-        record = None if found is None else self.index.read_version(found[0])
-        if found is None or record is None:
+        found = self._numbered(ticket_id, number)
+        if found is None:
             return None
+        version, record, total = found
         return record, {"template": "ticket_version.html", "pdf_base": f"/tickets/{ticket_id}/versions/{number}",
-                        "version": found[0], "number": number, "total": found[1]}
+                        "version": version, "number": number, "total": total}
 
     def ticket_version(self, request: Request) -> Response:
         """``GET /tickets/<id>/versions/<n>``: version ``n`` of a ticket (1: the oldest) as a conversation."""
@@ -410,18 +415,18 @@ class WebPage:
     def ticket_compare(self, request: Request) -> Response:
         """``GET /tickets/<id>/compare?from=<n>&to=<m>``: any two versions of a ticket, field by field."""
         ticket_id = request.path_params["ticket_id"]
-        numbers = [request.query_params.get(name, "").strip() for name in ("from", "to")]
-        if not all(number.isascii() and number.isdigit() and len(number) < 7 for number in numbers):
+        first, last = (digits(request.query_params.get(name, "").strip(), 6) for name in ("from", "to"))
+        if first is None or last is None:
             return self.render("message.html", status_code=400, title="Compare versions",
                                message="Give two version numbers (1 is the oldest the backup holds).")
         self.follower.follow()
         sides = []
-        for number in map(int, numbers):
-            found = version_number(self.index, ticket_id, number)
-            record = None if found is None else self.index.read_version(found[0])
-            if found is None or record is None:
+        for number in (first, last):
+            found = self._numbered(ticket_id, number)
+            if found is None:
                 return self.not_found(f"Ticket {ticket_id} has no readable version {number} in this location.")
-            sides.append(({"number": number, "version": found[0]}, record, found[1]))
+            version, record, total = found
+            sides.append(({"number": number, "version": version}, record, total))
         (before, old, total), (after, new, _) = sides
         diff = version_diff(old, new)
         self.history.name_ids([diff])
@@ -443,8 +448,8 @@ class WebPage:
         the render slots (503 with ``Retry-After`` when they are all taken)."""
         parts = pdf_part_views(record, self.config.pdf_comments)
         asked = request.query_params.get("part") or "1"
-        part = parts[int(asked) - 1] if asked.isascii() and asked.isdigit() and len(asked) < 7 \
-            and 1 <= int(asked) <= len(parts) else None
+        number = digits(asked, 6)
+        part = parts[number - 1] if number is not None and 1 <= number <= len(parts) else None
         if part is None:
             return self.not_found(f"The PDF of ticket {record['id']} has {len(parts)} part(s): no part {asked[:20]!r}.")
 

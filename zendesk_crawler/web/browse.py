@@ -20,6 +20,7 @@ import orjson
 
 from zendesk_crawler.errors import ConfigError
 from zendesk_crawler.web import fulltext
+from zendesk_crawler.web.numbers import digits
 from zendesk_crawler.web.ticket_rows import SQLITE_INT
 
 #: The sort orders: a column of ``current`` each (ties broken by id).
@@ -91,8 +92,8 @@ class Filters:
             if name in values:
                 values[name] = _day(name, values[name])
         for name in ("brand", "group"):
-            if name in values and not (values[name].isascii() and values[name].isdigit() and len(values[name]) < 19
-                                       and int(values[name]) in SQLITE_INT):
+            number = digits(values[name]) if name in values else 0
+            if number is None or number not in SQLITE_INT:  # (``None in range`` would walk the whole range)
                 raise ConfigError(f"{name}: give a {name} id (got {values[name]!r})")
         return cls(values)
 
@@ -217,9 +218,10 @@ def page_parameter(text: str | None) -> int:
     """The ``page`` of a search's URL: a number from 1 (:class:`ConfigError` otherwise)."""
     if not text:
         return 1
-    if not (text.isascii() and text.isdigit()) or int(text) < 1 or len(text) > 9:
+    number = digits(text, 9)
+    if not number:
         raise ConfigError(f"page: a number from 1 (got {text!r})")
-    return int(text)
+    return number
 
 
 def _with_hit(line: TicketLine, hit: fulltext.Hit | None) -> TicketLine:

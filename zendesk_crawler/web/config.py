@@ -11,6 +11,7 @@ from scrapy.settings import BaseSettings
 
 from zendesk_crawler.config import export_uri_setting, state_uri_setting
 from zendesk_crawler.errors import ConfigError
+from zendesk_crawler.web.numbers import digits
 
 
 @dataclass(frozen=True)
@@ -69,9 +70,10 @@ def _seconds(name: str, text: str) -> float:
 
 def _count(name: str, text: str, most: int) -> int:
     """A whole number from 1 to ``most`` of an environment variable (:class:`ConfigError` otherwise)."""
-    if not text.strip().isdigit() or not 1 <= int(text) <= most:
+    number = digits(text.strip(), len(str(most)))
+    if number is None or not 1 <= number <= most:
         raise ConfigError(f"{name}: a whole number from 1 to {most} (got {text!r})")
-    return int(text)
+    return number
 
 
 def cache_dir_for(export_uri: str, cache: Path) -> Path:

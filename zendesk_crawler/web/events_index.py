@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from zendesk_crawler.web.followed import FollowedIndex
+from zendesk_crawler.web.numbers import digits
 from zendesk_crawler.web.ticket_rows import SQLITE_INT
 
 #: The child events that may change a field.
@@ -156,9 +157,10 @@ def parse_cursor(text: str | None) -> tuple[str, int] | None:
     if not text or "|" not in text:
         return None
     created_at, _, audit_id = text.rpartition("|")
-    if not audit_id.isascii() or not audit_id.isdigit() or len(audit_id) > 19 or int(audit_id) not in SQLITE_INT:
+    number = digits(audit_id)
+    if number is None or number not in SQLITE_INT:
         return None
-    return created_at, int(audit_id)
+    return created_at, number
 
 
 def _loads(text: str | None) -> Any:

@@ -26,6 +26,7 @@ from zendesk_crawler.location.reader import ExportLocation
 from zendesk_crawler.web.events_index import AuditPage, EventIndex, FieldEvent, OtherEvent
 from zendesk_crawler.web.index_follower import IndexFollower
 from zendesk_crawler.web.names_index import Name, NameIndex
+from zendesk_crawler.web.numbers import digits
 from zendesk_crawler.web.runs import Run
 from zendesk_crawler.web.tickets import TicketIndex, Version
 
@@ -270,8 +271,8 @@ def _ids_wanted(page: AuditPage) -> dict[str, set[int]]:
             stream = ID_FIELDS.get(event.field_name)
             if stream:
                 wanted[stream].update(v for v in (event.previous, event.value) if type(v) is int)
-            elif event.field_name.isascii() and event.field_name.isdigit() and len(event.field_name) < 19:
-                wanted["ticket_fields"].add(int(event.field_name))
+            elif (field_id := digits(event.field_name)) is not None:
+                wanted["ticket_fields"].add(field_id)
     for notes in page.others.values():
         for other in notes:
             author = other.detail.get("author_id")
@@ -294,8 +295,8 @@ def _change(event: FieldEvent, names: Mapping[str, Mapping[int, Name]]) -> Event
         return EventChange(label, _named(names.get(stream, {}), event.previous, _KINDS[stream]),
                            _named(names.get(stream, {}), event.value, _KINDS[stream]), event.created)
     label = event.field_name
-    if label.isascii() and label.isdigit() and len(label) < 19:
-        title = names["ticket_fields"].get(int(label))
+    if (field_id := digits(label)) is not None:
+        title = names["ticket_fields"].get(field_id)
         label = f"custom field: {title.name}" if title is not None and title.name else f"custom field {label}"
     return EventChange(label, shown_value(event.previous), shown_value(event.value), event.created)
 
@@ -396,14 +397,15 @@ class TicketHistory:
                    for position, change in enumerate(diff.fields) if change.label in _NAMED_FIELDS]
         wanted: dict[str, set[int]] = {stream: set() for stream in _NAMED_FIELDS.values()}
         for _, _, change in changes:
-            wanted[_NAMED_FIELDS[change.label]].update(int(value) for value in (change.before, change.after)
-                                                       if value.isascii() and value.isdigit() and len(value) < 19)
+            wanted[_NAMED_FIELDS[change.label]].update(
+                number for number in map(digits, (change.before, change.after)) if number is not None)
         found = {stream: self.labels(stream, ids) for stream, ids in wanted.items() if ids}
         for diff, position, change in changes:
             names = found.get(_NAMED_FIELDS[change.label], {})
 
             def named(value: str, names: Mapping[int, str] = names) -> str:
-                known = names.get(int(value)) if value.isascii() and value.isdigit() and len(value) < 19 else None
+                number = digits(value)
+                known = None if number is None else names.get(number)
                 return f"{known} (#{value})" if known else value
 
             diff.fields[position] = FieldChange(change.label.removesuffix("_id"), named(change.before),
@@ -443,4 +445,4 @@ class HistoryFollower(IndexFollower):
 
 def page_number(text: str | None) -> int:
     """A page number of the query string (1 for none or a malformed one)."""
-    return int(text) if text and text.isascii() and text.isdigit() and 0 < len(text) < 7 else 1
+    return digits(text, 6) or 1
