@@ -4,7 +4,6 @@ the sandbox; every expectation is computed from the sandbox's truth."""
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 from tests.support.crawl import crawl_env, run_crawl
 from tests.support.servers import web_server
+from tests.support.web import pdf_text
 from zendesk_sandbox import SandboxProcess
 
 pytestmark = pytest.mark.slow
@@ -150,6 +150,5 @@ def test_a_deleted_ticket_reads_whole_from_its_last_version(browser, backup, tmp
     page.goto(f"{backup['url']}/tickets/{victim['id']}")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download PDF").click()
-    text = subprocess.run(["pdftotext", str(Path(download.value.path())), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = pdf_text(Path(download.value.path()).read_bytes())
     assert "Deleted in Zendesk" in text and f"{len(victim['comments'])} comments" in text

@@ -19,7 +19,7 @@ from scrapy.utils.test import get_crawler
 
 from tests.support.paths import PROJECT_ROOT
 from tests.support.servers import web_server
-from tests.support.web import PNG, RUN_1, RUN_2, SECRET, comment, get, page_env, ticket, write_backup
+from tests.support.web import PNG, RUN_1, RUN_2, SECRET, comment, get, page_env, pdf_text, ticket, write_backup
 from zendesk_crawler.run.stats_keys import records_exported
 from zendesk_crawler.state.manifest import build_manifest
 
@@ -96,9 +96,8 @@ def test_the_pdf_holds_the_conversation_as_text(page, tmp_path):
     server, _, _ = page
     status, headers, body = get(f"{server.url}/tickets/7.pdf")
     assert status == 200 and headers["content-type"] == "application/pdf" and body.startswith(b"%PDF")
-    (tmp_path / "t.pdf").write_bytes(body)
-    text = subprocess.run(["pdftotext", str(tmp_path / "t.pdf"), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    (tmp_path / "t.pdf").write_bytes(body)  # for pdfimages below
+    text = pdf_text(body)
     assert "subject" in text and "שלום" in text and "😀" in text and "internal note" in text.lower()
     images = subprocess.run(["pdfimages", "-list", str(tmp_path / "t.pdf")], capture_output=True, text=True,
                             check=True).stdout
@@ -240,9 +239,7 @@ def test_a_long_conversation_is_rendered_in_capped_parts_each_kept_once(tmp_path
             status, headers, body = get(f"{server.url}/tickets/30.pdf?part={part}")
             assert status == 200 and body.startswith(b"%PDF")
             assert headers["content-disposition"] == f'attachment; filename="ticket-30-part-{part}-of-3.pdf"'
-            (tmp_path / "part.pdf").write_bytes(body)
-            texts.append(subprocess.run(["pdftotext", str(tmp_path / "part.pdf"), "-"], capture_output=True,
-                                        text=True, check=True).stdout)
+            texts.append(pdf_text(body))
             bodies.append(body)
         for part, text in enumerate(texts, start=1):
             held = {n for n in range(1, 8) if f"comment number {n} of" in text}
@@ -259,16 +256,14 @@ def test_a_long_conversation_is_rendered_in_capped_parts_each_kept_once(tmp_path
         assert get(f"{server.url}/tickets/7.pdf?part=2")[0] == 404  # a short ticket is one part
 
 
-def test_a_versions_pdf_is_that_version_under_its_banner(page, tmp_path):
+def test_a_versions_pdf_is_that_version_under_its_banner(page):
     server, _, _ = page
     html = get(f"{server.url}/tickets/7/versions/1")[2].decode()
     assert 'href="/tickets/7/versions/1.pdf"' in html
     status, headers, body = get(f"{server.url}/tickets/7/versions/1.pdf")
     assert status == 200 and body.startswith(b"%PDF")
     assert headers["content-disposition"] == 'attachment; filename="ticket-7-version-1.pdf"'
-    (tmp_path / "v.pdf").write_bytes(body)
-    text = subprocess.run(["pdftotext", str(tmp_path / "v.pdf"), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = pdf_text(body)
     assert "Version 1 of 2" in text and "Old subject" in text and "שלום" not in text  # the old one, not the newest
     assert get(f"{server.url}/tickets/7/versions/3.pdf")[0] == 404
 

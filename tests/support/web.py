@@ -7,6 +7,8 @@ import base64
 import hashlib
 import json
 import os
+import subprocess
+import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -104,3 +106,11 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args: Any) -> None:
         return None
 
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text of a PDF, as Poppler's ``pdftotext`` reads it."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "document.pdf"
+        path.write_bytes(pdf)
+        return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
